@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "enrolments")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub person_id: Uuid,
+    pub programme_id: Uuid,
+    pub coach_id: Option<Uuid>,
+    pub referrer_id: Option<Uuid>,
+    pub phase: String,
+    pub status: String,
+    pub entered_at: i64,
+    pub last_activity_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,12 @@
+//! sea-orm entities: private to this crate; the rest of Parcours sees records.
+pub mod audit_event;
+pub mod enrolment;
+pub mod login_attempt;
+pub mod membership;
+pub mod organisation;
+pub mod password_reset;
+pub mod person;
+pub mod programme;
+pub mod programme_referrer;
+pub mod session;
+pub mod user;

@@ -1,0 +1,130 @@
+//! Storage for Parcours: one code path for SQLite (the embedded default) and
+//! PostgreSQL. Entities are private; repositories return plain records, and every
+//! repository that touches personal data takes a [`TenantScope`].
+
+mod entities;
+pub mod migrations;
+pub mod repo;
+
+use std::time::Duration;
+
+pub use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait,
+};
+use sea_orm::{ConnectOptions, Database};
+use sea_orm_migration::MigratorTrait;
+use uuid::Uuid;
+
+/// The operator organisation whose data a query may touch. Built by the application
+/// layer from the signed-in user's membership, never from request input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TenantScope(Uuid);
+
+impl TenantScope {
+    pub fn of(tenant_id: Uuid) -> Self {
+        TenantScope(tenant_id)
+    }
+
+    pub fn id(self) -> Uuid {
+        self.0
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("cannot create the database folder {path}: {source}")]
+    Folder { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Opens the database. SQLite files (and their folder) are created on first use and run
+/// in WAL mode with a busy timeout and foreign keys enforced.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options.sqlx_logging(false).connect_timeout(Duration::from_secs(10));
+    if let Some(path) = sqlite_path(url) {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|source| ConnectError::Folder {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+        }
+        options.map_sqlx_sqlite_opts(|opts| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            opts.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        options.max_connections(16);
+    } else {
+        return Err(ConnectError::UnsupportedUrl(redact_url(url)));
+    }
+    Ok(Database::connect(options).await?)
+}
+
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// A database URL safe to print: the password, if any, is masked.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Applies every pending migration; returns how many ran.
+pub async fn migrate(conn: &DatabaseConnection) -> Result<usize, DbErr> {
+    let pending = migrations::Migrator::get_pending_migrations(conn).await?.len();
+    migrations::Migrator::up(conn, None).await?;
+    Ok(pending)
+}
+
+pub fn backend_name(conn: &impl ConnectionTrait) -> &'static str {
+    match conn.get_database_backend() {
+        DbBackend::Postgres => "PostgreSQL",
+        DbBackend::Sqlite => "SQLite",
+        _ => "other",
+    }
+}
+
+/// True when the error is a unique-constraint violation (e.g. an email already taken).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite://var/p.db"), "sqlite://var/p.db");
+    }
+
+    #[test]
+    fn finds_sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite://var/parcours.db?mode=rwc"), Some("var/parcours.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://x"), None);
+    }
+}

@@ -1,0 +1,15 @@
+//! Schema migrations, applied in order by `parcours migrate` and at `serve` start.
+//! Identifiers are our own (`m0001_…`) so that the table history reads in order.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_foundation::Migration)]
+    }
+}

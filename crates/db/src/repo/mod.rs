@@ -1,0 +1,16 @@
+//! Repositories: small functions over any connection or transaction, so that a use
+//! case can combine a change and its audit row in one transaction.
+
+pub mod accounts;
+pub mod audit;
+pub mod people;
+pub mod programmes;
+pub mod security;
+
+use parcours_domain::UnknownCode;
+use sea_orm::DbErr;
+
+/// A stored code that no longer parses is a corrupt row: report it as a database error.
+pub(crate) fn parse_code<T: std::str::FromStr<Err = UnknownCode>>(code: &str) -> Result<T, DbErr> {
+    code.parse().map_err(|e: UnknownCode| DbErr::Custom(e.to_string()))
+}

@@ -1,0 +1,289 @@
+//! People followed in a programme (the beneficiary's file) and their enrolments.
+//! Every function here is tenant-scoped.
+
+use parcours_domain::Phase;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::parse_code;
+use crate::TenantScope;
+use crate::entities::{enrolment, person};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub commune_code: Option<String>,
+    pub birth_year: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPerson<'a> {
+    pub user_id: Option<Uuid>,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub commune_code: Option<&'a str>,
+    pub birth_year: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub commune_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrolment {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub programme_id: Uuid,
+    pub coach_id: Option<Uuid>,
+    pub referrer_id: Option<Uuid>,
+    pub phase: Phase,
+    pub status: String,
+    pub entered_at: i64,
+    pub last_activity_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEnrolment {
+    pub person_id: Uuid,
+    pub programme_id: Uuid,
+    pub coach_id: Option<Uuid>,
+    pub referrer_id: Option<Uuid>,
+    pub phase: Phase,
+    pub entered_at: i64,
+    pub last_activity_at: i64,
+}
+
+/// One line of a caseload: the enrolment with the person's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseloadRow {
+    pub person_id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub enrolment: Enrolment,
+}
+
+fn person_record(m: person::Model) -> Person {
+    Person {
+        id: m.id,
+        tenant_id: m.tenant_id,
+        user_id: m.user_id,
+        first_name: m.first_name,
+        last_name: m.last_name,
+        email: m.email,
+        phone: m.phone,
+        commune_code: m.commune_code,
+        birth_year: m.birth_year,
+    }
+}
+
+fn enrolment_record(m: enrolment::Model) -> Result<Enrolment, DbErr> {
+    Ok(Enrolment {
+        id: m.id,
+        person_id: m.person_id,
+        programme_id: m.programme_id,
+        coach_id: m.coach_id,
+        referrer_id: m.referrer_id,
+        phase: parse_code(&m.phase)?,
+        status: m.status,
+        entered_at: m.entered_at,
+        last_activity_at: m.last_activity_at,
+    })
+}
+
+pub async fn insert_person(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    new: NewPerson<'_>,
+    now: i64,
+) -> Result<Uuid, DbErr> {
+    let id = Uuid::now_v7();
+    person::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(scope.id()),
+        user_id: Set(new.user_id),
+        first_name: Set(new.first_name.to_owned()),
+        last_name: Set(new.last_name.to_owned()),
+        email: Set(new.email.map(str::to_owned)),
+        phone: Set(new.phone.map(str::to_owned)),
+        commune_code: Set(new.commune_code.map(str::to_owned)),
+        birth_year: Set(new.birth_year),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+/// The person, if they belong to this tenant; another tenant's person is "not found".
+pub async fn find_person(conn: &impl ConnectionTrait, scope: TenantScope, id: Uuid) -> Result<Option<Person>, DbErr> {
+    Ok(person::Entity::find_by_id(id)
+        .filter(person::Column::TenantId.eq(scope.id()))
+        .one(conn)
+        .await?
+        .map(person_record))
+}
+
+pub async fn find_person_of_user(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    user_id: Uuid,
+) -> Result<Option<Person>, DbErr> {
+    Ok(person::Entity::find()
+        .filter(person::Column::TenantId.eq(scope.id()))
+        .filter(person::Column::UserId.eq(user_id))
+        .one(conn)
+        .await?
+        .map(person_record))
+}
+
+/// Changes contact details; false when no such person exists in the tenant.
+pub async fn update_contact(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    id: Uuid,
+    contact: &Contact,
+    now: i64,
+) -> Result<bool, DbErr> {
+    let result = person::Entity::update_many()
+        .col_expr(person::Column::Email, contact.email.clone().into())
+        .col_expr(person::Column::Phone, contact.phone.clone().into())
+        .col_expr(person::Column::CommuneCode, contact.commune_code.clone().into())
+        .col_expr(person::Column::UpdatedAt, now.into())
+        .filter(person::Column::Id.eq(id))
+        .filter(person::Column::TenantId.eq(scope.id()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn count_persons(conn: &impl ConnectionTrait, scope: TenantScope) -> Result<u64, DbErr> {
+    person::Entity::find().filter(person::Column::TenantId.eq(scope.id())).count(conn).await
+}
+
+pub async fn insert_enrolment(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    new: NewEnrolment,
+) -> Result<Uuid, DbErr> {
+    let id = Uuid::now_v7();
+    enrolment::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(scope.id()),
+        person_id: Set(new.person_id),
+        programme_id: Set(new.programme_id),
+        coach_id: Set(new.coach_id),
+        referrer_id: Set(new.referrer_id),
+        phase: Set(new.phase.code().to_owned()),
+        status: Set("in_progress".to_owned()),
+        entered_at: Set(new.entered_at),
+        last_activity_at: Set(new.last_activity_at),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn enrolments_of_person(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person_id: Uuid,
+) -> Result<Vec<Enrolment>, DbErr> {
+    enrolment::Entity::find()
+        .filter(enrolment::Column::TenantId.eq(scope.id()))
+        .filter(enrolment::Column::PersonId.eq(person_id))
+        .order_by_desc(enrolment::Column::EnteredAt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(enrolment_record)
+        .collect()
+}
+
+/// The people followed in a tenant, optionally only those of one coach, with names.
+/// Two queries whatever the size: enrolments, then the persons they name.
+pub async fn caseload(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    coach_id: Option<Uuid>,
+) -> Result<Vec<CaseloadRow>, DbErr> {
+    let mut query = enrolment::Entity::find().filter(enrolment::Column::TenantId.eq(scope.id()));
+    if let Some(coach) = coach_id {
+        query = query.filter(enrolment::Column::CoachId.eq(coach));
+    }
+    let enrolments = query.all(conn).await?;
+    let ids: Vec<Uuid> = enrolments.iter().map(|e| e.person_id).collect();
+    let persons: std::collections::HashMap<Uuid, person::Model> = person::Entity::find()
+        .filter(person::Column::TenantId.eq(scope.id()))
+        .filter(person::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut rows = Vec::with_capacity(enrolments.len());
+    for e in enrolments {
+        if let Some(p) = persons.get(&e.person_id) {
+            rows.push(CaseloadRow {
+                person_id: p.id,
+                first_name: p.first_name.clone(),
+                last_name: p.last_name.clone(),
+                enrolment: enrolment_record(e)?,
+            });
+        }
+    }
+    rows.sort_by(|a, b| (&a.last_name, &a.first_name).cmp(&(&b.last_name, &b.first_name)));
+    Ok(rows)
+}
+
+/// How many people are at each phase of a programme. Aggregate only: callers apply
+/// small-cell suppression before showing it.
+pub async fn phase_counts(conn: &impl ConnectionTrait, programme_id: Uuid) -> Result<Vec<(Phase, u64)>, DbErr> {
+    let rows: Vec<(String, i64)> = enrolment::Entity::find()
+        .select_only()
+        .column(enrolment::Column::Phase)
+        .column_as(enrolment::Column::Id.count(), "n")
+        .filter(enrolment::Column::ProgrammeId.eq(programme_id))
+        .group_by(enrolment::Column::Phase)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|(phase, n)| Ok((parse_code(&phase)?, u64::try_from(n).unwrap_or(0))))
+        .collect()
+}
+
+/// Phase counts of the people one referrer organisation sent into a programme.
+pub async fn phase_counts_for_referrer(
+    conn: &impl ConnectionTrait,
+    programme_id: Uuid,
+    referrer_id: Uuid,
+) -> Result<Vec<(Phase, u64)>, DbErr> {
+    let rows: Vec<(String, i64)> = enrolment::Entity::find()
+        .select_only()
+        .column(enrolment::Column::Phase)
+        .column_as(enrolment::Column::Id.count(), "n")
+        .filter(enrolment::Column::ProgrammeId.eq(programme_id))
+        .filter(enrolment::Column::ReferrerId.eq(referrer_id))
+        .group_by(enrolment::Column::Phase)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|(phase, n)| Ok((parse_code(&phase)?, u64::try_from(n).unwrap_or(0))))
+        .collect()
+}

@@ -1,0 +1,95 @@
+//! Programmes and their partner organisations.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use crate::TenantScope;
+use crate::entities::{programme, programme_referrer};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Programme {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub funder_id: Option<Uuid>,
+    pub name: String,
+    pub slug: String,
+}
+
+fn record(m: programme::Model) -> Programme {
+    Programme { id: m.id, tenant_id: m.tenant_id, funder_id: m.funder_id, name: m.name, slug: m.slug }
+}
+
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    funder_id: Option<Uuid>,
+    name: &str,
+    slug: &str,
+    now: i64,
+) -> Result<Uuid, DbErr> {
+    let id = Uuid::now_v7();
+    programme::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(scope.id()),
+        funder_id: Set(funder_id),
+        name: Set(name.to_owned()),
+        slug: Set(slug.to_owned()),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn add_referrer(conn: &impl ConnectionTrait, programme_id: Uuid, organisation_id: Uuid) -> Result<(), DbErr> {
+    programme_referrer::ActiveModel { programme_id: Set(programme_id), organisation_id: Set(organisation_id) }
+        .insert(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn list_in_tenant(conn: &impl ConnectionTrait, scope: TenantScope) -> Result<Vec<Programme>, DbErr> {
+    Ok(programme::Entity::find()
+        .filter(programme::Column::TenantId.eq(scope.id()))
+        .order_by_asc(programme::Column::Name)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(record)
+        .collect())
+}
+
+pub async fn list_funded_by(conn: &impl ConnectionTrait, funder_id: Uuid) -> Result<Vec<Programme>, DbErr> {
+    Ok(programme::Entity::find()
+        .filter(programme::Column::FunderId.eq(funder_id))
+        .order_by_asc(programme::Column::Name)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(record)
+        .collect())
+}
+
+pub async fn list_referred_by(conn: &impl ConnectionTrait, referrer_id: Uuid) -> Result<Vec<Programme>, DbErr> {
+    let ids: Vec<Uuid> = programme_referrer::Entity::find()
+        .filter(programme_referrer::Column::OrganisationId.eq(referrer_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.programme_id)
+        .collect();
+    Ok(programme::Entity::find()
+        .filter(programme::Column::Id.is_in(ids))
+        .order_by_asc(programme::Column::Name)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(record)
+        .collect())
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Programme>, DbErr> {
+    Ok(programme::Entity::find_by_id(id).one(conn).await?.map(record))
+}

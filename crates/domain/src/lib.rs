@@ -1,0 +1,12 @@
+//! Pure domain rules of Parcours: identities, roles, the access policy, journey phases.
+//! No database, no HTTP, no clock: callers pass in everything a rule needs.
+
+pub mod email;
+pub mod journey;
+pub mod policy;
+pub mod role;
+
+pub use email::{Email, EmailError};
+pub use journey::Phase;
+pub use policy::{Action, Relation, allows};
+pub use role::{OrgKind, Role, UnknownCode};

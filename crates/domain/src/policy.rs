@@ -1,0 +1,156 @@
+//! Who may do what. The caller works out how the actor relates to the resource
+//! (same tenant? the person themself? the funder of the programme?) and this module
+//! decides; repositories never decide policy.
+
+use crate::role::Role;
+
+/// Something a signed-in user tries to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Open a person's file (identity, journey, results).
+    ReadPersonFile,
+    /// Change a person's file (contact details, journey).
+    WritePersonFile,
+    /// See the list of people followed in a tenant.
+    ReadCaseload,
+    /// See aggregated, anonymised programme figures.
+    ReadAggregates,
+    /// Create or change programmes and cohorts.
+    ManageProgramme,
+    /// Create accounts and memberships.
+    ManageAccounts,
+    /// Refer a candidate into a programme.
+    ReferCandidate,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::ReadPersonFile,
+        Action::WritePersonFile,
+        Action::ReadCaseload,
+        Action::ReadAggregates,
+        Action::ManageProgramme,
+        Action::ManageAccounts,
+        Action::ReferCandidate,
+    ];
+}
+
+/// How the actor stands towards the resource. Built by the application layer from
+/// stored facts; every flag defaults to "no".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Relation {
+    /// The resource belongs to the actor's own tenant (operator organisation).
+    pub same_tenant: bool,
+    /// The resource is the actor's own person file.
+    pub is_self: bool,
+    /// The actor's organisation funds the programme the resource belongs to.
+    pub funds_programme: bool,
+    /// The actor's organisation is a partner referrer of the programme.
+    pub refers_to_programme: bool,
+}
+
+/// The access policy. Personal files are open only to the person and to the staff of
+/// the operator that follows them; funders only ever see aggregates.
+pub fn allows(role: Role, action: Action, relation: Relation) -> bool {
+    use Action::*;
+    use Role::*;
+    let tenant = relation.same_tenant;
+    match (role, action) {
+        (Beneficiary, ReadPersonFile | WritePersonFile) => tenant && relation.is_self,
+        (Coach, ReadPersonFile | WritePersonFile | ReadCaseload) => tenant,
+        (ProgrammeManager, ReadPersonFile | ReadCaseload | ReadAggregates | ManageProgramme) => {
+            tenant
+        }
+        (Admin, ManageAccounts | ManageProgramme) => tenant,
+        (Funder, ReadAggregates) => relation.funds_programme,
+        (Referrer, ReferCandidate) => relation.refers_to_programme,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action::*;
+    use Role::*;
+
+    /// The whole policy written out as a table: (role, action) -> the relation flag
+    /// that grants it, or None when nothing does. Any change to `allows` must change
+    /// this table too.
+    fn expected_grant(role: Role, action: Action) -> Option<fn(Relation) -> bool> {
+        let tenant: fn(Relation) -> bool = |r| r.same_tenant;
+        let own_file: fn(Relation) -> bool = |r| r.same_tenant && r.is_self;
+        let funds: fn(Relation) -> bool = |r| r.funds_programme;
+        let refers: fn(Relation) -> bool = |r| r.refers_to_programme;
+        match (role, action) {
+            (Beneficiary, ReadPersonFile) | (Beneficiary, WritePersonFile) => Some(own_file),
+            (Coach, ReadPersonFile) | (Coach, WritePersonFile) | (Coach, ReadCaseload) => {
+                Some(tenant)
+            }
+            (ProgrammeManager, ReadPersonFile)
+            | (ProgrammeManager, ReadCaseload)
+            | (ProgrammeManager, ReadAggregates)
+            | (ProgrammeManager, ManageProgramme) => Some(tenant),
+            (Admin, ManageAccounts) | (Admin, ManageProgramme) => Some(tenant),
+            (Funder, ReadAggregates) => Some(funds),
+            (Referrer, ReferCandidate) => Some(refers),
+            _ => None,
+        }
+    }
+
+    fn all_relations() -> Vec<Relation> {
+        let mut out = Vec::new();
+        for bits in 0..16u8 {
+            out.push(Relation {
+                same_tenant: bits & 1 != 0,
+                is_self: bits & 2 != 0,
+                funds_programme: bits & 4 != 0,
+                refers_to_programme: bits & 8 != 0,
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn every_role_action_relation_matches_the_table() {
+        let mut checked = 0;
+        for role in Role::ALL {
+            for action in Action::ALL {
+                for relation in all_relations() {
+                    let expected = expected_grant(*role, *action).is_some_and(|grant| grant(relation));
+                    assert_eq!(
+                        allows(*role, *action, relation),
+                        expected,
+                        "{role:?} {action:?} {relation:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 7 * 7 * 16);
+    }
+
+    #[test]
+    fn nothing_crosses_tenants_for_operator_roles() {
+        let other_tenant = Relation { same_tenant: false, is_self: true, ..Relation::default() };
+        for role in [Beneficiary, Coach, ProgrammeManager, Admin] {
+            for action in Action::ALL {
+                assert!(!allows(role, *action, other_tenant), "{role:?} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn funders_referrers_employers_never_open_a_file() {
+        let everything = Relation {
+            same_tenant: true,
+            is_self: true,
+            funds_programme: true,
+            refers_to_programme: true,
+        };
+        for role in [Funder, Referrer, Employer] {
+            assert!(!allows(role, ReadPersonFile, everything));
+            assert!(!allows(role, WritePersonFile, everything));
+        }
+    }
+}
