@@ -1,1 +1,128 @@
+//! Use cases of Parcours. Each one owns its transaction: the change, its audit row and
+//! anything it queues are committed together. The only crate that combines domain and db.
 
+pub mod admin;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod homes;
+pub mod mail;
+pub mod people;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use error::{AppError, FieldError};
+pub use parcours_db::DatabaseConnection;
+use sha2::{Digest, Sha256};
+
+/// Settings the use cases need; the CLI builds it from flags and environment.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Where emails are written as `.eml` files (development and tests).
+    pub outbox_dir: PathBuf,
+    /// Public base URL used in links sent by email, without a trailing slash.
+    pub base_url: String,
+    /// Idle lifetime of a session.
+    pub session_idle_ms: i64,
+    /// Failed logins allowed per account, then per address, within the window.
+    pub login_max_failures_per_account: u64,
+    pub login_max_failures_per_ip: u64,
+    pub login_window_ms: i64,
+}
+
+impl AppConfig {
+    pub fn new(outbox_dir: PathBuf, base_url: String) -> Self {
+        AppConfig {
+            outbox_dir,
+            base_url,
+            session_idle_ms: 8 * 3600 * 1000,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_ip: 50,
+            login_window_ms: 15 * 60 * 1000,
+        }
+    }
+}
+
+/// The application: a database handle and settings, cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: DatabaseConnection,
+    config: AppConfig,
+    /// A real argon2id hash verified when the account does not exist, so that a failed
+    /// login takes the same time either way.
+    dummy_hash: String,
+}
+
+impl App {
+    pub fn new(db: DatabaseConnection, config: AppConfig) -> Self {
+        let dummy_hash = password_auth::generate_hash(random_token());
+        App { inner: Arc::new(Inner { db, config, dummy_hash }) }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.inner.db
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.inner.config
+    }
+
+    /// A one-line description of the database, for start-up messages (no secrets).
+    pub fn database_kind(&self) -> &'static str {
+        parcours_db::backend_name(self.db())
+    }
+}
+
+/// Milliseconds since the Unix epoch: the unit of every stored time.
+pub fn now_ms() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// 256 random bits, hex-encoded: session ids, CSRF and reset tokens.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    if getrandom::fill(&mut bytes).is_err() {
+        // Without an OS random source no token is safe to hand out; make it unusable.
+        return String::new();
+    }
+    hex::encode(bytes)
+}
+
+/// How secrets are stored: a copy of the database does not reveal them.
+pub fn digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Compares two secrets without leaking where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && !a.is_empty() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_long() {
+        let (a, b) = (random_token(), random_token());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn secrets_compare() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "ab"));
+        assert!(!same_secret("", ""));
+    }
+}

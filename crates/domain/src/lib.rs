@@ -1,6 +1,7 @@
 //! Pure domain rules of Parcours: identities, roles, the access policy, journey phases.
 //! No database, no HTTP, no clock: callers pass in everything a rule needs.
 
+pub mod aggregate;
 pub mod email;
 pub mod journey;
 pub mod policy;

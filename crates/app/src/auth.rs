@@ -1,0 +1,230 @@
+//! Signing in and out, sessions, the login rate limit and password reset.
+
+use parcours_db::repo::{accounts, security};
+use parcours_db::{TenantScope, TransactionTrait};
+use parcours_domain::{Email, Role};
+use uuid::Uuid;
+
+use crate::mail::{self, OutgoingMail};
+use crate::{App, AppError, digest, now_ms, random_token, same_secret};
+
+/// Shortest password we accept (NIST SP 800-63B asks for at least 8).
+pub const MIN_PASSWORD_CHARS: usize = 10;
+const RESET_TTL_MS: i64 = 3600 * 1000;
+/// Sessions are extended at most this often, to keep reads cheap.
+const SESSION_TOUCH_EVERY_MS: i64 = 5 * 60 * 1000;
+
+/// The signed-in user as every use case sees them.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub email: String,
+    pub locale: String,
+    pub role: Role,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub session_id_hash: String,
+    pub csrf_token: String,
+}
+
+impl Actor {
+    /// The tenant this user works in: their organisation.
+    pub fn tenant(&self) -> TenantScope {
+        TenantScope::of(self.organisation_id)
+    }
+
+    /// Checks a submitted CSRF token against this session's.
+    pub fn csrf_matches(&self, submitted: &str) -> bool {
+        same_secret(&self.csrf_token, submitted)
+    }
+}
+
+/// A new session: the cookie value to hand to the browser.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub role: Role,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("too many failed attempts")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("this account has no role in any organisation")]
+    NoMembership,
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl From<parcours_db::DbErr> for LoginError {
+    fn from(e: parcours_db::DbErr) -> Self {
+        LoginError::App(AppError::Database(e))
+    }
+}
+
+async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
+        .await
+        .map_err(|e| AppError::Internal(format!("hashing task: {e}")))
+}
+
+async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || password_auth::verify_password(password, &hash).is_ok())
+        .await
+        .map_err(|e| AppError::Internal(format!("verification task: {e}")))
+}
+
+pub fn check_new_password(password: &str) -> Result<(), AppError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::invalid("password", "too_short"));
+    }
+    if password.len() > 1024 {
+        return Err(AppError::invalid("password", "too_long"));
+    }
+    Ok(())
+}
+
+impl App {
+    pub async fn hash_password(&self, password: &str) -> Result<String, AppError> {
+        hash_password(password.to_owned()).await
+    }
+
+    /// Checks the credentials and opens a new session (a fresh id on every login).
+    pub async fn login(&self, raw_email: &str, password: &str, ip: &str) -> Result<NewSession, LoginError> {
+        let now = now_ms();
+        let config = self.config();
+        let email = Email::parse(raw_email).ok();
+        // Keyed on a digest so the attempts table holds no email addresses.
+        let account_key = digest(email.as_ref().map_or(raw_email, |e| e.as_str()));
+        let since = now - config.login_window_ms;
+        let (by_account, by_ip) = security::failures_since(self.db(), &account_key, ip, since).await?;
+        if by_account >= config.login_max_failures_per_account || by_ip >= config.login_max_failures_per_ip {
+            let secs = u64::try_from(config.login_window_ms / 1000).unwrap_or(900);
+            return Err(LoginError::RateLimited { retry_after_secs: secs });
+        }
+
+        let user = match &email {
+            Some(email) => accounts::find_user_by_email(self.db(), email).await?,
+            None => None,
+        };
+        let hash = user.as_ref().map_or_else(|| self.inner.dummy_hash.clone(), |u| u.password_hash.clone());
+        let password_ok = verify_password(password.to_owned(), hash).await?;
+        let Some(user) = user.filter(|_| password_ok) else {
+            security::record_login_attempt(self.db(), &account_key, ip, false, now).await?;
+            return Err(LoginError::InvalidCredentials);
+        };
+
+        let memberships = accounts::memberships_of(self.db(), user.id).await?;
+        let Some(membership) = memberships.first() else {
+            return Err(LoginError::NoMembership);
+        };
+        let token = random_token();
+        if token.is_empty() {
+            return Err(AppError::Internal("no random source".into()).into());
+        }
+        let txn = self.db().begin().await?;
+        security::clear_failures(&txn, &account_key).await?;
+        security::insert_session(
+            &txn,
+            &security::Session {
+                id_hash: digest(&token),
+                user_id: user.id,
+                membership_id: membership.id,
+                csrf_token: random_token(),
+                expires_at: now + config.session_idle_ms,
+                last_seen_at: now,
+            },
+            now,
+        )
+        .await?;
+        security::delete_expired_sessions(&txn, now).await?;
+        txn.commit().await?;
+        Ok(NewSession { token, role: membership.role })
+    }
+
+    /// The user behind a session cookie, if the session is live. Slides its expiry.
+    pub async fn session_actor(&self, token: &str) -> Result<Option<Actor>, AppError> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        let now = now_ms();
+        let id_hash = digest(token);
+        let Some(session) = security::find_live_session(self.db(), &id_hash, now).await? else {
+            return Ok(None);
+        };
+        let Some(user) = accounts::find_user(self.db(), session.user_id).await? else {
+            return Ok(None);
+        };
+        let Some(membership) = accounts::find_membership(self.db(), session.membership_id).await? else {
+            return Ok(None);
+        };
+        if now - session.last_seen_at > SESSION_TOUCH_EVERY_MS {
+            security::extend_session(self.db(), &id_hash, now, now + self.config().session_idle_ms).await?;
+        }
+        Ok(Some(Actor {
+            user_id: user.id,
+            display_name: user.display_name,
+            email: user.email,
+            locale: user.locale,
+            role: membership.role,
+            organisation_id: membership.organisation.id,
+            organisation_name: membership.organisation.name,
+            session_id_hash: session.id_hash,
+            csrf_token: session.csrf_token,
+        }))
+    }
+
+    pub async fn logout(&self, actor: &Actor) -> Result<(), AppError> {
+        security::delete_session(self.db(), &actor.session_id_hash).await?;
+        Ok(())
+    }
+
+    /// Sends a reset link if the account exists. The answer is the same either way, so
+    /// the form does not reveal who has an account.
+    pub async fn request_password_reset(&self, raw_email: &str) -> Result<(), AppError> {
+        let email = Email::parse(raw_email).map_err(|_| AppError::invalid("email", "invalid"))?;
+        let Some(user) = accounts::find_user_by_email(self.db(), &email).await? else {
+            return Ok(());
+        };
+        let now = now_ms();
+        let token = random_token();
+        security::insert_password_reset(self.db(), &digest(&token), user.id, now, now + RESET_TTL_MS).await?;
+        let link = format!("{}/password/reset/{token}", self.config().base_url);
+        let body = format!(
+            "Bonjour,\n\nPour choisir un nouveau mot de passe Parcours, ouvrez ce lien dans l'heure :\n{link}\n\n\
+             Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n\n\
+             --\nHello,\nTo choose a new Parcours password, open this link within the hour:\n{link}\n"
+        );
+        mail::send(
+            &self.config().outbox_dir,
+            OutgoingMail { to: email.as_str(), subject: "Parcours : nouveau mot de passe", body },
+        )
+    }
+
+    /// True when the reset link is still usable (to show the form or an explanation).
+    pub async fn reset_token_usable(&self, token: &str) -> Result<bool, AppError> {
+        Ok(security::find_usable_reset(self.db(), &digest(token), now_ms()).await?.is_some())
+    }
+
+    /// Sets the new password, uses up the token and signs the user out everywhere.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Result<(), AppError> {
+        check_new_password(new_password)?;
+        let now = now_ms();
+        let token_hash = digest(token);
+        let Some(user_id) = security::find_usable_reset(self.db(), &token_hash, now).await? else {
+            return Err(AppError::NotFound);
+        };
+        let hash = hash_password(new_password.to_owned()).await?;
+        let txn = self.db().begin().await?;
+        if !security::consume_reset(&txn, &token_hash, now).await? {
+            return Err(AppError::NotFound);
+        }
+        accounts::set_password_hash(&txn, user_id, &hash).await?;
+        security::delete_sessions_of_user(&txn, user_id).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}

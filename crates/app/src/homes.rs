@@ -1,0 +1,106 @@
+//! What each role sees first after signing in.
+
+use parcours_db::repo::{accounts, people, programmes};
+use parcours_domain::aggregate::publishable;
+use parcours_domain::{Action, Phase, Relation, Role, allows};
+
+use crate::auth::Actor;
+use crate::people::PersonFile;
+use crate::{App, AppError};
+
+pub use parcours_db::repo::people::CaseloadRow;
+
+/// A count per phase; `None` where the cell is too small to show.
+#[derive(Debug, Clone)]
+pub struct PhaseCount {
+    pub phase: Phase,
+    pub count: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProgrammeFigures {
+    pub name: String,
+    pub total: Option<u64>,
+    pub phases: Vec<PhaseCount>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StaffMember {
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone)]
+pub enum Home {
+    Beneficiary(Option<Box<PersonFile>>),
+    Coach(Vec<CaseloadRow>),
+    ProgrammeManager { programmes: Vec<ProgrammeFigures>, caseload: Vec<CaseloadRow> },
+    Funder(Vec<ProgrammeFigures>),
+    Referrer(Vec<ProgrammeFigures>),
+    Employer,
+    Admin(Vec<StaffMember>),
+}
+
+fn figures(name: String, counts: Vec<(Phase, u64)>, suppress: bool) -> ProgrammeFigures {
+    let show = |n: u64| if suppress { publishable(n) } else { Some(n) };
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let phases = Phase::ALL
+        .iter()
+        .map(|phase| {
+            let n = counts.iter().find(|(p, _)| p == phase).map_or(0, |(_, n)| *n);
+            PhaseCount { phase: *phase, count: show(n) }
+        })
+        .collect();
+    ProgrammeFigures { name, total: show(total), phases }
+}
+
+impl App {
+    pub async fn home(&self, actor: &Actor) -> Result<Home, AppError> {
+        let db = self.db();
+        let scope = actor.tenant();
+        let in_tenant = Relation { same_tenant: true, ..Relation::default() };
+        Ok(match actor.role {
+            Role::Beneficiary => Home::Beneficiary(self.own_file(actor).await?.map(Box::new)),
+            Role::Coach => Home::Coach(people::caseload(db, scope, Some(actor.user_id)).await?),
+            Role::ProgrammeManager => {
+                let mut out = Vec::new();
+                for p in programmes::list_in_tenant(db, scope).await? {
+                    out.push(figures(p.name, people::phase_counts(db, p.id).await?, false));
+                }
+                let caseload = if allows(actor.role, Action::ReadCaseload, in_tenant) {
+                    people::caseload(db, scope, None).await?
+                } else {
+                    Vec::new()
+                };
+                Home::ProgrammeManager { programmes: out, caseload }
+            }
+            Role::Funder => {
+                let funds = Relation { funds_programme: true, ..Relation::default() };
+                let mut out = Vec::new();
+                for p in programmes::list_funded_by(db, actor.organisation_id).await? {
+                    if allows(actor.role, Action::ReadAggregates, funds) {
+                        out.push(figures(p.name, people::phase_counts(db, p.id).await?, true));
+                    }
+                }
+                Home::Funder(out)
+            }
+            Role::Referrer => {
+                let mut out = Vec::new();
+                for p in programmes::list_referred_by(db, actor.organisation_id).await? {
+                    let counts = people::phase_counts_for_referrer(db, p.id, actor.organisation_id).await?;
+                    out.push(figures(p.name, counts, true));
+                }
+                Home::Referrer(out)
+            }
+            Role::Employer => Home::Employer,
+            Role::Admin => Home::Admin(
+                accounts::members_of(db, actor.organisation_id)
+                    .await?
+                    .into_iter()
+                    .map(|(u, role)| StaffMember { display_name: u.display_name, email: u.email, role })
+                    .collect(),
+            ),
+        })
+    }
+}

@@ -1,0 +1,33 @@
+//! Outgoing email. In development and tests every message is written as an `.eml`
+//! file in the outbox folder. Messages never carry personal content beyond a greeting.
+
+use std::path::Path;
+
+use lettre::message::header::ContentType;
+use lettre::{FileTransport, Message, Transport};
+
+use crate::AppError;
+
+pub struct OutgoingMail<'a> {
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body: String,
+}
+
+pub fn send(outbox: &Path, mail: OutgoingMail<'_>) -> Result<(), AppError> {
+    std::fs::create_dir_all(outbox)
+        .map_err(|e| AppError::Internal(format!("cannot create outbox {}: {e}", outbox.display())))?;
+    let message = Message::builder()
+        .from("Parcours <no-reply@parcours.invalid>"
+            .parse()
+            .map_err(|e| AppError::Internal(format!("sender address: {e}")))?)
+        .to(mail.to.parse().map_err(|_| AppError::invalid("email", "invalid"))?)
+        .subject(mail.subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(mail.body)
+        .map_err(|e| AppError::Internal(format!("cannot build email: {e}")))?;
+    FileTransport::new(outbox)
+        .send(&message)
+        .map_err(|e| AppError::Internal(format!("cannot write email: {e}")))?;
+    Ok(())
+}

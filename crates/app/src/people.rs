@@ -1,0 +1,194 @@
+//! A person's file: reading it and changing it, each access audited in its transaction.
+
+use parcours_db::repo::{accounts, audit, people, programmes};
+use parcours_db::{ConnectionTrait, TransactionTrait};
+use parcours_domain::{Action, Email, Relation, allows};
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::{App, AppError, FieldError, now_ms};
+
+pub use parcours_db::repo::audit::AuditEvent;
+pub use parcours_db::repo::people::{Contact, Enrolment, Person};
+
+/// What the coach or the person sees of a file.
+#[derive(Debug, Clone)]
+pub struct PersonFile {
+    pub person: Person,
+    pub enrolments: Vec<EnrolmentView>,
+    pub audit_trail: Vec<AuditEvent>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnrolmentView {
+    pub enrolment: Enrolment,
+    pub programme_name: String,
+    pub coach_name: Option<String>,
+}
+
+/// Audit actions, stable strings: reports and exports rely on them.
+pub mod audit_action {
+    pub const PERSON_READ: &str = "person.read";
+    pub const PERSON_READ_DENIED: &str = "person.read_denied";
+    pub const PERSON_CONTACT_UPDATED: &str = "person.contact_updated";
+    pub const PERSON_WRITE_DENIED: &str = "person.write_denied";
+}
+
+/// The contact form as typed; parsed into a [`Contact`] or field errors.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    pub email: String,
+    pub phone: String,
+    pub commune_code: String,
+}
+
+impl ContactInput {
+    pub fn parse(&self) -> Result<Contact, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let email = match self.email.trim() {
+            "" => None,
+            raw => match Email::parse(raw) {
+                Ok(e) => Some(e.to_string()),
+                Err(_) => {
+                    errors.push(FieldError { field: "email", code: "invalid" });
+                    None
+                }
+            },
+        };
+        let phone = match self.phone.trim() {
+            "" => None,
+            raw => {
+                let digits = raw.chars().filter(char::is_ascii_digit).count();
+                let allowed = raw.chars().all(|c| c.is_ascii_digit() || " .+-()".contains(c));
+                if allowed && (10..=15).contains(&digits) {
+                    Some(raw.to_owned())
+                } else {
+                    errors.push(FieldError { field: "phone", code: "invalid" });
+                    None
+                }
+            }
+        };
+        let commune_code = match self.commune_code.trim() {
+            "" => None,
+            raw => {
+                // INSEE codes: five characters, digits except Corsica's 2A/2B.
+                let upper = raw.to_uppercase();
+                let ok = upper.len() == 5
+                    && upper.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 1 && (c == 'A' || c == 'B')));
+                if ok {
+                    Some(upper)
+                } else {
+                    errors.push(FieldError { field: "commune_code", code: "invalid" });
+                    None
+                }
+            }
+        };
+        if errors.is_empty() { Ok(Contact { email, phone, commune_code }) } else { Err(errors) }
+    }
+}
+
+fn relation_to(actor: &Actor, person: &Person) -> Relation {
+    Relation {
+        same_tenant: person.tenant_id == actor.organisation_id,
+        is_self: person.user_id == Some(actor.user_id),
+        ..Relation::default()
+    }
+}
+
+async fn enrolment_views(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    person_id: Uuid,
+) -> Result<Vec<EnrolmentView>, AppError> {
+    let mut views = Vec::new();
+    for enrolment in people::enrolments_of_person(conn, actor.tenant(), person_id).await? {
+        let programme_name = programmes::find(conn, enrolment.programme_id)
+            .await?
+            .map(|p| p.name)
+            .unwrap_or_default();
+        let coach_name = match enrolment.coach_id {
+            Some(id) => accounts::find_user(conn, id).await?.map(|u| u.display_name),
+            None => None,
+        };
+        views.push(EnrolmentView { enrolment, programme_name, coach_name });
+    }
+    Ok(views)
+}
+
+impl App {
+    /// Opens a person's file. Another tenant's person is "not found"; a person of the
+    /// tenant the role may not open is "forbidden" (and the refusal is audited too).
+    pub async fn person_file(&self, actor: &Actor, person_id: Uuid) -> Result<PersonFile, AppError> {
+        let scope = actor.tenant();
+        let txn = self.db().begin().await?;
+        let Some(person) = people::find_person(&txn, scope, person_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let now = now_ms();
+        if !allows(actor.role, Action::ReadPersonFile, relation_to(actor, &person)) {
+            audit::record(&txn, scope, Some(actor.user_id), audit_action::PERSON_READ_DENIED, Some(person.id), now)
+                .await?;
+            txn.commit().await?;
+            return Err(AppError::Forbidden);
+        }
+        let enrolments = enrolment_views(&txn, actor, person.id).await?;
+        audit::record(&txn, scope, Some(actor.user_id), audit_action::PERSON_READ, Some(person.id), now).await?;
+        let audit_trail = audit::for_person(&txn, scope, person.id).await?;
+        txn.commit().await?;
+        Ok(PersonFile { person, enrolments, audit_trail })
+    }
+
+    /// The signed-in beneficiary's own file, if they have one in their tenant.
+    pub async fn own_file(&self, actor: &Actor) -> Result<Option<PersonFile>, AppError> {
+        let Some(person) = people::find_person_of_user(self.db(), actor.tenant(), actor.user_id).await? else {
+            return Ok(None);
+        };
+        self.person_file(actor, person.id).await.map(Some)
+    }
+
+    /// Changes a person's contact details, with its audit row in the same transaction.
+    pub async fn update_contact(&self, actor: &Actor, person_id: Uuid, input: &ContactInput) -> Result<(), AppError> {
+        let scope = actor.tenant();
+        let txn = self.db().begin().await?;
+        let Some(person) = people::find_person(&txn, scope, person_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let now = now_ms();
+        if !allows(actor.role, Action::WritePersonFile, relation_to(actor, &person)) {
+            audit::record(&txn, scope, Some(actor.user_id), audit_action::PERSON_WRITE_DENIED, Some(person.id), now)
+                .await?;
+            txn.commit().await?;
+            return Err(AppError::Forbidden);
+        }
+        let contact = input.parse().map_err(AppError::Invalid)?;
+        if !people::update_contact(&txn, scope, person.id, &contact, now).await? {
+            return Err(AppError::NotFound);
+        }
+        audit::record(&txn, scope, Some(actor.user_id), audit_action::PERSON_CONTACT_UPDATED, Some(person.id), now)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_input_is_parsed_field_by_field() {
+        let ok = ContactInput { email: " A@B.fr ".into(), phone: "06 12 34 56 78".into(), commune_code: "2a004".into() };
+        assert_eq!(
+            ok.parse(),
+            Ok(Contact {
+                email: Some("a@b.fr".into()),
+                phone: Some("06 12 34 56 78".into()),
+                commune_code: Some("2A004".into())
+            })
+        );
+        let bad = ContactInput { email: "nope".into(), phone: "12".into(), commune_code: "7654".into() };
+        let fields: Vec<_> = bad.parse().err().unwrap_or_default().iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["email", "phone", "commune_code"]);
+        assert_eq!(ContactInput::default().parse(), Ok(Contact { email: None, phone: None, commune_code: None }));
+    }
+}
