@@ -58,6 +58,45 @@ fn demo_phase(i: usize) -> Phase {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+enum DemoOrg {
+    Operator,
+    Region,
+    FranceTravail,
+    MissionLocale,
+    Employer,
+    OtherOperator,
+}
+
+struct DemoAccount {
+    email: &'static str,
+    name: &'static str,
+    org: DemoOrg,
+    role: Role,
+    description: &'static str,
+}
+
+const DEMO_ACCOUNTS: [DemoAccount; 10] = [
+    DemoAccount { email: "coach@demo.parcours.test", name: "Sophie Durand", org: DemoOrg::Operator, role: Role::Coach, description: "coach" },
+    DemoAccount { email: "coach2@demo.parcours.test", name: "Olivier Bernard", org: DemoOrg::Operator, role: Role::Coach, description: "second coach" },
+    DemoAccount { email: "manager@demo.parcours.test", name: "Claire Dubois", org: DemoOrg::Operator, role: Role::ProgrammeManager, description: "programme manager" },
+    DemoAccount { email: "admin@demo.parcours.test", name: "Marc Lefebvre", org: DemoOrg::Operator, role: Role::Admin, description: "administrator" },
+    DemoAccount { email: "beneficiaire@demo.parcours.test", name: "Camille Martin", org: DemoOrg::Operator, role: Role::Beneficiary, description: "beneficiary" },
+    DemoAccount { email: "funder@demo.parcours.test", name: "Nathalie Leroy", org: DemoOrg::Region, role: Role::Funder, description: "funder (Région Normandie)" },
+    DemoAccount { email: "referrer@demo.parcours.test", name: "Julien Faure", org: DemoOrg::FranceTravail, role: Role::Referrer, description: "referrer (France Travail)" },
+    DemoAccount { email: "referrer2@demo.parcours.test", name: "Amina Kone", org: DemoOrg::MissionLocale, role: Role::Referrer, description: "referrer (Mission locale)" },
+    DemoAccount { email: "employer@demo.parcours.test", name: "Pierre Vasseur", org: DemoOrg::Employer, role: Role::Employer, description: "employer" },
+    DemoAccount { email: "coach@horizon.parcours.test", name: "Yves Le Goff", org: DemoOrg::OtherOperator, role: Role::Coach, description: "coach of another operator (tenant isolation)" },
+];
+
+/// The demo accounts, for start-up messages and tests.
+pub fn demo_logins() -> Vec<DemoLogin> {
+    DEMO_ACCOUNTS
+        .iter()
+        .map(|a| DemoLogin { role: a.role, email: a.email.to_owned(), description: a.description.to_owned() })
+        .collect()
+}
+
 fn email(raw: &str) -> Result<Email, AppError> {
     Email::parse(raw).map_err(|_| AppError::Internal(format!("demo email {raw} is invalid")))
 }
@@ -68,13 +107,17 @@ impl App {
         Ok(accounts::count_organisations(self.db()).await? == 0)
     }
 
+    /// True when the demo accounts exist (a demo database started again).
+    pub async fn has_demo(&self) -> Result<bool, AppError> {
+        Ok(accounts::find_user_by_email(self.db(), &email(DEMO_ACCOUNTS[0].email)?).await?.is_some())
+    }
+
     /// Seeds the demo world in one transaction.
     pub async fn seed_demo(&self) -> Result<DemoWorld, AppError> {
         let hash = self.hash_password(DEMO_PASSWORD).await?;
         let now = now_ms();
         let day = 24 * 3600 * 1000;
         let txn = self.db().begin().await?;
-        let mut logins = Vec::new();
 
         let operator = accounts::insert_organisation(&txn, OrgKind::Operator, "Cap Avenir Normandie", now).await?;
         let region = accounts::insert_organisation(&txn, OrgKind::Funder, "Région Normandie", now).await?;
@@ -84,59 +127,35 @@ impl App {
             accounts::insert_organisation(&txn, OrgKind::Referrer, "Mission locale de l'agglomération rouennaise", now)
                 .await?;
         let employer = accounts::insert_organisation(&txn, OrgKind::Employer, "Boulangeries du Vexin", now).await?;
+        let other = accounts::insert_organisation(&txn, OrgKind::Operator, "Horizon Emploi Bretagne", now).await?;
         let scope = TenantScope::of(operator);
+        let other_scope = TenantScope::of(other);
 
-        let mut add_user = async |txn: &parcours_db::DatabaseTransaction,
-                                  address: &str,
-                                  name: &str,
-                                  org: Uuid,
-                                  role: Role,
-                                  description: &str|
-               -> Result<Uuid, AppError> {
-            let user = accounts::insert_user(txn, &email(address)?, name, &hash, now).await?;
-            accounts::insert_membership(txn, user, org, role, now).await?;
-            logins.push(DemoLogin { role, email: address.to_owned(), description: description.to_owned() });
-            Ok(user)
+        let org_id = |org: DemoOrg| match org {
+            DemoOrg::Operator => operator,
+            DemoOrg::Region => region,
+            DemoOrg::FranceTravail => france_travail,
+            DemoOrg::MissionLocale => mission_locale,
+            DemoOrg::Employer => employer,
+            DemoOrg::OtherOperator => other,
         };
-
-        let coach_a =
-            add_user(&txn, "coach@demo.parcours.test", "Sophie Durand", operator, Role::Coach, "coach").await?;
-        let coach_b =
-            add_user(&txn, "coach2@demo.parcours.test", "Olivier Bernard", operator, Role::Coach, "second coach")
-                .await?;
-        add_user(&txn, "manager@demo.parcours.test", "Claire Dubois", operator, Role::ProgrammeManager, "programme manager")
-            .await?;
-        add_user(&txn, "admin@demo.parcours.test", "Marc Lefebvre", operator, Role::Admin, "administrator").await?;
-        add_user(&txn, "funder@demo.parcours.test", "Nathalie Leroy", region, Role::Funder, "funder (Région Normandie)")
-            .await?;
-        add_user(
-            &txn,
-            "referrer@demo.parcours.test",
-            "Julien Faure",
-            france_travail,
-            Role::Referrer,
-            "referrer (France Travail)",
-        )
-        .await?;
-        add_user(
-            &txn,
-            "referrer2@demo.parcours.test",
-            "Amina Kone",
-            mission_locale,
-            Role::Referrer,
-            "referrer (Mission locale)",
-        )
-        .await?;
-        add_user(&txn, "employer@demo.parcours.test", "Pierre Vasseur", employer, Role::Employer, "employer").await?;
-        let beneficiary_user = add_user(
-            &txn,
-            "beneficiaire@demo.parcours.test",
-            "Camille Martin",
-            operator,
-            Role::Beneficiary,
-            "beneficiary",
-        )
-        .await?;
+        let mut user_ids = Vec::with_capacity(DEMO_ACCOUNTS.len());
+        for account in &DEMO_ACCOUNTS {
+            let user = accounts::insert_user(&txn, &email(account.email)?, account.name, &hash, now).await?;
+            accounts::insert_membership(&txn, user, org_id(account.org), account.role, now).await?;
+            user_ids.push(user);
+        }
+        let user_of = |email: &str| {
+            DEMO_ACCOUNTS.iter().position(|a| a.email == email).and_then(|i| user_ids.get(i).copied())
+        };
+        let (Some(coach_a), Some(coach_b), Some(beneficiary_user), Some(other_coach)) = (
+            user_of("coach@demo.parcours.test"),
+            user_of("coach2@demo.parcours.test"),
+            user_of("beneficiaire@demo.parcours.test"),
+            user_of("coach@horizon.parcours.test"),
+        ) else {
+            return Err(AppError::Internal("demo accounts table is missing a coach or the beneficiary".into()));
+        };
 
         let programme =
             programmes::insert(&txn, scope, Some(region), "Parcours Normandie 2026", "normandie-2026", now).await?;
@@ -186,19 +205,6 @@ impl App {
         }
 
         // A second operator, so that a demo coach can see that its files stay closed.
-        let other = accounts::insert_organisation(&txn, OrgKind::Operator, "Horizon Emploi Bretagne", now).await?;
-        let other_scope = TenantScope::of(other);
-        let other_coach = {
-            let user =
-                accounts::insert_user(&txn, &email("coach@horizon.parcours.test")?, "Yves Le Goff", &hash, now).await?;
-            accounts::insert_membership(&txn, user, other, Role::Coach, now).await?;
-            logins.push(DemoLogin {
-                role: Role::Coach,
-                email: "coach@horizon.parcours.test".into(),
-                description: "coach of another operator (tenant isolation)".into(),
-            });
-            user
-        };
         let other_programme =
             programmes::insert(&txn, other_scope, None, "Cap Emploi Bretagne", "cap-bretagne", now).await?;
         let mut other_tenant_person_id = Uuid::nil();
@@ -236,7 +242,7 @@ impl App {
         }
         txn.commit().await?;
         Ok(DemoWorld {
-            logins,
+            logins: demo_logins(),
             operator_id: operator,
             other_operator_id: other,
             other_tenant_person_id,

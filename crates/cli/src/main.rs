@@ -1,1 +1,198 @@
-fn main() {}
+//! `parcours`: the one binary. `cargo run --release` runs `parcours serve`.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use parcours_app::{App, AppConfig, AppError};
+use parcours_web::AppState;
+
+const DEFAULT_DATABASE_URL: &str = "sqlite://var/parcours.db?mode=rwc";
+
+#[derive(Parser)]
+#[command(
+    name = "parcours",
+    version,
+    about = "Career-orientation and job-insertion programmes, end to end.",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    /// `parcours --bind …` is `parcours serve --bind …`.
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args)]
+struct Global {
+    /// Database: sqlite://PATH or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "PARCOURS_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    database_url: String,
+    /// Folder where outgoing emails are written as .eml files.
+    #[arg(long, global = true, env = "PARCOURS_OUTBOX_DIR", default_value = "var/outbox")]
+    outbox: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web application (the default command).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an administrator account (password from PARCOURS_ADMIN_PASSWORD or stdin).
+    CreateAdmin(CreateAdminArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Public URL used in emailed links (default: http://BIND).
+    #[arg(long, env = "PARCOURS_BASE_URL")]
+    base_url: Option<String>,
+    /// Seed the demo world if the database is empty (the default on a new database).
+    #[arg(long, conflicts_with = "no_demo")]
+    demo: bool,
+    /// Never seed the demo world.
+    #[arg(long)]
+    no_demo: bool,
+    /// Reference data folder (ROME, tension, communes, ESCO).
+    #[arg(long, env = "PARCOURS_REF_DIR")]
+    ref_dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct CreateAdminArgs {
+    #[arg(long)]
+    email: String,
+    #[arg(long)]
+    name: String,
+    /// The operator organisation; created when no organisation has this name.
+    #[arg(long)]
+    organisation: String,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PARCOURS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,parcours=info")),
+        )
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(&cli.global, cli.serve).await,
+        Some(Command::Serve(args)) => serve(&cli.global, args).await,
+        Some(Command::Migrate) => {
+            let db = open_database(&cli.global.database_url).await?;
+            let applied = parcours_db::migrate(&db).await.context("applying migrations")?;
+            println!("{applied} migration(s) applied; the database is up to date.");
+            Ok(())
+        }
+        Some(Command::CreateAdmin(args)) => create_admin(&cli.global, args).await,
+    }
+}
+
+async fn open_database(url: &str) -> anyhow::Result<parcours_db::DatabaseConnection> {
+    parcours_db::connect(url)
+        .await
+        .with_context(|| format!("opening the database {}", parcours_db::redact_url(url)))
+}
+
+/// Where reference data is read from: PARCOURS_REF_DIR, else ./ref, else ../shared/ref.
+fn reference_dir(explicit: Option<PathBuf>) -> Option<PathBuf> {
+    if let Some(dir) = explicit {
+        return Some(dir);
+    }
+    [Path::new("ref"), Path::new("../shared/ref")].into_iter().find(|d| d.is_dir()).map(Path::to_path_buf)
+}
+
+async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
+    let bind = args.bind;
+    let db = open_database(&global.database_url).await?;
+    let applied = parcours_db::migrate(&db).await.context("applying migrations")?;
+    let base_url = args.base_url.clone().unwrap_or_else(|| format!("http://{bind}")).trim_end_matches('/').to_owned();
+    let app = App::new(db, AppConfig::new(global.outbox.clone(), base_url.clone()));
+
+    println!("Parcours {}", env!("CARGO_PKG_VERSION"));
+    println!(
+        "  database: {} at {} ({applied} migration(s) applied)",
+        app.database_kind(),
+        parcours_db::redact_url(&global.database_url)
+    );
+    match reference_dir(args.ref_dir.clone()) {
+        Some(dir) if dir.is_dir() => println!("  reference data folder: {}", dir.display()),
+        Some(dir) => println!("  reference data folder {} does not exist (set PARCOURS_REF_DIR)", dir.display()),
+        None => println!("  no reference data folder found (set PARCOURS_REF_DIR, or put it in ./ref)"),
+    }
+    println!("  emails are written to {}", global.outbox.display());
+
+    let seed = !args.no_demo && app.is_empty().await?;
+    if seed {
+        let world = app.seed_demo().await.context("seeding the demo world")?;
+        println!(
+            "  demo world seeded: {} beneficiaries in one programme, {} accounts",
+            parcours_app::demo::DEMO_BENEFICIARIES,
+            world.logins.len()
+        );
+    } else if args.demo {
+        println!("  the database is not empty: the demo world was not seeded again");
+    }
+    if app.has_demo().await? {
+        println!("\n  Demo logins (password: {}):", parcours_app::demo::DEMO_PASSWORD);
+        for login in parcours_app::demo::demo_logins() {
+            println!("    {:<34} {}", login.email, login.description);
+        }
+    }
+
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind} (is another Parcours running? try --bind 127.0.0.1:8081)"))?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    println!("\n  Open http://{local}/  (Ctrl-C to stop)");
+    parcours_web::serve(listener, AppState::new(app)).await.context("serving")?;
+    Ok(())
+}
+
+async fn create_admin(global: &Global, args: CreateAdminArgs) -> anyhow::Result<()> {
+    let password = match std::env::var("PARCOURS_ADMIN_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("Password for {} (at least 10 characters), then Enter:", args.email);
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).context("reading the password")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let db = open_database(&global.database_url).await?;
+    parcours_db::migrate(&db).await.context("applying migrations")?;
+    let app = App::new(db, AppConfig::new(global.outbox.clone(), String::new()));
+    match app.create_admin(&args.email, &args.name, &args.organisation, &password).await {
+        Ok(_) => {
+            println!("Administrator {} created in \"{}\".", args.email.trim(), args.organisation.trim());
+            Ok(())
+        }
+        Err(AppError::Invalid(fields)) => {
+            let reasons: Vec<String> = fields
+                .iter()
+                .map(|f| match (f.field, f.code) {
+                    ("email", "taken") => "--email: an account with this email already exists".to_owned(),
+                    ("email", _) => "--email: not a valid email address".to_owned(),
+                    ("password", "too_short") => "password: at least 10 characters are needed".to_owned(),
+                    ("password", _) => "password: not acceptable".to_owned(),
+                    (field, code) => format!("--{field}: {code}"),
+                })
+                .collect();
+            bail!("{}", reasons.join("; "))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

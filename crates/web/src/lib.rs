@@ -1,1 +1,98 @@
+//! The web face of Parcours: HTML pages (askama, working without JavaScript), the
+//! `/api/v1` JSON API with its OpenAPI document, and the security middleware.
 
+pub mod api;
+pub mod context;
+pub mod csrf;
+pub mod errors;
+pub mod headers;
+pub mod i18n;
+pub mod ops;
+pub mod pages;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
+use metrics_exporter_prometheus::PrometheusHandle;
+use parcours_app::App;
+use tower_http::csrf::CsrfLayer;
+
+/// Largest request body accepted anywhere (uploads get their own limit later).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+impl AppState {
+    pub fn new(app: App) -> Self {
+        let secure_cookies = app.config().base_url.starts_with("https://");
+        AppState { app, secure_cookies, metrics: ops::metrics_handle() }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(pages::landing))
+        .route("/login", get(pages::login_page).post(pages::login_submit))
+        .route("/logout", post(pages::logout))
+        .route("/password/forgot", get(pages::forgot_page).post(pages::forgot_submit))
+        .route("/password/reset/{token}", get(pages::reset_page).post(pages::reset_submit))
+        .route("/lang/{code}", get(pages::switch_language))
+        .route("/home", get(pages::home))
+        .route("/beneficiaries/{id}", get(pages::person))
+        .route("/beneficiaries/{id}/contact", post(pages::update_contact))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/beneficiaries/{id}", get(api::beneficiary))
+        .fallback(pages::not_found)
+        // Innermost first: token check, then Origin check, then error pages, then context.
+        .layer(from_fn(csrf::require_token))
+        .layer(CsrfLayer::new())
+        .layer(from_fn(errors::render_errors))
+        .layer(from_fn_with_state(state.clone(), context::load_context));
+    let ops = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/static/app.css", get(ops::stylesheet));
+    pages
+        .merge(ops)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(from_fn(headers::security_headers))
+        .layer(from_fn(ops::track_metrics))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,115 @@
+//! The JSON API under `/api/v1`, described by an OpenAPI document built from these
+//! handlers. Same session and rules as the pages; errors are problem+json.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::context::Ctx;
+use crate::errors::HttpError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Parcours API", description = "Career-orientation and job-insertion programmes."),
+    paths(me, beneficiary),
+    components(schemas(Me, OrganisationRef, Beneficiary, EnrolmentSummary))
+)]
+pub struct ApiDoc;
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationRef {
+    pub id: Uuid,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub email: String,
+    /// One of beneficiary, coach, referrer, employer, programme_manager, funder, admin.
+    pub role: String,
+    pub organisation: OrganisationRef,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EnrolmentSummary {
+    pub programme: String,
+    /// referred, preliminary, investigation, conclusions or follow_up.
+    pub phase: String,
+    pub coach: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Beneficiary {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub commune_code: Option<String>,
+    pub birth_year: Option<i32>,
+    pub enrolments: Vec<EnrolmentSummary>,
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", responses(
+    (status = 200, description = "The signed-in user", body = Me),
+    (status = 401, description = "Not signed in")
+))]
+pub async fn me(ctx: Ctx) -> Result<Json<Me>, HttpError> {
+    let a = ctx.actor()?;
+    Ok(Json(Me {
+        user_id: a.user_id,
+        display_name: a.display_name.clone(),
+        email: a.email.clone(),
+        role: a.role.code().to_owned(),
+        organisation: OrganisationRef { id: a.organisation_id, name: a.organisation_name.clone() },
+    }))
+}
+
+/// A beneficiary's file (audited like the page).
+#[utoipa::path(get, path = "/api/v1/beneficiaries/{id}",
+    params(("id" = Uuid, Path, description = "Person id")),
+    responses(
+        (status = 200, description = "The person's file", body = Beneficiary),
+        (status = 401, description = "Not signed in"),
+        (status = 403, description = "The role may not open this file"),
+        (status = 404, description = "No such person in your organisation")
+))]
+pub async fn beneficiary(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Json<Beneficiary>, HttpError> {
+    let actor = ctx.actor()?;
+    let id = Uuid::parse_str(&id).map_err(|_| HttpError::NotFound)?;
+    let file = state.app.person_file(actor, id).await?;
+    let p = file.person;
+    Ok(Json(Beneficiary {
+        id: p.id,
+        first_name: p.first_name,
+        last_name: p.last_name,
+        email: p.email,
+        phone: p.phone,
+        commune_code: p.commune_code,
+        birth_year: p.birth_year,
+        enrolments: file
+            .enrolments
+            .into_iter()
+            .map(|e| EnrolmentSummary {
+                programme: e.programme_name,
+                phase: e.enrolment.phase.code().to_owned(),
+                coach: e.coach_name,
+            })
+            .collect(),
+    }))
+}
+
+pub async fn openapi() -> Response {
+    match ApiDoc::openapi().to_json() {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(e) => HttpError::Internal(format!("openapi: {e}")).into_response(),
+    }
+}

@@ -1,0 +1,115 @@
+//! French by default, English on request. Messages live in `locales/*/main.ftl`
+//! (Fluent, for correct plurals) and are compiled into the binary.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid};
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "fr",
+        // Unicode isolation marks around arguments would show up in plain-text emails.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static FR: LanguageIdentifier = langid!("fr");
+static EN: LanguageIdentifier = langid!("en");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Fr,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Fr => Lang::En,
+            Lang::En => Lang::Fr,
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim().get(..2).map(str::to_ascii_lowercase).as_deref() {
+            Some("fr") => Some(Lang::Fr),
+            Some("en") => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first supported language of an `Accept-Language` header.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        header.split(',').filter_map(|part| Lang::parse(part.split(';').next().unwrap_or(""))).next()
+    }
+
+    fn id(self) -> &'static LanguageIdentifier {
+        match self {
+            Lang::Fr => &FR,
+            Lang::En => &EN,
+        }
+    }
+
+    pub fn t(self, key: &str) -> String {
+        LOCALES.lookup(self.id(), key)
+    }
+
+    pub fn t_args(self, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
+        let map: HashMap<Cow<'static, str>, FluentValue<'static>> =
+            args.iter().map(|(k, v)| (Cow::Borrowed(*k), v.clone())).collect();
+        LOCALES.lookup_with_args(self.id(), key, &map)
+    }
+
+    /// Whether a message exists in this language (tests check both files agree).
+    pub fn has(self, key: &str) -> bool {
+        LOCALES.try_lookup(self.id(), key).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_every_message() {
+        let keys = |src: &str| -> Vec<String> {
+            src.lines()
+                .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+                .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim().to_owned()))
+                .collect()
+        };
+        let fr = keys(include_str!("../locales/fr/main.ftl"));
+        let en = keys(include_str!("../locales/en/main.ftl"));
+        assert_eq!(fr, en, "fr and en message ids differ");
+        for key in &fr {
+            assert!(Lang::Fr.has(key) && Lang::En.has(key), "{key} does not resolve");
+        }
+    }
+
+    #[test]
+    fn plurals_follow_each_language() {
+        let n = |lang: Lang, count: i64| lang.t_args("coach-caseload-count", &[("count", FluentValue::from(count))]);
+        assert_eq!(n(Lang::Fr, 1), "1 personne");
+        assert_eq!(n(Lang::Fr, 0), "0 personne");
+        assert_eq!(n(Lang::En, 0), "0 people");
+        assert_eq!(n(Lang::En, 2), "2 people");
+    }
+
+    #[test]
+    fn accept_language_picks_the_first_supported() {
+        assert_eq!(Lang::from_accept_language("de-DE,en;q=0.8,fr;q=0.5"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("fr-FR"), Some(Lang::Fr));
+        assert_eq!(Lang::from_accept_language("de"), None);
+    }
+}

@@ -1,0 +1,667 @@
+//! HTML pages. Handlers parse input, call one use case and render; they never touch
+//! the database.
+
+use std::fmt::Display;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use fluent_templates::fluent_bundle::FluentValue;
+use parcours_app::auth::LoginError;
+use parcours_app::homes::Home;
+use parcours_app::people::{ContactInput, PersonFile};
+use parcours_app::{AppError, FieldError};
+use parcours_domain::{Phase, Role};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::context::{Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::errors::HttpError;
+use crate::i18n::Lang;
+
+pub type PageResult = Result<Response, HttpError>;
+
+pub fn render(t: &impl Template) -> Result<Html<String>, HttpError> {
+    Ok(Html(t.render()?))
+}
+
+/// What every page template needs: language, title, the signed-in user, CSRF token.
+pub struct Page {
+    pub lang: Lang,
+    pub title: String,
+    pub csrf: String,
+    pub path: String,
+    pub user: Option<UserBadge>,
+}
+
+pub struct UserBadge {
+    pub name: String,
+    pub role_label: String,
+}
+
+const MONTHS_FR: [&str; 12] = [
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+    "novembre", "décembre",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December",
+];
+
+/// 1584 -> "1 584" in French (narrow no-break space), "1,584" in English.
+pub fn format_count(lang: Lang, n: u64) -> String {
+    let digits = n.to_string();
+    let sep = match lang {
+        Lang::Fr => '\u{202f}',
+        Lang::En => ',',
+    };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Page {
+    pub fn new(ctx: &Ctx, title: String) -> Self {
+        let lang = ctx.lang;
+        Page {
+            lang,
+            title,
+            csrf: ctx.csrf.clone(),
+            path: ctx.path.clone(),
+            user: ctx.actor.as_ref().map(|a| UserBadge {
+                name: a.display_name.clone(),
+                role_label: lang.t(&format!("role-{}", a.role.code())),
+            }),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    pub fn ta(&self, key: &str, name: &'static str, value: impl Display) -> String {
+        self.lang.t_args(key, &[(name, FluentValue::from(value.to_string()))])
+    }
+
+    pub fn ta2(&self, key: &str, n1: &'static str, v1: impl Display, n2: &'static str, v2: impl Display) -> String {
+        self.lang.t_args(key, &[(n1, FluentValue::from(v1.to_string())), (n2, FluentValue::from(v2.to_string()))])
+    }
+
+    pub fn user_name(&self) -> String {
+        self.user.as_ref().map(|u| u.name.clone()).unwrap_or_default()
+    }
+
+    pub fn phase(&self, phase: &Phase) -> String {
+        self.t(&format!("phase-{}", phase.code()))
+    }
+
+    pub fn phase_step(&self, phase: &Phase) -> String {
+        self.lang.t_args(
+            "beneficiary-phase",
+            &[("step", FluentValue::from(phase.step())), ("phase", FluentValue::from(self.phase(phase)))],
+        )
+    }
+
+    pub fn role(&self, role: &Role) -> String {
+        self.t(&format!("role-{}", role.code()))
+    }
+
+    pub fn count(&self, n: &Option<u64>) -> String {
+        match n {
+            Some(n) => format_count(self.lang, *n),
+            None => self.t("small-cell"),
+        }
+    }
+
+    pub fn count_people(&self, n: usize) -> String {
+        self.lang.t_args("coach-caseload-count", &[("count", FluentValue::from(n))])
+    }
+
+    pub fn audit_action(&self, action: &str) -> String {
+        let key = format!("audit-{}", action.replace('.', "-"));
+        if self.lang.has(&key) { self.t(&key) } else { action.to_owned() }
+    }
+
+    fn at(ms: i64) -> Option<time::OffsetDateTime> {
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
+    }
+
+    /// "3 mars 2026" / "3 March 2026".
+    pub fn date(&self, ms: &i64) -> String {
+        let Some(t) = Self::at(*ms) else { return String::new() };
+        let month = usize::from(u8::from(t.month())) - 1;
+        let name = match self.lang {
+            Lang::Fr => MONTHS_FR[month],
+            Lang::En => MONTHS_EN[month],
+        };
+        format!("{} {name} {}", t.day(), t.year())
+    }
+
+    pub fn datetime(&self, ms: &i64) -> String {
+        let Some(t) = Self::at(*ms) else { return String::new() };
+        match self.lang {
+            Lang::Fr => format!("{} à {:02}h{:02} (UTC)", self.date(ms), t.hour(), t.minute()),
+            Lang::En => format!("{} at {:02}:{:02} (UTC)", self.date(ms), t.hour(), t.minute()),
+        }
+    }
+}
+
+/// One input of a form, with its label, hint and error.
+pub struct Field {
+    pub name: &'static str,
+    pub label: String,
+    pub kind: &'static str,
+    pub value: String,
+    pub hint: Option<String>,
+    pub error: Option<String>,
+    pub autocomplete: &'static str,
+    pub required: bool,
+}
+
+impl Field {
+    fn new(lang: Lang, name: &'static str, label_key: &str, kind: &'static str, autocomplete: &'static str) -> Self {
+        Field {
+            name,
+            label: lang.t(label_key),
+            kind,
+            value: String::new(),
+            hint: None,
+            error: None,
+            autocomplete,
+            required: false,
+        }
+    }
+
+    fn value(mut self, v: &str) -> Self {
+        self.value = v.to_owned();
+        self
+    }
+
+    fn hint(mut self, lang: Lang, key: &str) -> Self {
+        self.hint = Some(lang.t(key));
+        self
+    }
+
+    fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    pub fn described_by(&self) -> String {
+        let mut ids = Vec::new();
+        if self.hint.is_some() {
+            ids.push(format!("{}-hint", self.name));
+        }
+        if self.error.is_some() {
+            ids.push(format!("{}-error", self.name));
+        }
+        ids.join(" ")
+    }
+}
+
+pub struct ErrorItem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn error_message(lang: Lang, e: &FieldError) -> String {
+    let key = format!("error-{}-{}", e.field, e.code);
+    if lang.has(&key) { lang.t(&key) } else { lang.t("error-generic-invalid") }
+}
+
+/// Puts each error next to its field and lists them all in the summary.
+fn attach_errors(lang: Lang, fields: &mut [Field], errors: &[FieldError]) -> Vec<ErrorItem> {
+    errors
+        .iter()
+        .map(|e| {
+            let message = error_message(lang, e);
+            if let Some(f) = fields.iter_mut().find(|f| f.name == e.field) {
+                f.error = Some(message.clone());
+            }
+            ErrorItem { field: e.field, message }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct LandingPage {
+    p: Page,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub p: Page,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "form_page.html")]
+struct FormPage {
+    p: Page,
+    notice: Option<String>,
+    intro: Option<String>,
+    errors: Vec<ErrorItem>,
+    show_form: bool,
+    action: String,
+    hidden: Vec<(&'static str, String)>,
+    fields: Vec<Field>,
+    submit: String,
+    links: Vec<(String, String)>,
+}
+
+impl FormPage {
+    fn new(ctx: &Ctx, title_key: &str, action: impl Into<String>, submit_key: &str) -> Self {
+        FormPage {
+            p: Page::new(ctx, ctx.lang.t(title_key)),
+            notice: None,
+            intro: None,
+            errors: Vec::new(),
+            show_form: true,
+            action: action.into(),
+            hidden: Vec::new(),
+            fields: Vec::new(),
+            submit: ctx.lang.t(submit_key),
+            links: Vec::new(),
+        }
+    }
+
+    fn respond(self, status: StatusCode) -> PageResult {
+        Ok((status, render(&self)?).into_response())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    p: Page,
+    home: Home,
+    phases: &'static [Phase],
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    p: Page,
+    file: PersonFile,
+    notice: Option<String>,
+    errors: Vec<ErrorItem>,
+    fields: Vec<Field>,
+    can_edit: bool,
+    show_audit: bool,
+}
+
+/// Only same-site paths are followed after sign-in or a language switch.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
+        _ => "/home".to_owned(),
+    }
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+pub async fn landing(ctx: Ctx) -> PageResult {
+    if ctx.actor.is_some() {
+        return Ok(see_other("/home"));
+    }
+    Ok(render(&LandingPage { p: Page::new(&ctx, ctx.lang.t("landing-title")) })?.into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct LoginQuery {
+    next: Option<String>,
+    bye: Option<String>,
+    reset: Option<String>,
+}
+
+fn login_form(ctx: &Ctx, email: &str, next: &str) -> FormPage {
+    let lang = ctx.lang;
+    let mut page = FormPage::new(ctx, "login-title", "/login", "login-submit");
+    page.hidden.push(("next", next.to_owned()));
+    page.fields = vec![
+        Field::new(lang, "email", "login-email", "email", "username").value(email).hint(lang, "login-email-hint").required(),
+        Field::new(lang, "password", "login-password", "password", "current-password").required(),
+    ];
+    page.links.push(("/password/forgot".into(), lang.t("login-forgot")));
+    page
+}
+
+pub async fn login_page(ctx: Ctx, Query(q): Query<LoginQuery>) -> PageResult {
+    if ctx.actor.is_some() {
+        return Ok(see_other(&safe_next(q.next.as_deref())));
+    }
+    let mut page = login_form(&ctx, "", q.next.as_deref().unwrap_or(""));
+    if q.bye.is_some() {
+        page.notice = Some(ctx.lang.t("logged-out"));
+    } else if q.reset.is_some() {
+        page.notice = Some(ctx.lang.t("reset-done"));
+    }
+    page.respond(StatusCode::OK)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: String,
+}
+
+pub async fn login_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<LoginForm>) -> PageResult {
+    let lang = ctx.lang;
+    let mut missing = Vec::new();
+    if form.email.trim().is_empty() {
+        missing.push(FieldError { field: "email", code: "required" });
+    }
+    if form.password.is_empty() {
+        missing.push(FieldError { field: "password", code: "required" });
+    }
+    let mut page = login_form(&ctx, &form.email, &form.next);
+    if !missing.is_empty() {
+        page.errors = attach_errors(lang, &mut page.fields, &missing);
+        return page.respond(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    match state.app.login(&form.email, &form.password, &ctx.client_ip).await {
+        Ok(session) => {
+            let mut response = see_other(&safe_next(Some(&form.next)));
+            let max_age = state.app.config().session_idle_ms / 1000;
+            response
+                .headers_mut()
+                .append(SET_COOKIE, set_cookie(SESSION_COOKIE, &session.token, Some(max_age), state.secure_cookies));
+            metrics::counter!("parcours_logins_total", "outcome" => "success").increment(1);
+            Ok(response)
+        }
+        Err(LoginError::InvalidCredentials) => {
+            metrics::counter!("parcours_logins_total", "outcome" => "invalid").increment(1);
+            page.errors = vec![ErrorItem { field: "email", message: lang.t("login-invalid") }];
+            page.respond(StatusCode::UNAUTHORIZED)
+        }
+        Err(LoginError::RateLimited { retry_after_secs }) => {
+            metrics::counter!("parcours_logins_total", "outcome" => "rate_limited").increment(1);
+            let minutes = retry_after_secs.div_ceil(60);
+            page.errors = vec![ErrorItem { field: "", message: page.p.ta("login-rate-limited", "minutes", minutes) }];
+            let mut response = page.respond(StatusCode::TOO_MANY_REQUESTS)?;
+            if let Ok(v) = retry_after_secs.to_string().parse() {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+            Ok(response)
+        }
+        Err(LoginError::NoMembership) => {
+            page.errors = vec![ErrorItem { field: "", message: lang.t("login-no-membership") }];
+            page.respond(StatusCode::FORBIDDEN)
+        }
+        Err(LoginError::App(e)) => Err(e.into()),
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    if let Some(actor) = &ctx.actor {
+        state.app.logout(actor).await?;
+    }
+    let mut response = see_other("/login?bye=1");
+    response.headers_mut().append(SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0), state.secure_cookies));
+    Ok(response)
+}
+
+fn forgot_form(ctx: &Ctx, email: &str) -> FormPage {
+    let lang = ctx.lang;
+    let mut page = FormPage::new(ctx, "forgot-title", "/password/forgot", "forgot-submit");
+    page.intro = Some(lang.t("forgot-intro"));
+    page.fields = vec![
+        Field::new(lang, "email", "login-email", "email", "email").value(email).hint(lang, "login-email-hint").required(),
+    ];
+    page
+}
+
+pub async fn forgot_page(ctx: Ctx) -> PageResult {
+    forgot_form(&ctx, "").respond(StatusCode::OK)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ForgotForm {
+    email: String,
+}
+
+pub async fn forgot_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ForgotForm>) -> PageResult {
+    let mut page = forgot_form(&ctx, &form.email);
+    let code = if form.email.trim().is_empty() { Some("required") } else { None };
+    let result = match code {
+        Some(code) => Err(AppError::invalid("email", code)),
+        None => state.app.request_password_reset(&form.email).await,
+    };
+    match result {
+        Ok(()) => {
+            page.show_form = false;
+            page.intro = None;
+            page.notice = Some(ctx.lang.t("forgot-sent"));
+            page.links.push(("/login".into(), ctx.lang.t("nav-login")));
+            page.respond(StatusCode::OK)
+        }
+        Err(AppError::Invalid(errors)) => {
+            page.errors = attach_errors(ctx.lang, &mut page.fields, &errors);
+            page.respond(StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn reset_form(ctx: &Ctx, token: &str) -> FormPage {
+    let lang = ctx.lang;
+    let mut page = FormPage::new(ctx, "reset-title", format!("/password/reset/{token}"), "reset-submit");
+    page.fields = vec![
+        Field::new(lang, "password", "reset-password", "password", "new-password")
+            .hint(lang, "reset-password-hint")
+            .required(),
+        Field::new(lang, "confirm", "reset-confirm", "password", "new-password").required(),
+    ];
+    page
+}
+
+fn reset_link_dead(ctx: &Ctx, mut page: FormPage) -> PageResult {
+    page.show_form = false;
+    page.errors = vec![ErrorItem { field: "", message: ctx.lang.t("reset-invalid-link") }];
+    page.links.push(("/password/forgot".into(), ctx.lang.t("forgot-title")));
+    page.respond(StatusCode::NOT_FOUND)
+}
+
+fn plausible_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub async fn reset_page(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> PageResult {
+    let page = reset_form(&ctx, &token);
+    if !plausible_token(&token) || !state.app.reset_token_usable(&token).await? {
+        return reset_link_dead(&ctx, page);
+    }
+    page.respond(StatusCode::OK)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ResetForm {
+    password: String,
+    confirm: String,
+}
+
+pub async fn reset_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> PageResult {
+    let mut page = reset_form(&ctx, &token);
+    if !plausible_token(&token) {
+        return reset_link_dead(&ctx, page);
+    }
+    let result = if form.password != form.confirm {
+        Err(AppError::invalid("confirm", "mismatch"))
+    } else {
+        state.app.reset_password(&token, &form.password).await
+    };
+    match result {
+        Ok(()) => Ok(see_other("/login?reset=1")),
+        Err(AppError::NotFound) => reset_link_dead(&ctx, page),
+        Err(AppError::Invalid(errors)) => {
+            // "confirm/mismatch" reads best with the password messages.
+            let errors: Vec<FieldError> = errors
+                .into_iter()
+                .map(|e| if e.field == "confirm" { FieldError { field: "password", code: e.code } } else { e })
+                .collect();
+            page.errors = attach_errors(ctx.lang, &mut page.fields, &errors);
+            page.respond(StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn switch_language(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> PageResult {
+    let lang = Lang::parse(&code).ok_or(HttpError::NotFound)?;
+    let next = match q.next.as_deref() {
+        Some(n) => safe_next(Some(n)),
+        None => "/".to_owned(),
+    };
+    let mut response = see_other(&next);
+    let one_year = 365 * 24 * 3600;
+    response.headers_mut().append(SET_COOKIE, set_cookie(LANG_COOKIE, lang.code(), Some(one_year), state.secure_cookies));
+    Ok(response)
+}
+
+pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let actor = ctx.actor()?;
+    let home = state.app.home(actor).await?;
+    let page = HomePage { p: Page::new(&ctx, ctx.lang.t("home-title")), home, phases: Phase::ALL };
+    Ok(render(&page)?.into_response())
+}
+
+fn parse_id(raw: &str) -> Result<Uuid, HttpError> {
+    Uuid::parse_str(raw).map_err(|_| HttpError::NotFound)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct PersonQuery {
+    saved: Option<String>,
+}
+
+fn contact_fields(lang: Lang, email: &str, phone: &str, commune: &str) -> Vec<Field> {
+    vec![
+        Field::new(lang, "email", "person-email", "email", "off").value(email),
+        Field::new(lang, "phone", "person-phone", "tel", "off").value(phone),
+        Field::new(lang, "commune_code", "person-commune", "text", "off").value(commune).hint(lang, "person-commune-hint"),
+    ]
+}
+
+fn person_page(ctx: &Ctx, file: PersonFile, fields: Vec<Field>, errors: Vec<ErrorItem>, notice: Option<String>) -> Result<PersonPage, HttpError> {
+    let actor = ctx.actor()?;
+    let name = format!("{} {}", file.person.first_name, file.person.last_name);
+    let can_edit = matches!(actor.role, Role::Coach | Role::Beneficiary);
+    let show_audit = actor.role != Role::Beneficiary;
+    Ok(PersonPage {
+        p: Page::new(ctx, ctx.lang.t_args("person-title", &[("name", FluentValue::from(name))])),
+        file,
+        notice,
+        errors,
+        fields,
+        can_edit,
+        show_audit,
+    })
+}
+
+pub async fn person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<PersonQuery>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let file = state.app.person_file(actor, parse_id(&id)?).await?;
+    let person = &file.person;
+    let fields = contact_fields(
+        ctx.lang,
+        person.email.as_deref().unwrap_or(""),
+        person.phone.as_deref().unwrap_or(""),
+        person.commune_code.as_deref().unwrap_or(""),
+    );
+    let notice = q.saved.map(|_| ctx.lang.t("person-saved"));
+    Ok(render(&person_page(&ctx, file, fields, Vec::new(), notice)?)?.into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ContactForm {
+    email: String,
+    phone: String,
+    commune_code: String,
+}
+
+pub async fn update_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let id = parse_id(&id)?;
+    let input = ContactInput { email: form.email.clone(), phone: form.phone.clone(), commune_code: form.commune_code.clone() };
+    match state.app.update_contact(actor, id, &input).await {
+        Ok(()) => Ok(see_other(&format!("/beneficiaries/{id}?saved=1"))),
+        Err(AppError::Invalid(errors)) => {
+            let file = state.app.person_file(actor, id).await?;
+            let mut fields = contact_fields(ctx.lang, &form.email, &form.phone, &form.commune_code);
+            let errors = attach_errors(ctx.lang, &mut fields, &errors);
+            let page = person_page(&ctx, file, fields, errors, None)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn not_found() -> HttpError {
+    HttpError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_use_each_language_separator() {
+        assert_eq!(format_count(Lang::Fr, 1584), "1\u{202f}584");
+        assert_eq!(format_count(Lang::En, 1234567), "1,234,567");
+        assert_eq!(format_count(Lang::Fr, 999), "999");
+    }
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/beneficiaries/x")), "/beneficiaries/x");
+        assert_eq!(safe_next(Some("//evil.example")), "/home");
+        assert_eq!(safe_next(Some("https://evil.example")), "/home");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/home");
+        assert_eq!(safe_next(None), "/home");
+    }
+}
