@@ -1,1 +1,36 @@
+//! The integration suite: one binary, run on SQLite by default and on PostgreSQL when
+//! TEST_DATABASE_URL is set. Each test gets its own database with the demo world.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
+mod auth;
+mod shell;
+
+use parcours_db::TenantScope;
+use parcours_db::repo::audit;
+use parcours_test_support::TestApp;
+use uuid::Uuid;
+
+pub type TestResult = anyhow::Result<()>;
+
+/// A person of the demo operator followed by the demo coach (first of the caseload).
+pub async fn some_person_of_coach(t: &TestApp) -> anyhow::Result<Uuid> {
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let home = coach.server.get("/home").await.text();
+    let marker = "/beneficiaries/";
+    let start = home.find(marker).ok_or_else(|| anyhow::anyhow!("no person on the coach home"))? + marker.len();
+    Ok(Uuid::parse_str(&home[start..start + 36])?)
+}
+
+pub async fn audit_actions(t: &TestApp, tenant: Uuid, person: Uuid) -> anyhow::Result<Vec<String>> {
+    Ok(audit::for_person(t.app.db(), TenantScope::of(tenant), person).await?.into_iter().map(|e| e.action).collect())
+}
+
+#[tokio::test]
+async fn suite_runs_on_the_database_it_was_given() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let backend = t.app.database_kind();
+    println!("integration suite backend: {backend}");
+    assert_eq!(backend, parcours_test_support::expected_backend());
+    Ok(())
+}

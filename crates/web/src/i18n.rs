@@ -81,19 +81,38 @@ impl Lang {
 mod tests {
     use super::*;
 
+    /// Message ids of a .ftl file, each with the variables its text uses.
+    fn messages(src: &str) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for line in src.lines() {
+            if line.chars().next().is_some_and(|c| c.is_ascii_lowercase()) {
+                if let Some((key, _)) = line.split_once(" =") {
+                    out.push((key.trim().to_owned(), Vec::new()));
+                }
+            }
+            if let Some((_, vars)) = out.last_mut() {
+                for part in line.split('$').skip(1) {
+                    let name: String = part.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                    vars.push(name);
+                }
+            }
+        }
+        out
+    }
+
     #[test]
     fn both_languages_have_every_message() {
-        let keys = |src: &str| -> Vec<String> {
-            src.lines()
-                .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
-                .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim().to_owned()))
-                .collect()
-        };
-        let fr = keys(include_str!("../locales/fr/main.ftl"));
-        let en = keys(include_str!("../locales/en/main.ftl"));
-        assert_eq!(fr, en, "fr and en message ids differ");
-        for key in &fr {
-            assert!(Lang::Fr.has(key) && Lang::En.has(key), "{key} does not resolve");
+        let fr = messages(include_str!("../locales/fr/main.ftl"));
+        let en = messages(include_str!("../locales/en/main.ftl"));
+        let ids = |m: &[(String, Vec<String>)]| m.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&fr), ids(&en), "fr and en message ids differ");
+        for (lang, msgs) in [(Lang::Fr, &fr), (Lang::En, &en)] {
+            for (key, vars) in msgs {
+                let args: HashMap<String, FluentValue> =
+                    vars.iter().map(|v| (v.clone(), FluentValue::from(1))).collect();
+                let found = LOCALES.lookup_single_language(lang.id(), key, Some(&args));
+                assert!(found.is_ok(), "{key} does not resolve in {}: {found:?}", lang.code());
+            }
         }
     }
 

@@ -387,7 +387,11 @@ pub async fn login_submit(State(state): State<AppState>, ctx: Ctx, Form(form): F
         }
         Err(LoginError::InvalidCredentials) => {
             metrics::counter!("parcours_logins_total", "outcome" => "invalid").increment(1);
-            page.errors = vec![ErrorItem { field: "email", message: lang.t("login-invalid") }];
+            let message = lang.t("login-invalid");
+            if let Some(email) = page.fields.iter_mut().find(|f| f.name == "email") {
+                email.error = Some(message.clone());
+            }
+            page.errors = vec![ErrorItem { field: "email", message }];
             page.respond(StatusCode::UNAUTHORIZED)
         }
         Err(LoginError::RateLimited { retry_after_secs }) => {
