@@ -12,21 +12,33 @@ async fn coach_signs_in_through_the_form_and_lands_on_the_coach_home() -> TestRe
     let client = t.client()?;
     let login_page = client.server.get("/login").await;
     login_page.assert_status_ok();
-    assert!(csrf_token(&login_page.text()).is_some_and(|t| t.len() == 64), "login form carries a CSRF token");
+    assert!(
+        csrf_token(&login_page.text()).is_some_and(|t| t.len() == 64),
+        "login form carries a CSRF token"
+    );
 
-    let response = client.login("coach@demo.parcours.test", DEMO_PASSWORD).await;
+    let response = client
+        .login("coach@demo.parcours.test", DEMO_PASSWORD)
+        .await;
     response.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(response.header("location"), "/home");
     let cookie = response.header("set-cookie");
     let cookie = cookie.to_str()?;
-    assert!(cookie.starts_with("parcours_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    assert!(
+        cookie.starts_with("parcours_session=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+    );
 
     let home = client.server.get("/home").await;
     home.assert_status_ok();
     let html = home.text();
     assert!(html.contains("Bonjour Sophie Durand"));
     assert!(html.contains("Mes personnes accompagnées"));
-    assert!(html.contains("(50 personnes)"), "the demo coach follows half of the 100 beneficiaries");
+    assert!(
+        html.contains("(50 personnes)"),
+        "the demo coach follows half of the 100 beneficiaries"
+    );
     Ok(())
 }
 
@@ -38,14 +50,20 @@ async fn every_demo_role_signs_in_to_its_own_home() -> TestResult {
         ("admin@demo.parcours.test", "Comptes de la structure"),
         ("beneficiaire@demo.parcours.test", "Ma prochaine étape"),
         ("funder@demo.parcours.test", "Programmes financés"),
-        ("referrer@demo.parcours.test", "Les personnes que vous avez orientées"),
+        (
+            "referrer@demo.parcours.test",
+            "Les personnes que vous avez orientées",
+        ),
         ("employer@demo.parcours.test", "Espace employeur"),
     ];
     for (email, heading) in expectations {
         let client = t.login_as(email).await?;
         let home = client.server.get("/home").await;
         home.assert_status_ok();
-        assert!(home.text().contains(heading), "{email} should see «{heading}»");
+        assert!(
+            home.text().contains(heading),
+            "{email} should see «{heading}»"
+        );
     }
     Ok(())
 }
@@ -54,13 +72,22 @@ async fn every_demo_role_signs_in_to_its_own_home() -> TestResult {
 async fn wrong_password_is_refused_with_the_error_next_to_the_field() -> TestResult {
     let t = TestApp::spawn().await?;
     let client = t.client()?;
-    let response = client.login("coach@demo.parcours.test", "not-the-password").await;
+    let response = client
+        .login("coach@demo.parcours.test", "not-the-password")
+        .await;
     response.assert_status(StatusCode::UNAUTHORIZED);
     let html = response.text();
     assert!(html.contains("ne correspond pas"));
     assert!(html.contains("aria-invalid=\"true\""));
-    assert!(html.contains("value=\"coach@demo.parcours.test\""), "what was typed is kept");
-    client.server.get("/home").await.assert_status(StatusCode::SEE_OTHER);
+    assert!(
+        html.contains("value=\"coach@demo.parcours.test\""),
+        "what was typed is kept"
+    );
+    client
+        .server
+        .get("/home")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     Ok(())
 }
 
@@ -72,7 +99,9 @@ async fn empty_fields_get_their_own_messages() -> TestResult {
     response.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let html = response.text();
     assert!(html.contains("id=\"email-error\"") && html.contains("Indiquez votre adresse e-mail."));
-    assert!(html.contains("id=\"password-error\"") && html.contains("Indiquez votre mot de passe."));
+    assert!(
+        html.contains("id=\"password-error\"") && html.contains("Indiquez votre mot de passe.")
+    );
     Ok(())
 }
 
@@ -84,20 +113,32 @@ async fn a_post_without_the_csrf_token_is_refused() -> TestResult {
     let no_token = client
         .server
         .post("/login")
-        .form(&[("email", "coach@demo.parcours.test"), ("password", DEMO_PASSWORD)])
+        .form(&[
+            ("email", "coach@demo.parcours.test"),
+            ("password", DEMO_PASSWORD),
+        ])
         .await;
     no_token.assert_status(StatusCode::FORBIDDEN);
     assert!(no_token.text().contains("Le formulaire a expiré"));
     let wrong = client
         .server
         .post("/login")
-        .form(&[("_csrf", "0".repeat(64).as_str()), ("email", "coach@demo.parcours.test"), ("password", DEMO_PASSWORD)])
+        .form(&[
+            ("_csrf", "0".repeat(64).as_str()),
+            ("email", "coach@demo.parcours.test"),
+            ("password", DEMO_PASSWORD),
+        ])
         .await;
     wrong.assert_status(StatusCode::FORBIDDEN);
 
     // Signed in, a state change without the session's token is refused too.
     let coach = t.login_as("coach@demo.parcours.test").await?;
-    coach.server.post("/logout").form(&[("x", "1")]).await.assert_status(StatusCode::FORBIDDEN);
+    coach
+        .server
+        .post("/logout")
+        .form(&[("x", "1")])
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
     coach.server.get("/home").await.assert_status_ok();
     Ok(())
 }
@@ -123,19 +164,34 @@ async fn a_cross_site_post_is_refused_even_with_a_token() -> TestResult {
 async fn each_login_gets_a_new_session_and_logout_ends_it() -> TestResult {
     let t = TestApp::spawn().await?;
     let first = t.client()?;
-    let a = first.login("coach@demo.parcours.test", DEMO_PASSWORD).await.header("set-cookie");
+    let a = first
+        .login("coach@demo.parcours.test", DEMO_PASSWORD)
+        .await
+        .header("set-cookie");
     let second = t.client()?;
-    let b = second.login("coach@demo.parcours.test", DEMO_PASSWORD).await.header("set-cookie");
+    let b = second
+        .login("coach@demo.parcours.test", DEMO_PASSWORD)
+        .await
+        .header("set-cookie");
     assert_ne!(a, b, "a new session id on every login");
 
     let token = first.token_from("/home").await;
-    let out = first.server.post("/logout").form(&[("_csrf", token.as_str())]).await;
+    let out = first
+        .server
+        .post("/logout")
+        .form(&[("_csrf", token.as_str())])
+        .await;
     out.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(out.header("location"), "/login?bye=1");
     // The old cookie no longer opens anything, even if replayed.
     let replay = t.client()?;
     let old = a.to_str()?.split(';').next().unwrap_or_default().to_owned();
-    let response = replay.server.get("/home").add_header("cookie", old.as_str()).do_not_save_cookies().await;
+    let response = replay
+        .server
+        .get("/home")
+        .add_header("cookie", old.as_str())
+        .do_not_save_cookies()
+        .await;
     response.assert_status(StatusCode::SEE_OTHER);
     assert!(response.header("location").to_str()?.starts_with("/login"));
     second.server.get("/home").await.assert_status_ok();
@@ -147,14 +203,22 @@ async fn repeated_failures_are_rate_limited_per_account() -> TestResult {
     let t = TestApp::spawn().await?;
     let client = t.client()?;
     for _ in 0..5 {
-        client.login("coach@demo.parcours.test", "wrong-password").await.assert_status(StatusCode::UNAUTHORIZED);
+        client
+            .login("coach@demo.parcours.test", "wrong-password")
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
     }
-    let blocked = client.login("coach@demo.parcours.test", DEMO_PASSWORD).await;
+    let blocked = client
+        .login("coach@demo.parcours.test", DEMO_PASSWORD)
+        .await;
     blocked.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert!(blocked.text().contains("essais en peu de temps"));
     assert_eq!(blocked.header("retry-after"), "900");
     // Another account from the same browser is not locked out by it.
-    client.login("coach2@demo.parcours.test", DEMO_PASSWORD).await.assert_status(StatusCode::SEE_OTHER);
+    client
+        .login("coach2@demo.parcours.test", DEMO_PASSWORD)
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     Ok(())
 }
 
@@ -162,11 +226,23 @@ async fn repeated_failures_are_rate_limited_per_account() -> TestResult {
 async fn password_reset_by_emailed_link() -> TestResult {
     let t = TestApp::spawn().await?;
     let client = t.client()?;
-    let sent = client.submit("/password/forgot", "/password/forgot", &[("email", "coach@demo.parcours.test")]).await;
+    let sent = client
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "coach@demo.parcours.test")],
+        )
+        .await;
     sent.assert_status_ok();
     assert!(sent.text().contains("est envoyé"));
     // Unknown addresses get the same answer and no email.
-    let unknown = client.submit("/password/forgot", "/password/forgot", &[("email", "nobody@demo.parcours.test")]).await;
+    let unknown = client
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("email", "nobody@demo.parcours.test")],
+        )
+        .await;
     unknown.assert_status_ok();
     assert!(unknown.text().contains("est envoyé"));
 
@@ -174,22 +250,50 @@ async fn password_reset_by_emailed_link() -> TestResult {
     assert_eq!(emails.len(), 1, "one .eml in the outbox");
     let email = &emails[0];
     assert!(email.contains("To: coach@demo.parcours.test"));
-    let start = email.find("http://parcours.test/password/reset/").expect("link in the email");
+    let start = email
+        .find("http://parcours.test/password/reset/")
+        .expect("link in the email");
     let link = &email[start + "http://parcours.test".len()..];
     let path: String = link.chars().take_while(|c| !c.is_whitespace()).collect();
 
-    let mismatch = client.submit(&path, &path, &[("password", "un nouveau mot de passe"), ("confirm", "autre chose")]).await;
+    let mismatch = client
+        .submit(
+            &path,
+            &path,
+            &[
+                ("password", "un nouveau mot de passe"),
+                ("confirm", "autre chose"),
+            ],
+        )
+        .await;
     mismatch.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(mismatch.text().contains("ne sont pas identiques"));
-    let short = client.submit(&path, &path, &[("password", "court"), ("confirm", "court")]).await;
+    let short = client
+        .submit(&path, &path, &[("password", "court"), ("confirm", "court")])
+        .await;
     short.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
 
-    let done = client.submit(&path, &path, &[("password", "un nouveau mot de passe"), ("confirm", "un nouveau mot de passe")]).await;
+    let done = client
+        .submit(
+            &path,
+            &path,
+            &[
+                ("password", "un nouveau mot de passe"),
+                ("confirm", "un nouveau mot de passe"),
+            ],
+        )
+        .await;
     done.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(done.header("location"), "/login?reset=1");
 
-    client.login("coach@demo.parcours.test", DEMO_PASSWORD).await.assert_status(StatusCode::UNAUTHORIZED);
-    client.login("coach@demo.parcours.test", "un nouveau mot de passe").await.assert_status(StatusCode::SEE_OTHER);
+    client
+        .login("coach@demo.parcours.test", DEMO_PASSWORD)
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    client
+        .login("coach@demo.parcours.test", "un nouveau mot de passe")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     // The link works once.
     let again = t.client()?.server.get(&path).await;
     again.assert_status(StatusCode::NOT_FOUND);
@@ -200,13 +304,36 @@ async fn password_reset_by_emailed_link() -> TestResult {
 #[tokio::test]
 async fn create_admin_makes_a_working_account_and_refuses_duplicates() -> TestResult {
     let t = TestApp::spawn().await?;
-    t.app.create_admin("boss@new.example", "Nouvelle Admin", "Nouvelle structure", "un mot de passe solide").await?;
-    let again = t.app.create_admin("BOSS@new.example", "X", "Nouvelle structure", "un mot de passe solide").await;
+    t.app
+        .create_admin(
+            "boss@new.example",
+            "Nouvelle Admin",
+            "Nouvelle structure",
+            "un mot de passe solide",
+        )
+        .await?;
+    let again = t
+        .app
+        .create_admin(
+            "BOSS@new.example",
+            "X",
+            "Nouvelle structure",
+            "un mot de passe solide",
+        )
+        .await;
     assert!(matches!(again, Err(parcours_app::AppError::Invalid(ref f)) if f[0].code == "taken"));
-    let short = t.app.create_admin("other@new.example", "X", "Y", "court").await;
-    assert!(matches!(short, Err(parcours_app::AppError::Invalid(ref f)) if f[0].field == "password"));
+    let short = t
+        .app
+        .create_admin("other@new.example", "X", "Y", "court")
+        .await;
+    assert!(
+        matches!(short, Err(parcours_app::AppError::Invalid(ref f)) if f[0].field == "password")
+    );
     let client = t.client()?;
-    client.login("boss@new.example", "un mot de passe solide").await.assert_status(StatusCode::SEE_OTHER);
+    client
+        .login("boss@new.example", "un mot de passe solide")
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
     let home = client.server.get("/home").await.text();
     assert!(home.contains("Nouvelle Admin") && home.contains("Comptes de la structure"));
     Ok(())

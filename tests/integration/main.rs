@@ -18,12 +18,21 @@ pub async fn some_person_of_coach(t: &TestApp) -> anyhow::Result<Uuid> {
     let coach = t.login_as("coach@demo.parcours.test").await?;
     let home = coach.server.get("/home").await.text();
     let marker = "/beneficiaries/";
-    let start = home.find(marker).ok_or_else(|| anyhow::anyhow!("no person on the coach home"))? + marker.len();
+    let start = home
+        .find(marker)
+        .ok_or_else(|| anyhow::anyhow!("no person on the coach home"))?
+        + marker.len();
     Ok(Uuid::parse_str(&home[start..start + 36])?)
 }
 
 pub async fn audit_actions(t: &TestApp, tenant: Uuid, person: Uuid) -> anyhow::Result<Vec<String>> {
-    Ok(audit::for_person(t.app.db(), TenantScope::of(tenant), person).await?.into_iter().map(|e| e.action).collect())
+    Ok(
+        audit::for_person(t.app.db(), TenantScope::of(tenant), person)
+            .await?
+            .into_iter()
+            .map(|e| e.action)
+            .collect(),
+    )
 }
 
 #[tokio::test]

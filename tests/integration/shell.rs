@@ -26,7 +26,12 @@ async fn login_honours_a_local_next_only() -> TestResult {
     let local = client
         .server
         .post("/login")
-        .form(&[("_csrf", token.as_str()), ("email", "coach@demo.parcours.test"), ("password", "parcours-demo"), ("next", "/api/v1/me")])
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("email", "coach@demo.parcours.test"),
+            ("password", "parcours-demo"),
+            ("next", "/api/v1/me"),
+        ])
         .await;
     assert_eq!(local.header("location"), "/api/v1/me");
     let other = t.client()?;
@@ -34,7 +39,12 @@ async fn login_honours_a_local_next_only() -> TestResult {
     let evil = other
         .server
         .post("/login")
-        .form(&[("_csrf", token.as_str()), ("email", "coach@demo.parcours.test"), ("password", "parcours-demo"), ("next", "//evil.example")])
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("email", "coach@demo.parcours.test"),
+            ("password", "parcours-demo"),
+            ("next", "//evil.example"),
+        ])
         .await;
     assert_eq!(evil.header("location"), "/home");
     Ok(())
@@ -44,7 +54,11 @@ async fn login_honours_a_local_next_only() -> TestResult {
 async fn the_api_describes_the_signed_in_user() -> TestResult {
     let t = TestApp::spawn().await?;
     let coach = t.login_as("coach@demo.parcours.test").await?;
-    let me = coach.server.get("/api/v1/me").await.json::<serde_json::Value>();
+    let me = coach
+        .server
+        .get("/api/v1/me")
+        .await
+        .json::<serde_json::Value>();
     assert_eq!(me["role"], "coach");
     assert_eq!(me["email"], "coach@demo.parcours.test");
     assert_eq!(me["organisation"]["name"], "Cap Avenir Normandie");
@@ -58,7 +72,11 @@ async fn unknown_pages_get_a_helpful_localised_404() -> TestResult {
     let fr = client.server.get("/nulle-part").await;
     fr.assert_status(StatusCode::NOT_FOUND);
     assert!(fr.text().contains("Page introuvable") && fr.text().contains("Revenir à l"));
-    let en = client.server.get("/nowhere").add_header("accept-language", "en-GB,en;q=0.9").await;
+    let en = client
+        .server
+        .get("/nowhere")
+        .add_header("accept-language", "en-GB,en;q=0.9")
+        .await;
     assert!(en.text().contains("Page not found"));
     let api = client.server.get("/api/v1/nothing").await;
     api.assert_status(StatusCode::NOT_FOUND);
@@ -72,14 +90,32 @@ async fn unknown_pages_get_a_helpful_localised_404() -> TestResult {
 async fn the_language_switch_sets_a_cookie_and_returns_to_the_page() -> TestResult {
     let t = TestApp::spawn().await?;
     let client = t.client()?;
-    assert!(client.server.get("/login").await.text().contains("<html lang=\"fr\">"));
+    assert!(
+        client
+            .server
+            .get("/login")
+            .await
+            .text()
+            .contains("<html lang=\"fr\">")
+    );
     let switch = client.server.get("/lang/en?next=/login").await;
     switch.assert_status(StatusCode::SEE_OTHER);
     assert_eq!(switch.header("location"), "/login");
     let page = client.server.get("/login").await.text();
-    assert!(page.contains("<html lang=\"en\">") && page.contains("Email address") && page.contains("Français"));
-    client.server.get("/lang/xx").await.assert_status(StatusCode::NOT_FOUND);
-    let back = client.server.get("/lang/fr?next=https://evil.example").await;
+    assert!(
+        page.contains("<html lang=\"en\">")
+            && page.contains("Email address")
+            && page.contains("Français")
+    );
+    client
+        .server
+        .get("/lang/xx")
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let back = client
+        .server
+        .get("/lang/fr?next=https://evil.example")
+        .await;
     assert_eq!(back.header("location"), "/home");
     Ok(())
 }
@@ -92,7 +128,10 @@ async fn every_page_carries_the_security_headers() -> TestResult {
         let r = client.server.get(path).await;
         let csp = r.header("content-security-policy");
         let csp = csp.to_str()?;
-        assert!(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"), "{path}");
+        assert!(
+            csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}"
+        );
         assert_eq!(r.header("x-content-type-options"), "nosniff");
         assert_eq!(r.header("x-frame-options"), "DENY");
     }
@@ -110,7 +149,11 @@ async fn health_metrics_and_openapi_answer() -> TestResult {
     let metrics = client.server.get("/metrics").await.text();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     assert!(metrics.contains("route=\"/login\""));
-    let spec = client.server.get("/api/v1/openapi.json").await.json::<serde_json::Value>();
+    let spec = client
+        .server
+        .get("/api/v1/openapi.json")
+        .await
+        .json::<serde_json::Value>();
     assert!(spec["openapi"].as_str().is_some_and(|v| v.starts_with('3')));
     assert!(spec["paths"]["/api/v1/me"].is_object());
     assert!(spec["paths"]["/api/v1/beneficiaries/{id}"].is_object());

@@ -29,12 +29,27 @@ impl App {
         let hash = self.hash_password(password).await?;
         let now = now_ms();
         let txn = self.db().begin().await?;
-        let org_id =
-            match accounts::find_organisation_by_name(&txn, OrgKind::Operator, organisation_name.trim()).await? {
-                Some(org) => org.id,
-                None => accounts::insert_organisation(&txn, OrgKind::Operator, organisation_name.trim(), now).await?,
-            };
-        let user_id = match accounts::insert_user(&txn, &email, display_name.trim(), &hash, now).await {
+        let org_id = match accounts::find_organisation_by_name(
+            &txn,
+            OrgKind::Operator,
+            organisation_name.trim(),
+        )
+        .await?
+        {
+            Some(org) => org.id,
+            None => {
+                accounts::insert_organisation(
+                    &txn,
+                    OrgKind::Operator,
+                    organisation_name.trim(),
+                    now,
+                )
+                .await?
+            }
+        };
+        let user_id = match accounts::insert_user(&txn, &email, display_name.trim(), &hash, now)
+            .await
+        {
             Ok(id) => id,
             Err(e) if is_unique_violation(&e) => return Err(AppError::invalid("email", "taken")),
             Err(e) => return Err(e.into()),

@@ -93,24 +93,37 @@ impl App {
     }
 
     /// Checks the credentials and opens a new session (a fresh id on every login).
-    pub async fn login(&self, raw_email: &str, password: &str, ip: &str) -> Result<NewSession, LoginError> {
+    pub async fn login(
+        &self,
+        raw_email: &str,
+        password: &str,
+        ip: &str,
+    ) -> Result<NewSession, LoginError> {
         let now = now_ms();
         let config = self.config();
         let email = Email::parse(raw_email).ok();
         // Keyed on a digest so the attempts table holds no email addresses.
         let account_key = digest(email.as_ref().map_or(raw_email, |e| e.as_str()));
         let since = now - config.login_window_ms;
-        let (by_account, by_ip) = security::failures_since(self.db(), &account_key, ip, since).await?;
-        if by_account >= config.login_max_failures_per_account || by_ip >= config.login_max_failures_per_ip {
+        let (by_account, by_ip) =
+            security::failures_since(self.db(), &account_key, ip, since).await?;
+        if by_account >= config.login_max_failures_per_account
+            || by_ip >= config.login_max_failures_per_ip
+        {
             let secs = u64::try_from(config.login_window_ms / 1000).unwrap_or(900);
-            return Err(LoginError::RateLimited { retry_after_secs: secs });
+            return Err(LoginError::RateLimited {
+                retry_after_secs: secs,
+            });
         }
 
         let user = match &email {
             Some(email) => accounts::find_user_by_email(self.db(), email).await?,
             None => None,
         };
-        let hash = user.as_ref().map_or_else(|| self.inner.dummy_hash.clone(), |u| u.password_hash.clone());
+        let hash = user.as_ref().map_or_else(
+            || self.inner.dummy_hash.clone(),
+            |u| u.password_hash.clone(),
+        );
         let password_ok = verify_password(password.to_owned(), hash).await?;
         let Some(user) = user.filter(|_| password_ok) else {
             security::record_login_attempt(self.db(), &account_key, ip, false, now).await?;
@@ -142,7 +155,10 @@ impl App {
         .await?;
         security::delete_expired_sessions(&txn, now).await?;
         txn.commit().await?;
-        Ok(NewSession { token, role: membership.role })
+        Ok(NewSession {
+            token,
+            role: membership.role,
+        })
     }
 
     /// The user behind a session cookie, if the session is live. Slides its expiry.
@@ -158,11 +174,18 @@ impl App {
         let Some(user) = accounts::find_user(self.db(), session.user_id).await? else {
             return Ok(None);
         };
-        let Some(membership) = accounts::find_membership(self.db(), session.membership_id).await? else {
+        let Some(membership) = accounts::find_membership(self.db(), session.membership_id).await?
+        else {
             return Ok(None);
         };
         if now - session.last_seen_at > SESSION_TOUCH_EVERY_MS {
-            security::extend_session(self.db(), &id_hash, now, now + self.config().session_idle_ms).await?;
+            security::extend_session(
+                self.db(),
+                &id_hash,
+                now,
+                now + self.config().session_idle_ms,
+            )
+            .await?;
         }
         Ok(Some(Actor {
             user_id: user.id,
@@ -191,7 +214,14 @@ impl App {
         };
         let now = now_ms();
         let token = random_token();
-        security::insert_password_reset(self.db(), &digest(&token), user.id, now, now + RESET_TTL_MS).await?;
+        security::insert_password_reset(
+            self.db(),
+            &digest(&token),
+            user.id,
+            now,
+            now + RESET_TTL_MS,
+        )
+        .await?;
         let link = format!("{}/password/reset/{token}", self.config().base_url);
         let body = format!(
             "Bonjour,\n\nPour choisir un nouveau mot de passe Parcours, ouvrez ce lien dans l'heure :\n{link}\n\n\
@@ -200,13 +230,21 @@ impl App {
         );
         mail::send(
             &self.config().outbox_dir,
-            OutgoingMail { to: email.as_str(), subject: "Parcours : nouveau mot de passe", body },
+            OutgoingMail {
+                to: email.as_str(),
+                subject: "Parcours : nouveau mot de passe",
+                body,
+            },
         )
     }
 
     /// True when the reset link is still usable (to show the form or an explanation).
     pub async fn reset_token_usable(&self, token: &str) -> Result<bool, AppError> {
-        Ok(security::find_usable_reset(self.db(), &digest(token), now_ms()).await?.is_some())
+        Ok(
+            security::find_usable_reset(self.db(), &digest(token), now_ms())
+                .await?
+                .is_some(),
+        )
     }
 
     /// Sets the new password, uses up the token and signs the user out everywhere.

@@ -39,9 +39,31 @@ const FIRST_NAMES: [&str; 20] = [
     "Sarah", "Kevin", "Chloé", "Rayan", "Emma", "Moussa", "Julie", "Hugo", "Nadia", "Dylan",
 ];
 const LAST_NAMES: [&str; 25] = [
-    "Martin", "Benali", "Lefèvre", "Diallo", "Moreau", "Nguyen", "Petit", "Haddad", "Lambert", "Traoré",
-    "Girard", "Rousseau", "Mercier", "Bouaziz", "Fontaine", "Colin", "Camara", "Robin", "Masson", "Henry",
-    "Garnier", "Chevalier", "Mendy", "Roux", "Blanc",
+    "Martin",
+    "Benali",
+    "Lefèvre",
+    "Diallo",
+    "Moreau",
+    "Nguyen",
+    "Petit",
+    "Haddad",
+    "Lambert",
+    "Traoré",
+    "Girard",
+    "Rousseau",
+    "Mercier",
+    "Bouaziz",
+    "Fontaine",
+    "Colin",
+    "Camara",
+    "Robin",
+    "Masson",
+    "Henry",
+    "Garnier",
+    "Chevalier",
+    "Mendy",
+    "Roux",
+    "Blanc",
 ];
 /// Communes of the Normandy pilot area (INSEE codes).
 const COMMUNES: [&str; 6] = ["76540", "76351", "14118", "50129", "27229", "61001"];
@@ -77,23 +99,87 @@ struct DemoAccount {
 }
 
 const DEMO_ACCOUNTS: [DemoAccount; 10] = [
-    DemoAccount { email: "coach@demo.parcours.test", name: "Sophie Durand", org: DemoOrg::Operator, role: Role::Coach, description: "coach" },
-    DemoAccount { email: "coach2@demo.parcours.test", name: "Olivier Bernard", org: DemoOrg::Operator, role: Role::Coach, description: "second coach" },
-    DemoAccount { email: "manager@demo.parcours.test", name: "Claire Dubois", org: DemoOrg::Operator, role: Role::ProgrammeManager, description: "programme manager" },
-    DemoAccount { email: "admin@demo.parcours.test", name: "Marc Lefebvre", org: DemoOrg::Operator, role: Role::Admin, description: "administrator" },
-    DemoAccount { email: "beneficiaire@demo.parcours.test", name: "Camille Martin", org: DemoOrg::Operator, role: Role::Beneficiary, description: "beneficiary" },
-    DemoAccount { email: "funder@demo.parcours.test", name: "Nathalie Leroy", org: DemoOrg::Region, role: Role::Funder, description: "funder (Région Normandie)" },
-    DemoAccount { email: "referrer@demo.parcours.test", name: "Julien Faure", org: DemoOrg::FranceTravail, role: Role::Referrer, description: "referrer (France Travail)" },
-    DemoAccount { email: "referrer2@demo.parcours.test", name: "Amina Kone", org: DemoOrg::MissionLocale, role: Role::Referrer, description: "referrer (Mission locale)" },
-    DemoAccount { email: "employer@demo.parcours.test", name: "Pierre Vasseur", org: DemoOrg::Employer, role: Role::Employer, description: "employer" },
-    DemoAccount { email: "coach@horizon.parcours.test", name: "Yves Le Goff", org: DemoOrg::OtherOperator, role: Role::Coach, description: "coach of another operator (tenant isolation)" },
+    DemoAccount {
+        email: "coach@demo.parcours.test",
+        name: "Sophie Durand",
+        org: DemoOrg::Operator,
+        role: Role::Coach,
+        description: "coach",
+    },
+    DemoAccount {
+        email: "coach2@demo.parcours.test",
+        name: "Olivier Bernard",
+        org: DemoOrg::Operator,
+        role: Role::Coach,
+        description: "second coach",
+    },
+    DemoAccount {
+        email: "manager@demo.parcours.test",
+        name: "Claire Dubois",
+        org: DemoOrg::Operator,
+        role: Role::ProgrammeManager,
+        description: "programme manager",
+    },
+    DemoAccount {
+        email: "admin@demo.parcours.test",
+        name: "Marc Lefebvre",
+        org: DemoOrg::Operator,
+        role: Role::Admin,
+        description: "administrator",
+    },
+    DemoAccount {
+        email: "beneficiaire@demo.parcours.test",
+        name: "Camille Martin",
+        org: DemoOrg::Operator,
+        role: Role::Beneficiary,
+        description: "beneficiary",
+    },
+    DemoAccount {
+        email: "funder@demo.parcours.test",
+        name: "Nathalie Leroy",
+        org: DemoOrg::Region,
+        role: Role::Funder,
+        description: "funder (Région Normandie)",
+    },
+    DemoAccount {
+        email: "referrer@demo.parcours.test",
+        name: "Julien Faure",
+        org: DemoOrg::FranceTravail,
+        role: Role::Referrer,
+        description: "referrer (France Travail)",
+    },
+    DemoAccount {
+        email: "referrer2@demo.parcours.test",
+        name: "Amina Kone",
+        org: DemoOrg::MissionLocale,
+        role: Role::Referrer,
+        description: "referrer (Mission locale)",
+    },
+    DemoAccount {
+        email: "employer@demo.parcours.test",
+        name: "Pierre Vasseur",
+        org: DemoOrg::Employer,
+        role: Role::Employer,
+        description: "employer",
+    },
+    DemoAccount {
+        email: "coach@horizon.parcours.test",
+        name: "Yves Le Goff",
+        org: DemoOrg::OtherOperator,
+        role: Role::Coach,
+        description: "coach of another operator (tenant isolation)",
+    },
 ];
 
 /// The demo accounts, for start-up messages and tests.
 pub fn demo_logins() -> Vec<DemoLogin> {
     DEMO_ACCOUNTS
         .iter()
-        .map(|a| DemoLogin { role: a.role, email: a.email.to_owned(), description: a.description.to_owned() })
+        .map(|a| DemoLogin {
+            role: a.role,
+            email: a.email.to_owned(),
+            description: a.description.to_owned(),
+        })
         .collect()
 }
 
@@ -109,7 +195,11 @@ impl App {
 
     /// True when the demo accounts exist (a demo database started again).
     pub async fn has_demo(&self) -> Result<bool, AppError> {
-        Ok(accounts::find_user_by_email(self.db(), &email(DEMO_ACCOUNTS[0].email)?).await?.is_some())
+        Ok(
+            accounts::find_user_by_email(self.db(), &email(DEMO_ACCOUNTS[0].email)?)
+                .await?
+                .is_some(),
+        )
     }
 
     /// Seeds the demo world in one transaction.
@@ -119,15 +209,31 @@ impl App {
         let day = 24 * 3600 * 1000;
         let txn = self.db().begin().await?;
 
-        let operator = accounts::insert_organisation(&txn, OrgKind::Operator, "Cap Avenir Normandie", now).await?;
-        let region = accounts::insert_organisation(&txn, OrgKind::Funder, "Région Normandie", now).await?;
-        let france_travail =
-            accounts::insert_organisation(&txn, OrgKind::Referrer, "France Travail – agence de Rouen", now).await?;
-        let mission_locale =
-            accounts::insert_organisation(&txn, OrgKind::Referrer, "Mission locale de l'agglomération rouennaise", now)
+        let operator =
+            accounts::insert_organisation(&txn, OrgKind::Operator, "Cap Avenir Normandie", now)
                 .await?;
-        let employer = accounts::insert_organisation(&txn, OrgKind::Employer, "Boulangeries du Vexin", now).await?;
-        let other = accounts::insert_organisation(&txn, OrgKind::Operator, "Horizon Emploi Bretagne", now).await?;
+        let region =
+            accounts::insert_organisation(&txn, OrgKind::Funder, "Région Normandie", now).await?;
+        let france_travail = accounts::insert_organisation(
+            &txn,
+            OrgKind::Referrer,
+            "France Travail – agence de Rouen",
+            now,
+        )
+        .await?;
+        let mission_locale = accounts::insert_organisation(
+            &txn,
+            OrgKind::Referrer,
+            "Mission locale de l'agglomération rouennaise",
+            now,
+        )
+        .await?;
+        let employer =
+            accounts::insert_organisation(&txn, OrgKind::Employer, "Boulangeries du Vexin", now)
+                .await?;
+        let other =
+            accounts::insert_organisation(&txn, OrgKind::Operator, "Horizon Emploi Bretagne", now)
+                .await?;
         let scope = TenantScope::of(operator);
         let other_scope = TenantScope::of(other);
 
@@ -141,12 +247,17 @@ impl App {
         };
         let mut user_ids = Vec::with_capacity(DEMO_ACCOUNTS.len());
         for account in &DEMO_ACCOUNTS {
-            let user = accounts::insert_user(&txn, &email(account.email)?, account.name, &hash, now).await?;
+            let user =
+                accounts::insert_user(&txn, &email(account.email)?, account.name, &hash, now)
+                    .await?;
             accounts::insert_membership(&txn, user, org_id(account.org), account.role, now).await?;
             user_ids.push(user);
         }
         let user_of = |email: &str| {
-            DEMO_ACCOUNTS.iter().position(|a| a.email == email).and_then(|i| user_ids.get(i).copied())
+            DEMO_ACCOUNTS
+                .iter()
+                .position(|a| a.email == email)
+                .and_then(|i| user_ids.get(i).copied())
         };
         let (Some(coach_a), Some(coach_b), Some(beneficiary_user), Some(other_coach)) = (
             user_of("coach@demo.parcours.test"),
@@ -154,11 +265,20 @@ impl App {
             user_of("beneficiaire@demo.parcours.test"),
             user_of("coach@horizon.parcours.test"),
         ) else {
-            return Err(AppError::Internal("demo accounts table is missing a coach or the beneficiary".into()));
+            return Err(AppError::Internal(
+                "demo accounts table is missing a coach or the beneficiary".into(),
+            ));
         };
 
-        let programme =
-            programmes::insert(&txn, scope, Some(region), "Parcours Normandie 2026", "normandie-2026", now).await?;
+        let programme = programmes::insert(
+            &txn,
+            scope,
+            Some(region),
+            "Parcours Normandie 2026",
+            "normandie-2026",
+            now,
+        )
+        .await?;
         programmes::add_referrer(&txn, programme, france_travail).await?;
         programmes::add_referrer(&txn, programme, mission_locale).await?;
 
@@ -167,7 +287,11 @@ impl App {
             let first = FIRST_NAMES[i % FIRST_NAMES.len()];
             let last = LAST_NAMES[(i * 7) % LAST_NAMES.len()];
             let is_login = i == 40;
-            let (first, last) = if is_login { ("Camille", "Martin") } else { (first, last) };
+            let (first, last) = if is_login {
+                ("Camille", "Martin")
+            } else {
+                (first, last)
+            };
             let phone = format!("06 00 00 {:02} {:02}", i / 100, i % 100);
             let person = people::insert_person(
                 &txn,
@@ -195,7 +319,11 @@ impl App {
                     person_id: person,
                     programme_id: programme,
                     coach_id: Some(if i % 2 == 0 { coach_a } else { coach_b }),
-                    referrer_id: Some(if i % 3 == 0 { mission_locale } else { france_travail }),
+                    referrer_id: Some(if i % 3 == 0 {
+                        mission_locale
+                    } else {
+                        france_travail
+                    }),
                     phase: demo_phase(i),
                     entered_at: now - entered_days_ago * day,
                     last_activity_at: now - i64::try_from(i % 17).unwrap_or(0) * day,
@@ -205,10 +333,24 @@ impl App {
         }
 
         // A second operator, so that a demo coach can see that its files stay closed.
-        let other_programme =
-            programmes::insert(&txn, other_scope, None, "Cap Emploi Bretagne", "cap-bretagne", now).await?;
+        let other_programme = programmes::insert(
+            &txn,
+            other_scope,
+            None,
+            "Cap Emploi Bretagne",
+            "cap-bretagne",
+            now,
+        )
+        .await?;
         let mut other_tenant_person_id = Uuid::nil();
-        for (i, (first, last)) in [("Gwen", "Le Bihan"), ("Erwan", "Kerjean"), ("Maëlle", "Tanguy")].iter().enumerate() {
+        for (i, (first, last)) in [
+            ("Gwen", "Le Bihan"),
+            ("Erwan", "Kerjean"),
+            ("Maëlle", "Tanguy"),
+        ]
+        .iter()
+        .enumerate()
+        {
             let person = people::insert_person(
                 &txn,
                 other_scope,

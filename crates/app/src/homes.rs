@@ -35,7 +35,10 @@ pub struct StaffMember {
 pub enum Home {
     Beneficiary(Option<Box<PersonFile>>),
     Coach(Vec<CaseloadRow>),
-    ProgrammeManager { programmes: Vec<ProgrammeFigures>, caseload: Vec<CaseloadRow> },
+    ProgrammeManager {
+        programmes: Vec<ProgrammeFigures>,
+        caseload: Vec<CaseloadRow>,
+    },
     Funder(Vec<ProgrammeFigures>),
     Referrer(Vec<ProgrammeFigures>),
     Employer,
@@ -48,35 +51,58 @@ fn figures(name: String, counts: Vec<(Phase, u64)>, suppress: bool) -> Programme
     let phases = Phase::ALL
         .iter()
         .map(|phase| {
-            let n = counts.iter().find(|(p, _)| p == phase).map_or(0, |(_, n)| *n);
-            PhaseCount { phase: *phase, count: show(n) }
+            let n = counts
+                .iter()
+                .find(|(p, _)| p == phase)
+                .map_or(0, |(_, n)| *n);
+            PhaseCount {
+                phase: *phase,
+                count: show(n),
+            }
         })
         .collect();
-    ProgrammeFigures { name, total: show(total), phases }
+    ProgrammeFigures {
+        name,
+        total: show(total),
+        phases,
+    }
 }
 
 impl App {
     pub async fn home(&self, actor: &Actor) -> Result<Home, AppError> {
         let db = self.db();
         let scope = actor.tenant();
-        let in_tenant = Relation { same_tenant: true, ..Relation::default() };
+        let in_tenant = Relation {
+            same_tenant: true,
+            ..Relation::default()
+        };
         Ok(match actor.role {
             Role::Beneficiary => Home::Beneficiary(self.own_file(actor).await?.map(Box::new)),
             Role::Coach => Home::Coach(people::caseload(db, scope, Some(actor.user_id)).await?),
             Role::ProgrammeManager => {
                 let mut out = Vec::new();
                 for p in programmes::list_in_tenant(db, scope).await? {
-                    out.push(figures(p.name, people::phase_counts(db, p.id).await?, false));
+                    out.push(figures(
+                        p.name,
+                        people::phase_counts(db, p.id).await?,
+                        false,
+                    ));
                 }
                 let caseload = if allows(actor.role, Action::ReadCaseload, in_tenant) {
                     people::caseload(db, scope, None).await?
                 } else {
                     Vec::new()
                 };
-                Home::ProgrammeManager { programmes: out, caseload }
+                Home::ProgrammeManager {
+                    programmes: out,
+                    caseload,
+                }
             }
             Role::Funder => {
-                let funds = Relation { funds_programme: true, ..Relation::default() };
+                let funds = Relation {
+                    funds_programme: true,
+                    ..Relation::default()
+                };
                 let mut out = Vec::new();
                 for p in programmes::list_funded_by(db, actor.organisation_id).await? {
                     if allows(actor.role, Action::ReadAggregates, funds) {
@@ -88,7 +114,8 @@ impl App {
             Role::Referrer => {
                 let mut out = Vec::new();
                 for p in programmes::list_referred_by(db, actor.organisation_id).await? {
-                    let counts = people::phase_counts_for_referrer(db, p.id, actor.organisation_id).await?;
+                    let counts =
+                        people::phase_counts_for_referrer(db, p.id, actor.organisation_id).await?;
                     out.push(figures(p.name, counts, true));
                 }
                 Home::Referrer(out)
@@ -98,7 +125,11 @@ impl App {
                 accounts::members_of(db, actor.organisation_id)
                     .await?
                     .into_iter()
-                    .map(|(u, role)| StaffMember { display_name: u.display_name, email: u.email, role })
+                    .map(|(u, role)| StaffMember {
+                        display_name: u.display_name,
+                        email: u.email,
+                        role,
+                    })
                     .collect(),
             ),
         })

@@ -61,7 +61,13 @@ struct Inner {
 impl App {
     pub fn new(db: DatabaseConnection, config: AppConfig) -> Self {
         let dummy_hash = password_auth::generate_hash(random_token());
-        App { inner: Arc::new(Inner { db, config, dummy_hash }) }
+        App {
+            inner: Arc::new(Inner {
+                db,
+                config,
+                dummy_hash,
+            }),
+        }
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -104,7 +110,9 @@ pub fn digest(secret: &str) -> String {
 /// Compares two secrets without leaking where they differ.
 pub fn same_secret(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && !a.is_empty() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && !a.is_empty()
+        && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -15,13 +15,19 @@ pub struct OutgoingMail<'a> {
 }
 
 pub fn send(outbox: &Path, mail: OutgoingMail<'_>) -> Result<(), AppError> {
-    std::fs::create_dir_all(outbox)
-        .map_err(|e| AppError::Internal(format!("cannot create outbox {}: {e}", outbox.display())))?;
+    std::fs::create_dir_all(outbox).map_err(|e| {
+        AppError::Internal(format!("cannot create outbox {}: {e}", outbox.display()))
+    })?;
     let message = Message::builder()
-        .from("Parcours <no-reply@parcours.invalid>"
+        .from(
+            "Parcours <no-reply@parcours.invalid>"
+                .parse()
+                .map_err(|e| AppError::Internal(format!("sender address: {e}")))?,
+        )
+        .to(mail
+            .to
             .parse()
-            .map_err(|e| AppError::Internal(format!("sender address: {e}")))?)
-        .to(mail.to.parse().map_err(|_| AppError::invalid("email", "invalid"))?)
+            .map_err(|_| AppError::invalid("email", "invalid"))?)
         .subject(mail.subject)
         .header(ContentType::TEXT_PLAIN)
         .body(mail.body)

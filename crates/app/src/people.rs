@@ -50,7 +50,10 @@ impl ContactInput {
             raw => match Email::parse(raw) {
                 Ok(e) => Some(e.to_string()),
                 Err(_) => {
-                    errors.push(FieldError { field: "email", code: "invalid" });
+                    errors.push(FieldError {
+                        field: "email",
+                        code: "invalid",
+                    });
                     None
                 }
             },
@@ -59,11 +62,16 @@ impl ContactInput {
             "" => None,
             raw => {
                 let digits = raw.chars().filter(char::is_ascii_digit).count();
-                let allowed = raw.chars().all(|c| c.is_ascii_digit() || " .+-()".contains(c));
+                let allowed = raw
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || " .+-()".contains(c));
                 if allowed && (10..=15).contains(&digits) {
                     Some(raw.to_owned())
                 } else {
-                    errors.push(FieldError { field: "phone", code: "invalid" });
+                    errors.push(FieldError {
+                        field: "phone",
+                        code: "invalid",
+                    });
                     None
                 }
             }
@@ -74,16 +82,30 @@ impl ContactInput {
                 // INSEE codes: five characters, digits except Corsica's 2A/2B.
                 let upper = raw.to_uppercase();
                 let ok = upper.len() == 5
-                    && upper.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 1 && (c == 'A' || c == 'B')));
+                    && upper
+                        .chars()
+                        .enumerate()
+                        .all(|(i, c)| c.is_ascii_digit() || (i == 1 && (c == 'A' || c == 'B')));
                 if ok {
                     Some(upper)
                 } else {
-                    errors.push(FieldError { field: "commune_code", code: "invalid" });
+                    errors.push(FieldError {
+                        field: "commune_code",
+                        code: "invalid",
+                    });
                     None
                 }
             }
         };
-        if errors.is_empty() { Ok(Contact { email, phone, commune_code }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(Contact {
+                email,
+                phone,
+                commune_code,
+            })
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -110,7 +132,11 @@ async fn enrolment_views(
             Some(id) => accounts::find_user(conn, id).await?.map(|u| u.display_name),
             None => None,
         };
-        views.push(EnrolmentView { enrolment, programme_name, coach_name });
+        views.push(EnrolmentView {
+            enrolment,
+            programme_name,
+            coach_name,
+        });
     }
     Ok(views)
 }
@@ -118,45 +144,90 @@ async fn enrolment_views(
 impl App {
     /// Opens a person's file. Another tenant's person is "not found"; a person of the
     /// tenant the role may not open is "forbidden" (and the refusal is audited too).
-    pub async fn person_file(&self, actor: &Actor, person_id: Uuid) -> Result<PersonFile, AppError> {
+    pub async fn person_file(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+    ) -> Result<PersonFile, AppError> {
         let scope = actor.tenant();
         let txn = self.db().begin().await?;
         let Some(person) = people::find_person(&txn, scope, person_id).await? else {
             return Err(AppError::NotFound);
         };
         let now = now_ms();
-        if !allows(actor.role, Action::ReadPersonFile, relation_to(actor, &person)) {
-            audit::record(&txn, scope, Some(actor.user_id), audit_action::PERSON_READ_DENIED, Some(person.id), now)
-                .await?;
+        if !allows(
+            actor.role,
+            Action::ReadPersonFile,
+            relation_to(actor, &person),
+        ) {
+            audit::record(
+                &txn,
+                scope,
+                Some(actor.user_id),
+                audit_action::PERSON_READ_DENIED,
+                Some(person.id),
+                now,
+            )
+            .await?;
             txn.commit().await?;
             return Err(AppError::Forbidden);
         }
         let enrolments = enrolment_views(&txn, actor, person.id).await?;
-        audit::record(&txn, scope, Some(actor.user_id), audit_action::PERSON_READ, Some(person.id), now).await?;
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::PERSON_READ,
+            Some(person.id),
+            now,
+        )
+        .await?;
         let audit_trail = audit::for_person(&txn, scope, person.id).await?;
         txn.commit().await?;
-        Ok(PersonFile { person, enrolments, audit_trail })
+        Ok(PersonFile {
+            person,
+            enrolments,
+            audit_trail,
+        })
     }
 
     /// The signed-in beneficiary's own file, if they have one in their tenant.
     pub async fn own_file(&self, actor: &Actor) -> Result<Option<PersonFile>, AppError> {
-        let Some(person) = people::find_person_of_user(self.db(), actor.tenant(), actor.user_id).await? else {
+        let Some(person) =
+            people::find_person_of_user(self.db(), actor.tenant(), actor.user_id).await?
+        else {
             return Ok(None);
         };
         self.person_file(actor, person.id).await.map(Some)
     }
 
     /// Changes a person's contact details, with its audit row in the same transaction.
-    pub async fn update_contact(&self, actor: &Actor, person_id: Uuid, input: &ContactInput) -> Result<(), AppError> {
+    pub async fn update_contact(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        input: &ContactInput,
+    ) -> Result<(), AppError> {
         let scope = actor.tenant();
         let txn = self.db().begin().await?;
         let Some(person) = people::find_person(&txn, scope, person_id).await? else {
             return Err(AppError::NotFound);
         };
         let now = now_ms();
-        if !allows(actor.role, Action::WritePersonFile, relation_to(actor, &person)) {
-            audit::record(&txn, scope, Some(actor.user_id), audit_action::PERSON_WRITE_DENIED, Some(person.id), now)
-                .await?;
+        if !allows(
+            actor.role,
+            Action::WritePersonFile,
+            relation_to(actor, &person),
+        ) {
+            audit::record(
+                &txn,
+                scope,
+                Some(actor.user_id),
+                audit_action::PERSON_WRITE_DENIED,
+                Some(person.id),
+                now,
+            )
+            .await?;
             txn.commit().await?;
             return Err(AppError::Forbidden);
         }
@@ -164,8 +235,15 @@ impl App {
         if !people::update_contact(&txn, scope, person.id, &contact, now).await? {
             return Err(AppError::NotFound);
         }
-        audit::record(&txn, scope, Some(actor.user_id), audit_action::PERSON_CONTACT_UPDATED, Some(person.id), now)
-            .await?;
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::PERSON_CONTACT_UPDATED,
+            Some(person.id),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -177,7 +255,11 @@ mod tests {
 
     #[test]
     fn contact_input_is_parsed_field_by_field() {
-        let ok = ContactInput { email: " A@B.fr ".into(), phone: "06 12 34 56 78".into(), commune_code: "2a004".into() };
+        let ok = ContactInput {
+            email: " A@B.fr ".into(),
+            phone: "06 12 34 56 78".into(),
+            commune_code: "2a004".into(),
+        };
         assert_eq!(
             ok.parse(),
             Ok(Contact {
@@ -186,9 +268,26 @@ mod tests {
                 commune_code: Some("2A004".into())
             })
         );
-        let bad = ContactInput { email: "nope".into(), phone: "12".into(), commune_code: "7654".into() };
-        let fields: Vec<_> = bad.parse().err().unwrap_or_default().iter().map(|e| e.field).collect();
+        let bad = ContactInput {
+            email: "nope".into(),
+            phone: "12".into(),
+            commune_code: "7654".into(),
+        };
+        let fields: Vec<_> = bad
+            .parse()
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, vec!["email", "phone", "commune_code"]);
-        assert_eq!(ContactInput::default().parse(), Ok(Contact { email: None, phone: None, commune_code: None }));
+        assert_eq!(
+            ContactInput::default().parse(),
+            Ok(Contact {
+                email: None,
+                phone: None,
+                commune_code: None
+            })
+        );
     }
 }

@@ -34,7 +34,12 @@ struct Global {
     #[arg(long, global = true, env = "PARCOURS_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
     database_url: String,
     /// Folder where outgoing emails are written as .eml files.
-    #[arg(long, global = true, env = "PARCOURS_OUTBOX_DIR", default_value = "var/outbox")]
+    #[arg(
+        long,
+        global = true,
+        env = "PARCOURS_OUTBOX_DIR",
+        default_value = "var/outbox"
+    )]
     outbox: PathBuf,
 }
 
@@ -93,7 +98,9 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve(&cli.global, args).await,
         Some(Command::Migrate) => {
             let db = open_database(&cli.global.database_url).await?;
-            let applied = parcours_db::migrate(&db).await.context("applying migrations")?;
+            let applied = parcours_db::migrate(&db)
+                .await
+                .context("applying migrations")?;
             println!("{applied} migration(s) applied; the database is up to date.");
             Ok(())
         }
@@ -112,14 +119,24 @@ fn reference_dir(explicit: Option<PathBuf>) -> Option<PathBuf> {
     if let Some(dir) = explicit {
         return Some(dir);
     }
-    [Path::new("ref"), Path::new("../shared/ref")].into_iter().find(|d| d.is_dir()).map(Path::to_path_buf)
+    [Path::new("ref"), Path::new("../shared/ref")]
+        .into_iter()
+        .find(|d| d.is_dir())
+        .map(Path::to_path_buf)
 }
 
 async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let bind = args.bind;
     let db = open_database(&global.database_url).await?;
-    let applied = parcours_db::migrate(&db).await.context("applying migrations")?;
-    let base_url = args.base_url.clone().unwrap_or_else(|| format!("http://{bind}")).trim_end_matches('/').to_owned();
+    let applied = parcours_db::migrate(&db)
+        .await
+        .context("applying migrations")?;
+    let base_url = args
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{bind}"))
+        .trim_end_matches('/')
+        .to_owned();
     let app = App::new(db, AppConfig::new(global.outbox.clone(), base_url.clone()));
 
     println!("Parcours {}", env!("CARGO_PKG_VERSION"));
@@ -130,8 +147,13 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     );
     match reference_dir(args.ref_dir.clone()) {
         Some(dir) if dir.is_dir() => println!("  reference data folder: {}", dir.display()),
-        Some(dir) => println!("  reference data folder {} does not exist (set PARCOURS_REF_DIR)", dir.display()),
-        None => println!("  no reference data folder found (set PARCOURS_REF_DIR, or put it in ./ref)"),
+        Some(dir) => println!(
+            "  reference data folder {} does not exist (set PARCOURS_REF_DIR)",
+            dir.display()
+        ),
+        None => {
+            println!("  no reference data folder found (set PARCOURS_REF_DIR, or put it in ./ref)")
+        }
     }
     println!("  emails are written to {}", global.outbox.display());
 
@@ -147,18 +169,23 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         println!("  the database is not empty: the demo world was not seeded again");
     }
     if app.has_demo().await? {
-        println!("\n  Demo logins (password: {}):", parcours_app::demo::DEMO_PASSWORD);
+        println!(
+            "\n  Demo logins (password: {}):",
+            parcours_app::demo::DEMO_PASSWORD
+        );
         for login in parcours_app::demo::demo_logins() {
             println!("    {:<34} {}", login.email, login.description);
         }
     }
 
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("cannot listen on {bind} (is another Parcours running? try --bind 127.0.0.1:8081)"))?;
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| {
+        format!("cannot listen on {bind} (is another Parcours running? try --bind 127.0.0.1:8081)")
+    })?;
     let local = listener.local_addr().context("reading the bound address")?;
     println!("\n  Open http://{local}/  (Ctrl-C to stop)");
-    parcours_web::serve(listener, AppState::new(app)).await.context("serving")?;
+    parcours_web::serve(listener, AppState::new(app))
+        .await
+        .context("serving")?;
     Ok(())
 }
 
@@ -166,27 +193,46 @@ async fn create_admin(global: &Global, args: CreateAdminArgs) -> anyhow::Result<
     let password = match std::env::var("PARCOURS_ADMIN_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
-            eprintln!("Password for {} (at least 10 characters), then Enter:", args.email);
+            eprintln!(
+                "Password for {} (at least 10 characters), then Enter:",
+                args.email
+            );
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).context("reading the password")?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the password")?;
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
     let db = open_database(&global.database_url).await?;
-    parcours_db::migrate(&db).await.context("applying migrations")?;
+    parcours_db::migrate(&db)
+        .await
+        .context("applying migrations")?;
     let app = App::new(db, AppConfig::new(global.outbox.clone(), String::new()));
-    match app.create_admin(&args.email, &args.name, &args.organisation, &password).await {
+    match app
+        .create_admin(&args.email, &args.name, &args.organisation, &password)
+        .await
+    {
         Ok(_) => {
-            println!("Administrator {} created in \"{}\".", args.email.trim(), args.organisation.trim());
+            println!(
+                "Administrator {} created in \"{}\".",
+                args.email.trim(),
+                args.organisation.trim()
+            );
             Ok(())
         }
         Err(AppError::Invalid(fields)) => {
             let reasons: Vec<String> = fields
                 .iter()
                 .map(|f| match (f.field, f.code) {
-                    ("email", "taken") => "--email: an account with this email already exists".to_owned(),
+                    ("email", "taken") => {
+                        "--email: an account with this email already exists".to_owned()
+                    }
                     ("email", _) => "--email: not a valid email address".to_owned(),
-                    ("password", "too_short") => "password: at least 10 characters are needed".to_owned(),
+                    ("password", "too_short") => {
+                        "password: at least 10 characters are needed".to_owned()
+                    }
                     ("password", _) => "password: not acceptable".to_owned(),
                     (field, code) => format!("--{field}: {code}"),
                 })

@@ -8,10 +8,10 @@ pub mod repo;
 
 use std::time::Duration;
 
+use sea_orm::{ConnectOptions, Database};
 pub use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait,
 };
-use sea_orm::{ConnectOptions, Database};
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
 
@@ -35,7 +35,10 @@ pub enum ConnectError {
     #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
     #[error("cannot create the database folder {path}: {source}")]
-    Folder { path: String, source: std::io::Error },
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -44,15 +47,17 @@ pub enum ConnectError {
 /// in WAL mode with a busy timeout and foreign keys enforced.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options.sqlx_logging(false).connect_timeout(Duration::from_secs(10));
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10));
     if let Some(path) = sqlite_path(url) {
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|source| ConnectError::Folder {
-                    path: parent.display().to_string(),
-                    source,
-                })?;
-            }
+        if let Some(parent) = std::path::Path::new(path).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|source| ConnectError::Folder {
+                path: parent.display().to_string(),
+                source,
+            })?;
         }
         options.map_sqlx_sqlite_opts(|opts| {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -71,7 +76,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
 }
 
 fn sqlite_path(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
@@ -92,7 +99,9 @@ pub fn redact_url(url: &str) -> String {
 
 /// Applies every pending migration; returns how many ran.
 pub async fn migrate(conn: &DatabaseConnection) -> Result<usize, DbErr> {
-    let pending = migrations::Migrator::get_pending_migrations(conn).await?.len();
+    let pending = migrations::Migrator::get_pending_migrations(conn)
+        .await?
+        .len();
     migrations::Migrator::up(conn, None).await?;
     Ok(pending)
 }
@@ -107,7 +116,10 @@ pub fn backend_name(conn: &impl ConnectionTrait) -> &'static str {
 
 /// True when the error is a unique-constraint violation (e.g. an email already taken).
 pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }
 
 #[cfg(test)]
@@ -116,14 +128,20 @@ mod tests {
 
     #[test]
     fn redacts_passwords_only() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite://var/p.db"), "sqlite://var/p.db");
     }
 
     #[test]
     fn finds_sqlite_paths() {
-        assert_eq!(sqlite_path("sqlite://var/parcours.db?mode=rwc"), Some("var/parcours.db"));
+        assert_eq!(
+            sqlite_path("sqlite://var/parcours.db?mode=rwc"),
+            Some("var/parcours.db")
+        );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://x"), None);
     }

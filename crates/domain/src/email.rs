@@ -61,7 +61,9 @@ mod tests {
             Ok("coach@example.org".to_owned())
         );
         assert_eq!(Email::parse(""), Err(EmailError::Empty));
-        for bad in ["no-at", "a@b", "@b.fr", "a@.fr", "a@b..fr", "a b@c.fr", "a@b@c.fr"] {
+        for bad in [
+            "no-at", "a@b", "@b.fr", "a@.fr", "a@b..fr", "a b@c.fr", "a@b@c.fr",
+        ] {
             assert_eq!(Email::parse(bad), Err(EmailError::Invalid), "{bad}");
         }
     }

@@ -117,7 +117,8 @@ mod tests {
         for role in Role::ALL {
             for action in Action::ALL {
                 for relation in all_relations() {
-                    let expected = expected_grant(*role, *action).is_some_and(|grant| grant(relation));
+                    let expected =
+                        expected_grant(*role, *action).is_some_and(|grant| grant(relation));
                     assert_eq!(
                         allows(*role, *action, relation),
                         expected,
@@ -132,7 +133,11 @@ mod tests {
 
     #[test]
     fn nothing_crosses_tenants_for_operator_roles() {
-        let other_tenant = Relation { same_tenant: false, is_self: true, ..Relation::default() };
+        let other_tenant = Relation {
+            same_tenant: false,
+            is_self: true,
+            ..Relation::default()
+        };
         for role in [Beneficiary, Coach, ProgrammeManager, Admin] {
             for action in Action::ALL {
                 assert!(!allows(role, *action, other_tenant), "{role:?} {action:?}");

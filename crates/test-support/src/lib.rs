@@ -25,10 +25,19 @@ impl Drop for TestDb {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             // Dropping runs outside the test's runtime, so use a small one of its own.
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
                 rt.block_on(async {
                     if let Ok(conn) = parcours_db::connect(&admin_url).await {
-                        let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        let _ = conn
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
                         let _ = conn.close().await;
                     }
                 });
@@ -45,7 +54,9 @@ fn with_database(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let authority_end = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_end..].find('/').map_or(base.len(), |i| authority_end + i);
+    let path_start = base[authority_end..]
+        .find('/')
+        .map_or(base.len(), |i| authority_end + i);
     let mut out = format!("{}/{name}", &base[..path_start]);
     if let Some(q) = query {
         out.push('?');
@@ -59,11 +70,21 @@ async fn create_database() -> anyhow::Result<(String, TestDb)> {
         Ok(url) if url.starts_with("postgres") => {
             let name = format!("parcours_t_{}", uuid::Uuid::new_v4().simple());
             let admin = parcours_db::connect(&url).await?;
-            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await?;
             admin.close().await?;
-            Ok((with_database(&url, &name), TestDb::Postgres { admin_url: url, name }))
+            Ok((
+                with_database(&url, &name),
+                TestDb::Postgres {
+                    admin_url: url,
+                    name,
+                },
+            ))
         }
-        Ok(url) if !url.is_empty() => anyhow::bail!("TEST_DATABASE_URL must be postgres://…, got another scheme"),
+        Ok(url) if !url.is_empty() => {
+            anyhow::bail!("TEST_DATABASE_URL must be postgres://…, got another scheme")
+        }
         _ => {
             let dir = tempfile::tempdir()?;
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
@@ -97,16 +118,30 @@ impl TestApp {
         parcours_db::migrate(&conn).await?;
         let outbox_dir = tempfile::tempdir()?;
         let outbox = outbox_dir.path().to_path_buf();
-        let app = App::new(conn, AppConfig::new(outbox.clone(), "http://parcours.test".into()));
+        let app = App::new(
+            conn,
+            AppConfig::new(outbox.clone(), "http://parcours.test".into()),
+        );
         let world = app.seed_demo().await?;
         let state = AppState::new(app.clone());
-        Ok(TestApp { app, world, outbox, state, _outbox_dir: outbox_dir, _db: db_guard })
+        Ok(TestApp {
+            app,
+            world,
+            outbox,
+            state,
+            _outbox_dir: outbox_dir,
+            _db: db_guard,
+        })
     }
 
     /// A browser of its own (own cookie jar) talking to the app over real HTTP.
     pub fn client(&self) -> anyhow::Result<Client> {
-        let service = parcours_web::router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let server = TestServer::builder().http_transport().save_cookies().try_build(service)?;
+        let service = parcours_web::router(self.state.clone())
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = TestServer::builder()
+            .http_transport()
+            .save_cookies()
+            .try_build(service)?;
         Ok(Client { server })
     }
 
@@ -114,13 +149,19 @@ impl TestApp {
     pub async fn login_as(&self, email: &str) -> anyhow::Result<Client> {
         let client = self.client()?;
         let response = client.login(email, DEMO_PASSWORD).await;
-        anyhow::ensure!(response.status_code() == 303, "login as {email} failed: {}", response.status_code());
+        anyhow::ensure!(
+            response.status_code() == 303,
+            "login as {email} failed: {}",
+            response.status_code()
+        );
         Ok(client)
     }
 
     /// The emails written so far, quoted-printable decoded.
     pub fn sent_emails(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(&self.outbox) else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir(&self.outbox) else {
+            return Vec::new();
+        };
         entries
             .filter_map(Result::ok)
             .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
@@ -137,12 +178,13 @@ pub fn decode_quoted_printable(raw: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -174,12 +216,22 @@ impl Client {
         let token = self.token_from("/login").await;
         self.server
             .post("/login")
-            .form(&[("_csrf", token.as_str()), ("email", email), ("password", password), ("next", "")])
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("email", email),
+                ("password", password),
+                ("next", ""),
+            ])
             .await
     }
 
     /// Submits a form from `page` to `action`, with the page's CSRF token.
-    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> axum_test::TestResponse {
+    pub async fn submit(
+        &self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> axum_test::TestResponse {
         let token = self.token_from(page).await;
         let mut form: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
         form.extend_from_slice(fields);
@@ -193,13 +245,22 @@ mod tests {
 
     #[test]
     fn decodes_quoted_printable() {
-        assert_eq!(decode_quoted_printable("http://x/ab=\r\ncd caf=C3=A9"), "http://x/abcd café");
+        assert_eq!(
+            decode_quoted_printable("http://x/ab=\r\ncd caf=C3=A9"),
+            "http://x/abcd café"
+        );
     }
 
     #[test]
     fn swaps_the_database_name() {
-        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "x"), "postgres://postgres@127.0.0.1:5432/x");
-        assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
         assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }

@@ -15,7 +15,10 @@ use crate::errors::HttpError;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Parcours API", description = "Career-orientation and job-insertion programmes."),
+    info(
+        title = "Parcours API",
+        description = "Career-orientation and job-insertion programmes."
+    ),
     paths(me, beneficiary),
     components(schemas(Me, OrganisationRef, Beneficiary, EnrolmentSummary))
 )]
@@ -69,7 +72,10 @@ pub async fn me(ctx: Ctx) -> Result<Json<Me>, HttpError> {
         display_name: a.display_name.clone(),
         email: a.email.clone(),
         role: a.role.code().to_owned(),
-        organisation: OrganisationRef { id: a.organisation_id, name: a.organisation_name.clone() },
+        organisation: OrganisationRef {
+            id: a.organisation_id,
+            name: a.organisation_name.clone(),
+        },
     }))
 }
 
@@ -82,7 +88,11 @@ pub async fn me(ctx: Ctx) -> Result<Json<Me>, HttpError> {
         (status = 403, description = "The role may not open this file"),
         (status = 404, description = "No such person in your organisation")
 ))]
-pub async fn beneficiary(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Json<Beneficiary>, HttpError> {
+pub async fn beneficiary(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<Beneficiary>, HttpError> {
     let actor = ctx.actor()?;
     let id = Uuid::parse_str(&id).map_err(|_| HttpError::NotFound)?;
     let file = state.app.person_file(actor, id).await?;

@@ -92,24 +92,51 @@ pub async fn load_context(State(state): State<AppState>, mut req: Request, next:
     };
     let lang = cookie(headers, LANG_COOKIE)
         .and_then(Lang::parse)
-        .or_else(|| actor.as_ref().and_then(|a| Lang::parse(&a.locale).filter(|l| *l != Lang::Fr)))
-        .or_else(|| headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+        .or_else(|| {
+            actor
+                .as_ref()
+                .and_then(|a| Lang::parse(&a.locale).filter(|l| *l != Lang::Fr))
+        })
+        .or_else(|| {
+            headers
+                .get(ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
         .unwrap_or_default();
-    let sent_anon_csrf = cookie(headers, CSRF_COOKIE).filter(|v| looks_like_token(v)).map(str::to_owned);
+    let sent_anon_csrf = cookie(headers, CSRF_COOKIE)
+        .filter(|v| looks_like_token(v))
+        .map(str::to_owned);
     let new_anon_csrf = sent_anon_csrf.is_none().then(parcours_app::random_token);
     let csrf = match &actor {
         Some(a) => a.csrf_token.clone(),
-        None => sent_anon_csrf.clone().or_else(|| new_anon_csrf.clone()).unwrap_or_default(),
+        None => sent_anon_csrf
+            .clone()
+            .or_else(|| new_anon_csrf.clone())
+            .unwrap_or_default(),
     };
-    let path = req.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
     let client_ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
-    req.extensions_mut().insert(Ctx { lang, actor, csrf, sent_anon_csrf, path, client_ip });
+    req.extensions_mut().insert(Ctx {
+        lang,
+        actor,
+        csrf,
+        sent_anon_csrf,
+        path,
+        client_ip,
+    });
     let mut response = next.run(req).await;
     if let Some(token) = new_anon_csrf {
-        response.headers_mut().append(SET_COOKIE, set_cookie(CSRF_COOKIE, &token, None, state.secure_cookies));
+        response.headers_mut().append(
+            SET_COOKIE,
+            set_cookie(CSRF_COOKIE, &token, None, state.secure_cookies),
+        );
     }
     response
 }
@@ -121,7 +148,10 @@ mod tests {
     #[test]
     fn reads_cookies() {
         let mut h = HeaderMap::new();
-        h.insert(COOKIE, HeaderValue::from_static("a=1; parcours_lang=en; b=2"));
+        h.insert(
+            COOKIE,
+            HeaderValue::from_static("a=1; parcours_lang=en; b=2"),
+        );
         assert_eq!(cookie(&h, "parcours_lang"), Some("en"));
         assert_eq!(cookie(&h, "c"), None);
     }

@@ -36,7 +36,11 @@ pub async fn require_token(req: Request, next: Next) -> Response {
         return HttpError::Csrf.into_response();
     };
     if let Some(sent) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
-        return if same_secret(&expected, sent) { next.run(req).await } else { HttpError::Csrf.into_response() };
+        return if same_secret(&expected, sent) {
+            next.run(req).await
+        } else {
+            HttpError::Csrf.into_response()
+        };
     }
     let is_form = req
         .headers()
@@ -51,9 +55,14 @@ pub async fn require_token(req: Request, next: Next) -> Response {
         return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-    let sent = fields.iter().find(|(k, _)| k == FORM_FIELD).map(|(_, v)| v.as_str()).unwrap_or("");
+    let sent = fields
+        .iter()
+        .find(|(k, _)| k == FORM_FIELD)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
     if !same_secret(&expected, sent) {
         return HttpError::Csrf.into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }

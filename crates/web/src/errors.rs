@@ -35,7 +35,9 @@ impl From<AppError> for HttpError {
             AppError::Unauthenticated => HttpError::Unauthenticated,
             AppError::RateLimited { .. } => HttpError::TooMany,
             // Handlers show field errors on their own form; one reaching here is a bug.
-            AppError::Invalid(fields) => HttpError::Internal(format!("unhandled invalid input: {fields:?}")),
+            AppError::Invalid(fields) => {
+                HttpError::Internal(format!("unhandled invalid input: {fields:?}"))
+            }
             AppError::Database(e) => HttpError::Internal(format!("database: {e}")),
             AppError::Internal(msg) => HttpError::Internal(msg),
         }
@@ -81,14 +83,17 @@ impl IntoResponse for HttpError {
             tracing::error!(%detail, "request failed");
         }
         let mut response = self.status().into_response();
-        response.extensions_mut().insert(ErrorMarker { csrf: matches!(self, HttpError::Csrf) });
+        response.extensions_mut().insert(ErrorMarker {
+            csrf: matches!(self, HttpError::Csrf),
+        });
         response
     }
 }
 
 fn is_bare_error(response: &Response) -> bool {
     let status = response.status();
-    (status.is_client_error() || status.is_server_error()) && !response.headers().contains_key(header::CONTENT_TYPE)
+    (status.is_client_error() || status.is_server_error())
+        && !response.headers().contains_key(header::CONTENT_TYPE)
 }
 
 /// Turns bare error statuses (ours, the router's 404/405, the CSRF layer's 403, the
@@ -96,13 +101,19 @@ fn is_bare_error(response: &Response) -> bool {
 pub async fn render_errors(req: Request, next: Next) -> Response {
     let ctx = req.extensions().get::<Ctx>().cloned();
     let is_api = req.uri().path().starts_with("/api/");
-    let path = req.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
     let response = next.run(req).await;
     if !is_bare_error(&response) {
         return response;
     }
     let status = response.status();
-    let csrf = response.extensions().get::<ErrorMarker>().is_some_and(|m| m.csrf);
+    let csrf = response
+        .extensions()
+        .get::<ErrorMarker>()
+        .is_some_and(|m| m.csrf);
     if status == StatusCode::UNAUTHORIZED && !is_api {
         let target = format!("/login?next={}", urlencode(&path));
         return Redirect::to(&target).into_response();
@@ -120,14 +131,24 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     };
     let lang = ctx.lang;
     let title = lang.t(&format!("error-{code}-title"));
-    let message = if csrf { lang.t("error-csrf-text") } else { lang.t(&format!("error-{code}-text")) };
+    let message = if csrf {
+        lang.t("error-csrf-text")
+    } else {
+        lang.t(&format!("error-{code}-text"))
+    };
     let mut out = if is_api {
         let body = serde_json::json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "detail": message });
         let mut r = (status, body.to_string()).into_response();
-        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         r
     } else {
-        match render(&ErrorPage { p: Page::new(&ctx, title), message }) {
+        match render(&ErrorPage {
+            p: Page::new(&ctx, title),
+            message,
+        }) {
             Ok(page) => (status, page).into_response(),
             Err(_) => status.into_response(),
         }
@@ -142,5 +163,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
 }
 
 pub fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)]).map(|v| v.trim_start_matches('=').to_owned()).unwrap_or_default()
+    serde_urlencoded::to_string([("", s)])
+        .map(|v| v.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
 }

@@ -34,7 +34,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(app: App) -> Self {
         let secure_cookies = app.config().base_url.starts_with("https://");
-        AppState { app, secure_cookies, metrics: ops::metrics_handle() }
+        AppState {
+            app,
+            secure_cookies,
+            metrics: ops::metrics_handle(),
+        }
     }
 }
 
@@ -43,8 +47,14 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::landing))
         .route("/login", get(pages::login_page).post(pages::login_submit))
         .route("/logout", post(pages::logout))
-        .route("/password/forgot", get(pages::forgot_page).post(pages::forgot_submit))
-        .route("/password/reset/{token}", get(pages::reset_page).post(pages::reset_submit))
+        .route(
+            "/password/forgot",
+            get(pages::forgot_page).post(pages::forgot_submit),
+        )
+        .route(
+            "/password/reset/{token}",
+            get(pages::reset_page).post(pages::reset_submit),
+        )
         .route("/lang/{code}", get(pages::switch_language))
         .route("/home", get(pages::home))
         .route("/beneficiaries/{id}", get(pages::person))
@@ -73,7 +83,9 @@ pub fn router(state: AppState) -> Router {
 /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {

@@ -44,12 +44,32 @@ pub struct UserBadge {
 }
 
 const MONTHS_FR: [&str; 12] = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-    "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ];
 const MONTHS_EN: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// 1584 -> "1 584" in French (narrow no-break space), "1,584" in English.
@@ -61,7 +81,7 @@ pub fn format_count(lang: Lang, n: u64) -> String {
     };
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
@@ -89,15 +109,32 @@ impl Page {
     }
 
     pub fn ta(&self, key: &str, name: &'static str, value: impl Display) -> String {
-        self.lang.t_args(key, &[(name, FluentValue::from(value.to_string()))])
+        self.lang
+            .t_args(key, &[(name, FluentValue::from(value.to_string()))])
     }
 
-    pub fn ta2(&self, key: &str, n1: &'static str, v1: impl Display, n2: &'static str, v2: impl Display) -> String {
-        self.lang.t_args(key, &[(n1, FluentValue::from(v1.to_string())), (n2, FluentValue::from(v2.to_string()))])
+    pub fn ta2(
+        &self,
+        key: &str,
+        n1: &'static str,
+        v1: impl Display,
+        n2: &'static str,
+        v2: impl Display,
+    ) -> String {
+        self.lang.t_args(
+            key,
+            &[
+                (n1, FluentValue::from(v1.to_string())),
+                (n2, FluentValue::from(v2.to_string())),
+            ],
+        )
     }
 
     pub fn user_name(&self) -> String {
-        self.user.as_ref().map(|u| u.name.clone()).unwrap_or_default()
+        self.user
+            .as_ref()
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
     }
 
     pub fn phase(&self, phase: &Phase) -> String {
@@ -107,7 +144,10 @@ impl Page {
     pub fn phase_step(&self, phase: &Phase) -> String {
         self.lang.t_args(
             "beneficiary-phase",
-            &[("step", FluentValue::from(phase.step())), ("phase", FluentValue::from(self.phase(phase)))],
+            &[
+                ("step", FluentValue::from(phase.step())),
+                ("phase", FluentValue::from(self.phase(phase))),
+            ],
         )
     }
 
@@ -123,12 +163,17 @@ impl Page {
     }
 
     pub fn count_people(&self, n: usize) -> String {
-        self.lang.t_args("coach-caseload-count", &[("count", FluentValue::from(n))])
+        self.lang
+            .t_args("coach-caseload-count", &[("count", FluentValue::from(n))])
     }
 
     pub fn audit_action(&self, action: &str) -> String {
         let key = format!("audit-{}", action.replace('.', "-"));
-        if self.lang.has(&key) { self.t(&key) } else { action.to_owned() }
+        if self.lang.has(&key) {
+            self.t(&key)
+        } else {
+            action.to_owned()
+        }
     }
 
     fn at(ms: i64) -> Option<time::OffsetDateTime> {
@@ -137,7 +182,9 @@ impl Page {
 
     /// "3 mars 2026" / "3 March 2026".
     pub fn date(&self, ms: &i64) -> String {
-        let Some(t) = Self::at(*ms) else { return String::new() };
+        let Some(t) = Self::at(*ms) else {
+            return String::new();
+        };
         let month = usize::from(u8::from(t.month())) - 1;
         let name = match self.lang {
             Lang::Fr => MONTHS_FR[month],
@@ -147,10 +194,22 @@ impl Page {
     }
 
     pub fn datetime(&self, ms: &i64) -> String {
-        let Some(t) = Self::at(*ms) else { return String::new() };
+        let Some(t) = Self::at(*ms) else {
+            return String::new();
+        };
         match self.lang {
-            Lang::Fr => format!("{} à {:02}h{:02} (UTC)", self.date(ms), t.hour(), t.minute()),
-            Lang::En => format!("{} at {:02}:{:02} (UTC)", self.date(ms), t.hour(), t.minute()),
+            Lang::Fr => format!(
+                "{} à {:02}h{:02} (UTC)",
+                self.date(ms),
+                t.hour(),
+                t.minute()
+            ),
+            Lang::En => format!(
+                "{} at {:02}:{:02} (UTC)",
+                self.date(ms),
+                t.hour(),
+                t.minute()
+            ),
         }
     }
 }
@@ -168,7 +227,13 @@ pub struct Field {
 }
 
 impl Field {
-    fn new(lang: Lang, name: &'static str, label_key: &str, kind: &'static str, autocomplete: &'static str) -> Self {
+    fn new(
+        lang: Lang,
+        name: &'static str,
+        label_key: &str,
+        kind: &'static str,
+        autocomplete: &'static str,
+    ) -> Self {
         Field {
             name,
             label: lang.t(label_key),
@@ -215,7 +280,11 @@ pub struct ErrorItem {
 
 fn error_message(lang: Lang, e: &FieldError) -> String {
     let key = format!("error-{}-{}", e.field, e.code);
-    if lang.has(&key) { lang.t(&key) } else { lang.t("error-generic-invalid") }
+    if lang.has(&key) {
+        lang.t(&key)
+    } else {
+        lang.t("error-generic-invalid")
+    }
 }
 
 /// Puts each error next to its field and lists them all in the summary.
@@ -227,7 +296,10 @@ fn attach_errors(lang: Lang, fields: &mut [Field], errors: &[FieldError]) -> Vec
             if let Some(f) = fields.iter_mut().find(|f| f.name == e.field) {
                 f.error = Some(message.clone());
             }
-            ErrorItem { field: e.field, message }
+            ErrorItem {
+                field: e.field,
+                message,
+            }
         })
         .collect()
 }
@@ -304,7 +376,9 @@ struct PersonPage {
 /// Only same-site paths are followed after sign-in or a language switch.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_owned()
+        }
         _ => "/home".to_owned(),
     }
 }
@@ -317,7 +391,10 @@ pub async fn landing(ctx: Ctx) -> PageResult {
     if ctx.actor.is_some() {
         return Ok(see_other("/home"));
     }
-    Ok(render(&LandingPage { p: Page::new(&ctx, ctx.lang.t("landing-title")) })?.into_response())
+    Ok(render(&LandingPage {
+        p: Page::new(&ctx, ctx.lang.t("landing-title")),
+    })?
+    .into_response())
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -333,10 +410,21 @@ fn login_form(ctx: &Ctx, email: &str, next: &str) -> FormPage {
     let mut page = FormPage::new(ctx, "login-title", "/login", "login-submit");
     page.hidden.push(("next", next.to_owned()));
     page.fields = vec![
-        Field::new(lang, "email", "login-email", "email", "username").value(email).hint(lang, "login-email-hint").required(),
-        Field::new(lang, "password", "login-password", "password", "current-password").required(),
+        Field::new(lang, "email", "login-email", "email", "username")
+            .value(email)
+            .hint(lang, "login-email-hint")
+            .required(),
+        Field::new(
+            lang,
+            "password",
+            "login-password",
+            "password",
+            "current-password",
+        )
+        .required(),
     ];
-    page.links.push(("/password/forgot".into(), lang.t("login-forgot")));
+    page.links
+        .push(("/password/forgot".into(), lang.t("login-forgot")));
     page
 }
 
@@ -361,27 +449,47 @@ pub struct LoginForm {
     next: String,
 }
 
-pub async fn login_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<LoginForm>) -> PageResult {
+pub async fn login_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<LoginForm>,
+) -> PageResult {
     let lang = ctx.lang;
     let mut missing = Vec::new();
     if form.email.trim().is_empty() {
-        missing.push(FieldError { field: "email", code: "required" });
+        missing.push(FieldError {
+            field: "email",
+            code: "required",
+        });
     }
     if form.password.is_empty() {
-        missing.push(FieldError { field: "password", code: "required" });
+        missing.push(FieldError {
+            field: "password",
+            code: "required",
+        });
     }
     let mut page = login_form(&ctx, &form.email, &form.next);
     if !missing.is_empty() {
         page.errors = attach_errors(lang, &mut page.fields, &missing);
         return page.respond(StatusCode::UNPROCESSABLE_ENTITY);
     }
-    match state.app.login(&form.email, &form.password, &ctx.client_ip).await {
+    match state
+        .app
+        .login(&form.email, &form.password, &ctx.client_ip)
+        .await
+    {
         Ok(session) => {
             let mut response = see_other(&safe_next(Some(&form.next)));
             let max_age = state.app.config().session_idle_ms / 1000;
-            response
-                .headers_mut()
-                .append(SET_COOKIE, set_cookie(SESSION_COOKIE, &session.token, Some(max_age), state.secure_cookies));
+            response.headers_mut().append(
+                SET_COOKIE,
+                set_cookie(
+                    SESSION_COOKIE,
+                    &session.token,
+                    Some(max_age),
+                    state.secure_cookies,
+                ),
+            );
             metrics::counter!("parcours_logins_total", "outcome" => "success").increment(1);
             Ok(response)
         }
@@ -391,21 +499,32 @@ pub async fn login_submit(State(state): State<AppState>, ctx: Ctx, Form(form): F
             if let Some(email) = page.fields.iter_mut().find(|f| f.name == "email") {
                 email.error = Some(message.clone());
             }
-            page.errors = vec![ErrorItem { field: "email", message }];
+            page.errors = vec![ErrorItem {
+                field: "email",
+                message,
+            }];
             page.respond(StatusCode::UNAUTHORIZED)
         }
         Err(LoginError::RateLimited { retry_after_secs }) => {
             metrics::counter!("parcours_logins_total", "outcome" => "rate_limited").increment(1);
             let minutes = retry_after_secs.div_ceil(60);
-            page.errors = vec![ErrorItem { field: "", message: page.p.ta("login-rate-limited", "minutes", minutes) }];
+            page.errors = vec![ErrorItem {
+                field: "",
+                message: page.p.ta("login-rate-limited", "minutes", minutes),
+            }];
             let mut response = page.respond(StatusCode::TOO_MANY_REQUESTS)?;
             if let Ok(v) = retry_after_secs.to_string().parse() {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
             }
             Ok(response)
         }
         Err(LoginError::NoMembership) => {
-            page.errors = vec![ErrorItem { field: "", message: lang.t("login-no-membership") }];
+            page.errors = vec![ErrorItem {
+                field: "",
+                message: lang.t("login-no-membership"),
+            }];
             page.respond(StatusCode::FORBIDDEN)
         }
         Err(LoginError::App(e)) => Err(e.into()),
@@ -417,7 +536,10 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         state.app.logout(actor).await?;
     }
     let mut response = see_other("/login?bye=1");
-    response.headers_mut().append(SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0), state.secure_cookies));
+    response.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", Some(0), state.secure_cookies),
+    );
     Ok(response)
 }
 
@@ -426,7 +548,10 @@ fn forgot_form(ctx: &Ctx, email: &str) -> FormPage {
     let mut page = FormPage::new(ctx, "forgot-title", "/password/forgot", "forgot-submit");
     page.intro = Some(lang.t("forgot-intro"));
     page.fields = vec![
-        Field::new(lang, "email", "login-email", "email", "email").value(email).hint(lang, "login-email-hint").required(),
+        Field::new(lang, "email", "login-email", "email", "email")
+            .value(email)
+            .hint(lang, "login-email-hint")
+            .required(),
     ];
     page
 }
@@ -441,9 +566,17 @@ pub struct ForgotForm {
     email: String,
 }
 
-pub async fn forgot_submit(State(state): State<AppState>, ctx: Ctx, Form(form): Form<ForgotForm>) -> PageResult {
+pub async fn forgot_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<ForgotForm>,
+) -> PageResult {
     let mut page = forgot_form(&ctx, &form.email);
-    let code = if form.email.trim().is_empty() { Some("required") } else { None };
+    let code = if form.email.trim().is_empty() {
+        Some("required")
+    } else {
+        None
+    };
     let result = match code {
         Some(code) => Err(AppError::invalid("email", code)),
         None => state.app.request_password_reset(&form.email).await,
@@ -466,11 +599,22 @@ pub async fn forgot_submit(State(state): State<AppState>, ctx: Ctx, Form(form): 
 
 fn reset_form(ctx: &Ctx, token: &str) -> FormPage {
     let lang = ctx.lang;
-    let mut page = FormPage::new(ctx, "reset-title", format!("/password/reset/{token}"), "reset-submit");
+    let mut page = FormPage::new(
+        ctx,
+        "reset-title",
+        format!("/password/reset/{token}"),
+        "reset-submit",
+    );
     page.fields = vec![
-        Field::new(lang, "password", "reset-password", "password", "new-password")
-            .hint(lang, "reset-password-hint")
-            .required(),
+        Field::new(
+            lang,
+            "password",
+            "reset-password",
+            "password",
+            "new-password",
+        )
+        .hint(lang, "reset-password-hint")
+        .required(),
         Field::new(lang, "confirm", "reset-confirm", "password", "new-password").required(),
     ];
     page
@@ -478,8 +622,12 @@ fn reset_form(ctx: &Ctx, token: &str) -> FormPage {
 
 fn reset_link_dead(ctx: &Ctx, mut page: FormPage) -> PageResult {
     page.show_form = false;
-    page.errors = vec![ErrorItem { field: "", message: ctx.lang.t("reset-invalid-link") }];
-    page.links.push(("/password/forgot".into(), ctx.lang.t("forgot-title")));
+    page.errors = vec![ErrorItem {
+        field: "",
+        message: ctx.lang.t("reset-invalid-link"),
+    }];
+    page.links
+        .push(("/password/forgot".into(), ctx.lang.t("forgot-title")));
     page.respond(StatusCode::NOT_FOUND)
 }
 
@@ -487,7 +635,11 @@ fn plausible_token(token: &str) -> bool {
     token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-pub async fn reset_page(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> PageResult {
+pub async fn reset_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> PageResult {
     let page = reset_form(&ctx, &token);
     if !plausible_token(&token) || !state.app.reset_token_usable(&token).await? {
         return reset_link_dead(&ctx, page);
@@ -524,7 +676,16 @@ pub async fn reset_submit(
             // "confirm/mismatch" reads best with the password messages.
             let errors: Vec<FieldError> = errors
                 .into_iter()
-                .map(|e| if e.field == "confirm" { FieldError { field: "password", code: e.code } } else { e })
+                .map(|e| {
+                    if e.field == "confirm" {
+                        FieldError {
+                            field: "password",
+                            code: e.code,
+                        }
+                    } else {
+                        e
+                    }
+                })
                 .collect();
             page.errors = attach_errors(ctx.lang, &mut page.fields, &errors);
             page.respond(StatusCode::UNPROCESSABLE_ENTITY)
@@ -551,14 +712,26 @@ pub async fn switch_language(
     };
     let mut response = see_other(&next);
     let one_year = 365 * 24 * 3600;
-    response.headers_mut().append(SET_COOKIE, set_cookie(LANG_COOKIE, lang.code(), Some(one_year), state.secure_cookies));
+    response.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            Some(one_year),
+            state.secure_cookies,
+        ),
+    );
     Ok(response)
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
     let home = state.app.home(actor).await?;
-    let page = HomePage { p: Page::new(&ctx, ctx.lang.t("home-title")), home, phases: Phase::ALL };
+    let page = HomePage {
+        p: Page::new(&ctx, ctx.lang.t("home-title")),
+        home,
+        phases: Phase::ALL,
+    };
     Ok(render(&page)?.into_response())
 }
 
@@ -576,17 +749,29 @@ fn contact_fields(lang: Lang, email: &str, phone: &str, commune: &str) -> Vec<Fi
     vec![
         Field::new(lang, "email", "person-email", "email", "off").value(email),
         Field::new(lang, "phone", "person-phone", "tel", "off").value(phone),
-        Field::new(lang, "commune_code", "person-commune", "text", "off").value(commune).hint(lang, "person-commune-hint"),
+        Field::new(lang, "commune_code", "person-commune", "text", "off")
+            .value(commune)
+            .hint(lang, "person-commune-hint"),
     ]
 }
 
-fn person_page(ctx: &Ctx, file: PersonFile, fields: Vec<Field>, errors: Vec<ErrorItem>, notice: Option<String>) -> Result<PersonPage, HttpError> {
+fn person_page(
+    ctx: &Ctx,
+    file: PersonFile,
+    fields: Vec<Field>,
+    errors: Vec<ErrorItem>,
+    notice: Option<String>,
+) -> Result<PersonPage, HttpError> {
     let actor = ctx.actor()?;
     let name = format!("{} {}", file.person.first_name, file.person.last_name);
     let can_edit = matches!(actor.role, Role::Coach | Role::Beneficiary);
     let show_audit = actor.role != Role::Beneficiary;
     Ok(PersonPage {
-        p: Page::new(ctx, ctx.lang.t_args("person-title", &[("name", FluentValue::from(name))])),
+        p: Page::new(
+            ctx,
+            ctx.lang
+                .t_args("person-title", &[("name", FluentValue::from(name))]),
+        ),
         file,
         notice,
         errors,
@@ -631,7 +816,11 @@ pub async fn update_contact(
 ) -> PageResult {
     let actor = ctx.actor()?;
     let id = parse_id(&id)?;
-    let input = ContactInput { email: form.email.clone(), phone: form.phone.clone(), commune_code: form.commune_code.clone() };
+    let input = ContactInput {
+        email: form.email.clone(),
+        phone: form.phone.clone(),
+        commune_code: form.commune_code.clone(),
+    };
     match state.app.update_contact(actor, id, &input).await {
         Ok(()) => Ok(see_other(&format!("/beneficiaries/{id}?saved=1"))),
         Err(AppError::Invalid(errors)) => {

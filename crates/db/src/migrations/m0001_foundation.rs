@@ -185,7 +185,12 @@ impl MigrationTrait for Migration {
                 .col(uuid(Memberships::OrganisationId))
                 .col(string(Memberships::Role))
                 .col(big_integer(Memberships::CreatedAt))
-                .foreign_key(&mut fk(Memberships::Table, Memberships::UserId, Users::Table, Users::Id))
+                .foreign_key(&mut fk(
+                    Memberships::Table,
+                    Memberships::UserId,
+                    Users::Table,
+                    Users::Id,
+                ))
                 .foreign_key(&mut fk(
                     Memberships::Table,
                     Memberships::OrganisationId,
@@ -282,13 +287,27 @@ impl MigrationTrait for Migration {
                 .col(integer_null(Persons::BirthYear))
                 .col(big_integer(Persons::CreatedAt))
                 .col(big_integer(Persons::UpdatedAt))
-                .foreign_key(&mut fk(Persons::Table, Persons::TenantId, Organisations::Table, Organisations::Id))
-                .foreign_key(&mut fk(Persons::Table, Persons::UserId, Users::Table, Users::Id))
+                .foreign_key(&mut fk(
+                    Persons::Table,
+                    Persons::TenantId,
+                    Organisations::Table,
+                    Organisations::Id,
+                ))
+                .foreign_key(&mut fk(
+                    Persons::Table,
+                    Persons::UserId,
+                    Users::Table,
+                    Users::Id,
+                ))
                 .to_owned(),
         )
         .await?;
         m.create_index(
-            Index::create().name("persons_tenant").table(Persons::Table).col(Persons::TenantId).to_owned(),
+            Index::create()
+                .name("persons_tenant")
+                .table(Persons::Table)
+                .col(Persons::TenantId)
+                .to_owned(),
         )
         .await?;
 
@@ -311,14 +330,24 @@ impl MigrationTrait for Migration {
                     Organisations::Table,
                     Organisations::Id,
                 ))
-                .foreign_key(&mut fk(Enrolments::Table, Enrolments::PersonId, Persons::Table, Persons::Id))
+                .foreign_key(&mut fk(
+                    Enrolments::Table,
+                    Enrolments::PersonId,
+                    Persons::Table,
+                    Persons::Id,
+                ))
                 .foreign_key(&mut fk(
                     Enrolments::Table,
                     Enrolments::ProgrammeId,
                     Programmes::Table,
                     Programmes::Id,
                 ))
-                .foreign_key(&mut fk(Enrolments::Table, Enrolments::CoachId, Users::Table, Users::Id))
+                .foreign_key(&mut fk(
+                    Enrolments::Table,
+                    Enrolments::CoachId,
+                    Users::Table,
+                    Users::Id,
+                ))
                 .foreign_key(&mut fk(
                     Enrolments::Table,
                     Enrolments::ReferrerId,
@@ -347,7 +376,11 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("enrolments_person").table(Enrolments::Table).col(Enrolments::PersonId).to_owned(),
+            Index::create()
+                .name("enrolments_person")
+                .table(Enrolments::Table)
+                .col(Enrolments::PersonId)
+                .to_owned(),
         )
         .await?;
 
@@ -361,7 +394,12 @@ impl MigrationTrait for Migration {
                 .col(big_integer(Sessions::CreatedAt))
                 .col(big_integer(Sessions::ExpiresAt))
                 .col(big_integer(Sessions::LastSeenAt))
-                .foreign_key(&mut fk(Sessions::Table, Sessions::UserId, Users::Table, Users::Id))
+                .foreign_key(&mut fk(
+                    Sessions::Table,
+                    Sessions::UserId,
+                    Users::Table,
+                    Users::Id,
+                ))
                 .foreign_key(&mut fk(
                     Sessions::Table,
                     Sessions::MembershipId,
@@ -372,7 +410,11 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned(),
+            Index::create()
+                .name("sessions_user")
+                .table(Sessions::Table)
+                .col(Sessions::UserId)
+                .to_owned(),
         )
         .await?;
 
@@ -414,7 +456,12 @@ impl MigrationTrait for Migration {
                 .col(big_integer(PasswordResets::CreatedAt))
                 .col(big_integer(PasswordResets::ExpiresAt))
                 .col(big_integer_null(PasswordResets::UsedAt))
-                .foreign_key(&mut fk(PasswordResets::Table, PasswordResets::UserId, Users::Table, Users::Id))
+                .foreign_key(&mut fk(
+                    PasswordResets::Table,
+                    PasswordResets::UserId,
+                    Users::Table,
+                    Users::Id,
+                ))
                 .to_owned(),
         )
         .await?;

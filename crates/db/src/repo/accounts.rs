@@ -35,7 +35,11 @@ pub struct Membership {
 }
 
 fn organisation_record(m: organisation::Model) -> Result<Organisation, DbErr> {
-    Ok(Organisation { id: m.id, kind: parse_code(&m.kind)?, name: m.name })
+    Ok(Organisation {
+        id: m.id,
+        kind: parse_code(&m.kind)?,
+        name: m.name,
+    })
 }
 
 fn user_record(m: user::Model) -> User {
@@ -66,8 +70,15 @@ pub async fn insert_organisation(
     Ok(id)
 }
 
-pub async fn find_organisation(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Organisation>, DbErr> {
-    organisation::Entity::find_by_id(id).one(conn).await?.map(organisation_record).transpose()
+pub async fn find_organisation(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<Organisation>, DbErr> {
+    organisation::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(organisation_record)
+        .transpose()
 }
 
 pub async fn find_organisation_by_name(
@@ -109,7 +120,10 @@ pub async fn insert_user(
     Ok(id)
 }
 
-pub async fn find_user_by_email(conn: &impl ConnectionTrait, email: &Email) -> Result<Option<User>, DbErr> {
+pub async fn find_user_by_email(
+    conn: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<User>, DbErr> {
     Ok(user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
         .one(conn)
@@ -118,13 +132,24 @@ pub async fn find_user_by_email(conn: &impl ConnectionTrait, email: &Email) -> R
 }
 
 pub async fn find_user(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<User>, DbErr> {
-    Ok(user::Entity::find_by_id(id).one(conn).await?.map(user_record))
+    Ok(user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(user_record))
 }
 
-pub async fn set_password_hash(conn: &impl ConnectionTrait, user_id: Uuid, hash: &str) -> Result<(), DbErr> {
-    user::ActiveModel { id: Set(user_id), password_hash: Set(hash.to_owned()), ..Default::default() }
-        .update(conn)
-        .await?;
+pub async fn set_password_hash(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    hash: &str,
+) -> Result<(), DbErr> {
+    user::ActiveModel {
+        id: Set(user_id),
+        password_hash: Set(hash.to_owned()),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
     Ok(())
 }
 
@@ -149,7 +174,10 @@ pub async fn insert_membership(
 }
 
 /// A user's memberships, oldest first, each with its organisation.
-pub async fn memberships_of(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Membership>, DbErr> {
+pub async fn memberships_of(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Vec<Membership>, DbErr> {
     let rows = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
         .order_by_asc(membership::Column::CreatedAt)
@@ -161,23 +189,39 @@ pub async fn memberships_of(conn: &impl ConnectionTrait, user_id: Uuid) -> Resul
         let Some(organisation) = find_organisation(conn, row.organisation_id).await? else {
             continue;
         };
-        out.push(Membership { id: row.id, user_id: row.user_id, role: parse_code(&row.role)?, organisation });
+        out.push(Membership {
+            id: row.id,
+            user_id: row.user_id,
+            role: parse_code(&row.role)?,
+            organisation,
+        });
     }
     Ok(out)
 }
 
-pub async fn find_membership(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Membership>, DbErr> {
+pub async fn find_membership(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<Membership>, DbErr> {
     let Some(row) = membership::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
     let Some(organisation) = find_organisation(conn, row.organisation_id).await? else {
         return Ok(None);
     };
-    Ok(Some(Membership { id: row.id, user_id: row.user_id, role: parse_code(&row.role)?, organisation }))
+    Ok(Some(Membership {
+        id: row.id,
+        user_id: row.user_id,
+        role: parse_code(&row.role)?,
+        organisation,
+    }))
 }
 
 /// Staff accounts of an organisation (for the admin home), by name.
-pub async fn members_of(conn: &impl ConnectionTrait, organisation_id: Uuid) -> Result<Vec<(User, Role)>, DbErr> {
+pub async fn members_of(
+    conn: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> Result<Vec<(User, Role)>, DbErr> {
     let rows = membership::Entity::find()
         .filter(membership::Column::OrganisationId.eq(organisation_id))
         .filter(membership::Column::Role.ne(Role::Beneficiary.code()))

@@ -12,5 +12,6 @@ use sea_orm::DbErr;
 
 /// A stored code that no longer parses is a corrupt row: report it as a database error.
 pub(crate) fn parse_code<T: std::str::FromStr<Err = UnknownCode>>(code: &str) -> Result<T, DbErr> {
-    code.parse().map_err(|e: UnknownCode| DbErr::Custom(e.to_string()))
+    code.parse()
+        .map_err(|e: UnknownCode| DbErr::Custom(e.to_string()))
 }

@@ -130,7 +130,11 @@ pub async fn insert_person(
 }
 
 /// The person, if they belong to this tenant; another tenant's person is "not found".
-pub async fn find_person(conn: &impl ConnectionTrait, scope: TenantScope, id: Uuid) -> Result<Option<Person>, DbErr> {
+pub async fn find_person(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    id: Uuid,
+) -> Result<Option<Person>, DbErr> {
     Ok(person::Entity::find_by_id(id)
         .filter(person::Column::TenantId.eq(scope.id()))
         .one(conn)
@@ -162,7 +166,10 @@ pub async fn update_contact(
     let result = person::Entity::update_many()
         .col_expr(person::Column::Email, contact.email.clone().into())
         .col_expr(person::Column::Phone, contact.phone.clone().into())
-        .col_expr(person::Column::CommuneCode, contact.commune_code.clone().into())
+        .col_expr(
+            person::Column::CommuneCode,
+            contact.commune_code.clone().into(),
+        )
         .col_expr(person::Column::UpdatedAt, now.into())
         .filter(person::Column::Id.eq(id))
         .filter(person::Column::TenantId.eq(scope.id()))
@@ -172,7 +179,10 @@ pub async fn update_contact(
 }
 
 pub async fn count_persons(conn: &impl ConnectionTrait, scope: TenantScope) -> Result<u64, DbErr> {
-    person::Entity::find().filter(person::Column::TenantId.eq(scope.id())).count(conn).await
+    person::Entity::find()
+        .filter(person::Column::TenantId.eq(scope.id()))
+        .count(conn)
+        .await
 }
 
 pub async fn insert_enrolment(
@@ -252,7 +262,10 @@ pub async fn caseload(
 
 /// How many people are at each phase of a programme. Aggregate only: callers apply
 /// small-cell suppression before showing it.
-pub async fn phase_counts(conn: &impl ConnectionTrait, programme_id: Uuid) -> Result<Vec<(Phase, u64)>, DbErr> {
+pub async fn phase_counts(
+    conn: &impl ConnectionTrait,
+    programme_id: Uuid,
+) -> Result<Vec<(Phase, u64)>, DbErr> {
     let rows: Vec<(String, i64)> = enrolment::Entity::find()
         .select_only()
         .column(enrolment::Column::Phase)

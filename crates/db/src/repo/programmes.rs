@@ -1,7 +1,8 @@
 //! Programmes and their partner organisations.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 use uuid::Uuid;
 
@@ -18,7 +19,13 @@ pub struct Programme {
 }
 
 fn record(m: programme::Model) -> Programme {
-    Programme { id: m.id, tenant_id: m.tenant_id, funder_id: m.funder_id, name: m.name, slug: m.slug }
+    Programme {
+        id: m.id,
+        tenant_id: m.tenant_id,
+        funder_id: m.funder_id,
+        name: m.name,
+        slug: m.slug,
+    }
 }
 
 pub async fn insert(
@@ -43,14 +50,24 @@ pub async fn insert(
     Ok(id)
 }
 
-pub async fn add_referrer(conn: &impl ConnectionTrait, programme_id: Uuid, organisation_id: Uuid) -> Result<(), DbErr> {
-    programme_referrer::ActiveModel { programme_id: Set(programme_id), organisation_id: Set(organisation_id) }
-        .insert(conn)
-        .await?;
+pub async fn add_referrer(
+    conn: &impl ConnectionTrait,
+    programme_id: Uuid,
+    organisation_id: Uuid,
+) -> Result<(), DbErr> {
+    programme_referrer::ActiveModel {
+        programme_id: Set(programme_id),
+        organisation_id: Set(organisation_id),
+    }
+    .insert(conn)
+    .await?;
     Ok(())
 }
 
-pub async fn list_in_tenant(conn: &impl ConnectionTrait, scope: TenantScope) -> Result<Vec<Programme>, DbErr> {
+pub async fn list_in_tenant(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+) -> Result<Vec<Programme>, DbErr> {
     Ok(programme::Entity::find()
         .filter(programme::Column::TenantId.eq(scope.id()))
         .order_by_asc(programme::Column::Name)
@@ -61,7 +78,10 @@ pub async fn list_in_tenant(conn: &impl ConnectionTrait, scope: TenantScope) -> 
         .collect())
 }
 
-pub async fn list_funded_by(conn: &impl ConnectionTrait, funder_id: Uuid) -> Result<Vec<Programme>, DbErr> {
+pub async fn list_funded_by(
+    conn: &impl ConnectionTrait,
+    funder_id: Uuid,
+) -> Result<Vec<Programme>, DbErr> {
     Ok(programme::Entity::find()
         .filter(programme::Column::FunderId.eq(funder_id))
         .order_by_asc(programme::Column::Name)
@@ -72,7 +92,10 @@ pub async fn list_funded_by(conn: &impl ConnectionTrait, funder_id: Uuid) -> Res
         .collect())
 }
 
-pub async fn list_referred_by(conn: &impl ConnectionTrait, referrer_id: Uuid) -> Result<Vec<Programme>, DbErr> {
+pub async fn list_referred_by(
+    conn: &impl ConnectionTrait,
+    referrer_id: Uuid,
+) -> Result<Vec<Programme>, DbErr> {
     let ids: Vec<Uuid> = programme_referrer::Entity::find()
         .filter(programme_referrer::Column::OrganisationId.eq(referrer_id))
         .all(conn)
@@ -91,5 +114,8 @@ pub async fn list_referred_by(conn: &impl ConnectionTrait, referrer_id: Uuid) ->
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Programme>, DbErr> {
-    Ok(programme::Entity::find_by_id(id).one(conn).await?.map(record))
+    Ok(programme::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(record))
 }

@@ -2,7 +2,8 @@
 //! Secrets are stored hashed: a copy of the database does not open sessions.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
 };
 use uuid::Uuid;
 
@@ -18,7 +19,11 @@ pub struct Session {
     pub last_seen_at: i64,
 }
 
-pub async fn insert_session(conn: &impl ConnectionTrait, s: &Session, now: i64) -> Result<(), DbErr> {
+pub async fn insert_session(
+    conn: &impl ConnectionTrait,
+    s: &Session,
+    now: i64,
+) -> Result<(), DbErr> {
     session::ActiveModel {
         id: Set(s.id_hash.clone()),
         user_id: Set(s.user_id),
@@ -34,7 +39,11 @@ pub async fn insert_session(conn: &impl ConnectionTrait, s: &Session, now: i64) 
 }
 
 /// The session, if it exists and has not expired.
-pub async fn find_live_session(conn: &impl ConnectionTrait, id_hash: &str, now: i64) -> Result<Option<Session>, DbErr> {
+pub async fn find_live_session(
+    conn: &impl ConnectionTrait,
+    id_hash: &str,
+    now: i64,
+) -> Result<Option<Session>, DbErr> {
     Ok(session::Entity::find_by_id(id_hash.to_owned())
         .filter(session::Column::ExpiresAt.gt(now))
         .one(conn)
@@ -49,7 +58,12 @@ pub async fn find_live_session(conn: &impl ConnectionTrait, id_hash: &str, now: 
         }))
 }
 
-pub async fn extend_session(conn: &impl ConnectionTrait, id_hash: &str, now: i64, expires_at: i64) -> Result<(), DbErr> {
+pub async fn extend_session(
+    conn: &impl ConnectionTrait,
+    id_hash: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), DbErr> {
     session::Entity::update_many()
         .col_expr(session::Column::LastSeenAt, now.into())
         .col_expr(session::Column::ExpiresAt, expires_at.into())
@@ -60,11 +74,16 @@ pub async fn extend_session(conn: &impl ConnectionTrait, id_hash: &str, now: i64
 }
 
 pub async fn delete_session(conn: &impl ConnectionTrait, id_hash: &str) -> Result<(), DbErr> {
-    session::Entity::delete_by_id(id_hash.to_owned()).exec(conn).await?;
+    session::Entity::delete_by_id(id_hash.to_owned())
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
-pub async fn delete_sessions_of_user(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<u64, DbErr> {
+pub async fn delete_sessions_of_user(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<u64, DbErr> {
     Ok(session::Entity::delete_many()
         .filter(session::Column::UserId.eq(user_id))
         .exec(conn)
@@ -111,8 +130,14 @@ pub async fn failures_since(
             .filter(login_attempt::Column::Succeeded.eq(false))
             .filter(login_attempt::Column::At.gt(since))
     };
-    let by_account = failed().filter(login_attempt::Column::AccountKey.eq(account_key)).count(conn).await?;
-    let by_ip = failed().filter(login_attempt::Column::Ip.eq(ip)).count(conn).await?;
+    let by_account = failed()
+        .filter(login_attempt::Column::AccountKey.eq(account_key))
+        .count(conn)
+        .await?;
+    let by_ip = failed()
+        .filter(login_attempt::Column::Ip.eq(ip))
+        .count(conn)
+        .await?;
     Ok((by_account, by_ip))
 }
 
@@ -146,7 +171,11 @@ pub async fn insert_password_reset(
 }
 
 /// The user a reset token belongs to, if the token is unused and unexpired.
-pub async fn find_usable_reset(conn: &impl ConnectionTrait, token_hash: &str, now: i64) -> Result<Option<Uuid>, DbErr> {
+pub async fn find_usable_reset(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<Uuid>, DbErr> {
     Ok(password_reset::Entity::find_by_id(token_hash.to_owned())
         .filter(password_reset::Column::ExpiresAt.gt(now))
         .filter(password_reset::Column::UsedAt.is_null())
@@ -156,7 +185,11 @@ pub async fn find_usable_reset(conn: &impl ConnectionTrait, token_hash: &str, no
 }
 
 /// Marks the token used; false if someone used it first (single use under races).
-pub async fn consume_reset(conn: &impl ConnectionTrait, token_hash: &str, now: i64) -> Result<bool, DbErr> {
+pub async fn consume_reset(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+    now: i64,
+) -> Result<bool, DbErr> {
     let result = password_reset::Entity::update_many()
         .col_expr(password_reset::Column::UsedAt, Some(now).into())
         .filter(password_reset::Column::TokenHash.eq(token_hash))
