@@ -1,0 +1,324 @@
+// Parcours browser kit.
+//
+// Starts the parcours binary on a fresh SQLite database with the demo world on a free
+// port, signs in as every demo role through the real login form, walks the pages each
+// role can reach, and on every page checks:
+//   - axe-core, WCAG 2.1 A and AA rules: zero violations;
+//   - at 360 px: no horizontal scroll, touch targets of at least 44 x 44 px;
+// plus journeys: sign in and out for each role, the language switch, a form error shown
+// next to its field, and forms that still submit with JavaScript disabled.
+//
+// Usage: node run.mjs [--bin PATH] [--screenshots DIR]
+//   PARCOURS_BIN (or --bin): the binary to drive; default: the release build.
+//   --screenshots DIR: save full-page PNGs of each page at 360 px and 1280 px.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const PASSWORD = 'parcours-demo';
+const ROLES = [
+  ['coach', 'coach@demo.parcours.test'],
+  ['second coach', 'coach2@demo.parcours.test'],
+  ['programme manager', 'manager@demo.parcours.test'],
+  ['administrator', 'admin@demo.parcours.test'],
+  ['beneficiary', 'beneficiaire@demo.parcours.test'],
+  ['funder', 'funder@demo.parcours.test'],
+  ['referrer', 'referrer@demo.parcours.test'],
+  ['second referrer', 'referrer2@demo.parcours.test'],
+  ['employer', 'employer@demo.parcours.test'],
+  ['other operator coach', 'coach@horizon.parcours.test'],
+];
+const ANONYMOUS_PAGES = ['/', '/login', '/password/forgot', '/page-qui-n-existe-pas', `/password/reset/${'0'.repeat(64)}`];
+const MAX_PAGES_PER_ROLE = 12;
+
+function parseArgs(argv) {
+  const args = { bin: process.env.PARCOURS_BIN, screenshots: null };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--bin') args.bin = argv[++i];
+    else if (argv[i] === '--screenshots') args.screenshots = resolve(argv[++i]);
+    else if (argv[i] === '--help') {
+      console.log('usage: node run.mjs [--bin PATH] [--screenshots DIR]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${argv[i]}`);
+  }
+  if (!args.bin) {
+    const target = process.env.CARGO_TARGET_DIR || resolve(here, '../../target');
+    args.bin = join(target, 'release', 'parcours');
+  }
+  return args;
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+    srv.on('error', fail);
+  });
+}
+
+async function startServer(bin) {
+  if (!existsSync(bin)) throw new Error(`no parcours binary at ${bin}: run 'cargo build --release' or pass --bin`);
+  const port = await freePort();
+  const work = mkdtempSync(join(tmpdir(), 'parcours-e2e-'));
+  const child = spawn(bin, ['--bind', `127.0.0.1:${port}`], {
+    cwd: work,
+    env: {
+      ...process.env,
+      PARCOURS_DATABASE_URL: `sqlite://${join(work, 'e2e.db')}?mode=rwc`,
+      PARCOURS_OUTBOX_DIR: join(work, 'outbox'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`parcours exited early:\n${output}`);
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) return { base, child, work };
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error(`parcours did not answer /healthz within 60 s:\n${output}`);
+}
+
+const failures = [];
+let checks = 0;
+function check(ok, what) {
+  checks++;
+  if (!ok) failures.push(what);
+  return ok;
+}
+
+// Our users' browsers speak French; the English pages are reached by the switch.
+const newContext = (browser, options = {}) => browser.newContext({ locale: 'fr-FR', ...options });
+
+async function axeCheck(page, label) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  for (const v of result.violations) {
+    for (const node of v.nodes) {
+      failures.push(`axe ${v.id} (${v.impact}) on ${label}: ${node.target.join(' ')}\n      ${v.help}\n      ${node.html.slice(0, 200)}`);
+    }
+  }
+  checks++;
+  return result.violations.length;
+}
+
+// Layout checks at phone width: no horizontal scroll, touch targets >= 44 px.
+async function phoneCheck(page, label) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, `horizontal scroll of ${overflow}px at 360 px on ${label}`);
+  const small = await page.evaluate(() => {
+    const out = [];
+    const targets = document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [role=button]');
+    for (const el of targets) {
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      if (r.width === 0 || r.height === 0 || style.visibility === 'hidden' || r.bottom + window.scrollY <= 0) continue;
+      // Links inside a sentence are exempt (WCAG 2.5.5 "inline" exception).
+      if (el.tagName === 'A' && style.display === 'inline') {
+        const parentText = (el.parentElement?.textContent || '').trim();
+        if (parentText.length > (el.textContent || '').trim().length + 1) continue;
+      }
+      if (r.height < 44 || r.width < 44) {
+        out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${(el.textContent || el.value || '').trim().slice(0, 40)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+      }
+    }
+    return out;
+  });
+  for (const s of small) failures.push(`touch target under 44 px on ${label}: ${s}`);
+  checks++;
+}
+
+async function shoot(page, dir, label, width) {
+  if (!dir) return;
+  const name = label.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'root';
+  await page.screenshot({ path: join(dir, `${name}_${width}.png`), fullPage: true });
+}
+
+// Visits one page: axe at 1280 px, then layout at 360 px (and screenshots).
+// Returns the status, or null when a redirect led to a page of a shape already seen.
+async function visit(page, base, path, label, shots, seen = null) {
+  const response = await page.goto(base + path);
+  const status = response ? response.status() : 0;
+  const landed = new URL(page.url()).pathname;
+  if (seen && shape(landed) !== shape(path)) {
+    if (seen.has(shape(landed))) return null;
+    seen.add(shape(landed));
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const violations = await axeCheck(page, `${label} ${path}`);
+  await shoot(page, shots, `${label} ${path}`, 1280);
+  await page.setViewportSize({ width: 360, height: 740 });
+  await phoneCheck(page, `${label} ${path}`);
+  await shoot(page, shots, `${label} ${path}`, 360);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  console.log(`  ${violations === 0 ? 'ok ' : 'BAD'} ${status} ${label.padEnd(22)} ${path}`);
+  return status;
+}
+
+async function login(page, base, email, password = PASSWORD) {
+  await page.goto(`${base}/login`);
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForNavigation(), page.click('form.form button[type=submit]')]);
+}
+
+// Same-origin GET links of the page, one per route shape (ids folded), for the walk.
+async function reachableLinks(page, base) {
+  const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href')));
+  const out = [];
+  for (const href of hrefs) {
+    if (!href || !href.startsWith('/') || href.startsWith('//')) continue;
+    if (href.startsWith('/lang/') || href.startsWith('/static/') || href === '/logout') continue;
+    out.push(href.split('#')[0]);
+  }
+  return out;
+}
+const shape = (path) => path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '{id}').split('?')[0];
+
+async function walkRole(browser, base, role, email, shots) {
+  const context = await newContext(browser, { bypassCSP: true }); // axe is injected
+  const page = await context.newPage();
+  await login(page, base, email);
+  check(new URL(page.url()).pathname === '/home', `${role}: sign-in should land on /home, got ${page.url()}`);
+  const seen = new Set();
+  const queue = ['/home'];
+  while (queue.length && seen.size < MAX_PAGES_PER_ROLE) {
+    const path = queue.shift();
+    if (seen.has(shape(path))) continue;
+    seen.add(shape(path));
+    const status = await visit(page, base, path, role, shots, seen);
+    if (status === null) continue;
+    check(status === 200, `${role}: ${path} answered ${status}`);
+    for (const link of await reachableLinks(page, base)) if (!seen.has(shape(link))) queue.push(link);
+  }
+  // Sign out through the header button.
+  await page.goto(`${base}/home`);
+  await Promise.all([page.waitForNavigation(), page.click('form.inline-form button[type=submit]')]);
+  check(page.url().endsWith('/login?bye=1'), `${role}: sign-out should land on /login?bye=1, got ${page.url()}`);
+  const after = await page.goto(`${base}/home`);
+  check(new URL(page.url()).pathname === '/login', `${role}: /home after sign-out should send to /login (status ${after?.status()})`);
+  await context.close();
+}
+
+async function journeys(browser, base) {
+  // A form error is shown next to its field, and what was typed is kept.
+  {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    await page.fill('#email', 'pas-une-adresse');
+    await Promise.all([page.waitForNavigation(), page.click('form.form button[type=submit]')]);
+    const error = await page.evaluate(() => {
+      const input = document.querySelector('#password');
+      const field = input?.closest('.field');
+      const message = field?.querySelector('.field-error');
+      return {
+        invalid: input?.getAttribute('aria-invalid'),
+        describedBy: input?.getAttribute('aria-describedby') || '',
+        message: message?.textContent?.trim() || '',
+        messageId: message?.id || '',
+        summaryLink: document.querySelector('.error-summary a[href="#password"]') !== null,
+        kept: document.querySelector('#email')?.value,
+      };
+    });
+    check(error.invalid === 'true', 'form error: the empty password field should be aria-invalid');
+    check(error.message.length > 0 && error.describedBy.includes(error.messageId), `form error: message next to the field and tied by aria-describedby (${JSON.stringify(error)})`);
+    check(error.summaryLink, 'form error: the summary links to the field');
+    check(error.kept === 'pas-une-adresse', 'form error: what was typed is kept');
+    console.log('  ok  journey: form error next to its field');
+    await context.close();
+  }
+  // The language switch.
+  {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    check((await page.getAttribute('html', 'lang')) === 'fr', 'language: French by default');
+    await Promise.all([page.waitForNavigation(), page.click('a[hreflang=en]')]);
+    check((await page.getAttribute('html', 'lang')) === 'en', 'language: English after the switch');
+    check(new URL(page.url()).pathname === '/login', 'language: the switch returns to the same page');
+    check((await page.textContent('h1'))?.trim() === 'Sign in', 'language: the heading is in English');
+    await Promise.all([page.waitForNavigation(), page.click('a[hreflang=fr]')]);
+    check((await page.getAttribute('html', 'lang')) === 'fr', 'language: back to French');
+    console.log('  ok  journey: language switch');
+    await context.close();
+  }
+  // Without JavaScript: sign in, change a person's contact details, sign out.
+  {
+    const context = await newContext(browser, { javaScriptEnabled: false });
+    const page = await context.newPage();
+    await login(page, base, 'coach@demo.parcours.test');
+    check(new URL(page.url()).pathname === '/home', `no-JS: sign-in lands on /home (got ${page.url()})`);
+    const person = await page.getAttribute('table.data tbody a', 'href');
+    await page.goto(base + person);
+    await page.fill('#phone', '06 12 34 56 78');
+    await Promise.all([page.waitForNavigation(), page.click('form.form button[type=submit]')]);
+    check(page.url().includes('saved=1'), `no-JS: the contact form submits (got ${page.url()})`);
+    check((await page.inputValue('#phone')) === '06 12 34 56 78', 'no-JS: the new phone number is shown');
+    await Promise.all([page.waitForNavigation(), page.click('form.inline-form button[type=submit]')]);
+    check(page.url().endsWith('/login?bye=1'), 'no-JS: sign-out works');
+    console.log('  ok  journey: forms without JavaScript');
+    await context.close();
+  }
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.screenshots) mkdirSync(args.screenshots, { recursive: true });
+  const server = await startServer(args.bin);
+  console.log(`parcours e2e: ${args.bin} on ${server.base}`);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    console.log('anonymous pages');
+    const context = await newContext(browser, { bypassCSP: true });
+    const page = await context.newPage();
+    for (const path of ANONYMOUS_PAGES) await visit(page, server.base, path, 'anonymous', args.screenshots);
+    await context.close();
+    for (const [role, email] of ROLES) {
+      console.log(`${role} (${email})`);
+      await walkRole(browser, server.base, role, email, args.screenshots);
+    }
+    console.log('journeys');
+    await journeys(browser, server.base);
+  } finally {
+    await browser.close();
+    server.child.kill();
+    rmSync(server.work, { recursive: true, force: true });
+  }
+  if (failures.length) {
+    console.log(`\n${failures.length} problem(s):`);
+    for (const f of failures) console.log(`  - ${f}`);
+  }
+  const failed = failures.length;
+  console.log(`\ne2e: ${checks - Math.min(checks, failed)} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
