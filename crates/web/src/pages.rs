@@ -480,15 +480,10 @@ pub async fn login_submit(
     {
         Ok(session) => {
             let mut response = see_other(&safe_next(Some(&form.next)));
-            let max_age = state.app.config().session_idle_ms / 1000;
+            // A browser-session cookie: the server ends idle sessions itself.
             response.headers_mut().append(
                 SET_COOKIE,
-                set_cookie(
-                    SESSION_COOKIE,
-                    &session.token,
-                    Some(max_age),
-                    state.secure_cookies,
-                ),
+                set_cookie(SESSION_COOKIE, &session.token, None, state.secure_cookies),
             );
             metrics::counter!("parcours_logins_total", "outcome" => "success").increment(1);
             Ok(response)
