@@ -1,0 +1,199 @@
+//! Communes, employment areas (bassins d'emploi) and labour-market tension in reach.
+
+use std::collections::HashMap;
+
+use crate::Fiche;
+use crate::fold::fold;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commune {
+    pub code: String,
+    pub name: String,
+    pub population: u32,
+    /// Centroid (latitude, longitude), WGS84; missing for a few merged communes.
+    pub position: Option<(f64, f64)>,
+    /// Employment area (BMO 2019 bassin) the commune belongs to.
+    pub area: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmploymentArea {
+    pub code: u32,
+    pub name: String,
+}
+
+/// Offers, job seekers and the tension index (1 low … 5 very high) of one occupation
+/// in one employment area (2020).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tension {
+    pub offers: u32,
+    pub seekers: u32,
+    pub index: u8,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaInReach {
+    pub code: u32,
+    pub name: String,
+    /// Distance from the home commune to the nearest commune of the area.
+    pub distance_km: f64,
+}
+
+/// Tension of one fiche over the areas in reach.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensionSummary {
+    pub areas_with_data: usize,
+    pub offers: u64,
+    pub seekers: u64,
+    /// Offer-weighted mean of the tension index (1–5); None without data.
+    pub mean_index: Option<f64>,
+}
+
+#[derive(Debug)]
+pub struct Geo {
+    pub communes: Vec<Commune>,
+    pub areas: HashMap<u32, EmploymentArea>,
+    tension: HashMap<(String, u32), Tension>,
+    commune_index: HashMap<String, usize>,
+    folded_names: Vec<String>,
+}
+
+/// Great-circle distance in km.
+pub fn distance_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6371.0 * a.sqrt().asin()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommuneHit {
+    pub code: String,
+    pub name: String,
+    pub population: u32,
+    pub area: Option<u32>,
+}
+
+impl Geo {
+    pub fn new(
+        communes: Vec<Commune>,
+        areas: HashMap<u32, EmploymentArea>,
+        tension: HashMap<(String, u32), Tension>,
+    ) -> Self {
+        let commune_index = communes.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
+        let folded_names = communes.iter().map(|c| fold(&c.name).split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+        Geo { communes, areas, tension, commune_index, folded_names }
+    }
+
+    pub fn commune(&self, code: &str) -> Option<&Commune> {
+        self.commune_index.get(code).and_then(|i| self.communes.get(*i))
+    }
+
+    pub fn tension_rows(&self) -> usize {
+        self.tension.len()
+    }
+
+    pub fn tension(&self, rome_v3: &str, area: u32) -> Option<Tension> {
+        self.tension.get(&(rome_v3.to_owned(), area)).copied()
+    }
+
+    /// Employment areas with at least one commune within `radius_km` of the home
+    /// commune (its own area always included), nearest first. None for an unknown commune
+    /// or one without a known position.
+    pub fn areas_within(&self, commune_code: &str, radius_km: f64) -> Option<Vec<AreaInReach>> {
+        let home = self.commune(commune_code)?;
+        let (home_lat, home_lon) = home.position?;
+        let mut nearest: HashMap<u32, f64> = HashMap::new();
+        if let Some(area) = home.area {
+            nearest.insert(area, 0.0);
+        }
+        for c in &self.communes {
+            let (Some(area), Some((lat, lon))) = (c.area, c.position) else { continue };
+            // Cheap latitude band test before the trigonometry.
+            if (lat - home_lat).abs() * 111.0 > radius_km {
+                continue;
+            }
+            let d = distance_km(home_lat, home_lon, lat, lon);
+            if d <= radius_km {
+                let entry = nearest.entry(area).or_insert(d);
+                if d < *entry {
+                    *entry = d;
+                }
+            }
+        }
+        let mut out: Vec<AreaInReach> = nearest
+            .into_iter()
+            .map(|(code, distance_km)| AreaInReach {
+                code,
+                name: self.areas.get(&code).map(|a| a.name.clone()).unwrap_or_default(),
+                distance_km,
+            })
+            .collect();
+        out.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km).then(a.code.cmp(&b.code)));
+        Some(out)
+    }
+
+    /// The fiche's tension over the given areas (ROME 4.0 → v3 through its parent code).
+    pub fn tension_in_reach(&self, fiche: &Fiche, areas: &[AreaInReach]) -> TensionSummary {
+        let mut summary = TensionSummary { areas_with_data: 0, offers: 0, seekers: 0, mean_index: None };
+        let mut weighted = 0.0;
+        let mut weights = 0.0;
+        for area in areas {
+            if let Some(t) = self.tension(&fiche.parent_v3, area.code) {
+                summary.areas_with_data += 1;
+                summary.offers += u64::from(t.offers);
+                summary.seekers += u64::from(t.seekers);
+                let w = f64::from(t.offers.max(1));
+                weighted += w * f64::from(t.index);
+                weights += w;
+            }
+        }
+        if weights > 0.0 {
+            summary.mean_index = Some(weighted / weights);
+        }
+        summary
+    }
+
+    /// Communes by folded name prefix (or any word of it) or INSEE code prefix.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<CommuneHit> {
+        let q = fold(query).split_whitespace().collect::<Vec<_>>().join(" ");
+        if q.is_empty() {
+            return Vec::new();
+        }
+        let by_code = q.len() <= 5 && q.chars().all(|c| c.is_ascii_alphanumeric()) && q.chars().any(|c| c.is_ascii_digit());
+        let mut hits: Vec<(u8, &Commune)> = Vec::new();
+        for (c, name) in self.communes.iter().zip(&self.folded_names) {
+            let rank = if by_code {
+                c.code.to_ascii_lowercase().starts_with(&q).then_some(0)
+            } else if name == &q {
+                Some(0)
+            } else if name.starts_with(&q) {
+                Some(1)
+            } else if name.split(' ').any(|w| w.starts_with(&q)) {
+                Some(2)
+            } else {
+                None
+            };
+            if let Some(rank) = rank {
+                hits.push((rank, c));
+            }
+        }
+        hits.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.population.cmp(&a.1.population)));
+        hits.into_iter()
+            .take(limit)
+            .map(|(_, c)| CommuneHit { code: c.code.clone(), name: c.name.clone(), population: c.population, area: c.area })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paris_to_rouen_is_about_112_km() {
+        let d = distance_km(48.8566, 2.3522, 49.4432, 1.0999);
+        assert!((d - 112.0).abs() < 3.0, "{d}");
+    }
+}

@@ -1,0 +1,198 @@
+//! The French occupational reference (ROME 4.0, France Travail) with geography and
+//! labour-market tension, loaded from the official files into compact in-memory
+//! indexes. Pure: no database, no network. Data: France Travail RefRomeCsv (Licence
+//! Ouverte / Etalab 2.0), Mobiville tension 2020, communes centroids, ESCO (EC).
+
+pub mod fold;
+pub mod geo;
+mod load;
+pub mod search;
+
+use std::collections::HashMap;
+
+pub use geo::{AreaInReach, Commune, CommuneHit, EmploymentArea, Tension, TensionSummary};
+pub use load::{LoadError, load};
+pub use search::OccupationHit;
+
+/// Which release of the reference is loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogVersion {
+    /// ROME release number, e.g. "60".
+    pub number: String,
+    pub published: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    SavoirFaire,
+    SavoirEtre,
+    Savoir,
+    Context,
+}
+
+/// A skill, knowledge or work context of the reference, keyed by `code_ogr`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub code: u32,
+    pub label: String,
+    pub kind: ItemKind,
+    /// For contexts: the kind of context ("Horaires et durée du travail"…).
+    pub group: Option<String>,
+}
+
+/// Whether a skill is at the core of the occupation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoreLevel {
+    Principal,
+    Emerging,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FicheItem {
+    pub code: u32,
+    pub core: Option<CoreLevel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appellation {
+    pub code: u32,
+    pub label: String,
+    pub short_label: String,
+    pub fiche: usize,
+    pub rarely_used: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CentreInteret {
+    pub code: u8,
+    pub label: String,
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    pub code: String,
+    pub label: String,
+}
+
+/// A ROME fiche métier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fiche {
+    pub code: String,
+    pub label: String,
+    pub grand_domaine: String,
+    pub domaine: String,
+    pub definition: Vec<String>,
+    pub access: Vec<String>,
+    pub riasec_major: Option<char>,
+    pub riasec_minor: Option<char>,
+    /// Centres d'intérêt linked to the fiche: (code, principal?).
+    pub interests: Vec<(u8, bool)>,
+    pub appellations: Vec<usize>,
+    pub skills: Vec<FicheItem>,
+    pub contexts: Vec<u32>,
+    /// Fiches a person can move to, in the reference's order.
+    pub mobility: Vec<String>,
+    pub regulated: bool,
+    pub cadre: bool,
+    pub transition_eco: Option<String>,
+    pub transition_num: bool,
+    pub transition_demo: bool,
+    /// ROME v3 code this fiche descends from (labour-market data is keyed on it).
+    pub parent_v3: String,
+}
+
+/// Counts shown after a load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub fiches: usize,
+    pub appellations: usize,
+    pub centres_interet: usize,
+    pub mobility_links: usize,
+    pub items: usize,
+    pub communes: usize,
+    pub employment_areas: usize,
+    pub tension_rows: usize,
+    pub esco_occupations: usize,
+    pub esco_skills: usize,
+}
+
+#[derive(Debug)]
+pub struct Catalog {
+    pub version: CatalogVersion,
+    pub fiches: Vec<Fiche>,
+    pub appellations: Vec<Appellation>,
+    pub centres_interet: Vec<CentreInteret>,
+    pub grands_domaines: Vec<Domain>,
+    pub domaines: Vec<Domain>,
+    pub items: HashMap<u32, Item>,
+    pub geo: geo::Geo,
+    pub esco_occupations: usize,
+    pub esco_skills: usize,
+    fiche_index: HashMap<String, usize>,
+    search: search::SearchIndex,
+}
+
+impl Catalog {
+    pub fn fiche(&self, code: &str) -> Option<&Fiche> {
+        self.fiche_index.get(code).and_then(|i| self.fiches.get(*i))
+    }
+
+    pub fn fiche_at(&self, index: usize) -> Option<&Fiche> {
+        self.fiches.get(index)
+    }
+
+    pub fn centre_interet(&self, code: u8) -> Option<&CentreInteret> {
+        self.centres_interet.iter().find(|c| c.code == code)
+    }
+
+    pub fn domain_label(&self, code: &str) -> Option<&str> {
+        self.domaines
+            .iter()
+            .chain(&self.grands_domaines)
+            .find(|d| d.code == code)
+            .map(|d| d.label.as_str())
+    }
+
+    pub fn counts(&self) -> Counts {
+        Counts {
+            fiches: self.fiches.len(),
+            appellations: self.appellations.len(),
+            centres_interet: self.centres_interet.len(),
+            mobility_links: self.fiches.iter().map(|f| f.mobility.len()).sum(),
+            items: self.items.len(),
+            communes: self.geo.communes.len(),
+            employment_areas: self.geo.areas.len(),
+            tension_rows: self.geo.tension_rows(),
+            esco_occupations: self.esco_occupations,
+            esco_skills: self.esco_skills,
+        }
+    }
+
+    /// Fiches whose code starts with a domain code ("M" or "M18"), in code order.
+    pub fn fiches_in_domain<'a>(&'a self, domain: &'a str) -> impl Iterator<Item = &'a Fiche> + 'a {
+        self.fiches.iter().filter(move |f| f.code.starts_with(domain))
+    }
+
+    /// Fiches linked to a centre d'intérêt, the principal links first.
+    pub fn fiches_with_interest(&self, code: u8) -> Vec<&Fiche> {
+        let mut out: Vec<(&Fiche, bool)> = self
+            .fiches
+            .iter()
+            .filter_map(|f| f.interests.iter().find(|(c, _)| *c == code).map(|(_, p)| (f, *p)))
+            .collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.code.cmp(&b.0.code)));
+        out.into_iter().map(|(f, _)| f).collect()
+    }
+
+    /// Occupations matching a free-text query (see [`search`]).
+    pub fn search_occupations(&self, query: &str, limit: usize) -> Vec<OccupationHit> {
+        self.search.occupations(self, query, limit)
+    }
+
+    /// Communes by name prefix or INSEE code prefix, the most populated first.
+    pub fn search_communes(&self, query: &str, limit: usize) -> Vec<CommuneHit> {
+        self.geo.search(query, limit)
+    }
+}
