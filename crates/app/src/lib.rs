@@ -8,6 +8,7 @@ pub mod error;
 pub mod homes;
 pub mod mail;
 pub mod people;
+pub mod reference;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -56,6 +57,8 @@ struct Inner {
     /// A real argon2id hash verified when the account does not exist, so that a failed
     /// login takes the same time either way.
     dummy_hash: String,
+    /// The reference catalog being served; swapped whole by an import.
+    catalog: std::sync::RwLock<Option<Arc<parcours_catalog::Catalog>>>,
 }
 
 impl App {
@@ -66,6 +69,7 @@ impl App {
                 db,
                 config,
                 dummy_hash,
+                catalog: std::sync::RwLock::new(None),
             }),
         }
     }

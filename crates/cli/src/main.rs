@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use parcours_app::reference::{ImportError, ImportReport};
 use parcours_app::{App, AppConfig, AppError};
 use parcours_web::AppState;
 
@@ -15,8 +16,7 @@ const DEFAULT_DATABASE_URL: &str = "sqlite://var/parcours.db?mode=rwc";
 #[command(
     name = "parcours",
     version,
-    about = "Career-orientation and job-insertion programmes, end to end.",
-    args_conflicts_with_subcommands = true
+    about = "Career-orientation and job-insertion programmes, end to end."
 )]
 struct Cli {
     #[command(flatten)]
@@ -51,6 +51,19 @@ enum Command {
     Migrate,
     /// Create an administrator account (password from PARCOURS_ADMIN_PASSWORD or stdin).
     CreateAdmin(CreateAdminArgs),
+    /// Reference data (ROME 4.0, communes, labour-market tension, ESCO).
+    #[command(subcommand)]
+    Ref(RefCommand),
+}
+
+#[derive(Subcommand)]
+enum RefCommand {
+    /// Check a reference release and make it the active one.
+    Import {
+        /// Folder with rome4/, tension2020/, geo/ and esco-fr/.
+        #[arg(long)]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -83,8 +96,25 @@ struct CreateAdminArgs {
     organisation: String,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // The whole chain, without a backtrace: operators read this.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PARCOURS_LOG")
@@ -105,6 +135,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::CreateAdmin(args)) => create_admin(&cli.global, args).await,
+        Some(Command::Ref(RefCommand::Import { dir })) => import_reference(&cli.global, &dir).await,
     }
 }
 
@@ -187,6 +218,66 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("serving")?;
     Ok(())
+}
+
+/// Thousands separated the French way, for counts read by people.
+fn n(count: usize) -> String {
+    let digits = count.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn print_reference(report: &ImportReport, indent: &str) {
+    let c = &report.counts;
+    println!(
+        "{indent}ROME 4.0 version {} (published {}) from {}",
+        report.version.number,
+        report.version.published,
+        report.dir.display()
+    );
+    println!(
+        "{indent}  {} fiches, {} appellations, {} centres d'intérêt, {} mobility links, {} skills and contexts",
+        n(c.fiches),
+        n(c.appellations),
+        n(c.centres_interet),
+        n(c.mobility_links),
+        n(c.items)
+    );
+    println!(
+        "{indent}  {} communes, {} employment areas, {} tension rows; ESCO: {} occupations, {} skills",
+        n(c.communes),
+        n(c.employment_areas),
+        n(c.tension_rows),
+        n(c.esco_occupations),
+        n(c.esco_skills)
+    );
+}
+
+async fn import_reference(global: &Global, dir: &Path) -> anyhow::Result<()> {
+    let db = open_database(&global.database_url).await?;
+    parcours_db::migrate(&db).await.context("applying migrations")?;
+    let app = App::new(db, AppConfig::new(global.outbox.clone(), String::new()));
+    match app.import_reference(dir).await {
+        Ok(report) => {
+            println!("Reference data imported and now active:");
+            print_reference(&report, "  ");
+            Ok(())
+        }
+        Err(ImportError::Load(e)) => {
+            let previous = match app.active_reference().await? {
+                Some(active) => format!("ROME version {} stays active", active.rome_version),
+                None => "no catalog was active and none is now".to_owned(),
+            };
+            bail!("reference data in {} refused: {e}\nNothing was changed: {previous}.", dir.display())
+        }
+        Err(ImportError::App(e)) => Err(e.into()),
+    }
 }
 
 async fn create_admin(global: &Global, args: CreateAdminArgs) -> anyhow::Result<()> {

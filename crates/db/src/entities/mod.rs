@@ -1,5 +1,6 @@
 //! sea-orm entities: private to this crate; the rest of Parcours sees records.
 pub mod audit_event;
+pub mod catalog_version;
 pub mod enrolment;
 pub mod login_attempt;
 pub mod membership;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod people;
 pub mod programmes;
+pub mod reference;
 pub mod security;
 
 use parcours_domain::UnknownCode;
