@@ -4,6 +4,7 @@
 
 mod access;
 mod auth;
+mod explorer;
 mod shell;
 
 use parcours_db::TenantScope;

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use parcours_catalog::{Catalog, CatalogVersion, Counts, LoadError};
-use parcours_db::repo::reference::{self, ActiveCatalog};
 use parcours_db::TransactionTrait;
+use parcours_db::repo::reference::{self, ActiveCatalog};
 
 use crate::{App, AppError, now_ms};
 
@@ -47,13 +47,19 @@ impl App {
             loaded_at: now_ms(),
         };
         let txn = self.db().begin().await.map_err(AppError::from)?;
-        reference::activate(&txn, &record).await.map_err(AppError::from)?;
+        reference::activate(&txn, &record)
+            .await
+            .map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
         let version = catalog.version.clone();
         if let Ok(mut slot) = self.inner.catalog.write() {
             *slot = Some(Arc::new(catalog));
         }
-        Ok(ImportReport { dir: dir.to_path_buf(), version, counts })
+        Ok(ImportReport {
+            dir: dir.to_path_buf(),
+            version,
+            counts,
+        })
     }
 
     /// The release recorded as active in the database.

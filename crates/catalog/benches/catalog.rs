@@ -21,14 +21,27 @@ fn benches(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("load");
     group.sample_size(10);
-    group.bench_function("full reference set", |b| b.iter(|| parcours_catalog::load(black_box(&dir)).unwrap()));
+    group.bench_function("full reference set", |b| {
+        b.iter(|| parcours_catalog::load(black_box(&dir)).unwrap())
+    });
     group.finish();
 
     let catalog = parcours_catalog::load(&dir).unwrap();
-    let queries = ["boulangere", "aide soignant", "devloppeur", "conducteur", "infirmier bloc", "plombier", "a", "xyzzy"];
+    let queries = [
+        "boulangere",
+        "aide soignant",
+        "devloppeur",
+        "conducteur",
+        "infirmier bloc",
+        "plombier",
+        "a",
+        "xyzzy",
+    ];
     let mut group = c.benchmark_group("search");
     for q in queries {
-        group.bench_function(q, |b| b.iter(|| catalog.search_occupations(black_box(q), 20)));
+        group.bench_function(q, |b| {
+            b.iter(|| catalog.search_occupations(black_box(q), 20))
+        });
     }
     group.finish();
     c.bench_function("areas within 30 km of Rouen", |b| {

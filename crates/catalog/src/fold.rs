@@ -8,7 +8,9 @@ pub fn fold(text: &str) -> String {
         match c {
             'a'..='z' | '0'..='9' => out.push(c),
             'A'..='Z' => out.push(c.to_ascii_lowercase()),
-            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' | 'À' | 'Â' | 'Ä' | 'Á' | 'Ã' | 'Å' => out.push('a'),
+            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' | 'À' | 'Â' | 'Ä' | 'Á' | 'Ã' | 'Å' => {
+                out.push('a')
+            }
             'ç' | 'Ç' => out.push('c'),
             'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => out.push('e'),
             'î' | 'ï' | 'í' | 'ì' | 'Î' | 'Ï' | 'Í' | 'Ì' => out.push('i'),
@@ -69,8 +71,14 @@ mod tests {
 
     #[test]
     fn folds_accents_case_and_punctuation() {
-        assert_eq!(fold("Aide-soignant / Aide-soignante"), "aide soignant   aide soignante");
-        assert_eq!(words("Boulanger / Boulangère"), vec!["boulanger", "boulangere"]);
+        assert_eq!(
+            fold("Aide-soignant / Aide-soignante"),
+            "aide soignant   aide soignante"
+        );
+        assert_eq!(
+            words("Boulanger / Boulangère"),
+            vec!["boulanger", "boulangere"]
+        );
         assert_eq!(fold("Œnologue"), "oenologue");
     }
 

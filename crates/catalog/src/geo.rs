@@ -81,13 +81,33 @@ impl Geo {
         areas: HashMap<u32, EmploymentArea>,
         tension: HashMap<(String, u32), Tension>,
     ) -> Self {
-        let commune_index = communes.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
-        let folded_names = communes.iter().map(|c| fold(&c.name).split_whitespace().collect::<Vec<_>>().join(" ")).collect();
-        Geo { communes, areas, tension, commune_index, folded_names }
+        let commune_index = communes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.code.clone(), i))
+            .collect();
+        let folded_names = communes
+            .iter()
+            .map(|c| {
+                fold(&c.name)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        Geo {
+            communes,
+            areas,
+            tension,
+            commune_index,
+            folded_names,
+        }
     }
 
     pub fn commune(&self, code: &str) -> Option<&Commune> {
-        self.commune_index.get(code).and_then(|i| self.communes.get(*i))
+        self.commune_index
+            .get(code)
+            .and_then(|i| self.communes.get(*i))
     }
 
     pub fn tension_rows(&self) -> usize {
@@ -109,7 +129,9 @@ impl Geo {
             nearest.insert(area, 0.0);
         }
         for c in &self.communes {
-            let (Some(area), Some((lat, lon))) = (c.area, c.position) else { continue };
+            let (Some(area), Some((lat, lon))) = (c.area, c.position) else {
+                continue;
+            };
             // Cheap latitude band test before the trigonometry.
             if (lat - home_lat).abs() * 111.0 > radius_km {
                 continue;
@@ -126,17 +148,30 @@ impl Geo {
             .into_iter()
             .map(|(code, distance_km)| AreaInReach {
                 code,
-                name: self.areas.get(&code).map(|a| a.name.clone()).unwrap_or_default(),
+                name: self
+                    .areas
+                    .get(&code)
+                    .map(|a| a.name.clone())
+                    .unwrap_or_default(),
                 distance_km,
             })
             .collect();
-        out.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km).then(a.code.cmp(&b.code)));
+        out.sort_by(|a, b| {
+            a.distance_km
+                .total_cmp(&b.distance_km)
+                .then(a.code.cmp(&b.code))
+        });
         Some(out)
     }
 
     /// The fiche's tension over the given areas (ROME 4.0 → v3 through its parent code).
     pub fn tension_in_reach(&self, fiche: &Fiche, areas: &[AreaInReach]) -> TensionSummary {
-        let mut summary = TensionSummary { areas_with_data: 0, offers: 0, seekers: 0, mean_index: None };
+        let mut summary = TensionSummary {
+            areas_with_data: 0,
+            offers: 0,
+            seekers: 0,
+            mean_index: None,
+        };
         let mut weighted = 0.0;
         let mut weights = 0.0;
         for area in areas {
@@ -161,7 +196,9 @@ impl Geo {
         if q.is_empty() {
             return Vec::new();
         }
-        let by_code = q.len() <= 5 && q.chars().all(|c| c.is_ascii_alphanumeric()) && q.chars().any(|c| c.is_ascii_digit());
+        let by_code = q.len() <= 5
+            && q.chars().all(|c| c.is_ascii_alphanumeric())
+            && q.chars().any(|c| c.is_ascii_digit());
         let mut hits: Vec<(u8, &Commune)> = Vec::new();
         for (c, name) in self.communes.iter().zip(&self.folded_names) {
             let rank = if by_code {
@@ -182,7 +219,12 @@ impl Geo {
         hits.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.population.cmp(&a.1.population)));
         hits.into_iter()
             .take(limit)
-            .map(|(_, c)| CommuneHit { code: c.code.clone(), name: c.name.clone(), population: c.population, area: c.area })
+            .map(|(_, c)| CommuneHit {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                population: c.population,
+                area: c.area,
+            })
             .collect()
     }
 }

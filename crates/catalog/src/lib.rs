@@ -172,7 +172,9 @@ impl Catalog {
 
     /// Fiches whose code starts with a domain code ("M" or "M18"), in code order.
     pub fn fiches_in_domain<'a>(&'a self, domain: &'a str) -> impl Iterator<Item = &'a Fiche> + 'a {
-        self.fiches.iter().filter(move |f| f.code.starts_with(domain))
+        self.fiches
+            .iter()
+            .filter(move |f| f.code.starts_with(domain))
     }
 
     /// Fiches linked to a centre d'intérêt, the principal links first.
@@ -180,7 +182,12 @@ impl Catalog {
         let mut out: Vec<(&Fiche, bool)> = self
             .fiches
             .iter()
-            .filter_map(|f| f.interests.iter().find(|(c, _)| *c == code).map(|(_, p)| (f, *p)))
+            .filter_map(|f| {
+                f.interests
+                    .iter()
+                    .find(|(c, _)| *c == code)
+                    .map(|(_, p)| (f, *p))
+            })
             .collect();
         out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.code.cmp(&b.0.code)));
         out.into_iter().map(|(f, _)| f).collect()

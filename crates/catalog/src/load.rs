@@ -10,7 +10,8 @@ use crate::fold::fold;
 use crate::geo::{Commune, EmploymentArea, Geo, Tension};
 use crate::search::SearchIndex;
 use crate::{
-    Appellation, Catalog, CatalogVersion, CentreInteret, CoreLevel, Domain, Fiche, FicheItem, Item, ItemKind,
+    Appellation, Catalog, CatalogVersion, CentreInteret, CoreLevel, Domain, Fiche, FicheItem, Item,
+    ItemKind,
 };
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -18,9 +19,18 @@ pub enum LoadError {
     #[error("{file}: file missing")]
     Missing { file: String },
     #[error("{file}:{line}: column `{column}`: {message}")]
-    Field { file: String, line: u64, column: String, message: String },
+    Field {
+        file: String,
+        line: u64,
+        column: String,
+        message: String,
+    },
     #[error("{file}:{line}: {message}")]
-    Line { file: String, line: u64, message: String },
+    Line {
+        file: String,
+        line: u64,
+        message: String,
+    },
     #[error("{file}: {message}")]
     File { file: String, message: String },
 }
@@ -40,7 +50,11 @@ struct Row<'a> {
 
 impl Row<'_> {
     fn get(&self, column: &str) -> &str {
-        self.columns.get(column).and_then(|i| self.record.get(*i)).unwrap_or("").trim()
+        self.columns
+            .get(column)
+            .and_then(|i| self.record.get(*i))
+            .unwrap_or("")
+            .trim()
     }
 
     fn err(&self, column: &str, message: impl Into<String>) -> LoadError {
@@ -54,17 +68,25 @@ impl Row<'_> {
 
     fn required(&self, column: &str) -> Result<&str, LoadError> {
         let v = self.get(column);
-        if v.is_empty() { Err(self.err(column, "empty value")) } else { Ok(v) }
+        if v.is_empty() {
+            Err(self.err(column, "empty value"))
+        } else {
+            Ok(v)
+        }
     }
 
     fn number<T: std::str::FromStr>(&self, column: &str) -> Result<T, LoadError> {
         let v = self.get(column);
-        v.parse().map_err(|_| self.err(column, format!("`{v}` is not a number")))
+        v.parse()
+            .map_err(|_| self.err(column, format!("`{v}` is not a number")))
     }
 
     fn fiche(&self, column: &str, index: &HashMap<String, usize>) -> Result<usize, LoadError> {
         let code = self.required(column)?;
-        index.get(code).copied().ok_or_else(|| self.err(column, format!("unknown ROME code `{code}`")))
+        index
+            .get(code)
+            .copied()
+            .ok_or_else(|| self.err(column, format!("unknown ROME code `{code}`")))
     }
 }
 
@@ -72,28 +94,42 @@ fn csv_error(table: &str, e: &csv::Error) -> LoadError {
     let line = e.position().map_or(0, csv::Position::line);
     let message = match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "bad encoding: the file must be UTF-8".to_owned(),
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("{len} fields where the header has {expected_len} (truncated or broken line?)")
         }
         _ => e.to_string(),
     };
-    LoadError::Line { file: table.to_owned(), line, message }
+    LoadError::Line {
+        file: table.to_owned(),
+        line,
+        message,
+    }
 }
 
 impl Table {
     fn open(dir: &Path, rel: &str, delimiter: u8, expected: &[&str]) -> Result<Table, LoadError> {
         let path: PathBuf = dir.join(rel);
         if !path.is_file() {
-            return Err(LoadError::Missing { file: rel.to_owned() });
+            return Err(LoadError::Missing {
+                file: rel.to_owned(),
+            });
         }
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(false)
             .from_path(&path)
-            .map_err(|e| LoadError::File { file: rel.to_owned(), message: e.to_string() })?;
+            .map_err(|e| LoadError::File {
+                file: rel.to_owned(),
+                message: e.to_string(),
+            })?;
         let headers = reader.headers().map_err(|e| csv_error(rel, &e))?.clone();
-        let columns: HashMap<String, usize> =
-            headers.iter().enumerate().map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_owned(), i)).collect();
+        let columns: HashMap<String, usize> = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_owned(), i))
+            .collect();
         for column in expected {
             if !columns.contains_key(*column) {
                 return Err(LoadError::Field {
@@ -104,17 +140,29 @@ impl Table {
                 });
             }
         }
-        Ok(Table { name: rel.to_owned(), reader, columns })
+        Ok(Table {
+            name: rel.to_owned(),
+            reader,
+            columns,
+        })
     }
 
-    fn each(mut self, mut f: impl FnMut(&Row<'_>) -> Result<(), LoadError>) -> Result<(), LoadError> {
+    fn each(
+        mut self,
+        mut f: impl FnMut(&Row<'_>) -> Result<(), LoadError>,
+    ) -> Result<(), LoadError> {
         let mut record = csv::StringRecord::new();
         loop {
             match self.reader.read_record(&mut record) {
                 Ok(false) => return Ok(()),
                 Ok(true) => {
                     let line = record.position().map_or(0, csv::Position::line);
-                    f(&Row { table: &self.name, line, record: &record, columns: &self.columns })?;
+                    f(&Row {
+                        table: &self.name,
+                        line,
+                        record: &record,
+                        columns: &self.columns,
+                    })?;
                 }
                 Err(e) => return Err(csv_error(&self.name, &e)),
             }
@@ -124,18 +172,27 @@ impl Table {
 
 fn read_version(dir: &Path) -> Result<CatalogVersion, LoadError> {
     let rel = "rome4/version.txt";
-    let text = std::fs::read(dir.join(rel)).map_err(|_| LoadError::Missing { file: rel.to_owned() })?;
-    let text = String::from_utf8(text)
-        .map_err(|_| LoadError::File { file: rel.to_owned(), message: "bad encoding: the file must be UTF-8".into() })?;
+    let text = std::fs::read(dir.join(rel)).map_err(|_| LoadError::Missing {
+        file: rel.to_owned(),
+    })?;
+    let text = String::from_utf8(text).map_err(|_| LoadError::File {
+        file: rel.to_owned(),
+        message: "bad encoding: the file must be UTF-8".into(),
+    })?;
     let field = |prefix: &str| {
         text.lines()
             .find(|l| fold(l).trim_start().starts_with(prefix))
             .and_then(|l| l.split_once(':'))
             .map(|(_, v)| v.trim().to_owned())
     };
-    let number = field("numero de version").filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    let number = field("numero de version")
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
     let Some(number) = number else {
-        return Err(LoadError::Line { file: rel.to_owned(), line: 1, message: "no `Numero de version : N` line".into() });
+        return Err(LoadError::Line {
+            file: rel.to_owned(),
+            line: 1,
+            message: "no `Numero de version : N` line".into(),
+        });
     };
     Ok(CatalogVersion {
         published: field("date de publication").unwrap_or_default(),
@@ -167,7 +224,13 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
     let rome = |name: &str| format!("rome4/unix_{name}_v4{:0>2}_utf8.csv", version.number);
 
     let mut grands_domaines = Vec::new();
-    Table::open(dir, &rome("grand_domaine"), b',', &["code_grand_domaine", "libelle_grand_domaine"])?.each(|r| {
+    Table::open(
+        dir,
+        &rome("grand_domaine"),
+        b',',
+        &["code_grand_domaine", "libelle_grand_domaine"],
+    )?
+    .each(|r| {
         grands_domaines.push(Domain {
             code: r.required("code_grand_domaine")?.to_owned(),
             label: r.required("libelle_grand_domaine")?.to_owned(),
@@ -175,25 +238,42 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
         Ok(())
     })?;
     let mut domaines = Vec::new();
-    Table::open(dir, &rome("domaine_professionnel"), b',', &["code_domaine_professionnel", "libelle_domaine_professionnel"])?
-        .each(|r| {
-            domaines.push(Domain {
-                code: r.required("code_domaine_professionnel")?.to_owned(),
-                label: r.required("libelle_domaine_professionnel")?.to_owned(),
-            });
-            Ok(())
-        })?;
+    Table::open(
+        dir,
+        &rome("domaine_professionnel"),
+        b',',
+        &[
+            "code_domaine_professionnel",
+            "libelle_domaine_professionnel",
+        ],
+    )?
+    .each(|r| {
+        domaines.push(Domain {
+            code: r.required("code_domaine_professionnel")?.to_owned(),
+            label: r.required("libelle_domaine_professionnel")?.to_owned(),
+        });
+        Ok(())
+    })?;
 
     let mut fiches: Vec<Fiche> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let cols = [
-        "code_rome", "libelle_rome", "transition_eco", "transition_num", "transition_demo", "emploi_reglemente",
-        "emploi_cadre", "code_rome_parent",
+        "code_rome",
+        "libelle_rome",
+        "transition_eco",
+        "transition_num",
+        "transition_demo",
+        "emploi_reglemente",
+        "emploi_cadre",
+        "code_rome_parent",
     ];
     Table::open(dir, &rome("referentiel_code_rome"), b',', &cols)?.each(|r| {
         let code = r.required("code_rome")?;
         if !is_rome_code(code) {
-            return Err(r.err("code_rome", format!("`{code}` is not a ROME code (letter + 4 digits)")));
+            return Err(r.err(
+                "code_rome",
+                format!("`{code}` is not a ROME code (letter + 4 digits)"),
+            ));
         }
         let parent = r.required("code_rome_parent")?;
         if !is_rome_code(parent) {
@@ -227,7 +307,11 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
         Ok(())
     })?;
 
-    let gd_cols = ["code_rome", "code_grand_domaine", "code_domaine_professionel"];
+    let gd_cols = [
+        "code_rome",
+        "code_grand_domaine",
+        "code_domaine_professionel",
+    ];
     Table::open(dir, &rome("cr_gd_dp"), b',', &gd_cols)?.each(|r| {
         let i = r.fiche("code_rome", &index)?;
         fiches[i].grand_domaine = r.required("code_grand_domaine")?.to_owned();
@@ -235,16 +319,27 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
         Ok(())
     })?;
 
-    Table::open(dir, &rome("referentiel_code_rome_riasec"), b',', &["code_rome", "riasec_majeur", "riasec_mineur"])?
-        .each(|r| {
-            let i = r.fiche("code_rome", &index)?;
-            fiches[i].riasec_major = riasec(r, "riasec_majeur")?;
-            fiches[i].riasec_minor = riasec(r, "riasec_mineur")?;
-            Ok(())
-        })?;
+    Table::open(
+        dir,
+        &rome("referentiel_code_rome_riasec"),
+        b',',
+        &["code_rome", "riasec_majeur", "riasec_mineur"],
+    )?
+    .each(|r| {
+        let i = r.fiche("code_rome", &index)?;
+        fiches[i].riasec_major = riasec(r, "riasec_majeur")?;
+        fiches[i].riasec_minor = riasec(r, "riasec_mineur")?;
+        Ok(())
+    })?;
 
     let mut appellations = Vec::new();
-    let app_cols = ["code_ogr", "libelle_appellation_long", "libelle_appellation_court", "code_rome", "peu_usite"];
+    let app_cols = [
+        "code_ogr",
+        "libelle_appellation_long",
+        "libelle_appellation_court",
+        "code_rome",
+        "peu_usite",
+    ];
     Table::open(dir, &rome("referentiel_appellation"), b',', &app_cols)?.each(|r| {
         let fiche = r.fiche("code_rome", &index)?;
         fiches[fiche].appellations.push(appellations.len());
@@ -259,7 +354,11 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
     })?;
 
     let mut centres_interet = Vec::new();
-    let ci_cols = ["code_centre_interet", "libelle_centre_interet", "definition_centre_interet"];
+    let ci_cols = [
+        "code_centre_interet",
+        "libelle_centre_interet",
+        "definition_centre_interet",
+    ];
     Table::open(dir, &rome("centre_interet"), b',', &ci_cols)?.each(|r| {
         centres_interet.push(CentreInteret {
             code: r.number("code_centre_interet")?,
@@ -268,19 +367,35 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
         });
         Ok(())
     })?;
-    Table::open(dir, &rome("arborescence_centre_interet"), b',', &["code_centre_interet", "code_rome", "principal"])?
-        .each(|r| {
-            let code: u8 = r.number("code_centre_interet")?;
-            if !centres_interet.iter().any(|c| c.code == code) {
-                return Err(r.err("code_centre_interet", format!("unknown centre d'intérêt `{code}`")));
-            }
-            let i = r.fiche("code_rome", &index)?;
-            fiches[i].interests.push((code, r.get("principal") == "oui"));
-            Ok(())
-        })?;
+    Table::open(
+        dir,
+        &rome("arborescence_centre_interet"),
+        b',',
+        &["code_centre_interet", "code_rome", "principal"],
+    )?
+    .each(|r| {
+        let code: u8 = r.number("code_centre_interet")?;
+        if !centres_interet.iter().any(|c| c.code == code) {
+            return Err(r.err(
+                "code_centre_interet",
+                format!("unknown centre d'intérêt `{code}`"),
+            ));
+        }
+        let i = r.fiche("code_rome", &index)?;
+        fiches[i]
+            .interests
+            .push((code, r.get("principal") == "oui"));
+        Ok(())
+    })?;
 
     let mut mobility: Vec<(usize, u32, String)> = Vec::new();
-    Table::open(dir, &rome("rubrique_mobilite"), b',', &["code_rome", "code_rome_cible", "numero_ordre"])?.each(|r| {
+    Table::open(
+        dir,
+        &rome("rubrique_mobilite"),
+        b',',
+        &["code_rome", "code_rome_cible", "numero_ordre"],
+    )?
+    .each(|r| {
         let from = r.fiche("code_rome", &index)?;
         let to = r.fiche("code_rome_cible", &index)?;
         mobility.push((from, r.number("numero_ordre")?, fiches[to].code.clone()));
@@ -292,24 +407,46 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
     }
 
     let mut texts: Vec<(usize, bool, u32, String)> = Vec::new();
-    let text_cols = ["code_rome", "libelle_type_texte", "position_phrase", "libelle_texte"];
+    let text_cols = [
+        "code_rome",
+        "libelle_type_texte",
+        "position_phrase",
+        "libelle_texte",
+    ];
     Table::open(dir, &rome("texte"), b',', &text_cols)?.each(|r| {
         let i = r.fiche("code_rome", &index)?;
         let is_definition = match r.get("libelle_type_texte") {
             "definition" => true,
             "acces_metier" => false,
-            other => return Err(r.err("libelle_type_texte", format!("unknown text type `{other}`"))),
+            other => {
+                return Err(r.err("libelle_type_texte", format!("unknown text type `{other}`")));
+            }
         };
-        texts.push((i, is_definition, r.number("position_phrase")?, r.get("libelle_texte").to_owned()));
+        texts.push((
+            i,
+            is_definition,
+            r.number("position_phrase")?,
+            r.get("libelle_texte").to_owned(),
+        ));
         Ok(())
     })?;
     texts.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
     for (i, is_definition, _, text) in texts {
-        if is_definition { fiches[i].definition.push(text) } else { fiches[i].access.push(text) }
+        if is_definition {
+            fiches[i].definition.push(text)
+        } else {
+            fiches[i].access.push(text)
+        }
     }
 
     let mut items: HashMap<u32, Item> = HashMap::new();
-    Table::open(dir, &rome("item"), b',', &["code_ogr", "libelle", "code_rubrique"])?.each(|r| {
+    Table::open(
+        dir,
+        &rome("item"),
+        b',',
+        &["code_ogr", "libelle", "code_rubrique"],
+    )?
+    .each(|r| {
         let code: u32 = r.number("code_ogr")?;
         let kind = match r.get("code_rubrique") {
             "1" => ItemKind::SavoirFaire,
@@ -318,19 +455,42 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
             "" => ItemKind::Context,
             other => return Err(r.err("code_rubrique", format!("unknown rubrique `{other}`"))),
         };
-        items.insert(code, Item { code, label: r.required("libelle")?.to_owned(), kind, group: None });
+        items.insert(
+            code,
+            Item {
+                code,
+                label: r.required("libelle")?.to_owned(),
+                kind,
+                group: None,
+            },
+        );
         Ok(())
     })?;
-    Table::open(dir, &rome("referentiel_contexte_travail"), b',', &["code_ogr", "libelle_type_cont_trav"])?.each(|r| {
+    Table::open(
+        dir,
+        &rome("referentiel_contexte_travail"),
+        b',',
+        &["code_ogr", "libelle_type_cont_trav"],
+    )?
+    .each(|r| {
         let code: u32 = r.number("code_ogr")?;
         let Some(item) = items.get_mut(&code) else {
-            return Err(r.err("code_ogr", format!("context `{code}` is not in the item list")));
+            return Err(r.err(
+                "code_ogr",
+                format!("context `{code}` is not in the item list"),
+            ));
         };
         item.kind = ItemKind::Context;
         item.group = Some(r.get("libelle_type_cont_trav").to_owned());
         Ok(())
     })?;
-    Table::open(dir, &rome("coherence_item"), b',', &["code_rome", "code_ogr", "coeur_metier"])?.each(|r| {
+    Table::open(
+        dir,
+        &rome("coherence_item"),
+        b',',
+        &["code_rome", "code_ogr", "coeur_metier"],
+    )?
+    .each(|r| {
         let i = r.fiche("code_rome", &index)?;
         let code: u32 = r.number("code_ogr")?;
         let Some(item) = items.get(&code) else {
@@ -351,8 +511,16 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
     })?;
 
     let geo = load_geo(dir)?;
-    let esco_occupations = count_rows(dir, "esco-fr/occupations_fr.csv", &["conceptUri", "iscoGroup", "preferredLabel"])?;
-    let esco_skills = count_rows(dir, "esco-fr/skills_fr.csv", &["conceptUri", "preferredLabel"])?;
+    let esco_occupations = count_rows(
+        dir,
+        "esco-fr/occupations_fr.csv",
+        &["conceptUri", "iscoGroup", "preferredLabel"],
+    )?;
+    let esco_skills = count_rows(
+        dir,
+        "esco-fr/skills_fr.csv",
+        &["conceptUri", "preferredLabel"],
+    )?;
 
     let search = SearchIndex::build(&fiches, &appellations);
     Ok(Catalog {
@@ -382,45 +550,69 @@ fn count_rows(dir: &Path, rel: &str, expected: &[&str]) -> Result<usize, LoadErr
 
 fn load_geo(dir: &Path) -> Result<Geo, LoadError> {
     let mut communes = Vec::new();
-    Table::open(dir, "geo/communes_centroids.csv", b',', &["code_insee", "nom", "population_municipale", "lat", "lon"])?
-        .each(|r| {
-            let code = r.required("code_insee")?;
-            if code.len() != 5 {
-                return Err(r.err("code_insee", format!("`{code}` is not a 5-character INSEE code")));
+    Table::open(
+        dir,
+        "geo/communes_centroids.csv",
+        b',',
+        &["code_insee", "nom", "population_municipale", "lat", "lon"],
+    )?
+    .each(|r| {
+        let code = r.required("code_insee")?;
+        if code.len() != 5 {
+            return Err(r.err(
+                "code_insee",
+                format!("`{code}` is not a 5-character INSEE code"),
+            ));
+        }
+        // A few communes (merged ones) have no centroid: kept, without a position.
+        let position = if r.get("lat").is_empty() && r.get("lon").is_empty() {
+            None
+        } else {
+            let lat: f64 = r.number("lat")?;
+            let lon: f64 = r.number("lon")?;
+            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+                return Err(r.err("lat", "position out of range"));
             }
-            // A few communes (merged ones) have no centroid: kept, without a position.
-            let position = if r.get("lat").is_empty() && r.get("lon").is_empty() {
-                None
-            } else {
-                let lat: f64 = r.number("lat")?;
-                let lon: f64 = r.number("lon")?;
-                if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-                    return Err(r.err("lat", "position out of range"));
-                }
-                Some((lat, lon))
-            };
-            communes.push(Commune {
-                code: code.to_owned(),
-                name: r.required("nom")?.to_owned(),
-                population: r.get("population_municipale").parse().unwrap_or(0),
-                position,
-                area: None,
-            });
-            Ok(())
-        })?;
+            Some((lat, lon))
+        };
+        communes.push(Commune {
+            code: code.to_owned(),
+            name: r.required("nom")?.to_owned(),
+            population: r.get("population_municipale").parse().unwrap_or(0),
+            position,
+            area: None,
+        });
+        Ok(())
+    })?;
     let mut commune_areas: HashMap<String, u32> = HashMap::new();
     let mut areas: HashMap<u32, EmploymentArea> = HashMap::new();
-    Table::open(dir, "tension2020/lexique-bassins.csv", b',', &["CODE_COMMUNE_INSEE", "BE19", "NOMBE19"])?.each(|r| {
+    Table::open(
+        dir,
+        "tension2020/lexique-bassins.csv",
+        b',',
+        &["CODE_COMMUNE_INSEE", "BE19", "NOMBE19"],
+    )?
+    .each(|r| {
         let area: u32 = r.number("BE19")?;
         commune_areas.insert(r.required("CODE_COMMUNE_INSEE")?.to_owned(), area);
-        areas.entry(area).or_insert_with(|| EmploymentArea { code: area, name: r.get("NOMBE19").to_owned() });
+        areas.entry(area).or_insert_with(|| EmploymentArea {
+            code: area,
+            name: r.get("NOMBE19").to_owned(),
+        });
         Ok(())
     })?;
     for c in &mut communes {
         c.area = commune_areas.get(&c.code).copied();
     }
     let mut tension: HashMap<(String, u32), Tension> = HashMap::new();
-    let t_cols = ["ROME", "cbassin", "lib_bassin_bmo19", "oee", "defm_abc", "ind_tension_d"];
+    let t_cols = [
+        "ROME",
+        "cbassin",
+        "lib_bassin_bmo19",
+        "oee",
+        "defm_abc",
+        "ind_tension_d",
+    ];
     Table::open(dir, "tension2020/cities-tension-utf8.csv", b';', &t_cols)?.each(|r| {
         let code = r.required("ROME")?;
         if !is_rome_code(code) {
@@ -431,10 +623,17 @@ fn load_geo(dir: &Path) -> Result<Geo, LoadError> {
         if !(1..=5).contains(&index) {
             return Err(r.err("ind_tension_d", format!("`{index}` is not between 1 and 5")));
         }
-        areas.entry(area).or_insert_with(|| EmploymentArea { code: area, name: r.get("lib_bassin_bmo19").to_owned() });
+        areas.entry(area).or_insert_with(|| EmploymentArea {
+            code: area,
+            name: r.get("lib_bassin_bmo19").to_owned(),
+        });
         tension.insert(
             (code.to_owned(), area),
-            Tension { offers: r.number("oee")?, seekers: r.number("defm_abc")?, index },
+            Tension {
+                offers: r.number("oee")?,
+                seekers: r.number("defm_abc")?,
+                index,
+            },
         );
         Ok(())
     })?;

@@ -64,26 +64,27 @@ impl SearchIndex {
     pub fn build(fiches: &[Fiche], appellations: &[Appellation]) -> Self {
         let mut index = SearchIndex::default();
         let mut word_ids: HashMap<String, u32> = HashMap::new();
-        let mut add = |index: &mut SearchIndex, label: &str, fiche: usize, appellation: Option<usize>| {
-            let ws = words(label);
-            let entry_id = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
-            index.entries.push(Entry {
-                fiche: u32::try_from(fiche).unwrap_or(u32::MAX),
-                appellation: appellation.and_then(|a| u32::try_from(a).ok()),
-                words: u16::try_from(ws.len()).unwrap_or(u16::MAX),
-            });
-            for w in ws {
-                let id = *word_ids.entry(w.clone()).or_insert_with(|| {
-                    index.vocabulary.push(w.clone());
-                    index.postings.push(Vec::new());
-                    u32::try_from(index.vocabulary.len() - 1).unwrap_or(u32::MAX)
+        let mut add =
+            |index: &mut SearchIndex, label: &str, fiche: usize, appellation: Option<usize>| {
+                let ws = words(label);
+                let entry_id = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
+                index.entries.push(Entry {
+                    fiche: u32::try_from(fiche).unwrap_or(u32::MAX),
+                    appellation: appellation.and_then(|a| u32::try_from(a).ok()),
+                    words: u16::try_from(ws.len()).unwrap_or(u16::MAX),
                 });
-                let list = &mut index.postings[id as usize];
-                if list.last() != Some(&entry_id) {
-                    list.push(entry_id);
+                for w in ws {
+                    let id = *word_ids.entry(w.clone()).or_insert_with(|| {
+                        index.vocabulary.push(w.clone());
+                        index.postings.push(Vec::new());
+                        u32::try_from(index.vocabulary.len() - 1).unwrap_or(u32::MAX)
+                    });
+                    let list = &mut index.postings[id as usize];
+                    if list.last() != Some(&entry_id) {
+                        list.push(entry_id);
+                    }
                 }
-            }
-        };
+            };
         for (i, f) in fiches.iter().enumerate() {
             add(&mut index, &f.label, i, None);
         }
@@ -92,7 +93,11 @@ impl SearchIndex {
         }
         for (id, w) in index.vocabulary.iter().enumerate() {
             if let Some(c) = w.chars().next() {
-                index.by_first_char.entry(c).or_default().push(u32::try_from(id).unwrap_or(u32::MAX));
+                index
+                    .by_first_char
+                    .entry(c)
+                    .or_default()
+                    .push(u32::try_from(id).unwrap_or(u32::MAX));
             }
         }
         index
@@ -102,7 +107,11 @@ impl SearchIndex {
     /// for among words of the same first letter, then (for longer words) among all.
     fn matching_words(&self, q: &str) -> Vec<(u32, f32)> {
         let first = q.chars().next().unwrap_or(' ');
-        let same_initial = self.by_first_char.get(&first).map(Vec::as_slice).unwrap_or(&[]);
+        let same_initial = self
+            .by_first_char
+            .get(&first)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         let mut out: Vec<(u32, f32)> = same_initial
             .iter()
             .filter_map(|id| word_score(q, &self.vocabulary[*id as usize]).map(|s| (*id, s)))
@@ -151,8 +160,15 @@ impl SearchIndex {
             let entry = self.entries[entry_id as usize];
             // Shorter labels (fewer extra words) rank higher; the fiche label a little more.
             let extra = f32::from(entry.words).max(needed as f32) - needed as f32;
-            let score = score / needed as f32 - extra * 0.05 + if entry.appellation.is_none() { 0.05 } else { 0.0 };
-            let slot = best_per_fiche.entry(entry.fiche).or_insert((f32::MIN, entry));
+            let score = score / needed as f32 - extra * 0.05
+                + if entry.appellation.is_none() {
+                    0.05
+                } else {
+                    0.0
+                };
+            let slot = best_per_fiche
+                .entry(entry.fiche)
+                .or_insert((f32::MIN, entry));
             if score > slot.0 {
                 *slot = (score, entry);
             }
@@ -169,7 +185,12 @@ impl SearchIndex {
                     .and_then(|a| catalog.appellations.get(a as usize))
                     .map(|a| a.label.clone())
                     .filter(|l| l != &fiche.label);
-                Some(OccupationHit { code: fiche.code.clone(), label: fiche.label.clone(), appellation, score })
+                Some(OccupationHit {
+                    code: fiche.code.clone(),
+                    label: fiche.label.clone(),
+                    appellation,
+                    score,
+                })
             })
             .collect()
     }

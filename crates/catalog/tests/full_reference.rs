@@ -11,7 +11,11 @@ fn ref_dir() -> Option<PathBuf> {
         Some(dir)
     } else {
         // CI always has it beside the clone; say loudly when it is not there.
-        assert!(std::env::var("CI").is_err(), "reference data missing under CI: {}", dir.display());
+        assert!(
+            std::env::var("CI").is_err(),
+            "reference data missing under CI: {}",
+            dir.display()
+        );
         eprintln!("skipped: no reference data at {}", dir.display());
         None
     }
@@ -31,11 +35,30 @@ fn loads_the_official_counts_and_finds_occupations() {
     assert_eq!(counts.esco_occupations, 2942);
     assert!(counts.tension_rows > 27_000);
     // Every fiche has exactly one principal centre d'intérêt.
-    assert!(catalog.fiches.iter().all(|f| f.interests.iter().filter(|(_, p)| *p).count() == 1));
+    assert!(
+        catalog
+            .fiches
+            .iter()
+            .all(|f| f.interests.iter().filter(|(_, p)| *p).count() == 1)
+    );
 
-    let top = |q: &str| catalog.search_occupations(q, 5).into_iter().map(|h| h.code).collect::<Vec<_>>();
-    assert!(top("boulangere").contains(&"D1102".to_owned()), "{:?}", top("boulangere"));
-    assert!(top("aide soignant").contains(&"J1501".to_owned()), "{:?}", top("aide soignant"));
+    let top = |q: &str| {
+        catalog
+            .search_occupations(q, 5)
+            .into_iter()
+            .map(|h| h.code)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        top("boulangere").contains(&"D1102".to_owned()),
+        "{:?}",
+        top("boulangere")
+    );
+    assert!(
+        top("aide soignant").contains(&"J1501".to_owned()),
+        "{:?}",
+        top("aide soignant")
+    );
     let dev = top("devloppeur");
     assert!(dev.iter().any(|c| c == "M1805" || c == "M1855"), "{dev:?}");
     assert!(top("xyzzyq").is_empty());
@@ -46,5 +69,8 @@ fn loads_the_official_counts_and_finds_occupations() {
     assert!(!areas.is_empty() && areas[0].distance_km == 0.0);
     let baker = catalog.fiche("D1102").unwrap();
     let summary = catalog.geo.tension_in_reach(baker, &areas);
-    assert!(summary.areas_with_data >= 1 && summary.mean_index.is_some(), "{summary:?}");
+    assert!(
+        summary.areas_with_data >= 1 && summary.mean_index.is_some(),
+        "{summary:?}"
+    );
 }

@@ -97,7 +97,10 @@ struct CreateAdminArgs {
 }
 
 fn main() -> std::process::ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -177,14 +180,19 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         parcours_db::redact_url(&global.database_url)
     );
     match reference_dir(args.ref_dir.clone()) {
-        Some(dir) if dir.is_dir() => println!("  reference data folder: {}", dir.display()),
-        Some(dir) => println!(
-            "  reference data folder {} does not exist (set PARCOURS_REF_DIR)",
-            dir.display()
+        Some(dir) => match app.import_reference(&dir).await {
+            Ok(report) => {
+                println!("  reference data loaded:");
+                print_reference(&report, "    ");
+            }
+            Err(e) => println!(
+                "  reference data in {} NOT loaded: {e}\n    the occupation explorer is unavailable until it is fixed",
+                dir.display()
+            ),
+        },
+        None => println!(
+            "  no reference data found (set PARCOURS_REF_DIR, or put it in ./ref): the occupation explorer is unavailable"
         ),
-        None => {
-            println!("  no reference data folder found (set PARCOURS_REF_DIR, or put it in ./ref)")
-        }
     }
     println!("  emails are written to {}", global.outbox.display());
 
@@ -261,7 +269,9 @@ fn print_reference(report: &ImportReport, indent: &str) {
 
 async fn import_reference(global: &Global, dir: &Path) -> anyhow::Result<()> {
     let db = open_database(&global.database_url).await?;
-    parcours_db::migrate(&db).await.context("applying migrations")?;
+    parcours_db::migrate(&db)
+        .await
+        .context("applying migrations")?;
     let app = App::new(db, AppConfig::new(global.outbox.clone(), String::new()));
     match app.import_reference(dir).await {
         Ok(report) => {
@@ -274,7 +284,10 @@ async fn import_reference(global: &Global, dir: &Path) -> anyhow::Result<()> {
                 Some(active) => format!("ROME version {} stays active", active.rome_version),
                 None => "no catalog was active and none is now".to_owned(),
             };
-            bail!("reference data in {} refused: {e}\nNothing was changed: {previous}.", dir.display())
+            bail!(
+                "reference data in {} refused: {e}\nNothing was changed: {previous}.",
+                dir.display()
+            )
         }
         Err(ImportError::App(e)) => Err(e.into()),
     }

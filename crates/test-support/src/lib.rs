@@ -93,6 +93,11 @@ async fn create_database() -> anyhow::Result<(String, TestDb)> {
     }
 }
 
+/// The small hand-made reference set (3 fiches, 4 communes) the suite serves.
+pub fn fixture_reference_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../catalog/tests/fixtures/ref")
+}
+
 /// Which backend the suite runs on, from the environment.
 pub fn expected_backend() -> &'static str {
     match std::env::var("TEST_DATABASE_URL") {
@@ -123,6 +128,7 @@ impl TestApp {
             AppConfig::new(outbox.clone(), "http://parcours.test".into()),
         );
         let world = app.seed_demo().await?;
+        app.import_reference(&fixture_reference_dir()).await?;
         let state = AppState::new(app.clone());
         Ok(TestApp {
             app,

@@ -19,8 +19,25 @@ use crate::errors::HttpError;
         title = "Parcours API",
         description = "Career-orientation and job-insertion programmes."
     ),
-    paths(me, beneficiary),
-    components(schemas(Me, OrganisationRef, Beneficiary, EnrolmentSummary))
+    paths(
+        me,
+        beneficiary,
+        crate::explorer::api_occupations,
+        crate::explorer::api_occupation,
+        crate::explorer::api_communes
+    ),
+    components(schemas(
+        Me,
+        OrganisationRef,
+        Beneficiary,
+        EnrolmentSummary,
+        crate::explorer::OccupationSummary,
+        crate::explorer::OccupationDetail,
+        crate::explorer::NamedCode,
+        crate::explorer::SkillRef,
+        crate::explorer::InterestRef,
+        crate::explorer::CommuneSummary
+    ))
 )]
 pub struct ApiDoc;
 

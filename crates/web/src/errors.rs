@@ -23,6 +23,8 @@ pub enum HttpError {
     Unauthenticated,
     #[error("too many requests")]
     TooMany,
+    #[error("service unavailable")]
+    Unavailable,
     #[error("{0}")]
     Internal(String),
 }
@@ -66,6 +68,7 @@ impl HttpError {
             HttpError::Forbidden | HttpError::Csrf => StatusCode::FORBIDDEN,
             HttpError::Unauthenticated => StatusCode::UNAUTHORIZED,
             HttpError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            HttpError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -127,6 +130,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         405 => "405",
         413 => "413",
         429 => "429",
+        503 => "503",
         _ => "500",
     };
     let lang = ctx.lang;

@@ -5,6 +5,7 @@ pub mod api;
 pub mod context;
 pub mod csrf;
 pub mod errors;
+pub mod explorer;
 pub mod headers;
 pub mod i18n;
 pub mod ops;
@@ -59,6 +60,11 @@ pub fn router(state: AppState) -> Router {
         .route("/home", get(pages::home))
         .route("/beneficiaries/{id}", get(pages::person))
         .route("/beneficiaries/{id}/contact", post(pages::update_contact))
+        .route("/metiers", get(explorer::occupations))
+        .route("/metiers/{code}", get(explorer::fiche))
+        .route("/api/v1/occupations", get(explorer::api_occupations))
+        .route("/api/v1/occupations/{code}", get(explorer::api_occupation))
+        .route("/api/v1/communes", get(explorer::api_communes))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/beneficiaries/{id}", get(api::beneficiary))
         .fallback(pages::not_found)

@@ -227,7 +227,7 @@ pub struct Field {
 }
 
 impl Field {
-    fn new(
+    pub fn new(
         lang: Lang,
         name: &'static str,
         label_key: &str,
@@ -246,12 +246,12 @@ impl Field {
         }
     }
 
-    fn value(mut self, v: &str) -> Self {
+    pub fn value(mut self, v: &str) -> Self {
         self.value = v.to_owned();
         self
     }
 
-    fn hint(mut self, lang: Lang, key: &str) -> Self {
+    pub fn hint(mut self, lang: Lang, key: &str) -> Self {
         self.hint = Some(lang.t(key));
         self
     }
@@ -288,7 +288,7 @@ fn error_message(lang: Lang, e: &FieldError) -> String {
 }
 
 /// Puts each error next to its field and lists them all in the summary.
-fn attach_errors(lang: Lang, fields: &mut [Field], errors: &[FieldError]) -> Vec<ErrorItem> {
+pub fn attach_errors(lang: Lang, fields: &mut [Field], errors: &[FieldError]) -> Vec<ErrorItem> {
     errors
         .iter()
         .map(|e| {

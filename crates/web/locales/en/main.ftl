@@ -141,3 +141,71 @@ error-429-text = Too many requests in a short time. Wait a few minutes and try a
 error-500-title = Something went wrong
 error-500-text = It is not your fault. Try again in a few minutes. If it goes on, tell your coach.
 error-back-home = Back to home
+
+nav-occupations = Occupations
+explorer-title = Explore occupations
+explorer-intro = Search an occupation by name, or browse them by field or by interest. The occupations come from ROME, France Travail's directory of occupations.
+explorer-search-label = Name of an occupation
+explorer-search-hint = For example: boulangère, aide-soignant, développeur. Typos are fine.
+explorer-search-submit = Search
+explorer-results = { $count ->
+    [0] No occupation matches “{ $query }”. Try another, shorter word.
+    [one] One occupation matches “{ $query }”
+   *[other] { $count } occupations match “{ $query }”
+}
+explorer-matched = found as: { $label }
+explorer-by-domain = By field
+explorer-by-interest = By interest
+explorer-domain-fiches = Occupations in “{ $domain }”
+explorer-interest-fiches = Occupations for “{ $interest }”
+explorer-principal = main interest
+explorer-unavailable = Occupation data is not loaded at the moment. Try again later or tell the administrator.
+explorer-source = Source: ROME 4.0 version { $version } (France Travail, Licence Ouverte 2.0).
+fiche-code = ROME code { $code }
+fiche-domain = Field: { $domain }
+fiche-riasec = Interest profile (RIASEC): { $code }
+fiche-riasec-help = The RIASEC code sums up the activities this occupation asks for most. The first letter counts most.
+riasec-R = Realistic: hands-on work, with tools or machines, often outdoors
+riasec-I = Investigative: understand, observe, analyse, research
+riasec-A = Artistic: create, imagine, express yourself
+riasec-S = Social: help, care, advise, teach
+riasec-E = Enterprising: lead, convince, sell, decide
+riasec-C = Conventional: organise, sort, follow precise rules
+fiche-definition = What the person does
+fiche-access = How to get into this occupation
+fiche-appellations = Other names for this occupation
+fiche-skills = Know-how
+fiche-knowledge = Knowledge
+fiche-soft-skills = Professional behaviour
+fiche-core = essential
+fiche-emerging = new
+fiche-contexts = Working conditions
+fiche-mobility = Related occupations you can move to
+fiche-interests = Interests
+fiche-tags = Good to know
+tag-regulated = Regulated occupation: a specific diploma or licence is required.
+tag-cadre = Management-level job (cadre).
+tag-digital = Occupation affected by the digital transition.
+tag-demographic = Occupation affected by the demographic transition (ageing population).
+tag-eco = { $label }.
+fiche-parent = Original ROME v3 code: { $code }
+fiche-market = The job market near you
+fiche-market-intro = Give a commune and a distance: we show the employment areas in reach and how tight the market was for this occupation in 2020 (from 1: few jobs for many candidates, to 5: many jobs for few candidates).
+fiche-commune = Commune (name or INSEE code)
+fiche-radius = Maximum distance (km)
+fiche-market-submit = Show the market
+error-commune-unknown = Commune not found. Write its name, for example “Rouen”, or its 5-character INSEE code.
+error-rayon-invalid = Give a distance between 1 and 200 km.
+fiche-market-for = Around { $commune }, within { $radius } km
+col-area = Employment area
+col-distance = Distance
+col-offers = Job offers
+col-seekers = Job seekers
+col-tension = Tension (1 to 5)
+no-data = no data
+fiche-market-summary = { $areas ->
+    [0] No tension data for this occupation in these areas.
+   *[other] Average tension { $index } out of 5, { $offers } offers for { $seekers } job seekers, over { $areas } areas.
+}
+error-503-title = Service unavailable
+error-503-text = This service is not available at the moment. Try again later.

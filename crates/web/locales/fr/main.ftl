@@ -141,3 +141,71 @@ error-429-text = Trop de demandes en peu de temps. Attendez quelques minutes pui
 error-500-title = Un problème est survenu
 error-500-text = Ce n'est pas de votre faute. Réessayez dans quelques minutes. Si cela continue, prévenez votre conseiller.
 error-back-home = Revenir à l'accueil
+
+nav-occupations = Métiers
+explorer-title = Explorer les métiers
+explorer-intro = Cherchez un métier par son nom, ou parcourez-les par domaine ou par centre d'intérêt. Les fiches viennent du ROME, le répertoire des métiers de France Travail.
+explorer-search-label = Nom d'un métier
+explorer-search-hint = Par exemple : boulangère, aide-soignant, développeur. Les fautes de frappe sont acceptées.
+explorer-search-submit = Chercher
+explorer-results = { $count ->
+    [0] Aucun métier ne correspond à « { $query } ». Essayez un autre mot, plus court.
+    [one] Un métier correspond à « { $query } »
+   *[other] { $count } métiers correspondent à « { $query } »
+}
+explorer-matched = trouvé par : { $label }
+explorer-by-domain = Par domaine
+explorer-by-interest = Par centre d'intérêt
+explorer-domain-fiches = Métiers du domaine « { $domain } »
+explorer-interest-fiches = Métiers pour « { $interest } »
+explorer-principal = centre d'intérêt principal
+explorer-unavailable = Les données des métiers ne sont pas chargées pour le moment. Réessayez plus tard ou prévenez l'administrateur.
+explorer-source = Source : ROME 4.0 version { $version } (France Travail, Licence Ouverte 2.0).
+fiche-code = Code ROME { $code }
+fiche-domain = Domaine : { $domain }
+fiche-riasec = Profil d'intérêts (RIASEC) : { $code }
+fiche-riasec-help = Le code RIASEC résume les activités que ce métier demande le plus. La première lettre compte le plus.
+riasec-R = Réaliste : travail concret, manuel, avec des outils ou des machines, souvent dehors
+riasec-I = Investigateur : comprendre, observer, analyser, chercher
+riasec-A = Artistique : créer, imaginer, s'exprimer
+riasec-S = Social : aider, soigner, conseiller, enseigner
+riasec-E = Entreprenant : diriger, convaincre, vendre, décider
+riasec-C = Conventionnel : organiser, classer, suivre des règles précises
+fiche-definition = Ce que fait la personne
+fiche-access = Comment accéder à ce métier
+fiche-appellations = Autres noms de ce métier
+fiche-skills = Savoir-faire
+fiche-knowledge = Savoirs
+fiche-soft-skills = Savoir-être professionnels
+fiche-core = essentiel
+fiche-emerging = nouveau
+fiche-contexts = Conditions de travail
+fiche-mobility = Métiers proches, où l'on peut évoluer
+fiche-interests = Centres d'intérêt
+fiche-tags = À savoir
+tag-regulated = Métier réglementé : il faut un diplôme ou une autorisation précise.
+tag-cadre = Emploi de cadre.
+tag-digital = Métier concerné par la transition numérique.
+tag-demographic = Métier concerné par la transition démographique (vieillissement de la population).
+tag-eco = { $label }.
+fiche-parent = Code ROME v3 d'origine : { $code }
+fiche-market = Le marché du travail près de chez vous
+fiche-market-intro = Indiquez une commune et une distance : nous montrons les bassins d'emploi à portée et la tension de ce métier en 2020 (de 1 : peu de postes pour beaucoup de candidats, à 5 : beaucoup de postes pour peu de candidats).
+fiche-commune = Commune (nom ou code INSEE)
+fiche-radius = Distance maximale (km)
+fiche-market-submit = Voir le marché
+error-commune-unknown = Commune introuvable. Écrivez son nom, par exemple « Rouen », ou son code INSEE à 5 caractères.
+error-rayon-invalid = Indiquez une distance entre 1 et 200 km.
+fiche-market-for = Autour de { $commune }, dans un rayon de { $radius } km
+col-area = Bassin d'emploi
+col-distance = Distance
+col-offers = Offres
+col-seekers = Demandeurs d'emploi
+col-tension = Tension (1 à 5)
+no-data = pas de donnée
+fiche-market-summary = { $areas ->
+    [0] Pas de donnée de tension pour ce métier dans ces bassins.
+   *[other] Tension moyenne { $index } sur 5, { $offers } offres pour { $seekers } demandeurs d'emploi, sur { $areas } bassins.
+}
+error-503-title = Service indisponible
+error-503-text = Ce service n'est pas disponible pour le moment. Réessayez plus tard.
