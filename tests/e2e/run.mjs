@@ -37,7 +37,13 @@ const ROLES = [
   ['employer', 'employer@demo.parcours.test'],
   ['other operator coach', 'coach@horizon.parcours.test'],
 ];
-const ANONYMOUS_PAGES = ['/', '/login', '/password/forgot', '/page-qui-n-existe-pas', `/password/reset/${'0'.repeat(64)}`];
+const ANONYMOUS_PAGES = [
+  '/', '/login', '/password/forgot', '/page-qui-n-existe-pas', `/password/reset/${'0'.repeat(64)}`,
+  '/metiers', '/metiers?q=boulangere', '/metiers?q=zzzz', '/metiers?domaine=D', '/metiers?interet=4',
+  '/metiers/D1102', '/metiers/D1102?commune=Rouen&rayon=30', '/metiers/D1102?commune=Atlantide&rayon=900',
+];
+const REPO_REF = resolve(here, '../../../shared/ref');
+const FIXTURE_REF = resolve(here, '../../crates/catalog/tests/fixtures/ref');
 const MAX_PAGES_PER_ROLE = 12;
 
 function parseArgs(argv) {
@@ -78,6 +84,8 @@ async function startServer(bin) {
       ...process.env,
       PARCOURS_DATABASE_URL: `sqlite://${join(work, 'e2e.db')}?mode=rwc`,
       PARCOURS_OUTBOX_DIR: join(work, 'outbox'),
+      // The real reference set when it sits beside the clone, else the repository's fixture.
+      PARCOURS_REF_DIR: process.env.PARCOURS_REF_DIR || (existsSync(join(REPO_REF, 'rome4')) ? REPO_REF : FIXTURE_REF),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -204,7 +212,7 @@ async function walkRole(browser, base, role, email, shots) {
   const queue = ['/home'];
   while (queue.length && seen.size < MAX_PAGES_PER_ROLE) {
     const path = queue.shift();
-    if (seen.has(shape(path))) continue;
+    if (seen.has(shape(path)) || ANONYMOUS_PAGES.includes(path)) continue;
     seen.add(shape(path));
     const status = await visit(page, base, path, role, shots, seen);
     if (status === null) continue;
@@ -275,6 +283,14 @@ async function journeys(browser, base) {
     await Promise.all([page.waitForNavigation(), page.click('form.form button[type=submit]')]);
     check(page.url().includes('saved=1'), `no-JS: the contact form submits (got ${page.url()})`);
     check((await page.inputValue('#phone')) === '06 12 34 56 78', 'no-JS: the new phone number is shown');
+    await page.goto(`${base}/metiers`);
+    await page.fill('#q', 'aide soignant');
+    await Promise.all([page.waitForNavigation(), page.click('form.form button[type=submit]')]);
+    check((await page.$('a[href="/metiers/J1501"]')) !== null, 'no-JS: the occupation search finds J1501');
+    await page.goto(`${base}/metiers/J1501`);
+    await page.fill('#commune', 'Rouen');
+    await Promise.all([page.waitForNavigation(), page.click('section#market form button[type=submit], form[action*="#market"] button[type=submit]')]);
+    check((await page.textContent('body')).includes('Autour de Rouen'), 'no-JS: the local market form submits');
     await Promise.all([page.waitForNavigation(), page.click('form.inline-form button[type=submit]')]);
     check(page.url().endsWith('/login?bye=1'), 'no-JS: sign-out works');
     console.log('  ok  journey: forms without JavaScript');
