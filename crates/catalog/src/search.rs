@@ -21,9 +21,9 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct SearchIndex {
     entries: Vec<Entry>,
+    /// Folded words, sorted, so that a prefix is a contiguous range.
     vocabulary: Vec<String>,
     postings: Vec<Vec<u32>>,
-    by_first_char: HashMap<char, Vec<u32>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,66 +62,63 @@ fn word_score(query: &str, word: &str) -> Option<f32> {
 
 impl SearchIndex {
     pub fn build(fiches: &[Fiche], appellations: &[Appellation]) -> Self {
-        let mut index = SearchIndex::default();
-        let mut word_ids: HashMap<String, u32> = HashMap::new();
-        let mut add =
-            |index: &mut SearchIndex, label: &str, fiche: usize, appellation: Option<usize>| {
-                let ws = words(label);
-                let entry_id = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
-                index.entries.push(Entry {
-                    fiche: u32::try_from(fiche).unwrap_or(u32::MAX),
-                    appellation: appellation.and_then(|a| u32::try_from(a).ok()),
-                    words: u16::try_from(ws.len()).unwrap_or(u16::MAX),
-                });
-                for w in ws {
-                    let id = *word_ids.entry(w.clone()).or_insert_with(|| {
-                        index.vocabulary.push(w.clone());
-                        index.postings.push(Vec::new());
-                        u32::try_from(index.vocabulary.len() - 1).unwrap_or(u32::MAX)
-                    });
-                    let list = &mut index.postings[id as usize];
-                    if list.last() != Some(&entry_id) {
-                        list.push(entry_id);
-                    }
+        let mut entries = Vec::new();
+        let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut add = |label: &str, fiche: usize, appellation: Option<usize>| {
+            let ws = words(label);
+            let entry_id = u32::try_from(entries.len()).unwrap_or(u32::MAX);
+            entries.push(Entry {
+                fiche: u32::try_from(fiche).unwrap_or(u32::MAX),
+                appellation: appellation.and_then(|a| u32::try_from(a).ok()),
+                words: u16::try_from(ws.len()).unwrap_or(u16::MAX),
+            });
+            for w in ws {
+                let list = postings.entry(w).or_default();
+                if list.last() != Some(&entry_id) {
+                    list.push(entry_id);
                 }
-            };
+            }
+        };
         for (i, f) in fiches.iter().enumerate() {
-            add(&mut index, &f.label, i, None);
+            add(&f.label, i, None);
         }
         for (i, a) in appellations.iter().enumerate() {
-            add(&mut index, &a.label, a.fiche, Some(i));
+            add(&a.label, a.fiche, Some(i));
         }
-        for (id, w) in index.vocabulary.iter().enumerate() {
-            if let Some(c) = w.chars().next() {
-                index
-                    .by_first_char
-                    .entry(c)
-                    .or_default()
-                    .push(u32::try_from(id).unwrap_or(u32::MAX));
-            }
-        }
-        index
+        let mut sorted: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        let (vocabulary, postings) = sorted.into_iter().unzip();
+        SearchIndex { entries, vocabulary, postings }
     }
 
-    /// Vocabulary words matching one query word, with their score. Typos are looked
-    /// for among words of the same first letter, then (for longer words) among all.
-    fn matching_words(&self, q: &str) -> Vec<(u32, f32)> {
-        let first = q.chars().next().unwrap_or(' ');
-        let same_initial = self
-            .by_first_char
-            .get(&first)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let mut out: Vec<(u32, f32)> = same_initial
+    /// Vocabulary words matching one query word, with their score: the exact word and
+    /// words it starts (a binary-searched range); only when there are none, words
+    /// within the allowed edit distance (same first letter first, then any).
+    fn matching_words(&self, q: &str) -> Vec<(usize, f32)> {
+        let start = self.vocabulary.partition_point(|w| w.as_str() < q);
+        let mut out: Vec<(usize, f32)> = self.vocabulary[start..]
             .iter()
-            .filter_map(|id| word_score(q, &self.vocabulary[*id as usize]).map(|s| (*id, s)))
+            .take_while(|w| w.starts_with(q))
+            .enumerate()
+            .filter_map(|(i, w)| word_score(q, w).map(|s| (start + i, s)))
+            .collect();
+        if !out.is_empty() {
+            return out;
+        }
+        let first = q.chars().next().unwrap_or(' ');
+        let initial_start = self.vocabulary.partition_point(|w| w.chars().next().is_some_and(|c| c < first));
+        out = self.vocabulary[initial_start..]
+            .iter()
+            .take_while(|w| w.starts_with(first))
+            .enumerate()
+            .filter_map(|(i, w)| word_score(q, w).map(|s| (initial_start + i, s)))
             .collect();
         if out.is_empty() && q.chars().count() >= 6 {
-            out = (0..self.vocabulary.len())
-                .filter_map(|id| {
-                    let w = &self.vocabulary[id];
-                    word_score(q, w).map(|s| (u32::try_from(id).unwrap_or(u32::MAX), s - 0.25))
-                })
+            out = self
+                .vocabulary
+                .iter()
+                .enumerate()
+                .filter_map(|(i, w)| word_score(q, w).map(|s| (i, s - 0.25)))
                 .collect();
         }
         out
@@ -129,46 +126,50 @@ impl SearchIndex {
 
     pub fn occupations(&self, catalog: &Catalog, query: &str, limit: usize) -> Vec<OccupationHit> {
         let query_words = words(query);
-        if query_words.is_empty() || limit == 0 {
+        if query_words.is_empty() || query_words.len() > 16 || limit == 0 {
             return Vec::new();
         }
-        // entry -> (query words matched, summed score)
-        let mut scores: HashMap<u32, (usize, f32)> = HashMap::new();
+        // Per entry: how many query words matched so far, and the summed score.
+        let mut matched = vec![0u8; self.entries.len()];
+        let mut total = vec![0f32; self.entries.len()];
+        let mut best_now = vec![0f32; self.entries.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for (qi, q) in query_words.iter().enumerate() {
-            let mut best_for_entry: HashMap<u32, f32> = HashMap::new();
+            let qi = u8::try_from(qi).unwrap_or(u8::MAX);
+            touched.clear();
             for (word, s) in self.matching_words(q) {
-                for entry in &self.postings[word as usize] {
-                    let e = best_for_entry.entry(*entry).or_insert(0.0);
-                    if s > *e {
-                        *e = s;
+                for entry in &self.postings[word] {
+                    let e = *entry as usize;
+                    if matched[e] != qi {
+                        continue;
+                    }
+                    if best_now[e] == 0.0 {
+                        touched.push(*entry);
+                    }
+                    if s > best_now[e] {
+                        best_now[e] = s;
                     }
                 }
             }
-            for (entry, s) in best_for_entry {
-                let slot = scores.entry(entry).or_insert((0, 0.0));
-                if slot.0 == qi {
-                    *slot = (qi + 1, slot.1 + s);
-                }
+            for entry in &touched {
+                let e = *entry as usize;
+                matched[e] = qi + 1;
+                total[e] += best_now[e];
+                best_now[e] = 0.0;
             }
         }
         let needed = query_words.len();
         let mut best_per_fiche: HashMap<u32, (f32, Entry)> = HashMap::new();
-        for (entry_id, (matched, score)) in scores {
-            if matched < needed {
+        for (entry_id, count) in matched.iter().enumerate() {
+            if usize::from(*count) < needed {
                 continue;
             }
-            let entry = self.entries[entry_id as usize];
+            let entry = self.entries[entry_id];
+            let score = total[entry_id];
             // Shorter labels (fewer extra words) rank higher; the fiche label a little more.
             let extra = f32::from(entry.words).max(needed as f32) - needed as f32;
-            let score = score / needed as f32 - extra * 0.05
-                + if entry.appellation.is_none() {
-                    0.05
-                } else {
-                    0.0
-                };
-            let slot = best_per_fiche
-                .entry(entry.fiche)
-                .or_insert((f32::MIN, entry));
+            let score = score / needed as f32 - extra * 0.05 + if entry.appellation.is_none() { 0.05 } else { 0.0 };
+            let slot = best_per_fiche.entry(entry.fiche).or_insert((f32::MIN, entry));
             if score > slot.0 {
                 *slot = (score, entry);
             }
