@@ -9,7 +9,11 @@ use std::time::Instant;
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_owned))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(str::to_owned)
+        })
         .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         .unwrap_or(0)
 }
@@ -24,7 +28,10 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref"));
     if !dir.join("rome4/version.txt").is_file() {
-        println!("reference data not found at {}: set PARCOURS_REF_DIR", dir.display());
+        println!(
+            "reference data not found at {}: set PARCOURS_REF_DIR",
+            dir.display()
+        );
         return;
     }
     let before = rss_kib();
@@ -32,7 +39,12 @@ fn main() {
     let catalog = parcours_catalog::load(&dir).unwrap();
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let after = rss_kib();
-    println!("load: {load_ms:.0} ms; resident memory {} MiB before, {} MiB after (+{} MiB)", before / 1024, after / 1024, (after - before) / 1024);
+    println!(
+        "load: {load_ms:.0} ms; resident memory {} MiB before, {} MiB after (+{} MiB)",
+        before / 1024,
+        after / 1024,
+        (after - before) / 1024
+    );
 
     // What people type: the start of the first word, plus the next word if any, and a typo.
     let mut queries: Vec<String> = Vec::new();

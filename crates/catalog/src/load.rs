@@ -401,7 +401,7 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
         mobility.push((from, r.number("numero_ordre")?, fiches[to].code.clone()));
         Ok(())
     })?;
-    mobility.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    mobility.sort_by_key(|a| (a.0, a.1));
     for (from, _, target) in mobility {
         fiches[from].mobility.push(target);
     }
@@ -430,7 +430,7 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
         ));
         Ok(())
     })?;
-    texts.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    texts.sort_by_key(|a| (a.0, a.1, a.2));
     for (i, is_definition, _, text) in texts {
         if is_definition {
             fiches[i].definition.push(text)

@@ -88,7 +88,11 @@ impl SearchIndex {
         let mut sorted: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
         let (vocabulary, postings) = sorted.into_iter().unzip();
-        SearchIndex { entries, vocabulary, postings }
+        SearchIndex {
+            entries,
+            vocabulary,
+            postings,
+        }
     }
 
     /// Vocabulary words matching one query word, with their score: the exact word and
@@ -106,7 +110,9 @@ impl SearchIndex {
             return out;
         }
         let first = q.chars().next().unwrap_or(' ');
-        let initial_start = self.vocabulary.partition_point(|w| w.chars().next().is_some_and(|c| c < first));
+        let initial_start = self
+            .vocabulary
+            .partition_point(|w| w.chars().next().is_some_and(|c| c < first));
         out = self.vocabulary[initial_start..]
             .iter()
             .take_while(|w| w.starts_with(first))
@@ -168,8 +174,15 @@ impl SearchIndex {
             let score = total[entry_id];
             // Shorter labels (fewer extra words) rank higher; the fiche label a little more.
             let extra = f32::from(entry.words).max(needed as f32) - needed as f32;
-            let score = score / needed as f32 - extra * 0.05 + if entry.appellation.is_none() { 0.05 } else { 0.0 };
-            let slot = best_per_fiche.entry(entry.fiche).or_insert((f32::MIN, entry));
+            let score = score / needed as f32 - extra * 0.05
+                + if entry.appellation.is_none() {
+                    0.05
+                } else {
+                    0.0
+                };
+            let slot = best_per_fiche
+                .entry(entry.fiche)
+                .or_insert((f32::MIN, entry));
             if score > slot.0 {
                 *slot = (score, entry);
             }
