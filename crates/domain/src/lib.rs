@@ -3,9 +3,11 @@
 
 pub mod aggregate;
 pub mod email;
+pub mod instrument;
 pub mod journey;
 pub mod policy;
 pub mod role;
+pub mod scoring;
 
 pub use email::{Email, EmailError};
 pub use journey::Phase;

@@ -21,6 +21,10 @@ pub enum Action {
     ManageAccounts,
     /// Refer a candidate into a programme.
     ReferCandidate,
+    /// Answer one's own bilan activities (questionnaires, forms, journal).
+    AnswerActivities,
+    /// Move a person's bilan to its next phase.
+    ManageJourney,
 }
 
 impl Action {
@@ -32,6 +36,8 @@ impl Action {
         Action::ManageProgramme,
         Action::ManageAccounts,
         Action::ReferCandidate,
+        Action::AnswerActivities,
+        Action::ManageJourney,
     ];
 }
 
@@ -56,11 +62,15 @@ pub fn allows(role: Role, action: Action, relation: Relation) -> bool {
     use Role::*;
     let tenant = relation.same_tenant;
     match (role, action) {
-        (Beneficiary, ReadPersonFile | WritePersonFile) => tenant && relation.is_self,
-        (Coach, ReadPersonFile | WritePersonFile | ReadCaseload) => tenant,
-        (ProgrammeManager, ReadPersonFile | ReadCaseload | ReadAggregates | ManageProgramme) => {
-            tenant
+        // Only the person answers their own questionnaires: nobody answers for them.
+        (Beneficiary, ReadPersonFile | WritePersonFile | AnswerActivities) => {
+            tenant && relation.is_self
         }
+        (Coach, ReadPersonFile | WritePersonFile | ReadCaseload | ManageJourney) => tenant,
+        (
+            ProgrammeManager,
+            ReadPersonFile | ReadCaseload | ReadAggregates | ManageProgramme | ManageJourney,
+        ) => tenant,
         (Admin, ManageAccounts | ManageProgramme) => tenant,
         (Funder, ReadAggregates) => relation.funds_programme,
         (Referrer, ReferCandidate) => relation.refers_to_programme,
@@ -83,14 +93,18 @@ mod tests {
         let funds: fn(Relation) -> bool = |r| r.funds_programme;
         let refers: fn(Relation) -> bool = |r| r.refers_to_programme;
         match (role, action) {
-            (Beneficiary, ReadPersonFile) | (Beneficiary, WritePersonFile) => Some(own_file),
-            (Coach, ReadPersonFile) | (Coach, WritePersonFile) | (Coach, ReadCaseload) => {
-                Some(tenant)
-            }
+            (Beneficiary, ReadPersonFile)
+            | (Beneficiary, WritePersonFile)
+            | (Beneficiary, AnswerActivities) => Some(own_file),
+            (Coach, ReadPersonFile)
+            | (Coach, WritePersonFile)
+            | (Coach, ReadCaseload)
+            | (Coach, ManageJourney) => Some(tenant),
             (ProgrammeManager, ReadPersonFile)
             | (ProgrammeManager, ReadCaseload)
             | (ProgrammeManager, ReadAggregates)
-            | (ProgrammeManager, ManageProgramme) => Some(tenant),
+            | (ProgrammeManager, ManageProgramme)
+            | (ProgrammeManager, ManageJourney) => Some(tenant),
             (Admin, ManageAccounts) | (Admin, ManageProgramme) => Some(tenant),
             (Funder, ReadAggregates) => Some(funds),
             (Referrer, ReferCandidate) => Some(refers),
@@ -128,7 +142,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 7 * 7 * 16);
+        assert_eq!(checked, 7 * 9 * 16);
     }
 
     #[test]
@@ -156,6 +170,7 @@ mod tests {
         for role in [Funder, Referrer, Employer] {
             assert!(!allows(role, ReadPersonFile, everything));
             assert!(!allows(role, WritePersonFile, everything));
+            assert!(!allows(role, AnswerActivities, everything));
         }
     }
 }
