@@ -19,6 +19,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
+    /// Answers refused by an instrument's rules (unknown question, out of range…).
+    #[error("invalid answers")]
+    Answers(Vec<parcours_domain::instrument::AnswerError>),
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
     #[error("database error: {0}")]

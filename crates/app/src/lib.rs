@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bilan;
 pub mod demo;
 pub mod error;
 pub mod homes;
@@ -59,19 +60,29 @@ struct Inner {
     dummy_hash: String,
     /// The reference catalog being served; swapped whole by an import.
     catalog: std::sync::RwLock<Option<Arc<parcours_catalog::Catalog>>>,
+    /// Every shipped version of every instrument (answers are scored by their own).
+    instruments: parcours_domain::instrument::Registry,
 }
 
 impl App {
-    pub fn new(db: DatabaseConnection, config: AppConfig) -> Self {
+    /// Fails only if a shipped instrument file is broken (a build defect, caught by tests).
+    pub fn new(db: DatabaseConnection, config: AppConfig) -> Result<Self, AppError> {
         let dummy_hash = password_auth::generate_hash(random_token());
-        App {
+        let instruments = parcours_domain::instrument::Registry::shipped()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(App {
             inner: Arc::new(Inner {
                 db,
                 config,
                 dummy_hash,
                 catalog: std::sync::RwLock::new(None),
+                instruments,
             }),
-        }
+        })
+    }
+
+    pub fn instruments(&self) -> &parcours_domain::instrument::Registry {
+        &self.inner.instruments
     }
 
     pub fn db(&self) -> &DatabaseConnection {

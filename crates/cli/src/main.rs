@@ -171,7 +171,7 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{bind}"))
         .trim_end_matches('/')
         .to_owned();
-    let app = App::new(db, AppConfig::new(global.outbox.clone(), base_url.clone()));
+    let app = App::new(db, AppConfig::new(global.outbox.clone(), base_url.clone()))?;
 
     println!("Parcours {}", env!("CARGO_PKG_VERSION"));
     println!(
@@ -272,7 +272,7 @@ async fn import_reference(global: &Global, dir: &Path) -> anyhow::Result<()> {
     parcours_db::migrate(&db)
         .await
         .context("applying migrations")?;
-    let app = App::new(db, AppConfig::new(global.outbox.clone(), String::new()));
+    let app = App::new(db, AppConfig::new(global.outbox.clone(), String::new()))?;
     match app.import_reference(dir).await {
         Ok(report) => {
             println!("Reference data imported and now active:");
@@ -313,7 +313,7 @@ async fn create_admin(global: &Global, args: CreateAdminArgs) -> anyhow::Result<
     parcours_db::migrate(&db)
         .await
         .context("applying migrations")?;
-    let app = App::new(db, AppConfig::new(global.outbox.clone(), String::new()));
+    let app = App::new(db, AppConfig::new(global.outbox.clone(), String::new()))?;
     match app
         .create_admin(&args.email, &args.name, &args.organisation, &password)
         .await

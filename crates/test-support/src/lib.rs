@@ -126,7 +126,7 @@ impl TestApp {
         let app = App::new(
             conn,
             AppConfig::new(outbox.clone(), "http://parcours.test".into()),
-        );
+        )?;
         let world = app.seed_demo().await?;
         app.import_reference(&fixture_reference_dir()).await?;
         let state = AppState::new(app.clone());

@@ -25,8 +25,41 @@ pub enum HttpError {
     TooMany,
     #[error("service unavailable")]
     Unavailable,
+    /// Input refused field by field; rendered as problem+json with an `errors` list.
+    #[error("unprocessable input")]
+    Unprocessable(Vec<FieldProblem>),
     #[error("{0}")]
     Internal(String),
+}
+
+/// One refused field or answer, in the `errors` list of a 422 problem+json.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    /// The form field or question id.
+    pub field: String,
+    /// A stable code: `out_of_range`, `unknown_item`, `unknown_choice`, `duplicate`,
+    /// `too_long`, `consent_required`, `activity_done`, `activity_upcoming`…
+    pub code: String,
+    /// What is wrong, in plain English.
+    pub message: String,
+}
+
+impl FieldProblem {
+    pub fn from_answer(e: &parcours_domain::instrument::AnswerError) -> Self {
+        use parcours_domain::instrument::AnswerError::*;
+        let (field, code) = match e {
+            UnknownItem { item } => (item, "unknown_item"),
+            OutOfRange { item, .. } => (item, "out_of_range"),
+            UnknownChoice { item, .. } => (item, "unknown_choice"),
+            Duplicate { item, .. } => (item, "duplicate"),
+            TooLong { item, .. } => (item, "too_long"),
+        };
+        FieldProblem {
+            field: field.clone(),
+            code: code.to_owned(),
+            message: e.to_string(),
+        }
+    }
 }
 
 impl From<AppError> for HttpError {
@@ -37,8 +70,18 @@ impl From<AppError> for HttpError {
             AppError::Unauthenticated => HttpError::Unauthenticated,
             AppError::RateLimited { .. } => HttpError::TooMany,
             // Handlers show field errors on their own form; one reaching here is a bug.
-            AppError::Invalid(fields) => {
-                HttpError::Internal(format!("unhandled invalid input: {fields:?}"))
+            AppError::Invalid(fields) => HttpError::Unprocessable(
+                fields
+                    .iter()
+                    .map(|f| FieldProblem {
+                        field: f.field.to_owned(),
+                        code: f.code.to_owned(),
+                        message: format!("`{}`: {}", f.field, f.code.replace('_', " ")),
+                    })
+                    .collect(),
+            ),
+            AppError::Answers(errors) => {
+                HttpError::Unprocessable(errors.iter().map(FieldProblem::from_answer).collect())
             }
             AppError::Database(e) => HttpError::Internal(format!("database: {e}")),
             AppError::Internal(msg) => HttpError::Internal(msg),
@@ -69,6 +112,7 @@ impl HttpError {
             HttpError::Unauthenticated => StatusCode::UNAUTHORIZED,
             HttpError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             HttpError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,6 +128,21 @@ impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         if let HttpError::Internal(detail) = &self {
             tracing::error!(%detail, "request failed");
+        }
+        if let HttpError::Unprocessable(errors) = &self {
+            let body = serde_json::json!({
+                "type": "about:blank",
+                "title": "Unprocessable input",
+                "status": 422,
+                "detail": "Nothing was saved.",
+                "errors": errors,
+            });
+            let mut r = (self.status(), body.to_string()).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/problem+json"),
+            );
+            return r;
         }
         let mut response = self.status().into_response();
         response.extensions_mut().insert(ErrorMarker {

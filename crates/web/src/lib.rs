@@ -2,6 +2,7 @@
 //! `/api/v1` JSON API with its OpenAPI document, and the security middleware.
 
 pub mod api;
+pub mod bilan;
 pub mod context;
 pub mod csrf;
 pub mod errors;
@@ -16,7 +17,7 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use metrics_exporter_prometheus::PrometheusHandle;
 use parcours_app::App;
 use tower_http::csrf::CsrfLayer;
@@ -60,6 +61,29 @@ pub fn router(state: AppState) -> Router {
         .route("/home", get(pages::home))
         .route("/beneficiaries/{id}", get(pages::person))
         .route("/beneficiaries/{id}/contact", post(pages::update_contact))
+        .route("/parcours", get(bilan::own_journey))
+        .route("/parcours/consentement", post(bilan::consent))
+        .route("/beneficiaries/{id}/parcours", get(bilan::person_journey))
+        .route("/beneficiaries/{id}/phase", post(bilan::advance))
+        .route(
+            "/activites/{id}",
+            get(bilan::activity).post(bilan::submit_form),
+        )
+        .route(
+            "/activites/{id}/q/{n}",
+            get(bilan::question).post(bilan::answer_question),
+        )
+        .route("/activites/{id}/resultats", get(bilan::results))
+        .route(
+            "/api/v1/beneficiaries/{id}/journey",
+            get(bilan::api_journey),
+        )
+        .route("/api/v1/activities/{id}", get(bilan::api_activity))
+        .route(
+            "/api/v1/activities/{id}/answers",
+            put(bilan::api_save_answers),
+        )
+        .route("/api/v1/activities/{id}/results", get(bilan::api_results))
         .route("/metiers", get(explorer::occupations))
         .route("/metiers/{code}", get(explorer::fiche))
         .route("/api/v1/occupations", get(explorer::api_occupations))

@@ -1,6 +1,9 @@
 //! sea-orm entities: private to this crate; the rest of Parcours sees records.
+pub mod activity;
+pub mod answer;
 pub mod audit_event;
 pub mod catalog_version;
+pub mod consent;
 pub mod enrolment;
 pub mod login_attempt;
 pub mod membership;

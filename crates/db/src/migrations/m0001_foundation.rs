@@ -137,7 +137,7 @@ enum AuditEvents {
     At,
 }
 
-fn fk(
+pub(super) fn fk(
     from_table: impl IntoIden,
     from_col: impl IntoIden,
     to_table: impl IntoIden,

@@ -1,0 +1,873 @@
+//! The beneficiary's bilan: consent, the activity plan across the three legal phases,
+//! answers saved one by one, and results recomputed from the raw answers each time.
+
+use std::collections::BTreeMap;
+
+use parcours_db::TransactionTrait;
+use parcours_db::repo::journey::{self, Activity, Consent, NewActivity};
+use parcours_db::repo::{audit, people};
+use parcours_domain::instrument::{
+    AnswerError, FieldType, Instrument, Kind, Occasion, Registry, Text,
+};
+use parcours_domain::scoring::{self, ChangeReading, LikertResult, RawAnswer};
+use parcours_domain::{Action, Phase, Relation, allows};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::people::{Enrolment, Person};
+use crate::{App, AppError, now_ms};
+
+/// What the person agrees to before any assessment; its text lives in the web layer's
+/// translations under this version, which is stored with the consent.
+pub const CONSENT_SCOPE: &str = "bilan";
+pub const CONSENT_TEXT_VERSION: &str = "bilan-consent-v1";
+/// The law caps a bilan de compétences at 24 hours.
+pub const BILAN_CAP_MINUTES: u32 = 24 * 60;
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+pub mod audit_action {
+    pub const JOURNEY_READ: &str = "journey.read";
+    pub const CONSENT_GIVEN: &str = "consent.given";
+    pub const ACTIVITY_READ: &str = "activity.read";
+    pub const ANSWERS_SAVED: &str = "activity.answers_saved";
+    pub const ACTIVITY_COMPLETED: &str = "activity.completed";
+    pub const PHASE_CHANGED: &str = "journey.phase_changed";
+    pub const ACCESS_DENIED: &str = "journey.access_denied";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityStatus {
+    /// Its phase has not started yet.
+    Upcoming,
+    Todo,
+    InProgress,
+    Done,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActivityView {
+    pub activity: Activity,
+    pub title: Text,
+    pub minutes: u32,
+    pub questions: usize,
+    pub answered: usize,
+    pub status: ActivityStatus,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextStep {
+    /// No enrolment: nothing to do until a referral is accepted.
+    NotEnrolled,
+    /// Read and accept the consent text.
+    Consent,
+    /// This activity comes next.
+    Activity(Uuid),
+    /// Everything of the current phase is done: the coach moves the bilan on.
+    WaitForCoach,
+    /// Every activity is done.
+    Finished,
+}
+
+#[derive(Debug, Clone)]
+pub struct JourneyView {
+    pub person: Person,
+    pub enrolment: Option<Enrolment>,
+    pub consent: Option<Consent>,
+    pub activities: Vec<ActivityView>,
+    pub minutes_done: u32,
+    pub cap_minutes: u32,
+    pub next: NextStep,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActivityDetail {
+    pub person_id: Uuid,
+    pub view: ActivityView,
+    pub instrument: Instrument,
+    pub answers: BTreeMap<String, RawAnswer>,
+    /// The person may answer (their own file, consent given, phase open, not done).
+    pub can_answer: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RankedChoice {
+    pub id: String,
+    pub label: Text,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FormFact {
+    pub field: String,
+    pub label: Text,
+    /// The stored value, and its labels for choices.
+    pub value: String,
+    pub shown: Vec<Text>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    Likert(LikertResult),
+    Ranking {
+        ranked: Vec<RankedChoice>,
+    },
+    Form {
+        facts: Vec<FormFact>,
+        /// ROME work-context codes the person's restrictions exclude.
+        excluded_contexts: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScaleChange {
+    pub scale: String,
+    pub reading: ChangeReading,
+    /// Where the spread and reliability came from: "cohort" or "provisional".
+    pub basis: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResultView {
+    pub detail: ActivityDetail,
+    pub outcome: Outcome,
+    /// For an end taking: the change since the start, per scale.
+    pub changes: Vec<ScaleChange>,
+}
+
+/// Reliability of one scale over a programme's completed takings.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScaleReliability {
+    pub instrument_id: String,
+    pub instrument_version: u32,
+    pub title: Text,
+    pub scale: String,
+    pub label: Text,
+    pub n: usize,
+    pub alpha: Option<f64>,
+    /// Alpha under 0.70 or fewer than 30 people.
+    pub warning: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Saved,
+    /// The last question was answered: the activity is complete.
+    Completed,
+}
+
+fn relation_to(actor: &Actor, person: &Person) -> Relation {
+    Relation {
+        same_tenant: person.tenant_id == actor.organisation_id,
+        is_self: person.user_id == Some(actor.user_id),
+        ..Relation::default()
+    }
+}
+
+/// The plan agreed at consent: every occasion of every current instrument, due by phase.
+fn plan(registry: &Registry, consent_at: i64) -> Vec<NewActivity> {
+    let due = |phase: Phase| {
+        consent_at
+            + DAY_MS
+                * match phase {
+                    Phase::Referred | Phase::Preliminary => 10,
+                    Phase::Investigation => 50,
+                    Phase::Conclusions | Phase::FollowUp => 85,
+                }
+    };
+    let mut out = Vec::new();
+    for instrument in registry.current() {
+        for occasion in &instrument.occasions {
+            let phase = occasion.phase(instrument.phase);
+            out.push(NewActivity {
+                instrument_id: instrument.id.clone(),
+                instrument_version: instrument.version,
+                occasion: *occasion,
+                phase,
+                due_at: due(phase),
+            });
+        }
+    }
+    out
+}
+
+fn is_open(activity: &Activity, enrolment_phase: Phase) -> bool {
+    activity.phase.step() <= enrolment_phase.step()
+}
+
+impl App {
+    /// An instrument version with its reference items filled in (centres d'intérêt).
+    pub fn instrument(&self, id: &str, version: u32) -> Option<Instrument> {
+        let instrument = self.instruments().get(id, version)?.clone();
+        match instrument.reference_items.as_deref() {
+            Some("rome_centres_interet") => {
+                let catalog = self.catalog()?;
+                let items = catalog.centres_interet.iter().map(|c| {
+                    // The reference statements exist in French only.
+                    (
+                        c.code.to_string(),
+                        Text::new(c.label.clone(), c.label.clone()),
+                    )
+                });
+                Some(instrument.with_reference_items(items))
+            }
+            Some(_) => None,
+            None => Some(instrument),
+        }
+    }
+
+    /// Checks the policy for a person of the actor's tenant; a refusal is audited (with
+    /// no transaction open, so the audit row always lands). Another tenant's person is
+    /// "not found".
+    pub(crate) async fn authorize_person(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        action: Action,
+    ) -> Result<Person, AppError> {
+        let scope = actor.tenant();
+        let Some(person) = people::find_person(self.db(), scope, person_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        if !allows(actor.role, action, relation_to(actor, &person)) {
+            audit::record(
+                self.db(),
+                scope,
+                Some(actor.user_id),
+                audit_action::ACCESS_DENIED,
+                Some(person.id),
+                now_ms(),
+            )
+            .await?;
+            return Err(AppError::Forbidden);
+        }
+        Ok(person)
+    }
+
+    /// The signed-in person's own id, if they have a file.
+    pub async fn own_person_id(&self, actor: &Actor) -> Result<Option<Uuid>, AppError> {
+        Ok(
+            people::find_person_of_user(self.db(), actor.tenant(), actor.user_id)
+                .await?
+                .map(|p| p.id),
+        )
+    }
+
+    /// A person's journey: consent, activities with status, bilan time, what comes next.
+    pub async fn journey(&self, actor: &Actor, person_id: Uuid) -> Result<JourneyView, AppError> {
+        let person = self
+            .authorize_person(actor, person_id, Action::ReadPersonFile)
+            .await?;
+        let scope = actor.tenant();
+        let now = now_ms();
+        audit::record(
+            self.db(),
+            scope,
+            Some(actor.user_id),
+            audit_action::JOURNEY_READ,
+            Some(person.id),
+            now,
+        )
+        .await?;
+        let enrolment = people::enrolments_of_person(self.db(), scope, person.id)
+            .await?
+            .into_iter()
+            .next();
+        let consent = journey::current_consent(self.db(), scope, person.id, CONSENT_SCOPE).await?;
+        let activities = journey::activities_of_person(self.db(), scope, person.id).await?;
+        let mut views = Vec::with_capacity(activities.len());
+        for activity in activities {
+            let Some(instrument) =
+                self.instrument(&activity.instrument_id, activity.instrument_version)
+            else {
+                continue;
+            };
+            let answered = journey::answers_of_activity(self.db(), scope, activity.id)
+                .await?
+                .len();
+            views.push(view(
+                activity,
+                &instrument,
+                answered,
+                enrolment.as_ref(),
+                now,
+            ));
+        }
+        let minutes_done = views
+            .iter()
+            .filter(|v| v.status == ActivityStatus::Done)
+            .map(|v| v.minutes)
+            .sum::<u32>()
+            .min(BILAN_CAP_MINUTES);
+        let next = match (&enrolment, &consent) {
+            (None, _) => NextStep::NotEnrolled,
+            (Some(_), None) => NextStep::Consent,
+            (Some(_), Some(_)) => {
+                let open = views.iter().find(|v| {
+                    matches!(v.status, ActivityStatus::InProgress | ActivityStatus::Todo)
+                });
+                match open {
+                    Some(v) => NextStep::Activity(v.activity.id),
+                    None if views.iter().all(|v| v.status == ActivityStatus::Done) => {
+                        NextStep::Finished
+                    }
+                    None => NextStep::WaitForCoach,
+                }
+            }
+        };
+        Ok(JourneyView {
+            person,
+            enrolment,
+            consent,
+            activities: views,
+            minutes_done,
+            cap_minutes: BILAN_CAP_MINUTES,
+            next,
+        })
+    }
+
+    /// The person accepts the consent text: recorded with its version and time, the
+    /// activity plan is created, and a referred person enters the preliminary phase.
+    pub async fn give_consent(&self, actor: &Actor, person_id: Uuid) -> Result<(), AppError> {
+        let person = self
+            .authorize_person(actor, person_id, Action::AnswerActivities)
+            .await?;
+        let scope = actor.tenant();
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        let Some(enrolment) = people::enrolments_of_person(&txn, scope, person.id)
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Err(AppError::invalid("consent", "not_enrolled"));
+        };
+        if journey::current_consent(&txn, scope, person.id, CONSENT_SCOPE)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        journey::record_consent(
+            &txn,
+            scope,
+            person.id,
+            CONSENT_SCOPE,
+            CONSENT_TEXT_VERSION,
+            actor.user_id,
+            now,
+        )
+        .await?;
+        if journey::activities_of_person(&txn, scope, person.id)
+            .await?
+            .is_empty()
+        {
+            let activities = plan(self.instruments(), now);
+            journey::insert_activities(&txn, scope, person.id, enrolment.id, &activities, now)
+                .await?;
+        }
+        if enrolment.phase == Phase::Referred {
+            journey::set_phase(&txn, scope, enrolment.id, Phase::Preliminary, now).await?;
+        }
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::CONSENT_GIVEN,
+            Some(person.id),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// One activity with its instrument and the answers so far.
+    pub async fn activity(
+        &self,
+        actor: &Actor,
+        activity_id: Uuid,
+    ) -> Result<ActivityDetail, AppError> {
+        let scope = actor.tenant();
+        let Some(activity) = journey::find_activity(self.db(), scope, activity_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let person = self
+            .authorize_person(actor, activity.person_id, Action::ReadPersonFile)
+            .await?;
+        let now = now_ms();
+        audit::record(
+            self.db(),
+            scope,
+            Some(actor.user_id),
+            audit_action::ACTIVITY_READ,
+            Some(person.id),
+            now,
+        )
+        .await?;
+        self.detail(actor, &person, activity, now).await
+    }
+
+    async fn detail(
+        &self,
+        actor: &Actor,
+        person: &Person,
+        activity: Activity,
+        now: i64,
+    ) -> Result<ActivityDetail, AppError> {
+        let scope = actor.tenant();
+        let instrument = self
+            .instrument(&activity.instrument_id, activity.instrument_version)
+            .ok_or_else(|| {
+                AppError::Internal(format!("instrument {} unavailable", activity.instrument_id))
+            })?;
+        let enrolment = people::enrolments_of_person(self.db(), scope, person.id)
+            .await?
+            .into_iter()
+            .find(|e| e.id == activity.enrolment_id);
+        let answers: BTreeMap<String, RawAnswer> =
+            journey::answers_of_activity(self.db(), scope, activity.id)
+                .await?
+                .into_iter()
+                .map(|a| (a.item.clone(), a))
+                .collect();
+        let consent = journey::current_consent(self.db(), scope, person.id, CONSENT_SCOPE)
+            .await?
+            .is_some();
+        let view = view(
+            activity,
+            &instrument,
+            answers.len(),
+            enrolment.as_ref(),
+            now,
+        );
+        let can_answer = allows(
+            actor.role,
+            Action::AnswerActivities,
+            relation_to(actor, person),
+        ) && consent
+            && view.status != ActivityStatus::Upcoming
+            && view.status != ActivityStatus::Done;
+        Ok(ActivityDetail {
+            person_id: person.id,
+            view,
+            instrument,
+            answers,
+            can_answer,
+        })
+    }
+
+    /// Saves answers to an activity. All or nothing: one unknown item or out-of-range
+    /// value and nothing is stored. A Likert activity completes with its last answer; a
+    /// ranking or a form completes when saved whole (`complete`).
+    pub async fn save_answers(
+        &self,
+        actor: &Actor,
+        activity_id: Uuid,
+        submitted: &[(String, String)],
+        complete: bool,
+    ) -> Result<SaveOutcome, AppError> {
+        let scope = actor.tenant();
+        let Some(activity) = journey::find_activity(self.db(), scope, activity_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let person = self
+            .authorize_person(actor, activity.person_id, Action::AnswerActivities)
+            .await?;
+        let now = now_ms();
+        let detail = self.detail(actor, &person, activity, now).await?;
+        if !detail.can_answer {
+            let code = match detail.view.status {
+                ActivityStatus::Done => "activity_done",
+                ActivityStatus::Upcoming => "activity_upcoming",
+                _ => "consent_required",
+            };
+            return Err(AppError::invalid("activity", code));
+        }
+        let instrument = &detail.instrument;
+        let (to_save, to_delete) = self.check_answers(instrument, submitted, complete)?;
+        let txn = self.db().begin().await?;
+        journey::save_answers(&txn, scope, activity_id, &to_save, now).await?;
+        journey::delete_answers(&txn, scope, activity_id, &to_delete).await?;
+        let answered_after: usize = {
+            let mut ids: std::collections::BTreeSet<&str> =
+                detail.answers.keys().map(String::as_str).collect();
+            for (item, _) in &to_save {
+                ids.insert(item);
+            }
+            for item in &to_delete {
+                ids.remove(item.as_str());
+            }
+            ids.len()
+        };
+        let done = complete
+            || (instrument.kind == Kind::Likert && answered_after >= instrument.items.len());
+        journey::mark_activity(
+            &txn,
+            scope,
+            activity_id,
+            detail.view.activity.started_at.is_none().then_some(now),
+            done.then_some(Some(now)),
+        )
+        .await?;
+        journey::touch_enrolment(&txn, scope, detail.view.activity.enrolment_id, now).await?;
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            if done {
+                audit_action::ACTIVITY_COMPLETED
+            } else {
+                audit_action::ANSWERS_SAVED
+            },
+            Some(person.id),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(if done {
+            SaveOutcome::Completed
+        } else {
+            SaveOutcome::Saved
+        })
+    }
+
+    /// Validates submitted answers against the instrument; returns what to store and
+    /// which optional answers were emptied.
+    #[allow(clippy::type_complexity)]
+    fn check_answers(
+        &self,
+        instrument: &Instrument,
+        submitted: &[(String, String)],
+        whole: bool,
+    ) -> Result<(Vec<(String, String)>, Vec<String>), AppError> {
+        let mut errors: Vec<AnswerError> = Vec::new();
+        let mut save = Vec::new();
+        let mut delete = Vec::new();
+        match instrument.kind {
+            Kind::Ranking if whole => {
+                let map: BTreeMap<String, String> = submitted.iter().cloned().collect();
+                match instrument.validate_ranking(&map) {
+                    Ok(values) => {
+                        for id in instrument.question_ids() {
+                            match values.iter().find(|(item, _)| *item == id) {
+                                Some((_, v)) => save.push((id, v.0.clone())),
+                                None => delete.push(id),
+                            }
+                        }
+                    }
+                    Err(e) => errors.extend(e),
+                }
+            }
+            _ => {
+                for (item, value) in submitted {
+                    let optional_empty = value.trim().is_empty()
+                        && instrument.kind != Kind::Likert
+                        && instrument.question_ids().contains(item);
+                    if optional_empty {
+                        delete.push(item.clone());
+                        continue;
+                    }
+                    match instrument.validate(item, value) {
+                        Ok(v) => {
+                            if let Some(field) = instrument.fields.iter().find(|f| f.id == *item)
+                                && field.field_type == FieldType::Commune
+                                && self
+                                    .catalog()
+                                    .is_some_and(|c| c.geo.commune(&v.0).is_none())
+                            {
+                                errors.push(AnswerError::UnknownChoice {
+                                    item: item.clone(),
+                                    value: v.0,
+                                });
+                                continue;
+                            }
+                            save.push((item.clone(), v.0));
+                        }
+                        Err(e) => errors.push(e),
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok((save, delete))
+        } else {
+            Err(AppError::Answers(errors))
+        }
+    }
+
+    /// The results of an activity, recomputed from its raw answers by the rules of the
+    /// instrument version it was taken with.
+    pub async fn results(&self, actor: &Actor, activity_id: Uuid) -> Result<ResultView, AppError> {
+        let detail = self.activity(actor, activity_id).await?;
+        let answers: Vec<RawAnswer> = detail.answers.values().cloned().collect();
+        let outcome = outcome(&detail.instrument, &answers);
+        let mut changes = Vec::new();
+        if detail.view.activity.occasion == Occasion::End
+            && let Outcome::Likert(end) = &outcome
+        {
+            changes = self.changes_since_start(actor, &detail, end).await?;
+        }
+        Ok(ResultView {
+            detail,
+            outcome,
+            changes,
+        })
+    }
+
+    async fn changes_since_start(
+        &self,
+        actor: &Actor,
+        detail: &ActivityDetail,
+        end: &LikertResult,
+    ) -> Result<Vec<ScaleChange>, AppError> {
+        let scope = actor.tenant();
+        let activities = journey::activities_of_person(self.db(), scope, detail.person_id).await?;
+        let Some(start) = activities.iter().find(|a| {
+            a.instrument_id == detail.instrument.id
+                && a.occasion == Occasion::Start
+                && a.completed_at.is_some()
+        }) else {
+            return Ok(Vec::new());
+        };
+        let Some(start_instrument) =
+            self.instrument(&start.instrument_id, start.instrument_version)
+        else {
+            return Ok(Vec::new());
+        };
+        let start_answers = journey::answers_of_activity(self.db(), scope, start.id).await?;
+        let before = scoring::score_likert(&start_instrument, &start_answers);
+        let mut out = Vec::new();
+        for scale in &detail.instrument.scales {
+            let score = |r: &LikertResult| {
+                r.scales
+                    .iter()
+                    .find(|s| s.scale == scale.id)
+                    .and_then(|s| s.score)
+            };
+            let (Some(b), Some(a)) = (score(&before), score(end)) else {
+                continue;
+            };
+            let (Some(sd), Some(alpha)) = (scale.norm_sd, scale.norm_alpha) else {
+                continue;
+            };
+            if let Some(reading) = scoring::reliable_change(b, a, sd, alpha) {
+                out.push(ScaleChange {
+                    scale: scale.id.clone(),
+                    reading,
+                    basis: "provisional",
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The coach or manager moves the bilan to its next phase.
+    pub async fn advance_phase(&self, actor: &Actor, person_id: Uuid) -> Result<Phase, AppError> {
+        let person = self
+            .authorize_person(actor, person_id, Action::ManageJourney)
+            .await?;
+        let scope = actor.tenant();
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        let Some(enrolment) = people::enrolments_of_person(&txn, scope, person.id)
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Err(AppError::invalid("phase", "not_enrolled"));
+        };
+        let Some(next) = Phase::ALL.get(enrolment.phase.step()).copied() else {
+            return Err(AppError::invalid("phase", "last_phase"));
+        };
+        if enrolment.phase == Phase::Referred
+            && journey::current_consent(&txn, scope, person.id, CONSENT_SCOPE)
+                .await?
+                .is_none()
+        {
+            return Err(AppError::invalid("phase", "consent_required"));
+        }
+        journey::set_phase(&txn, scope, enrolment.id, next, now).await?;
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::PHASE_CHANGED,
+            Some(person.id),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(next)
+    }
+
+    /// Cronbach's alpha of every scale of every Likert instrument over a programme's
+    /// completed takings, for programme managers.
+    pub async fn scale_reliability(
+        &self,
+        actor: &Actor,
+        programme_id: Uuid,
+    ) -> Result<Vec<ScaleReliability>, AppError> {
+        let in_tenant = Relation {
+            same_tenant: true,
+            ..Relation::default()
+        };
+        if !allows(actor.role, Action::ReadAggregates, in_tenant) {
+            return Err(AppError::Forbidden);
+        }
+        let scope = actor.tenant();
+        let mut out = Vec::new();
+        for current in self.instruments().current() {
+            if current.kind != Kind::Likert {
+                continue;
+            }
+            let Some(instrument) = self.instrument(&current.id, current.version) else {
+                continue;
+            };
+            let takings = journey::completed_answers_in_programme(
+                self.db(),
+                scope,
+                programme_id,
+                &instrument.id,
+                instrument.version,
+            )
+            .await?;
+            for scale in &instrument.scales {
+                if instrument
+                    .items
+                    .iter()
+                    .filter(|i| i.scale == scale.id)
+                    .count()
+                    < 2
+                {
+                    continue;
+                }
+                let rows: Vec<Vec<f64>> = takings
+                    .iter()
+                    .filter_map(|answers| scoring::scale_row(&instrument, &scale.id, answers))
+                    .collect();
+                let alpha = scoring::cronbach_alpha(&rows);
+                out.push(ScaleReliability {
+                    instrument_id: instrument.id.clone(),
+                    instrument_version: instrument.version,
+                    title: instrument.title.clone(),
+                    scale: scale.id.clone(),
+                    label: scale.label.clone(),
+                    n: rows.len(),
+                    alpha,
+                    warning: rows.len() < scoring::ALPHA_MIN_N
+                        || alpha.is_none_or(|a| a < scoring::ALPHA_WARNING),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn view(
+    activity: Activity,
+    instrument: &Instrument,
+    answered: usize,
+    enrolment: Option<&Enrolment>,
+    now: i64,
+) -> ActivityView {
+    let open = enrolment.is_some_and(|e| is_open(&activity, e.phase));
+    let status = if activity.completed_at.is_some() {
+        ActivityStatus::Done
+    } else if !open {
+        ActivityStatus::Upcoming
+    } else if answered > 0 {
+        ActivityStatus::InProgress
+    } else {
+        ActivityStatus::Todo
+    };
+    ActivityView {
+        overdue: status != ActivityStatus::Done
+            && status != ActivityStatus::Upcoming
+            && activity.due_at < now,
+        title: instrument.title.clone(),
+        minutes: instrument.minutes,
+        questions: instrument.question_ids().len(),
+        answered,
+        status,
+        activity,
+    }
+}
+
+/// The result of a taking, from its raw answers.
+pub fn outcome(instrument: &Instrument, answers: &[RawAnswer]) -> Outcome {
+    let value = |id: &str| {
+        answers
+            .iter()
+            .find(|a| a.item == id)
+            .map(|a| a.value.clone())
+    };
+    match instrument.kind {
+        Kind::Likert => Outcome::Likert(scoring::score_likert(instrument, answers)),
+        Kind::Ranking => {
+            let ranked = instrument
+                .ranking
+                .as_ref()
+                .map(|r| {
+                    (1..=r.pick)
+                        .filter_map(|n| {
+                            let id = value(&format!("rank{n}"))?;
+                            let option = r.options.iter().find(|o| o.id == id)?;
+                            Some(RankedChoice {
+                                id,
+                                label: option.label.clone(),
+                                reason: value(&format!("reason{n}")).filter(|r| !r.is_empty()),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Outcome::Ranking { ranked }
+        }
+        Kind::Form => {
+            let mut facts = Vec::new();
+            let mut excluded = Vec::new();
+            for field in &instrument.fields {
+                let Some(v) = value(&field.id) else { continue };
+                let shown = match &field.field_type {
+                    FieldType::Choice { choices } | FieldType::Multi { choices } => {
+                        let picked: Vec<&str> = v.split(',').collect();
+                        choices
+                            .iter()
+                            .filter(|c| picked.contains(&c.id.as_str()))
+                            .map(|c| {
+                                excluded.extend(c.excludes_contexts.iter().cloned());
+                                c.label.clone()
+                            })
+                            .collect()
+                    }
+                    FieldType::YesNo => vec![if v == "yes" {
+                        Text::new("Oui", "Yes")
+                    } else {
+                        Text::new("Non", "No")
+                    }],
+                    FieldType::Number { unit, .. } => vec![Text::new(
+                        format!("{v} {}", unit.fr),
+                        format!("{v} {}", unit.en),
+                    )],
+                    FieldType::Commune => Vec::new(),
+                };
+                facts.push(FormFact {
+                    field: field.id.clone(),
+                    label: field.label.clone(),
+                    value: v,
+                    shown,
+                });
+            }
+            excluded.sort();
+            excluded.dedup();
+            Outcome::Form {
+                facts,
+                excluded_contexts: excluded,
+            }
+        }
+    }
+}

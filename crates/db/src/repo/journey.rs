@@ -1,0 +1,350 @@
+//! The bilan's journey: consents, activities and raw answers. Tenant-scoped throughout.
+
+use parcours_domain::Phase;
+use parcours_domain::instrument::Occasion;
+use parcours_domain::scoring::RawAnswer;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
+use uuid::Uuid;
+
+use super::parse_code;
+use crate::TenantScope;
+use crate::entities::{activity, answer, consent, enrolment};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub scope: String,
+    pub text_version: String,
+    pub given_at: i64,
+    pub withdrawn_at: Option<i64>,
+    pub recorded_by: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub enrolment_id: Uuid,
+    pub instrument_id: String,
+    pub instrument_version: u32,
+    pub occasion: Occasion,
+    pub phase: Phase,
+    pub due_at: i64,
+    pub started_at: Option<i64>,
+    pub completed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewActivity {
+    pub instrument_id: String,
+    pub instrument_version: u32,
+    pub occasion: Occasion,
+    pub phase: Phase,
+    pub due_at: i64,
+}
+
+fn activity_record(m: activity::Model) -> Result<Activity, DbErr> {
+    Ok(Activity {
+        id: m.id,
+        person_id: m.person_id,
+        enrolment_id: m.enrolment_id,
+        instrument_version: u32::try_from(m.instrument_version)
+            .map_err(|_| DbErr::Custom(format!("activity {}: bad instrument version", m.id)))?,
+        occasion: Occasion::from_code(&m.occasion)
+            .ok_or_else(|| DbErr::Custom(format!("activity {}: unknown occasion", m.id)))?,
+        phase: parse_code(&m.phase)?,
+        instrument_id: m.instrument_id,
+        due_at: m.due_at,
+        started_at: m.started_at,
+        completed_at: m.completed_at,
+    })
+}
+
+pub async fn record_consent(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person_id: Uuid,
+    consent_scope: &str,
+    text_version: &str,
+    recorded_by: Uuid,
+    now: i64,
+) -> Result<Uuid, DbErr> {
+    let id = Uuid::now_v7();
+    consent::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(scope.id()),
+        person_id: Set(person_id),
+        scope: Set(consent_scope.to_owned()),
+        text_version: Set(text_version.to_owned()),
+        given_at: Set(now),
+        withdrawn_at: Set(None),
+        recorded_by: Set(Some(recorded_by)),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+/// The person's standing consent of this scope (the latest not withdrawn), if any.
+pub async fn current_consent(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person_id: Uuid,
+    consent_scope: &str,
+) -> Result<Option<Consent>, DbErr> {
+    Ok(consent::Entity::find()
+        .filter(consent::Column::TenantId.eq(scope.id()))
+        .filter(consent::Column::PersonId.eq(person_id))
+        .filter(consent::Column::Scope.eq(consent_scope))
+        .filter(consent::Column::WithdrawnAt.is_null())
+        .order_by_desc(consent::Column::GivenAt)
+        .one(conn)
+        .await?
+        .map(|m| Consent {
+            id: m.id,
+            person_id: m.person_id,
+            scope: m.scope,
+            text_version: m.text_version,
+            given_at: m.given_at,
+            withdrawn_at: m.withdrawn_at,
+            recorded_by: m.recorded_by,
+        }))
+}
+
+pub async fn insert_activities(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person_id: Uuid,
+    enrolment_id: Uuid,
+    activities: &[NewActivity],
+    now: i64,
+) -> Result<(), DbErr> {
+    if activities.is_empty() {
+        return Ok(());
+    }
+    let models = activities.iter().map(|a| activity::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(scope.id()),
+        person_id: Set(person_id),
+        enrolment_id: Set(enrolment_id),
+        instrument_id: Set(a.instrument_id.clone()),
+        instrument_version: Set(i32::try_from(a.instrument_version).unwrap_or(i32::MAX)),
+        occasion: Set(a.occasion.code().to_owned()),
+        phase: Set(a.phase.code().to_owned()),
+        due_at: Set(a.due_at),
+        started_at: Set(None),
+        completed_at: Set(None),
+        created_at: Set(now),
+    });
+    activity::Entity::insert_many(models).exec(conn).await?;
+    Ok(())
+}
+
+pub async fn activities_of_person(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person_id: Uuid,
+) -> Result<Vec<Activity>, DbErr> {
+    activity::Entity::find()
+        .filter(activity::Column::TenantId.eq(scope.id()))
+        .filter(activity::Column::PersonId.eq(person_id))
+        .order_by_asc(activity::Column::DueAt)
+        .order_by_asc(activity::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(activity_record)
+        .collect()
+}
+
+pub async fn find_activity(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    id: Uuid,
+) -> Result<Option<Activity>, DbErr> {
+    activity::Entity::find_by_id(id)
+        .filter(activity::Column::TenantId.eq(scope.id()))
+        .one(conn)
+        .await?
+        .map(activity_record)
+        .transpose()
+}
+
+/// Marks an activity started (first answer) and/or completed; `None` leaves a time as is.
+pub async fn mark_activity(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    id: Uuid,
+    started_at: Option<i64>,
+    completed_at: Option<Option<i64>>,
+) -> Result<(), DbErr> {
+    let mut update = activity::Entity::update_many()
+        .filter(activity::Column::Id.eq(id))
+        .filter(activity::Column::TenantId.eq(scope.id()));
+    if let Some(started) = started_at {
+        update = update.col_expr(activity::Column::StartedAt, started.into());
+    }
+    if let Some(completed) = completed_at {
+        update = update.col_expr(activity::Column::CompletedAt, completed.into());
+    }
+    update.exec(conn).await?;
+    Ok(())
+}
+
+/// Saves answers, replacing an earlier answer to the same item (autosave: the last
+/// answer and its time count).
+pub async fn save_answers(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    activity_id: Uuid,
+    answers: &[(String, String)],
+    now: i64,
+) -> Result<(), DbErr> {
+    if answers.is_empty() {
+        return Ok(());
+    }
+    let models = answers.iter().map(|(item, value)| answer::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(scope.id()),
+        activity_id: Set(activity_id),
+        item_id: Set(item.clone()),
+        value: Set(value.clone()),
+        answered_at: Set(now),
+    });
+    answer::Entity::insert_many(models)
+        .on_conflict(
+            OnConflict::columns([answer::Column::ActivityId, answer::Column::ItemId])
+                .update_columns([answer::Column::Value, answer::Column::AnsweredAt])
+                .to_owned(),
+        )
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes answers (a multi-choice left empty, a reason erased).
+pub async fn delete_answers(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    activity_id: Uuid,
+    items: &[String],
+) -> Result<(), DbErr> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    answer::Entity::delete_many()
+        .filter(answer::Column::TenantId.eq(scope.id()))
+        .filter(answer::Column::ActivityId.eq(activity_id))
+        .filter(answer::Column::ItemId.is_in(items.iter().cloned()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn answers_of_activity(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    activity_id: Uuid,
+) -> Result<Vec<RawAnswer>, DbErr> {
+    Ok(answer::Entity::find()
+        .filter(answer::Column::TenantId.eq(scope.id()))
+        .filter(answer::Column::ActivityId.eq(activity_id))
+        .order_by_asc(answer::Column::AnsweredAt)
+        .order_by_asc(answer::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| RawAnswer {
+            item: m.item_id,
+            value: m.value,
+            answered_at: m.answered_at,
+        })
+        .collect())
+}
+
+/// The completed takings of one instrument version across a programme, with their
+/// answers: the input of Cronbach's alpha. Two queries whatever the cohort size.
+pub async fn completed_answers_in_programme(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    programme_id: Uuid,
+    instrument_id: &str,
+    instrument_version: u32,
+) -> Result<Vec<Vec<RawAnswer>>, DbErr> {
+    let enrolment_ids: Vec<Uuid> = enrolment::Entity::find()
+        .filter(enrolment::Column::TenantId.eq(scope.id()))
+        .filter(enrolment::Column::ProgrammeId.eq(programme_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    let activities: Vec<activity::Model> = activity::Entity::find()
+        .filter(activity::Column::TenantId.eq(scope.id()))
+        .filter(activity::Column::EnrolmentId.is_in(enrolment_ids))
+        .filter(activity::Column::InstrumentId.eq(instrument_id))
+        .filter(
+            activity::Column::InstrumentVersion
+                .eq(i32::try_from(instrument_version).unwrap_or(i32::MAX)),
+        )
+        .filter(activity::Column::CompletedAt.is_not_null())
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = activities.iter().map(|a| a.id).collect();
+    let mut by_activity: std::collections::HashMap<Uuid, Vec<RawAnswer>> =
+        ids.iter().map(|id| (*id, Vec::new())).collect();
+    for m in answer::Entity::find()
+        .filter(answer::Column::TenantId.eq(scope.id()))
+        .filter(answer::Column::ActivityId.is_in(ids))
+        .all(conn)
+        .await?
+    {
+        if let Some(list) = by_activity.get_mut(&m.activity_id) {
+            list.push(RawAnswer {
+                item: m.item_id,
+                value: m.value,
+                answered_at: m.answered_at,
+            });
+        }
+    }
+    Ok(by_activity.into_values().collect())
+}
+
+/// Moves an enrolment to a phase.
+pub async fn set_phase(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    enrolment_id: Uuid,
+    phase: Phase,
+    now: i64,
+) -> Result<bool, DbErr> {
+    let result = enrolment::Entity::update_many()
+        .col_expr(enrolment::Column::Phase, phase.code().into())
+        .col_expr(enrolment::Column::LastActivityAt, now.into())
+        .filter(enrolment::Column::Id.eq(enrolment_id))
+        .filter(enrolment::Column::TenantId.eq(scope.id()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Records activity on an enrolment (for "last activity" in caseloads).
+pub async fn touch_enrolment(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    enrolment_id: Uuid,
+    now: i64,
+) -> Result<(), DbErr> {
+    enrolment::Entity::update_many()
+        .col_expr(enrolment::Column::LastActivityAt, now.into())
+        .filter(enrolment::Column::Id.eq(enrolment_id))
+        .filter(enrolment::Column::TenantId.eq(scope.id()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
