@@ -4,6 +4,7 @@
 
 mod access;
 mod auth;
+mod bilan;
 mod explorer;
 mod shell;
 

@@ -1,0 +1,523 @@
+//! The bilan: consent, answering one question per screen, resuming, results for the
+//! person and the coach, refusals that store nothing, phases and change over time.
+
+use axum_test::http::StatusCode;
+use parcours_test_support::{Client, TestApp, csrf_token};
+use serde_json::{Value, json};
+
+use crate::{TestResult, audit_actions};
+
+const BENEFICIARY: &str = "beneficiaire@demo.parcours.test";
+
+async fn journey(client: &Client, person: uuid::Uuid) -> Value {
+    client
+        .server
+        .get(&format!("/api/v1/beneficiaries/{person}/journey"))
+        .await
+        .json::<Value>()
+}
+
+fn activity_id(journey: &Value, instrument: &str, occasion: &str) -> String {
+    journey["activities"]
+        .as_array()
+        .and_then(|list| {
+            list.iter()
+                .find(|a| a["instrument"] == instrument && a["occasion"] == occasion)
+        })
+        .and_then(|a| a["id"].as_str())
+        .unwrap_or_else(|| panic!("no {instrument}/{occasion} in {journey}"))
+        .to_owned()
+}
+
+async fn consent(client: &Client) {
+    let response = client
+        .submit("/parcours", "/parcours/consentement", &[])
+        .await;
+    assert_eq!(
+        response.status_code(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        response.text()
+    );
+}
+
+async fn put_answers(client: &Client, activity: &str, body: Value) -> axum_test::TestResponse {
+    let token = client.token_from("/parcours").await;
+    client
+        .server
+        .put(&format!("/api/v1/activities/{activity}/answers"))
+        .add_header("x-csrf-token", token)
+        .json(&body)
+        .await
+}
+
+#[tokio::test]
+async fn a_beneficiary_consents_answers_one_question_at_a_time_resumes_and_sees_results()
+-> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let me = t.login_as(BENEFICIARY).await?;
+    let page = me.server.get("/parcours").await.text();
+    assert!(
+        page.contains("/parcours/consentement") && page.contains("bilan-consent-v1"),
+        "{page}"
+    );
+    let before = journey(&me, person).await;
+    assert_eq!(before["next"], "consent");
+    assert!(before["activities"].as_array().is_some_and(Vec::is_empty));
+
+    consent(&me).await;
+    let after = journey(&me, person).await;
+    assert_eq!(after["consent_text_version"], "bilan-consent-v1");
+    assert_eq!(after["cap_minutes"], 24 * 60);
+    let riasec = activity_id(&after, "riasec", "once");
+
+    // Answer the first 10 questions through the real form; the social items (S1..S6)
+    // get 5, everything else 2, so the profile is known in advance.
+    let value_for = |item: &str| {
+        if item.starts_with('S') {
+            "5"
+        } else if item.starts_with('E') {
+            "4"
+        } else {
+            "2"
+        }
+    };
+    let items: Vec<String> = me
+        .server
+        .get(&format!("/api/v1/activities/{riasec}"))
+        .await
+        .json::<Value>()["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(items.len(), 36);
+    for (n, item) in items.iter().enumerate().take(10) {
+        let path = format!("/activites/{riasec}/q/{}", n + 1);
+        let page = me.server.get(&path).await.text();
+        let token = csrf_token(&page).unwrap();
+        let response = me
+            .server
+            .post(&path)
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("item", item),
+                ("value", value_for(item)),
+            ])
+            .await;
+        assert_eq!(response.status_code(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            response.header("location"),
+            format!("/activites/{riasec}/q/{}", n + 2)
+        );
+    }
+    // Leave and come back: the activity resumes at question 11, and the journey says so.
+    let resume = me.server.get(&format!("/activites/{riasec}")).await;
+    assert_eq!(
+        resume.header("location"),
+        format!("/activites/{riasec}/q/11")
+    );
+    let mid = journey(&me, person).await;
+    let status = mid["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == riasec.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (status["status"].as_str(), status["answered"].as_u64()),
+        (Some("in_progress"), Some(10))
+    );
+
+    // The rest through the API in one go; the last answer completes the activity.
+    let rest: Vec<Value> = items[10..]
+        .iter()
+        .map(|i| json!({"item": i, "value": value_for(i)}))
+        .collect();
+    let saved = put_answers(&me, &riasec, json!({ "answers": rest })).await;
+    assert_eq!(saved.json::<Value>()["status"], "completed");
+
+    let results = me
+        .server
+        .get(&format!("/api/v1/activities/{riasec}/results"))
+        .await
+        .json::<Value>();
+    let outcome = &results["outcome"];
+    assert_eq!(outcome["kind"], "likert");
+    assert_eq!(outcome["holland"]["code"], "SER", "{outcome}");
+    let social = outcome["scales"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["scale"] == "S")
+        .unwrap();
+    assert_eq!(social["score"], 100.0);
+    let page = me
+        .server
+        .get(&format!("/activites/{riasec}/resultats"))
+        .await
+        .text();
+    assert!(
+        page.contains("<svg class=\"hexagon\"") && page.contains("<table class=\"data\""),
+        "{page}"
+    );
+    assert!(page.contains("code SER"), "{page}");
+    // Quality flags are for the coach, never shown to the person.
+    assert!(!page.contains("qualité des réponses"));
+
+    // The coach sees the same results, with the quality section, and the read is audited.
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let coach_page = coach
+        .server
+        .get(&format!("/activites/{riasec}/resultats"))
+        .await
+        .text();
+    assert!(
+        coach_page.contains("code SER") && coach_page.contains("qualité des réponses"),
+        "{coach_page}"
+    );
+    let coach_journey = coach
+        .server
+        .get(&format!("/beneficiaries/{person}/parcours"))
+        .await
+        .text();
+    assert!(coach_journey.contains("Terminé"), "{coach_journey}");
+    let actions = audit_actions(&t, t.world.operator_id, person).await?;
+    for expected in [
+        "consent.given",
+        "activity.answers_saved",
+        "activity.completed",
+        "activity.read",
+        "journey.read",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} not in {actions:?}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn nothing_is_answered_before_consent() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let me = t.login_as(BENEFICIARY).await?;
+    // Before consent there is no activity at all to answer.
+    let j = journey(&me, t.world.beneficiary_person_id).await;
+    assert_eq!(j["next"], "consent");
+    assert!(j["activities"].as_array().is_some_and(Vec::is_empty));
+    let page = me.server.get("/parcours").await.text();
+    assert!(!page.contains("/activites/"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_out_of_range_or_unknown_answer_is_refused_and_stores_nothing() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let me = t.login_as(BENEFICIARY).await?;
+    consent(&me).await;
+    let riasec = activity_id(&journey(&me, person).await, "riasec", "once");
+    let refused = put_answers(
+        &me,
+        &riasec,
+        json!({"answers": [{"item": "R1", "value": "3"}, {"item": "R2", "value": "6"}, {"item": "Q9", "value": "1"}]}),
+    )
+    .await;
+    assert_eq!(refused.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = refused.json::<Value>();
+    let codes: Vec<(&str, &str)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(codes, vec![("R2", "out_of_range"), ("Q9", "unknown_item")]);
+    // R1 was valid but nothing at all was stored.
+    let activity = me
+        .server
+        .get(&format!("/api/v1/activities/{riasec}"))
+        .await
+        .json::<Value>();
+    assert!(
+        activity["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|q| q["answer"].is_null())
+    );
+    // The page form says so next to the question, and stores nothing either.
+    let page = me
+        .server
+        .get(&format!("/activites/{riasec}/q/1"))
+        .await
+        .text();
+    let token = csrf_token(&page).unwrap();
+    let response = me
+        .server
+        .post(&format!("/activites/{riasec}/q/1"))
+        .form(&[("_csrf", token.as_str()), ("item", "R1"), ("value", "0")])
+        .await;
+    assert_eq!(response.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().contains("id=\"question-error\""));
+    let activity = me
+        .server
+        .get(&format!("/api/v1/activities/{riasec}"))
+        .await
+        .json::<Value>();
+    assert!(activity["questions"][0]["answer"].is_null());
+    Ok(())
+}
+
+#[tokio::test]
+async fn only_the_person_answers_and_other_tenants_see_nothing() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let me = t.login_as(BENEFICIARY).await?;
+    consent(&me).await;
+    let riasec = activity_id(&journey(&me, person).await, "riasec", "once");
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let by_coach = put_answers(
+        &coach,
+        &riasec,
+        json!({"answers": [{"item": "R1", "value": "3"}]}),
+    )
+    .await;
+    assert_eq!(by_coach.status_code(), StatusCode::FORBIDDEN);
+    let other = t.login_as("coach@horizon.parcours.test").await?;
+    assert_eq!(
+        other
+            .server
+            .get(&format!("/api/v1/activities/{riasec}"))
+            .await
+            .status_code(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other
+            .server
+            .get(&format!("/activites/{riasec}/resultats"))
+            .await
+            .status_code(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other
+            .server
+            .get(&format!("/api/v1/beneficiaries/{person}/journey"))
+            .await
+            .status_code(),
+        StatusCode::NOT_FOUND
+    );
+    // A funder works in its own organisation: a person's activity does not exist for it.
+    let funder = t.login_as("funder@demo.parcours.test").await?;
+    assert_eq!(
+        funder
+            .server
+            .get(&format!("/activites/{riasec}/resultats"))
+            .await
+            .status_code(),
+        StatusCode::NOT_FOUND
+    );
+    // A programme manager of the tenant reads results but never answers.
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    assert_eq!(
+        manager
+            .server
+            .get(&format!("/api/v1/activities/{riasec}/results"))
+            .await
+            .status_code(),
+        StatusCode::OK
+    );
+    let by_manager = put_answers(
+        &manager,
+        &riasec,
+        json!({"answers": [{"item": "R1", "value": "3"}]}),
+    )
+    .await;
+    assert_eq!(by_manager.status_code(), StatusCode::FORBIDDEN);
+    Ok(())
+}
+
+#[tokio::test]
+async fn rankings_and_constraints_are_checked_whole() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let me = t.login_as(BENEFICIARY).await?;
+    consent(&me).await;
+    let j = journey(&me, person).await;
+    let values = activity_id(&j, "values", "once");
+    let path = format!("/activites/{values}");
+    let duplicate = me
+        .submit(
+            &path,
+            &path,
+            &[
+                ("rank1", "helping"),
+                ("rank2", "helping"),
+                ("rank3", "income"),
+                ("rank4", "security"),
+                ("rank5", "variety"),
+                ("reason1", ""),
+            ],
+        )
+        .await;
+    assert_eq!(duplicate.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        duplicate.text().contains("href=\"#rank2\""),
+        "{}",
+        duplicate.text()
+    );
+    let ok = me
+        .submit(
+            &path,
+            &path,
+            &[
+                ("rank1", "helping"),
+                ("rank2", "balance"),
+                ("rank3", "income"),
+                ("rank4", "security"),
+                ("rank5", "variety"),
+                ("reason1", "J'aime aider"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status_code(), StatusCode::SEE_OTHER);
+    let results = me
+        .server
+        .get(&format!("/activites/{values}/resultats"))
+        .await
+        .text();
+    assert!(
+        results.contains("Être utile aux autres") && results.contains("J&#39;aime aider"),
+        "{results}"
+    );
+
+    let constraints = activity_id(&j, "constraints", "once");
+    let path = format!("/activites/{constraints}");
+    let unknown_commune = me
+        .submit(
+            &path,
+            &path,
+            &[("home_commune", "99999"), ("max_commute_km", "30")],
+        )
+        .await;
+    assert_eq!(
+        unknown_commune.status_code(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let ok = me
+        .submit(
+            &path,
+            &path,
+            &[
+                ("home_commune", "76540"),
+                ("max_commute_km", "30"),
+                ("health", "heavy_loads"),
+                ("hours", "nights"),
+                ("licence", "no"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status_code(), StatusCode::SEE_OTHER, "{}", ok.text());
+    let results = me
+        .server
+        .get(&format!("/api/v1/activities/{constraints}/results"))
+        .await
+        .json::<Value>();
+    assert_eq!(
+        results["outcome"]["excluded_contexts"],
+        json!(["300795", "300803"])
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_coach_moves_the_bilan_on_and_end_takings_show_the_change() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let me = t.login_as(BENEFICIARY).await?;
+    consent(&me).await;
+    let j = journey(&me, person).await;
+    let start = activity_id(&j, "self_efficacy", "start");
+    let end = activity_id(&j, "self_efficacy", "end");
+    let all = |value: &str, reversed: &str| -> Value {
+        let ids = [
+            "K1", "K2", "K3", "N1", "N2", "N3", "G1", "G2", "G3", "L1", "L2", "L3", "O1", "O2",
+            "O3", "B1", "B2", "B3", "B4", "B5",
+        ];
+        let answers: Vec<Value> = ids
+            .iter()
+            .map(|i| json!({"item": i, "value": if ["B1", "B2", "B3", "B4"].contains(i) { reversed } else { value }}))
+            .collect();
+        json!({ "answers": answers })
+    };
+    assert_eq!(
+        put_answers(&me, &start, all("2", "4"))
+            .await
+            .json::<Value>()["status"],
+        "completed"
+    );
+    // The end taking belongs to the conclusions phase: refused until the coach moves on.
+    let early = put_answers(&me, &end, all("5", "1")).await;
+    assert_eq!(early.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        early.json::<Value>()["errors"][0]["code"],
+        "activity_upcoming"
+    );
+
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let journey_path = format!("/beneficiaries/{person}/parcours");
+    let mut phase = journey(&coach, person).await["phase"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    while phase != "conclusions" {
+        let moved = coach
+            .submit(
+                &journey_path,
+                &format!("/beneficiaries/{person}/phase"),
+                &[],
+            )
+            .await;
+        assert_eq!(moved.status_code(), StatusCode::SEE_OTHER);
+        phase = journey(&coach, person).await["phase"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    }
+    assert!(
+        audit_actions(&t, t.world.operator_id, person)
+            .await?
+            .iter()
+            .any(|a| a == "journey.phase_changed")
+    );
+
+    assert_eq!(
+        put_answers(&me, &end, all("5", "1")).await.json::<Value>()["status"],
+        "completed"
+    );
+    let results = me
+        .server
+        .get(&format!("/api/v1/activities/{end}/results"))
+        .await
+        .json::<Value>();
+    let changes = results["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 6, "{results}");
+    // From 25 to 100 on every scale, far beyond the reliable change threshold.
+    assert!(
+        changes
+            .iter()
+            .all(|c| c["reading"]["change"] == "up" && c["reading"]["before"] == 25.0)
+    );
+    let page = me
+        .server
+        .get(&format!("/activites/{end}/resultats"))
+        .await
+        .text();
+    assert!(page.contains("une vraie progression"), "{page}");
+    Ok(())
+}
