@@ -298,6 +298,82 @@ async function journeys(browser, base) {
   }
 }
 
+// The bilan on a phone without JavaScript: consent, a form, a questionnaire left and
+// resumed, a ranking, results; then axe on each kind of bilan page, and the coach's view.
+async function bilanJourney(browser, base, shots) {
+  const context = await newContext(browser, { javaScriptEnabled: false, viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await login(page, base, 'beneficiaire@demo.parcours.test');
+  const personHref = await page.getAttribute('a[href^="/beneficiaries/"]', 'href');
+  await page.goto(`${base}/parcours`);
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/parcours/consentement"] button')]);
+  check((await page.$('a.button[href^="/activites/"]')) !== null, 'bilan: after consent the next activity is offered');
+  const activityHref = async (title) => page.$$eval('a.action-link[href^="/activites/"]',
+    (as, t) => as.find((a) => a.textContent.trim().startsWith(t))?.getAttribute('href'), title);
+  // Constraints: a whole form.
+  await page.goto(base + await activityHref('Ma situation'));
+  await page.fill('#home_commune', '76540');
+  await page.fill('#max_commute_km', '30');
+  await page.check('#health-heavy_loads');
+  await Promise.all([page.waitForNavigation(), page.click('form.form button[type=submit]')]);
+  check(page.url().endsWith('/resultats') && (await page.textContent('body')).includes('seront évités'), `bilan: the constraints form saves (got ${page.url()})`);
+  // RIASEC: one question per screen; leave after 5 and resume at the 6th.
+  await page.goto(`${base}/parcours`);
+  const riasec = await activityHref('Ce que j');
+  const answer = async (n) => {
+    const choice = n % 3 === 0 ? 'v5' : (n % 3 === 1 ? 'v2' : 'v4');
+    await page.click(`label[for=${choice}]`);
+    await Promise.all([page.waitForNavigation(), page.click('form.question button[type=submit]')]);
+  };
+  await page.goto(base + riasec);
+  for (let n = 1; n <= 5; n++) await answer(n);
+  await page.goto(`${base}/parcours`);
+  await page.goto(base + riasec);
+  check(page.url().endsWith('/q/6'), `bilan: the questionnaire resumes at question 6 (got ${page.url()})`);
+  for (let n = 6; n <= 36; n++) await answer(n);
+  check(page.url().endsWith('/resultats'), `bilan: the last answer leads to the results (got ${page.url()})`);
+  check((await page.$('svg.hexagon')) !== null && (await page.$('table.data')) !== null, 'bilan: results show the hexagon and its data table');
+  // Values: a ranking with select boxes.
+  await page.goto(`${base}/parcours`);
+  await page.goto(base + await activityHref('Ce qui compte'));
+  const picks = ['helping', 'security', 'balance', 'income', 'learning'];
+  for (let i = 0; i < 5; i++) await page.selectOption(`#rank${i + 1}`, picks[i]);
+  await page.fill('#reason1', 'Aider les autres me rend fier');
+  await Promise.all([page.waitForNavigation(), page.click('form.form button[type=submit]')]);
+  check((await page.textContent('body')).includes('Aider les autres me rend fier'), 'bilan: the ranking and its reason are shown');
+  console.log('  ok  journey: bilan on a 360 px phone without JavaScript');
+  await context.close();
+
+  // Accessibility of every kind of bilan page, for the person and the coach.
+  const checked = await newContext(browser, { bypassCSP: true });
+  const me = await checked.newPage();
+  await login(me, base, 'beneficiaire@demo.parcours.test');
+  await visit(me, base, '/parcours', 'bilan beneficiary', shots);
+  const results = await me.$$eval('a[href$="/resultats"]', (as) => as.map((a) => a.getAttribute('href')));
+  for (const href of results) await visit(me, base, href, 'bilan beneficiary', shots);
+  await me.goto(`${base}/parcours`);
+  const open = await me.$$eval('li.activity-todo a.action-link, li.activity-in-progress a.action-link', (as) => as.map((a) => a.getAttribute('href')));
+  check(open.length >= 2, `bilan: activities still to do are listed (got ${open.length})`);
+  for (const href of open) await visit(me, base, href, 'bilan beneficiary', shots);
+  // An answer error shown next to the question, checked by axe too.
+  await me.goto(base + open[0]);
+  await Promise.all([me.waitForNavigation(), me.click('form.question button[type=submit]')]);
+  check((await me.$('#question-error')) !== null, 'bilan: an empty answer is refused next to the question');
+  await axeCheck(me, 'bilan question with its error');
+  await checked.close();
+  const coachContext = await newContext(browser, { bypassCSP: true });
+  const coach = await coachContext.newPage();
+  await login(coach, base, 'coach@demo.parcours.test');
+  const journeyPath = `${personHref}/parcours`;
+  await visit(coach, base, journeyPath, 'bilan coach', shots);
+  const coachResults = await coach.$$eval('a[href$="/resultats"]', (as) => as.map((a) => a.getAttribute('href')));
+  check(coachResults.length === 3, `bilan: the coach sees 3 finished activities (got ${coachResults.length})`);
+  for (const href of coachResults) await visit(coach, base, href, 'bilan coach', shots);
+  await coach.goto(base + riasec + '/resultats');
+  check((await coach.textContent('body')).includes('qualité des réponses'), 'bilan: the coach sees the quality section');
+  await coachContext.close();
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.screenshots) mkdirSync(args.screenshots, { recursive: true });
@@ -320,6 +396,7 @@ async function main() {
     }
     console.log('journeys');
     await journeys(browser, server.base);
+    await bilanJourney(browser, server.base, args.screenshots);
   } finally {
     await browser.close();
     server.child.kill();
