@@ -272,10 +272,7 @@ impl App {
             now,
         )
         .await?;
-        let enrolment = people::enrolments_of_person(self.db(), scope, person.id)
-            .await?
-            .into_iter()
-            .next();
+        let enrolment = people::current_enrolment(self.db(), scope, person.id).await?;
         let consent = journey::current_consent(self.db(), scope, person.id, CONSENT_SCOPE).await?;
         let activities = journey::activities_of_person(self.db(), scope, person.id).await?;
         let mut views = Vec::with_capacity(activities.len());
@@ -338,11 +335,7 @@ impl App {
         let scope = actor.tenant();
         let now = now_ms();
         let txn = self.db().begin().await?;
-        let Some(enrolment) = people::enrolments_of_person(&txn, scope, person.id)
-            .await?
-            .into_iter()
-            .next()
-        else {
+        let Some(enrolment) = people::current_enrolment(&txn, scope, person.id).await? else {
             return Err(AppError::invalid("consent", "not_enrolled"));
         };
         if journey::current_consent(&txn, scope, person.id, CONSENT_SCOPE)
@@ -673,11 +666,7 @@ impl App {
         let scope = actor.tenant();
         let now = now_ms();
         let txn = self.db().begin().await?;
-        let Some(enrolment) = people::enrolments_of_person(&txn, scope, person.id)
-            .await?
-            .into_iter()
-            .next()
-        else {
+        let Some(enrolment) = people::current_enrolment(&txn, scope, person.id).await? else {
             return Err(AppError::invalid("phase", "not_enrolled"));
         };
         let Some(next) = Phase::ALL.get(enrolment.phase.step()).copied() else {

@@ -38,6 +38,8 @@ pub enum Home {
     ProgrammeManager {
         programmes: Vec<ProgrammeFigures>,
         caseload: Vec<CaseloadRow>,
+        /// Per programme: the internal consistency of every questionnaire scale.
+        reliability: Vec<(String, Vec<crate::bilan::ScaleReliability>)>,
     },
     Funder(Vec<ProgrammeFigures>),
     Referrer(Vec<ProgrammeFigures>),
@@ -81,7 +83,9 @@ impl App {
             Role::Coach => Home::Coach(people::caseload(db, scope, Some(actor.user_id)).await?),
             Role::ProgrammeManager => {
                 let mut out = Vec::new();
+                let mut reliability = Vec::new();
                 for p in programmes::list_in_tenant(db, scope).await? {
+                    reliability.push((p.name.clone(), self.scale_reliability(actor, p.id).await?));
                     out.push(figures(
                         p.name,
                         people::phase_counts(db, p.id).await?,
@@ -96,6 +100,7 @@ impl App {
                 Home::ProgrammeManager {
                     programmes: out,
                     caseload,
+                    reliability,
                 }
             }
             Role::Funder => {

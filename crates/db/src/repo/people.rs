@@ -300,3 +300,15 @@ pub async fn phase_counts_for_referrer(
         .map(|(phase, n)| Ok((parse_code(&phase)?, u64::try_from(n).unwrap_or(0))))
         .collect()
 }
+
+/// The person's most recent enrolment: the one their bilan runs in.
+pub async fn current_enrolment(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person_id: Uuid,
+) -> Result<Option<Enrolment>, DbErr> {
+    Ok(enrolments_of_person(conn, scope, person_id)
+        .await?
+        .into_iter()
+        .next())
+}
