@@ -414,7 +414,7 @@ async fn rankings_and_constraints_are_checked_whole() -> TestResult {
             &path,
             &path,
             &[
-                ("home_commune", "76540"),
+                ("home_commune", "rouen"),
                 ("max_commute_km", "30"),
                 ("health", "heavy_loads"),
                 ("hours", "nights"),
@@ -431,6 +431,14 @@ async fn rankings_and_constraints_are_checked_whole() -> TestResult {
     assert_eq!(
         results["outcome"]["excluded_contexts"],
         json!(["300795", "300803"])
+    );
+    // The commune typed by name is stored as its INSEE code.
+    let facts = results["outcome"]["facts"].as_array().unwrap();
+    assert!(
+        facts
+            .iter()
+            .any(|f| f["field"] == "home_commune" && f["value"] == "76540"),
+        "{results}"
     );
     Ok(())
 }

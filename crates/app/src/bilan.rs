@@ -564,7 +564,8 @@ impl App {
                         delete.push(item.clone());
                         continue;
                     }
-                    match instrument.validate(item, value) {
+                    let value = self.commune_code_for(instrument, item, value);
+                    match instrument.validate(item, &value) {
                         Ok(v) => {
                             if let Some(field) = instrument.fields.iter().find(|f| f.id == *item)
                                 && field.field_type == FieldType::Commune
@@ -590,6 +591,31 @@ impl App {
         } else {
             Err(AppError::Answers(errors))
         }
+    }
+
+    /// A commune typed by name becomes its INSEE code when the name is unambiguous
+    /// (the most populous commune of that exact name); anything else is left as typed.
+    fn commune_code_for(&self, instrument: &Instrument, item: &str, value: &str) -> String {
+        let is_commune = instrument
+            .fields
+            .iter()
+            .any(|f| f.id == item && f.field_type == FieldType::Commune);
+        let typed = value.trim();
+        let looks_like_code = typed.len() == 5 && typed[2..].chars().all(|c| c.is_ascii_digit());
+        if !is_commune || typed.is_empty() || looks_like_code {
+            return value.to_owned();
+        }
+        let Some(catalog) = self.catalog() else {
+            return value.to_owned();
+        };
+        let wanted = parcours_catalog::fold::fold(typed);
+        catalog
+            .geo
+            .search(typed, 20)
+            .into_iter()
+            .filter(|hit| parcours_catalog::fold::fold(&hit.name) == wanted)
+            .max_by_key(|hit| hit.population)
+            .map_or_else(|| value.to_owned(), |hit| hit.code)
     }
 
     /// The results of an activity, recomputed from its raw answers by the rules of the
