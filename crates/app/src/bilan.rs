@@ -15,7 +15,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::people::{Enrolment, Person};
+use crate::people::{Enrolment, Person, relation_to};
 use crate::{App, AppError, now_ms};
 
 /// What the person agrees to before any assessment; its text lives in the web layer's
@@ -159,14 +159,6 @@ pub enum SaveOutcome {
     Completed,
 }
 
-fn relation_to(actor: &Actor, person: &Person) -> Relation {
-    Relation {
-        same_tenant: person.tenant_id == actor.organisation_id,
-        is_self: person.user_id == Some(actor.user_id),
-        ..Relation::default()
-    }
-}
-
 /// The plan agreed at consent: every occasion of every current instrument, due by phase.
 fn plan(registry: &Registry, consent_at: i64) -> Vec<NewActivity> {
     let due = |phase: Phase| {
@@ -219,34 +211,6 @@ impl App {
         }
     }
 
-    /// Checks the policy for a person of the actor's tenant; a refusal is audited (with
-    /// no transaction open, so the audit row always lands). Another tenant's person is
-    /// "not found".
-    pub(crate) async fn authorize_person(
-        &self,
-        actor: &Actor,
-        person_id: Uuid,
-        action: Action,
-    ) -> Result<Person, AppError> {
-        let scope = actor.tenant();
-        let Some(person) = people::find_person(self.db(), scope, person_id).await? else {
-            return Err(AppError::NotFound);
-        };
-        if !allows(actor.role, action, relation_to(actor, &person)) {
-            audit::record(
-                self.db(),
-                scope,
-                Some(actor.user_id),
-                audit_action::ACCESS_DENIED,
-                Some(person.id),
-                now_ms(),
-            )
-            .await?;
-            return Err(AppError::Forbidden);
-        }
-        Ok(person)
-    }
-
     /// The signed-in person's own id, if they have a file.
     pub async fn own_person_id(&self, actor: &Actor) -> Result<Option<Uuid>, AppError> {
         Ok(
@@ -259,7 +223,12 @@ impl App {
     /// A person's journey: consent, activities with status, bilan time, what comes next.
     pub async fn journey(&self, actor: &Actor, person_id: Uuid) -> Result<JourneyView, AppError> {
         let person = self
-            .authorize_person(actor, person_id, Action::ReadPersonFile)
+            .authorize_person(
+                actor,
+                person_id,
+                Action::ReadPersonFile,
+                audit_action::ACCESS_DENIED,
+            )
             .await?;
         let scope = actor.tenant();
         let now = now_ms();
@@ -330,7 +299,12 @@ impl App {
     /// activity plan is created, and a referred person enters the preliminary phase.
     pub async fn give_consent(&self, actor: &Actor, person_id: Uuid) -> Result<(), AppError> {
         let person = self
-            .authorize_person(actor, person_id, Action::AnswerActivities)
+            .authorize_person(
+                actor,
+                person_id,
+                Action::AnswerActivities,
+                audit_action::ACCESS_DENIED,
+            )
             .await?;
         let scope = actor.tenant();
         let now = now_ms();
@@ -389,7 +363,12 @@ impl App {
             return Err(AppError::NotFound);
         };
         let person = self
-            .authorize_person(actor, activity.person_id, Action::ReadPersonFile)
+            .authorize_person(
+                actor,
+                activity.person_id,
+                Action::ReadPersonFile,
+                audit_action::ACCESS_DENIED,
+            )
             .await?;
         let now = now_ms();
         audit::record(
@@ -468,7 +447,12 @@ impl App {
             return Err(AppError::NotFound);
         };
         let person = self
-            .authorize_person(actor, activity.person_id, Action::AnswerActivities)
+            .authorize_person(
+                actor,
+                activity.person_id,
+                Action::AnswerActivities,
+                audit_action::ACCESS_DENIED,
+            )
             .await?;
         let now = now_ms();
         let detail = self.detail(actor, &person, activity, now).await?;
@@ -556,10 +540,11 @@ impl App {
                 }
             }
             _ => {
+                let questions = instrument.question_ids();
                 for (item, value) in submitted {
                     let optional_empty = value.trim().is_empty()
                         && instrument.kind != Kind::Likert
-                        && instrument.question_ids().contains(item);
+                        && questions.contains(item);
                     if optional_empty {
                         delete.push(item.clone());
                         continue;
@@ -687,7 +672,12 @@ impl App {
     /// The coach or manager moves the bilan to its next phase.
     pub async fn advance_phase(&self, actor: &Actor, person_id: Uuid) -> Result<Phase, AppError> {
         let person = self
-            .authorize_person(actor, person_id, Action::ManageJourney)
+            .authorize_person(
+                actor,
+                person_id,
+                Action::ManageJourney,
+                audit_action::ACCESS_DENIED,
+            )
             .await?;
         let scope = actor.tenant();
         let now = now_ms();

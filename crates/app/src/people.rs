@@ -109,7 +109,7 @@ impl ContactInput {
     }
 }
 
-fn relation_to(actor: &Actor, person: &Person) -> Relation {
+pub(crate) fn relation_to(actor: &Actor, person: &Person) -> Relation {
     Relation {
         same_tenant: person.tenant_id == actor.organisation_id,
         is_self: person.user_id == Some(actor.user_id),
@@ -142,6 +142,36 @@ async fn enrolment_views(
 }
 
 impl App {
+    /// Checks the policy for a person of the actor's tenant; a refusal is audited as
+    /// `denied_audit` (with
+    /// no transaction open, so the audit row always lands). Another tenant's person is
+    /// "not found".
+    pub(crate) async fn authorize_person(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        action: Action,
+        denied_audit: &'static str,
+    ) -> Result<Person, AppError> {
+        let scope = actor.tenant();
+        let Some(person) = people::find_person(self.db(), scope, person_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        if !allows(actor.role, action, relation_to(actor, &person)) {
+            audit::record(
+                self.db(),
+                scope,
+                Some(actor.user_id),
+                denied_audit,
+                Some(person.id),
+                now_ms(),
+            )
+            .await?;
+            return Err(AppError::Forbidden);
+        }
+        Ok(person)
+    }
+
     /// Opens a person's file. Another tenant's person is "not found"; a person of the
     /// tenant the role may not open is "forbidden" (and the refusal is audited too).
     pub async fn person_file(
@@ -149,29 +179,16 @@ impl App {
         actor: &Actor,
         person_id: Uuid,
     ) -> Result<PersonFile, AppError> {
-        let scope = actor.tenant();
-        let txn = self.db().begin().await?;
-        let Some(person) = people::find_person(&txn, scope, person_id).await? else {
-            return Err(AppError::NotFound);
-        };
-        let now = now_ms();
-        if !allows(
-            actor.role,
-            Action::ReadPersonFile,
-            relation_to(actor, &person),
-        ) {
-            audit::record(
-                &txn,
-                scope,
-                Some(actor.user_id),
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                Action::ReadPersonFile,
                 audit_action::PERSON_READ_DENIED,
-                Some(person.id),
-                now,
             )
             .await?;
-            txn.commit().await?;
-            return Err(AppError::Forbidden);
-        }
+        let scope = actor.tenant();
+        let txn = self.db().begin().await?;
         let enrolments = enrolment_views(&txn, actor, person.id).await?;
         audit::record(
             &txn,
@@ -179,7 +196,7 @@ impl App {
             Some(actor.user_id),
             audit_action::PERSON_READ,
             Some(person.id),
-            now,
+            now_ms(),
         )
         .await?;
         let audit_trail = audit::for_person(&txn, scope, person.id).await?;
@@ -208,30 +225,18 @@ impl App {
         person_id: Uuid,
         input: &ContactInput,
     ) -> Result<(), AppError> {
-        let scope = actor.tenant();
-        let txn = self.db().begin().await?;
-        let Some(person) = people::find_person(&txn, scope, person_id).await? else {
-            return Err(AppError::NotFound);
-        };
-        let now = now_ms();
-        if !allows(
-            actor.role,
-            Action::WritePersonFile,
-            relation_to(actor, &person),
-        ) {
-            audit::record(
-                &txn,
-                scope,
-                Some(actor.user_id),
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                Action::WritePersonFile,
                 audit_action::PERSON_WRITE_DENIED,
-                Some(person.id),
-                now,
             )
             .await?;
-            txn.commit().await?;
-            return Err(AppError::Forbidden);
-        }
+        let scope = actor.tenant();
+        let now = now_ms();
         let contact = input.parse().map_err(AppError::Invalid)?;
+        let txn = self.db().begin().await?;
         if !people::update_contact(&txn, scope, person.id, &contact, now).await? {
             return Err(AppError::NotFound);
         }

@@ -651,10 +651,10 @@ pub async fn submit_form(
             .or_insert(v);
     }
     // Every question is sent, so that an emptied answer is removed.
-    let submitted: Vec<(String, String)> = detail
-        .instrument
-        .question_ids()
-        .into_iter()
+    let questions = detail.instrument.question_ids();
+    let submitted: Vec<(String, String)> = questions
+        .iter()
+        .cloned()
         .map(|q| {
             let v = typed.get(&q).cloned().unwrap_or_default();
             (q, v)
@@ -662,7 +662,7 @@ pub async fn submit_form(
         .chain(
             typed
                 .iter()
-                .filter(|(k, _)| !detail.instrument.question_ids().contains(k))
+                .filter(|(k, _)| !questions.contains(k))
                 .map(|(k, v)| (k.clone(), v.clone())),
         )
         .collect();
