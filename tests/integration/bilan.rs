@@ -529,3 +529,171 @@ async fn the_coach_moves_the_bilan_on_and_end_takings_show_the_change() -> TestR
     assert!(page.contains("une vraie progression"), "{page}");
     Ok(())
 }
+
+fn answered(journey: &Value, activity: &str) -> u64 {
+    journey["activities"]
+        .as_array()
+        .and_then(|list| list.iter().find(|a| a["id"] == activity))
+        .and_then(|a| a["answered"].as_u64())
+        .unwrap_or_else(|| panic!("no activity {activity} in {journey}"))
+}
+
+#[tokio::test]
+async fn past_jobs_and_life_experiences_become_skills_the_person_confirms() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let me = t.login_as(BENEFICIARY).await?;
+    consent(&me).await;
+    let id = activity_id(&journey(&me, person).await, "experiences", "once");
+    let path = format!("/activites/{id}");
+
+    // The empty state explains what to do; a search lists job titles with their codes.
+    let empty = me.server.get(&path).await.text();
+    assert!(empty.contains("pas encore ajouté d&#39;emploi"), "{empty}");
+    let found = me
+        .server
+        .get(&format!("{path}?q=boulangere"))
+        .await
+        .text();
+    assert!(
+        found.contains("Boulanger / Boulangère") && found.contains("value=\"11573\""),
+        "{found}"
+    );
+    let added = me
+        .submit(&path, &path, &[("op", "add_job"), ("job", "11573")])
+        .await;
+    assert_eq!(added.status_code(), StatusCode::SEE_OTHER);
+    assert_eq!(added.header("location"), format!("{path}?saved=jobs#jobs"));
+
+    // A code that is not an appellation is refused, and nothing is stored.
+    let refused = me
+        .submit(&path, &path, &[("op", "add_job"), ("job", "99999999")])
+        .await;
+    assert_eq!(refused.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("répertoire des métiers"));
+    let unknown_life = put_answers(
+        &me,
+        &id,
+        json!({"answers": [{"item": "life:parenting", "value": "yes"}, {"item": "life:skydiving", "value": "yes"}]}),
+    )
+    .await;
+    assert_eq!(unknown_life.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        unknown_life.json::<Value>()["errors"][0]["field"],
+        "life:skydiving"
+    );
+    assert_eq!(answered(&journey(&me, person).await, &id), 1);
+
+    let life = me
+        .submit(
+            &path,
+            &path,
+            &[("op", "life"), ("life", "parenting"), ("life", "languages")],
+        )
+        .await;
+    assert_eq!(life.status_code(), StatusCode::SEE_OTHER);
+
+    // The skills proposed come from the bakery fiche and from both life experiences.
+    let results = me
+        .server
+        .get(&format!("/api/v1/activities/{id}/results"))
+        .await
+        .json::<Value>();
+    let outcome = &results["outcome"];
+    assert_eq!(outcome["kind"], "experiences");
+    assert_eq!(outcome["jobs"][0]["code_rome"], "D1102");
+    let skills = outcome["skills"].as_array().unwrap();
+    let codes: Vec<u64> = skills.iter().filter_map(|s| s["code"].as_u64()).collect();
+    assert!(codes.contains(&300411) && codes.contains(&107848), "{codes:?}");
+    assert!(
+        skills.len() > 5 && skills.iter().all(|s| s["confirmed"].is_null()),
+        "{skills:?}"
+    );
+    let page = me.server.get(&path).await.text();
+    assert!(
+        page.contains("name=\"skill\" value=\"300411\"") && page.contains("Vient de"),
+        "{page}"
+    );
+
+    // Confirm one skill, decline another, then finish.
+    let confirmed = me
+        .submit(
+            &path,
+            &path,
+            &[
+                ("op", "skills"),
+                ("shown", "300411"),
+                ("shown", "300406"),
+                ("skill", "300411"),
+            ],
+        )
+        .await;
+    assert_eq!(confirmed.status_code(), StatusCode::SEE_OTHER);
+    let finish = me.submit(&path, &path, &[("op", "finish")]).await;
+    assert_eq!(
+        finish.header("location"),
+        format!("/activites/{id}/resultats")
+    );
+    let results = me
+        .server
+        .get(&format!("/api/v1/activities/{id}/results"))
+        .await
+        .json::<Value>();
+    assert_eq!(results["status"], "done");
+    let said = |code: u64| {
+        results["outcome"]["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["code"] == code)
+            .map(|s| s["confirmed"].clone())
+    };
+    assert_eq!(said(300411), Some(json!(true)));
+    assert_eq!(said(300406), Some(json!(false)));
+
+    // The coach sees the same confirmed skills in the person's file.
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let seen = coach
+        .server
+        .get(&format!("/activites/{id}/resultats"))
+        .await
+        .text();
+    assert!(
+        seen.contains("Parler une ou plusieurs langues étrangères")
+            && seen.contains("Boulanger / Boulangère")
+            && !seen.contains("Ecrire une ou plusieurs langues"),
+        "{seen}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_number_of_past_jobs_is_capped() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let me = t.login_as(BENEFICIARY).await?;
+    consent(&me).await;
+    let id = activity_id(&journey(&me, person).await, "experiences", "once");
+    // All thirteen appellations of the fixture reference: one more than allowed.
+    let codes = [
+        11573, 11574, 11001, 38970, 38971, 90001, 90002, 90003, 90004, 90005, 90006, 90007,
+        90008,
+    ];
+    let answers: Vec<Value> = codes
+        .iter()
+        .map(|c| json!({"item": format!("job:{c}"), "value": "yes"}))
+        .collect();
+    let refused = put_answers(&me, &id, json!({ "answers": answers })).await;
+    assert_eq!(refused.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = refused.json::<Value>();
+    assert!(
+        problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "too_many" && e["field"] == "jobs"),
+        "{problem}"
+    );
+    assert_eq!(answered(&journey(&me, person).await, &id), 0);
+    Ok(())
+}

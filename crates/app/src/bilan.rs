@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use parcours_db::TransactionTrait;
 use parcours_db::repo::journey::{self, Activity, Consent, NewActivity};
 use parcours_db::repo::{audit, people};
+use parcours_catalog::Catalog;
 use parcours_domain::instrument::{
-    AnswerError, FieldType, Instrument, Kind, Occasion, Registry, Text,
+    AnswerError, FieldType, Instrument, JOB_PREFIX, Kind, LIFE_PREFIX, Occasion, Registry,
+    SKILL_PREFIX, Text,
 };
 use parcours_domain::scoring::{self, ChangeReading, LikertResult, RawAnswer};
 use parcours_domain::{Action, Phase, Relation, allows};
@@ -120,6 +122,40 @@ pub enum Outcome {
         /// ROME work-context codes the person's restrictions exclude.
         excluded_contexts: Vec<String>,
     },
+    Experiences(ExperiencesOutcome),
+}
+
+/// A job the person has held: a ROME appellation and its fiche.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobExperience {
+    pub code: u32,
+    pub label: String,
+    pub code_rome: String,
+    pub fiche_label: String,
+}
+
+/// A skill proposed from the person's jobs and life experiences, and what they said.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProposedSkill {
+    pub code: u32,
+    pub label: String,
+    /// The jobs and experiences it comes from.
+    pub sources: Vec<Text>,
+    /// Yes, no, or not said yet.
+    pub confirmed: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExperiencesOutcome {
+    pub jobs: Vec<JobExperience>,
+    pub life: Vec<Text>,
+    pub skills: Vec<ProposedSkill>,
+}
+
+impl ExperiencesOutcome {
+    pub fn confirmed(&self) -> impl Iterator<Item = &ProposedSkill> {
+        self.skills.iter().filter(|s| s.confirmed == Some(true))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -466,10 +502,7 @@ impl App {
         }
         let instrument = &detail.instrument;
         let (to_save, to_delete) = self.check_answers(instrument, submitted, complete)?;
-        let txn = self.db().begin().await?;
-        journey::save_answers(&txn, scope, activity_id, &to_save, now).await?;
-        journey::delete_answers(&txn, scope, activity_id, &to_delete).await?;
-        let answered_after: usize = {
+        let ids_after: std::collections::BTreeSet<&str> = {
             let mut ids: std::collections::BTreeSet<&str> =
                 detail.answers.keys().map(String::as_str).collect();
             for (item, _) in &to_save {
@@ -478,8 +511,21 @@ impl App {
             for item in &to_delete {
                 ids.remove(item.as_str());
             }
-            ids.len()
+            ids
         };
+        if let Some(spec) = &instrument.experiences {
+            let jobs = ids_after.iter().filter(|i| i.starts_with(JOB_PREFIX)).count();
+            if jobs > spec.max_jobs {
+                return Err(AppError::Answers(vec![AnswerError::TooMany {
+                    item: "jobs".into(),
+                    max: spec.max_jobs,
+                }]));
+            }
+        }
+        let answered_after = ids_after.len();
+        let txn = self.db().begin().await?;
+        journey::save_answers(&txn, scope, activity_id, &to_save, now).await?;
+        journey::delete_answers(&txn, scope, activity_id, &to_delete).await?;
         let done = complete
             || (instrument.kind == Kind::Likert && answered_after >= instrument.items.len());
         journey::mark_activity(
@@ -540,11 +586,10 @@ impl App {
                 }
             }
             _ => {
-                let questions = instrument.question_ids();
                 for (item, value) in submitted {
                     let optional_empty = value.trim().is_empty()
                         && instrument.kind != Kind::Likert
-                        && questions.contains(item);
+                        && instrument.knows_item(item);
                     if optional_empty {
                         delete.push(item.clone());
                         continue;
@@ -564,6 +609,10 @@ impl App {
                                 });
                                 continue;
                             }
+                            if let Err(e) = self.check_in_reference(item) {
+                                errors.push(e);
+                                continue;
+                            }
                             save.push((item.clone(), v.0));
                         }
                         Err(e) => errors.push(e),
@@ -575,6 +624,29 @@ impl App {
             Ok((save, delete))
         } else {
             Err(AppError::Answers(errors))
+        }
+    }
+
+    /// A past job must be a ROME appellation and a confirmed skill a ROME skill.
+    fn check_in_reference(&self, item: &str) -> Result<(), AnswerError> {
+        let Some(catalog) = self.catalog() else {
+            return Ok(());
+        };
+        let code = |prefix: &str| item.strip_prefix(prefix).and_then(|c| c.parse::<u32>().ok());
+        let known = if let Some(c) = code(JOB_PREFIX) {
+            catalog.appellation(c).is_some()
+        } else if let Some(c) = code(SKILL_PREFIX) {
+            catalog.items.contains_key(&c)
+        } else {
+            true
+        };
+        if known {
+            Ok(())
+        } else {
+            Err(AnswerError::NotInReference {
+                item: item.to_owned(),
+                value: item.split(':').nth(1).unwrap_or_default().to_owned(),
+            })
         }
     }
 
@@ -608,7 +680,7 @@ impl App {
     pub async fn results(&self, actor: &Actor, activity_id: Uuid) -> Result<ResultView, AppError> {
         let detail = self.activity(actor, activity_id).await?;
         let answers: Vec<RawAnswer> = detail.answers.values().cloned().collect();
-        let outcome = outcome(&detail.instrument, &answers);
+        let outcome = outcome(&detail.instrument, &answers, self.catalog().as_deref());
         let mut changes = Vec::new();
         if detail.view.activity.occasion == Occasion::End
             && let Outcome::Likert(end) = &outcome
@@ -803,7 +875,7 @@ fn view(
 }
 
 /// The result of a taking, from its raw answers.
-pub fn outcome(instrument: &Instrument, answers: &[RawAnswer]) -> Outcome {
+pub fn outcome(instrument: &Instrument, answers: &[RawAnswer], catalog: Option<&Catalog>) -> Outcome {
     let value = |id: &str| {
         answers
             .iter()
@@ -874,5 +946,86 @@ pub fn outcome(instrument: &Instrument, answers: &[RawAnswer]) -> Outcome {
                 excluded_contexts: excluded,
             }
         }
+        Kind::Experiences => Outcome::Experiences(experiences(instrument, answers, catalog)),
     }
+}
+
+/// The jobs and life experiences a person listed, and the skills they suggest: each
+/// job's core know-how, then each experience's skills, without repeats.
+pub fn experiences(
+    instrument: &Instrument,
+    answers: &[RawAnswer],
+    catalog: Option<&Catalog>,
+) -> ExperiencesOutcome {
+    let mut out = ExperiencesOutcome {
+        jobs: Vec::new(),
+        life: Vec::new(),
+        skills: Vec::new(),
+    };
+    let (Some(spec), Some(catalog)) = (&instrument.experiences, catalog) else {
+        return out;
+    };
+    let said: BTreeMap<u32, bool> = answers
+        .iter()
+        .filter_map(|a| {
+            let code = a.item.strip_prefix(SKILL_PREFIX)?.parse().ok()?;
+            Some((code, a.value == "yes"))
+        })
+        .collect();
+    let mut propose = |code: u32, source: &Text| {
+        if let Some(existing) = out.skills.iter_mut().find(|s| s.code == code) {
+            if !existing.sources.contains(source) {
+                existing.sources.push(source.clone());
+            }
+            return;
+        }
+        let Some(item) = catalog.items.get(&code) else {
+            return;
+        };
+        out.skills.push(ProposedSkill {
+            code,
+            label: item.label.clone(),
+            sources: vec![source.clone()],
+            confirmed: said.get(&code).copied(),
+        });
+    };
+    // Jobs in the order they were added.
+    let mut jobs: Vec<&RawAnswer> = answers
+        .iter()
+        .filter(|a| a.item.starts_with(JOB_PREFIX))
+        .collect();
+    jobs.sort_by(|a, b| a.answered_at.cmp(&b.answered_at).then(a.item.cmp(&b.item)));
+    for answer in jobs {
+        let Some(code) = answer
+            .item
+            .strip_prefix(JOB_PREFIX)
+            .and_then(|c| c.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Some((appellation, fiche)) = catalog.appellation(code) else {
+            continue;
+        };
+        let source = Text::new(appellation.label.clone(), appellation.label.clone());
+        for skill in catalog.practised_skills(fiche, spec.skills_per_job) {
+            propose(skill, &source);
+        }
+        out.jobs.push(JobExperience {
+            code,
+            label: appellation.label.clone(),
+            code_rome: fiche.code.clone(),
+            fiche_label: fiche.label.clone(),
+        });
+    }
+    for life in &spec.life {
+        if answers.iter().any(|a| {
+            a.item.strip_prefix(LIFE_PREFIX) == Some(life.id.as_str()) && a.value == "yes"
+        }) {
+            for skill in &life.skills {
+                propose(*skill, &life.label);
+            }
+            out.life.push(life.label.clone());
+        }
+    }
+    out
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 pub use geo::{AreaInReach, Commune, CommuneHit, EmploymentArea, Tension, TensionSummary};
 pub use load::{LoadError, load};
-pub use search::OccupationHit;
+pub use search::{AppellationHit, OccupationHit};
 
 /// Which release of the reference is loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,12 +131,40 @@ pub struct Catalog {
     pub esco_occupations: usize,
     pub esco_skills: usize,
     fiche_index: HashMap<String, usize>,
+    appellation_index: HashMap<u32, usize>,
     search: search::SearchIndex,
 }
 
 impl Catalog {
     pub fn fiche(&self, code: &str) -> Option<&Fiche> {
         self.fiche_index.get(code).and_then(|i| self.fiches.get(*i))
+    }
+
+    /// An appellation by its `code_ogr`, with its fiche.
+    pub fn appellation(&self, code: u32) -> Option<(&Appellation, &Fiche)> {
+        let appellation = self.appellations.get(*self.appellation_index.get(&code)?)?;
+        Some((appellation, self.fiches.get(appellation.fiche)?))
+    }
+
+    /// The know-how of a fiche a person who held it most likely practised: its core
+    /// skills first (principal, then emerging), then the others, in reference order.
+    pub fn practised_skills(&self, fiche: &Fiche, limit: usize) -> Vec<u32> {
+        let rank = |core: Option<CoreLevel>| match core {
+            Some(CoreLevel::Principal) => 0,
+            Some(CoreLevel::Emerging) => 1,
+            None => 2,
+        };
+        let mut skills: Vec<&FicheItem> = fiche
+            .skills
+            .iter()
+            .filter(|s| {
+                self.items
+                    .get(&s.code)
+                    .is_some_and(|i| i.kind == ItemKind::SavoirFaire)
+            })
+            .collect();
+        skills.sort_by_key(|s| rank(s.core));
+        skills.into_iter().take(limit).map(|s| s.code).collect()
     }
 
     pub fn fiche_at(&self, index: usize) -> Option<&Fiche> {
@@ -196,6 +224,11 @@ impl Catalog {
     /// Occupations matching a free-text query (see [`search`]).
     pub fn search_occupations(&self, query: &str, limit: usize) -> Vec<OccupationHit> {
         self.search.occupations(self, query, limit)
+    }
+
+    /// Job titles matching a free-text query, each with its appellation code.
+    pub fn search_appellations(&self, query: &str, limit: usize) -> Vec<search::AppellationHit> {
+        self.search.appellations(self, query, limit)
     }
 
     /// Communes by name prefix or INSEE code prefix, the most populated first.

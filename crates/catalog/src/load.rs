@@ -523,6 +523,11 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
     )?;
 
     let search = SearchIndex::build(&fiches, &appellations);
+    let appellation_index = appellations
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.code, i))
+        .collect();
     Ok(Catalog {
         version,
         fiches,
@@ -535,6 +540,7 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
         esco_occupations,
         esco_skills,
         fiche_index: index,
+        appellation_index,
         search,
     })
 }

@@ -35,6 +35,15 @@ pub struct OccupationHit {
     pub score: f32,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppellationHit {
+    /// The appellation's `code_ogr`.
+    pub code: u32,
+    pub label: String,
+    pub fiche_code: String,
+    pub fiche_label: String,
+}
+
 /// How well a query word matched a vocabulary word.
 fn word_score(query: &str, word: &str) -> Option<f32> {
     if word == query {
@@ -130,9 +139,11 @@ impl SearchIndex {
         out
     }
 
-    pub fn occupations(&self, catalog: &Catalog, query: &str, limit: usize) -> Vec<OccupationHit> {
+    /// Every label entry matching all query words, with its score: shorter labels (fewer
+    /// extra words) higher, the fiche label a little more.
+    fn scored_entries(&self, query: &str) -> Vec<(f32, Entry)> {
         let query_words = words(query);
-        if query_words.is_empty() || query_words.len() > 16 || limit == 0 {
+        if query_words.is_empty() || query_words.len() > 16 {
             return Vec::new();
         }
         // Per entry: how many query words matched so far, and the summed score.
@@ -165,21 +176,30 @@ impl SearchIndex {
             }
         }
         let needed = query_words.len();
-        let mut best_per_fiche: HashMap<u32, (f32, Entry)> = HashMap::new();
+        let mut out = Vec::new();
         for (entry_id, count) in matched.iter().enumerate() {
             if usize::from(*count) < needed {
                 continue;
             }
             let entry = self.entries[entry_id];
-            let score = total[entry_id];
-            // Shorter labels (fewer extra words) rank higher; the fiche label a little more.
             let extra = f32::from(entry.words).max(needed as f32) - needed as f32;
-            let score = score / needed as f32 - extra * 0.05
+            let score = total[entry_id] / needed as f32 - extra * 0.05
                 + if entry.appellation.is_none() {
                     0.05
                 } else {
                     0.0
                 };
+            out.push((score, entry));
+        }
+        out
+    }
+
+    pub fn occupations(&self, catalog: &Catalog, query: &str, limit: usize) -> Vec<OccupationHit> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        let mut best_per_fiche: HashMap<u32, (f32, Entry)> = HashMap::new();
+        for (score, entry) in self.scored_entries(query) {
             let slot = best_per_fiche
                 .entry(entry.fiche)
                 .or_insert((f32::MIN, entry));
@@ -204,6 +224,36 @@ impl SearchIndex {
                     label: fiche.label.clone(),
                     appellation,
                     score,
+                })
+            })
+            .collect()
+    }
+
+    /// Appellations (job titles) matching a query, best first: what a person picks when
+    /// they name a job they have held.
+    pub fn appellations(
+        &self,
+        catalog: &Catalog,
+        query: &str,
+        limit: usize,
+    ) -> Vec<AppellationHit> {
+        let mut ranked: Vec<(f32, u32)> = self
+            .scored_entries(query)
+            .into_iter()
+            .filter_map(|(score, entry)| Some((score, entry.appellation?)))
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked
+            .into_iter()
+            .take(limit)
+            .filter_map(|(_, a)| {
+                let appellation = catalog.appellations.get(a as usize)?;
+                let fiche = catalog.fiches.get(appellation.fiche)?;
+                Some(AppellationHit {
+                    code: appellation.code,
+                    label: appellation.label.clone(),
+                    fiche_code: fiche.code.clone(),
+                    fiche_label: fiche.label.clone(),
                 })
             })
             .collect()

@@ -48,7 +48,7 @@ fn loads_the_fixture_model() {
             counts.centres_interet,
             counts.mobility_links
         ),
-        (3, 5, 2, 2)
+        (3, 13, 2, 2)
     );
     assert_eq!(counts.esco_occupations, 1);
     let baker = c.fiche("D1102").unwrap();
@@ -110,6 +110,23 @@ fn search_ignores_accents_case_gender_and_typos() {
         hit.appellation.as_deref(),
         Some("Développeur / Développeuse web")
     );
+}
+
+#[test]
+fn job_titles_are_found_with_their_code_and_practised_skills() {
+    let c = load(&fixture()).unwrap();
+    let hits = c.search_appellations("boulangere", 5);
+    assert_eq!(hits.len(), 2, "both bakery titles match: {hits:?}");
+    assert_eq!(hits[0].code, 11573, "the shorter title first");
+    assert_eq!(hits[0].fiche_code, "D1102");
+    assert!(c.search_appellations("zzz", 5).is_empty());
+    let (appellation, fiche) = c.appellation(11574).unwrap();
+    assert_eq!(appellation.short_label, "Boulanger-pâtissier");
+    assert_eq!(fiche.code, "D1102");
+    assert!(c.appellation(1).is_none());
+    // Know-how only (not knowledge 100002 nor the night-work context), core first.
+    assert_eq!(c.practised_skills(fiche, 8), vec![100001]);
+    assert!(c.practised_skills(fiche, 0).is_empty());
 }
 
 #[test]

@@ -38,6 +38,8 @@ pub enum Kind {
     Ranking,
     /// Facts: fields of several types (constraints and imperatives).
     Form,
+    /// Past jobs and life experiences, turned into skills the person confirms.
+    Experiences,
 }
 
 /// When an instrument is taken: once, or at the start and again at the end of the bilan
@@ -148,6 +150,32 @@ pub struct Ranking {
     pub options: Vec<Choice>,
 }
 
+/// Something done outside work that shows skills (volunteering, caring, languages…).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct LifeExperience {
+    pub id: String,
+    pub label: Text,
+    #[serde(default)]
+    pub hint: Option<Text>,
+    /// ROME 4.0 skill codes (`code_ogr`) this experience usually involves.
+    pub skills: Vec<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ExperiencesSpec {
+    /// How many past jobs a person can list.
+    pub max_jobs: usize,
+    /// How many skills of each past job are proposed for confirmation.
+    pub skills_per_job: usize,
+    pub life: Vec<LifeExperience>,
+}
+
+/// The answers of an experiences activity are keyed `job:<appellation code>`,
+/// `life:<experience id>` and `skill:<skill code>`.
+pub const JOB_PREFIX: &str = "job:";
+pub const LIFE_PREFIX: &str = "life:";
+pub const SKILL_PREFIX: &str = "skill:";
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct Instrument {
     pub id: String,
@@ -173,6 +201,8 @@ pub struct Instrument {
     pub ranking: Option<Ranking>,
     #[serde(default)]
     pub fields: Vec<Field>,
+    #[serde(default)]
+    pub experiences: Option<ExperiencesSpec>,
 }
 
 /// A validated answer value, stored as text.
@@ -191,6 +221,10 @@ pub enum AnswerError {
     Duplicate { item: String, value: String },
     #[error("`{item}`: the text is longer than {max} characters")]
     TooLong { item: String, max: usize },
+    #[error("`{item}`: `{value}` is not in the reference data")]
+    NotInReference { item: String, value: String },
+    #[error("`{item}`: at most {max} may be listed")]
+    TooMany { item: String, max: usize },
 }
 
 /// Longest free-text answer (reasons, commune code) accepted.
@@ -250,6 +284,15 @@ impl Instrument {
                     return Err("a form needs `fields`".into());
                 }
             }
+            Kind::Experiences => match &self.experiences {
+                Some(e) if e.max_jobs >= 1 && !e.life.is_empty() => {
+                    let mut ids = std::collections::BTreeSet::new();
+                    if let Some(dup) = e.life.iter().find(|l| !ids.insert(l.id.as_str())) {
+                        return Err(format!("life experience `{}` is defined twice", dup.id));
+                    }
+                }
+                _ => return Err("`experiences` needs max_jobs ≥ 1 and `life` entries".into()),
+            },
         }
         Ok(())
     }
@@ -287,6 +330,8 @@ impl Instrument {
                     .collect()
             }
             Kind::Form => self.fields.iter().map(|f| f.id.clone()).collect(),
+            // Open-ended: as many jobs and skills as the person names.
+            Kind::Experiences => Vec::new(),
         }
     }
 
@@ -345,6 +390,45 @@ impl Instrument {
                     .ok_or_else(unknown)?;
                 validate_field(field, value)
             }
+            Kind::Experiences => {
+                let spec = self.experiences.as_ref().ok_or_else(unknown)?;
+                let choice = |allowed: &[&str]| {
+                    if allowed.contains(&value) {
+                        Ok(AnswerValue(value.to_owned()))
+                    } else {
+                        Err(AnswerError::UnknownChoice {
+                            item: item.to_owned(),
+                            value: value.to_owned(),
+                        })
+                    }
+                };
+                let is_code = |code: &str| !code.is_empty() && code.parse::<u32>().is_ok();
+                if let Some(code) = item.strip_prefix(JOB_PREFIX)
+                    && is_code(code)
+                {
+                    return choice(&["yes"]);
+                }
+                if let Some(id) = item.strip_prefix(LIFE_PREFIX)
+                    && spec.life.iter().any(|l| l.id == id)
+                {
+                    return choice(&["yes"]);
+                }
+                if let Some(code) = item.strip_prefix(SKILL_PREFIX)
+                    && is_code(code)
+                {
+                    return choice(&["yes", "no"]);
+                }
+                Err(unknown())
+            }
+        }
+    }
+
+    /// Whether `item` names an answer this instrument can hold, even when the answer is
+    /// being removed.
+    pub fn knows_item(&self, item: &str) -> bool {
+        match self.kind {
+            Kind::Experiences => self.validate(item, "yes").is_ok(),
+            _ => self.question_ids().iter().any(|q| q == item),
         }
     }
 
@@ -485,6 +569,10 @@ const FILES: &[(&str, &str)] = &[
         "constraints.v1.toml",
         include_str!("../instruments/constraints.v1.toml"),
     ),
+    (
+        "experiences.v1.toml",
+        include_str!("../instruments/experiences.v1.toml"),
+    ),
 ];
 
 /// All shipped instrument versions, keyed by (id, version).
@@ -543,6 +631,7 @@ fn journey_order(id: &str) -> usize {
         "riasec",
         "centres_interet",
         "values",
+        "experiences",
     ]
     .iter()
     .position(|x| *x == id)
@@ -564,9 +653,22 @@ mod tests {
             "drivers",
             "self_efficacy",
             "constraints",
+            "experiences",
         ] {
             assert!(ids.contains(&id), "{id} missing from {ids:?}");
         }
+        let experiences = registry.get("experiences", 1).unwrap();
+        let life = &experiences.experiences.as_ref().unwrap().life;
+        for id in [
+            "volunteering",
+            "parenting",
+            "caring",
+            "travel",
+            "languages",
+        ] {
+            assert!(life.iter().any(|l| l.id == id), "life experience {id}");
+        }
+        assert!(life.iter().all(|l| !l.skills.is_empty()));
         let riasec = registry.get("riasec", 1).unwrap();
         for letter in ["R", "I", "A", "S", "E", "C"] {
             let n = riasec.items.iter().filter(|i| i.scale == letter).count();
@@ -675,6 +777,35 @@ mod tests {
         );
         assert!(form.validate("health", "heavy_loads,flying").is_err());
         assert!(form.validate("licence", "maybe").is_err());
+    }
+
+    #[test]
+    fn experience_answers_are_checked() {
+        let registry = Registry::shipped().unwrap();
+        let e = registry.get("experiences", 1).unwrap();
+        assert_eq!(e.validate("job:11573", "yes").unwrap().0, "yes");
+        assert!(matches!(
+            e.validate("job:11573", "no"),
+            Err(AnswerError::UnknownChoice { .. })
+        ));
+        assert!(matches!(
+            e.validate("job:boulanger", "yes"),
+            Err(AnswerError::UnknownItem { .. })
+        ));
+        assert!(matches!(
+            e.validate("job:", "yes"),
+            Err(AnswerError::UnknownItem { .. })
+        ));
+        assert!(e.validate("life:parenting", "yes").is_ok());
+        assert!(matches!(
+            e.validate("life:skydiving", "yes"),
+            Err(AnswerError::UnknownItem { .. })
+        ));
+        assert!(e.validate("skill:300465", "no").is_ok());
+        assert!(e.validate("skill:300465", "maybe").is_err());
+        assert!(e.validate("anything", "yes").is_err());
+        assert!(e.knows_item("life:parenting") && !e.knows_item("life:skydiving"));
+        assert!(e.question_ids().is_empty());
     }
 
     #[test]

@@ -389,6 +389,7 @@ mod tests {
             reference_items: None,
             ranking: None,
             fields: Vec::new(),
+            experiences: None,
         }
     }
 

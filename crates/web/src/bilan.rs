@@ -13,7 +13,7 @@ use parcours_app::AppError;
 use parcours_app::bilan::{
     ActivityDetail, ActivityStatus, JourneyView, NextStep, Outcome, ResultView, SaveOutcome,
 };
-use parcours_domain::instrument::{FieldType, Kind, Text};
+use parcours_domain::instrument::{FieldType, JOB_PREFIX, Kind, LIFE_PREFIX, SKILL_PREFIX, Text};
 use parcours_domain::scoring::{self, Change, Consistency, HEXAGON};
 use parcours_domain::{Phase, Role};
 use serde::{Deserialize, Serialize};
@@ -124,13 +124,17 @@ fn journey_page(
                     href: format!("/activites/{}", v.activity.id),
                     status,
                     status_class: class,
-                    progress: p.ta2(
-                        "activity-progress",
-                        "answered",
-                        v.answered,
-                        "total",
-                        v.questions,
-                    ),
+                    progress: if v.questions == 0 {
+                        p.ta("activity-progress-open", "answered", v.answered)
+                    } else {
+                        p.ta2(
+                            "activity-progress",
+                            "answered",
+                            v.answered,
+                            "total",
+                            v.questions,
+                        )
+                    },
                     due: p.date(&v.activity.due_at),
                     overdue: v.overdue,
                     minutes: v.minutes,
@@ -335,15 +339,30 @@ fn resume_href(detail: &ActivityDetail) -> String {
     }
 }
 
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ActivityQuery {
+    /// A job title searched for in the experiences activity.
+    q: String,
+    /// Which step was just saved, for the confirmation.
+    saved: String,
+}
+
 pub async fn activity(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<ActivityQuery>,
 ) -> PageResult {
     let actor = ctx.actor()?;
     let detail = state.app.activity(actor, parse_id(&id)?).await?;
     if detail.instrument.kind == Kind::Likert || !detail.can_answer {
         return Ok(see_other(&resume_href(&detail)));
+    }
+    if detail.instrument.kind == Kind::Experiences {
+        let notice = (!query.saved.is_empty()).then(|| ctx.lang.t("experiences-saved"));
+        let page = experiences_page(&state, &ctx, &detail, query.q.trim(), notice, Vec::new())?;
+        return Ok(render(&page)?.into_response());
     }
     Ok(render(&form_page(&ctx, &detail, &BTreeMap::new(), &[])?)?.into_response())
 }
@@ -609,7 +628,7 @@ fn form_page(
                 });
             }
         }
-        Kind::Likert => {}
+        Kind::Likert | Kind::Experiences => {}
     }
     let errors = problems
         .iter()
@@ -626,6 +645,197 @@ fn form_page(
     })
 }
 
+// ---------------------------------------------------------------- experiences
+
+struct JobRow {
+    code: u32,
+    label: String,
+    fiche_label: String,
+}
+
+struct LifeChoice {
+    id: String,
+    label: String,
+    hint: Option<String>,
+    checked: bool,
+}
+
+struct SkillChoice {
+    code: u32,
+    label: String,
+    sources: String,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "experiences.html")]
+struct ExperiencesPage {
+    p: Page,
+    activity_id: Uuid,
+    title: String,
+    purpose: String,
+    notice: Option<String>,
+    errors: Vec<String>,
+    jobs: Vec<JobRow>,
+    query: String,
+    hits: Vec<JobRow>,
+    life: Vec<LifeChoice>,
+    skills: Vec<SkillChoice>,
+    confirmed: usize,
+}
+
+/// How many job titles a search shows.
+const JOB_HITS: usize = 12;
+
+fn experiences_page(
+    state: &AppState,
+    ctx: &Ctx,
+    detail: &ActivityDetail,
+    query: &str,
+    notice: Option<String>,
+    errors: Vec<String>,
+) -> Result<ExperiencesPage, HttpError> {
+    let lang = ctx.lang;
+    let instrument = &detail.instrument;
+    let catalog = state.app.catalog();
+    let answers: Vec<_> = detail.answers.values().cloned().collect();
+    let outcome = parcours_app::bilan::experiences(instrument, &answers, catalog.as_deref());
+    let held: Vec<u32> = outcome.jobs.iter().map(|j| j.code).collect();
+    let hits = match (&catalog, query.is_empty()) {
+        (Some(c), false) => c
+            .search_appellations(query, JOB_HITS)
+            .into_iter()
+            .filter(|h| !held.contains(&h.code))
+            .map(|h| JobRow {
+                code: h.code,
+                label: h.label,
+                fiche_label: h.fiche_label,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let life = instrument
+        .experiences
+        .iter()
+        .flat_map(|spec| &spec.life)
+        .map(|l| LifeChoice {
+            id: l.id.clone(),
+            label: tx(lang, &l.label),
+            hint: l.hint.as_ref().map(|h| tx(lang, h)),
+            checked: detail
+                .answers
+                .get(&format!("{LIFE_PREFIX}{}", l.id))
+                .is_some_and(|a| a.value == "yes"),
+        })
+        .collect();
+    let title = tx(lang, &instrument.title);
+    Ok(ExperiencesPage {
+        p: Page::new(ctx, title.clone()),
+        activity_id: detail.view.activity.id,
+        title,
+        purpose: tx(lang, &instrument.purpose),
+        notice,
+        errors,
+        confirmed: outcome.confirmed().count(),
+        jobs: outcome
+            .jobs
+            .iter()
+            .map(|j| JobRow {
+                code: j.code,
+                label: j.label.clone(),
+                fiche_label: j.fiche_label.clone(),
+            })
+            .collect(),
+        query: query.to_owned(),
+        hits,
+        life,
+        skills: outcome
+            .skills
+            .iter()
+            .map(|s| SkillChoice {
+                code: s.code,
+                label: s.label.clone(),
+                sources: sources_text(lang, &s.sources),
+                checked: s.confirmed == Some(true),
+            })
+            .collect(),
+    })
+}
+
+/// One step of the experiences activity, posted by its own small form: add or remove
+/// a job, the life experiences, the skills confirmed, or finish.
+async fn submit_experiences(
+    state: &AppState,
+    ctx: &Ctx,
+    detail: &ActivityDetail,
+    pairs: &[(String, String)],
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let id = detail.view.activity.id;
+    let values = |key: &str| -> Vec<&str> {
+        pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.trim())
+            .collect()
+    };
+    let op = values("op").first().copied().unwrap_or_default();
+    let mut submitted: Vec<(String, String)> = Vec::new();
+    let (anchor, complete) = match op {
+        "add_job" | "remove_job" => {
+            let value = if op == "add_job" { "yes" } else { "" };
+            for job in values("job") {
+                submitted.push((format!("{JOB_PREFIX}{job}"), value.to_owned()));
+            }
+            ("jobs", false)
+        }
+        "life" => {
+            let picked = values("life");
+            for spec in detail.instrument.experiences.iter().flat_map(|s| &s.life) {
+                let value = if picked.contains(&spec.id.as_str()) { "yes" } else { "" };
+                submitted.push((format!("{LIFE_PREFIX}{}", spec.id), value.to_owned()));
+            }
+            // A choice that is not in the list is refused rather than ignored.
+            for id in picked {
+                if !submitted.iter().any(|(k, _)| k.strip_prefix(LIFE_PREFIX) == Some(id)) {
+                    submitted.push((format!("{LIFE_PREFIX}{id}"), "yes".to_owned()));
+                }
+            }
+            ("life", false)
+        }
+        "skills" => {
+            let confirmed = values("skill");
+            for code in values("shown") {
+                let value = if confirmed.contains(&code) { "yes" } else { "no" };
+                submitted.push((format!("{SKILL_PREFIX}{code}"), value.to_owned()));
+            }
+            ("skills", false)
+        }
+        "finish" => ("", true),
+        other => {
+            return Err(HttpError::Unprocessable(vec![FieldProblem {
+                field: "op".into(),
+                code: "unknown_choice".into(),
+                message: format!("unknown step `{other}`"),
+            }]));
+        }
+    };
+    match state.app.save_answers(actor, id, &submitted, complete).await {
+        Ok(_) if complete => Ok(see_other(&format!("/activites/{id}/resultats"))),
+        Ok(_) => Ok(see_other(&format!("/activites/{id}?saved={anchor}#{anchor}"))),
+        Err(AppError::Answers(errors)) => {
+            let messages = errors
+                .iter()
+                .map(|e| error_text(ctx.lang, &FieldProblem::from_answer(e)))
+                .collect();
+            let detail = state.app.activity(actor, id).await?;
+            let page = experiences_page(state, ctx, &detail, "", None, messages)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A whole-form submission (ranking or constraints). Multi-choice fields arrive as
 /// repeated keys and are joined; the CSRF field is not an answer.
 pub async fn submit_form(
@@ -637,6 +847,13 @@ pub async fn submit_form(
     let actor = ctx.actor()?;
     let id = parse_id(&id)?;
     let detail = state.app.activity(actor, id).await?;
+    if detail.instrument.kind == Kind::Experiences {
+        let answers: Vec<(String, String)> = pairs
+            .into_iter()
+            .filter(|(k, _)| k != crate::csrf::FORM_FIELD)
+            .collect();
+        return submit_experiences(&state, &ctx, &detail, &answers).await;
+    }
     let mut typed: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in pairs {
         if k == crate::csrf::FORM_FIELD {
@@ -702,6 +919,9 @@ struct ResultsPage {
     ranking: Vec<(String, Option<String>)>,
     facts: Vec<(String, String)>,
     excluded: usize,
+    jobs: Vec<(String, String)>,
+    life: Vec<String>,
+    skills: Vec<(String, String)>,
     quality: Vec<String>,
     changes: Vec<String>,
     not_done: bool,
@@ -789,6 +1009,9 @@ fn results_page(ctx: &Ctx, result: &ResultView) -> Result<ResultsPage, HttpError
     let mut ranking = Vec::new();
     let mut facts = Vec::new();
     let mut excluded = 0;
+    let mut jobs = Vec::new();
+    let mut life = Vec::new();
+    let mut skills = Vec::new();
     let mut quality = Vec::new();
     let headline;
     match &result.outcome {
@@ -919,6 +1142,19 @@ fn results_page(ctx: &Ctx, result: &ResultView) -> Result<ResultsPage, HttpError
             excluded = excluded_contexts.len();
             headline = lang.t("constraints-headline");
         }
+        Outcome::Experiences(e) => {
+            jobs = e
+                .jobs
+                .iter()
+                .map(|j| (j.label.clone(), j.fiche_label.clone()))
+                .collect();
+            life = e.life.iter().map(|t| tx(lang, t)).collect();
+            skills = e
+                .confirmed()
+                .map(|s| (s.label.clone(), sources_text(lang, &s.sources)))
+                .collect();
+            headline = p.ta("experiences-headline", "count", skills.len());
+        }
     }
     let changes = result
         .changes
@@ -957,11 +1193,22 @@ fn results_page(ctx: &Ctx, result: &ResultView) -> Result<ResultsPage, HttpError
         ranking,
         facts,
         excluded,
+        jobs,
+        life,
+        skills,
         quality,
         changes,
         not_done: detail.view.status != ActivityStatus::Done,
         resume_href: format!("/activites/{}", detail.view.activity.id),
     })
+}
+
+fn sources_text(lang: Lang, sources: &[Text]) -> String {
+    sources
+        .iter()
+        .map(|t| tx(lang, t))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 pub async fn results(
@@ -1134,6 +1381,7 @@ fn activity_dto(lang: Lang, d: &ActivityDetail) -> ActivityDto {
             Kind::Likert => "likert",
             Kind::Ranking => "ranking",
             Kind::Form => "form",
+            Kind::Experiences => "experiences",
         }
         .to_owned(),
         title: tx(lang, &instrument.title),
@@ -1154,7 +1402,9 @@ fn activity_dto(lang: Lang, d: &ActivityDetail) -> ActivityDto {
 
 #[derive(Deserialize, ToSchema)]
 pub struct AnswerDto {
-    /// Question id (item, `rank1`…, `reason1`…, or form field).
+    /// Question id (item, `rank1`…, `reason1`…, or form field); for experiences
+    /// `job:<appellation code_ogr>` = `yes`, `life:<experience id>` = `yes`,
+    /// `skill:<skill code_ogr>` = `yes`/`no`. An empty value removes an optional answer.
     pub item: String,
     /// The answer: a point number for Likert items, an option id, a number, `yes`/`no`,
     /// comma-separated ids for multiple choices, or text.
@@ -1220,7 +1470,8 @@ pub struct ResultsDto {
     pub status: String,
     /// The scores and readings, recomputed from the raw answers: `kind` is likert
     /// (scales with raw_mean and 0–100 score, holland, quality, ranked_items), ranking
-    /// (ranked choices with reasons) or form (facts and excluded_contexts).
+    /// (ranked choices with reasons), form (facts and excluded_contexts) or experiences
+    /// (jobs with their ROME code, life experiences, proposed skills with `confirmed`).
     #[schema(value_type = Object)]
     pub outcome: serde_json::Value,
     /// For an end taking: change since the start per scale, with the reliable change index.

@@ -53,6 +53,8 @@ impl FieldProblem {
             UnknownChoice { item, .. } => (item, "unknown_choice"),
             Duplicate { item, .. } => (item, "duplicate"),
             TooLong { item, .. } => (item, "too_long"),
+            NotInReference { item, .. } => (item, "not_in_reference"),
+            TooMany { item, .. } => (item, "too_many"),
         };
         FieldProblem {
             field: field.clone(),
