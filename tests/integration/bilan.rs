@@ -550,11 +550,7 @@ async fn past_jobs_and_life_experiences_become_skills_the_person_confirms() -> T
     // The empty state explains what to do; a search lists job titles with their codes.
     let empty = me.server.get(&path).await.text();
     assert!(empty.contains("pas encore ajouté d&#39;emploi"), "{empty}");
-    let found = me
-        .server
-        .get(&format!("{path}?q=boulangere"))
-        .await
-        .text();
+    let found = me.server.get(&format!("{path}?q=boulangere")).await.text();
     assert!(
         found.contains("Boulanger / Boulangère") && found.contains("value=\"11573\""),
         "{found}"
@@ -604,7 +600,10 @@ async fn past_jobs_and_life_experiences_become_skills_the_person_confirms() -> T
     assert_eq!(outcome["jobs"][0]["code_rome"], "D1102");
     let skills = outcome["skills"].as_array().unwrap();
     let codes: Vec<u64> = skills.iter().filter_map(|s| s["code"].as_u64()).collect();
-    assert!(codes.contains(&300411) && codes.contains(&107848), "{codes:?}");
+    assert!(
+        codes.contains(&300411) && codes.contains(&107848),
+        "{codes:?}"
+    );
     assert!(
         skills.len() > 5 && skills.iter().all(|s| s["confirmed"].is_null()),
         "{skills:?}"
@@ -676,8 +675,7 @@ async fn the_number_of_past_jobs_is_capped() -> TestResult {
     let id = activity_id(&journey(&me, person).await, "experiences", "once");
     // All thirteen appellations of the fixture reference: one more than allowed.
     let codes = [
-        11573, 11574, 11001, 38970, 38971, 90001, 90002, 90003, 90004, 90005, 90006, 90007,
-        90008,
+        11573, 11574, 11001, 38970, 38971, 90001, 90002, 90003, 90004, 90005, 90006, 90007, 90008,
     ];
     let answers: Vec<Value> = codes
         .iter()

@@ -6,6 +6,7 @@ mod access;
 mod auth;
 mod bilan;
 mod explorer;
+mod journal;
 mod shell;
 
 use parcours_db::TenantScope;

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use parcours_catalog::Catalog;
 use parcours_db::TransactionTrait;
 use parcours_db::repo::journey::{self, Activity, Consent, NewActivity};
 use parcours_db::repo::{audit, people};
-use parcours_catalog::Catalog;
 use parcours_domain::instrument::{
     AnswerError, FieldType, Instrument, JOB_PREFIX, Kind, LIFE_PREFIX, Occasion, Registry,
     SKILL_PREFIX, Text,
@@ -514,7 +514,10 @@ impl App {
             ids
         };
         if let Some(spec) = &instrument.experiences {
-            let jobs = ids_after.iter().filter(|i| i.starts_with(JOB_PREFIX)).count();
+            let jobs = ids_after
+                .iter()
+                .filter(|i| i.starts_with(JOB_PREFIX))
+                .count();
             if jobs > spec.max_jobs {
                 return Err(AppError::Answers(vec![AnswerError::TooMany {
                     item: "jobs".into(),
@@ -632,7 +635,10 @@ impl App {
         let Some(catalog) = self.catalog() else {
             return Ok(());
         };
-        let code = |prefix: &str| item.strip_prefix(prefix).and_then(|c| c.parse::<u32>().ok());
+        let code = |prefix: &str| {
+            item.strip_prefix(prefix)
+                .and_then(|c| c.parse::<u32>().ok())
+        };
         let known = if let Some(c) = code(JOB_PREFIX) {
             catalog.appellation(c).is_some()
         } else if let Some(c) = code(SKILL_PREFIX) {
@@ -875,7 +881,11 @@ fn view(
 }
 
 /// The result of a taking, from its raw answers.
-pub fn outcome(instrument: &Instrument, answers: &[RawAnswer], catalog: Option<&Catalog>) -> Outcome {
+pub fn outcome(
+    instrument: &Instrument,
+    answers: &[RawAnswer],
+    catalog: Option<&Catalog>,
+) -> Outcome {
     let value = |id: &str| {
         answers
             .iter()
@@ -1018,9 +1028,10 @@ pub fn experiences(
         });
     }
     for life in &spec.life {
-        if answers.iter().any(|a| {
-            a.item.strip_prefix(LIFE_PREFIX) == Some(life.id.as_str()) && a.value == "yes"
-        }) {
+        if answers
+            .iter()
+            .any(|a| a.item.strip_prefix(LIFE_PREFIX) == Some(life.id.as_str()) && a.value == "yes")
+        {
             for skill in &life.skills {
                 propose(*skill, &life.label);
             }

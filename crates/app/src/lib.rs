@@ -7,6 +7,7 @@ pub mod bilan;
 pub mod demo;
 pub mod error;
 pub mod homes;
+pub mod journal;
 pub mod mail;
 pub mod people;
 pub mod reference;
@@ -62,6 +63,7 @@ struct Inner {
     catalog: std::sync::RwLock<Option<Arc<parcours_catalog::Catalog>>>,
     /// Every shipped version of every instrument (answers are scored by their own).
     instruments: parcours_domain::instrument::Registry,
+    journal_prompts: parcours_domain::journal::Prompts,
 }
 
 impl App {
@@ -70,6 +72,8 @@ impl App {
         let dummy_hash = password_auth::generate_hash(random_token());
         let instruments = parcours_domain::instrument::Registry::shipped()
             .map_err(|e| AppError::Internal(e.to_string()))?;
+        let journal_prompts = parcours_domain::journal::Prompts::shipped()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(App {
             inner: Arc::new(Inner {
                 db,
@@ -77,12 +81,17 @@ impl App {
                 dummy_hash,
                 catalog: std::sync::RwLock::new(None),
                 instruments,
+                journal_prompts,
             }),
         })
     }
 
     pub fn instruments(&self) -> &parcours_domain::instrument::Registry {
         &self.inner.instruments
+    }
+
+    pub fn journal_prompts(&self) -> &parcours_domain::journal::Prompts {
+        &self.inner.journal_prompts
     }
 
     pub fn db(&self) -> &DatabaseConnection {

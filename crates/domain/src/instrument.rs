@@ -659,13 +659,7 @@ mod tests {
         }
         let experiences = registry.get("experiences", 1).unwrap();
         let life = &experiences.experiences.as_ref().unwrap().life;
-        for id in [
-            "volunteering",
-            "parenting",
-            "caring",
-            "travel",
-            "languages",
-        ] {
+        for id in ["volunteering", "parenting", "caring", "travel", "languages"] {
             assert!(life.iter().any(|l| l.id == id), "life experience {id}");
         }
         assert!(life.iter().all(|l| !l.skills.is_empty()));

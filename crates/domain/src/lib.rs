@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod email;
 pub mod instrument;
+pub mod journal;
 pub mod journey;
 pub mod policy;
 pub mod role;

@@ -25,6 +25,8 @@ pub enum Action {
     AnswerActivities,
     /// Move a person's bilan to its next phase.
     ManageJourney,
+    /// Read the journal entries a person chose to share (their own: all of them).
+    ReadSharedJournal,
 }
 
 impl Action {
@@ -38,6 +40,7 @@ impl Action {
         Action::ReferCandidate,
         Action::AnswerActivities,
         Action::ManageJourney,
+        Action::ReadSharedJournal,
     ];
 }
 
@@ -63,10 +66,14 @@ pub fn allows(role: Role, action: Action, relation: Relation) -> bool {
     let tenant = relation.same_tenant;
     match (role, action) {
         // Only the person answers their own questionnaires: nobody answers for them.
-        (Beneficiary, ReadPersonFile | WritePersonFile | AnswerActivities) => {
+        (Beneficiary, ReadPersonFile | WritePersonFile | AnswerActivities | ReadSharedJournal) => {
             tenant && relation.is_self
         }
-        (Coach, ReadPersonFile | WritePersonFile | ReadCaseload | ManageJourney) => tenant,
+        // The journal is shared "with the coach": managers do not read it.
+        (
+            Coach,
+            ReadPersonFile | WritePersonFile | ReadCaseload | ManageJourney | ReadSharedJournal,
+        ) => tenant,
         (
             ProgrammeManager,
             ReadPersonFile | ReadCaseload | ReadAggregates | ManageProgramme | ManageJourney,
@@ -95,8 +102,10 @@ mod tests {
         match (role, action) {
             (Beneficiary, ReadPersonFile)
             | (Beneficiary, WritePersonFile)
-            | (Beneficiary, AnswerActivities) => Some(own_file),
+            | (Beneficiary, AnswerActivities)
+            | (Beneficiary, ReadSharedJournal) => Some(own_file),
             (Coach, ReadPersonFile)
+            | (Coach, ReadSharedJournal)
             | (Coach, WritePersonFile)
             | (Coach, ReadCaseload)
             | (Coach, ManageJourney) => Some(tenant),
@@ -142,7 +151,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 7 * 9 * 16);
+        assert_eq!(checked, 7 * 10 * 16);
     }
 
     #[test]
@@ -171,6 +180,7 @@ mod tests {
             assert!(!allows(role, ReadPersonFile, everything));
             assert!(!allows(role, WritePersonFile, everything));
             assert!(!allows(role, AnswerActivities, everything));
+            assert!(!allows(role, ReadSharedJournal, everything));
         }
     }
 }

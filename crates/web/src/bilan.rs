@@ -792,12 +792,19 @@ async fn submit_experiences(
         "life" => {
             let picked = values("life");
             for spec in detail.instrument.experiences.iter().flat_map(|s| &s.life) {
-                let value = if picked.contains(&spec.id.as_str()) { "yes" } else { "" };
+                let value = if picked.contains(&spec.id.as_str()) {
+                    "yes"
+                } else {
+                    ""
+                };
                 submitted.push((format!("{LIFE_PREFIX}{}", spec.id), value.to_owned()));
             }
             // A choice that is not in the list is refused rather than ignored.
             for id in picked {
-                if !submitted.iter().any(|(k, _)| k.strip_prefix(LIFE_PREFIX) == Some(id)) {
+                if !submitted
+                    .iter()
+                    .any(|(k, _)| k.strip_prefix(LIFE_PREFIX) == Some(id))
+                {
                     submitted.push((format!("{LIFE_PREFIX}{id}"), "yes".to_owned()));
                 }
             }
@@ -806,7 +813,11 @@ async fn submit_experiences(
         "skills" => {
             let confirmed = values("skill");
             for code in values("shown") {
-                let value = if confirmed.contains(&code) { "yes" } else { "no" };
+                let value = if confirmed.contains(&code) {
+                    "yes"
+                } else {
+                    "no"
+                };
                 submitted.push((format!("{SKILL_PREFIX}{code}"), value.to_owned()));
             }
             ("skills", false)
@@ -820,9 +831,15 @@ async fn submit_experiences(
             }]));
         }
     };
-    match state.app.save_answers(actor, id, &submitted, complete).await {
+    match state
+        .app
+        .save_answers(actor, id, &submitted, complete)
+        .await
+    {
         Ok(_) if complete => Ok(see_other(&format!("/activites/{id}/resultats"))),
-        Ok(_) => Ok(see_other(&format!("/activites/{id}?saved={anchor}#{anchor}"))),
+        Ok(_) => Ok(see_other(&format!(
+            "/activites/{id}?saved={anchor}#{anchor}"
+        ))),
         Err(AppError::Answers(errors)) => {
             let messages = errors
                 .iter()

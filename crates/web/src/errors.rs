@@ -71,7 +71,7 @@ impl From<AppError> for HttpError {
             AppError::Forbidden => HttpError::Forbidden,
             AppError::Unauthenticated => HttpError::Unauthenticated,
             AppError::RateLimited { .. } => HttpError::TooMany,
-            // Handlers show field errors on their own form; one reaching here is a bug.
+            // Pages show field errors on their own form; the API answers problem+json.
             AppError::Invalid(fields) => HttpError::Unprocessable(
                 fields
                     .iter()

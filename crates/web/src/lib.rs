@@ -9,6 +9,7 @@ pub mod errors;
 pub mod explorer;
 pub mod headers;
 pub mod i18n;
+pub mod journal;
 pub mod ops;
 pub mod pages;
 
@@ -74,6 +75,28 @@ pub fn router(state: AppState) -> Router {
             get(bilan::question).post(bilan::answer_question),
         )
         .route("/activites/{id}/resultats", get(bilan::results))
+        .route(
+            "/parcours/journal",
+            get(journal::own_journal).post(journal::create_entry),
+        )
+        .route("/parcours/journal/nouveau", get(journal::new_entry))
+        .route(
+            "/parcours/journal/{id}",
+            get(journal::edit_entry).post(journal::update_entry),
+        )
+        .route(
+            "/parcours/journal/{id}/supprimer",
+            post(journal::delete_entry),
+        )
+        .route("/beneficiaries/{id}/journal", get(journal::person_journal))
+        .route(
+            "/api/v1/beneficiaries/{id}/journal",
+            get(journal::api_journal).post(journal::api_write_entry),
+        )
+        .route(
+            "/api/v1/journal/{id}",
+            put(journal::api_update_entry).delete(journal::api_delete_entry),
+        )
         .route(
             "/api/v1/beneficiaries/{id}/journey",
             get(bilan::api_journey),

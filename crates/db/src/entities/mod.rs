@@ -5,6 +5,7 @@ pub mod audit_event;
 pub mod catalog_version;
 pub mod consent;
 pub mod enrolment;
+pub mod journal_entry;
 pub mod login_attempt;
 pub mod membership;
 pub mod organisation;

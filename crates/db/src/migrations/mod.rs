@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_catalog_versions;
 mod m0003_bilan;
+mod m0004_journal;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_catalog_versions::Migration),
             Box::new(m0003_bilan::Migration),
+            Box::new(m0004_journal::Migration),
         ]
     }
 }

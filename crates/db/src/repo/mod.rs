@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod journal;
 pub mod journey;
 pub mod people;
 pub mod programmes;
