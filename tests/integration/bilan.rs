@@ -695,3 +695,58 @@ async fn the_number_of_past_jobs_is_capped() -> TestResult {
     assert_eq!(answered(&journey(&me, person).await, &id), 0);
     Ok(())
 }
+
+/// The row of a scale in the managers' reliability table: (people, alpha).
+fn reliability_row(home: &str, scale: &str) -> (usize, Option<f64>) {
+    let marker = format!("<th scope=\"row\">{scale}</th><td>");
+    let at = home
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {scale} row in {home}"));
+    let rest = &home[at + marker.len()..];
+    let n: usize = rest[..rest.find('<').unwrap()].parse().unwrap();
+    let rest = &rest[rest.find("<td>").unwrap() + 4..];
+    let alpha = rest[..rest.find(['<', ' ']).unwrap()]
+        .parse()
+        .ok();
+    (n, alpha)
+}
+
+#[tokio::test]
+async fn the_demo_cohort_gives_managers_alpha_and_end_takings_cohort_norms() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    let before = manager.server.get("/home").await.text();
+    assert_eq!(reliability_row(&before, "Réaliste"), (0, None));
+
+    let completed = t.app.seed_demo_answers(&t.world).await?;
+    assert!(completed > 150, "{completed} takings seeded");
+    let home = manager.server.get("/home").await.text();
+    let (n, alpha) = reliability_row(&home, "Réaliste");
+    assert!(n >= 30, "RIASEC baseline n = {n}");
+    let alpha = alpha.expect("alpha computed");
+    assert!((0.6..1.0).contains(&alpha), "alpha {alpha}");
+
+    // A person of the cohort in conclusions: the change since the start is read
+    // against the cohort's own spread and reliability.
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let member = t
+        .world
+        .cohort
+        .iter()
+        .find(|m| m.phase == parcours_domain::Phase::Conclusions)
+        .unwrap();
+    let j = journey(&coach, member.person_id).await;
+    let end = activity_id(&j, "self_efficacy", "end");
+    let results = coach
+        .server
+        .get(&format!("/api/v1/activities/{end}/results"))
+        .await
+        .json::<Value>();
+    let changes = results["changes"].as_array().unwrap();
+    assert!(!changes.is_empty(), "{results}");
+    assert!(
+        changes.iter().all(|c| c["basis"] == "cohort"),
+        "{changes:?}"
+    );
+    Ok(())
+}

@@ -196,7 +196,7 @@ pub enum SaveOutcome {
 }
 
 /// The plan agreed at consent: every occasion of every current instrument, due by phase.
-fn plan(registry: &Registry, consent_at: i64) -> Vec<NewActivity> {
+pub(crate) fn plan(registry: &Registry, consent_at: i64) -> Vec<NewActivity> {
     let due = |phase: Phase| {
         consent_at
             + DAY_MS
@@ -722,6 +722,7 @@ impl App {
         };
         let start_answers = journey::answers_of_activity(self.db(), scope, start.id).await?;
         let before = scoring::score_likert(&start_instrument, &start_answers);
+        let norms = self.cohort_norms(actor, start, &start_instrument).await?;
         let mut out = Vec::new();
         for scale in &detail.instrument.scales {
             let score = |r: &LikertResult| {
@@ -733,18 +734,74 @@ impl App {
             let (Some(b), Some(a)) = (score(&before), score(end)) else {
                 continue;
             };
-            let (Some(sd), Some(alpha)) = (scale.norm_sd, scale.norm_alpha) else {
-                continue;
+            let (sd, alpha, basis) = match norms.get(&scale.id) {
+                Some((sd, alpha)) => (*sd, *alpha, "cohort"),
+                None => match (scale.norm_sd, scale.norm_alpha) {
+                    (Some(sd), Some(alpha)) => (sd, alpha, "provisional"),
+                    _ => continue,
+                },
             };
             if let Some(reading) = scoring::reliable_change(b, a, sd, alpha) {
                 out.push(ScaleChange {
                     scale: scale.id.clone(),
                     reading,
-                    basis: "provisional",
+                    basis,
                 });
             }
         }
         Ok(out)
+    }
+
+    /// Spread and reliability of each scale over the programme's baseline takings, once
+    /// the cohort has at least [`scoring::ALPHA_MIN_N`] people; empty before that.
+    async fn cohort_norms(
+        &self,
+        actor: &Actor,
+        start: &Activity,
+        instrument: &Instrument,
+    ) -> Result<BTreeMap<String, (f64, f64)>, AppError> {
+        let scope = actor.tenant();
+        let Some(enrolment) = people::enrolments_of_person(self.db(), scope, start.person_id)
+            .await?
+            .into_iter()
+            .find(|e| e.id == start.enrolment_id)
+        else {
+            return Ok(BTreeMap::new());
+        };
+        let takings = journey::completed_answers_in_programme(
+            self.db(),
+            scope,
+            enrolment.programme_id,
+            &instrument.id,
+            instrument.version,
+        )
+        .await?;
+        let mut norms = BTreeMap::new();
+        if takings.len() < scoring::ALPHA_MIN_N {
+            return Ok(norms);
+        }
+        let results: Vec<LikertResult> = takings
+            .iter()
+            .map(|answers| scoring::score_likert(instrument, answers))
+            .collect();
+        for scale in &instrument.scales {
+            let scores: Vec<f64> = results
+                .iter()
+                .filter_map(|r| r.scales.iter().find(|s| s.scale == scale.id)?.score)
+                .collect();
+            let rows: Vec<Vec<f64>> = takings
+                .iter()
+                .filter_map(|answers| scoring::scale_row(instrument, &scale.id, answers))
+                .collect();
+            let sd = scoring::variance(&scores).sqrt();
+            if scores.len() >= scoring::ALPHA_MIN_N
+                && sd > 0.0
+                && let Some(alpha) = scoring::cronbach_alpha(&rows)
+            {
+                norms.insert(scale.id.clone(), (sd, alpha));
+            }
+        }
+        Ok(norms)
     }
 
     /// The coach or manager moves the bilan to its next phase.

@@ -3,8 +3,9 @@
 //! spread over the journey, and a second operator to show that tenants stay apart.
 //! All names are invented.
 
-use parcours_db::repo::{accounts, people, programmes};
+use parcours_db::repo::{accounts, journey, people, programmes};
 use parcours_db::{TenantScope, TransactionTrait};
+use parcours_domain::instrument::{Instrument, Kind, Occasion};
 use parcours_domain::{Email, OrgKind, Phase, Role};
 use uuid::Uuid;
 
@@ -21,6 +22,15 @@ pub struct DemoLogin {
     pub description: String,
 }
 
+#[derive(Debug, Clone)]
+pub struct DemoMember {
+    pub person_id: Uuid,
+    pub enrolment_id: Uuid,
+    pub coach_id: Uuid,
+    pub phase: Phase,
+    pub entered_days_ago: i64,
+}
+
 /// What the seed created, for start-up messages and tests.
 #[derive(Debug, Clone)]
 pub struct DemoWorld {
@@ -32,6 +42,8 @@ pub struct DemoWorld {
     /// The person behind the demo beneficiary login.
     pub beneficiary_person_id: Uuid,
     pub programme_id: Uuid,
+    /// The synthetic beneficiaries of the programme, for [`App::seed_demo_answers`].
+    pub cohort: Vec<DemoMember>,
 }
 
 const FIRST_NAMES: [&str; 20] = [
@@ -283,6 +295,7 @@ impl App {
         programmes::add_referrer(&txn, programme, mission_locale).await?;
 
         let mut beneficiary_person_id = Uuid::nil();
+        let mut cohort = Vec::new();
         for i in 0..DEMO_BENEFICIARIES {
             let first = FIRST_NAMES[i % FIRST_NAMES.len()];
             let last = LAST_NAMES[(i * 7) % LAST_NAMES.len()];
@@ -312,13 +325,14 @@ impl App {
                 beneficiary_person_id = person;
             }
             let entered_days_ago = i64::try_from(i % 90).unwrap_or(0);
-            people::insert_enrolment(
+            let coach_id = if i % 2 == 0 { coach_a } else { coach_b };
+            let enrolment = people::insert_enrolment(
                 &txn,
                 scope,
                 people::NewEnrolment {
                     person_id: person,
                     programme_id: programme,
-                    coach_id: Some(if i % 2 == 0 { coach_a } else { coach_b }),
+                    coach_id: Some(coach_id),
                     referrer_id: Some(if i % 3 == 0 {
                         mission_locale
                     } else {
@@ -330,6 +344,16 @@ impl App {
                 },
             )
             .await?;
+            // The demo login starts its bilan itself (consent first).
+            if !is_login {
+                cohort.push(DemoMember {
+                    person_id: person,
+                    enrolment_id: enrolment,
+                    coach_id,
+                    phase: demo_phase(i),
+                    entered_days_ago,
+                });
+            }
         }
 
         // A second operator, so that a demo coach can see that its files stay closed.
@@ -390,7 +414,149 @@ impl App {
             other_tenant_person_id,
             beneficiary_person_id,
             programme_id: programme,
+            cohort,
         })
+    }
+
+    /// Gives the demo cohort a bilan in progress: consent and plan for everyone past
+    /// the referral, and synthetic answers to the questionnaires of the phases they
+    /// have been through (end takings for those in conclusions), so that results, the
+    /// managers' reliability table and the change since the start have data. Answers
+    /// come from a latent level per scale plus noise: deterministic, not real people.
+    pub async fn seed_demo_answers(&self, world: &DemoWorld) -> Result<usize, AppError> {
+        let scope = TenantScope::of(world.operator_id);
+        let now = now_ms();
+        let day = 24 * 3600 * 1000;
+        let txn = self.db().begin().await?;
+        let mut completed = 0;
+        for (n, member) in world.cohort.iter().enumerate() {
+            let phase = member.phase;
+            if phase == Phase::Referred {
+                continue;
+            }
+            let consent_at = now - member.entered_days_ago * day;
+            // Consent taken with the coach at the first meeting.
+            journey::record_consent(
+                &txn,
+                scope,
+                member.person_id,
+                crate::bilan::CONSENT_SCOPE,
+                crate::bilan::CONSENT_TEXT_VERSION,
+                member.coach_id,
+                consent_at,
+            )
+            .await?;
+            journey::insert_activities(
+                &txn,
+                scope,
+                member.person_id,
+                member.enrolment_id,
+                &crate::bilan::plan(self.instruments(), consent_at),
+                consent_at,
+            )
+            .await?;
+            let mut rng = SplitMix(n as u64 + 1);
+            for activity in journey::activities_of_person(&txn, scope, member.person_id).await? {
+                let Some(instrument) =
+                    self.instrument(&activity.instrument_id, activity.instrument_version)
+                else {
+                    continue;
+                };
+                // Past phases done; half of the cohort has also done the current one.
+                let due = match activity.occasion {
+                    Occasion::End => phase == Phase::Conclusions || phase == Phase::FollowUp,
+                    _ => {
+                        activity.phase.step() < phase.step()
+                            || (activity.phase == phase && n % 2 == 0)
+                    }
+                };
+                if !due {
+                    continue;
+                }
+                let Some(answers) = synthetic_answers(&instrument, activity.occasion, &mut rng)
+                else {
+                    continue;
+                };
+                journey::save_answers(&txn, scope, activity.id, &answers, consent_at).await?;
+                journey::mark_activity(&txn, scope, activity.id, Some(consent_at), Some(Some(now)))
+                    .await?;
+                completed += 1;
+            }
+        }
+        txn.commit().await?;
+        Ok(completed)
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for the synthetic answers.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Roughly normal, mean 0 and sd 1 (sum of uniforms).
+    fn normal(&mut self) -> f64 {
+        // Six uniforms: variance 6/12, so divide by its root.
+        ((0..6).map(|_| self.unit()).sum::<f64>() - 3.0) / std::f64::consts::FRAC_1_SQRT_2
+    }
+}
+
+/// Answers to a Likert questionnaire (a level per scale, noise per item; end takings
+/// a little higher) or to the values ranking; None for the rest.
+fn synthetic_answers(
+    instrument: &Instrument,
+    occasion: Occasion,
+    rng: &mut SplitMix,
+) -> Option<Vec<(String, String)>> {
+    match instrument.kind {
+        Kind::Likert => {
+            let points = instrument.points.len() as f64;
+            let middle = (points + 1.0) / 2.0;
+            let shift = if occasion == Occasion::End { 0.4 } else { 0.0 };
+            let levels: Vec<(String, f64)> = instrument
+                .scales
+                .iter()
+                .map(|s| (s.id.clone(), rng.normal() + shift))
+                .collect();
+            Some(
+                instrument
+                    .items
+                    .iter()
+                    .map(|item| {
+                        let level = levels
+                            .iter()
+                            .find(|(id, _)| *id == item.scale)
+                            .map_or(0.0, |(_, l)| *l);
+                        let keyed = if item.reverse { -level } else { level };
+                        let raw = (middle + keyed * 1.1 + rng.normal() * 0.8).round();
+                        let value = raw.clamp(1.0, points) as u32;
+                        (item.id.clone(), value.to_string())
+                    })
+                    .collect(),
+            )
+        }
+        Kind::Ranking => {
+            let ranking = instrument.ranking.as_ref()?;
+            let mut options: Vec<&str> = ranking.options.iter().map(|o| o.id.as_str()).collect();
+            let mut out = Vec::new();
+            for n in 1..=ranking.pick {
+                let i = (rng.next() % options.len() as u64) as usize;
+                out.push((format!("rank{n}"), options.remove(i).to_owned()));
+            }
+            Some(out)
+        }
+        Kind::Form | Kind::Experiences => None,
     }
 }
 

@@ -199,10 +199,15 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let seed = !args.no_demo && app.is_empty().await?;
     if seed {
         let world = app.seed_demo().await.context("seeding the demo world")?;
+        let takings = app
+            .seed_demo_answers(&world)
+            .await
+            .context("seeding the demo answers")?;
         println!(
-            "  demo world seeded: {} beneficiaries in one programme, {} accounts",
+            "  demo world seeded: {} beneficiaries in one programme, {} accounts, {} questionnaires answered",
             parcours_app::demo::DEMO_BENEFICIARIES,
-            world.logins.len()
+            world.logins.len(),
+            takings
         );
     } else if args.demo {
         println!("  the database is not empty: the demo world was not seeded again");

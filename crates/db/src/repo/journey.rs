@@ -293,6 +293,8 @@ pub async fn completed_answers_in_programme(
                 .eq(i32::try_from(instrument_version).unwrap_or(i32::MAX)),
         )
         .filter(activity::Column::CompletedAt.is_not_null())
+        // Baseline takings only: one row per person, before any change.
+        .filter(activity::Column::Occasion.is_in([Occasion::Once.code(), Occasion::Start.code()]))
         .all(conn)
         .await?;
     let ids: Vec<Uuid> = activities.iter().map(|a| a.id).collect();
