@@ -341,6 +341,35 @@ async function bilanJourney(browser, base, shots) {
   await page.fill('#reason1', 'Aider les autres me rend fier');
   await Promise.all([page.waitForNavigation(), page.click('form.form button[type=submit]')]);
   check((await page.textContent('body')).includes('Aider les autres me rend fier'), 'bilan: the ranking and its reason are shown');
+  // Experiences: a past job found by search, life experiences, skills confirmed.
+  await page.goto(`${base}/parcours`);
+  const experiences = await activityHref('Mes expériences');
+  await page.goto(base + experiences);
+  await page.fill('#q', 'boulangere');
+  await Promise.all([page.waitForNavigation(), page.click('form[role=search] button')]);
+  check((await page.$$('ul.hits li')).length > 0, 'experiences: a job search lists job titles');
+  await Promise.all([page.waitForNavigation(), page.click('ul.hits li button')]);
+  check((await page.textContent('ul.chosen')).includes('Boulanger'), 'experiences: the job is added to the list');
+  await page.check('#life-parenting');
+  await page.check('#life-languages');
+  await Promise.all([page.waitForNavigation(), page.click('#life form button[type=submit]')]);
+  check(await page.isChecked('#life-languages'), 'experiences: life experiences are saved');
+  const skills = await page.$$('#skills input[type=checkbox]');
+  check(skills.length >= 3, `experiences: skills are proposed from the job and the life experiences (got ${skills.length})`);
+  for (const box of skills.slice(0, 3)) await box.check();
+  await Promise.all([page.waitForNavigation(), page.click('#skills form button[type=submit]')]);
+  check((await page.textContent('body')).includes('confirmé 3 compétence'), 'experiences: three skills confirmed');
+  // The journal: answer a prompt and share it, write a private free page.
+  await page.goto(`${base}/parcours/journal`);
+  await Promise.all([page.waitForNavigation(), page.click('a[href^="/parcours/journal/nouveau?prompt="]')]);
+  await page.fill('#body', 'Je veux un travail utile, près de chez moi.');
+  await page.check('#shared');
+  await Promise.all([page.waitForNavigation(), page.click('form.form button[type=submit]')]);
+  await Promise.all([page.waitForNavigation(), page.click('a[href="/parcours/journal/nouveau"]')]);
+  await page.fill('#body', 'Une page rien que pour moi.');
+  await Promise.all([page.waitForNavigation(), page.click('form.form button[type=submit]')]);
+  const journalText = await page.textContent('body');
+  check(journalText.includes('près de chez moi') && journalText.includes('rien que pour moi'), 'journal: both pages are listed for the person');
   console.log('  ok  journey: bilan on a 360 px phone without JavaScript');
   await context.close();
 
@@ -360,6 +389,36 @@ async function bilanJourney(browser, base, shots) {
   await Promise.all([me.waitForNavigation(), me.click('form.question button[type=submit]')]);
   check((await me.$('#question-error')) !== null, 'bilan: an empty answer is refused next to the question');
   await axeCheck(me, 'bilan question with its error');
+  // The experiences page with search hits; then it is finished on the phone.
+  await visit(me, base, `${experiences}?q=boulangere`, 'bilan beneficiary', shots);
+  // With JavaScript and our real CSP, htmx lists job titles as the person types.
+  const strict = await newContext(browser);
+  const live = await strict.newPage();
+  const consoleErrors = [];
+  live.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  await login(live, base, 'beneficiaire@demo.parcours.test');
+  await live.goto(base + experiences);
+  const before = live.url();
+  await live.type('#q', 'aide soi', { delay: 30 });
+  const listed = await live.waitForSelector('#hits ul.hits li', { timeout: 5000 }).then(() => true, () => false);
+  check(listed && live.url() === before, 'experiences: job titles appear while typing (htmx), same page');
+  check(consoleErrors.length === 0, `no console error with htmx under the CSP (got ${consoleErrors.join(' | ')})`);
+  await strict.close();
+  await me.setViewportSize({ width: 360, height: 740 });
+  await me.goto(base + experiences);
+  await Promise.all([me.waitForNavigation(), me.click('form:has(input[value=finish]) button')]);
+  check(me.url().endsWith('/resultats') && (await me.textContent('body')).includes('Boulanger'), `experiences: finishing shows the results (got ${me.url()})`);
+  await visit(me, base, new URL(me.url()).pathname, 'bilan beneficiary', shots);
+  await visit(me, base, '/parcours/journal', 'bilan beneficiary', shots);
+  await visit(me, base, '/parcours/journal/nouveau', 'bilan beneficiary', shots);
+  await me.goto(`${base}/parcours/journal`);
+  const entry = await me.$eval('article a.action-link', (a) => a.getAttribute('href'));
+  await visit(me, base, entry, 'bilan beneficiary', shots);
+  // An empty journal page is refused with its message, checked by axe too.
+  await me.goto(`${base}/parcours/journal/nouveau`);
+  await Promise.all([me.waitForNavigation(), me.click('form.form button[type=submit]')]);
+  check((await me.$('.error-summary')) !== null, 'journal: an empty page is refused with a message');
+  await axeCheck(me, 'journal page with its error');
   await checked.close();
   const coachContext = await newContext(browser, { bypassCSP: true });
   const coach = await coachContext.newPage();
@@ -367,8 +426,11 @@ async function bilanJourney(browser, base, shots) {
   const journeyPath = `${personHref}/parcours`;
   await visit(coach, base, journeyPath, 'bilan coach', shots);
   const coachResults = await coach.$$eval('a[href$="/resultats"]', (as) => as.map((a) => a.getAttribute('href')));
-  check(coachResults.length === 3, `bilan: the coach sees 3 finished activities (got ${coachResults.length})`);
+  check(coachResults.length === 4, `bilan: the coach sees 4 finished activities (got ${coachResults.length})`);
   for (const href of coachResults) await visit(coach, base, href, 'bilan coach', shots);
+  await visit(coach, base, `${personHref}/journal`, 'bilan coach', shots);
+  const shared = await coach.textContent('body');
+  check(shared.includes('près de chez moi') && !shared.includes('rien que pour moi'), 'journal: the coach sees the shared page only');
   await coach.goto(base + riasec + '/resultats');
   check((await coach.textContent('body')).includes('qualité des réponses'), 'bilan: the coach sees the quality section');
   await coachContext.close();

@@ -705,9 +705,7 @@ fn reliability_row(home: &str, scale: &str) -> (usize, Option<f64>) {
     let rest = &home[at + marker.len()..];
     let n: usize = rest[..rest.find('<').unwrap()].parse().unwrap();
     let rest = &rest[rest.find("<td>").unwrap() + 4..];
-    let alpha = rest[..rest.find(['<', ' ']).unwrap()]
-        .parse()
-        .ok();
+    let alpha = rest[..rest.find(['<', ' ']).unwrap()].parse().ok();
     (n, alpha)
 }
 

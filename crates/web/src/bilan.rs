@@ -83,6 +83,8 @@ struct JourneyPage {
     hours_pct: u32,
     can_advance: bool,
     advance_label: String,
+    /// Staff who may read the entries the person shares (their coach).
+    can_read_journal: bool,
     notice: Option<String>,
 }
 
@@ -179,7 +181,17 @@ fn journey_page(
     let can_advance = matches!(actor.role, Role::Coach | Role::ProgrammeManager)
         && next_phase.is_some()
         && journey.consent.is_some();
+    let can_read_journal = parcours_domain::allows(
+        actor.role,
+        parcours_domain::Action::ReadSharedJournal,
+        parcours_domain::Relation {
+            same_tenant: true,
+            is_self,
+            ..Default::default()
+        },
+    );
     Ok(JourneyPage {
+        can_read_journal,
         is_self,
         person_id: journey.person.id,
         person_name: format!("{} {}", journey.person.first_name, journey.person.last_name),

@@ -124,7 +124,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/api/v1/openapi.json", get(api::openapi))
-        .route("/static/app.css", get(ops::stylesheet));
+        .route("/static/app.css", get(ops::stylesheet))
+        .route(ops::HTMX_PATH, get(ops::htmx));
     pages
         .merge(ops)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -54,6 +54,20 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// The vendored htmx, under a versioned path so that it can be cached for good.
+pub const HTMX_PATH: &str = "/static/htmx-2.0.11.min.js";
+
+pub async fn htmx() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        include_str!("../static/vendor/htmx-2.0.11.min.js"),
+    )
+        .into_response()
+}
+
 /// Counts requests and their duration by route pattern and status. The pattern
 /// (`/beneficiaries/{id}`), never the concrete path, so no id or token is recorded.
 pub async fn track_metrics(req: Request, next: Next) -> Response {

@@ -354,6 +354,7 @@ answer-error-too-many = You have reached the largest number of jobs. Remove one 
 ## Journal
 journal-title = My journal
 journal-title-of = { $name }'s journal
+journal-title-staff = Journal
 journal-invite = A space to write what you think, at your own pace. It stays private, except the pages you choose to share.
 journal-open = Open my journal
 journal-open-shared = See the shared journal pages

@@ -354,6 +354,7 @@ answer-error-too-many = Vous avez atteint le nombre maximal d'emplois. Retirez-e
 ## Journal
 journal-title = Mon journal
 journal-title-of = Journal de { $name }
+journal-title-staff = Journal
 journal-invite = Un espace pour écrire ce que vous pensez, à votre rythme. Il reste privé, sauf les pages que vous choisissez de partager.
 journal-open = Ouvrir mon journal
 journal-open-shared = Voir les pages de journal partagées
