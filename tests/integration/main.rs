@@ -5,6 +5,7 @@
 mod access;
 mod auth;
 mod bilan;
+mod cli;
 mod explorer;
 mod journal;
 mod shell;

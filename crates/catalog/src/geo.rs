@@ -53,9 +53,22 @@ pub struct TensionSummary {
 pub struct Geo {
     pub communes: Vec<Commune>,
     pub areas: HashMap<u32, EmploymentArea>,
-    tension: HashMap<(String, u32), Tension>,
+    /// Keyed by the packed ROME v3 code (see [`code_key`]) and the area.
+    tension: HashMap<(u32, u32), Tension>,
     commune_index: HashMap<String, usize>,
     folded_names: Vec<String>,
+}
+
+/// A ROME code ("D1102") packed in a number, so that tension lookups, done for every
+/// fiche of every ranking, neither allocate nor hash a string.
+pub fn code_key(code: &str) -> Option<u32> {
+    let bytes = code.as_bytes();
+    let (letter, digits) = bytes.split_first()?;
+    if !letter.is_ascii_uppercase() || digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let number: u32 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    Some(u32::from(*letter) * 10_000 + number)
 }
 
 /// Great-circle distance in km.
@@ -95,6 +108,10 @@ impl Geo {
                     .join(" ")
             })
             .collect();
+        let tension = tension
+            .into_iter()
+            .filter_map(|((code, area), t)| Some(((code_key(&code)?, area), t)))
+            .collect();
         Geo {
             communes,
             areas,
@@ -115,7 +132,7 @@ impl Geo {
     }
 
     pub fn tension(&self, rome_v3: &str, area: u32) -> Option<Tension> {
-        self.tension.get(&(rome_v3.to_owned(), area)).copied()
+        self.tension.get(&(code_key(rome_v3)?, area)).copied()
     }
 
     /// Employment areas with at least one commune within `radius_km` of the home
@@ -174,8 +191,11 @@ impl Geo {
         };
         let mut weighted = 0.0;
         let mut weights = 0.0;
+        let Some(key) = code_key(&fiche.parent_v3) else {
+            return summary;
+        };
         for area in areas {
-            if let Some(t) = self.tension(&fiche.parent_v3, area.code) {
+            if let Some(t) = self.tension.get(&(key, area.code)) {
                 summary.areas_with_data += 1;
                 summary.offers += u64::from(t.offers);
                 summary.seekers += u64::from(t.seekers);

@@ -6,6 +6,7 @@
 pub mod fold;
 pub mod geo;
 mod load;
+pub mod recommend;
 pub mod search;
 
 use std::collections::HashMap;

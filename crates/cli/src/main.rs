@@ -54,7 +54,36 @@ enum Command {
     /// Reference data (ROME 4.0, communes, labour-market tension, ESCO).
     #[command(subcommand)]
     Ref(RefCommand),
+    /// Rank the ROME occupations for a profile file, with reasons and cautions.
+    Recommend(RecommendArgs),
 }
+
+#[derive(Args)]
+struct RecommendArgs {
+    /// Profile JSON: riasec, interests, experiences, skills, excluded_contexts,
+    /// home_commune, max_commute_km, max_training, rejected (all optional).
+    #[arg(long)]
+    profile: PathBuf,
+    /// How many occupations to list.
+    #[arg(long, default_value_t = 20)]
+    top: usize,
+    #[arg(long, value_enum, default_value = "json")]
+    format: OutputFormat,
+    /// Reference data folder (default: PARCOURS_REF_DIR, ./ref, then ../shared/ref).
+    #[arg(long, env = "PARCOURS_REF_DIR")]
+    ref_dir: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OutputFormat {
+    Json,
+    Text,
+}
+
+/// A profile that cannot be used: exit code 2, as for a usage error.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct BadProfile(String);
 
 #[derive(Subcommand)]
 enum RefCommand {
@@ -109,6 +138,10 @@ fn main() -> std::process::ExitCode {
     };
     match runtime.block_on(run()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<BadProfile>().is_some() => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
         Err(e) => {
             // The whole chain, without a backtrace: operators read this.
             eprintln!("error: {e:#}");
@@ -138,6 +171,7 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::CreateAdmin(args)) => create_admin(&cli.global, args).await,
+        Some(Command::Recommend(args)) => recommend(args),
         Some(Command::Ref(RefCommand::Import { dir })) => import_reference(&cli.global, &dir).await,
     }
 }
@@ -270,6 +304,68 @@ fn print_reference(report: &ImportReport, indent: &str) {
         n(c.esco_occupations),
         n(c.esco_skills)
     );
+}
+
+fn recommend(args: RecommendArgs) -> anyhow::Result<()> {
+    use parcours_catalog::recommend::{Profile, WEIGHTS_VERSION, Weights, rank};
+    let source = std::fs::read_to_string(&args.profile)
+        .with_context(|| format!("reading {}", args.profile.display()))?;
+    let profile: Profile = serde_json::from_str(&source).map_err(|e| {
+        BadProfile(format!(
+            "{}:{}:{}: {e}",
+            args.profile.display(),
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let Some(dir) = reference_dir(args.ref_dir) else {
+        bail!("no reference data found: set PARCOURS_REF_DIR or pass --ref-dir");
+    };
+    let catalog = parcours_catalog::load(&dir)
+        .with_context(|| format!("loading the reference data in {}", dir.display()))?;
+    let weights = Weights::default();
+    let prepared = profile.prepare(&catalog, &weights).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+        BadProfile(format!(
+            "{}: the profile does not fit the reference data:\n{}",
+            args.profile.display(),
+            lines.join("\n")
+        ))
+    })?;
+    let list = rank(&catalog, &prepared, &weights, args.top);
+    match args.format {
+        OutputFormat::Json => {
+            let out = serde_json::json!({
+                "catalog_version": catalog.version.number,
+                "weights_version": WEIGHTS_VERSION,
+                "recommendations": list,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        OutputFormat::Text => {
+            println!(
+                "ROME {} · weights {WEIGHTS_VERSION} · {} occupation(s)",
+                catalog.version.number,
+                list.len()
+            );
+            for (i, r) in list.iter().enumerate() {
+                println!(
+                    "\n{:>3}. {} {} — {:.1}",
+                    i + 1,
+                    r.code_rome,
+                    r.label,
+                    r.score
+                );
+                for reason in &r.reasons {
+                    println!("       + {reason}");
+                }
+                for caution in &r.cautions {
+                    println!("       ! {caution}");
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn import_reference(global: &Global, dir: &Path) -> anyhow::Result<()> {
