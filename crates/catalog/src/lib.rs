@@ -119,6 +119,18 @@ pub struct Counts {
     pub esco_skills: usize,
 }
 
+/// Skill code → the fiches that list it, with its core level there.
+type SkillPostings = HashMap<u32, Vec<(usize, Option<CoreLevel>)>>;
+
+/// Per-fiche figures derived from the reference, cached for the recommendation engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FicheFacts {
+    pub principal_skills: u32,
+    pub emerging_skills: u32,
+    pub other_skills: u32,
+    pub parent_v3_key: Option<u32>,
+}
+
 #[derive(Debug)]
 pub struct Catalog {
     pub version: CatalogVersion,
@@ -133,6 +145,11 @@ pub struct Catalog {
     pub esco_skills: usize,
     fiche_index: HashMap<String, usize>,
     appellation_index: HashMap<u32, usize>,
+    /// The training each fiche asks for, read once from its access text.
+    training: std::sync::OnceLock<Vec<Option<recommend::Training>>>,
+    skill_postings: std::sync::OnceLock<SkillPostings>,
+    /// Per fiche: (principal, emerging, other) skill counts and the packed ROME v3 code.
+    fiche_facts: std::sync::OnceLock<Vec<FicheFacts>>,
     search: search::SearchIndex,
 }
 
@@ -166,6 +183,62 @@ impl Catalog {
             .collect();
         skills.sort_by_key(|s| rank(s.core));
         skills.into_iter().take(limit).map(|s| s.code).collect()
+    }
+
+    /// The fiches that list a skill, with its core level there (built on first use).
+    pub fn fiches_with_skill(&self, code: u32) -> &[(usize, Option<CoreLevel>)] {
+        self.skill_postings
+            .get_or_init(|| {
+                let mut postings: HashMap<u32, Vec<(usize, Option<CoreLevel>)>> = HashMap::new();
+                for (index, fiche) in self.fiches.iter().enumerate() {
+                    for skill in &fiche.skills {
+                        postings
+                            .entry(skill.code)
+                            .or_default()
+                            .push((index, skill.core));
+                    }
+                }
+                postings
+            })
+            .get(&code)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Facts about the fiche at `index` that every ranking needs, computed once.
+    pub fn facts_at(&self, index: usize) -> Option<&FicheFacts> {
+        self.fiche_facts
+            .get_or_init(|| {
+                self.fiches
+                    .iter()
+                    .map(|f| {
+                        let count = |level: Option<CoreLevel>| {
+                            f.skills.iter().filter(|s| s.core == level).count() as u32
+                        };
+                        FicheFacts {
+                            principal_skills: count(Some(CoreLevel::Principal)),
+                            emerging_skills: count(Some(CoreLevel::Emerging)),
+                            other_skills: count(None),
+                            parent_v3_key: geo::code_key(&f.parent_v3),
+                        }
+                    })
+                    .collect()
+            })
+            .get(index)
+    }
+
+    /// The training the fiche at `index` asks for (see [`recommend::training_required`]),
+    /// computed for every fiche on first use.
+    pub fn training_at(&self, index: usize) -> Option<recommend::Training> {
+        self.training
+            .get_or_init(|| {
+                self.fiches
+                    .iter()
+                    .map(recommend::training_required)
+                    .collect()
+            })
+            .get(index)
+            .copied()
+            .flatten()
     }
 
     pub fn fiche_at(&self, index: usize) -> Option<&Fiche> {

@@ -541,6 +541,9 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
         esco_skills,
         fiche_index: index,
         appellation_index,
+        training: std::sync::OnceLock::new(),
+        skill_postings: std::sync::OnceLock::new(),
+        fiche_facts: std::sync::OnceLock::new(),
         search,
     })
 }

@@ -8,11 +8,12 @@
 //! person accepts, regulated occupation). A work context the person excludes removes
 //! the fiche. Every weight lives in [`Weights`], versioned by [`WEIGHTS_VERSION`].
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-use crate::geo::AreaInReach;
+use crate::geo::{AreaInReach, TensionSummary};
 use crate::{Catalog, CoreLevel, Fiche};
 
 /// Changes whenever a weight or a rule below changes, so that a stored ranking can say
@@ -205,6 +206,74 @@ fn contains_word(text: &str, word: &str) -> bool {
     false
 }
 
+/// The tension of every occupation over the areas in reach, keyed by packed ROME v3
+/// code: offers and seekers summed, the index weighted by offers.
+fn market_in_reach(catalog: &Catalog, areas: &[AreaInReach]) -> IntMap<u32, TensionSummary> {
+    let mut sums: IntMap<u32, (TensionSummary, f64, f64)> = IntMap::default();
+    catalog.geo.each_tension_in(areas, |code, t| {
+        let (summary, weighted, weights) = sums.entry(code).or_insert((
+            TensionSummary {
+                areas_with_data: 0,
+                offers: 0,
+                seekers: 0,
+                mean_index: None,
+            },
+            0.0,
+            0.0,
+        ));
+        summary.areas_with_data += 1;
+        summary.offers += u64::from(t.offers);
+        summary.seekers += u64::from(t.seekers);
+        let w = f64::from(t.offers.max(1));
+        *weighted += w * f64::from(t.index);
+        *weights += w;
+    });
+    sums.into_iter()
+        .map(|(code, (mut summary, weighted, weights))| {
+            if weights > 0.0 {
+                summary.mean_index = Some(weighted / weights);
+            }
+            (code, summary)
+        })
+        .collect()
+}
+
+/// A multiplicative hash for the small integer keys of a ranking's maps (skill codes,
+/// fiche indices, packed ROME codes): they are ours, not attacker-chosen, and SipHash
+/// would cost more than the rest of a ranking.
+#[derive(Default)]
+struct IntHasher(u64);
+
+impl Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+type IntMap<K, V> = HashMap<K, V, BuildHasherDefault<IntHasher>>;
+
 /// What is known of the person. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -250,17 +319,20 @@ const LETTERS: [char; 6] = ['R', 'I', 'A', 'S', 'E', 'C'];
 #[derive(Debug, Clone)]
 pub struct Prepared {
     riasec: Option<[f64; 6]>,
-    interests: HashMap<u8, f64>,
+    interests: IntMap<u8, f64>,
     /// Skill code → weight of the evidence (a confirmed skill or a past job's skill).
-    practised: HashMap<u32, f64>,
+    practised: IntMap<u32, f64>,
     /// Fiche index → labels of the past jobs with an official link to it.
-    mobility_from: HashMap<usize, Vec<String>>,
+    mobility_from: IntMap<usize, Vec<String>>,
     /// Fiche index → label of the past job held in it.
-    held: HashMap<usize, String>,
-    excluded: HashSet<u32>,
-    rejected: HashSet<String>,
+    held: IntMap<usize, String>,
+    /// A handful of codes: a linear scan beats hashing.
+    excluded: Vec<u32>,
+    /// Indices of the fiches the person turned down.
+    rejected: Vec<usize>,
     max_training: Option<Training>,
-    areas: Option<Vec<AreaInReach>>,
+    /// Tension in reach per packed ROME v3 code, when a home commune is known.
+    market: Option<IntMap<u32, TensionSummary>>,
     commute_km: f64,
 }
 
@@ -291,7 +363,7 @@ impl Profile {
                 ),
             }
         }
-        let mut interests = HashMap::new();
+        let mut interests = IntMap::default();
         for (key, rating) in &self.interests {
             let code = key
                 .parse::<u8>()
@@ -311,9 +383,9 @@ impl Profile {
                 ),
             }
         }
-        let mut practised: HashMap<u32, f64> = HashMap::new();
-        let mut mobility_from: HashMap<usize, Vec<String>> = HashMap::new();
-        let mut held = HashMap::new();
+        let mut practised: IntMap<u32, f64> = IntMap::default();
+        let mut mobility_from: IntMap<usize, Vec<String>> = IntMap::default();
+        let mut held = IntMap::default();
         for (i, code) in self.experiences.iter().enumerate() {
             let Some((appellation, fiche)) = code
                 .parse::<u32>()
@@ -356,7 +428,7 @@ impl Profile {
                 ),
             }
         }
-        let mut excluded = HashSet::new();
+        let mut excluded = Vec::new();
         for (i, code) in self.excluded_contexts.iter().enumerate() {
             match code.parse::<u32>().ok().filter(|c| {
                 catalog
@@ -365,7 +437,7 @@ impl Profile {
                     .is_some_and(|item| item.kind == crate::ItemKind::Context)
             }) {
                 Some(c) => {
-                    excluded.insert(c);
+                    excluded.push(c);
                 }
                 None => error(
                     format!("excluded_contexts[{i}]"),
@@ -373,10 +445,10 @@ impl Profile {
                 ),
             }
         }
-        let mut rejected = HashSet::new();
+        let mut rejected = Vec::new();
         for (i, code) in self.rejected.iter().enumerate() {
-            if catalog.fiche(code).is_some() {
-                rejected.insert(code.clone());
+            if let Some(index) = catalog.fiche_index.get(code) {
+                rejected.push(*index);
             } else {
                 error(
                     format!("rejected[{i}]"),
@@ -411,7 +483,9 @@ impl Profile {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let market = areas.as_ref().map(|areas| market_in_reach(catalog, areas));
         Ok(Prepared {
+            market,
             riasec: (!self.riasec.is_empty()).then_some(riasec),
             interests,
             practised,
@@ -420,7 +494,6 @@ impl Profile {
             excluded,
             rejected,
             max_training: self.max_training,
-            areas,
             commute_km,
         })
     }
@@ -469,44 +542,110 @@ pub fn rank(
     weights: &Weights,
     limit: usize,
 ) -> Vec<Recommendation> {
+    let ranker = Ranker {
+        catalog,
+        profile,
+        weights,
+        overlap: SkillOverlap::new(catalog, profile, weights),
+    };
+    // One buffer of parts for the whole pass, not one allocation per fiche.
+    let mut buffer = Vec::with_capacity(5);
     let mut scored: Vec<(f64, usize)> = Vec::with_capacity(catalog.fiches.len());
     for (index, fiche) in catalog.fiches.iter().enumerate() {
-        if let Some(score) = score_only(catalog, profile, weights, index, fiche) {
+        if let Some(score) = ranker.score_only(index, fiche, &mut buffer) {
             scored.push((score, index));
         }
     }
-    // Best first; equal scores in code order, so that the list is stable.
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    // Best first; equal scores in code order, so that the list is stable. Only the top
+    // `limit` are put in order.
+    let order = |a: &(f64, usize), b: &(f64, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
     let take = if limit == 0 {
         scored.len()
     } else {
         limit.min(scored.len())
     };
+    if take > 0 && take < scored.len() {
+        scored.select_nth_unstable_by(take - 1, order);
+        scored.truncate(take);
+    }
+    scored.sort_by(order);
     scored
         .into_iter()
         .take(take)
-        .filter_map(|(_, index)| explain(catalog, profile, weights, index))
+        .filter_map(|(_, index)| ranker.explain(index))
         .collect()
 }
 
-fn removed(profile: &Prepared, fiche: &Fiche) -> bool {
-    profile.rejected.contains(&fiche.code)
-        || fiche.contexts.iter().any(|c| profile.excluded.contains(c))
+/// For every fiche, the weighted share of its skills the person has practised and how
+/// many: computed from the skills' postings (skill → fiches), so that a ranking touches
+/// only the fiches that share a skill instead of looking up every skill of every fiche.
+struct SkillOverlap {
+    have: Vec<f64>,
+    total: Vec<f64>,
+    shared: Vec<u16>,
+}
+
+impl SkillOverlap {
+    fn new(catalog: &Catalog, profile: &Prepared, weights: &Weights) -> Self {
+        let n = catalog.fiches.len();
+        let mut overlap = SkillOverlap {
+            have: vec![0.0; n],
+            total: Vec::new(),
+            shared: vec![0; n],
+        };
+        if profile.practised.is_empty() {
+            return overlap;
+        }
+        let weight = |core: Option<CoreLevel>| match core {
+            Some(CoreLevel::Principal) => weights.core_principal,
+            Some(CoreLevel::Emerging) => weights.core_emerging,
+            None => 1.0,
+        };
+        overlap.total = (0..n)
+            .map(|i| {
+                catalog.facts_at(i).map_or(0.0, |f| {
+                    f64::from(f.principal_skills) * weights.core_principal
+                        + f64::from(f.emerging_skills) * weights.core_emerging
+                        + f64::from(f.other_skills)
+                })
+            })
+            .collect();
+        for (code, evidence) in &profile.practised {
+            for (fiche, core) in catalog.fiches_with_skill(*code) {
+                if let Some(have) = overlap.have.get_mut(*fiche) {
+                    *have += weight(*core) * evidence;
+                }
+                if let Some(shared) = overlap.shared.get_mut(*fiche) {
+                    *shared = shared.saturating_add(1);
+                }
+            }
+        }
+        overlap
+    }
+}
+
+fn removed(profile: &Prepared, index: usize, fiche: &Fiche) -> bool {
+    profile.rejected.contains(&index) || profile.excluded.iter().any(|c| fiche.contexts.contains(c))
 }
 
 /// The score alone (no sentences), for the ranking pass over all fiches.
-fn score_only(
-    catalog: &Catalog,
-    profile: &Prepared,
-    weights: &Weights,
-    index: usize,
-    fiche: &Fiche,
-) -> Option<f64> {
-    if removed(profile, fiche) {
-        return None;
+/// Everything one ranking reads, so that the per-fiche functions take few arguments.
+struct Ranker<'a> {
+    catalog: &'a Catalog,
+    profile: &'a Prepared,
+    weights: &'a Weights,
+    overlap: SkillOverlap,
+}
+
+impl Ranker<'_> {
+    fn score_only(&self, index: usize, fiche: &Fiche, buffer: &mut Vec<Part>) -> Option<f64> {
+        if removed(self.profile, index, fiche) {
+            return None;
+        }
+        buffer.clear();
+        let penalty = self.parts(index, fiche, false, buffer);
+        Some(combine(buffer, penalty))
     }
-    let (parts, penalty) = parts(catalog, profile, weights, index, fiche, false);
-    Some(combine(&parts, penalty))
 }
 
 fn combine(parts: &[Part], penalty: f64) -> f64 {
@@ -520,190 +659,193 @@ fn combine(parts: &[Part], penalty: f64) -> f64 {
 
 /// The components the profile informs for one fiche, and the penalty multiplier.
 /// Sentences are written only when `explain` is set.
-fn parts(
-    catalog: &Catalog,
-    profile: &Prepared,
-    weights: &Weights,
-    index: usize,
-    fiche: &Fiche,
-    explain: bool,
-) -> (Vec<Part>, f64) {
-    let mut parts = Vec::with_capacity(5);
-    if let (Some(scores), Some(major)) = (&profile.riasec, fiche.riasec_major) {
-        let major_score = letter_index(major).map_or(0.0, |i| scores[i] / 100.0);
-        let value = match fiche.riasec_minor.and_then(letter_index) {
-            Some(minor) => {
-                weights.riasec_major_share * major_score
-                    + (1.0 - weights.riasec_major_share) * scores[minor] / 100.0
-            }
-            None => major_score,
-        };
-        parts.push(Part {
-            weight: weights.riasec,
-            value,
-            reason: (explain && major_score >= 0.6)
-                .then(|| format!("Correspond à votre côté {}", riasec_name(major))),
-        });
-    }
-    if !profile.interests.is_empty() {
-        let mut sum = 0.0;
-        let mut total = 0.0;
-        let mut best: Option<(f64, u8)> = None;
-        for (code, principal) in &fiche.interests {
-            let w = if *principal {
-                weights.interest_principal_factor
-            } else {
-                1.0
+impl Ranker<'_> {
+    fn parts(&self, index: usize, fiche: &Fiche, explain: bool, parts: &mut Vec<Part>) -> f64 {
+        let Ranker {
+            catalog,
+            profile,
+            weights,
+            overlap,
+        } = self;
+        if let (Some(scores), Some(major)) = (&profile.riasec, fiche.riasec_major) {
+            let major_score = letter_index(major).map_or(0.0, |i| scores[i] / 100.0);
+            let value = match fiche.riasec_minor.and_then(letter_index) {
+                Some(minor) => {
+                    weights.riasec_major_share * major_score
+                        + (1.0 - weights.riasec_major_share) * scores[minor] / 100.0
+                }
+                None => major_score,
             };
-            // An unrated centre d'intérêt counts as neutral.
-            let rating = profile.interests.get(code).copied().unwrap_or(0.5);
-            sum += w * rating;
-            total += w;
-            if rating >= 0.75 && best.is_none_or(|(r, _)| rating * w > r) {
-                best = Some((rating * w, *code));
+            parts.push(Part {
+                weight: weights.riasec,
+                value,
+                reason: (explain && major_score >= 0.6)
+                    .then(|| format!("Correspond à votre côté {}", riasec_name(major))),
+            });
+        }
+        if !profile.interests.is_empty() {
+            let mut sum = 0.0;
+            let mut total = 0.0;
+            let mut best: Option<(f64, u8)> = None;
+            for (code, principal) in &fiche.interests {
+                let w = if *principal {
+                    weights.interest_principal_factor
+                } else {
+                    1.0
+                };
+                // An unrated centre d'intérêt counts as neutral.
+                let rating = profile.interests.get(code).copied().unwrap_or(0.5);
+                sum += w * rating;
+                total += w;
+                if rating >= 0.75 && best.is_none_or(|(r, _)| rating * w > r) {
+                    best = Some((rating * w, *code));
+                }
+            }
+            if total > 0.0 {
+                parts.push(Part {
+                    weight: weights.interests,
+                    value: sum / total,
+                    reason: if explain {
+                        best.and_then(|(_, code)| catalog.centre_interet(code))
+                            .map(|c| format!("Rejoint ce qui vous attire : « {} »", c.label))
+                    } else {
+                        None
+                    },
+                });
             }
         }
-        if total > 0.0 {
+        if !profile.practised.is_empty() && !fiche.skills.is_empty() {
+            let total = overlap.total.get(index).copied().unwrap_or(0.0);
+            let have = overlap.have.get(index).copied().unwrap_or(0.0);
+            let shared = overlap.shared.get(index).copied().unwrap_or(0);
+            let value = if total > 0.0 { have / total } else { 0.0 };
+            let held = profile.held.get(&index);
             parts.push(Part {
-                weight: weights.interests,
-                value: sum / total,
-                reason: if explain {
-                    best.and_then(|(_, code)| catalog.centre_interet(code))
-                        .map(|c| format!("Rejoint ce qui vous attire : « {} »", c.label))
+                weight: weights.skills,
+                value: if held.is_some() { 1.0 } else { value },
+                reason: if !explain {
+                    None
+                } else if let Some(job) = held {
+                    Some(format!("Vous avez déjà exercé ce métier ({job})"))
+                } else if shared >= 2 {
+                    Some(format!("Reprend {shared} compétences que vous avez déjà"))
                 } else {
                     None
                 },
             });
         }
-    }
-    if !profile.practised.is_empty() && !fiche.skills.is_empty() {
-        let mut have = 0.0;
-        let mut total = 0.0;
-        let mut shared = 0;
-        for skill in &fiche.skills {
-            let w = match skill.core {
-                Some(CoreLevel::Principal) => weights.core_principal,
-                Some(CoreLevel::Emerging) => weights.core_emerging,
-                None => 1.0,
-            };
-            total += w;
-            if let Some(evidence) = profile.practised.get(&skill.code) {
-                have += w * evidence;
-                shared += 1;
-            }
+        if !profile.held.is_empty() {
+            let from = profile.mobility_from.get(&index);
+            parts.push(Part {
+                weight: weights.mobility,
+                value: if from.is_some() || profile.held.contains_key(&index) {
+                    1.0
+                } else {
+                    0.0
+                },
+                reason: if explain {
+                    from.and_then(|jobs| jobs.first())
+                        .map(|job| format!("Passerelle reconnue depuis votre emploi de {job}"))
+                } else {
+                    None
+                },
+            });
         }
-        let value = if total > 0.0 { have / total } else { 0.0 };
-        let held = profile.held.get(&index);
-        parts.push(Part {
-            weight: weights.skills,
-            value: if held.is_some() { 1.0 } else { value },
-            reason: if !explain {
-                None
-            } else if let Some(job) = held {
-                Some(format!("Vous avez déjà exercé ce métier ({job})"))
-            } else if shared >= 2 {
-                Some(format!("Reprend {shared} compétences que vous avez déjà"))
-            } else {
-                None
-            },
-        });
-    }
-    if !profile.held.is_empty() {
-        let from = profile.mobility_from.get(&index);
-        parts.push(Part {
-            weight: weights.mobility,
-            value: if from.is_some() || profile.held.contains_key(&index) {
-                1.0
-            } else {
-                0.0
-            },
-            reason: if explain {
-                from.and_then(|jobs| jobs.first())
-                    .map(|job| format!("Passerelle reconnue depuis votre emploi de {job}"))
-            } else {
-                None
-            },
-        });
-    }
-    if let Some(areas) = &profile.areas {
-        let summary = catalog.geo.tension_in_reach(fiche, areas);
-        // No data in reach counts as a weak market rather than an unknown one.
-        let value = summary.mean_index.map_or(0.2, |i| (i - 1.0) / 4.0);
-        parts.push(Part {
+        if let Some(market) = &profile.market {
+            let summary = catalog
+                .facts_at(index)
+                .and_then(|f| f.parent_v3_key)
+                .and_then(|k| market.get(&k));
+            let mean_index = summary.and_then(|s| s.mean_index);
+            let offers = summary.map_or(0, |s| s.offers);
+            // No data in reach counts as a weak market rather than an unknown one.
+            let value = mean_index.map_or(0.2, |i| (i - 1.0) / 4.0);
+            parts.push(Part {
             weight: weights.market,
             value,
-            reason: match summary.mean_index {
+            reason: match mean_index {
                 Some(i) if explain && i >= 3.5 => Some(format!(
-                    "Les employeurs peinent à recruter à moins de {} km ({} offres en 2020)",
+                    "Les employeurs peinent à recruter à moins de {} km ({offers} offres en 2020)",
                     profile.commute_km.round(),
-                    summary.offers
                 )),
                 _ => None,
             },
         });
-    }
-    let mut penalty = 1.0;
-    if let (Some(accepted), Some(required)) = (profile.max_training, training_required(fiche)) {
-        let gap = required.step() - accepted.step();
-        if gap > 0 {
-            penalty *= weights.training_gap_penalty.powi(gap);
         }
+        let mut penalty = 1.0;
+        if let (Some(accepted), Some(required)) = (profile.max_training, catalog.training_at(index))
+        {
+            let gap = required.step() - accepted.step();
+            if gap > 0 {
+                penalty *= weights.training_gap_penalty.powi(gap);
+            }
+        }
+        if fiche.regulated {
+            penalty *= weights.regulated_penalty;
+        }
+        penalty
     }
-    if fiche.regulated {
-        penalty *= weights.regulated_penalty;
-    }
-    (parts, penalty)
 }
 
 /// The full recommendation for one fiche, with its reasons and cautions.
-fn explain(
-    catalog: &Catalog,
-    profile: &Prepared,
-    weights: &Weights,
-    index: usize,
-) -> Option<Recommendation> {
-    let fiche = catalog.fiches.get(index)?;
-    let (parts, penalty) = parts(catalog, profile, weights, index, fiche, true);
-    let score = combine(&parts, penalty);
-    let mut weighted: Vec<(f64, String)> = parts
-        .into_iter()
-        .filter_map(|p| Some((p.weight * p.value, p.reason?)))
-        .collect();
-    weighted.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut reasons: Vec<String> = weighted.into_iter().take(4).map(|(_, r)| r).collect();
-    if reasons.is_empty() {
-        reasons.push("Proche de l'ensemble de votre profil, sans point fort particulier".into());
-    }
-    let mut cautions = Vec::new();
-    let training = training_required(fiche);
-    match (profile.max_training, training) {
-        (Some(accepted), Some(required)) if required > accepted => cautions.push(format!(
-            "Demande {} alors que vous souhaitez au plus {}",
-            required.label_fr(),
-            accepted.label_fr()
-        )),
-        (_, None) => cautions.push("Formation nécessaire à vérifier avec votre conseiller".into()),
-        _ => {}
-    }
-    if fiche.regulated {
-        cautions.push("Métier réglementé : un diplôme ou une autorisation est obligatoire".into());
-    }
-    if let Some(areas) = &profile.areas {
-        let summary = catalog.geo.tension_in_reach(fiche, areas);
-        if summary.areas_with_data == 0 {
-            cautions.push("Pas de chiffres d'embauche près de chez vous pour ce métier".into());
-        } else if summary.mean_index.is_some_and(|i| i < 2.0) {
-            cautions.push(
-                "Peu de recrutements difficiles près de chez vous : beaucoup de candidats".into(),
-            );
+impl Ranker<'_> {
+    fn explain(&self, index: usize) -> Option<Recommendation> {
+        let Ranker {
+            catalog, profile, ..
+        } = self;
+        let fiche = catalog.fiches.get(index)?;
+        let mut parts_found = Vec::with_capacity(5);
+        let penalty = self.parts(index, fiche, true, &mut parts_found);
+        let parts = parts_found;
+        let score = combine(&parts, penalty);
+        let mut weighted: Vec<(f64, String)> = parts
+            .into_iter()
+            .filter_map(|p| Some((p.weight * p.value, p.reason?)))
+            .collect();
+        weighted.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut reasons: Vec<String> = weighted.into_iter().take(4).map(|(_, r)| r).collect();
+        if reasons.is_empty() {
+            reasons
+                .push("Proche de l'ensemble de votre profil, sans point fort particulier".into());
         }
+        let mut cautions = Vec::new();
+        let training = catalog.training_at(index);
+        match (profile.max_training, training) {
+            (Some(accepted), Some(required)) if required > accepted => cautions.push(format!(
+                "Demande {} alors que vous souhaitez au plus {}",
+                required.label_fr(),
+                accepted.label_fr()
+            )),
+            (_, None) => {
+                cautions.push("Formation nécessaire à vérifier avec votre conseiller".into())
+            }
+            _ => {}
+        }
+        if fiche.regulated {
+            cautions
+                .push("Métier réglementé : un diplôme ou une autorisation est obligatoire".into());
+        }
+        if let Some(market) = &profile.market {
+            let summary = catalog
+                .facts_at(index)
+                .and_then(|f| f.parent_v3_key)
+                .and_then(|k| market.get(&k));
+            if summary.is_none_or(|s| s.areas_with_data == 0) {
+                cautions.push("Pas de chiffres d'embauche près de chez vous pour ce métier".into());
+            } else if summary.and_then(|s| s.mean_index).is_some_and(|i| i < 2.0) {
+                cautions.push(
+                    "Peu de recrutements difficiles près de chez vous : beaucoup de candidats"
+                        .into(),
+                );
+            }
+        }
+        Some(Recommendation {
+            code_rome: fiche.code.clone(),
+            label: fiche.label.clone(),
+            score,
+            reasons,
+            cautions,
+            training,
+        })
     }
-    Some(Recommendation {
-        code_rome: fiche.code.clone(),
-        label: fiche.label.clone(),
-        score,
-        reasons,
-        cautions,
-        training,
-    })
 }
