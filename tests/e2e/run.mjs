@@ -370,6 +370,19 @@ async function bilanJourney(browser, base, shots) {
   await Promise.all([page.waitForNavigation(), page.click('form.form button[type=submit]')]);
   const journalText = await page.textContent('body');
   check(journalText.includes('près de chez moi') && journalText.includes('rien que pour moi'), 'journal: both pages are listed for the person');
+  // Pistes: about 40 occupations with reasons; keep one, set one aside with a reason.
+  await page.goto(`${base}/parcours/pistes`);
+  const cards = await page.$$('ol.pistes > li');
+  check(cards.length >= 20, `pistes: about 40 occupations are proposed (got ${cards.length})`);
+  const firstId = await cards[0].getAttribute('id');
+  await Promise.all([page.waitForNavigation(), page.click(`#${firstId} form.inline-form button`)]);
+  check((await page.textContent(`#${firstId}`)).includes('Gardée'), 'pistes: the kept occupation is marked');
+  const secondId = await page.$$eval('ol.pistes > li', (lis) => lis[1].id);
+  await page.click(`#${secondId} details summary`);
+  await page.fill(`#${secondId} details input[name=reason]`, 'Trop loin de mes envies');
+  await Promise.all([page.waitForNavigation(), page.click(`#${secondId} details button`)]);
+  check((await page.textContent('body')).includes('Trop loin de mes envies') && (await page.$(`ol.pistes > li#${secondId}`)) === null,
+    'pistes: the occupation set aside leaves the list and shows its reason');
   console.log('  ok  journey: bilan on a 360 px phone without JavaScript');
   await context.close();
 
@@ -409,6 +422,7 @@ async function bilanJourney(browser, base, shots) {
   await Promise.all([me.waitForNavigation(), me.click('form:has(input[value=finish]) button')]);
   check(me.url().endsWith('/resultats') && (await me.textContent('body')).includes('Boulanger'), `experiences: finishing shows the results (got ${me.url()})`);
   await visit(me, base, new URL(me.url()).pathname, 'bilan beneficiary', shots);
+  await visit(me, base, '/parcours/pistes', 'bilan beneficiary', shots);
   await visit(me, base, '/parcours/journal', 'bilan beneficiary', shots);
   await visit(me, base, '/parcours/journal/nouveau', 'bilan beneficiary', shots);
   await me.goto(`${base}/parcours/journal`);
@@ -431,6 +445,8 @@ async function bilanJourney(browser, base, shots) {
   await visit(coach, base, `${personHref}/journal`, 'bilan coach', shots);
   const shared = await coach.textContent('body');
   check(shared.includes('près de chez moi') && !shared.includes('rien que pour moi'), 'journal: the coach sees the shared page only');
+  await visit(coach, base, `${personHref}/pistes`, 'bilan coach', shots);
+  check((await coach.textContent('body')).includes('Trop loin de mes envies'), 'pistes: the coach sees what the person set aside');
   await coach.goto(base + riasec + '/resultats');
   check((await coach.textContent('body')).includes('qualité des réponses'), 'bilan: the coach sees the quality section');
   await coachContext.close();

@@ -8,6 +8,7 @@ mod bilan;
 mod cli;
 mod explorer;
 mod journal;
+mod pistes;
 mod shell;
 
 use parcours_db::TenantScope;

@@ -10,6 +10,7 @@ pub mod homes;
 pub mod journal;
 pub mod mail;
 pub mod people;
+pub mod pistes;
 pub mod reference;
 
 use std::path::PathBuf;

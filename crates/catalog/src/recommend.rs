@@ -576,6 +576,33 @@ pub fn rank(
         .collect()
 }
 
+/// One fiche explained for a profile, whatever its rank: for a piste the coach pinned
+/// or the person kept. A work context the person excludes becomes a caution here rather
+/// than a removal. None for an unknown code.
+pub fn explain_fiche(
+    catalog: &Catalog,
+    profile: &Prepared,
+    weights: &Weights,
+    code: &str,
+) -> Option<Recommendation> {
+    let index = *catalog.fiche_index.get(code)?;
+    let ranker = Ranker {
+        catalog,
+        profile,
+        weights,
+        overlap: SkillOverlap::new(catalog, profile, weights),
+    };
+    let mut recommendation = ranker.explain(index)?;
+    let fiche = catalog.fiches.get(index)?;
+    if profile.excluded.iter().any(|c| fiche.contexts.contains(c)) {
+        recommendation.cautions.insert(
+            0,
+            "Comporte une condition de travail que vous avez exclue".into(),
+        );
+    }
+    Some(recommendation)
+}
+
 /// For every fiche, the weighted share of its skills the person has practised and how
 /// many: computed from the skills' postings (skill → fiches), so that a ranking touches
 /// only the fiches that share a skill instead of looking up every skill of every fiche.

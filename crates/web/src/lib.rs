@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod journal;
 pub mod ops;
 pub mod pages;
+pub mod pistes;
 
 use std::net::SocketAddr;
 
@@ -89,6 +90,17 @@ pub fn router(state: AppState) -> Router {
             post(journal::delete_entry),
         )
         .route("/beneficiaries/{id}/journal", get(journal::person_journal))
+        .route("/parcours/pistes", get(pistes::own_pistes))
+        .route(
+            "/beneficiaries/{id}/pistes",
+            get(pistes::person_pistes).post(pistes::add),
+        )
+        .route("/beneficiaries/{id}/pistes/{code}", post(pistes::change))
+        .route("/api/v1/beneficiaries/{id}/pistes", get(pistes::api_pistes))
+        .route(
+            "/api/v1/beneficiaries/{id}/pistes/{code}",
+            put(pistes::api_change_piste),
+        )
         .route(
             "/api/v1/beneficiaries/{id}/journal",
             get(journal::api_journal).post(journal::api_write_entry),

@@ -11,6 +11,7 @@ pub mod membership;
 pub mod organisation;
 pub mod password_reset;
 pub mod person;
+pub mod piste_choice;
 pub mod programme;
 pub mod programme_referrer;
 pub mod session;

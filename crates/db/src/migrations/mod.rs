@@ -7,6 +7,7 @@ mod m0001_foundation;
 mod m0002_catalog_versions;
 mod m0003_bilan;
 mod m0004_journal;
+mod m0005_pistes;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_catalog_versions::Migration),
             Box::new(m0003_bilan::Migration),
             Box::new(m0004_journal::Migration),
+            Box::new(m0005_pistes::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod journal;
 pub mod journey;
 pub mod people;
+pub mod pistes;
 pub mod programmes;
 pub mod reference;
 pub mod security;

@@ -1,0 +1,355 @@
+//! The "pistes": occupations proposed from what the bilan revealed, with the reasons
+//! and cautions of the recommendation engine. The person keeps some in a shortlist and
+//! turns others down (the ranking then leaves them out); the coach sees the scores and
+//! can pin a piste, including one the engine did not propose.
+
+use std::collections::BTreeMap;
+
+use parcours_catalog::recommend::{
+    self, Profile, Recommendation, Training, WEIGHTS_VERSION, Weights,
+};
+use parcours_db::TransactionTrait;
+use parcours_db::repo::pistes::{self, PisteChoice};
+use parcours_db::repo::{audit, journey};
+use parcours_domain::instrument::{Kind, Text};
+use parcours_domain::{Action, allows};
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::bilan::{self as bilan_use_cases, Outcome};
+use crate::people::{Person, relation_to};
+use crate::{App, AppError, now_ms};
+
+/// How many pistes the person is shown.
+pub const PISTES_SHOWN: usize = 40;
+/// Longest reason for turning a piste down.
+pub const MAX_REASON: usize = 500;
+
+pub mod audit_action {
+    pub const PISTES_READ: &str = "pistes.read";
+    pub const PISTE_CHANGED: &str = "pistes.changed";
+    pub const ACCESS_DENIED: &str = "pistes.access_denied";
+}
+
+#[derive(Debug, Clone)]
+pub struct Piste {
+    pub recommendation: Recommendation,
+    pub choice: PisteChoice,
+    /// Not among the engine's proposals: pinned by the coach.
+    pub added: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PistesView {
+    pub person: Person,
+    pub is_self: bool,
+    /// Staff may see the scores and pin pistes.
+    pub can_pin: bool,
+    pub catalog_version: Option<String>,
+    pub weights_version: &'static str,
+    /// The activities the profile was built from, and those still missing.
+    pub based_on: Vec<Text>,
+    pub missing: Vec<Text>,
+    pub pistes: Vec<Piste>,
+    /// Pistes the person turned down: (code, label, reason).
+    pub rejected: Vec<(String, String, String)>,
+}
+
+/// What someone does to a piste.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PisteOp {
+    Shortlist,
+    Unshortlist,
+    Reject { reason: String },
+    Unreject,
+    Pin,
+    Unpin,
+}
+
+impl PisteOp {
+    pub fn parse(op: &str, reason: &str) -> Option<Self> {
+        Some(match op {
+            "shortlist" => PisteOp::Shortlist,
+            "unshortlist" => PisteOp::Unshortlist,
+            "reject" => PisteOp::Reject {
+                reason: reason.trim().to_owned(),
+            },
+            "unreject" => PisteOp::Unreject,
+            "pin" => PisteOp::Pin,
+            "unpin" => PisteOp::Unpin,
+            _ => return None,
+        })
+    }
+
+    /// Only the person keeps or turns down; staff pin.
+    fn action(&self) -> Action {
+        match self {
+            PisteOp::Pin | PisteOp::Unpin => Action::ManageJourney,
+            _ => Action::AnswerActivities,
+        }
+    }
+}
+
+impl App {
+    /// The recommendation profile drawn from the person's completed activities (and
+    /// their answers so far to the experiences and constraints), with which activities
+    /// informed it.
+    pub async fn bilan_profile(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+    ) -> Result<(Profile, Vec<Text>, Vec<Text>), AppError> {
+        let scope = actor.tenant();
+        let mut profile = Profile::default();
+        let mut based_on = Vec::new();
+        let mut missing = Vec::new();
+        let catalog = self.catalog();
+        for activity in journey::activities_of_person(self.db(), scope, person_id).await? {
+            let Some(instrument) =
+                self.instrument(&activity.instrument_id, activity.instrument_version)
+            else {
+                continue;
+            };
+            if !matches!(
+                instrument.id.as_str(),
+                "riasec" | "centres_interet" | "experiences" | "constraints"
+            ) {
+                continue;
+            }
+            let answers = journey::answers_of_activity(self.db(), scope, activity.id).await?;
+            let usable = activity.completed_at.is_some()
+                || (instrument.kind != Kind::Likert && !answers.is_empty());
+            if !usable {
+                missing.push(instrument.title.clone());
+                continue;
+            }
+            based_on.push(instrument.title.clone());
+            match bilan_use_cases::outcome(&instrument, &answers, catalog.as_deref()) {
+                Outcome::Likert(result) if instrument.reference_items.is_some() => {
+                    for (item, value) in result.ranked_items {
+                        profile
+                            .interests
+                            .insert(item, u8::try_from(value).unwrap_or(3));
+                    }
+                }
+                Outcome::Likert(result) => {
+                    for scale in result.scales {
+                        if let Some(score) = scale.score {
+                            profile.riasec.insert(scale.scale, score);
+                        }
+                    }
+                }
+                Outcome::Experiences(e) => {
+                    profile.experiences = e.jobs.iter().map(|j| j.code.to_string()).collect();
+                    profile.skills = e.confirmed().map(|s| s.code.to_string()).collect();
+                }
+                Outcome::Form {
+                    facts,
+                    excluded_contexts,
+                } => {
+                    profile.excluded_contexts = excluded_contexts;
+                    for fact in facts {
+                        match fact.field.as_str() {
+                            "home_commune" => profile.home_commune = Some(fact.value),
+                            "max_commute_km" => profile.max_commute_km = fact.value.parse().ok(),
+                            "training" => {
+                                profile.max_training = [
+                                    Training::None,
+                                    Training::Short,
+                                    Training::OneYear,
+                                    Training::More,
+                                ]
+                                .into_iter()
+                                .find(|t| t.code() == fact.value);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                Outcome::Ranking { .. } => {}
+            }
+        }
+        Ok((profile, based_on, missing))
+    }
+
+    /// The person's pistes as the reader may see them.
+    pub async fn pistes(&self, actor: &Actor, person_id: Uuid) -> Result<PistesView, AppError> {
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                Action::ReadPersonFile,
+                audit_action::ACCESS_DENIED,
+            )
+            .await?;
+        let scope = actor.tenant();
+        audit::record(
+            self.db(),
+            scope,
+            Some(actor.user_id),
+            audit_action::PISTES_READ,
+            Some(person.id),
+            now_ms(),
+        )
+        .await?;
+        let relation = relation_to(actor, &person);
+        let is_self = relation.is_self;
+        let can_pin = allows(actor.role, Action::ManageJourney, relation);
+        let choices: BTreeMap<String, PisteChoice> =
+            pistes::choices_of_person(self.db(), scope, person.id)
+                .await?
+                .into_iter()
+                .map(|c| (c.code_rome.clone(), c))
+                .collect();
+        let (mut profile, based_on, missing) = self.bilan_profile(actor, person.id).await?;
+        let Some(catalog) = self.catalog() else {
+            return Ok(PistesView {
+                person,
+                is_self,
+                can_pin,
+                catalog_version: None,
+                weights_version: WEIGHTS_VERSION,
+                based_on,
+                missing,
+                pistes: Vec::new(),
+                rejected: Vec::new(),
+            });
+        };
+        profile.rejected = choices
+            .values()
+            .filter(|c| c.rejected_reason.is_some() && catalog.fiche(&c.code_rome).is_some())
+            .map(|c| c.code_rome.clone())
+            .collect();
+        let weights = Weights::default();
+        // Stored answers were checked when given; a reference release that dropped a
+        // code since is the one thing that can fail here: rank without that part.
+        let prepared = match profile.prepare(&catalog, &weights) {
+            Ok(p) => p,
+            Err(errors) => {
+                tracing::warn!(
+                    count = errors.len(),
+                    "bilan profile does not fit the catalog"
+                );
+                Profile {
+                    rejected: profile.rejected.clone(),
+                    ..Profile::default()
+                }
+                .prepare(&catalog, &weights)
+                .map_err(|_| AppError::Internal("empty profile refused".into()))?
+            }
+        };
+        let ranked = recommend::rank(&catalog, &prepared, &weights, PISTES_SHOWN);
+        let mut list: Vec<Piste> = Vec::new();
+        // The coach's pins and the person's shortlist come first, then the proposals.
+        for choice in choices.values().filter(|c| c.pinned || c.shortlisted) {
+            if choice.rejected_reason.is_some() {
+                continue;
+            }
+            if let Some(recommendation) =
+                recommend::explain_fiche(&catalog, &prepared, &weights, &choice.code_rome)
+            {
+                list.push(Piste {
+                    added: !ranked.iter().any(|r| r.code_rome == choice.code_rome),
+                    recommendation,
+                    choice: choice.clone(),
+                });
+            }
+        }
+        for recommendation in ranked {
+            if list
+                .iter()
+                .any(|p| p.recommendation.code_rome == recommendation.code_rome)
+            {
+                continue;
+            }
+            let choice = choices
+                .get(&recommendation.code_rome)
+                .cloned()
+                .unwrap_or_default();
+            list.push(Piste {
+                recommendation,
+                choice,
+                added: false,
+            });
+        }
+        let rejected = choices
+            .values()
+            .filter_map(|c| {
+                let reason = c.rejected_reason.clone()?;
+                let label = catalog.fiche(&c.code_rome)?.label.clone();
+                Some((c.code_rome.clone(), label, reason))
+            })
+            .collect();
+        Ok(PistesView {
+            person,
+            is_self,
+            can_pin,
+            catalog_version: Some(catalog.version.number.clone()),
+            weights_version: WEIGHTS_VERSION,
+            based_on,
+            missing,
+            pistes: list,
+            rejected,
+        })
+    }
+
+    /// Keeps, turns down, pins or unpins one piste.
+    pub async fn change_piste(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        code: &str,
+        op: &PisteOp,
+    ) -> Result<(), AppError> {
+        let person = self
+            .authorize_person(actor, person_id, op.action(), audit_action::ACCESS_DENIED)
+            .await?;
+        let code = code.trim().to_ascii_uppercase();
+        if self.catalog().is_none_or(|c| c.fiche(&code).is_none()) {
+            return Err(AppError::invalid("code", "unknown"));
+        }
+        if let PisteOp::Reject { reason } = op
+            && reason.chars().count() > MAX_REASON
+        {
+            return Err(AppError::invalid("reason", "too_long"));
+        }
+        let scope = actor.tenant();
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        let mut choice = pistes::choices_of_person(&txn, scope, person.id)
+            .await?
+            .into_iter()
+            .find(|c| c.code_rome == code)
+            .unwrap_or_else(|| PisteChoice {
+                code_rome: code.clone(),
+                ..PisteChoice::default()
+            });
+        match op {
+            PisteOp::Shortlist => {
+                choice.shortlisted = true;
+                choice.rejected_reason = None;
+            }
+            PisteOp::Unshortlist => choice.shortlisted = false,
+            PisteOp::Reject { reason } => {
+                choice.rejected_reason = Some(reason.clone());
+                choice.shortlisted = false;
+            }
+            PisteOp::Unreject => choice.rejected_reason = None,
+            PisteOp::Pin => choice.pinned = true,
+            PisteOp::Unpin => choice.pinned = false,
+        }
+        choice.updated_at = now;
+        pistes::save_choice(&txn, scope, person.id, &choice, actor.user_id).await?;
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::PISTE_CHANGED,
+            Some(person.id),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,371 @@
+//! The pistes pages (the person's own and the coach's view of them) and their API.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use parcours_app::AppError;
+use parcours_app::pistes::{PisteOp, PistesView};
+use parcours_catalog::recommend::Training;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::context::Ctx;
+use crate::errors::{FieldProblem, HttpError};
+use crate::i18n::Lang;
+use crate::pages::{Page, PageResult, render};
+
+fn parse_id(raw: &str) -> Result<Uuid, HttpError> {
+    Uuid::parse_str(raw).map_err(|_| HttpError::NotFound)
+}
+
+fn training_text(lang: Lang, training: Option<Training>, regulated_caution: bool) -> String {
+    let key = match training {
+        Some(Training::None) => "training-none",
+        Some(Training::Short) => "training-short",
+        Some(Training::OneYear) => "training-one-year",
+        Some(Training::More) => "training-more",
+        None => "training-unknown",
+    };
+    let text = lang.t(key);
+    if regulated_caution {
+        format!("{text} {}", lang.t("training-regulated"))
+    } else {
+        text
+    }
+}
+
+struct PisteRow {
+    code: String,
+    label: String,
+    score: Option<String>,
+    badges: Vec<String>,
+    reasons: Vec<String>,
+    cautions: Vec<String>,
+    training: String,
+    shortlisted: bool,
+    pinned: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pistes.html")]
+struct PistesPage {
+    p: Page,
+    is_self: bool,
+    can_pin: bool,
+    person_id: Uuid,
+    person_name: String,
+    notice: Option<String>,
+    errors: Vec<String>,
+    based_on: String,
+    missing: String,
+    catalog_ready: bool,
+    pistes: Vec<PisteRow>,
+    rejected: Vec<(String, String, String)>,
+    version: String,
+    back_href: String,
+}
+
+fn pistes_page(
+    ctx: &Ctx,
+    view: PistesView,
+    notice: Option<String>,
+    errors: Vec<String>,
+) -> PistesPage {
+    let lang = ctx.lang;
+    let p = Page::new(ctx, lang.t("pistes-title"));
+    let list = |texts: &[parcours_domain::instrument::Text]| {
+        texts
+            .iter()
+            .map(|t| t.get(lang.code()).to_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let pistes = view
+        .pistes
+        .iter()
+        .map(|piste| {
+            let r = &piste.recommendation;
+            let mut badges = Vec::new();
+            if piste.choice.shortlisted {
+                badges.push(lang.t("pistes-badge-kept"));
+            }
+            if piste.choice.pinned {
+                badges.push(lang.t("pistes-badge-pinned"));
+            }
+            if piste.added {
+                badges.push(lang.t("pistes-badge-added"));
+            }
+            let regulated = r
+                .cautions
+                .iter()
+                .any(|c| c.starts_with("Métier réglementé"));
+            PisteRow {
+                code: r.code_rome.clone(),
+                label: r.label.clone(),
+                score: view.can_pin.then(|| format!("{:.0}", r.score)),
+                badges,
+                reasons: r.reasons.clone(),
+                cautions: r.cautions.clone(),
+                training: training_text(lang, r.training, regulated),
+                shortlisted: piste.choice.shortlisted,
+                pinned: piste.choice.pinned,
+            }
+        })
+        .collect();
+    PistesPage {
+        is_self: view.is_self,
+        can_pin: view.can_pin,
+        person_id: view.person.id,
+        person_name: format!("{} {}", view.person.first_name, view.person.last_name),
+        notice,
+        errors,
+        based_on: list(&view.based_on),
+        missing: list(&view.missing),
+        catalog_ready: view.catalog_version.is_some(),
+        pistes,
+        rejected: view.rejected,
+        version: format!(
+            "ROME {} · {}",
+            view.catalog_version.unwrap_or_default(),
+            view.weights_version
+        ),
+        back_href: if view.is_self {
+            "/parcours".to_owned()
+        } else {
+            format!("/beneficiaries/{}/parcours", view.person.id)
+        },
+        p,
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    saved: String,
+}
+
+pub async fn own_pistes(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let Some(id) = state.app.own_person_id(actor).await? else {
+        return Err(HttpError::NotFound);
+    };
+    let view = state.app.pistes(actor, id).await?;
+    let notice = (!q.saved.is_empty()).then(|| ctx.lang.t("pistes-saved"));
+    Ok(render(&pistes_page(&ctx, view, notice, Vec::new()))?.into_response())
+}
+
+pub async fn person_pistes(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let view = state.app.pistes(actor, parse_id(&id)?).await?;
+    let notice = (!q.saved.is_empty()).then(|| ctx.lang.t("pistes-saved"));
+    Ok(render(&pistes_page(&ctx, view, notice, Vec::new()))?.into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct PisteForm {
+    op: String,
+    reason: String,
+    /// For the coach's "add a piste" form.
+    code: String,
+}
+
+async fn apply(
+    state: &AppState,
+    ctx: &Ctx,
+    person: Uuid,
+    code: &str,
+    form: &PisteForm,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let Some(op) = PisteOp::parse(&form.op, &form.reason) else {
+        return Err(HttpError::Unprocessable(vec![FieldProblem {
+            field: "op".into(),
+            code: "unknown_choice".into(),
+            message: format!("unknown operation `{}`", form.op),
+        }]));
+    };
+    match state.app.change_piste(actor, person, code, &op).await {
+        Ok(()) => {
+            let own = state.app.own_person_id(actor).await? == Some(person);
+            let base = if own {
+                "/parcours/pistes".to_owned()
+            } else {
+                format!("/beneficiaries/{person}/pistes")
+            };
+            let anchor = code.trim().to_ascii_uppercase();
+            Ok(Redirect::to(&format!("{base}?saved=1#piste-{anchor}")).into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            let view = state.app.pistes(actor, person).await?;
+            let messages = errors
+                .iter()
+                .map(|e| {
+                    ctx.lang.t(&format!(
+                        "pistes-error-{}-{}",
+                        e.field,
+                        e.code.replace('_', "-")
+                    ))
+                })
+                .collect();
+            let page = pistes_page(ctx, view, None, messages);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, code)): Path<(String, String)>,
+    axum::Form(form): axum::Form<PisteForm>,
+) -> PageResult {
+    apply(&state, &ctx, parse_id(&id)?, &code, &form).await
+}
+
+/// The coach adds a piste by its ROME code.
+pub async fn add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<PisteForm>,
+) -> PageResult {
+    apply(&state, &ctx, parse_id(&id)?, &form.code, &form).await
+}
+
+// ---------------------------------------------------------------- API
+
+#[derive(Serialize, ToSchema)]
+pub struct PisteDto {
+    pub code_rome: String,
+    pub label: String,
+    /// 0–100; only for staff.
+    pub score: Option<f64>,
+    pub reasons: Vec<String>,
+    pub cautions: Vec<String>,
+    /// none, short, one_year or more; null when the access text does not say.
+    pub training: Option<String>,
+    pub shortlisted: bool,
+    pub pinned: bool,
+    /// Pinned by the coach though the engine did not propose it.
+    pub added: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RejectedDto {
+    pub code_rome: String,
+    pub label: String,
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PistesDto {
+    pub person_id: Uuid,
+    pub catalog_version: Option<String>,
+    pub weights_version: String,
+    pub pistes: Vec<PisteDto>,
+    pub rejected: Vec<RejectedDto>,
+}
+
+/// A person's pistes: the coach's pins and the person's shortlist first, then the
+/// engine's proposals (about 40), with reasons and cautions.
+#[utoipa::path(get, path = "/api/v1/beneficiaries/{id}/pistes",
+    params(("id" = Uuid, Path, description = "Person id")),
+    responses(
+        (status = 200, description = "The pistes", body = PistesDto),
+        (status = 401, description = "Not signed in"),
+        (status = 403, description = "The role may not open this file"),
+        (status = 404, description = "No such person in your organisation")
+))]
+pub async fn api_pistes(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<PistesDto>, HttpError> {
+    let actor = ctx.actor()?;
+    let view = state.app.pistes(actor, parse_id(&id)?).await?;
+    Ok(Json(PistesDto {
+        person_id: view.person.id,
+        catalog_version: view.catalog_version.clone(),
+        weights_version: view.weights_version.to_owned(),
+        pistes: view
+            .pistes
+            .iter()
+            .map(|p| PisteDto {
+                code_rome: p.recommendation.code_rome.clone(),
+                label: p.recommendation.label.clone(),
+                score: view.can_pin.then_some(p.recommendation.score),
+                reasons: p.recommendation.reasons.clone(),
+                cautions: p.recommendation.cautions.clone(),
+                training: p.recommendation.training.map(|t| t.code().to_owned()),
+                shortlisted: p.choice.shortlisted,
+                pinned: p.choice.pinned,
+                added: p.added,
+            })
+            .collect(),
+        rejected: view
+            .rejected
+            .iter()
+            .map(|(code, label, reason)| RejectedDto {
+                code_rome: code.clone(),
+                label: label.clone(),
+                reason: reason.clone(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PisteChangeDto {
+    /// shortlist, unshortlist, reject, unreject (the person); pin, unpin (staff).
+    pub op: String,
+    /// Why the person turns the piste down (with `reject`), 500 characters at most.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Keeps, turns down, pins or unpins a piste.
+#[utoipa::path(put, path = "/api/v1/beneficiaries/{id}/pistes/{code}",
+    params(("id" = Uuid, Path, description = "Person id"), ("code" = String, Path, description = "ROME code")),
+    request_body = PisteChangeDto,
+    responses(
+        (status = 204, description = "Saved"),
+        (status = 401, description = "Not signed in"),
+        (status = 403, description = "Only the person keeps or turns down; staff pin"),
+        (status = 404, description = "No such person in your organisation"),
+        (status = 422, description = "Unknown operation or ROME code, or reason too long", body = [FieldProblem])
+))]
+pub async fn api_change_piste(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, code)): Path<(String, String)>,
+    Json(body): Json<PisteChangeDto>,
+) -> Result<StatusCode, HttpError> {
+    let actor = ctx.actor()?;
+    let Some(op) = PisteOp::parse(&body.op, &body.reason) else {
+        return Err(HttpError::Unprocessable(vec![FieldProblem {
+            field: "op".into(),
+            code: "unknown_choice".into(),
+            message: format!("unknown operation `{}`", body.op),
+        }]));
+    };
+    state
+        .app
+        .change_piste(actor, parse_id(&id)?, &code, &op)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
