@@ -375,7 +375,7 @@ async function bilanJourney(browser, base, shots) {
   const cards = await page.$$('ol.pistes > li');
   check(cards.length >= 20, `pistes: about 40 occupations are proposed (got ${cards.length})`);
   const firstId = await cards[0].getAttribute('id');
-  await Promise.all([page.waitForNavigation(), page.click(`#${firstId} form.inline-form button`)]);
+  await Promise.all([page.waitForNavigation(), page.click(`#${firstId} form:has(input[value=shortlist]) button`)]);
   check((await page.textContent(`#${firstId}`)).includes('Gardée'), 'pistes: the kept occupation is marked');
   const secondId = await page.$$eval('ol.pistes > li', (lis) => lis[1].id);
   await page.click(`#${secondId} details summary`);
@@ -383,6 +383,14 @@ async function bilanJourney(browser, base, shots) {
   await Promise.all([page.waitForNavigation(), page.click(`#${secondId} details button`)]);
   check((await page.textContent('body')).includes('Trop loin de mes envies') && (await page.$(`ol.pistes > li#${secondId}`)) === null,
     'pistes: the occupation set aside leaves the list and shows its reason');
+  // The project: chosen from the kept piste, one piece of evidence, validation asked.
+  await Promise.all([page.waitForNavigation(), page.click(`#${firstId} form:has(input[value=occupation]) button`)]);
+  check(page.url().includes('/parcours/projet'), `project: choosing a piste opens the project (got ${page.url()})`);
+  await page.fill('#note-informational_interview', "J'ai rencontré une boulangère du quartier.");
+  await Promise.all([page.waitForNavigation(), page.click('#evidence-informational_interview button')]);
+  check((await page.textContent('#evidence-informational_interview')).includes('Noté par'), 'project: the evidence shows who noted it');
+  await Promise.all([page.waitForNavigation(), page.click('form:has(input[value=validating]) button')]);
+  check((await page.textContent('body')).includes('En cours de validation'), 'project: validation is asked');
   console.log('  ok  journey: bilan on a 360 px phone without JavaScript');
   await context.close();
 
@@ -423,6 +431,7 @@ async function bilanJourney(browser, base, shots) {
   check(me.url().endsWith('/resultats') && (await me.textContent('body')).includes('Boulanger'), `experiences: finishing shows the results (got ${me.url()})`);
   await visit(me, base, new URL(me.url()).pathname, 'bilan beneficiary', shots);
   await visit(me, base, '/parcours/pistes', 'bilan beneficiary', shots);
+  await visit(me, base, '/parcours/projet', 'bilan beneficiary', shots);
   await visit(me, base, '/parcours/journal', 'bilan beneficiary', shots);
   await visit(me, base, '/parcours/journal/nouveau', 'bilan beneficiary', shots);
   await me.goto(`${base}/parcours/journal`);
@@ -447,6 +456,8 @@ async function bilanJourney(browser, base, shots) {
   check(shared.includes('près de chez moi') && !shared.includes('rien que pour moi'), 'journal: the coach sees the shared page only');
   await visit(coach, base, `${personHref}/pistes`, 'bilan coach', shots);
   check((await coach.textContent('body')).includes('Trop loin de mes envies'), 'pistes: the coach sees what the person set aside');
+  await visit(coach, base, `${personHref}/projet`, 'bilan coach', shots);
+  check((await coach.$('form:has(input[value=validated]) textarea')) !== null, 'project: the coach can validate with a comment');
   await coach.goto(base + riasec + '/resultats');
   check((await coach.textContent('body')).includes('qualité des réponses'), 'bilan: the coach sees the quality section');
   await coachContext.close();

@@ -9,6 +9,7 @@ mod cli;
 mod explorer;
 mod journal;
 mod pistes;
+mod projects;
 mod shell;
 
 use parcours_db::TenantScope;

@@ -7,6 +7,7 @@ pub mod instrument;
 pub mod journal;
 pub mod journey;
 pub mod policy;
+pub mod project;
 pub mod role;
 pub mod scoring;
 

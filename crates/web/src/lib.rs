@@ -13,6 +13,7 @@ pub mod journal;
 pub mod ops;
 pub mod pages;
 pub mod pistes;
+pub mod projects;
 
 use std::net::SocketAddr;
 
@@ -91,6 +92,31 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/beneficiaries/{id}/journal", get(journal::person_journal))
         .route("/parcours/pistes", get(pistes::own_pistes))
+        .route("/parcours/projet", get(projects::own_project))
+        .route(
+            "/beneficiaries/{id}/projet",
+            get(projects::person_project).post(projects::choose),
+        )
+        .route(
+            "/beneficiaries/{id}/projet/preuves",
+            post(projects::record_evidence),
+        )
+        .route(
+            "/beneficiaries/{id}/projet/statut",
+            post(projects::move_status),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/project",
+            get(projects::api_project).post(projects::api_choose),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/project/evidence/{item}",
+            put(projects::api_record_evidence),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/project/status",
+            put(projects::api_move),
+        )
         .route(
             "/beneficiaries/{id}/pistes",
             get(pistes::person_pistes).post(pistes::add),

@@ -14,5 +14,8 @@ pub mod person;
 pub mod piste_choice;
 pub mod programme;
 pub mod programme_referrer;
+pub mod project;
+pub mod project_event;
+pub mod project_evidence;
 pub mod session;
 pub mod user;

@@ -8,6 +8,7 @@ mod m0002_catalog_versions;
 mod m0003_bilan;
 mod m0004_journal;
 mod m0005_pistes;
+mod m0006_projects;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_bilan::Migration),
             Box::new(m0004_journal::Migration),
             Box::new(m0005_pistes::Migration),
+            Box::new(m0006_projects::Migration),
         ]
     }
 }

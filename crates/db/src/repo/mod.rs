@@ -8,6 +8,7 @@ pub mod journey;
 pub mod people;
 pub mod pistes;
 pub mod programmes;
+pub mod projects;
 pub mod reference;
 pub mod security;
 
