@@ -112,7 +112,7 @@ impl App {
             };
             if !matches!(
                 instrument.id.as_str(),
-                "riasec" | "centres_interet" | "experiences" | "constraints"
+                "riasec" | "centres_interet" | "experiences" | "constraints" | "values"
             ) {
                 continue;
             }
@@ -166,7 +166,9 @@ impl App {
                         }
                     }
                 }
-                Outcome::Ranking { .. } => {}
+                Outcome::Ranking { ranked } => {
+                    profile.values = ranked.into_iter().map(|c| c.id).collect();
+                }
             }
         }
         Ok((profile, based_on, missing))
@@ -351,5 +353,29 @@ impl App {
         .await?;
         txn.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use parcours_catalog::recommend::VALUES;
+    use parcours_domain::instrument::Registry;
+
+    #[test]
+    fn every_work_value_of_the_ranking_is_known_to_the_engine() {
+        let registry = Registry::shipped().unwrap();
+        let options: Vec<String> = registry
+            .get("values", 1)
+            .and_then(|v| v.ranking.clone())
+            .unwrap()
+            .options
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        let mut engine: Vec<String> = VALUES.iter().map(|(id, _, _)| (*id).to_owned()).collect();
+        let mut options_sorted = options.clone();
+        engine.sort();
+        options_sorted.sort();
+        assert_eq!(engine, options_sorted);
     }
 }

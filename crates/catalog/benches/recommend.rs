@@ -1,6 +1,7 @@
 //! The recommendation engine over the real catalog: one full ranking with explanations
 //! (criterion, then p50/p99/max over 2,000 varied profiles, single-threaded), and a
 //! batch of 100,000 profiles ranked on every core.
+//! Profiles also rank three work values.
 //! Run: cargo bench -p parcours-catalog --bench recommend
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -71,6 +72,17 @@ impl Profiles {
             let i = self.below(self.communes.len());
             p.home_commune = Some(self.communes[i].clone());
             p.max_commute_km = Some(10.0 + self.below(41) as f64);
+        }
+        let values = [
+            "helping",
+            "security",
+            "learning",
+            "creativity",
+            "income",
+            "environment",
+        ];
+        for _ in 0..3 {
+            p.values.push(values[self.below(values.len())].into());
         }
         p.max_training = Some(
             [

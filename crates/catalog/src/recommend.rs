@@ -18,7 +18,7 @@ use crate::{Catalog, CoreLevel, Fiche};
 
 /// Changes whenever a weight or a rule below changes, so that a stored ranking can say
 /// which rules produced it.
-pub const WEIGHTS_VERSION: &str = "2026-11.1";
+pub const WEIGHTS_VERSION: &str = "2026-11.2";
 
 /// Every weight of the engine, in one place. See the README section "Recommendations".
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +40,8 @@ pub struct Weights {
     pub mobility: f64,
     /// Labour-market tension in the employment areas within the commute radius.
     pub market: f64,
+    /// The person's top work values against what the fiche offers (see [`VALUES`]).
+    pub values: f64,
     /// Multiplier per level of training beyond what the person accepts.
     pub training_gap_penalty: f64,
     /// Multiplier for a regulated occupation (a diploma or licence is mandatory).
@@ -60,12 +62,37 @@ impl Default for Weights {
             core_emerging: 1.5,
             mobility: 1.5,
             market: 1.0,
+            values: 1.0,
             training_gap_penalty: 0.75,
             regulated_penalty: 0.9,
             default_commute_km: 30.0,
         }
     }
 }
+
+/// Work values (the ids of the values ranking) and what in a fiche serves them: the
+/// RIASEC letters whose occupations most offer that value (Holland's work-value
+/// pairings), or, for the environment, a fiche flagged green or greening by ROME.
+/// Values with no reliable signal in the ROME (work-life balance, variety) are not
+/// scored. Our own mapping; part of [`WEIGHTS_VERSION`].
+pub const VALUES: &[(&str, &str, &str)] = &[
+    ("autonomy", "AI", "votre besoin d'autonomie"),
+    ("security", "C", "votre besoin de sécurité"),
+    ("recognition", "E", "votre envie de reconnaissance"),
+    ("helping", "S", "votre envie d'être utile aux autres"),
+    ("creativity", "A", "votre envie de créer"),
+    ("income", "E", "l'importance que vous donnez au salaire"),
+    ("relationships", "S", "l'importance des relations pour vous"),
+    (
+        "achievement",
+        "R",
+        "votre envie de voir le résultat de votre travail",
+    ),
+    ("learning", "I", "votre envie d'apprendre"),
+    ("environment", "", "votre souci de l'environnement"),
+    ("balance", "", ""),
+    ("variety", "", ""),
+];
 
 /// How much training a person accepts, or a fiche requires, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -302,6 +329,9 @@ pub struct Profile {
     /// Fiches the person said are not for them: never proposed.
     #[serde(default)]
     pub rejected: Vec<String>,
+    /// Work values, most important first (ids of [`VALUES`]).
+    #[serde(default)]
+    pub values: Vec<String>,
 }
 
 /// A profile field that does not fit the catalog or its range.
@@ -331,6 +361,8 @@ pub struct Prepared {
     /// Indices of the fiches the person turned down.
     rejected: Vec<usize>,
     max_training: Option<Training>,
+    /// The scored values among the person's top three: (weight, letters, green, words).
+    values: Vec<(f64, &'static str, bool, &'static str)>,
     /// Tension in reach per packed ROME v3 code, when a home commune is known.
     market: Option<IntMap<u32, TensionSummary>>,
     commute_km: f64,
@@ -456,6 +488,19 @@ impl Profile {
                 );
             }
         }
+        let mut values = Vec::new();
+        for (i, id) in self.values.iter().enumerate() {
+            match VALUES.iter().find(|(v, _, _)| v == id) {
+                Some((v, letters, words)) if i < 3 && !words.is_empty() => {
+                    values.push((3.0 - i as f64, *letters, *v == "environment", *words));
+                }
+                Some(_) => {}
+                None => error(
+                    format!("values[{i}]"),
+                    format!("`{id}` is not a work value"),
+                ),
+            }
+        }
         let commute_km = match self.max_commute_km {
             Some(km) if (0.0..=500.0).contains(&km) => km,
             Some(km) => {
@@ -485,6 +530,7 @@ impl Profile {
         }
         let market = areas.as_ref().map(|areas| market_in_reach(catalog, areas));
         Ok(Prepared {
+            values,
             market,
             riasec: (!self.riasec.is_empty()).then_some(riasec),
             interests,
@@ -773,6 +819,40 @@ impl Ranker<'_> {
                 reason: if explain {
                     from.and_then(|jobs| jobs.first())
                         .map(|job| format!("Passerelle reconnue depuis votre emploi de {job}"))
+                } else {
+                    None
+                },
+            });
+        }
+        if !profile.values.is_empty() {
+            let mut sum = 0.0;
+            let mut total = 0.0;
+            let mut best: Option<(f64, &str)> = None;
+            for (w, letters, green, words) in &profile.values {
+                let served = if *green {
+                    if fiche.transition_eco.is_some() {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                } else if fiche.riasec_major.is_some_and(|l| letters.contains(l)) {
+                    1.0
+                } else if fiche.riasec_minor.is_some_and(|l| letters.contains(l)) {
+                    0.5
+                } else {
+                    0.0
+                };
+                sum += w * served;
+                total += w;
+                if served >= 1.0 && best.is_none_or(|(b, _)| *w > b) {
+                    best = Some((*w, words));
+                }
+            }
+            parts.push(Part {
+                weight: weights.values,
+                value: if total > 0.0 { sum / total } else { 0.0 },
+                reason: if explain {
+                    best.map(|(_, words)| format!("Répond à {words}"))
                 } else {
                     None
                 },

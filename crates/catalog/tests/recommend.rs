@@ -185,3 +185,25 @@ fn the_training_a_fiche_asks_for_is_read_from_its_access_text() {
     );
     assert_eq!(level("Une expérience de 3 ans est requise."), None);
 }
+
+#[test]
+fn the_top_work_values_favour_the_fiches_that_serve_them() {
+    let c = catalog();
+    let helping = profile(r#"{"values": ["helping", "balance", "learning"]}"#);
+    assert_eq!(codes(&c, &helping)[0], "J1501");
+    let w = Weights::default();
+    let care = rank(&c, &helping.prepare(&c, &w).unwrap(), &w, 1);
+    assert!(
+        care[0]
+            .reasons
+            .iter()
+            .any(|r| r.contains("utile aux autres")),
+        "{care:?}"
+    );
+    let learning = profile(r#"{"values": ["learning"]}"#);
+    assert_eq!(codes(&c, &learning)[0], "M1805");
+    let errors = profile(r#"{"values": ["fame"]}"#)
+        .prepare(&c, &w)
+        .unwrap_err();
+    assert_eq!(errors[0].field, "values[0]");
+}
