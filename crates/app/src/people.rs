@@ -172,6 +172,30 @@ impl App {
         Ok(person)
     }
 
+    /// Opens part of a person's file for reading (journey, pistes, project): the policy
+    /// gate, then the read recorded in the audit log as `read_audit`.
+    pub(crate) async fn read_person(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        read_audit: &'static str,
+        denied_audit: &'static str,
+    ) -> Result<Person, AppError> {
+        let person = self
+            .authorize_person(actor, person_id, Action::ReadPersonFile, denied_audit)
+            .await?;
+        audit::record(
+            self.db(),
+            actor.tenant(),
+            Some(actor.user_id),
+            read_audit,
+            Some(person.id),
+            now_ms(),
+        )
+        .await?;
+        Ok(person)
+    }
+
     /// Opens a person's file. Another tenant's person is "not found"; a person of the
     /// tenant the role may not open is "forbidden" (and the refusal is audited too).
     pub async fn person_file(

@@ -177,23 +177,14 @@ impl App {
     /// The person's pistes as the reader may see them.
     pub async fn pistes(&self, actor: &Actor, person_id: Uuid) -> Result<PistesView, AppError> {
         let person = self
-            .authorize_person(
+            .read_person(
                 actor,
                 person_id,
-                Action::ReadPersonFile,
+                audit_action::PISTES_READ,
                 audit_action::ACCESS_DENIED,
             )
             .await?;
         let scope = actor.tenant();
-        audit::record(
-            self.db(),
-            scope,
-            Some(actor.user_id),
-            audit_action::PISTES_READ,
-            Some(person.id),
-            now_ms(),
-        )
-        .await?;
         let relation = relation_to(actor, &person);
         let is_self = relation.is_self;
         let can_pin = allows(actor.role, Action::ManageJourney, relation);

@@ -97,23 +97,14 @@ impl App {
 
     pub async fn project(&self, actor: &Actor, person_id: Uuid) -> Result<ProjectView, AppError> {
         let person = self
-            .authorize_person(
+            .read_person(
                 actor,
                 person_id,
-                Action::ReadPersonFile,
+                audit_action::PROJECT_READ,
                 audit_action::ACCESS_DENIED,
             )
             .await?;
         let scope = actor.tenant();
-        audit::record(
-            self.db(),
-            scope,
-            Some(actor.user_id),
-            audit_action::PROJECT_READ,
-            Some(person.id),
-            now_ms(),
-        )
-        .await?;
         let relation = relation_to(actor, &person);
         let can_work = allows(actor.role, Action::AnswerActivities, relation)
             || allows(actor.role, Action::ManageJourney, relation);

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::IntoResponse;
 use parcours_app::AppError;
 use parcours_app::bilan::{
     ActivityDetail, ActivityStatus, JourneyView, NextStep, Outcome, ResultView, SaveOutcome,
@@ -24,15 +24,7 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::{FieldProblem, HttpError};
 use crate::i18n::Lang;
-use crate::pages::{Page, PageResult, render};
-
-fn parse_id(raw: &str) -> Result<Uuid, HttpError> {
-    Uuid::parse_str(raw).map_err(|_| HttpError::NotFound)
-}
-
-fn see_other(to: &str) -> Response {
-    Redirect::to(to).into_response()
-}
+use crate::pages::{Page, PageResult, parse_id, render, see_other};
 
 fn tx(lang: Lang, text: &Text) -> String {
     text.get(lang.code()).to_owned()

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::IntoResponse;
 use parcours_app::AppError;
 use parcours_app::journal::{EntryInput, JournalEntry, JournalView};
 use serde::{Deserialize, Serialize};
@@ -16,15 +16,7 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::{FieldProblem, HttpError};
 use crate::i18n::Lang;
-use crate::pages::{Page, PageResult, render};
-
-fn parse_id(raw: &str) -> Result<Uuid, HttpError> {
-    Uuid::parse_str(raw).map_err(|_| HttpError::NotFound)
-}
-
-fn see_other(to: &str) -> Response {
-    Redirect::to(to).into_response()
-}
+use crate::pages::{Page, PageResult, parse_id, render, see_other};
 
 /// The prompt an entry answers, in the reader's language, or "Free page".
 fn heading(state: &AppState, lang: Lang, prompt_id: Option<&str>) -> String {

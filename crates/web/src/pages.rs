@@ -383,7 +383,7 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -730,8 +730,64 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     Ok(render(&page)?.into_response())
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, HttpError> {
+/// An id in a URL; anything that is not one is "not found".
+pub(crate) fn parse_id(raw: &str) -> Result<Uuid, HttpError> {
     Uuid::parse_str(raw).map_err(|_| HttpError::NotFound)
+}
+
+/// `?saved=…` after a change: the confirmation to show, if any.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    saved: String,
+}
+
+impl SavedQuery {
+    pub(crate) fn notice(&self, lang: Lang) -> Option<String> {
+        (!self.saved.is_empty()).then(|| lang.t("saved-notice"))
+    }
+}
+
+/// The person a page is about: the signed-in person's own file under `/parcours/…`
+/// (`id` None), or the one in the URL under `/beneficiaries/{id}/…`.
+pub(crate) async fn page_person(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Option<&str>,
+) -> Result<Uuid, HttpError> {
+    match id {
+        Some(raw) => parse_id(raw),
+        None => state
+            .app
+            .own_person_id(ctx.actor()?)
+            .await?
+            .ok_or(HttpError::NotFound),
+    }
+}
+
+/// Where a person-file page sends the reader back: their own journey, or the file's.
+pub(crate) fn journey_href(is_self: bool, person: Uuid) -> String {
+    if is_self {
+        "/parcours".to_owned()
+    } else {
+        format!("/beneficiaries/{person}/parcours")
+    }
+}
+
+/// The same page after a change, for the person themself or for staff.
+pub(crate) async fn page_after_change(
+    state: &AppState,
+    ctx: &Ctx,
+    person: Uuid,
+    own_path: &str,
+    staff_path: &str,
+) -> Result<String, HttpError> {
+    let own = state.app.own_person_id(ctx.actor()?).await? == Some(person);
+    Ok(if own {
+        own_path.to_owned()
+    } else {
+        format!("/beneficiaries/{person}/{staff_path}")
+    })
 }
 
 #[derive(Debug, Deserialize, Default)]

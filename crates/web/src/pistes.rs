@@ -16,11 +16,9 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::{FieldProblem, HttpError};
 use crate::i18n::Lang;
-use crate::pages::{Page, PageResult, render};
-
-fn parse_id(raw: &str) -> Result<Uuid, HttpError> {
-    Uuid::parse_str(raw).map_err(|_| HttpError::NotFound)
-}
+use crate::pages::{
+    Page, PageResult, SavedQuery, journey_href, page_after_change, page_person, parse_id, render,
+};
 
 fn training_text(lang: Lang, training: Option<Training>, regulated_caution: bool) -> String {
     let key = match training {
@@ -133,19 +131,15 @@ fn pistes_page(
             view.catalog_version.unwrap_or_default(),
             view.weights_version
         ),
-        back_href: if view.is_self {
-            "/parcours".to_owned()
-        } else {
-            format!("/beneficiaries/{}/parcours", view.person.id)
-        },
+        back_href: journey_href(view.is_self, view.person.id),
         p,
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: String,
+async fn show(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SavedQuery) -> PageResult {
+    let person = page_person(state, ctx, id).await?;
+    let view = state.app.pistes(ctx.actor()?, person).await?;
+    Ok(render(&pistes_page(ctx, view, q.notice(ctx.lang), Vec::new()))?.into_response())
 }
 
 pub async fn own_pistes(
@@ -153,13 +147,7 @@ pub async fn own_pistes(
     ctx: Ctx,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let Some(id) = state.app.own_person_id(actor).await? else {
-        return Err(HttpError::NotFound);
-    };
-    let view = state.app.pistes(actor, id).await?;
-    let notice = (!q.saved.is_empty()).then(|| ctx.lang.t("pistes-saved"));
-    Ok(render(&pistes_page(&ctx, view, notice, Vec::new()))?.into_response())
+    show(&state, &ctx, None, &q).await
 }
 
 pub async fn person_pistes(
@@ -168,10 +156,7 @@ pub async fn person_pistes(
     Path(id): Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let view = state.app.pistes(actor, parse_id(&id)?).await?;
-    let notice = (!q.saved.is_empty()).then(|| ctx.lang.t("pistes-saved"));
-    Ok(render(&pistes_page(&ctx, view, notice, Vec::new()))?.into_response())
+    show(&state, &ctx, Some(&id), &q).await
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -200,12 +185,7 @@ async fn apply(
     };
     match state.app.change_piste(actor, person, code, &op).await {
         Ok(()) => {
-            let own = state.app.own_person_id(actor).await? == Some(person);
-            let base = if own {
-                "/parcours/pistes".to_owned()
-            } else {
-                format!("/beneficiaries/{person}/pistes")
-            };
+            let base = page_after_change(state, ctx, person, "/parcours/pistes", "pistes").await?;
             let anchor = code.trim().to_ascii_uppercase();
             Ok(Redirect::to(&format!("{base}?saved=1#piste-{anchor}")).into_response())
         }

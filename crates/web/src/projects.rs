@@ -16,11 +16,9 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::{FieldProblem, HttpError};
 use crate::i18n::Lang;
-use crate::pages::{Page, PageResult, render};
-
-fn parse_id(raw: &str) -> Result<Uuid, HttpError> {
-    Uuid::parse_str(raw).map_err(|_| HttpError::NotFound)
-}
+use crate::pages::{
+    Page, PageResult, SavedQuery, journey_href, page_after_change, page_person, parse_id, render,
+};
 
 fn status_label(lang: Lang, s: ProjectStatus) -> String {
     lang.t(&format!("project-status-{}", s.code()))
@@ -189,19 +187,15 @@ fn project_page(
         } else {
             format!("/beneficiaries/{}/pistes", view.person.id)
         },
-        back_href: if view.is_self {
-            "/parcours".to_owned()
-        } else {
-            format!("/beneficiaries/{}/parcours", view.person.id)
-        },
+        back_href: journey_href(view.is_self, view.person.id),
         p,
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: String,
+async fn show(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SavedQuery) -> PageResult {
+    let person = page_person(state, ctx, id).await?;
+    let view = state.app.project(ctx.actor()?, person).await?;
+    Ok(render(&project_page(ctx, view, q.notice(ctx.lang), Vec::new()))?.into_response())
 }
 
 pub async fn own_project(
@@ -209,13 +203,7 @@ pub async fn own_project(
     ctx: Ctx,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let Some(id) = state.app.own_person_id(actor).await? else {
-        return Err(HttpError::NotFound);
-    };
-    let view = state.app.project(actor, id).await?;
-    let notice = (!q.saved.is_empty()).then(|| ctx.lang.t("pistes-saved"));
-    Ok(render(&project_page(&ctx, view, notice, Vec::new()))?.into_response())
+    show(&state, &ctx, None, &q).await
 }
 
 pub async fn person_project(
@@ -224,10 +212,7 @@ pub async fn person_project(
     Path(id): Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let view = state.app.project(actor, parse_id(&id)?).await?;
-    let notice = (!q.saved.is_empty()).then(|| ctx.lang.t("pistes-saved"));
-    Ok(render(&project_page(&ctx, view, notice, Vec::new()))?.into_response())
+    show(&state, &ctx, Some(&id), &q).await
 }
 
 /// After a change: back to the page the actor works from, or the same page with the
@@ -241,13 +226,8 @@ async fn after(
     let actor = ctx.actor()?;
     match result {
         Ok(()) => {
-            let own = state.app.own_person_id(actor).await? == Some(person);
-            let to = if own {
-                "/parcours/projet?saved=1".to_owned()
-            } else {
-                format!("/beneficiaries/{person}/projet?saved=1")
-            };
-            Ok(Redirect::to(&to).into_response())
+            let to = page_after_change(state, ctx, person, "/parcours/projet", "projet").await?;
+            Ok(Redirect::to(&format!("{to}?saved=1")).into_response())
         }
         Err(AppError::Invalid(errors)) => {
             let view = state.app.project(actor, person).await?;

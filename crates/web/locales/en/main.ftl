@@ -424,7 +424,6 @@ pistes-rejected = The ideas you set aside
 pistes-rejected-staff = Ideas the person set aside
 pistes-unreject = Put back in my ideas
 pistes-unreject-label = Put back in my ideas: { $label }
-pistes-saved = Saved.
 pistes-version = Computed with directory { $version }.
 pistes-error-code-unknown = This ROME code is not in the occupations directory.
 pistes-error-reason-too-long = The reason is too long (500 characters at most).
@@ -505,3 +504,5 @@ audit-project-chosen = Project chosen
 audit-project-evidence_recorded = Project evidence noted
 audit-project-status_changed = Project step changed
 audit-project-access_denied = Access to the project refused
+
+saved-notice = Saved.

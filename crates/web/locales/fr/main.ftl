@@ -424,7 +424,6 @@ pistes-rejected = Les pistes que vous avez écartées
 pistes-rejected-staff = Pistes écartées par la personne
 pistes-unreject = Remettre dans mes pistes
 pistes-unreject-label = Remettre dans mes pistes : { $label }
-pistes-saved = C'est enregistré.
 pistes-version = Calculé avec le répertoire { $version }.
 pistes-error-code-unknown = Ce code ROME n'existe pas dans le répertoire des métiers.
 pistes-error-reason-too-long = La raison est trop longue (500 caractères au plus).
@@ -505,3 +504,5 @@ audit-project-chosen = Projet choisi
 audit-project-evidence_recorded = Preuve de projet notée
 audit-project-status_changed = Étape du projet changée
 audit-project-access_denied = Accès au projet refusé
+
+saved-notice = C'est enregistré.
