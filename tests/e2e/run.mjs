@@ -458,6 +458,18 @@ async function bilanJourney(browser, base, shots) {
   check((await coach.textContent('body')).includes('Trop loin de mes envies'), 'pistes: the coach sees what the person set aside');
   await visit(coach, base, `${personHref}/projet`, 'bilan coach', shots);
   check((await coach.$('form:has(input[value=validated]) textarea')) !== null, 'project: the coach can validate with a comment');
+  // The coach records the remaining evidence on a phone and validates with a comment.
+  await coach.setViewportSize({ width: 360, height: 740 });
+  for (const item of ['immersion', 'training_path', 'job_prospects', 'constraints_compatible']) {
+    await coach.goto(`${base}${personHref}/projet`);
+    await coach.fill(`#note-${item}`, 'Vérifié avec la personne');
+    await Promise.all([coach.waitForNavigation(), coach.click(`#evidence-${item} button`)]);
+  }
+  await coach.fill('#comment-validated', 'Projet cohérent, financement trouvé');
+  await Promise.all([coach.waitForNavigation(), coach.click('form:has(input[value=validated]) button')]);
+  const validated = await coach.textContent('body');
+  check(validated.includes('Validé') && validated.includes('Projet cohérent, financement trouvé'),
+    'project: the coach validates the project once every piece of evidence is in');
   await coach.goto(base + riasec + '/resultats');
   check((await coach.textContent('body')).includes('qualité des réponses'), 'bilan: the coach sees the quality section');
   await coachContext.close();
