@@ -391,6 +391,14 @@ async function bilanJourney(browser, base, shots) {
   check((await page.textContent('#evidence-informational_interview')).includes('Noté par'), 'project: the evidence shows who noted it');
   await Promise.all([page.waitForNavigation(), page.click('form:has(input[value=validating]) button')]);
   check((await page.textContent('body')).includes('En cours de validation'), 'project: validation is asked');
+  // The action plan: an objective and a dated action, on the phone without JavaScript.
+  await page.goto(`${base}/parcours/plan`);
+  await page.fill('#objective-title', 'Rencontrer deux boulangers');
+  await Promise.all([page.waitForNavigation(), page.click('form:has(#objective-title) button')]);
+  await page.fill('input[id^=action-title-]', 'Appeler la boulangerie Martin');
+  await page.fill('input[id^=due-]', '2026-12-15');
+  await Promise.all([page.waitForNavigation(), page.click('form:has(input[id^=action-title-]) button')]);
+  check((await page.textContent('body')).includes('Appeler la boulangerie Martin'), 'plan: the action is listed under its objective');
   console.log('  ok  journey: bilan on a 360 px phone without JavaScript');
   await context.close();
 
@@ -432,6 +440,7 @@ async function bilanJourney(browser, base, shots) {
   await visit(me, base, new URL(me.url()).pathname, 'bilan beneficiary', shots);
   await visit(me, base, '/parcours/pistes', 'bilan beneficiary', shots);
   await visit(me, base, '/parcours/projet', 'bilan beneficiary', shots);
+  await visit(me, base, '/parcours/plan', 'bilan beneficiary', shots);
   await visit(me, base, '/parcours/journal', 'bilan beneficiary', shots);
   await visit(me, base, '/parcours/journal/nouveau', 'bilan beneficiary', shots);
   await me.goto(`${base}/parcours/journal`);

@@ -9,6 +9,7 @@ mod cli;
 mod explorer;
 mod journal;
 mod pistes;
+mod plan;
 mod projects;
 mod shell;
 

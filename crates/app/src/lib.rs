@@ -11,6 +11,7 @@ pub mod journal;
 pub mod mail;
 pub mod people;
 pub mod pistes;
+pub mod plan;
 pub mod projects;
 pub mod reference;
 

@@ -61,7 +61,11 @@ pub enum ProjectChoice {
 
 impl App {
     /// The person (answering their own bilan) or their coach (managing the journey).
-    async fn project_worker(&self, actor: &Actor, person_id: Uuid) -> Result<Person, AppError> {
+    pub(crate) async fn project_worker(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+    ) -> Result<Person, AppError> {
         let person = self
             .authorize_person(
                 actor,

@@ -6,6 +6,7 @@ pub mod email;
 pub mod instrument;
 pub mod journal;
 pub mod journey;
+pub mod plan;
 pub mod policy;
 pub mod project;
 pub mod role;

@@ -13,6 +13,7 @@ pub mod journal;
 pub mod ops;
 pub mod pages;
 pub mod pistes;
+pub mod plan;
 pub mod projects;
 
 use std::net::SocketAddr;
@@ -93,6 +94,33 @@ pub fn router(state: AppState) -> Router {
         .route("/beneficiaries/{id}/journal", get(journal::person_journal))
         .route("/parcours/pistes", get(pistes::own_pistes))
         .route("/parcours/projet", get(projects::own_project))
+        .route("/parcours/plan", get(plan::own_plan))
+        .route("/beneficiaries/{id}/plan", get(plan::person_plan))
+        .route(
+            "/beneficiaries/{id}/plan/objectifs",
+            post(plan::add_objective),
+        )
+        .route(
+            "/beneficiaries/{id}/plan/objectifs/{objective}/actions",
+            post(plan::add_action),
+        )
+        .route(
+            "/beneficiaries/{id}/plan/actions/{action}",
+            post(plan::set_status),
+        )
+        .route("/api/v1/beneficiaries/{id}/plan", get(plan::api_plan))
+        .route(
+            "/api/v1/beneficiaries/{id}/plan/objectives",
+            post(plan::api_add_objective),
+        )
+        .route(
+            "/api/v1/plan/objectives/{id}/actions",
+            post(plan::api_add_action),
+        )
+        .route(
+            "/api/v1/plan/actions/{id}/status",
+            put(plan::api_set_status),
+        )
         .route(
             "/beneficiaries/{id}/projet",
             get(projects::person_project).post(projects::choose),

@@ -12,6 +12,8 @@ pub mod organisation;
 pub mod password_reset;
 pub mod person;
 pub mod piste_choice;
+pub mod plan_action;
+pub mod plan_objective;
 pub mod programme;
 pub mod programme_referrer;
 pub mod project;

@@ -9,6 +9,7 @@ mod m0003_bilan;
 mod m0004_journal;
 mod m0005_pistes;
 mod m0006_projects;
+mod m0007_action_plan;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_journal::Migration),
             Box::new(m0005_pistes::Migration),
             Box::new(m0006_projects::Migration),
+            Box::new(m0007_action_plan::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub mod journal;
 pub mod journey;
 pub mod people;
 pub mod pistes;
+pub mod plan;
 pub mod programmes;
 pub mod projects;
 pub mod reference;

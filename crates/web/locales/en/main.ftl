@@ -506,3 +506,36 @@ audit-project-status_changed = Project step changed
 audit-project-access_denied = Access to the project refused
 
 saved-notice = Saved.
+
+## Action plan
+plan-title = My action plan
+plan-title-of = { $name }'s action plan
+plan-title-short = Action plan
+plan-invite = The objectives you set together, and who does what, by when.
+plan-open = See the action plan
+plan-intro = You and your coach see the same plan, and both can add to it.
+plan-empty = No objective yet. Add one below, for example “Meet two bakers”.
+plan-no-action = No action for this objective yet.
+plan-due = by { $date }
+plan-status-of = Progress of “{ $title }”
+plan-status-save = Save progress: { $title }
+plan-status-todo = To do
+plan-status-doing = In progress
+plan-status-done = Done
+plan-owner = Who takes care of it?
+plan-owner-person = Me / the person
+plan-owner-coach = The coach
+plan-action-title = New action
+plan-due-label = By when?
+plan-add-action = Add the action to: { $title }
+plan-objective-title = New objective
+plan-objective-hint = A clear goal, for example “Find a funded training”.
+plan-add-objective = Add the objective
+plan-error-title-required = Give the objective a title.
+plan-error-title-too-long = This title is too long (200 characters at most).
+plan-error-action-title-required = Give the action a title.
+plan-error-action-title-too-long = This title is too long (200 characters at most).
+plan-error-due-on-invalid = Choose a valid date.
+audit-plan-read = Action plan read
+audit-plan-changed = Action plan changed
+audit-plan-access_denied = Access to the action plan refused

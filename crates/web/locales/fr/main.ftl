@@ -506,3 +506,36 @@ audit-project-status_changed = Étape du projet changée
 audit-project-access_denied = Accès au projet refusé
 
 saved-notice = C'est enregistré.
+
+## Action plan
+plan-title = Mon plan d'action
+plan-title-of = Plan d'action de { $name }
+plan-title-short = Plan d'action
+plan-invite = Les objectifs que vous fixez ensemble, et qui fait quoi, pour quand.
+plan-open = Voir le plan d'action
+plan-intro = Vous et votre conseiller voyez le même plan, et chacun peut le compléter.
+plan-empty = Pas encore d'objectif. Ajoutez-en un ci-dessous, par exemple « Rencontrer deux boulangers ».
+plan-no-action = Pas encore d'action pour cet objectif.
+plan-due = pour le { $date }
+plan-status-of = Où en est « { $title } »
+plan-status-save = Enregistrer l'avancement : { $title }
+plan-status-todo = À faire
+plan-status-doing = En cours
+plan-status-done = Fait
+plan-owner = Qui s'en occupe ?
+plan-owner-person = Moi / la personne
+plan-owner-coach = Le conseiller
+plan-action-title = Nouvelle action
+plan-due-label = Pour quand ?
+plan-add-action = Ajouter l'action à : { $title }
+plan-objective-title = Nouvel objectif
+plan-objective-hint = Un but clair, par exemple « Trouver une formation financée ».
+plan-add-objective = Ajouter l'objectif
+plan-error-title-required = Donnez un titre à l'objectif.
+plan-error-title-too-long = Ce titre est trop long (200 caractères au plus).
+plan-error-action-title-required = Donnez un titre à l'action.
+plan-error-action-title-too-long = Ce titre est trop long (200 caractères au plus).
+plan-error-due-on-invalid = Choisissez une date valide.
+audit-plan-read = Plan d'action consulté
+audit-plan-changed = Plan d'action modifié
+audit-plan-access_denied = Accès au plan d'action refusé

@@ -1,0 +1,163 @@
+//! The action plan, shared by the person and their coach: objectives, and actions with
+//! an owner, a due date and a status. Either of them may add and move things on.
+
+use parcours_db::repo::audit;
+use parcours_db::repo::plan::{self, NewAction, Objective};
+use parcours_db::{ConnectionTrait, TransactionTrait};
+use parcours_domain::plan::{ActionOwner, ActionStatus};
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::people::{Person, relation_to};
+use crate::{App, AppError, now_ms};
+use parcours_domain::{Action, allows};
+
+/// Longest objective or action title.
+pub const MAX_TITLE: usize = 200;
+
+pub mod audit_action {
+    pub const PLAN_READ: &str = "plan.read";
+    pub const PLAN_CHANGED: &str = "plan.changed";
+    pub const ACCESS_DENIED: &str = "plan.access_denied";
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanView {
+    pub person: Person,
+    pub is_self: bool,
+    /// The reader may add and move things on (the person, their coach or manager).
+    pub can_work: bool,
+    pub objectives: Vec<Objective>,
+}
+
+fn title(field: &'static str, raw: &str) -> Result<String, AppError> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err(AppError::invalid(field, "required"));
+    }
+    if t.chars().count() > MAX_TITLE {
+        return Err(AppError::invalid(field, "too_long"));
+    }
+    Ok(t.to_owned())
+}
+
+/// A calendar date written YYYY-MM-DD that exists.
+fn due_date(raw: &str) -> Result<String, AppError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(raw.trim(), &format)
+        .map(|_| raw.trim().to_owned())
+        .map_err(|_| AppError::invalid("due_on", "invalid"))
+}
+
+impl App {
+    pub async fn plan(&self, actor: &Actor, person_id: Uuid) -> Result<PlanView, AppError> {
+        let person = self
+            .read_person(
+                actor,
+                person_id,
+                audit_action::PLAN_READ,
+                audit_action::ACCESS_DENIED,
+            )
+            .await?;
+        let objectives = plan::plan_of_person(self.db(), actor.tenant(), person.id).await?;
+        let relation = relation_to(actor, &person);
+        Ok(PlanView {
+            can_work: allows(actor.role, Action::AnswerActivities, relation)
+                || allows(actor.role, Action::ManageJourney, relation),
+            is_self: relation.is_self,
+            person,
+            objectives,
+        })
+    }
+
+    /// The audit row of a change, in the change's own transaction.
+    async fn plan_changed(
+        conn: &impl ConnectionTrait,
+        actor: &Actor,
+        person: Uuid,
+        now: i64,
+    ) -> Result<(), AppError> {
+        audit::record(
+            conn,
+            actor.tenant(),
+            Some(actor.user_id),
+            audit_action::PLAN_CHANGED,
+            Some(person),
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn add_objective(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        raw_title: &str,
+    ) -> Result<Uuid, AppError> {
+        let person = self.project_worker(actor, person_id).await?;
+        let t = title("title", raw_title)?;
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        let id =
+            plan::insert_objective(&txn, actor.tenant(), person.id, &t, actor.user_id, now).await?;
+        Self::plan_changed(&txn, actor, person.id, now).await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn add_action(
+        &self,
+        actor: &Actor,
+        objective_id: Uuid,
+        raw_title: &str,
+        owner: ActionOwner,
+        due_on: &str,
+    ) -> Result<Uuid, AppError> {
+        let scope = actor.tenant();
+        let Some(person_id) = plan::find_objective(self.db(), scope, objective_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let person = self.project_worker(actor, person_id).await?;
+        let t = title("action_title", raw_title)?;
+        let due = due_date(due_on)?;
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        let id = plan::insert_action(
+            &txn,
+            scope,
+            NewAction {
+                objective_id,
+                title: &t,
+                owner,
+                due_on: &due,
+            },
+            actor.user_id,
+            now,
+        )
+        .await?;
+        Self::plan_changed(&txn, actor, person.id, now).await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn set_action_status(
+        &self,
+        actor: &Actor,
+        action_id: Uuid,
+        status: ActionStatus,
+    ) -> Result<Uuid, AppError> {
+        let scope = actor.tenant();
+        let Some((_, person_id)) = plan::objective_of_action(self.db(), scope, action_id).await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        let person = self.project_worker(actor, person_id).await?;
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        plan::set_action_status(&txn, scope, action_id, status, actor.user_id, now).await?;
+        Self::plan_changed(&txn, actor, person.id, now).await?;
+        txn.commit().await?;
+        Ok(person.id)
+    }
+}
