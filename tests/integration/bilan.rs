@@ -727,6 +727,12 @@ async fn the_demo_cohort_gives_managers_alpha_and_end_takings_cohort_norms() -> 
     // A person of the cohort in conclusions: the change since the start is read
     // against the cohort's own spread and reliability.
     let coach = t.login_as("coach@demo.parcours.test").await?;
+    // The caseload says who needs attention: late activities, no activity for weeks.
+    let home = coach.server.get("/home").await.text();
+    assert!(
+        home.contains("activité(s) en retard") && home.contains("Sans activité depuis"),
+        "{home}"
+    );
     let member = t
         .world
         .cohort

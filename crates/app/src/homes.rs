@@ -80,7 +80,9 @@ impl App {
         };
         Ok(match actor.role {
             Role::Beneficiary => Home::Beneficiary(self.own_file(actor).await?.map(Box::new)),
-            Role::Coach => Home::Coach(people::caseload(db, scope, Some(actor.user_id)).await?),
+            Role::Coach => Home::Coach(
+                people::caseload(db, scope, Some(actor.user_id), crate::now_ms()).await?,
+            ),
             Role::ProgrammeManager => {
                 let mut out = Vec::new();
                 let mut reliability = Vec::new();
@@ -93,7 +95,7 @@ impl App {
                     ));
                 }
                 let caseload = if allows(actor.role, Action::ReadCaseload, in_tenant) {
-                    people::caseload(db, scope, None).await?
+                    people::caseload(db, scope, None, crate::now_ms()).await?
                 } else {
                     Vec::new()
                 };

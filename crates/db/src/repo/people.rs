@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::parse_code;
 use crate::TenantScope;
-use crate::entities::{enrolment, person};
+use crate::entities::{activity, enrolment, person};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
@@ -74,6 +74,10 @@ pub struct CaseloadRow {
     pub first_name: String,
     pub last_name: String,
     pub enrolment: Enrolment,
+    /// Activities of a phase already reached whose due date has passed, not done.
+    pub overdue_activities: u32,
+    /// Whole days since the last activity on the enrolment.
+    pub days_inactive: u32,
 }
 
 fn person_record(m: person::Model) -> Person {
@@ -230,6 +234,7 @@ pub async fn caseload(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
     coach_id: Option<Uuid>,
+    now: i64,
 ) -> Result<Vec<CaseloadRow>, DbErr> {
     let mut query = enrolment::Entity::find().filter(enrolment::Column::TenantId.eq(scope.id()));
     if let Some(coach) = coach_id {
@@ -245,14 +250,37 @@ pub async fn caseload(
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
+    // Late activities of the whole caseload in one query.
+    let late = activity::Entity::find()
+        .filter(activity::Column::TenantId.eq(scope.id()))
+        .filter(activity::Column::EnrolmentId.is_in(enrolments.iter().map(|e| e.id)))
+        .filter(activity::Column::CompletedAt.is_null())
+        .filter(activity::Column::DueAt.lt(now))
+        .all(conn)
+        .await?;
+    let day = 24 * 3600 * 1000;
     let mut rows = Vec::with_capacity(enrolments.len());
     for e in enrolments {
         if let Some(p) = persons.get(&e.person_id) {
+            let enrolment = enrolment_record(e)?;
+            let reached = enrolment.phase.step();
+            let overdue = late
+                .iter()
+                .filter(|a| a.enrolment_id == enrolment.id)
+                .filter(|a| {
+                    a.phase
+                        .parse::<Phase>()
+                        .is_ok_and(|phase| phase.step() <= reached)
+                })
+                .count();
             rows.push(CaseloadRow {
                 person_id: p.id,
                 first_name: p.first_name.clone(),
                 last_name: p.last_name.clone(),
-                enrolment: enrolment_record(e)?,
+                overdue_activities: u32::try_from(overdue).unwrap_or(u32::MAX),
+                days_inactive: u32::try_from((now - enrolment.last_activity_at).max(0) / day)
+                    .unwrap_or(u32::MAX),
+                enrolment,
             });
         }
     }

@@ -539,3 +539,8 @@ plan-error-due-on-invalid = Choose a valid date.
 audit-plan-read = Action plan read
 audit-plan-changed = Action plan changed
 audit-plan-access_denied = Access to the action plan refused
+
+## Caseload signals
+col-signals = To watch
+signal-inactive = No activity for { $days } days
+signal-overdue = Overdue activities: { $count }

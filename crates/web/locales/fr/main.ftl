@@ -539,3 +539,8 @@ plan-error-due-on-invalid = Choisissez une date valide.
 audit-plan-read = Plan d'action consulté
 audit-plan-changed = Plan d'action modifié
 audit-plan-access_denied = Accès au plan d'action refusé
+
+## Caseload signals
+col-signals = À surveiller
+signal-inactive = Sans activité depuis { $days } jours
+signal-overdue = { $count } activité(s) en retard
