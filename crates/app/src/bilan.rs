@@ -280,6 +280,8 @@ impl App {
         let enrolment = people::current_enrolment(self.db(), scope, person.id).await?;
         let consent = journey::current_consent(self.db(), scope, person.id, CONSENT_SCOPE).await?;
         let activities = journey::activities_of_person(self.db(), scope, person.id).await?;
+        let ids: Vec<Uuid> = activities.iter().map(|a| a.id).collect();
+        let answers = journey::answers_of_activities(self.db(), scope, &ids).await?;
         let mut views = Vec::with_capacity(activities.len());
         for activity in activities {
             let Some(instrument) =
@@ -287,9 +289,7 @@ impl App {
             else {
                 continue;
             };
-            let answered = journey::answers_of_activity(self.db(), scope, activity.id)
-                .await?
-                .len();
+            let answered = answers.get(&activity.id).map_or(0, Vec::len);
             views.push(view(
                 activity,
                 &instrument,

@@ -104,7 +104,10 @@ impl App {
         let mut based_on = Vec::new();
         let mut missing = Vec::new();
         let catalog = self.catalog();
-        for activity in journey::activities_of_person(self.db(), scope, person_id).await? {
+        let activities = journey::activities_of_person(self.db(), scope, person_id).await?;
+        let ids: Vec<Uuid> = activities.iter().map(|a| a.id).collect();
+        let mut all_answers = journey::answers_of_activities(self.db(), scope, &ids).await?;
+        for activity in activities {
             let Some(instrument) =
                 self.instrument(&activity.instrument_id, activity.instrument_version)
             else {
@@ -116,7 +119,7 @@ impl App {
             ) {
                 continue;
             }
-            let answers = journey::answers_of_activity(self.db(), scope, activity.id).await?;
+            let answers = all_answers.remove(&activity.id).unwrap_or_default();
             let usable = activity.completed_at.is_some()
                 || (instrument.kind != Kind::Likert && !answers.is_empty());
             if !usable {

@@ -556,6 +556,8 @@ pub struct Recommendation {
     pub cautions: Vec<String>,
     /// The training the fiche asks for, if its access text says.
     pub training: Option<Training>,
+    /// A diploma or licence is mandatory (ROME's regulated flag).
+    pub regulated: bool,
 }
 
 /// One component's contribution to a fiche, with the sentence that explains it.
@@ -953,6 +955,7 @@ impl Ranker<'_> {
             reasons,
             cautions,
             training,
+            regulated: fiche.regulated,
         })
     }
 }

@@ -827,13 +827,7 @@ async fn submit_experiences(
             ("skills", false)
         }
         "finish" => ("", true),
-        other => {
-            return Err(HttpError::Unprocessable(vec![FieldProblem {
-                field: "op".into(),
-                code: "unknown_choice".into(),
-                message: format!("unknown step `{other}`"),
-            }]));
-        }
+        other => return Err(HttpError::unknown_choice("op", other)),
     };
     match state
         .app

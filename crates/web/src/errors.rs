@@ -64,6 +64,24 @@ impl FieldProblem {
     }
 }
 
+impl HttpError {
+    /// A form or API value that is not one of the choices: 422 naming the field.
+    pub fn unknown_choice(field: &str, value: &str) -> Self {
+        HttpError::Unprocessable(vec![FieldProblem {
+            field: field.to_owned(),
+            code: "unknown_choice".into(),
+            message: format!("`{field}`: `{value}` is not one of the choices"),
+        }])
+    }
+}
+
+/// A coded value (status, owner, evidence item…) read from a form or a request body.
+pub fn parse_choice<T: std::str::FromStr>(field: &str, value: &str) -> Result<T, HttpError> {
+    value
+        .parse()
+        .map_err(|_| HttpError::unknown_choice(field, value))
+}
+
 impl From<AppError> for HttpError {
     fn from(e: AppError) -> Self {
         match e {

@@ -774,20 +774,37 @@ pub(crate) fn journey_href(is_self: bool, person: Uuid) -> String {
     }
 }
 
-/// The same page after a change, for the person themself or for staff.
-pub(crate) async fn page_after_change(
+/// Back to the same page after a change, saying it is saved: the person's own page
+/// (`own_path`) or the staff one (`/beneficiaries/{person}/{staff_path}`), then `anchor`.
+pub(crate) async fn saved_redirect(
     state: &AppState,
     ctx: &Ctx,
     person: Uuid,
     own_path: &str,
     staff_path: &str,
-) -> Result<String, HttpError> {
+    anchor: &str,
+) -> PageResult {
     let own = state.app.own_person_id(ctx.actor()?).await? == Some(person);
-    Ok(if own {
+    let base = if own {
         own_path.to_owned()
     } else {
         format!("/beneficiaries/{person}/{staff_path}")
-    })
+    };
+    Ok(see_other(&format!("{base}?saved=1{anchor}")))
+}
+
+/// The messages of refused fields, from the `{prefix}-error-{field}-{code}` keys.
+pub(crate) fn field_messages(lang: Lang, prefix: &str, errors: &[FieldError]) -> Vec<String> {
+    errors
+        .iter()
+        .map(|e| {
+            lang.t(&format!(
+                "{prefix}-error-{}-{}",
+                e.field.replace('_', "-"),
+                e.code.replace('_', "-")
+            ))
+        })
+        .collect()
 }
 
 #[derive(Debug, Deserialize, Default)]

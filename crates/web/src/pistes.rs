@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use parcours_app::AppError;
 use parcours_app::pistes::{PisteOp, PistesView};
 use parcours_catalog::recommend::Training;
@@ -17,10 +17,11 @@ use crate::context::Ctx;
 use crate::errors::{FieldProblem, HttpError};
 use crate::i18n::Lang;
 use crate::pages::{
-    Page, PageResult, SavedQuery, journey_href, page_after_change, page_person, parse_id, render,
+    Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
+    saved_redirect,
 };
 
-fn training_text(lang: Lang, training: Option<Training>, regulated_caution: bool) -> String {
+fn training_text(lang: Lang, training: Option<Training>, regulated: bool) -> String {
     let key = match training {
         Some(Training::None) => "training-none",
         Some(Training::Short) => "training-short",
@@ -29,7 +30,7 @@ fn training_text(lang: Lang, training: Option<Training>, regulated_caution: bool
         None => "training-unknown",
     };
     let text = lang.t(key);
-    if regulated_caution {
+    if regulated {
         format!("{text} {}", lang.t("training-regulated"))
     } else {
         text
@@ -97,10 +98,6 @@ fn pistes_page(
             if piste.added {
                 badges.push(lang.t("pistes-badge-added"));
             }
-            let regulated = r
-                .cautions
-                .iter()
-                .any(|c| c.starts_with("Métier réglementé"));
             PisteRow {
                 code: r.code_rome.clone(),
                 label: r.label.clone(),
@@ -108,7 +105,7 @@ fn pistes_page(
                 badges,
                 reasons: r.reasons.clone(),
                 cautions: r.cautions.clone(),
-                training: training_text(lang, r.training, regulated),
+                training: training_text(lang, r.training, r.regulated),
                 shortlisted: piste.choice.shortlisted,
                 pinned: piste.choice.pinned,
             }
@@ -177,31 +174,16 @@ async fn apply(
 ) -> PageResult {
     let actor = ctx.actor()?;
     let Some(op) = PisteOp::parse(&form.op, &form.reason) else {
-        return Err(HttpError::Unprocessable(vec![FieldProblem {
-            field: "op".into(),
-            code: "unknown_choice".into(),
-            message: format!("unknown operation `{}`", form.op),
-        }]));
+        return Err(HttpError::unknown_choice("op", &form.op));
     };
     match state.app.change_piste(actor, person, code, &op).await {
         Ok(()) => {
-            let base = page_after_change(state, ctx, person, "/parcours/pistes", "pistes").await?;
-            let anchor = code.trim().to_ascii_uppercase();
-            Ok(Redirect::to(&format!("{base}?saved=1#piste-{anchor}")).into_response())
+            let anchor = format!("#piste-{}", code.trim().to_ascii_uppercase());
+            saved_redirect(state, ctx, person, "/parcours/pistes", "pistes", &anchor).await
         }
         Err(AppError::Invalid(errors)) => {
             let view = state.app.pistes(actor, person).await?;
-            let messages = errors
-                .iter()
-                .map(|e| {
-                    ctx.lang.t(&format!(
-                        "pistes-error-{}-{}",
-                        e.field,
-                        e.code.replace('_', "-")
-                    ))
-                })
-                .collect();
-            let page = pistes_page(ctx, view, None, messages);
+            let page = pistes_page(ctx, view, None, field_messages(ctx.lang, "pistes", &errors));
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
@@ -337,11 +319,7 @@ pub async fn api_change_piste(
 ) -> Result<StatusCode, HttpError> {
     let actor = ctx.actor()?;
     let Some(op) = PisteOp::parse(&body.op, &body.reason) else {
-        return Err(HttpError::Unprocessable(vec![FieldProblem {
-            field: "op".into(),
-            code: "unknown_choice".into(),
-            message: format!("unknown operation `{}`", body.op),
-        }]));
+        return Err(HttpError::unknown_choice("op", &body.op));
     };
     state
         .app

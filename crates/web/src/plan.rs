@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use parcours_app::AppError;
 use parcours_app::plan::PlanView;
 use parcours_domain::plan::{ActionOwner, ActionStatus};
@@ -14,10 +14,11 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::{FieldProblem, HttpError};
+use crate::errors::{FieldProblem, HttpError, parse_choice};
 use crate::i18n::Lang;
 use crate::pages::{
-    Page, PageResult, SavedQuery, journey_href, page_after_change, page_person, parse_id, render,
+    Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
+    saved_redirect,
 };
 
 fn status_label(lang: Lang, s: ActionStatus) -> String {
@@ -137,23 +138,10 @@ async fn after(
     result: Result<(), AppError>,
 ) -> PageResult {
     match result {
-        Ok(()) => {
-            let to = page_after_change(state, ctx, person, "/parcours/plan", "plan").await?;
-            Ok(Redirect::to(&format!("{to}?saved=1")).into_response())
-        }
+        Ok(()) => saved_redirect(state, ctx, person, "/parcours/plan", "plan", "").await,
         Err(AppError::Invalid(errors)) => {
             let view = state.app.plan(ctx.actor()?, person).await?;
-            let messages = errors
-                .iter()
-                .map(|e| {
-                    ctx.lang.t(&format!(
-                        "plan-error-{}-{}",
-                        e.field.replace('_', "-"),
-                        e.code.replace('_', "-")
-                    ))
-                })
-                .collect();
-            let page = plan_page(ctx, view, None, messages);
+            let page = plan_page(ctx, view, None, field_messages(ctx.lang, "plan", &errors));
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
@@ -192,23 +180,11 @@ pub struct ActionForm {
 }
 
 fn owner(code: &str) -> Result<ActionOwner, HttpError> {
-    code.parse().map_err(|_| {
-        HttpError::Unprocessable(vec![FieldProblem {
-            field: "owner".into(),
-            code: "unknown_choice".into(),
-            message: format!("unknown owner `{code}`"),
-        }])
-    })
+    parse_choice("owner", code)
 }
 
 fn status(code: &str) -> Result<ActionStatus, HttpError> {
-    code.parse().map_err(|_| {
-        HttpError::Unprocessable(vec![FieldProblem {
-            field: "status".into(),
-            code: "unknown_choice".into(),
-            message: format!("unknown status `{code}`"),
-        }])
-    })
+    parse_choice("status", code)
 }
 
 pub async fn add_action(

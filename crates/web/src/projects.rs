@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use parcours_app::AppError;
 use parcours_app::projects::{ProjectChoice, ProjectView};
 use parcours_domain::project::{Criterion, Evidence, ProjectKind, ProjectStatus};
@@ -14,10 +14,11 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::{FieldProblem, HttpError};
+use crate::errors::{FieldProblem, HttpError, parse_choice};
 use crate::i18n::Lang;
 use crate::pages::{
-    Page, PageResult, SavedQuery, journey_href, page_after_change, page_person, parse_id, render,
+    Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
+    saved_redirect,
 };
 
 fn status_label(lang: Lang, s: ProjectStatus) -> String {
@@ -223,25 +224,16 @@ async fn after(
     person: Uuid,
     result: Result<(), AppError>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
     match result {
-        Ok(()) => {
-            let to = page_after_change(state, ctx, person, "/parcours/projet", "projet").await?;
-            Ok(Redirect::to(&format!("{to}?saved=1")).into_response())
-        }
+        Ok(()) => saved_redirect(state, ctx, person, "/parcours/projet", "projet", "").await,
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.project(actor, person).await?;
-            let messages = errors
-                .iter()
-                .map(|e| {
-                    ctx.lang.t(&format!(
-                        "project-error-{}-{}",
-                        e.field,
-                        e.code.replace('_', "-")
-                    ))
-                })
-                .collect();
-            let page = project_page(ctx, view, None, messages);
+            let view = state.app.project(ctx.actor()?, person).await?;
+            let page = project_page(
+                ctx,
+                view,
+                None,
+                field_messages(ctx.lang, "project", &errors),
+            );
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
@@ -267,11 +259,7 @@ fn choice(form: &ChooseForm) -> Result<ProjectChoice, HttpError> {
         "business" => Ok(ProjectChoice::Business {
             title: form.title.clone(),
         }),
-        other => Err(HttpError::Unprocessable(vec![FieldProblem {
-            field: "kind".into(),
-            code: "unknown_choice".into(),
-            message: format!("unknown project kind `{other}`"),
-        }])),
+        other => Err(HttpError::unknown_choice("kind", other)),
     }
 }
 
@@ -299,13 +287,7 @@ pub struct EvidenceForm {
 }
 
 fn evidence_item(code: &str) -> Result<Evidence, HttpError> {
-    code.parse().map_err(|_| {
-        HttpError::Unprocessable(vec![FieldProblem {
-            field: "item".into(),
-            code: "unknown_choice".into(),
-            message: format!("unknown evidence `{code}`"),
-        }])
-    })
+    parse_choice("item", code)
 }
 
 pub async fn record_evidence(
@@ -334,13 +316,7 @@ pub struct MoveForm {
 }
 
 fn target(code: &str) -> Result<ProjectStatus, HttpError> {
-    code.parse().map_err(|_| {
-        HttpError::Unprocessable(vec![FieldProblem {
-            field: "to".into(),
-            code: "unknown_choice".into(),
-            message: format!("unknown status `{code}`"),
-        }])
-    })
+    parse_choice("to", code)
 }
 
 pub async fn move_status(

@@ -267,6 +267,34 @@ pub async fn answers_of_activity(
         .collect())
 }
 
+/// The answers of several activities in one query, by activity (each in the order
+/// given, as [`answers_of_activity`] returns them).
+pub async fn answers_of_activities(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    activity_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<RawAnswer>>, DbErr> {
+    let mut out: std::collections::HashMap<Uuid, Vec<RawAnswer>> =
+        activity_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for m in answer::Entity::find()
+        .filter(answer::Column::TenantId.eq(scope.id()))
+        .filter(answer::Column::ActivityId.is_in(activity_ids.iter().copied()))
+        .order_by_asc(answer::Column::AnsweredAt)
+        .order_by_asc(answer::Column::Id)
+        .all(conn)
+        .await?
+    {
+        if let Some(list) = out.get_mut(&m.activity_id) {
+            list.push(RawAnswer {
+                item: m.item_id,
+                value: m.value,
+                answered_at: m.answered_at,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The completed takings of one instrument version across a programme, with their
 /// answers: the input of Cronbach's alpha. Two queries whatever the cohort size.
 pub async fn completed_answers_in_programme(
