@@ -234,6 +234,7 @@ impl App {
                 to: email.as_str(),
                 subject: "Parcours : nouveau mot de passe",
                 body,
+                calendar: None,
             },
         )
     }

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use lettre::message::header::ContentType;
+use lettre::message::{Attachment, MultiPart, SinglePart};
 use lettre::{FileTransport, Message, Transport};
 
 use crate::AppError;
@@ -12,6 +13,13 @@ pub struct OutgoingMail<'a> {
     pub to: &'a str,
     pub subject: &'a str,
     pub body: String,
+    /// A calendar file (.ics) sent along, if any.
+    pub calendar: Option<CalendarFile>,
+}
+
+pub struct CalendarFile {
+    pub filename: String,
+    pub content: String,
 }
 
 pub fn send(outbox: &Path, mail: OutgoingMail<'_>) -> Result<(), AppError> {
@@ -28,10 +36,20 @@ pub fn send(outbox: &Path, mail: OutgoingMail<'_>) -> Result<(), AppError> {
             .to
             .parse()
             .map_err(|_| AppError::invalid("email", "invalid"))?)
-        .subject(mail.subject)
-        .header(ContentType::TEXT_PLAIN)
-        .body(mail.body)
-        .map_err(|e| AppError::Internal(format!("cannot build email: {e}")))?;
+        .subject(mail.subject);
+    let message = match mail.calendar {
+        None => message.header(ContentType::TEXT_PLAIN).body(mail.body),
+        Some(file) => {
+            let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                .map_err(|e| AppError::Internal(format!("calendar content type: {e}")))?;
+            message.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(mail.body))
+                    .singlepart(Attachment::new(file.filename).body(file.content, calendar)),
+            )
+        }
+    }
+    .map_err(|e| AppError::Internal(format!("cannot build email: {e}")))?;
     FileTransport::new(outbox)
         .send(&message)
         .map_err(|e| AppError::Internal(format!("cannot write email: {e}")))?;

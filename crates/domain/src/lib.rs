@@ -2,6 +2,7 @@
 //! No database, no HTTP, no clock: callers pass in everything a rule needs.
 
 pub mod aggregate;
+pub mod appointment;
 pub mod email;
 pub mod instrument;
 pub mod journal;

@@ -1,10 +1,14 @@
 //! sea-orm entities: private to this crate; the rest of Parcours sees records.
 pub mod activity;
 pub mod answer;
+pub mod appointment;
 pub mod audit_event;
+pub mod booking_invitation;
 pub mod catalog_version;
 pub mod consent;
+pub mod document;
 pub mod enrolment;
+pub mod job;
 pub mod journal_entry;
 pub mod login_attempt;
 pub mod membership;
@@ -20,4 +24,5 @@ pub mod project;
 pub mod project_event;
 pub mod project_evidence;
 pub mod session;
+pub mod slot;
 pub mod user;

@@ -10,6 +10,7 @@ mod m0004_journal;
 mod m0005_pistes;
 mod m0006_projects;
 mod m0007_action_plan;
+mod m0008_sessions_jobs_documents;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_pistes::Migration),
             Box::new(m0006_projects::Migration),
             Box::new(m0007_action_plan::Migration),
+            Box::new(m0008_sessions_jobs_documents::Migration),
         ]
     }
 }

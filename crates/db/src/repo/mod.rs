@@ -2,8 +2,11 @@
 //! case can combine a change and its audit row in one transaction.
 
 pub mod accounts;
+pub mod appointments;
 pub mod audit;
+pub mod documents;
 pub mod journal;
+pub mod jobs;
 pub mod journey;
 pub mod people;
 pub mod pistes;

@@ -1,0 +1,212 @@
+//! Background jobs: emails (booking invitations, confirmations, reminders) and the
+//! retention purge. Queued in the transaction of the change that asks for them, run by
+//! `parcours worker` or inside `serve`; a failure is retried with backoff, then kept
+//! as dead for an administrator to see and queue again.
+
+use parcours_db::ConnectionTrait;
+use parcours_db::TenantScope;
+use parcours_db::repo::audit;
+use parcours_db::repo::jobs::{self, Job, JobCounts, NewJob};
+use parcours_domain::Role;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::{App, AppError, now_ms};
+
+pub mod kind {
+    pub const BOOKING_INVITATION: &str = "email.booking_invitation";
+    pub const APPOINTMENT_CONFIRMATION: &str = "email.appointment_confirmation";
+    pub const APPOINTMENT_REMINDER: &str = "email.appointment_reminder";
+    pub const DOCUMENTS_PURGE: &str = "documents.purge";
+}
+
+pub mod audit_action {
+    pub const JOB_RETRIED: &str = "job.retried";
+}
+
+/// Tries before a job is declared dead.
+pub const MAX_ATTEMPTS: i32 = 5;
+/// How long a worker holds a job it took.
+const LEASE_MS: i64 = 5 * 60 * 1000;
+const PURGE_EVERY_MS: i64 = 24 * 3600 * 1000;
+
+/// The wait before try `attempt + 1`: 30 s, 1 min, 2 min… at most 6 hours.
+pub fn backoff_ms(attempt: i32) -> i64 {
+    let doublings = u32::try_from(attempt.clamp(1, 20) - 1).unwrap_or(0);
+    (30_000_i64.saturating_mul(1_i64 << doublings)).min(6 * 3600 * 1000)
+}
+
+/// What a job carries: ids, and for an invitation the link's token (erased once sent).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Payload {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// What one pass of the worker did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunReport {
+    pub done: usize,
+    pub retried: usize,
+    pub dead: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobsOverview {
+    pub counts: JobCounts,
+    pub troubled: Vec<Job>,
+}
+
+/// Queues a job in the caller's transaction.
+pub(crate) async fn queue(
+    conn: &impl ConnectionTrait,
+    tenant: Option<TenantScope>,
+    kind: &str,
+    payload: &Payload,
+    run_at: i64,
+    now: i64,
+) -> Result<Uuid, AppError> {
+    let payload = serde_json::to_string(payload)
+        .map_err(|e| AppError::Internal(format!("job payload: {e}")))?;
+    Ok(jobs::enqueue(
+        conn,
+        NewJob {
+            tenant,
+            kind,
+            payload,
+            run_at,
+            max_attempts: MAX_ATTEMPTS,
+        },
+        now,
+    )
+    .await?)
+}
+
+impl App {
+    /// Runs every job due at `now` (claiming them first, so two workers never run one
+    /// twice), and makes sure the daily purge is queued.
+    pub async fn run_due_jobs(&self, now: i64) -> Result<RunReport, AppError> {
+        if !jobs::pending_of_kind(self.db(), kind::DOCUMENTS_PURGE).await? {
+            queue(
+                self.db(),
+                None,
+                kind::DOCUMENTS_PURGE,
+                &Payload::default(),
+                now,
+                now,
+            )
+            .await?;
+        }
+        let mut report = RunReport::default();
+        loop {
+            let batch = jobs::claim_due(self.db(), now, LEASE_MS, 20).await?;
+            if batch.is_empty() {
+                return Ok(report);
+            }
+            for job in batch {
+                match self.run_job(&job, now).await {
+                    Ok(()) => {
+                        jobs::complete(self.db(), job.id, now_ms()).await?;
+                        report.done += 1;
+                    }
+                    Err(error) => {
+                        // The error is ours (no personal data), kept for administrators.
+                        let message = error.to_string();
+                        tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %message, "job failed");
+                        let retry_at =
+                            (job.attempts < job.max_attempts).then(|| now + backoff_ms(job.attempts));
+                        jobs::fail(self.db(), job.id, &message, retry_at, now_ms()).await?;
+                        if retry_at.is_some() {
+                            report.retried += 1;
+                        } else {
+                            report.dead += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    async fn run_job(&self, job: &Job, now: i64) -> Result<(), AppError> {
+        let payload: Payload = serde_json::from_str(&job.payload)
+            .map_err(|e| AppError::Internal(format!("unreadable payload: {e}")))?;
+        let scope = job.tenant_id.map(TenantScope::of);
+        match (job.kind.as_str(), scope) {
+            (kind::DOCUMENTS_PURGE, _) => {
+                self.purge_documents(now).await?;
+                queue(
+                    self.db(),
+                    None,
+                    kind::DOCUMENTS_PURGE,
+                    &Payload::default(),
+                    now + PURGE_EVERY_MS,
+                    now,
+                )
+                .await?;
+                Ok(())
+            }
+            (kind::BOOKING_INVITATION, Some(scope)) => {
+                self.send_invitation_mail(scope, &payload).await
+            }
+            (kind::APPOINTMENT_CONFIRMATION | kind::APPOINTMENT_REMINDER, Some(scope)) => {
+                self.send_appointment_mail(scope, &job.kind, &payload, now)
+                    .await
+            }
+            (other, _) => Err(AppError::Internal(format!("unknown job kind {other}"))),
+        }
+    }
+
+    fn admin_only(actor: &Actor) -> Result<(), AppError> {
+        if actor.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// What administrators watch: counts, and the jobs that failed with their error.
+    pub async fn jobs_overview(&self, actor: &Actor) -> Result<JobsOverview, AppError> {
+        Self::admin_only(actor)?;
+        Ok(JobsOverview {
+            counts: jobs::counts(self.db(), actor.tenant()).await?,
+            troubled: jobs::troubled(self.db(), actor.tenant(), 100).await?,
+        })
+    }
+
+    /// Queues a dead job again.
+    pub async fn retry_job(&self, actor: &Actor, id: Uuid) -> Result<(), AppError> {
+        Self::admin_only(actor)?;
+        let now = now_ms();
+        if !jobs::retry(self.db(), actor.tenant(), id, now).await? {
+            return Err(AppError::NotFound);
+        }
+        audit::record(
+            self.db(),
+            actor.tenant(),
+            Some(actor.user_id),
+            audit_action::JOB_RETRIED,
+            None,
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff_ms(1), 30_000);
+        assert_eq!(backoff_ms(2), 60_000);
+        assert_eq!(backoff_ms(4), 240_000);
+        assert_eq!(backoff_ms(30), 6 * 3600 * 1000);
+    }
+}
