@@ -298,12 +298,17 @@ impl App {
                 now,
             ));
         }
-        let minutes_done = views
+        // Bilan time: the activities done and the sessions held with the coach.
+        let sessions =
+            parcours_db::repo::appointments::appointments_of_person(self.db(), scope, person.id)
+                .await?;
+        let minutes_done = (views
             .iter()
             .filter(|v| v.status == ActivityStatus::Done)
             .map(|v| v.minutes)
             .sum::<u32>()
-            .min(BILAN_CAP_MINUTES);
+            + crate::appointments::held_minutes(&sessions))
+        .min(BILAN_CAP_MINUTES);
         let next = match (&enrolment, &consent) {
             (None, _) => NextStep::NotEnrolled,
             (Some(_), None) => NextStep::Consent,

@@ -2,11 +2,13 @@
 //! anything it queues are committed together. The only crate that combines domain and db.
 
 pub mod admin;
+pub mod appointments;
 pub mod auth;
 pub mod bilan;
 pub mod demo;
 pub mod error;
 pub mod homes;
+pub mod jobs;
 pub mod journal;
 pub mod mail;
 pub mod people;
@@ -14,6 +16,7 @@ pub mod pistes;
 pub mod plan;
 pub mod projects;
 pub mod reference;
+pub mod synthesis;
 
 use std::path::PathBuf;
 use std::sync::Arc;

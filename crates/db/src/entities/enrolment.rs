@@ -14,6 +14,7 @@ pub struct Model {
     pub status: String,
     pub entered_at: i64,
     pub last_activity_at: i64,
+    pub bilan_ended_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,12 @@ enum Persons {
 }
 
 #[derive(DeriveIden)]
+enum Enrolments {
+    Table,
+    BilanEndedAt,
+}
+
+#[derive(DeriveIden)]
 enum Users {
     Table,
     Id,
@@ -110,6 +116,15 @@ enum Documents {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // When the bilan's conclusions ended (the follow-up began): documents are
+        // destroyed from then on unless the person asked to keep them.
+        m.alter_table(
+            Table::alter()
+                .table(Enrolments::Table)
+                .add_column(big_integer_null(Enrolments::BilanEndedAt))
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(Jobs::Table)

@@ -353,9 +353,13 @@ pub async fn set_phase(
     phase: Phase,
     now: i64,
 ) -> Result<bool, DbErr> {
-    let result = enrolment::Entity::update_many()
+    let mut update = enrolment::Entity::update_many()
         .col_expr(enrolment::Column::Phase, phase.code().into())
-        .col_expr(enrolment::Column::LastActivityAt, now.into())
+        .col_expr(enrolment::Column::LastActivityAt, now.into());
+    if phase == Phase::FollowUp {
+        update = update.col_expr(enrolment::Column::BilanEndedAt, now.into());
+    }
+    let result = update
         .filter(enrolment::Column::Id.eq(enrolment_id))
         .filter(enrolment::Column::TenantId.eq(scope.id()))
         .exec(conn)
@@ -377,4 +381,23 @@ pub async fn touch_enrolment(
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// Withdraws the person's standing consent of this scope; false if there was none.
+pub async fn withdraw_consent(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person_id: Uuid,
+    consent_scope: &str,
+    now: i64,
+) -> Result<bool, DbErr> {
+    let result = consent::Entity::update_many()
+        .col_expr(consent::Column::WithdrawnAt, now.into())
+        .filter(consent::Column::TenantId.eq(scope.id()))
+        .filter(consent::Column::PersonId.eq(person_id))
+        .filter(consent::Column::Scope.eq(consent_scope))
+        .filter(consent::Column::WithdrawnAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected > 0)
 }

@@ -54,6 +54,8 @@ pub struct Enrolment {
     pub status: String,
     pub entered_at: i64,
     pub last_activity_at: i64,
+    /// When the follow-up phase began (the bilan itself ended).
+    pub bilan_ended_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +107,7 @@ fn enrolment_record(m: enrolment::Model) -> Result<Enrolment, DbErr> {
         status: m.status,
         entered_at: m.entered_at,
         last_activity_at: m.last_activity_at,
+        bilan_ended_at: m.bilan_ended_at,
     })
 }
 
@@ -206,6 +209,7 @@ pub async fn insert_enrolment(
         status: Set("in_progress".to_owned()),
         entered_at: Set(new.entered_at),
         last_activity_at: Set(new.last_activity_at),
+        bilan_ended_at: Set(None),
     }
     .insert(conn)
     .await?;

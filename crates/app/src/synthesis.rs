@@ -1,0 +1,409 @@
+//! The synthesis document of the phase de conclusions: circumstances, skills and
+//! aptitudes, the results that matter, the project and its steps, the follow-up. The
+//! coach issues it (a PDF kept as issued); the person owns it and downloads it. Nobody
+//! else gets it. Documents are destroyed once the bilan has ended, unless the person
+//! asked in writing to keep them (then three years).
+
+use parcours_db::TransactionTrait;
+use parcours_db::repo::documents::{self, Document};
+use parcours_db::repo::{accounts, appointments, audit, journey, people, plan, programmes, projects};
+use parcours_db::TenantScope;
+use parcours_documents::{ProjectPart, ResultLine, StepGroup, Synthesis, SynthesisLabels};
+use parcours_domain::appointment::AppointmentStatus;
+use parcours_domain::instrument::Kind;
+use parcours_domain::{Action, allows};
+use uuid::Uuid;
+
+use crate::appointments::{held_minutes, when_en, when_fr};
+use crate::auth::Actor;
+use crate::bilan::{BILAN_CAP_MINUTES, Outcome, outcome};
+use crate::people::{Person, relation_to};
+use crate::{App, AppError, now_ms};
+
+pub const KIND_SYNTHESIS: &str = "synthesis";
+/// The person's written agreement to keep their documents after the bilan.
+pub const KEEP_CONSENT_SCOPE: &str = "keep_documents";
+pub const KEEP_CONSENT_TEXT_VERSION: &str = "keep-documents-v1";
+/// How long kept documents stay after the bilan's end.
+pub const KEEP_MS: i64 = 3 * 365 * 24 * 3600 * 1000;
+/// Time the person has to download their documents after the end, when not kept.
+pub const GRACE_MS: i64 = 30 * 24 * 3600 * 1000;
+
+pub mod audit_action {
+    pub const ISSUED: &str = "synthesis.issued";
+    pub const DOWNLOADED: &str = "synthesis.downloaded";
+    pub const READ: &str = "synthesis.read";
+    pub const ACCESS_DENIED: &str = "synthesis.access_denied";
+    pub const KEEP_GIVEN: &str = "consent.keep_documents_given";
+    pub const KEEP_WITHDRAWN: &str = "consent.keep_documents_withdrawn";
+    pub const PURGED: &str = "documents.purged";
+}
+
+/// Turns a translation key into text in the reader's language; the web layer owns
+/// the words.
+pub type Words<'a> = &'a dyn Fn(&str) -> String;
+
+#[derive(Debug, Clone)]
+pub struct SynthesisView {
+    pub person: Person,
+    pub is_self: bool,
+    /// The coach (or manager) may issue a new version.
+    pub can_issue: bool,
+    /// When the current version was issued, if any.
+    pub issued_at: Option<i64>,
+    pub keep_consent_at: Option<i64>,
+    /// When the documents will be destroyed, once the bilan has ended.
+    pub destroy_after: Option<i64>,
+}
+
+fn hours(minutes: u32, lang: &str) -> String {
+    let (h, m) = (minutes / 60, minutes % 60);
+    match lang {
+        "en" => format!("{h} h {m:02} min"),
+        _ => format!("{h} h {m:02}"),
+    }
+}
+
+impl App {
+    /// Who may have the synthesis: the person, and the staff who conduct the bilan.
+    async fn synthesis_reader(&self, actor: &Actor, person_id: Uuid) -> Result<Person, AppError> {
+        let person = self
+            .authorize_person(actor, person_id, Action::ReadPersonFile, audit_action::ACCESS_DENIED)
+            .await?;
+        let relation = relation_to(actor, &person);
+        if relation.is_self || allows(actor.role, Action::ManageJourney, relation) {
+            return Ok(person);
+        }
+        audit::record(self.db(), actor.tenant(), Some(actor.user_id), audit_action::ACCESS_DENIED, Some(person.id), now_ms())
+            .await?;
+        Err(AppError::Forbidden)
+    }
+
+    pub async fn synthesis(&self, actor: &Actor, person_id: Uuid) -> Result<SynthesisView, AppError> {
+        let person = self.synthesis_reader(actor, person_id).await?;
+        let scope = actor.tenant();
+        audit::record(self.db(), scope, Some(actor.user_id), audit_action::READ, Some(person.id), now_ms())
+            .await?;
+        let relation = relation_to(actor, &person);
+        let issued_at = documents::latest(self.db(), scope, person.id, KIND_SYNTHESIS)
+            .await?
+            .map(|d| d.created_at);
+        let keep = journey::current_consent(self.db(), scope, person.id, KEEP_CONSENT_SCOPE).await?;
+        let ended = people::current_enrolment(self.db(), scope, person.id)
+            .await?
+            .and_then(|e| e.bilan_ended_at);
+        Ok(SynthesisView {
+            is_self: relation.is_self,
+            can_issue: allows(actor.role, Action::ManageJourney, relation),
+            issued_at,
+            destroy_after: ended.map(|end| end + if keep.is_some() { KEEP_MS } else { GRACE_MS }),
+            keep_consent_at: keep.map(|c| c.given_at),
+            person,
+        })
+    }
+
+    /// Everything the document says, worded in `lang` by `words`.
+    async fn synthesis_content(
+        &self,
+        scope: TenantScope,
+        person: &Person,
+        lang: &str,
+        words: Words<'_>,
+        now: i64,
+    ) -> Result<Synthesis, AppError> {
+        let db = self.db();
+        let when = |ms: i64| if lang == "en" { when_en(ms) } else { when_fr(ms) };
+        let day = |ms: i64| {
+            let full = when(ms);
+            // The date part only: "jeudi 3 décembre 2026".
+            full.split(if lang == "en" { " at " } else { " à " })
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let operator = accounts::find_organisation(db, scope.id())
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let enrolment = people::current_enrolment(db, scope, person.id).await?;
+        let mut programme = String::new();
+        let mut circumstances = Vec::new();
+        if let Some(e) = &enrolment {
+            programme = programmes::find(db, e.programme_id)
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_default();
+            circumstances.push(format!("{} : {}", words("synthesis-started"), day(e.entered_at)));
+            circumstances.push(format!(
+                "{} : {}",
+                words("synthesis-phase"),
+                words(&format!("phase-{}", e.phase.code()))
+            ));
+            if let Some(coach) = e.coach_id
+                && let Some(u) = accounts::find_user(db, coach).await?
+            {
+                circumstances.push(format!("{} : {}", words("synthesis-coach"), u.display_name));
+            }
+        }
+        let sessions = appointments::appointments_of_person(db, scope, person.id).await?;
+        let held = sessions.iter().filter(|a| a.status == AppointmentStatus::Held).count();
+
+        // Results of the completed activities, and the experiences.
+        let catalog = self.catalog();
+        let activities = journey::activities_of_person(db, scope, person.id).await?;
+        let ids: Vec<Uuid> = activities.iter().map(|a| a.id).collect();
+        let mut answers = journey::answers_of_activities(db, scope, &ids).await?;
+        let mut results = Vec::new();
+        let (mut jobs, mut life, mut skills) = (Vec::new(), Vec::new(), Vec::new());
+        let mut activity_minutes = 0u32;
+        for activity in &activities {
+            let Some(instrument) = self.instrument(&activity.instrument_id, activity.instrument_version)
+            else {
+                continue;
+            };
+            let raw = answers.remove(&activity.id).unwrap_or_default();
+            if activity.completed_at.is_none() {
+                continue;
+            }
+            activity_minutes += instrument.minutes;
+            let title = instrument.title.get(lang).to_owned();
+            let summary = match outcome(&instrument, &raw, catalog.as_deref()) {
+                Outcome::Likert(result) if instrument.kind == Kind::Likert => {
+                    let mut scored: Vec<(f64, String)> = result
+                        .scales
+                        .iter()
+                        .filter_map(|s| {
+                            let label = instrument.scale(&s.scale)?.label.get(lang).to_owned();
+                            Some((s.score?, label))
+                        })
+                        .collect();
+                    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+                    let top: Vec<String> = scored
+                        .iter()
+                        .take(3)
+                        .map(|(score, label)| format!("{label} ({score:.0}/100)"))
+                        .collect();
+                    if instrument.reference_items.is_some() || top.is_empty() {
+                        None
+                    } else {
+                        Some(top.join(", "))
+                    }
+                }
+                Outcome::Ranking { ranked } => Some(
+                    ranked
+                        .iter()
+                        .take(3)
+                        .map(|c| c.label.get(lang).to_owned())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                Outcome::Experiences(e) => {
+                    jobs = e.jobs.iter().map(|j| format!("{} ({})", j.label, j.code_rome)).collect();
+                    life = e.life.iter().map(|t| t.get(lang).to_owned()).collect();
+                    skills = e.confirmed().map(|s| s.label.clone()).collect();
+                    None
+                }
+                // Constraints may hold health facts: they stay out of the document.
+                Outcome::Form { .. } | Outcome::Likert(_) => None,
+            };
+            if let Some(summary) = summary.filter(|s| !s.is_empty()) {
+                // An end taking replaces the start one of the same instrument.
+                results.retain(|r: &ResultLine| r.title != title);
+                results.push(ResultLine { title, summary });
+            }
+        }
+        let minutes = (held_minutes(&sessions) + activity_minutes).min(BILAN_CAP_MINUTES);
+        circumstances.push(format!(
+            "{} : {} ({} {}, {} {})",
+            words("synthesis-hours"),
+            hours(minutes, lang),
+            held,
+            words("synthesis-sessions-held"),
+            activities.iter().filter(|a| a.completed_at.is_some()).count(),
+            words("synthesis-activities-done"),
+        ));
+
+        let project = match projects::current_project(db, scope, person.id).await? {
+            Some(p) => {
+                let evidence = projects::evidence_of(db, scope, p.id)
+                    .await?
+                    .into_iter()
+                    .map(|r| {
+                        let label = words(&format!(
+                            "project-evidence-{}",
+                            r.item.code().replace('_', "-")
+                        ));
+                        if r.note.is_empty() {
+                            label
+                        } else {
+                            format!("{label} : {}", r.note)
+                        }
+                    })
+                    .collect();
+                Some(ProjectPart {
+                    label: p.title.clone(),
+                    code: p.code_rome.clone().unwrap_or_else(|| words("project-kind-business")),
+                    status: words(&format!("project-status-{}", p.status.code())),
+                    evidence,
+                })
+            }
+            None => None,
+        };
+        let steps = plan::plan_of_person(db, scope, person.id)
+            .await?
+            .into_iter()
+            .map(|o| StepGroup {
+                title: o.title,
+                actions: o
+                    .actions
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "{} — {} ({}, {})",
+                            a.title,
+                            words(&format!("plan-status-{}", a.status.code())),
+                            words(if a.owner.code() == "coach" { "plan-owner-coach" } else { "plan-owner-person" }),
+                            a.due_on
+                        )
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut follow_up: Vec<String> = sessions
+            .iter()
+            .filter(|a| a.status == AppointmentStatus::Booked && a.slot.starts_at > now)
+            .map(|a| format!("{} : {}", words("synthesis-next-session"), when(a.slot.starts_at)))
+            .collect();
+        follow_up.push(words("synthesis-follow-up-six-months"));
+
+        let label = |k: &str| words(&format!("synthesis-label-{k}"));
+        Ok(Synthesis {
+            lang: if lang == "en" { "en".into() } else { "fr".into() },
+            title: words("synthesis-title"),
+            person_name: format!("{} {}", person.first_name, person.last_name),
+            operator,
+            programme,
+            issued_on: day(now),
+            circumstances,
+            jobs,
+            life,
+            skills,
+            results,
+            project,
+            steps,
+            follow_up,
+            labels: SynthesisLabels {
+                operator: label("operator"),
+                programme: label("programme"),
+                issued: label("issued"),
+                circumstances: label("circumstances"),
+                skills: label("skills"),
+                jobs: label("jobs"),
+                life: label("life"),
+                confirmed_skills: label("confirmed-skills"),
+                results: label("results"),
+                result_what: label("result-what"),
+                result_found: label("result-found"),
+                project: label("project"),
+                no_project: label("no-project"),
+                project_status: label("project-status"),
+                steps: label("steps"),
+                follow_up: label("follow-up"),
+                none: label("none"),
+                ownership: label("ownership"),
+            },
+        })
+    }
+
+    /// The coach issues the synthesis as of now: typeset and kept as issued.
+    pub async fn issue_synthesis(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        lang: &str,
+        words: Words<'_>,
+    ) -> Result<Uuid, AppError> {
+        let person = self
+            .authorize_person(actor, person_id, Action::ManageJourney, audit_action::ACCESS_DENIED)
+            .await?;
+        let scope = actor.tenant();
+        let now = now_ms();
+        let content = self.synthesis_content(scope, &person, lang, words, now).await?;
+        // Typesetting takes a moment of CPU: keep it off the async workers.
+        let pdf = tokio::task::spawn_blocking(move || parcours_documents::synthesis_pdf(&content))
+            .await
+            .map_err(|e| AppError::Internal(format!("typesetting task: {e}")))?
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let txn = self.db().begin().await?;
+        let id = documents::insert(&txn, scope, person.id, KIND_SYNTHESIS, pdf, actor.user_id, now).await?;
+        audit::record(&txn, scope, Some(actor.user_id), audit_action::ISSUED, Some(person.id), now).await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    /// The issued synthesis, for the person or the staff conducting the bilan.
+    pub async fn synthesis_document(&self, actor: &Actor, person_id: Uuid) -> Result<Document, AppError> {
+        let person = self.synthesis_reader(actor, person_id).await?;
+        let scope = actor.tenant();
+        let Some(document) = documents::latest(self.db(), scope, person.id, KIND_SYNTHESIS).await? else {
+            return Err(AppError::NotFound);
+        };
+        audit::record(self.db(), scope, Some(actor.user_id), audit_action::DOWNLOADED, Some(person.id), now_ms())
+            .await?;
+        Ok(document)
+    }
+
+    /// The person agrees in writing to keep their documents three years, or withdraws.
+    pub async fn set_keep_documents(&self, actor: &Actor, person_id: Uuid, keep: bool) -> Result<(), AppError> {
+        let person = self
+            .authorize_person(actor, person_id, Action::AnswerActivities, audit_action::ACCESS_DENIED)
+            .await?;
+        let scope = actor.tenant();
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        let standing = journey::current_consent(&txn, scope, person.id, KEEP_CONSENT_SCOPE).await?;
+        match (keep, standing) {
+            (true, None) => {
+                journey::record_consent(&txn, scope, person.id, KEEP_CONSENT_SCOPE, KEEP_CONSENT_TEXT_VERSION, actor.user_id, now)
+                    .await?;
+                audit::record(&txn, scope, Some(actor.user_id), audit_action::KEEP_GIVEN, Some(person.id), now).await?;
+            }
+            (false, Some(_)) => {
+                journey::withdraw_consent(&txn, scope, person.id, KEEP_CONSENT_SCOPE, now).await?;
+                audit::record(&txn, scope, Some(actor.user_id), audit_action::KEEP_WITHDRAWN, Some(person.id), now).await?;
+            }
+            _ => {}
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The retention rule, run daily by the worker: once a bilan has ended, its
+    /// documents go after the grace period, or after three years if the person asked
+    /// to keep them. Returns how many people's documents were destroyed.
+    pub async fn purge_documents(&self, now: i64) -> Result<usize, AppError> {
+        let mut purged = 0;
+        for (tenant, person) in documents::holders(self.db()).await? {
+            let scope = TenantScope::of(tenant);
+            let Some(end) = people::current_enrolment(self.db(), scope, person)
+                .await?
+                .and_then(|e| e.bilan_ended_at)
+            else {
+                continue;
+            };
+            let keep = journey::current_consent(self.db(), scope, person, KEEP_CONSENT_SCOPE)
+                .await?
+                .is_some();
+            let limit = end + if keep { KEEP_MS } else { GRACE_MS };
+            if now < limit {
+                continue;
+            }
+            let txn = self.db().begin().await?;
+            documents::delete_of_person(&txn, scope, person).await?;
+            audit::record(&txn, scope, None, audit_action::PURGED, Some(person), now).await?;
+            txn.commit().await?;
+            purged += 1;
+        }
+        Ok(purged)
+    }
+}
