@@ -3,7 +3,8 @@
 //! file and a reminder are emailed by the worker; the coach records what happened and
 //! writes session notes. Held sessions count towards the bilan's hours.
 
-use parcours_db::repo::appointments::{self as repo, Appointment, NewSlot, Slot};
+use parcours_db::repo::appointments::{self as repo, NewSlot};
+pub use parcours_db::repo::appointments::{Appointment, Slot};
 use parcours_db::repo::{accounts, audit, people};
 use parcours_db::{TenantScope, TransactionTrait, is_unique_violation};
 use parcours_domain::appointment::{

@@ -6,7 +6,8 @@
 use parcours_db::ConnectionTrait;
 use parcours_db::TenantScope;
 use parcours_db::repo::audit;
-use parcours_db::repo::jobs::{self, Job, JobCounts, NewJob};
+use parcours_db::repo::jobs::{self, NewJob};
+pub use parcours_db::repo::jobs::{Job, JobCounts};
 use parcours_domain::Role;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

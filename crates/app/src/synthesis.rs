@@ -41,7 +41,7 @@ pub mod audit_action {
 
 /// Turns a translation key into text in the reader's language; the web layer owns
 /// the words.
-pub type Words<'a> = &'a dyn Fn(&str) -> String;
+pub type Words<'a> = &'a (dyn Fn(&str) -> String + Sync);
 
 #[derive(Debug, Clone)]
 pub struct SynthesisView {

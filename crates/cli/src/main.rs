@@ -56,6 +56,27 @@ enum Command {
     Ref(RefCommand),
     /// Rank the ROME occupations for a profile file, with reasons and cautions.
     Recommend(RecommendArgs),
+    /// Run background jobs (emails, reminders, document purge) until stopped.
+    Worker(WorkerArgs),
+}
+
+#[derive(Args)]
+struct WorkerArgs {
+    /// Run the jobs due now, print what was done, and exit.
+    #[arg(long)]
+    once: bool,
+    #[command(flatten)]
+    poll: PollArgs,
+    /// Public URL used in emailed links.
+    #[arg(long, env = "PARCOURS_BASE_URL", default_value = "http://127.0.0.1:8080")]
+    base_url: String,
+}
+
+#[derive(Args, Clone, Copy)]
+struct PollArgs {
+    /// How often the worker looks for due jobs, in milliseconds.
+    #[arg(long, env = "PARCOURS_WORKER_POLL_MS", default_value_t = 5000)]
+    poll_ms: u64,
 }
 
 #[derive(Args)]
@@ -112,6 +133,11 @@ struct ServeArgs {
     /// Reference data folder (ROME, tension, communes, ESCO).
     #[arg(long, env = "PARCOURS_REF_DIR")]
     ref_dir: Option<PathBuf>,
+    /// Do not run background jobs in this process (run `parcours worker` instead).
+    #[arg(long)]
+    no_worker: bool,
+    #[command(flatten)]
+    poll: PollArgs,
 }
 
 #[derive(Args)]
@@ -172,6 +198,7 @@ async fn run() -> anyhow::Result<()> {
         }
         Some(Command::CreateAdmin(args)) => create_admin(&cli.global, args).await,
         Some(Command::Recommend(args)) => recommend(args),
+        Some(Command::Worker(args)) => worker(&cli.global, args).await,
         Some(Command::Ref(RefCommand::Import { dir })) => import_reference(&cli.global, &dir).await,
     }
 }
@@ -256,6 +283,16 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         }
     }
 
+    if args.no_worker {
+        println!("  background jobs: not run here (--no-worker); run `parcours worker`");
+    } else {
+        println!(
+            "  background jobs: run here every {} ms (emails, reminders, purge)",
+            args.poll.poll_ms
+        );
+        tokio::spawn(run_worker(app.clone(), args.poll.poll_ms));
+    }
+
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| {
         format!("cannot listen on {bind} (is another Parcours running? try --bind 127.0.0.1:8081)")
     })?;
@@ -265,6 +302,54 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("serving")?;
     Ok(())
+}
+
+/// Runs due jobs forever. A database hiccup is logged and the next round tries again.
+async fn run_worker(app: App, poll_ms: u64) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(poll_ms.max(100)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match app.run_due_jobs(parcours_app::now_ms()).await {
+            Ok(report) if report != parcours_app::jobs::RunReport::default() => tracing::info!(
+                done = report.done,
+                retried = report.retried,
+                dead = report.dead,
+                "background jobs run"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "background jobs could not run"),
+        }
+    }
+}
+
+async fn worker(global: &Global, args: WorkerArgs) -> anyhow::Result<()> {
+    let db = open_database(&global.database_url).await?;
+    parcours_db::migrate(&db)
+        .await
+        .context("applying migrations")?;
+    let base_url = args.base_url.trim_end_matches('/').to_owned();
+    let app = App::new(db, AppConfig::new(global.outbox.clone(), base_url))?;
+    if args.once {
+        let report = app
+            .run_due_jobs(parcours_app::now_ms())
+            .await
+            .context("running due jobs")?;
+        println!(
+            "{} job(s) done, {} to try again, {} failed for good",
+            report.done, report.retried, report.dead
+        );
+        return Ok(());
+    }
+    println!(
+        "Parcours worker: running due jobs every {} ms (Ctrl-C to stop); emails go to {}",
+        args.poll.poll_ms,
+        global.outbox.display()
+    );
+    tokio::select! {
+        () = run_worker(app, args.poll.poll_ms) => Ok(()),
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    }
 }
 
 /// Thousands separated the French way, for counts read by people.

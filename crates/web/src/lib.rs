@@ -9,12 +9,15 @@ pub mod errors;
 pub mod explorer;
 pub mod headers;
 pub mod i18n;
+pub mod jobs;
 pub mod journal;
 pub mod ops;
 pub mod pages;
 pub mod pistes;
 pub mod plan;
 pub mod projects;
+pub mod sessions;
+pub mod synthesis;
 
 use std::net::SocketAddr;
 
@@ -178,6 +181,47 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/occupations", get(explorer::api_occupations))
         .route("/api/v1/occupations/{code}", get(explorer::api_occupation))
         .route("/api/v1/communes", get(explorer::api_communes))
+        .route("/agenda", get(sessions::agenda))
+        .route("/agenda/creneaux", post(sessions::publish))
+        .route("/agenda/creneaux/{id}/retirer", post(sessions::withdraw))
+        .route("/parcours/rendez-vous", get(sessions::own_sessions))
+        .route("/parcours/rendez-vous/reserver", post(sessions::book_own))
+        .route("/parcours/rendez-vous/{id}/agenda.ics", get(sessions::calendar_file))
+        .route("/beneficiaries/{id}/rendez-vous", get(sessions::person_sessions))
+        .route("/beneficiaries/{id}/rendez-vous/invitation", post(sessions::invite))
+        .route("/beneficiaries/{id}/rendez-vous/{appointment}", post(sessions::attendance))
+        .route(
+            "/rendez-vous/{token}",
+            get(sessions::invitation).post(sessions::book_from_invitation),
+        )
+        .route("/rendez-vous/{token}/{id}/agenda.ics", get(sessions::invitation_calendar))
+        .route("/parcours/synthese", get(synthesis::own_synthesis))
+        .route(
+            "/beneficiaries/{id}/synthese",
+            get(synthesis::person_synthesis).post(synthesis::issue),
+        )
+        .route("/beneficiaries/{id}/synthese/document", get(synthesis::download))
+        .route("/beneficiaries/{id}/synthese/conservation", post(synthesis::keep))
+        .route("/admin/taches", get(jobs::jobs))
+        .route("/admin/taches/{id}/relancer", post(jobs::retry))
+        .route("/api/v1/slots", post(sessions::api_publish))
+        .route(
+            "/api/v1/beneficiaries/{id}/appointments",
+            get(sessions::api_appointments),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/booking-invitations",
+            post(sessions::api_invite),
+        )
+        .route(
+            "/api/v1/appointments/{id}/attendance",
+            put(sessions::api_attendance),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/synthesis",
+            get(synthesis::api_download).post(synthesis::api_issue),
+        )
+        .route("/api/v1/admin/jobs", get(jobs::api_jobs))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/beneficiaries/{id}", get(api::beneficiary))
         .fallback(pages::not_found)
