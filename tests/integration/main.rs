@@ -11,7 +11,9 @@ mod journal;
 mod pistes;
 mod plan;
 mod projects;
+mod sessions;
 mod shell;
+mod synthesis;
 
 use parcours_db::TenantScope;
 use parcours_db::repo::audit;

@@ -8,8 +8,8 @@ pub use parcours_db::repo::appointments::{Appointment, Slot};
 use parcours_db::repo::{accounts, audit, people};
 use parcours_db::{TenantScope, TransactionTrait, is_unique_violation};
 use parcours_domain::appointment::{
-    AppointmentStatus, BookedVia, CalendarEvent, MAX_MINUTES, MAX_SERIES, MIN_MINUTES,
-    SessionMode, from_paris_local, ics, paris_local,
+    AppointmentStatus, BookedVia, CalendarEvent, MAX_MINUTES, MAX_SERIES, MIN_MINUTES, SessionMode,
+    from_paris_local, ics, paris_local,
 };
 use parcours_domain::{Action, Role, allows};
 use uuid::Uuid;
@@ -91,7 +91,10 @@ impl SlotInput {
         }
         let count = match self.count.trim() {
             "" => Some(1),
-            raw => raw.parse::<u32>().ok().filter(|c| (1..=MAX_SERIES).contains(c)),
+            raw => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|c| (1..=MAX_SERIES).contains(c)),
         };
         if count.is_none() {
             push("count", "out_of_range");
@@ -160,15 +163,45 @@ pub fn held_minutes(appointments: &[Appointment]) -> u32 {
         .sum()
 }
 
-const DAYS_FR: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
-const DAYS_EN: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const DAYS_FR: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
+const DAYS_EN: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 const MONTHS_FR: [&str; 12] = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-    "octobre", "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 ];
 const MONTHS_EN: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// "mercredi 3 décembre 2026 à 10h00" in Paris time.
@@ -236,6 +269,17 @@ pub fn calendar_of(appointment: &Appointment, base_url: &str, now: i64) -> Strin
 }
 
 impl App {
+    /// Where to write to the person: their contact address, else their login's.
+    async fn contact_email(&self, person: &Person) -> Result<Option<String>, AppError> {
+        if let Some(email) = &person.email {
+            return Ok(Some(email.clone()));
+        }
+        Ok(match person.user_id {
+            Some(user) => accounts::find_user(self.db(), user).await?.map(|u| u.email),
+            None => None,
+        })
+    }
+
     /// Staff who run sessions: coaches and managers of the tenant.
     fn session_staff(actor: &Actor) -> Result<(), AppError> {
         if matches!(actor.role, Role::Coach | Role::ProgrammeManager) {
@@ -266,8 +310,15 @@ impl App {
             )
             .await?;
         }
-        audit::record(&txn, scope, Some(actor.user_id), audit_action::SLOTS_PUBLISHED, None, now)
-            .await?;
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::SLOTS_PUBLISHED,
+            None,
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(starts.len())
     }
@@ -314,8 +365,15 @@ impl App {
         let now = now_ms();
         let txn = self.db().begin().await?;
         repo::withdraw_slot(&txn, scope, slot.id, now).await?;
-        audit::record(&txn, scope, Some(actor.user_id), audit_action::SLOT_WITHDRAWN, None, now)
-            .await?;
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::SLOT_WITHDRAWN,
+            None,
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -330,7 +388,12 @@ impl App {
     ) -> Result<InvitationSent, AppError> {
         Self::session_staff(actor)?;
         let person = self
-            .authorize_person(actor, person_id, Action::ManageJourney, audit_action::ACCESS_DENIED)
+            .authorize_person(
+                actor,
+                person_id,
+                Action::ManageJourney,
+                audit_action::ACCESS_DENIED,
+            )
             .await?;
         let scope = actor.tenant();
         let now = now_ms();
@@ -338,6 +401,7 @@ impl App {
         if token.is_empty() {
             return Err(AppError::Internal("no random source".into()));
         }
+        let emailed = self.contact_email(&person).await?.is_some();
         let txn = self.db().begin().await?;
         let invitation = repo::insert_invitation(
             &txn,
@@ -349,7 +413,6 @@ impl App {
             now,
         )
         .await?;
-        let emailed = person.email.is_some();
         if emailed {
             jobs::queue(
                 &txn,
@@ -365,8 +428,15 @@ impl App {
             )
             .await?;
         }
-        audit::record(&txn, scope, Some(actor.user_id), audit_action::INVITED, Some(person.id), now)
-            .await?;
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::INVITED,
+            Some(person.id),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(InvitationSent {
             link: format!("{}/rendez-vous/{token}", self.config().base_url),
@@ -440,13 +510,18 @@ impl App {
 
     /// The person books one of their coach's free slots from their own space.
     pub async fn book_own(&self, actor: &Actor, slot_id: Uuid) -> Result<Uuid, AppError> {
-        let Some(person) = people::find_person_of_user(self.db(), actor.tenant(), actor.user_id)
-            .await?
+        let Some(person) =
+            people::find_person_of_user(self.db(), actor.tenant(), actor.user_id).await?
         else {
             return Err(AppError::Forbidden);
         };
         let person = self
-            .authorize_person(actor, person.id, Action::AnswerActivities, audit_action::ACCESS_DENIED)
+            .authorize_person(
+                actor,
+                person.id,
+                Action::AnswerActivities,
+                audit_action::ACCESS_DENIED,
+            )
             .await?;
         let Some(coach) = people::current_enrolment(self.db(), actor.tenant(), person.id)
             .await?
@@ -502,8 +577,15 @@ impl App {
             appointment_id: Some(appointment),
             ..Payload::default()
         };
-        jobs::queue(&txn, Some(scope), kind::APPOINTMENT_CONFIRMATION, &payload, now, now)
-            .await?;
+        jobs::queue(
+            &txn,
+            Some(scope),
+            kind::APPOINTMENT_CONFIRMATION,
+            &payload,
+            now,
+            now,
+        )
+        .await?;
         jobs::queue(
             &txn,
             Some(scope),
@@ -513,7 +595,15 @@ impl App {
             now,
         )
         .await?;
-        audit::record(&txn, scope, by_user, audit_action::BOOKED, Some(person), now).await?;
+        audit::record(
+            &txn,
+            scope,
+            by_user,
+            audit_action::BOOKED,
+            Some(person),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(appointment)
     }
@@ -525,7 +615,12 @@ impl App {
         person_id: Uuid,
     ) -> Result<AppointmentsView, AppError> {
         let person = self
-            .read_person(actor, person_id, audit_action::READ, audit_action::ACCESS_DENIED)
+            .read_person(
+                actor,
+                person_id,
+                audit_action::READ,
+                audit_action::ACCESS_DENIED,
+            )
             .await?;
         let scope = actor.tenant();
         let relation = relation_to(actor, &person);
@@ -541,11 +636,15 @@ impl App {
             .await?
             .and_then(|e| e.coach_id);
         let open_slots = match (relation.is_self, coach) {
-            (true, Some(coach)) => repo::open_slots_of_coach(self.db(), scope, coach, now_ms()).await?,
+            (true, Some(coach)) => {
+                repo::open_slots_of_coach(self.db(), scope, coach, now_ms()).await?
+            }
             _ => Vec::new(),
         };
         let coach_name = match coach {
-            Some(id) => accounts::find_user(self.db(), id).await?.map(|u| u.display_name),
+            Some(id) => accounts::find_user(self.db(), id)
+                .await?
+                .map(|u| u.display_name),
             None => None,
         };
         Ok(AppointmentsView {
@@ -572,7 +671,12 @@ impl App {
             return Err(AppError::NotFound);
         };
         let person = self
-            .authorize_person(actor, appointment.person_id, action, audit_action::ACCESS_DENIED)
+            .authorize_person(
+                actor,
+                appointment.person_id,
+                action,
+                audit_action::ACCESS_DENIED,
+            )
             .await?;
         Ok((appointment, person))
     }
@@ -611,7 +715,8 @@ impl App {
         {
             return Err(AppError::invalid("status", "not_yet"));
         }
-        if appointment.status == AppointmentStatus::Cancelled && status != AppointmentStatus::Cancelled
+        if appointment.status == AppointmentStatus::Cancelled
+            && status != AppointmentStatus::Cancelled
         {
             // A cancelled booking freed its slot: it cannot come back.
             return Err(AppError::invalid("status", "cancelled"));
@@ -626,15 +731,37 @@ impl App {
         let scope = actor.tenant();
         let txn = self.db().begin().await?;
         if status != appointment.status {
-            repo::set_status(&txn, scope, appointment.id, status, Some(actor.user_id), by_role, now)
-                .await?;
-            audit::record(&txn, scope, Some(actor.user_id), audit_action::STATUS_CHANGED, Some(person.id), now)
-                .await?;
+            repo::set_status(
+                &txn,
+                scope,
+                appointment.id,
+                status,
+                Some(actor.user_id),
+                by_role,
+                now,
+            )
+            .await?;
+            audit::record(
+                &txn,
+                scope,
+                Some(actor.user_id),
+                audit_action::STATUS_CHANGED,
+                Some(person.id),
+                now,
+            )
+            .await?;
         }
         if staff && notes != appointment.notes.as_deref() {
             repo::set_notes(&txn, scope, appointment.id, notes, actor.user_id, now).await?;
-            audit::record(&txn, scope, Some(actor.user_id), audit_action::NOTES_WRITTEN, Some(person.id), now)
-                .await?;
+            audit::record(
+                &txn,
+                scope,
+                Some(actor.user_id),
+                audit_action::NOTES_WRITTEN,
+                Some(person.id),
+                now,
+            )
+            .await?;
         }
         txn.commit().await?;
         Ok(person.id)
@@ -649,8 +776,15 @@ impl App {
         let (appointment, person) = self
             .appointment_for(actor, appointment_id, Action::ReadPersonFile)
             .await?;
-        audit::record(self.db(), actor.tenant(), Some(actor.user_id), audit_action::READ, Some(person.id), now_ms())
-            .await?;
+        audit::record(
+            self.db(),
+            actor.tenant(),
+            Some(actor.user_id),
+            audit_action::READ,
+            Some(person.id),
+            now_ms(),
+        )
+        .await?;
         Ok(calendar_of(&appointment, &self.config().base_url, now_ms()))
     }
 
@@ -681,16 +815,21 @@ impl App {
         payload: &Payload,
     ) -> Result<(), AppError> {
         let (Some(token), Some(id)) = (&payload.token, payload.invitation_id) else {
-            return Err(AppError::Internal("invitation job without its token".into()));
+            return Err(AppError::Internal(
+                "invitation job without its token".into(),
+            ));
         };
         let Some(invitation) = repo::invitation_by_token_hash(self.db(), &digest(token)).await?
         else {
             return Err(AppError::Internal(format!("invitation {id} is gone")));
         };
-        let Some(person) = people::find_person(self.db(), scope, invitation.person_id).await? else {
+        let Some(person) = people::find_person(self.db(), scope, invitation.person_id).await?
+        else {
             return Ok(());
         };
-        let Some(to) = person.email else { return Ok(()) };
+        let Some(to) = self.contact_email(&person).await? else {
+            return Ok(());
+        };
         let link = format!("{}/rendez-vous/{token}", self.config().base_url);
         let body = format!(
             "Bonjour,\n\nVotre conseiller ou conseillère Parcours vous propose de choisir un rendez-vous.\n\
@@ -717,7 +856,9 @@ impl App {
         now: i64,
     ) -> Result<(), AppError> {
         let Some(id) = payload.appointment_id else {
-            return Err(AppError::Internal("appointment job without its appointment".into()));
+            return Err(AppError::Internal(
+                "appointment job without its appointment".into(),
+            ));
         };
         let Some(appointment) = repo::find_appointment(self.db(), scope, id).await? else {
             return Err(AppError::Internal(format!("appointment {id} is gone")));
@@ -730,7 +871,9 @@ impl App {
         else {
             return Ok(());
         };
-        let Some(to) = person.email else { return Ok(()) };
+        let Some(to) = self.contact_email(&person).await? else {
+            return Ok(());
+        };
         let slot = &appointment.slot;
         let place = if slot.place.is_empty() {
             String::new()
@@ -739,9 +882,17 @@ impl App {
         };
         let reminder = job_kind == kind::APPOINTMENT_REMINDER;
         let (subject, opening_fr, opening_en) = if reminder {
-            ("Parcours : rappel de votre rendez-vous", "Petit rappel : vous avez rendez-vous", "A reminder: your session is")
+            (
+                "Parcours : rappel de votre rendez-vous",
+                "Petit rappel : vous avez rendez-vous",
+                "A reminder: your session is",
+            )
         } else {
-            ("Parcours : votre rendez-vous est confirmé", "Votre rendez-vous est confirmé", "Your session is confirmed")
+            (
+                "Parcours : votre rendez-vous est confirmé",
+                "Votre rendez-vous est confirmé",
+                "Your session is confirmed",
+            )
         };
         let link = format!("{}/parcours/rendez-vous", self.config().base_url);
         let body = format!(
@@ -817,12 +968,22 @@ mod tests {
             panic!("expected field errors");
         };
         let codes: Vec<(&str, &str)> = errors.iter().map(|e| (e.field, e.code)).collect();
-        assert_eq!(codes, [("place", "required"), ("count", "out_of_range"), ("date", "in_the_past")]);
+        assert_eq!(
+            codes,
+            [
+                ("place", "required"),
+                ("count", "out_of_range"),
+                ("date", "in_the_past")
+            ]
+        );
     }
 
     #[test]
     fn dates_read_in_both_languages() {
         assert_eq!(when_fr(1_796_288_400_000), "jeudi 3 décembre 2026 à 10h00");
-        assert_eq!(when_en(1_796_288_400_000), "Thursday, 3 December 2026 at 10:00");
+        assert_eq!(
+            when_en(1_796_288_400_000),
+            "Thursday, 3 December 2026 at 10:00"
+        );
     }
 }

@@ -119,8 +119,8 @@ impl App {
                         // The error is ours (no personal data), kept for administrators.
                         let message = error.to_string();
                         tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %message, "job failed");
-                        let retry_at =
-                            (job.attempts < job.max_attempts).then(|| now + backoff_ms(job.attempts));
+                        let retry_at = (job.attempts < job.max_attempts)
+                            .then(|| now + backoff_ms(job.attempts));
                         jobs::fail(self.db(), job.id, &message, retry_at, now_ms()).await?;
                         if retry_at.is_some() {
                             report.retried += 1;

@@ -4,10 +4,12 @@
 //! else gets it. Documents are destroyed once the bilan has ended, unless the person
 //! asked in writing to keep them (then three years).
 
+use parcours_db::TenantScope;
 use parcours_db::TransactionTrait;
 use parcours_db::repo::documents::{self, Document};
-use parcours_db::repo::{accounts, appointments, audit, journey, people, plan, programmes, projects};
-use parcours_db::TenantScope;
+use parcours_db::repo::{
+    accounts, appointments, audit, journey, people, plan, programmes, projects,
+};
 use parcours_documents::{ProjectPart, ResultLine, StepGroup, Synthesis, SynthesisLabels};
 use parcours_domain::appointment::AppointmentStatus;
 use parcours_domain::instrument::Kind;
@@ -68,27 +70,51 @@ impl App {
     /// Who may have the synthesis: the person, and the staff who conduct the bilan.
     async fn synthesis_reader(&self, actor: &Actor, person_id: Uuid) -> Result<Person, AppError> {
         let person = self
-            .authorize_person(actor, person_id, Action::ReadPersonFile, audit_action::ACCESS_DENIED)
+            .authorize_person(
+                actor,
+                person_id,
+                Action::ReadPersonFile,
+                audit_action::ACCESS_DENIED,
+            )
             .await?;
         let relation = relation_to(actor, &person);
         if relation.is_self || allows(actor.role, Action::ManageJourney, relation) {
             return Ok(person);
         }
-        audit::record(self.db(), actor.tenant(), Some(actor.user_id), audit_action::ACCESS_DENIED, Some(person.id), now_ms())
-            .await?;
+        audit::record(
+            self.db(),
+            actor.tenant(),
+            Some(actor.user_id),
+            audit_action::ACCESS_DENIED,
+            Some(person.id),
+            now_ms(),
+        )
+        .await?;
         Err(AppError::Forbidden)
     }
 
-    pub async fn synthesis(&self, actor: &Actor, person_id: Uuid) -> Result<SynthesisView, AppError> {
+    pub async fn synthesis(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+    ) -> Result<SynthesisView, AppError> {
         let person = self.synthesis_reader(actor, person_id).await?;
         let scope = actor.tenant();
-        audit::record(self.db(), scope, Some(actor.user_id), audit_action::READ, Some(person.id), now_ms())
-            .await?;
+        audit::record(
+            self.db(),
+            scope,
+            Some(actor.user_id),
+            audit_action::READ,
+            Some(person.id),
+            now_ms(),
+        )
+        .await?;
         let relation = relation_to(actor, &person);
         let issued_at = documents::latest(self.db(), scope, person.id, KIND_SYNTHESIS)
             .await?
             .map(|d| d.created_at);
-        let keep = journey::current_consent(self.db(), scope, person.id, KEEP_CONSENT_SCOPE).await?;
+        let keep =
+            journey::current_consent(self.db(), scope, person.id, KEEP_CONSENT_SCOPE).await?;
         let ended = people::current_enrolment(self.db(), scope, person.id)
             .await?
             .and_then(|e| e.bilan_ended_at);
@@ -112,7 +138,13 @@ impl App {
         now: i64,
     ) -> Result<Synthesis, AppError> {
         let db = self.db();
-        let when = |ms: i64| if lang == "en" { when_en(ms) } else { when_fr(ms) };
+        let when = |ms: i64| {
+            if lang == "en" {
+                when_en(ms)
+            } else {
+                when_fr(ms)
+            }
+        };
         let day = |ms: i64| {
             let full = when(ms);
             // The date part only: "jeudi 3 décembre 2026".
@@ -133,7 +165,11 @@ impl App {
                 .await?
                 .map(|p| p.name)
                 .unwrap_or_default();
-            circumstances.push(format!("{} : {}", words("synthesis-started"), day(e.entered_at)));
+            circumstances.push(format!(
+                "{} : {}",
+                words("synthesis-started"),
+                day(e.entered_at)
+            ));
             circumstances.push(format!(
                 "{} : {}",
                 words("synthesis-phase"),
@@ -146,7 +182,10 @@ impl App {
             }
         }
         let sessions = appointments::appointments_of_person(db, scope, person.id).await?;
-        let held = sessions.iter().filter(|a| a.status == AppointmentStatus::Held).count();
+        let held = sessions
+            .iter()
+            .filter(|a| a.status == AppointmentStatus::Held)
+            .count();
 
         // Results of the completed activities, and the experiences.
         let catalog = self.catalog();
@@ -157,7 +196,8 @@ impl App {
         let (mut jobs, mut life, mut skills) = (Vec::new(), Vec::new(), Vec::new());
         let mut activity_minutes = 0u32;
         for activity in &activities {
-            let Some(instrument) = self.instrument(&activity.instrument_id, activity.instrument_version)
+            let Some(instrument) =
+                self.instrument(&activity.instrument_id, activity.instrument_version)
             else {
                 continue;
             };
@@ -198,7 +238,11 @@ impl App {
                         .join(", "),
                 ),
                 Outcome::Experiences(e) => {
-                    jobs = e.jobs.iter().map(|j| format!("{} ({})", j.label, j.code_rome)).collect();
+                    jobs = e
+                        .jobs
+                        .iter()
+                        .map(|j| format!("{} ({})", j.label, j.code_rome))
+                        .collect();
                     life = e.life.iter().map(|t| t.get(lang).to_owned()).collect();
                     skills = e.confirmed().map(|s| s.label.clone()).collect();
                     None
@@ -219,7 +263,10 @@ impl App {
             hours(minutes, lang),
             held,
             words("synthesis-sessions-held"),
-            activities.iter().filter(|a| a.completed_at.is_some()).count(),
+            activities
+                .iter()
+                .filter(|a| a.completed_at.is_some())
+                .count(),
             words("synthesis-activities-done"),
         ));
 
@@ -242,7 +289,10 @@ impl App {
                     .collect();
                 Some(ProjectPart {
                     label: p.title.clone(),
-                    code: p.code_rome.clone().unwrap_or_else(|| words("project-kind-business")),
+                    code: p
+                        .code_rome
+                        .clone()
+                        .unwrap_or_else(|| words("project-kind-business")),
                     status: words(&format!("project-status-{}", p.status.code())),
                     evidence,
                 })
@@ -262,7 +312,11 @@ impl App {
                             "{} — {} ({}, {})",
                             a.title,
                             words(&format!("plan-status-{}", a.status.code())),
-                            words(if a.owner.code() == "coach" { "plan-owner-coach" } else { "plan-owner-person" }),
+                            words(if a.owner.code() == "coach" {
+                                "plan-owner-coach"
+                            } else {
+                                "plan-owner-person"
+                            }),
                             a.due_on
                         )
                     })
@@ -272,13 +326,23 @@ impl App {
         let mut follow_up: Vec<String> = sessions
             .iter()
             .filter(|a| a.status == AppointmentStatus::Booked && a.slot.starts_at > now)
-            .map(|a| format!("{} : {}", words("synthesis-next-session"), when(a.slot.starts_at)))
+            .map(|a| {
+                format!(
+                    "{} : {}",
+                    words("synthesis-next-session"),
+                    when(a.slot.starts_at)
+                )
+            })
             .collect();
         follow_up.push(words("synthesis-follow-up-six-months"));
 
         let label = |k: &str| words(&format!("synthesis-label-{k}"));
         Ok(Synthesis {
-            lang: if lang == "en" { "en".into() } else { "fr".into() },
+            lang: if lang == "en" {
+                "en".into()
+            } else {
+                "fr".into()
+            },
             title: words("synthesis-title"),
             person_name: format!("{} {}", person.first_name, person.last_name),
             operator,
@@ -324,39 +388,85 @@ impl App {
         words: Words<'_>,
     ) -> Result<Uuid, AppError> {
         let person = self
-            .authorize_person(actor, person_id, Action::ManageJourney, audit_action::ACCESS_DENIED)
+            .authorize_person(
+                actor,
+                person_id,
+                Action::ManageJourney,
+                audit_action::ACCESS_DENIED,
+            )
             .await?;
         let scope = actor.tenant();
         let now = now_ms();
-        let content = self.synthesis_content(scope, &person, lang, words, now).await?;
+        let content = self
+            .synthesis_content(scope, &person, lang, words, now)
+            .await?;
         // Typesetting takes a moment of CPU: keep it off the async workers.
         let pdf = tokio::task::spawn_blocking(move || parcours_documents::synthesis_pdf(&content))
             .await
             .map_err(|e| AppError::Internal(format!("typesetting task: {e}")))?
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let txn = self.db().begin().await?;
-        let id = documents::insert(&txn, scope, person.id, KIND_SYNTHESIS, pdf, actor.user_id, now).await?;
-        audit::record(&txn, scope, Some(actor.user_id), audit_action::ISSUED, Some(person.id), now).await?;
+        let id = documents::insert(
+            &txn,
+            scope,
+            person.id,
+            KIND_SYNTHESIS,
+            pdf,
+            actor.user_id,
+            now,
+        )
+        .await?;
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::ISSUED,
+            Some(person.id),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(id)
     }
 
     /// The issued synthesis, for the person or the staff conducting the bilan.
-    pub async fn synthesis_document(&self, actor: &Actor, person_id: Uuid) -> Result<Document, AppError> {
+    pub async fn synthesis_document(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+    ) -> Result<Document, AppError> {
         let person = self.synthesis_reader(actor, person_id).await?;
         let scope = actor.tenant();
-        let Some(document) = documents::latest(self.db(), scope, person.id, KIND_SYNTHESIS).await? else {
+        let Some(document) = documents::latest(self.db(), scope, person.id, KIND_SYNTHESIS).await?
+        else {
             return Err(AppError::NotFound);
         };
-        audit::record(self.db(), scope, Some(actor.user_id), audit_action::DOWNLOADED, Some(person.id), now_ms())
-            .await?;
+        audit::record(
+            self.db(),
+            scope,
+            Some(actor.user_id),
+            audit_action::DOWNLOADED,
+            Some(person.id),
+            now_ms(),
+        )
+        .await?;
         Ok(document)
     }
 
     /// The person agrees in writing to keep their documents three years, or withdraws.
-    pub async fn set_keep_documents(&self, actor: &Actor, person_id: Uuid, keep: bool) -> Result<(), AppError> {
+    pub async fn set_keep_documents(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        keep: bool,
+    ) -> Result<(), AppError> {
         let person = self
-            .authorize_person(actor, person_id, Action::AnswerActivities, audit_action::ACCESS_DENIED)
+            .authorize_person(
+                actor,
+                person_id,
+                Action::AnswerActivities,
+                audit_action::ACCESS_DENIED,
+            )
             .await?;
         let scope = actor.tenant();
         let now = now_ms();
@@ -364,13 +474,37 @@ impl App {
         let standing = journey::current_consent(&txn, scope, person.id, KEEP_CONSENT_SCOPE).await?;
         match (keep, standing) {
             (true, None) => {
-                journey::record_consent(&txn, scope, person.id, KEEP_CONSENT_SCOPE, KEEP_CONSENT_TEXT_VERSION, actor.user_id, now)
-                    .await?;
-                audit::record(&txn, scope, Some(actor.user_id), audit_action::KEEP_GIVEN, Some(person.id), now).await?;
+                journey::record_consent(
+                    &txn,
+                    scope,
+                    person.id,
+                    KEEP_CONSENT_SCOPE,
+                    KEEP_CONSENT_TEXT_VERSION,
+                    actor.user_id,
+                    now,
+                )
+                .await?;
+                audit::record(
+                    &txn,
+                    scope,
+                    Some(actor.user_id),
+                    audit_action::KEEP_GIVEN,
+                    Some(person.id),
+                    now,
+                )
+                .await?;
             }
             (false, Some(_)) => {
                 journey::withdraw_consent(&txn, scope, person.id, KEEP_CONSENT_SCOPE, now).await?;
-                audit::record(&txn, scope, Some(actor.user_id), audit_action::KEEP_WITHDRAWN, Some(person.id), now).await?;
+                audit::record(
+                    &txn,
+                    scope,
+                    Some(actor.user_id),
+                    audit_action::KEEP_WITHDRAWN,
+                    Some(person.id),
+                    now,
+                )
+                .await?;
             }
             _ => {}
         }

@@ -68,7 +68,11 @@ struct WorkerArgs {
     #[command(flatten)]
     poll: PollArgs,
     /// Public URL used in emailed links.
-    #[arg(long, env = "PARCOURS_BASE_URL", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "PARCOURS_BASE_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
     base_url: String,
 }
 

@@ -153,7 +153,10 @@ mod tests {
             circumstances: vec!["Bilan commencé le 2 octobre 2026".into()],
             jobs: vec!["Vendeuse en boulangerie".into()],
             life: vec![],
-            skills: vec!["Accueillir une clientèle".into(), "Tenir une caisse; (#[*_])".into()],
+            skills: vec![
+                "Accueillir une clientèle".into(),
+                "Tenir une caisse; (#[*_])".into(),
+            ],
             results: vec![ResultLine {
                 title: "Intérêts".into(),
                 summary: "Social, Artistique".into(),

@@ -39,8 +39,8 @@ pub fn paris_offset_minutes(utc_ms: i64) -> i64 {
     };
     let switch = |month: time::Month| {
         // The last Sunday of the month, 01:00 UTC.
-        let mut day = time::Date::from_calendar_date(t.year(), month, 31)
-            .unwrap_or(time::Date::MIN);
+        let mut day =
+            time::Date::from_calendar_date(t.year(), month, 31).unwrap_or(time::Date::MIN);
         while day.weekday() != time::Weekday::Sunday {
             day = day.previous_day().unwrap_or(time::Date::MIN);
         }
@@ -147,11 +147,7 @@ pub fn ics(event: &CalendarEvent<'_>) -> String {
         "CALSCALE:GREGORIAN".to_owned(),
         format!(
             "METHOD:{}",
-            if event.cancelled {
-                "CANCEL"
-            } else {
-                "PUBLISH"
-            }
+            if event.cancelled { "CANCEL" } else { "PUBLISH" }
         ),
         "BEGIN:VEVENT".to_owned(),
         format!("UID:{}", event.uid),

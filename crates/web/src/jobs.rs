@@ -27,7 +27,11 @@ struct JobsPage {
     troubled: Vec<Job>,
 }
 
-pub async fn jobs(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SavedQuery>) -> PageResult {
+pub async fn jobs(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
     let overview = state.app.jobs_overview(ctx.actor()?).await?;
     Ok(render(&JobsPage {
         p: Page::new(&ctx, ctx.lang.t("jobs-title")),

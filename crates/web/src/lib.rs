@@ -186,22 +186,43 @@ pub fn router(state: AppState) -> Router {
         .route("/agenda/creneaux/{id}/retirer", post(sessions::withdraw))
         .route("/parcours/rendez-vous", get(sessions::own_sessions))
         .route("/parcours/rendez-vous/reserver", post(sessions::book_own))
-        .route("/parcours/rendez-vous/{id}/agenda.ics", get(sessions::calendar_file))
-        .route("/beneficiaries/{id}/rendez-vous", get(sessions::person_sessions))
-        .route("/beneficiaries/{id}/rendez-vous/invitation", post(sessions::invite))
-        .route("/beneficiaries/{id}/rendez-vous/{appointment}", post(sessions::attendance))
+        .route(
+            "/parcours/rendez-vous/{id}/agenda.ics",
+            get(sessions::calendar_file),
+        )
+        .route(
+            "/beneficiaries/{id}/rendez-vous",
+            get(sessions::person_sessions),
+        )
+        .route(
+            "/beneficiaries/{id}/rendez-vous/invitation",
+            post(sessions::invite),
+        )
+        .route(
+            "/beneficiaries/{id}/rendez-vous/{appointment}",
+            post(sessions::attendance),
+        )
         .route(
             "/rendez-vous/{token}",
             get(sessions::invitation).post(sessions::book_from_invitation),
         )
-        .route("/rendez-vous/{token}/{id}/agenda.ics", get(sessions::invitation_calendar))
+        .route(
+            "/rendez-vous/{token}/{id}/agenda.ics",
+            get(sessions::invitation_calendar),
+        )
         .route("/parcours/synthese", get(synthesis::own_synthesis))
         .route(
             "/beneficiaries/{id}/synthese",
             get(synthesis::person_synthesis).post(synthesis::issue),
         )
-        .route("/beneficiaries/{id}/synthese/document", get(synthesis::download))
-        .route("/beneficiaries/{id}/synthese/conservation", post(synthesis::keep))
+        .route(
+            "/beneficiaries/{id}/synthese/document",
+            get(synthesis::download),
+        )
+        .route(
+            "/beneficiaries/{id}/synthese/conservation",
+            post(synthesis::keep),
+        )
         .route("/admin/taches", get(jobs::jobs))
         .route("/admin/taches/{id}/relancer", post(jobs::retry))
         .route("/api/v1/slots", post(sessions::api_publish))

@@ -196,7 +196,10 @@ impl Page {
     /// A session time in Paris wall-clock time, with the weekday: what people plan by.
     pub fn session_time(&self, ms: &i64) -> String {
         match self.lang {
-            Lang::Fr => format!("{} (heure de Paris)", parcours_app::appointments::when_fr(*ms)),
+            Lang::Fr => format!(
+                "{} (heure de Paris)",
+                parcours_app::appointments::when_fr(*ms)
+            ),
             Lang::En => format!("{} (Paris time)", parcours_app::appointments::when_en(*ms)),
         }
     }

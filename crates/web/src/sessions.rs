@@ -11,7 +11,9 @@ use parcours_app::AppError;
 use parcours_app::appointments::{
     AgendaSlot, Appointment, AppointmentsView, InvitationView, MAX_NOTES, Slot, SlotInput,
 };
-use parcours_domain::appointment::{AppointmentStatus, MAX_MINUTES, MAX_SERIES, MIN_MINUTES, SessionMode};
+use parcours_domain::appointment::{
+    AppointmentStatus, MAX_MINUTES, MAX_SERIES, MIN_MINUTES, SessionMode,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -55,7 +57,10 @@ fn calendar(body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"rendez-vous.ics\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"rendez-vous.ics\"",
+            ),
         ],
         body,
     )
@@ -114,16 +119,23 @@ impl SlotForm {
     }
 }
 
-fn agenda_page(ctx: &Ctx, slots: Vec<AgendaSlot>, notice: Option<String>, errors: Vec<String>, form: SlotForm) -> AgendaPage {
+fn agenda_page(
+    ctx: &Ctx,
+    slots: Vec<AgendaSlot>,
+    notice: Option<String>,
+    errors: Vec<String>,
+    form: SlotForm,
+) -> AgendaPage {
     let p = Page::new(ctx, ctx.lang.t("agenda-title"));
     let rows = slots
         .iter()
         .map(|s| AgendaRow {
             slot: slot_row(&p, &s.slot),
             withdrawn: s.slot.cancelled_at.is_some(),
-            booked_by: s.booking.as_ref().map(|(a, name)| {
-                (a.person_id, name.clone(), status_label(ctx.lang, a.status))
-            }),
+            booked_by: s
+                .booking
+                .as_ref()
+                .map(|(a, name)| (a.person_id, name.clone(), status_label(ctx.lang, a.status))),
         })
         .collect();
     AgendaPage {
@@ -135,9 +147,21 @@ fn agenda_page(ctx: &Ctx, slots: Vec<AgendaSlot>, notice: Option<String>, errors
             .map(|m| (m.code(), mode_label(ctx.lang, *m)))
             .collect(),
         form: SlotForm {
-            minutes: if form.minutes.is_empty() { "60".into() } else { form.minutes },
-            count: if form.count.is_empty() { "1".into() } else { form.count },
-            mode: if form.mode.is_empty() { "on_site".into() } else { form.mode },
+            minutes: if form.minutes.is_empty() {
+                "60".into()
+            } else {
+                form.minutes
+            },
+            count: if form.count.is_empty() {
+                "1".into()
+            } else {
+                form.count
+            },
+            mode: if form.mode.is_empty() {
+                "on_site".into()
+            } else {
+                form.mode
+            },
             ..form
         },
         min_minutes: MIN_MINUTES,
@@ -147,9 +171,20 @@ fn agenda_page(ctx: &Ctx, slots: Vec<AgendaSlot>, notice: Option<String>, errors
     }
 }
 
-pub async fn agenda(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SavedQuery>) -> PageResult {
+pub async fn agenda(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
     let slots = state.app.agenda(ctx.actor()?).await?;
-    Ok(render(&agenda_page(&ctx, slots, q.notice(ctx.lang), Vec::new(), SlotForm::default()))?.into_response())
+    Ok(render(&agenda_page(
+        &ctx,
+        slots,
+        q.notice(ctx.lang),
+        Vec::new(),
+        SlotForm::default(),
+    ))?
+    .into_response())
 }
 
 pub async fn publish(
@@ -161,19 +196,35 @@ pub async fn publish(
         Ok(_) => Ok(see_other("/agenda?saved=1")),
         Err(AppError::Invalid(errors)) => {
             let slots = state.app.agenda(ctx.actor()?).await?;
-            let page = agenda_page(&ctx, slots, None, field_messages(ctx.lang, "session", &errors), form);
+            let page = agenda_page(
+                &ctx,
+                slots,
+                None,
+                field_messages(ctx.lang, "session", &errors),
+                form,
+            );
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn withdraw(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
     match state.app.withdraw_slot(ctx.actor()?, parse_id(&id)?).await {
         Ok(()) => Ok(see_other("/agenda?saved=1")),
         Err(AppError::Invalid(errors)) => {
             let slots = state.app.agenda(ctx.actor()?).await?;
-            let page = agenda_page(&ctx, slots, None, field_messages(ctx.lang, "session", &errors), SlotForm::default());
+            let page = agenda_page(
+                &ctx,
+                slots,
+                None,
+                field_messages(ctx.lang, "session", &errors),
+                SlotForm::default(),
+            );
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
@@ -248,13 +299,22 @@ fn sessions_page(
         notice,
         invitation_link,
         errors,
-        sessions: view.appointments.iter().rev().map(|a| session_row(&p, a, now)).collect(),
+        sessions: view
+            .appointments
+            .iter()
+            .rev()
+            .map(|a| session_row(&p, a, now))
+            .collect(),
         open_slots: view.open_slots.iter().map(|s| slot_row(&p, s)).collect(),
         held,
-        statuses: [AppointmentStatus::Held, AppointmentStatus::Missed, AppointmentStatus::Cancelled]
-            .iter()
-            .map(|s| (s.code(), status_label(ctx.lang, *s)))
-            .collect(),
+        statuses: [
+            AppointmentStatus::Held,
+            AppointmentStatus::Missed,
+            AppointmentStatus::Cancelled,
+        ]
+        .iter()
+        .map(|s| (s.code(), status_label(ctx.lang, *s)))
+        .collect(),
         max_notes: MAX_NOTES,
         back_href: journey_href(view.is_self, view.person.id),
         p,
@@ -277,11 +337,16 @@ async fn show(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SessionsQuery) 
         "emailed" => Some(ctx.lang.t("sessions-invite-emailed")),
         _ => Some(ctx.lang.t("saved-notice")),
     };
-    let link = (!q.lien.is_empty()).then(|| format!("{}/rendez-vous/{}", state.app.config().base_url, q.lien));
+    let link = (!q.lien.is_empty())
+        .then(|| format!("{}/rendez-vous/{}", state.app.config().base_url, q.lien));
     Ok(render(&sessions_page(ctx, view, notice, link, Vec::new()))?.into_response())
 }
 
-pub async fn own_sessions(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SessionsQuery>) -> PageResult {
+pub async fn own_sessions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SessionsQuery>,
+) -> PageResult {
     show(&state, &ctx, None, &q).await
 }
 
@@ -294,12 +359,33 @@ pub async fn person_sessions(
     show(&state, &ctx, Some(&id), &q).await
 }
 
-async fn after(state: &AppState, ctx: &Ctx, person: Uuid, result: Result<(), AppError>) -> PageResult {
+async fn after(
+    state: &AppState,
+    ctx: &Ctx,
+    person: Uuid,
+    result: Result<(), AppError>,
+) -> PageResult {
     match result {
-        Ok(()) => saved_redirect(state, ctx, person, "/parcours/rendez-vous", "rendez-vous", "").await,
+        Ok(()) => {
+            saved_redirect(
+                state,
+                ctx,
+                person,
+                "/parcours/rendez-vous",
+                "rendez-vous",
+                "",
+            )
+            .await
+        }
         Err(AppError::Invalid(errors)) => {
             let view = state.app.appointments(ctx.actor()?, person).await?;
-            let page = sessions_page(ctx, view, None, None, field_messages(ctx.lang, "session", &errors));
+            let page = sessions_page(
+                ctx,
+                view,
+                None,
+                None,
+                field_messages(ctx.lang, "session", &errors),
+            );
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
@@ -312,7 +398,9 @@ pub async fn invite(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Stri
     let sent = state.app.invite_to_book(ctx.actor()?, person).await?;
     let token = sent.link.rsplit('/').next().unwrap_or_default().to_owned();
     let saved = if sent.emailed { "emailed" } else { "1" };
-    Ok(see_other(&format!("/beneficiaries/{person}/rendez-vous?saved={saved}&lien={token}")))
+    Ok(see_other(&format!(
+        "/beneficiaries/{person}/rendez-vous?saved={saved}&lien={token}"
+    )))
 }
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
@@ -321,12 +409,17 @@ pub struct BookForm {
     slot: String,
 }
 
-pub async fn book_own(State(state): State<AppState>, ctx: Ctx, axum::Form(form): axum::Form<BookForm>) -> PageResult {
+pub async fn book_own(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<BookForm>,
+) -> PageResult {
     let actor = ctx.actor()?;
     let Some(person) = state.app.own_person_id(actor).await? else {
         return Err(HttpError::NotFound);
     };
-    let slot = Uuid::parse_str(&form.slot).map_err(|_| HttpError::unknown_choice("slot", &form.slot))?;
+    let slot =
+        Uuid::parse_str(&form.slot).map_err(|_| HttpError::unknown_choice("slot", &form.slot))?;
     let result = state.app.book_own(actor, slot).await.map(|_| ());
     after(&state, &ctx, person, result).await
 }
@@ -350,14 +443,26 @@ pub async fn attendance(
     let status: AppointmentStatus = parse_choice("status", &form.status)?;
     let result = state
         .app
-        .record_attendance(ctx.actor()?, parse_id(&appointment)?, status, form.notes.as_deref())
+        .record_attendance(
+            ctx.actor()?,
+            parse_id(&appointment)?,
+            status,
+            form.notes.as_deref(),
+        )
         .await
         .map(|_| ());
     after(&state, &ctx, person, result).await
 }
 
-pub async fn calendar_file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, HttpError> {
-    let body = state.app.appointment_calendar(ctx.actor()?, parse_id(&id)?).await?;
+pub async fn calendar_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, HttpError> {
+    let body = state
+        .app
+        .appointment_calendar(ctx.actor()?, parse_id(&id)?)
+        .await?;
     Ok(calendar(body))
 }
 
@@ -375,12 +480,22 @@ struct InvitationPage {
     errors: Vec<String>,
 }
 
-fn invitation_page(ctx: &Ctx, token: &str, view: InvitationView, booked: bool, errors: Vec<String>) -> InvitationPage {
+fn invitation_page(
+    ctx: &Ctx,
+    token: &str,
+    view: InvitationView,
+    booked: bool,
+    errors: Vec<String>,
+) -> InvitationPage {
     let p = Page::new(ctx, ctx.lang.t("invitation-title"));
     InvitationPage {
         token: token.to_owned(),
         slots: view.open_slots.iter().map(|s| slot_row(&p, s)).collect(),
-        upcoming: view.upcoming.iter().map(|a| (a.id, slot_row(&p, &a.slot))).collect(),
+        upcoming: view
+            .upcoming
+            .iter()
+            .map(|a| (a.id, slot_row(&p, &a.slot)))
+            .collect(),
         view,
         booked,
         errors,
@@ -411,12 +526,19 @@ pub async fn book_from_invitation(
     Path(token): Path<String>,
     axum::Form(form): axum::Form<BookForm>,
 ) -> PageResult {
-    let slot = Uuid::parse_str(&form.slot).map_err(|_| HttpError::unknown_choice("slot", &form.slot))?;
+    let slot =
+        Uuid::parse_str(&form.slot).map_err(|_| HttpError::unknown_choice("slot", &form.slot))?;
     match state.app.book_with_invitation(&token, slot).await {
         Ok(_) => Ok(see_other(&format!("/rendez-vous/{token}?reserve=1"))),
         Err(AppError::Invalid(errors)) => {
             let view = state.app.invitation(&token).await?;
-            let page = invitation_page(&ctx, &token, view, false, field_messages(ctx.lang, "session", &errors));
+            let page = invitation_page(
+                &ctx,
+                &token,
+                view,
+                false,
+                field_messages(ctx.lang, "session", &errors),
+            );
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
@@ -427,7 +549,10 @@ pub async fn invitation_calendar(
     State(state): State<AppState>,
     Path((token, id)): Path<(String, String)>,
 ) -> Result<Response, HttpError> {
-    let body = state.app.invitation_calendar(&token, parse_id(&id)?).await?;
+    let body = state
+        .app
+        .invitation_calendar(&token, parse_id(&id)?)
+        .await?;
     Ok(calendar(body))
 }
 
@@ -549,8 +674,17 @@ pub async fn api_invite(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<InvitationDto>), HttpError> {
-    let sent = state.app.invite_to_book(ctx.actor()?, parse_id(&id)?).await?;
-    Ok((StatusCode::CREATED, Json(InvitationDto { link: sent.link, emailed: sent.emailed })))
+    let sent = state
+        .app
+        .invite_to_book(ctx.actor()?, parse_id(&id)?)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(InvitationDto {
+            link: sent.link,
+            emailed: sent.emailed,
+        }),
+    ))
 }
 
 /// Records what became of a session (held, missed, cancelled) and its notes.

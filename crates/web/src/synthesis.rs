@@ -12,7 +12,9 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::HttpError;
-use crate::pages::{Page, PageResult, SavedQuery, journey_href, page_person, parse_id, render, saved_redirect};
+use crate::pages::{
+    Page, PageResult, SavedQuery, journey_href, page_person, parse_id, render, saved_redirect,
+};
 
 #[derive(Template)]
 #[template(path = "synthesis.html")]
@@ -50,7 +52,11 @@ async fn show(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SavedQuery) -> 
     Ok(render(&synthesis_page(ctx, view, q.notice(ctx.lang)))?.into_response())
 }
 
-pub async fn own_synthesis(State(state): State<AppState>, ctx: Ctx, Query(q): Query<SavedQuery>) -> PageResult {
+pub async fn own_synthesis(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
     show(&state, &ctx, None, &q).await
 }
 
@@ -103,7 +109,10 @@ fn pdf(bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "application/pdf"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"synthese-bilan.pdf\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"synthese-bilan.pdf\"",
+            ),
             (header::CACHE_CONTROL, "no-store"),
         ],
         bytes,
@@ -111,8 +120,15 @@ fn pdf(bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-pub async fn download(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, HttpError> {
-    let document = state.app.synthesis_document(ctx.actor()?, parse_id(&id)?).await?;
+pub async fn download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, HttpError> {
+    let document = state
+        .app
+        .synthesis_document(ctx.actor()?, parse_id(&id)?)
+        .await?;
     Ok(pdf(document.content))
 }
 
@@ -124,7 +140,11 @@ pub async fn download(State(state): State<AppState>, ctx: Ctx, Path(id): Path<St
         (status = 403, description = "Only the person and the staff conducting the bilan"),
         (status = 404, description = "Not issued yet, or no such person")
 ))]
-pub async fn api_download(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, HttpError> {
+pub async fn api_download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, HttpError> {
     download(State(state), ctx, Path(id)).await
 }
 

@@ -234,7 +234,10 @@ async fn with_slots(
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(slot) = slots.get(&row.slot_id) else {
-            return Err(DbErr::Custom(format!("appointment {} without its slot", row.id)));
+            return Err(DbErr::Custom(format!(
+                "appointment {} without its slot",
+                row.id
+            )));
         };
         out.push(appointment_of(row, slot.clone())?);
     }
@@ -301,7 +304,10 @@ pub async fn set_status(
         .col_expr(appointment::Column::StatusByRole, Expr::value(by_role))
         .col_expr(appointment::Column::StatusAt, Expr::value(now));
     if status == AppointmentStatus::Cancelled {
-        update = update.col_expr(appointment::Column::SlotHold, Expr::value(Option::<Uuid>::None));
+        update = update.col_expr(
+            appointment::Column::SlotHold,
+            Expr::value(Option::<Uuid>::None),
+        );
     }
     let r = update
         .filter(appointment::Column::Id.eq(id))

@@ -3,8 +3,8 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -56,7 +56,11 @@ pub struct NewJob<'a> {
     pub max_attempts: i32,
 }
 
-pub async fn enqueue(conn: &impl ConnectionTrait, new: NewJob<'_>, now: i64) -> Result<Uuid, DbErr> {
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    new: NewJob<'_>,
+    now: i64,
+) -> Result<Uuid, DbErr> {
     let id = Uuid::now_v7();
     job::ActiveModel {
         id: Set(id),
