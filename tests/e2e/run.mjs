@@ -12,8 +12,8 @@
 //   PARCOURS_BIN (or --bin): the binary to drive; default: the release build.
 //   --screenshots DIR: save full-page PNGs of each page at 360 px and 1280 px.
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -84,6 +84,8 @@ async function startServer(bin) {
       ...process.env,
       PARCOURS_DATABASE_URL: `sqlite://${join(work, 'e2e.db')}?mode=rwc`,
       PARCOURS_OUTBOX_DIR: join(work, 'outbox'),
+      // The in-process worker sends emails within half a second.
+      PARCOURS_WORKER_POLL_MS: '500',
       // The real reference set when it sits beside the clone, else the repository's fixture.
       PARCOURS_REF_DIR: process.env.PARCOURS_REF_DIR || (existsSync(join(REPO_REF, 'rome4')) ? REPO_REF : FIXTURE_REF),
     },
@@ -484,6 +486,110 @@ async function bilanJourney(browser, base, shots) {
   await coachContext.close();
 }
 
+// Paris wall-clock date and time `minutes` from now, rounded up to 5 minutes.
+function parisSoon(minutes) {
+  const at = new Date(Math.ceil((Date.now() + minutes * 60000) / 300000) * 300000);
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(at).map((p) => [p.type, p.value]));
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
+}
+
+async function outboxHas(work, text, seconds = 20) {
+  const dir = join(work, 'outbox');
+  for (let i = 0; i < seconds * 4; i++) {
+    if (existsSync(dir)) {
+      for (const f of readdirSync(dir)) {
+        const raw = readFileSync(join(dir, f), 'utf8').replace(/=\r?\n/g, '');
+        if (raw.includes(text)) return raw;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return null;
+}
+
+// Sessions and the synthesis, end to end: the coach publishes slots and invites, the
+// person books from the link on a phone without signing in, the reminder lands in the
+// outbox, the coach records the session with notes and issues the synthesis, and the
+// person downloads a PDF whose text holds the required parts.
+async function sessionsJourney(browser, base, work, shots) {
+  const meContext = await newContext(browser, { bypassCSP: true });
+  const me = await meContext.newPage();
+  await login(me, base, 'beneficiaire@demo.parcours.test');
+  const personHref = await me.getAttribute('a[href^="/beneficiaries/"]', 'href');
+  const coachContext = await newContext(browser, { bypassCSP: true });
+  const coach = await coachContext.newPage();
+  await login(coach, base, 'coach@demo.parcours.test');
+  const { date, time } = parisSoon(20);
+  await coach.goto(`${base}/agenda`);
+  await coach.fill('#slot-date', date);
+  await coach.fill('#slot-time', time);
+  await coach.fill('#slot-minutes', '45');
+  await coach.check('#mode-video');
+  await coach.fill('#slot-place', 'https://visio.example.org/parcours-abc');
+  await coach.fill('#slot-count', '2');
+  await Promise.all([coach.waitForNavigation(), coach.click('form.form button[type=submit]')]);
+  check((await coach.$$('ul.activity-list li')).length >= 2, `agenda: two slots published (${coach.url()})`);
+  await visit(coach, base, '/agenda', 'sessions coach', shots);
+  await coach.goto(`${base}${personHref}/rendez-vous`);
+  await Promise.all([coach.waitForNavigation(), coach.click('form[action$="/rendez-vous/invitation"] button')]);
+  const link = await coach.$eval('#invitation-link', (a) => a.getAttribute('href')).catch(() => null);
+  check(link !== null && link.includes('/rendez-vous/'), 'sessions: the coach gets an invitation link');
+  check((await outboxHas(work, '/rendez-vous/')) !== null, 'sessions: the invitation email lands in the outbox');
+
+  // The person opens the link on a phone, not signed in, and picks the first slot.
+  const phoneContext = await newContext(browser, { bypassCSP: true, viewport: { width: 360, height: 740 } });
+  const phone = await phoneContext.newPage();
+  const path = new URL(link).pathname;
+  await visit(phone, base, path, 'sessions invitation', shots);
+  await phone.goto(base + path);
+  await phone.check('input[name=slot]');
+  await Promise.all([phone.waitForNavigation(), phone.click('form.form button[type=submit]')]);
+  const booked = await phone.textContent('body');
+  check(booked.includes('réservé') && booked.includes('Ajouter à mon agenda'), 'sessions: the person books from the link');
+  await axeCheck(phone, 'invitation page after booking');
+  const ics = await phone.$eval('a[href$="agenda.ics"]', (a) => a.getAttribute('href'));
+  const calendar = await (await phone.request.get(base + ics)).text();
+  check(calendar.includes('BEGIN:VEVENT') && calendar.includes('visio.example.org'), 'sessions: the .ics file describes the session');
+  await phoneContext.close();
+  const confirmation = await outboxHas(work, 'Votre rendez-vous est confirm');
+  check(confirmation !== null && confirmation.includes('BEGIN:VCALENDAR'), 'sessions: the confirmation email carries the .ics');
+  check((await outboxHas(work, 'Petit rappel')) !== null, 'sessions: the reminder email lands in the outbox');
+
+  // The coach records the session as held, with notes.
+  await coach.goto(`${base}${personHref}/rendez-vous`);
+  const form = 'form[action*="/rendez-vous/"]:has(textarea)';
+  await coach.check(`${form} input[value=held]`);
+  await coach.fill(`${form} textarea`, 'Premier entretien : envies de métiers de bouche.');
+  await Promise.all([coach.waitForNavigation(), coach.click(`${form} button`)]);
+  const recorded = await coach.textContent('body');
+  check(recorded.includes('A eu lieu') && recorded.includes('envies de métiers de bouche'), 'sessions: the coach marks it held and writes notes');
+  await visit(coach, base, `${personHref}/rendez-vous`, 'sessions coach', shots);
+
+  // The coach issues the synthesis; the person downloads it.
+  await coach.goto(`${base}${personHref}/synthese`);
+  await Promise.all([coach.waitForNavigation(), coach.click(`form[action="${personHref}/synthese"] button`)]);
+  check((await coach.textContent('body')).includes('Établi le'), 'synthesis: the coach issues it');
+  await coachContext.close();
+  await visit(me, base, '/parcours/synthese', 'synthesis beneficiary', shots);
+  await visit(me, base, '/parcours/rendez-vous', 'sessions beneficiary', shots);
+  const own = await me.textContent('body');
+  check(own.includes('A eu lieu') && !own.includes('métiers de bouche'), 'sessions: the person sees the session, not the notes');
+  await me.goto(`${base}/parcours/synthese`);
+  const href = await me.$eval('a[href$="/synthese/document"]', (a) => a.getAttribute('href'));
+  const response = await me.request.get(base + href);
+  check(response.headers()['content-type'] === 'application/pdf', 'synthesis: the person downloads a PDF');
+  const file = join(work, 'synthese.pdf');
+  writeFileSync(file, await response.body());
+  const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+  for (const part of ['Circonstances du bilan', 'Camille Martin', 'Durée du bilan', 'Compétences et aptitudes', 'Résultats qui comptent',
+    'Projet professionnel', 'Étapes du projet', 'Suivi prévu']) {
+    check(text.includes(part), `synthesis PDF holds «${part}»`);
+  }
+  await meContext.close();
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.screenshots) mkdirSync(args.screenshots, { recursive: true });
@@ -507,6 +613,8 @@ async function main() {
     console.log('journeys');
     await journeys(browser, server.base);
     await bilanJourney(browser, server.base, args.screenshots);
+    console.log('sessions and synthesis');
+    await sessionsJourney(browser, server.base, server.work, args.screenshots);
   } finally {
     await browser.close();
     server.child.kill();

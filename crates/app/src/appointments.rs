@@ -24,6 +24,9 @@ use crate::{App, AppError, digest, now_ms, random_token};
 pub const INVITATION_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
 /// The reminder goes out this long before the session.
 pub const REMINDER_LEAD_MS: i64 = 24 * 3600 * 1000;
+/// Attendance may be recorded from this long before the planned start: a session moved
+/// earlier the same day is still recorded as held.
+pub const RECORD_AHEAD_MS: i64 = 12 * 3600 * 1000;
 /// Longest session notes.
 pub const MAX_NOTES: usize = 10_000;
 const MAX_PLACE: usize = 300;
@@ -711,7 +714,7 @@ impl App {
             return Err(AppError::invalid("status", "unknown_choice"));
         }
         if matches!(status, AppointmentStatus::Held | AppointmentStatus::Missed)
-            && appointment.slot.starts_at > now
+            && appointment.slot.starts_at - RECORD_AHEAD_MS > now
         {
             return Err(AppError::invalid("status", "not_yet"));
         }
