@@ -392,6 +392,40 @@ async fn the_person_books_and_cancels_from_their_space_and_the_slot_frees_up() -
             .iter()
             .any(|e| e.contains("Petit rappel : vous avez rendez-vous"))
     );
+
+    // Booked again, then missed: the coach's caseload shows it to watch.
+    me.submit(
+        "/parcours/rendez-vous",
+        "/parcours/rendez-vous/reserver",
+        &[("slot", &slot)],
+    )
+    .await;
+    let home = coach.server.get("/home").await.text();
+    assert!(home.contains("Prochain rendez-vous"), "{home}");
+    t.app
+        .db()
+        .execute_unprepared(&format!(
+            "UPDATE slots SET starts_at = starts_at - {}",
+            6 * 24 * HOUR
+        ))
+        .await?;
+    let again = me.server.get(&api).await.json::<Value>();
+    let second = again["appointments"]
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["status"] == "booked"))
+        .and_then(|a| a["id"].as_str())
+        .unwrap()
+        .to_owned();
+    let missed = coach
+        .submit(
+            &format!("/beneficiaries/{person}/rendez-vous"),
+            &format!("/beneficiaries/{person}/rendez-vous/{second}"),
+            &[("status", "missed"), ("notes", "")],
+        )
+        .await;
+    assert_eq!(missed.status_code(), StatusCode::SEE_OTHER);
+    let home = coach.server.get("/home").await.text();
+    assert!(home.contains("1 rendez-vous manqué(s)"), "{home}");
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::parse_code;
 use crate::TenantScope;
-use crate::entities::{activity, enrolment, person};
+use crate::entities::{activity, appointment, enrolment, person, slot};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
@@ -80,6 +80,10 @@ pub struct CaseloadRow {
     pub overdue_activities: u32,
     /// Whole days since the last activity on the enrolment.
     pub days_inactive: u32,
+    /// The next booked session, if any.
+    pub next_appointment: Option<i64>,
+    /// Sessions missed since the last one held.
+    pub missed_appointments: u32,
 }
 
 fn person_record(m: person::Model) -> Person {
@@ -262,6 +266,21 @@ pub async fn caseload(
         .filter(activity::Column::DueAt.lt(now))
         .all(conn)
         .await?;
+    // Sessions of the whole caseload: two more queries (appointments, their slots).
+    let sessions = appointment::Entity::find()
+        .filter(appointment::Column::TenantId.eq(scope.id()))
+        .filter(appointment::Column::PersonId.is_in(persons.keys().copied()))
+        .filter(appointment::Column::Status.ne("cancelled"))
+        .all(conn)
+        .await?;
+    let starts: std::collections::HashMap<Uuid, i64> = slot::Entity::find()
+        .filter(slot::Column::TenantId.eq(scope.id()))
+        .filter(slot::Column::Id.is_in(sessions.iter().map(|a| a.slot_id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.starts_at))
+        .collect();
     let day = 24 * 3600 * 1000;
     let mut rows = Vec::with_capacity(enrolments.len());
     for e in enrolments {
@@ -277,7 +296,29 @@ pub async fn caseload(
                         .is_ok_and(|phase| phase.step() <= reached)
                 })
                 .count();
+            let theirs: Vec<(&str, i64)> = sessions
+                .iter()
+                .filter(|a| a.person_id == p.id)
+                .filter_map(|a| Some((a.status.as_str(), *starts.get(&a.slot_id)?)))
+                .collect();
+            let next_appointment = theirs
+                .iter()
+                .filter(|(status, at)| *status == "booked" && *at > now)
+                .map(|(_, at)| *at)
+                .min();
+            let last_held = theirs
+                .iter()
+                .filter(|(status, _)| *status == "held")
+                .map(|(_, at)| *at)
+                .max()
+                .unwrap_or(i64::MIN);
+            let missed = theirs
+                .iter()
+                .filter(|(status, at)| *status == "missed" && *at > last_held)
+                .count();
             rows.push(CaseloadRow {
+                next_appointment,
+                missed_appointments: u32::try_from(missed).unwrap_or(u32::MAX),
                 person_id: p.id,
                 first_name: p.first_name.clone(),
                 last_name: p.last_name.clone(),

@@ -544,6 +544,8 @@ audit-plan-access_denied = Access to the action plan refused
 col-signals = To watch
 signal-inactive = No activity for { $days } days
 signal-overdue = Overdue activities: { $count }
+col-next-session = Next session
+signal-missed = { $count } session(s) missed
 
 
 ## Sessions

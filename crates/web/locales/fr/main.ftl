@@ -544,6 +544,8 @@ audit-plan-access_denied = Accès au plan d'action refusé
 col-signals = À surveiller
 signal-inactive = Sans activité depuis { $days } jours
 signal-overdue = { $count } activité(s) en retard
+col-next-session = Prochain rendez-vous
+signal-missed = { $count } rendez-vous manqué(s)
 
 
 ## Sessions
