@@ -178,7 +178,8 @@ const DAYS_EN: [&str; 7] = [
     "Saturday",
     "Sunday",
 ];
-const MONTHS_FR: [&str; 12] = [
+/// Month names, shared with the web layer's dates.
+pub const MONTHS_FR: [&str; 12] = [
     "janvier",
     "février",
     "mars",
@@ -192,7 +193,7 @@ const MONTHS_FR: [&str; 12] = [
     "novembre",
     "décembre",
 ];
-const MONTHS_EN: [&str; 12] = [
+pub const MONTHS_EN: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -206,6 +207,11 @@ const MONTHS_EN: [&str; 12] = [
     "November",
     "December",
 ];
+
+/// Today's date in Paris.
+pub fn paris_today(now: i64) -> time::Date {
+    paris_local(now).date()
+}
 
 /// "mercredi 3 décembre 2026 à 10h00" in Paris time.
 pub fn when_fr(ms: i64) -> String {

@@ -406,6 +406,47 @@ impl App {
             )
             .await?;
         }
+        // The demo coach's agenda: a morning of free slots on each of the next weekdays,
+        // so that an invitation has something to offer.
+        let mut date = crate::appointments::paris_today(now);
+        let mut mornings = 0;
+        while mornings < 3 {
+            date = date.next_day().unwrap_or(date);
+            if matches!(
+                date.weekday(),
+                time::Weekday::Saturday | time::Weekday::Sunday
+            ) {
+                continue;
+            }
+            mornings += 1;
+            for hour in [9, 10, 11] {
+                let at = time::PrimitiveDateTime::new(
+                    date,
+                    time::Time::from_hms(hour, 0, 0).unwrap_or(time::Time::MIDNIGHT),
+                );
+                parcours_db::repo::appointments::insert_slot(
+                    &txn,
+                    scope,
+                    coach_a,
+                    &parcours_db::repo::appointments::NewSlot {
+                        starts_at: parcours_domain::appointment::from_paris_local(at),
+                        minutes: 60,
+                        mode: if hour == 11 {
+                            parcours_domain::appointment::SessionMode::Video
+                        } else {
+                            parcours_domain::appointment::SessionMode::OnSite
+                        },
+                        place: if hour == 11 {
+                            "https://visio.example.org/cap-avenir"
+                        } else {
+                            "Cap Avenir, 12 rue Saint-Jean, Caen"
+                        },
+                    },
+                    now,
+                )
+                .await?;
+            }
+        }
         txn.commit().await?;
         Ok(DemoWorld {
             logins: demo_logins(),

@@ -43,34 +43,7 @@ pub struct UserBadge {
     pub role_label: String,
 }
 
-const MONTHS_FR: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+use parcours_app::appointments::{MONTHS_EN, MONTHS_FR};
 
 /// 1584 -> "1 584" in French (narrow no-break space), "1,584" in English.
 pub fn format_count(lang: Lang, n: u64) -> String {
