@@ -277,6 +277,14 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     } else if args.demo {
         println!("  the database is not empty: the demo world was not seeded again");
     }
+    if args.no_worker {
+        println!("  background jobs: not run here (--no-worker); run `parcours worker`");
+    } else {
+        println!(
+            "  background jobs: run here every {} ms (emails, reminders, purge)",
+            args.poll.poll_ms
+        );
+    }
     if app.has_demo().await? {
         println!(
             "\n  Demo logins (password: {}):",
@@ -287,13 +295,7 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         }
     }
 
-    if args.no_worker {
-        println!("  background jobs: not run here (--no-worker); run `parcours worker`");
-    } else {
-        println!(
-            "  background jobs: run here every {} ms (emails, reminders, purge)",
-            args.poll.poll_ms
-        );
+    if !args.no_worker {
         tokio::spawn(run_worker(app.clone(), args.poll.poll_ms));
     }
 
