@@ -418,6 +418,23 @@ async fn the_person_books_and_cancels_from_their_space_and_the_slot_frees_up() -
     .await;
     let home = coach.server.get("/home").await.text();
     assert!(home.contains("Prochain rendez-vous"), "{home}");
+    // Sorted by next session, the only person with one comes first.
+    let by_session = coach.server.get("/home?tri=rdv").await.text();
+    let first_row = by_session
+        .split("<tbody>")
+        .nth(1)
+        .and_then(|b| b.split("</tr>").next())
+        .unwrap_or_default();
+    assert!(first_row.contains("Martin Camille"), "{first_row}");
+    assert!(by_session.contains("<option value=\"rdv\" selected>"));
+    assert_eq!(
+        coach
+            .server
+            .get("/home?tri=n%27importe")
+            .await
+            .status_code(),
+        StatusCode::OK
+    );
     t.app
         .db()
         .execute_unprepared(&format!(
@@ -442,6 +459,19 @@ async fn the_person_books_and_cancels_from_their_space_and_the_slot_frees_up() -
     assert_eq!(missed.status_code(), StatusCode::SEE_OTHER);
     let home = coach.server.get("/home").await.text();
     assert!(home.contains("1 rendez-vous manqué(s)"), "{home}");
+    // Filtered to those to watch: every row shows a signal, and Camille is among them.
+    let watch = coach.server.get("/home?filtre=a-surveiller").await.text();
+    let body = watch.split("<tbody>").nth(1).unwrap_or_default();
+    let rows: Vec<&str> = body
+        .split("</tr>")
+        .filter(|r| r.contains("<th scope=\"row\">"))
+        .collect();
+    assert!(!rows.is_empty() && rows.len() < home.matches("<th scope=\"row\">").count());
+    assert!(
+        rows.iter().all(|r| r.contains("class=\"overdue\"")),
+        "{watch}"
+    );
+    assert!(rows.iter().any(|r| r.contains("Martin Camille")));
     Ok(())
 }
 

@@ -343,6 +343,42 @@ struct HomePage {
     p: Page,
     home: Home,
     phases: &'static [Phase],
+    /// How the caseload is sorted and filtered, with the choices offered.
+    sort: String,
+    filter: String,
+    sorts: Vec<(&'static str, String)>,
+    filters: Vec<(&'static str, String)>,
+}
+
+/// Days without activity after which a person shows as "to watch".
+pub(crate) const INACTIVE_DAYS: u32 = 14;
+
+/// `/home?tri=…&filtre=…`: the caseload's order and filter (names stay stable in URLs).
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct CaseloadQuery {
+    tri: String,
+    filtre: String,
+}
+
+const SORTS: [&str; 4] = ["nom", "etape", "activite", "rdv"];
+const FILTERS: [&str; 2] = ["tous", "a-surveiller"];
+
+fn needs_watching(row: &parcours_app::homes::CaseloadRow) -> bool {
+    row.days_inactive >= INACTIVE_DAYS || row.overdue_activities > 0 || row.missed_appointments > 0
+}
+
+/// Sorts and filters a caseload (it comes sorted by name).
+fn arrange(rows: &mut Vec<parcours_app::homes::CaseloadRow>, sort: &str, filter: &str) {
+    if filter == "a-surveiller" {
+        rows.retain(needs_watching);
+    }
+    match sort {
+        "etape" => rows.sort_by_key(|r| std::cmp::Reverse(r.enrolment.phase.step())),
+        "activite" => rows.sort_by_key(|r| r.enrolment.last_activity_at),
+        "rdv" => rows.sort_by_key(|r| r.next_appointment.unwrap_or(i64::MAX)),
+        _ => {}
+    }
 }
 
 #[derive(Template)]
@@ -703,13 +739,39 @@ pub async fn switch_language(
     Ok(response)
 }
 
-pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+pub async fn home(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<CaseloadQuery>,
+) -> PageResult {
     let actor = ctx.actor()?;
-    let home = state.app.home(actor).await?;
+    let mut home = state.app.home(actor).await?;
+    let sort = SORTS.iter().find(|s| **s == q.tri).unwrap_or(&SORTS[0]);
+    let filter = FILTERS
+        .iter()
+        .find(|f| **f == q.filtre)
+        .unwrap_or(&FILTERS[0]);
+    match &mut home {
+        Home::Coach(rows) | Home::ProgrammeManager { caseload: rows, .. } => {
+            arrange(rows, sort, filter);
+        }
+        _ => {}
+    }
+    let lang = ctx.lang;
     let page = HomePage {
-        p: Page::new(&ctx, ctx.lang.t("home-title")),
+        p: Page::new(&ctx, lang.t("home-title")),
         home,
         phases: Phase::ALL,
+        sort: (*sort).to_owned(),
+        filter: (*filter).to_owned(),
+        sorts: SORTS
+            .iter()
+            .map(|s| (*s, lang.t(&format!("caseload-sort-{s}"))))
+            .collect(),
+        filters: FILTERS
+            .iter()
+            .map(|f| (*f, lang.t(&format!("caseload-filter-{f}"))))
+            .collect(),
     };
     Ok(render(&page)?.into_response())
 }

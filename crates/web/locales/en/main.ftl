@@ -546,6 +546,15 @@ signal-inactive = No activity for { $days } days
 signal-overdue = Overdue activities: { $count }
 col-next-session = Next session
 signal-missed = { $count } session(s) missed
+caseload-sort = Sort by
+caseload-sort-nom = by name
+caseload-sort-etape = by step (furthest first)
+caseload-sort-activite = by last activity (oldest first)
+caseload-sort-rdv = by next session
+caseload-filter = Show
+caseload-filter-tous = everyone
+caseload-filter-a-surveiller = only those to watch
+caseload-apply = Apply
 
 
 ## Sessions

@@ -546,6 +546,15 @@ signal-inactive = Sans activité depuis { $days } jours
 signal-overdue = { $count } activité(s) en retard
 col-next-session = Prochain rendez-vous
 signal-missed = { $count } rendez-vous manqué(s)
+caseload-sort = Trier par
+caseload-sort-nom = par nom
+caseload-sort-etape = par étape (la plus avancée d'abord)
+caseload-sort-activite = par dernière activité (la plus ancienne d'abord)
+caseload-sort-rdv = par prochain rendez-vous
+caseload-filter = Afficher
+caseload-filter-tous = toutes les personnes
+caseload-filter-a-surveiller = seulement celles à surveiller
+caseload-apply = Appliquer
 
 
 ## Sessions
