@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::auth::Actor;
 use crate::jobs::{self, Payload, kind};
 use crate::mail::{self, CalendarFile, OutgoingMail};
-use crate::people::{Person, relation_to};
+use crate::people::{Person, audit_by, relation_to};
 use crate::{App, AppError, digest, now_ms, random_token};
 
 /// An invitation link stays usable this long.
@@ -216,27 +216,35 @@ pub fn paris_today(now: i64) -> time::Date {
 /// "mercredi 3 décembre 2026 à 10h00" in Paris time.
 pub fn when_fr(ms: i64) -> String {
     let t = paris_local(ms);
-    format!(
-        "{} {} {} {} à {}h{:02}",
-        DAYS_FR[usize::from(t.weekday().number_days_from_monday())],
-        t.day(),
-        MONTHS_FR[usize::from(u8::from(t.month())) - 1],
-        t.year(),
-        t.hour(),
-        t.minute()
-    )
+    format!("{} à {}h{:02}", day_fr(ms), t.hour(), t.minute())
 }
 
 pub fn when_en(ms: i64) -> String {
     let t = paris_local(ms);
+    format!("{} at {:02}:{:02}", day_en(ms), t.hour(), t.minute())
+}
+
+/// "jeudi 3 décembre 2026", the Paris date.
+pub fn day_fr(ms: i64) -> String {
+    let t = paris_local(ms);
     format!(
-        "{}, {} {} {} at {:02}:{:02}",
+        "{} {} {} {}",
+        DAYS_FR[usize::from(t.weekday().number_days_from_monday())],
+        t.day(),
+        MONTHS_FR[usize::from(u8::from(t.month())) - 1],
+        t.year()
+    )
+}
+
+/// "Thursday, 3 December 2026", the Paris date.
+pub fn day_en(ms: i64) -> String {
+    let t = paris_local(ms);
+    format!(
+        "{}, {} {} {}",
         DAYS_EN[usize::from(t.weekday().number_days_from_monday())],
         t.day(),
         MONTHS_EN[usize::from(u8::from(t.month())) - 1],
-        t.year(),
-        t.hour(),
-        t.minute()
+        t.year()
     )
 }
 
@@ -319,15 +327,7 @@ impl App {
             )
             .await?;
         }
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::SLOTS_PUBLISHED,
-            None,
-            now,
-        )
-        .await?;
+        audit_by(&txn, actor, audit_action::SLOTS_PUBLISHED, None, now).await?;
         txn.commit().await?;
         Ok(starts.len())
     }
@@ -337,20 +337,29 @@ impl App {
         Self::session_staff(actor)?;
         let scope = actor.tenant();
         let from = now_ms() - 24 * 3600 * 1000;
-        let mut out = Vec::new();
-        for (slot, booking) in repo::slots_of_coach(self.db(), scope, actor.user_id, from).await? {
-            let booking = match booking {
-                Some(a) => {
-                    let name = people::find_person(self.db(), scope, a.person_id)
-                        .await?
+        let slots = repo::slots_of_coach(self.db(), scope, actor.user_id, from).await?;
+        // The names of everyone booked, in one query.
+        let names = people::find_persons(
+            self.db(),
+            scope,
+            slots
+                .iter()
+                .filter_map(|(_, b)| b.as_ref().map(|a| a.person_id)),
+        )
+        .await?;
+        let out = slots
+            .into_iter()
+            .map(|(slot, booking)| AgendaSlot {
+                slot,
+                booking: booking.map(|a| {
+                    let name = names
+                        .get(&a.person_id)
                         .map(|p| format!("{} {}", p.first_name, p.last_name))
                         .unwrap_or_default();
-                    Some((a, name))
-                }
-                None => None,
-            };
-            out.push(AgendaSlot { slot, booking });
-        }
+                    (a, name)
+                }),
+            })
+            .collect();
         Ok(out)
     }
 
@@ -364,25 +373,14 @@ impl App {
         if slot.coach_id != actor.user_id {
             return Err(AppError::Forbidden);
         }
-        let booked = repo::slots_of_coach(self.db(), scope, actor.user_id, slot.starts_at)
-            .await?
-            .into_iter()
-            .any(|(s, b)| s.id == slot.id && b.is_some());
+        let booked = repo::is_held(self.db(), scope, slot.id).await?;
         if booked {
             return Err(AppError::invalid("slot", "booked"));
         }
         let now = now_ms();
         let txn = self.db().begin().await?;
         repo::withdraw_slot(&txn, scope, slot.id, now).await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::SLOT_WITHDRAWN,
-            None,
-            now,
-        )
-        .await?;
+        audit_by(&txn, actor, audit_action::SLOT_WITHDRAWN, None, now).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -437,15 +435,7 @@ impl App {
             )
             .await?;
         }
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::INVITED,
-            Some(person.id),
-            now,
-        )
-        .await?;
+        audit_by(&txn, actor, audit_action::INVITED, Some(person.id), now).await?;
         txn.commit().await?;
         Ok(InvitationSent {
             link: format!("{}/rendez-vous/{token}", self.config().base_url),
@@ -750,10 +740,9 @@ impl App {
                 now,
             )
             .await?;
-            audit::record(
+            audit_by(
                 &txn,
-                scope,
-                Some(actor.user_id),
+                actor,
                 audit_action::STATUS_CHANGED,
                 Some(person.id),
                 now,
@@ -762,10 +751,9 @@ impl App {
         }
         if staff && notes != appointment.notes.as_deref() {
             repo::set_notes(&txn, scope, appointment.id, notes, actor.user_id, now).await?;
-            audit::record(
+            audit_by(
                 &txn,
-                scope,
-                Some(actor.user_id),
+                actor,
                 audit_action::NOTES_WRITTEN,
                 Some(person.id),
                 now,
@@ -785,10 +773,9 @@ impl App {
         let (appointment, person) = self
             .appointment_for(actor, appointment_id, Action::ReadPersonFile)
             .await?;
-        audit::record(
+        audit_by(
             self.db(),
-            actor.tenant(),
-            Some(actor.user_id),
+            actor,
             audit_action::READ,
             Some(person.id),
             now_ms(),

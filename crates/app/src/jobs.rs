@@ -5,7 +5,6 @@
 
 use parcours_db::ConnectionTrait;
 use parcours_db::TenantScope;
-use parcours_db::repo::audit;
 use parcours_db::repo::jobs::{self, NewJob};
 pub use parcours_db::repo::jobs::{Job, JobCounts};
 use parcours_domain::Role;
@@ -13,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::Actor;
+use crate::people::audit_by;
 use crate::{App, AppError, now_ms};
 
 pub mod kind {
@@ -186,15 +186,7 @@ impl App {
         if !jobs::retry(self.db(), actor.tenant(), id, now).await? {
             return Err(AppError::NotFound);
         }
-        audit::record(
-            self.db(),
-            actor.tenant(),
-            Some(actor.user_id),
-            audit_action::JOB_RETRIED,
-            None,
-            now,
-        )
-        .await?;
+        audit_by(self.db(), actor, audit_action::JOB_RETRIED, None, now).await?;
         Ok(())
     }
 }

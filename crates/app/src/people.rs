@@ -109,6 +109,27 @@ impl ContactInput {
     }
 }
 
+/// The audit row of something the actor did in their own tenant, in the caller's
+/// transaction (or on its own).
+pub(crate) async fn audit_by(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    person: Option<Uuid>,
+    at: i64,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        actor.tenant(),
+        Some(actor.user_id),
+        action,
+        person,
+        at,
+    )
+    .await?;
+    Ok(())
+}
+
 pub(crate) fn relation_to(actor: &Actor, person: &Person) -> Relation {
     Relation {
         same_tenant: person.tenant_id == actor.organisation_id,

@@ -16,10 +16,10 @@ use parcours_domain::instrument::Kind;
 use parcours_domain::{Action, allows};
 use uuid::Uuid;
 
-use crate::appointments::{held_minutes, when_en, when_fr};
+use crate::appointments::{day_en, day_fr, held_minutes, when_en, when_fr};
 use crate::auth::Actor;
 use crate::bilan::{BILAN_CAP_MINUTES, Outcome, outcome};
-use crate::people::{Person, relation_to};
+use crate::people::{Person, audit_by, relation_to};
 use crate::{App, AppError, now_ms};
 
 pub const KIND_SYNTHESIS: &str = "synthesis";
@@ -81,10 +81,9 @@ impl App {
         if relation.is_self || allows(actor.role, Action::ManageJourney, relation) {
             return Ok(person);
         }
-        audit::record(
+        audit_by(
             self.db(),
-            actor.tenant(),
-            Some(actor.user_id),
+            actor,
             audit_action::ACCESS_DENIED,
             Some(person.id),
             now_ms(),
@@ -100,10 +99,9 @@ impl App {
     ) -> Result<SynthesisView, AppError> {
         let person = self.synthesis_reader(actor, person_id).await?;
         let scope = actor.tenant();
-        audit::record(
+        audit_by(
             self.db(),
-            scope,
-            Some(actor.user_id),
+            actor,
             audit_action::READ,
             Some(person.id),
             now_ms(),
@@ -145,14 +143,7 @@ impl App {
                 when_fr(ms)
             }
         };
-        let day = |ms: i64| {
-            let full = when(ms);
-            // The date part only: "jeudi 3 décembre 2026".
-            full.split(if lang == "en" { " at " } else { " à " })
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let day = |ms: i64| if lang == "en" { day_en(ms) } else { day_fr(ms) };
         let operator = accounts::find_organisation(db, scope.id())
             .await?
             .map(|o| o.name)
@@ -416,15 +407,7 @@ impl App {
             now,
         )
         .await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::ISSUED,
-            Some(person.id),
-            now,
-        )
-        .await?;
+        audit_by(&txn, actor, audit_action::ISSUED, Some(person.id), now).await?;
         txn.commit().await?;
         Ok(id)
     }
@@ -441,10 +424,9 @@ impl App {
         else {
             return Err(AppError::NotFound);
         };
-        audit::record(
+        audit_by(
             self.db(),
-            scope,
-            Some(actor.user_id),
+            actor,
             audit_action::DOWNLOADED,
             Some(person.id),
             now_ms(),
@@ -484,22 +466,13 @@ impl App {
                     now,
                 )
                 .await?;
-                audit::record(
-                    &txn,
-                    scope,
-                    Some(actor.user_id),
-                    audit_action::KEEP_GIVEN,
-                    Some(person.id),
-                    now,
-                )
-                .await?;
+                audit_by(&txn, actor, audit_action::KEEP_GIVEN, Some(person.id), now).await?;
             }
             (false, Some(_)) => {
                 journey::withdraw_consent(&txn, scope, person.id, KEEP_CONSENT_SCOPE, now).await?;
-                audit::record(
+                audit_by(
                     &txn,
-                    scope,
-                    Some(actor.user_id),
+                    actor,
                     audit_action::KEEP_WITHDRAWN,
                     Some(person.id),
                     now,

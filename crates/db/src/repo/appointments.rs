@@ -170,6 +170,20 @@ pub async fn open_slots_of_coach(
         .collect())
 }
 
+/// Someone holds the slot (a booking that was not cancelled).
+pub async fn is_held(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    slot: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(appointment::Entity::find()
+        .filter(appointment::Column::TenantId.eq(scope.id()))
+        .filter(appointment::Column::SlotHold.eq(slot))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
 pub async fn withdraw_slot(
     conn: &impl ConnectionTrait,
     scope: TenantScope,

@@ -153,6 +153,22 @@ pub async fn find_person(
         .map(person_record))
 }
 
+/// Several people of the tenant at once, by id.
+pub async fn find_persons(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, Person>, DbErr> {
+    Ok(person::Entity::find()
+        .filter(person::Column::TenantId.eq(scope.id()))
+        .filter(person::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, person_record(p)))
+        .collect())
+}
+
 pub async fn find_person_of_user(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
