@@ -14,6 +14,7 @@ mod projects;
 mod sessions;
 mod shell;
 mod synthesis;
+mod workspace;
 
 use parcours_db::TenantScope;
 use parcours_db::repo::audit;

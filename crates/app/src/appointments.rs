@@ -287,7 +287,7 @@ pub fn calendar_of(appointment: &Appointment, base_url: &str, now: i64) -> Strin
 
 impl App {
     /// Where to write to the person: their contact address, else their login's.
-    async fn contact_email(&self, person: &Person) -> Result<Option<String>, AppError> {
+    pub(crate) async fn contact_email(&self, person: &Person) -> Result<Option<String>, AppError> {
         if let Some(email) = &person.email {
             return Ok(Some(email.clone()));
         }

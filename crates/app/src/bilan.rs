@@ -544,6 +544,9 @@ impl App {
             done.then_some(Some(now)),
         )
         .await?;
+        if done && instrument.kind == Kind::Likert {
+            record_quality(&txn, scope, instrument, activity_id).await?;
+        }
         journey::touch_enrolment(&txn, scope, detail.view.activity.enrolment_id, now).await?;
         audit::record(
             &txn,
@@ -1101,4 +1104,21 @@ pub fn experiences(
         }
     }
     out
+}
+
+/// Scores the answer quality of a finished questionnaire and keeps the flags with the
+/// activity, for the caseload's "answers to look at" warning.
+pub(crate) async fn record_quality(
+    conn: &impl parcours_db::ConnectionTrait,
+    scope: parcours_db::TenantScope,
+    instrument: &Instrument,
+    activity_id: Uuid,
+) -> Result<(), AppError> {
+    let answers = journey::answers_of_activity(conn, scope, activity_id).await?;
+    let flags: Vec<&str> = scoring::quality_flags(instrument.items.len(), &answers)
+        .into_iter()
+        .map(|f| f.code())
+        .collect();
+    journey::set_quality_flags(conn, scope, activity_id, &flags.join(",")).await?;
+    Ok(())
 }

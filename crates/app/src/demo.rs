@@ -518,9 +518,21 @@ impl App {
                 else {
                     continue;
                 };
-                journey::save_answers(&txn, scope, activity.id, &answers, consent_at).await?;
+                // Answered one after the other, 4 to 20 seconds apart, like a person does.
+                let mut at = consent_at;
+                let timed: Vec<(&str, &str, i64)> = answers
+                    .iter()
+                    .map(|(item, value)| {
+                        at += 4_000 + i64::try_from(rng.next() % 16_000).unwrap_or(0);
+                        (item.as_str(), value.as_str(), at)
+                    })
+                    .collect();
+                journey::save_timed_answers(&txn, scope, activity.id, &timed).await?;
                 journey::mark_activity(&txn, scope, activity.id, Some(consent_at), Some(Some(now)))
                     .await?;
+                if instrument.kind == parcours_domain::instrument::Kind::Likert {
+                    crate::bilan::record_quality(&txn, scope, &instrument, activity.id).await?;
+                }
                 completed += 1;
             }
         }

@@ -1,7 +1,7 @@
-//! Background jobs: emails (booking invitations, confirmations, reminders) and the
-//! retention purge. Queued in the transaction of the change that asks for them, run by
-//! `parcours worker` or inside `serve`; a failure is retried with backoff, then kept
-//! as dead for an administrator to see and queue again.
+//! Background jobs: emails (booking invitations, confirmations, reminders, message
+//! notices, documents shared) and the retention purge. Queued in the transaction of the
+//! change that asks for them, run by `parcours worker` or inside `serve`; a failure is
+//! retried with backoff, then kept as dead for an administrator to see and queue again.
 
 use parcours_db::ConnectionTrait;
 use parcours_db::TenantScope;
@@ -19,6 +19,8 @@ pub mod kind {
     pub const BOOKING_INVITATION: &str = "email.booking_invitation";
     pub const APPOINTMENT_CONFIRMATION: &str = "email.appointment_confirmation";
     pub const APPOINTMENT_REMINDER: &str = "email.appointment_reminder";
+    pub const MESSAGE_NOTICE: &str = "email.message_notice";
+    pub const DOCUMENT_SHARE: &str = "email.document_share";
     pub const DOCUMENTS_PURGE: &str = "documents.purge";
 }
 
@@ -47,6 +49,13 @@ pub struct Payload {
     pub invitation_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<Uuid>,
+    /// Which side of a thread to tell about a new message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<parcours_domain::workspace::MessageSide>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_id: Option<Uuid>,
 }
 
 /// What one pass of the worker did.
@@ -158,6 +167,8 @@ impl App {
                 self.send_appointment_mail(scope, &job.kind, &payload, now)
                     .await
             }
+            (kind::MESSAGE_NOTICE, Some(scope)) => self.send_message_notice(scope, &payload).await,
+            (kind::DOCUMENT_SHARE, Some(scope)) => self.send_share_mail(scope, &payload).await,
             (other, _) => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }
     }

@@ -11,12 +11,14 @@ pub mod homes;
 pub mod jobs;
 pub mod journal;
 pub mod mail;
+pub mod messages;
 pub mod people;
 pub mod pistes;
 pub mod plan;
 pub mod projects;
 pub mod reference;
 pub mod synthesis;
+pub mod workspace;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -115,6 +117,18 @@ impl App {
 }
 
 /// Milliseconds since the Unix epoch: the unit of every stored time.
+/// A required free text, trimmed, at most `max` characters: the field's error otherwise.
+pub(crate) fn checked_text(field: &'static str, raw: &str, max: usize) -> Result<String, AppError> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(AppError::invalid(field, "required"));
+    }
+    if text.chars().count() > max {
+        return Err(AppError::invalid(field, "too_long"));
+    }
+    Ok(text.to_owned())
+}
+
 pub fn now_ms() -> i64 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -17,6 +17,10 @@ pub struct PersonFile {
     pub person: Person,
     pub enrolments: Vec<EnrolmentView>,
     pub audit_trail: Vec<AuditEvent>,
+    /// The staff's workspace (overview, timeline, notes, documents, transfers); none
+    /// for the person, who sees the notes shared with them in `shared_notes`.
+    pub workspace: Option<crate::workspace::Workspace>,
+    pub shared_notes: Vec<crate::workspace::NoteView>,
 }
 
 #[derive(Debug, Clone)]
@@ -245,11 +249,33 @@ impl App {
         )
         .await?;
         let audit_trail = audit::for_person(&txn, scope, person.id).await?;
+        let (workspace, shared_notes) = if relation_to(actor, &person).is_self {
+            let notes = parcours_db::repo::notes::of_person(&txn, scope, person.id, true).await?;
+            let names =
+                crate::workspace::user_names(&txn, notes.iter().map(|n| n.author_id).collect())
+                    .await?;
+            let shared = notes
+                .into_iter()
+                .map(|note| crate::workspace::NoteView {
+                    author_name: names.get(&note.author_id).cloned().unwrap_or_default(),
+                    can_delete: false,
+                    note,
+                })
+                .collect();
+            (None, shared)
+        } else {
+            let workspace = self
+                .workspace_of(&txn, actor, &person, &audit_trail)
+                .await?;
+            (Some(workspace), Vec::new())
+        };
         txn.commit().await?;
         Ok(PersonFile {
             person,
             enrolments,
             audit_trail,
+            workspace,
+            shared_notes,
         })
     }
 

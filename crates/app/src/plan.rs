@@ -31,14 +31,7 @@ pub struct PlanView {
 }
 
 fn title(field: &'static str, raw: &str) -> Result<String, AppError> {
-    let t = raw.trim();
-    if t.is_empty() {
-        return Err(AppError::invalid(field, "required"));
-    }
-    if t.chars().count() > MAX_TITLE {
-        return Err(AppError::invalid(field, "too_long"));
-    }
-    Ok(t.to_owned())
+    crate::checked_text(field, raw, MAX_TITLE)
 }
 
 /// A calendar date written YYYY-MM-DD that exists.

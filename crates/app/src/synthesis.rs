@@ -1,26 +1,31 @@
 //! The synthesis document of the phase de conclusions: circumstances, skills and
 //! aptitudes, the results that matter, the project and its steps, the follow-up. The
-//! coach issues it (a PDF kept as issued); the person owns it and downloads it. Nobody
-//! else gets it. Documents are destroyed once the bilan has ended, unless the person
-//! asked in writing to keep them (then three years).
+//! coach issues it (a PDF kept as issued); the person owns it and downloads it, and
+//! may give it to a named recipient (a link sent to them, on the consent the person
+//! records for that recipient, revocable). Documents are destroyed once the bilan has
+//! ended, unless the person asked in writing to keep them (then three years).
 
 use parcours_db::TenantScope;
 use parcours_db::TransactionTrait;
-use parcours_db::repo::documents::{self, Document};
+use parcours_db::repo::documents::{self, Document, NewShare};
+pub use parcours_db::repo::documents::{DocumentInfo, Share};
 use parcours_db::repo::{
     accounts, appointments, audit, journey, people, plan, programmes, projects,
 };
 use parcours_documents::{ProjectPart, ResultLine, StepGroup, Synthesis, SynthesisLabels};
 use parcours_domain::appointment::AppointmentStatus;
 use parcours_domain::instrument::Kind;
-use parcours_domain::{Action, allows};
+use parcours_domain::workspace::{MAX_RECIPIENT_NAME, SHARE_VALID_MS};
+use parcours_domain::{Action, Email, allows};
 use uuid::Uuid;
 
 use crate::appointments::{day_en, day_fr, held_minutes, when_en, when_fr};
 use crate::auth::Actor;
 use crate::bilan::{BILAN_CAP_MINUTES, Outcome, outcome};
+use crate::jobs::{self, Payload};
+use crate::mail::{self, OutgoingMail};
 use crate::people::{Person, audit_by, relation_to};
-use crate::{App, AppError, now_ms};
+use crate::{App, AppError, checked_text, digest, now_ms, random_token};
 
 pub const KIND_SYNTHESIS: &str = "synthesis";
 /// The person's written agreement to keep their documents after the bilan.
@@ -39,7 +44,13 @@ pub mod audit_action {
     pub const KEEP_GIVEN: &str = "consent.keep_documents_given";
     pub const KEEP_WITHDRAWN: &str = "consent.keep_documents_withdrawn";
     pub const PURGED: &str = "documents.purged";
+    pub const SHARED: &str = "document.shared";
+    pub const SHARE_REVOKED: &str = "document.share_revoked";
+    pub const SHARE_DOWNLOADED: &str = "document.share_downloaded";
 }
+
+/// The wording the person agrees to when giving their synthesis to someone.
+pub const SHARE_CONSENT_TEXT_VERSION: &str = "share-synthesis-v1";
 
 /// Turns a translation key into text in the reader's language; the web layer owns
 /// the words.
@@ -56,6 +67,8 @@ pub struct SynthesisView {
     pub keep_consent_at: Option<i64>,
     /// When the documents will be destroyed, once the bilan has ended.
     pub destroy_after: Option<i64>,
+    /// Who the person gave the synthesis to, newest first.
+    pub shares: Vec<Share>,
 }
 
 fn hours(minutes: u32, lang: &str) -> String {
@@ -122,6 +135,7 @@ impl App {
             issued_at,
             destroy_after: ended.map(|end| end + if keep.is_some() { KEEP_MS } else { GRACE_MS }),
             keep_consent_at: keep.map(|c| c.given_at),
+            shares: documents::shares_of_person(self.db(), scope, person.id).await?,
             person,
         })
     }
@@ -512,5 +526,222 @@ impl App {
             purged += 1;
         }
         Ok(purged)
+    }
+}
+
+impl App {
+    /// One of the person's documents by id (older versions included), for the person or
+    /// the staff conducting the bilan.
+    pub async fn person_document(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        document_id: Uuid,
+    ) -> Result<Document, AppError> {
+        let person = self.synthesis_reader(actor, person_id).await?;
+        let Some(document) = documents::find(self.db(), actor.tenant(), document_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        if document.person_id != person.id {
+            return Err(AppError::NotFound);
+        }
+        audit_by(
+            self.db(),
+            actor,
+            audit_action::DOWNLOADED,
+            Some(person.id),
+            now_ms(),
+        )
+        .await?;
+        Ok(document)
+    }
+
+    /// The person gives their current synthesis to a named recipient: their consent for
+    /// that recipient is recorded with its wording, and a link valid 30 days is emailed
+    /// to the recipient. Only the person can do this.
+    pub async fn share_synthesis(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        recipient_name: &str,
+        recipient_email: &str,
+        consent: bool,
+    ) -> Result<Uuid, AppError> {
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                Action::ShareDocuments,
+                audit_action::ACCESS_DENIED,
+            )
+            .await?;
+        let mut errors = Vec::new();
+        let name = checked_text("recipient_name", recipient_name, MAX_RECIPIENT_NAME);
+        let email = Email::parse(recipient_email.trim());
+        if let Err(AppError::Invalid(e)) = &name {
+            errors.extend(e.iter().cloned());
+        }
+        if email.is_err() {
+            errors.push(crate::FieldError {
+                field: "recipient_email",
+                code: if recipient_email.trim().is_empty() {
+                    "required"
+                } else {
+                    "invalid"
+                },
+            });
+        }
+        if !consent {
+            errors.push(crate::FieldError {
+                field: "consent",
+                code: "required",
+            });
+        }
+        let scope = actor.tenant();
+        let Some(document) = documents::latest(self.db(), scope, person.id, KIND_SYNTHESIS).await?
+        else {
+            return Err(AppError::invalid("document", "none"));
+        };
+        let (Ok(name), Ok(email), true) = (name, email, errors.is_empty()) else {
+            return Err(AppError::Invalid(errors));
+        };
+        let token = random_token();
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        let id = documents::insert_share(
+            &txn,
+            scope,
+            NewShare {
+                person_id: person.id,
+                document_id: document.id,
+                recipient_name: &name,
+                recipient_email: email.as_str(),
+                token_hash: &digest(&token),
+                consent_text_version: SHARE_CONSENT_TEXT_VERSION,
+                expires_at: now + SHARE_VALID_MS,
+            },
+            now,
+        )
+        .await?;
+        jobs::queue(
+            &txn,
+            Some(scope),
+            jobs::kind::DOCUMENT_SHARE,
+            &Payload {
+                share_id: Some(id),
+                token: Some(token),
+                ..Payload::default()
+            },
+            now,
+            now,
+        )
+        .await?;
+        audit_by(&txn, actor, audit_action::SHARED, Some(person.id), now).await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    /// The person withdraws a share: the link stops working at once.
+    pub async fn revoke_share(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        share_id: Uuid,
+    ) -> Result<(), AppError> {
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                Action::ShareDocuments,
+                audit_action::ACCESS_DENIED,
+            )
+            .await?;
+        let scope = actor.tenant();
+        let Some(share) = documents::find_share(self.db(), scope, share_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        if share.person_id != person.id {
+            return Err(AppError::NotFound);
+        }
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        if documents::revoke_share(&txn, scope, share.id, now).await? {
+            audit_by(
+                &txn,
+                actor,
+                audit_action::SHARE_REVOKED,
+                Some(person.id),
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// What a share link opens, for a recipient without an account: the document the
+    /// person consented to give, while the link is valid and not withdrawn. Each
+    /// download is counted and audited.
+    pub async fn shared_document(&self, token: &str) -> Result<Document, AppError> {
+        let Some(share) = documents::share_by_token_hash(self.db(), &digest(token)).await? else {
+            return Err(AppError::NotFound);
+        };
+        let now = now_ms();
+        if share.revoked_at.is_some() || share.expires_at <= now {
+            return Err(AppError::NotFound);
+        }
+        let scope = TenantScope::of(share.tenant_id);
+        let Some(document) = documents::find(self.db(), scope, share.document_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let txn = self.db().begin().await?;
+        documents::count_download(&txn, scope, share.id, now).await?;
+        audit::record(
+            &txn,
+            scope,
+            None,
+            audit_action::SHARE_DOWNLOADED,
+            Some(share.person_id),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(document)
+    }
+
+    /// The worker's side: the link to the recipient. The person's name is not in the
+    /// email (the document itself says whose it is).
+    pub(crate) async fn send_share_mail(
+        &self,
+        scope: TenantScope,
+        payload: &Payload,
+    ) -> Result<(), AppError> {
+        let (Some(id), Some(token)) = (payload.share_id, &payload.token) else {
+            return Err(AppError::Internal("share job without its link".into()));
+        };
+        let Some(share) = documents::find_share(self.db(), scope, id).await? else {
+            return Ok(());
+        };
+        if share.revoked_at.is_some() {
+            return Ok(());
+        }
+        let link = format!("{}/documents/partage/{token}", self.config().base_url);
+        let body = format!(
+            "Bonjour,\n\nUne personne accompagnée dans Parcours vous transmet la synthèse de son \
+             bilan, avec son accord enregistré.\nTéléchargez-la depuis ce lien, valable 30 jours \
+             (la personne peut le retirer à tout moment) :\n{link}\n\n\
+             --\nHello,\n\nA person supported in Parcours gives you the synthesis of their bilan, \
+             with their recorded consent.\nDownload it from this link, valid for 30 days (the \
+             person may withdraw it at any time):\n{link}\n"
+        );
+        mail::send(
+            &self.config().outbox_dir,
+            OutgoingMail {
+                to: &share.recipient_email,
+                subject: "Parcours : un document vous est transmis",
+                body,
+                calendar: None,
+            },
+        )
     }
 }

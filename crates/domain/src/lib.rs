@@ -12,6 +12,7 @@ pub mod policy;
 pub mod project;
 pub mod role;
 pub mod scoring;
+pub mod workspace;
 
 pub use email::{Email, EmailError};
 pub use journey::Phase;

@@ -27,6 +27,14 @@ pub enum Action {
     ManageJourney,
     /// Read the journal entries a person chose to share (their own: all of them).
     ReadSharedJournal,
+    /// Write notes on a person's file and read the private ones (coaches only).
+    WriteNotes,
+    /// Write and read messages between the person and the staff following them.
+    ExchangeMessages,
+    /// Hand a person's follow-up over to another coach.
+    TransferCaseload,
+    /// Give one's own documents to a named recipient (the person alone consents).
+    ShareDocuments,
 }
 
 impl Action {
@@ -41,6 +49,10 @@ impl Action {
         Action::AnswerActivities,
         Action::ManageJourney,
         Action::ReadSharedJournal,
+        Action::WriteNotes,
+        Action::ExchangeMessages,
+        Action::TransferCaseload,
+        Action::ShareDocuments,
     ];
 }
 
@@ -66,17 +78,22 @@ pub fn allows(role: Role, action: Action, relation: Relation) -> bool {
     let tenant = relation.same_tenant;
     match (role, action) {
         // Only the person answers their own questionnaires: nobody answers for them.
-        (Beneficiary, ReadPersonFile | WritePersonFile | AnswerActivities | ReadSharedJournal) => {
-            tenant && relation.is_self
-        }
-        // The journal is shared "with the coach": managers do not read it.
+        (
+            Beneficiary,
+            ReadPersonFile | WritePersonFile | AnswerActivities | ReadSharedJournal
+            | ExchangeMessages | ShareDocuments,
+        ) => tenant && relation.is_self,
+        // The journal is shared "with the coach", notes are the coaches' and messages go
+        // between the person and their coach: managers read none of them.
         (
             Coach,
-            ReadPersonFile | WritePersonFile | ReadCaseload | ManageJourney | ReadSharedJournal,
+            ReadPersonFile | WritePersonFile | ReadCaseload | ManageJourney | ReadSharedJournal
+            | WriteNotes | ExchangeMessages | TransferCaseload,
         ) => tenant,
         (
             ProgrammeManager,
-            ReadPersonFile | ReadCaseload | ReadAggregates | ManageProgramme | ManageJourney,
+            ReadPersonFile | ReadCaseload | ReadAggregates | ManageProgramme | ManageJourney
+            | TransferCaseload,
         ) => tenant,
         (Admin, ManageAccounts | ManageProgramme) => tenant,
         (Funder, ReadAggregates) => relation.funds_programme,
@@ -103,17 +120,23 @@ mod tests {
             (Beneficiary, ReadPersonFile)
             | (Beneficiary, WritePersonFile)
             | (Beneficiary, AnswerActivities)
-            | (Beneficiary, ReadSharedJournal) => Some(own_file),
+            | (Beneficiary, ReadSharedJournal)
+            | (Beneficiary, ExchangeMessages)
+            | (Beneficiary, ShareDocuments) => Some(own_file),
             (Coach, ReadPersonFile)
             | (Coach, ReadSharedJournal)
             | (Coach, WritePersonFile)
             | (Coach, ReadCaseload)
-            | (Coach, ManageJourney) => Some(tenant),
+            | (Coach, ManageJourney)
+            | (Coach, WriteNotes)
+            | (Coach, ExchangeMessages)
+            | (Coach, TransferCaseload) => Some(tenant),
             (ProgrammeManager, ReadPersonFile)
             | (ProgrammeManager, ReadCaseload)
             | (ProgrammeManager, ReadAggregates)
             | (ProgrammeManager, ManageProgramme)
-            | (ProgrammeManager, ManageJourney) => Some(tenant),
+            | (ProgrammeManager, ManageJourney)
+            | (ProgrammeManager, TransferCaseload) => Some(tenant),
             (Admin, ManageAccounts) | (Admin, ManageProgramme) => Some(tenant),
             (Funder, ReadAggregates) => Some(funds),
             (Referrer, ReferCandidate) => Some(refers),
@@ -151,7 +174,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 7 * 10 * 16);
+        assert_eq!(checked, 7 * 14 * 16);
     }
 
     #[test]
@@ -181,6 +204,9 @@ mod tests {
             assert!(!allows(role, WritePersonFile, everything));
             assert!(!allows(role, AnswerActivities, everything));
             assert!(!allows(role, ReadSharedJournal, everything));
+            assert!(!allows(role, WriteNotes, everything));
+            assert!(!allows(role, ExchangeMessages, everything));
+            assert!(!allows(role, ShareDocuments, everything));
         }
     }
 }

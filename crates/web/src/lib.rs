@@ -11,6 +11,7 @@ pub mod headers;
 pub mod i18n;
 pub mod jobs;
 pub mod journal;
+pub mod messages;
 pub mod ops;
 pub mod pages;
 pub mod pistes;
@@ -18,13 +19,14 @@ pub mod plan;
 pub mod projects;
 pub mod sessions;
 pub mod synthesis;
+pub mod workspace;
 
 use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use metrics_exporter_prometheus::PrometheusHandle;
 use parcours_app::App;
 use tower_http::csrf::CsrfLayer;
@@ -223,6 +225,37 @@ pub fn router(state: AppState) -> Router {
             "/beneficiaries/{id}/synthese/conservation",
             post(synthesis::keep),
         )
+        .route(
+            "/beneficiaries/{id}/synthese/partages",
+            post(synthesis::share),
+        )
+        .route(
+            "/beneficiaries/{id}/synthese/partages/{share}/retirer",
+            post(synthesis::revoke),
+        )
+        .route("/documents/partage/{token}", get(synthesis::shared))
+        .route("/beneficiaries/{id}/notes", post(workspace::add_note))
+        .route(
+            "/beneficiaries/{id}/notes/{note}/supprimer",
+            post(workspace::delete_note),
+        )
+        .route("/beneficiaries/{id}/transfert", post(workspace::transfer))
+        .route(
+            "/beneficiaries/{id}/documents/{document}",
+            get(workspace::document),
+        )
+        .route(
+            "/parcours/messages",
+            get(messages::own_messages).post(messages::own_start),
+        )
+        .route(
+            "/beneficiaries/{id}/messages",
+            get(messages::person_messages).post(messages::person_start),
+        )
+        .route(
+            "/messages/{thread}",
+            get(messages::thread).post(messages::reply),
+        )
         .route("/admin/taches", get(jobs::jobs))
         .route("/admin/taches/{id}/relancer", post(jobs::retry))
         .route("/api/v1/slots", post(sessions::api_publish))
@@ -242,6 +275,28 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/beneficiaries/{id}/synthesis",
             get(synthesis::api_download).post(synthesis::api_issue),
         )
+        .route(
+            "/api/v1/beneficiaries/{id}/synthesis/shares",
+            get(synthesis::api_shares).post(synthesis::api_share),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/synthesis/shares/{share}",
+            delete(synthesis::api_revoke),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/notes",
+            get(workspace::api_notes).post(workspace::api_add_note),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/coach",
+            put(workspace::api_transfer),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/messages",
+            get(messages::api_threads).post(messages::api_start),
+        )
+        .route("/api/v1/threads/{id}", get(messages::api_thread))
+        .route("/api/v1/threads/{id}/messages", post(messages::api_reply))
         .route("/api/v1/admin/jobs", get(jobs::api_jobs))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/beneficiaries/{id}", get(api::beneficiary))

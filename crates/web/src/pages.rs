@@ -103,6 +103,20 @@ impl Page {
         )
     }
 
+    /// A message with several variables.
+    pub fn tn(&self, key: &str, args: &[(&'static str, String)]) -> String {
+        let args: Vec<(&'static str, FluentValue<'static>)> = args
+            .iter()
+            .map(|(name, value)| (*name, FluentValue::from(value.clone())))
+            .collect();
+        self.lang.t_args(key, &args)
+    }
+
+    /// A code's label from the `{prefix}-{code}` message.
+    pub fn coded(&self, prefix: &str, code: &str) -> String {
+        self.lang.t(&format!("{prefix}-{code}"))
+    }
+
     pub fn user_name(&self) -> String {
         self.user
             .as_ref()
@@ -350,6 +364,12 @@ struct HomePage {
     filters: Vec<(&'static str, String)>,
 }
 
+impl HomePage {
+    fn watch(&self, row: &parcours_app::homes::CaseloadRow) -> bool {
+        needs_watching(row)
+    }
+}
+
 /// Days without activity after which a person shows as "to watch".
 pub(crate) const INACTIVE_DAYS: u32 = 14;
 
@@ -364,8 +384,14 @@ pub struct CaseloadQuery {
 const SORTS: [&str; 4] = ["nom", "etape", "activite", "rdv"];
 const FILTERS: [&str; 2] = ["tous", "a-surveiller"];
 
-fn needs_watching(row: &parcours_app::homes::CaseloadRow) -> bool {
-    row.days_inactive >= INACTIVE_DAYS || row.overdue_activities > 0 || row.missed_appointments > 0
+/// Someone the coach should look at: inactive, late, absent, answers to check, or a
+/// message waiting.
+pub(crate) fn needs_watching(row: &parcours_app::homes::CaseloadRow) -> bool {
+    row.days_inactive >= INACTIVE_DAYS
+        || row.overdue_activities > 0
+        || row.missed_appointments > 0
+        || row.flagged_answers > 0
+        || row.unread_messages > 0
 }
 
 /// Sorts and filters a caseload (it comes sorted by name).
@@ -391,6 +417,13 @@ struct PersonPage {
     fields: Vec<Field>,
     can_edit: bool,
     show_audit: bool,
+    /// Refusals of the workspace's forms (notes, transfer).
+    ws_errors: Vec<String>,
+    note_draft: String,
+    current_coach_name: Option<String>,
+    /// For the shares table: staff see them, only the person withdraws them.
+    now: i64,
+    can_revoke: bool,
 }
 
 /// Only same-site paths are followed after sign-in or a language switch.
@@ -869,12 +902,56 @@ fn contact_fields(lang: Lang, email: &str, phone: &str, commune: &str) -> Vec<Fi
     ]
 }
 
+/// What the workspace's forms send back with a refusal: the messages and the draft.
+#[derive(Debug, Default)]
+pub(crate) struct WorkspaceRefusal {
+    pub messages: Vec<String>,
+    pub note_draft: String,
+}
+
 fn person_page(
     ctx: &Ctx,
     file: PersonFile,
     fields: Vec<Field>,
     errors: Vec<ErrorItem>,
     notice: Option<String>,
+) -> Result<PersonPage, HttpError> {
+    file_page(
+        ctx,
+        file,
+        fields,
+        errors,
+        notice,
+        WorkspaceRefusal::default(),
+    )
+}
+
+/// The person's file with a refusal of one of the workspace's forms.
+pub(crate) async fn file_with_refusal(
+    state: &AppState,
+    ctx: &Ctx,
+    person: Uuid,
+    refusal: WorkspaceRefusal,
+) -> PageResult {
+    let file = state.app.person_file(ctx.actor()?, person).await?;
+    let p = &file.person;
+    let fields = contact_fields(
+        ctx.lang,
+        p.email.as_deref().unwrap_or(""),
+        p.phone.as_deref().unwrap_or(""),
+        p.commune_code.as_deref().unwrap_or(""),
+    );
+    let page = file_page(ctx, file, fields, Vec::new(), None, refusal)?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+fn file_page(
+    ctx: &Ctx,
+    file: PersonFile,
+    fields: Vec<Field>,
+    errors: Vec<ErrorItem>,
+    notice: Option<String>,
+    refusal: WorkspaceRefusal,
 ) -> Result<PersonPage, HttpError> {
     let actor = ctx.actor()?;
     let name = format!("{} {}", file.person.first_name, file.person.last_name);
@@ -886,12 +963,17 @@ fn person_page(
             ctx.lang
                 .t_args("person-title", &[("name", FluentValue::from(name))]),
         ),
-        file,
         notice,
         errors,
         fields,
         can_edit,
         show_audit,
+        ws_errors: refusal.messages,
+        note_draft: refusal.note_draft,
+        current_coach_name: file.enrolments.last().and_then(|e| e.coach_name.clone()),
+        now: parcours_app::now_ms(),
+        can_revoke: false,
+        file,
     })
 }
 

@@ -2,19 +2,22 @@
 //! it and says whether to keep it, the PDF itself, and the API.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use parcours_app::synthesis::SynthesisView;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::HttpError;
+use crate::errors::{FieldProblem, HttpError};
 use crate::pages::{
     Page, PageResult, SavedQuery, journey_href, page_person, parse_id, render, saved_redirect,
 };
+use crate::workspace::pdf_attachment;
 
 #[derive(Template)]
 #[template(path = "synthesis.html")]
@@ -29,10 +32,29 @@ struct SynthesisPage {
     keep_consent_at: Option<i64>,
     destroy_after: Option<i64>,
     back_href: String,
+    shares: Vec<parcours_app::synthesis::Share>,
+    can_revoke: bool,
+    now: i64,
+    share_errors: Vec<String>,
+    share_form: ShareForm,
 }
 
 fn synthesis_page(ctx: &Ctx, view: SynthesisView, notice: Option<String>) -> SynthesisPage {
+    refused_share_page(ctx, view, notice, Vec::new(), ShareForm::default())
+}
+
+fn refused_share_page(
+    ctx: &Ctx,
+    view: SynthesisView,
+    notice: Option<String>,
+    share_errors: Vec<String>,
+    share_form: ShareForm,
+) -> SynthesisPage {
     SynthesisPage {
+        can_revoke: view.is_self,
+        now: parcours_app::now_ms(),
+        share_errors,
+        share_form,
         p: Page::new(ctx, ctx.lang.t("synthesis-page-title")),
         is_self: view.is_self,
         can_issue: view.can_issue,
@@ -43,6 +65,7 @@ fn synthesis_page(ctx: &Ctx, view: SynthesisView, notice: Option<String>) -> Syn
         keep_consent_at: view.keep_consent_at,
         destroy_after: view.destroy_after,
         back_href: journey_href(view.is_self, view.person.id),
+        shares: view.shares,
     }
 }
 
@@ -105,21 +128,6 @@ pub async fn keep(
     saved_redirect(&state, &ctx, person, "/parcours/synthese", "synthese", "").await
 }
 
-fn pdf(bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"synthese-bilan.pdf\"",
-            ),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 pub async fn download(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -129,7 +137,7 @@ pub async fn download(
         .app
         .synthesis_document(ctx.actor()?, parse_id(&id)?)
         .await?;
-    Ok(pdf(document.content))
+    Ok(pdf_attachment(document.content))
 }
 
 /// The issued synthesis, as PDF.
@@ -168,4 +176,213 @@ pub async fn api_issue(
 ) -> Result<(StatusCode, axum::Json<IssuedDto>), HttpError> {
     let document_id = issue_for(&state, &ctx, parse_id(&id)?).await?;
     Ok((StatusCode::CREATED, axum::Json(IssuedDto { document_id })))
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ShareForm {
+    recipient_name: String,
+    recipient_email: String,
+    /// A checkbox: present ("yes") when ticked.
+    consent: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewShareDto {
+    pub recipient_name: String,
+    pub recipient_email: String,
+    /// The person's consent to give the synthesis to this recipient; must be true.
+    #[serde(default)]
+    pub consent: bool,
+}
+
+/// The person gives their synthesis to a named recipient.
+pub async fn share(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<ShareForm>,
+) -> PageResult {
+    let person = parse_id(&id)?;
+    let actor = ctx.actor()?;
+    match state
+        .app
+        .share_synthesis(
+            actor,
+            person,
+            &form.recipient_name,
+            &form.recipient_email,
+            form.consent == "yes",
+        )
+        .await
+    {
+        Ok(_) => {
+            saved_redirect(
+                &state,
+                &ctx,
+                person,
+                "/parcours/synthese",
+                "synthese",
+                "#share-title",
+            )
+            .await
+        }
+        Err(parcours_app::AppError::Invalid(errors)) => {
+            let view = state.app.synthesis(actor, person).await?;
+            let messages = crate::pages::field_messages(ctx.lang, "share", &errors);
+            let page = refused_share_page(&ctx, view, None, messages, form);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The person withdraws a share link.
+pub async fn revoke(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, share)): Path<(String, String)>,
+) -> PageResult {
+    let person = parse_id(&id)?;
+    state
+        .app
+        .revoke_share(ctx.actor()?, person, parse_id(&share)?)
+        .await?;
+    saved_redirect(
+        &state,
+        &ctx,
+        person,
+        "/parcours/synthese",
+        "synthese",
+        "#share-title",
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "shared_gone.html")]
+struct SharedGonePage {
+    p: Page,
+}
+
+/// What a recipient's link opens: the PDF, or a page saying the link no longer works.
+pub async fn shared(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Result<Response, HttpError> {
+    let no_referrer = [(header::REFERRER_POLICY, "no-referrer")];
+    match state.app.shared_document(&token).await {
+        Ok(document) => Ok((no_referrer, pdf_attachment(document.content)).into_response()),
+        Err(parcours_app::AppError::NotFound) => {
+            let page = SharedGonePage {
+                p: Page::new(&ctx, ctx.lang.t("shared-gone-title")),
+            };
+            Ok((StatusCode::NOT_FOUND, no_referrer, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ShareDto {
+    pub id: Uuid,
+    pub recipient_name: String,
+    pub recipient_email: String,
+    /// When the person consented (epoch milliseconds).
+    pub consented_at: i64,
+    /// The wording of the consent they gave.
+    pub consent_text_version: String,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub downloads: i32,
+}
+
+/// Who the person gave their synthesis to (the person and the staff conducting the bilan).
+#[utoipa::path(get, path = "/api/v1/beneficiaries/{id}/synthesis/shares",
+    params(("id" = Uuid, Path, description = "Person id")),
+    responses(
+        (status = 200, description = "The shares, newest first", body = [ShareDto]),
+        (status = 401, description = "Not signed in"),
+        (status = 403, description = "Only the person and the staff conducting the bilan"),
+        (status = 404, description = "No such person in your organisation")
+))]
+pub async fn api_shares(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ShareDto>>, HttpError> {
+    let view = state.app.synthesis(ctx.actor()?, parse_id(&id)?).await?;
+    Ok(Json(
+        view.shares
+            .into_iter()
+            .map(|s| ShareDto {
+                id: s.id,
+                recipient_name: s.recipient_name,
+                recipient_email: s.recipient_email,
+                consented_at: s.consented_at,
+                consent_text_version: s.consent_text_version,
+                expires_at: s.expires_at,
+                revoked_at: s.revoked_at,
+                downloads: s.downloads,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ShareCreatedDto {
+    pub id: Uuid,
+}
+
+/// The person gives their current synthesis to a named recipient, with their consent;
+/// the recipient is emailed a link valid 30 days.
+#[utoipa::path(post, path = "/api/v1/beneficiaries/{id}/synthesis/shares",
+    params(("id" = Uuid, Path, description = "Person id")),
+    request_body = NewShareDto,
+    responses(
+        (status = 201, description = "Given", body = ShareCreatedDto),
+        (status = 401, description = "Not signed in"),
+        (status = 403, description = "Only the person gives their synthesis"),
+        (status = 404, description = "No such person in your organisation"),
+        (status = 422, description = "Missing name, bad email, no consent or no synthesis yet; nothing sent", body = [FieldProblem])
+))]
+pub async fn api_share(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Json(form): Json<NewShareDto>,
+) -> Result<(StatusCode, Json<ShareCreatedDto>), HttpError> {
+    let id = state
+        .app
+        .share_synthesis(
+            ctx.actor()?,
+            parse_id(&id)?,
+            &form.recipient_name,
+            &form.recipient_email,
+            form.consent,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(ShareCreatedDto { id })))
+}
+
+/// The person withdraws a share: the link stops working at once.
+#[utoipa::path(delete, path = "/api/v1/beneficiaries/{id}/synthesis/shares/{share}",
+    params(("id" = Uuid, Path, description = "Person id"), ("share" = Uuid, Path, description = "Share id")),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 401, description = "Not signed in"),
+        (status = 403, description = "Only the person withdraws"),
+        (status = 404, description = "No such share")
+))]
+pub async fn api_revoke(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, share)): Path<(String, String)>,
+) -> Result<StatusCode, HttpError> {
+    state
+        .app
+        .revoke_share(ctx.actor()?, parse_id(&id)?, parse_id(&share)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

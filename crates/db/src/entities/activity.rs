@@ -15,6 +15,7 @@ pub struct Model {
     pub due_at: i64,
     pub started_at: Option<i64>,
     pub completed_at: Option<i64>,
+    pub quality_flags: Option<String>,
     pub created_at: i64,
 }
 

@@ -11,6 +11,7 @@ mod m0005_pistes;
 mod m0006_projects;
 mod m0007_action_plan;
 mod m0008_sessions_jobs_documents;
+mod m0009_coach_workspace;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_projects::Migration),
             Box::new(m0007_action_plan::Migration),
             Box::new(m0008_sessions_jobs_documents::Migration),
+            Box::new(m0009_coach_workspace::Migration),
         ]
     }
 }

@@ -5,8 +5,8 @@ use parcours_domain::instrument::Occasion;
 use parcours_domain::scoring::RawAnswer;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -139,6 +139,7 @@ pub async fn insert_activities(
         due_at: Set(a.due_at),
         started_at: Set(None),
         completed_at: Set(None),
+        quality_flags: Set(None),
         created_at: Set(now),
     });
     activity::Entity::insert_many(models).exec(conn).await?;
@@ -196,6 +197,23 @@ pub async fn mark_activity(
     Ok(())
 }
 
+/// Keeps the answer-quality flags of a finished questionnaire (comma-separated codes,
+/// empty when sound), so that a caseload can show them without rescoring.
+pub async fn set_quality_flags(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    activity_id: Uuid,
+    flags: &str,
+) -> Result<(), DbErr> {
+    activity::Entity::update_many()
+        .filter(activity::Column::Id.eq(activity_id))
+        .filter(activity::Column::TenantId.eq(scope.id()))
+        .col_expr(activity::Column::QualityFlags, flags.into())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Saves answers, replacing an earlier answer to the same item (autosave: the last
 /// answer and its time count).
 pub async fn save_answers(
@@ -205,16 +223,30 @@ pub async fn save_answers(
     answers: &[(String, String)],
     now: i64,
 ) -> Result<(), DbErr> {
+    let timed: Vec<(&str, &str, i64)> = answers
+        .iter()
+        .map(|(item, value)| (item.as_str(), value.as_str(), now))
+        .collect();
+    save_timed_answers(conn, scope, activity_id, &timed).await
+}
+
+/// Saves answers each with its own time (seeded data answered over a few minutes).
+pub async fn save_timed_answers(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    activity_id: Uuid,
+    answers: &[(&str, &str, i64)],
+) -> Result<(), DbErr> {
     if answers.is_empty() {
         return Ok(());
     }
-    let models = answers.iter().map(|(item, value)| answer::ActiveModel {
+    let models = answers.iter().map(|(item, value, at)| answer::ActiveModel {
         id: Set(Uuid::now_v7()),
         tenant_id: Set(scope.id()),
         activity_id: Set(activity_id),
-        item_id: Set(item.clone()),
-        value: Set(value.clone()),
-        answered_at: Set(now),
+        item_id: Set((*item).to_owned()),
+        value: Set((*value).to_owned()),
+        answered_at: Set(*at),
     });
     answer::Entity::insert_many(models)
         .on_conflict(
@@ -400,4 +432,20 @@ pub async fn withdraw_consent(
         .exec(conn)
         .await?;
     Ok(result.rows_affected > 0)
+}
+
+/// How many of a person's finished questionnaires carry answer-quality flags.
+pub async fn flagged_activities_of_person(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person_id: Uuid,
+) -> Result<usize, DbErr> {
+    let n = activity::Entity::find()
+        .filter(activity::Column::TenantId.eq(scope.id()))
+        .filter(activity::Column::PersonId.eq(person_id))
+        .filter(activity::Column::QualityFlags.is_not_null())
+        .filter(activity::Column::QualityFlags.ne(""))
+        .count(conn)
+        .await?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }

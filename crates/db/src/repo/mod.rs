@@ -8,6 +8,8 @@ pub mod documents;
 pub mod jobs;
 pub mod journal;
 pub mod journey;
+pub mod messages;
+pub mod notes;
 pub mod people;
 pub mod pistes;
 pub mod plan;
@@ -15,6 +17,7 @@ pub mod programmes;
 pub mod projects;
 pub mod reference;
 pub mod security;
+pub mod transfers;
 
 use parcours_domain::UnknownCode;
 use sea_orm::DbErr;

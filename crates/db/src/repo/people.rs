@@ -84,6 +84,10 @@ pub struct CaseloadRow {
     pub next_appointment: Option<i64>,
     /// Sessions missed since the last one held.
     pub missed_appointments: u32,
+    /// Finished questionnaires whose answers look unreliable (straight-lining, too fast).
+    pub flagged_answers: u32,
+    /// Messages from the person the staff has not read yet.
+    pub unread_messages: u32,
 }
 
 fn person_record(m: person::Model) -> Person {
@@ -282,6 +286,15 @@ pub async fn caseload(
         .filter(activity::Column::DueAt.lt(now))
         .all(conn)
         .await?;
+    // Questionnaires with answer-quality flags, in one query.
+    let flagged = activity::Entity::find()
+        .filter(activity::Column::TenantId.eq(scope.id()))
+        .filter(activity::Column::EnrolmentId.is_in(enrolments.iter().map(|e| e.id)))
+        .filter(activity::Column::QualityFlags.is_not_null())
+        .filter(activity::Column::QualityFlags.ne(""))
+        .all(conn)
+        .await?;
+    let unread = super::messages::unread_from_people(conn, scope, persons.keys().copied()).await?;
     // Sessions of the whole caseload: two more queries (appointments, their slots).
     let sessions = appointment::Entity::find()
         .filter(appointment::Column::TenantId.eq(scope.id()))
@@ -332,7 +345,13 @@ pub async fn caseload(
                 .iter()
                 .filter(|(status, at)| *status == "missed" && *at > last_held)
                 .count();
+            let flagged_answers = flagged
+                .iter()
+                .filter(|a| a.enrolment_id == enrolment.id)
+                .count();
             rows.push(CaseloadRow {
+                flagged_answers: u32::try_from(flagged_answers).unwrap_or(u32::MAX),
+                unread_messages: unread.get(&p.id).copied().unwrap_or(0),
                 next_appointment,
                 missed_appointments: u32::try_from(missed).unwrap_or(u32::MAX),
                 person_id: p.id,

@@ -1,0 +1,447 @@
+//! The coach's view of a person's file: where the bilan stands, a timeline of what
+//! happened, notes (private to coaches or shared with the person), documents, and
+//! handing the follow-up over to another coach with the history kept.
+
+use std::collections::HashMap;
+
+use parcours_db::repo::documents::{self, DocumentInfo, Share};
+use parcours_db::repo::notes::{self, Note};
+use parcours_db::repo::transfers::{self, NewTransfer};
+use parcours_db::repo::{
+    accounts, appointments, audit, journal, journey, messages, people, pistes, projects,
+};
+use parcours_db::{ConnectionTrait, TenantScope, TransactionTrait};
+use parcours_domain::appointment::AppointmentStatus;
+use parcours_domain::project::ProjectStatus;
+use parcours_domain::workspace::{MAX_NOTE, MAX_TRANSFER_REASON, NoteVisibility};
+use parcours_domain::{Action, Role, allows};
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::people::{Person, audit_by, relation_to};
+use crate::{App, AppError, checked_text, now_ms};
+
+pub mod audit_action {
+    pub const NOTE_WRITTEN: &str = "note.written";
+    pub const NOTE_DELETED: &str = "note.deleted";
+    pub const NOTES_READ: &str = "notes.read";
+    pub const NOTES_ACCESS_DENIED: &str = "notes.access_denied";
+    pub const TRANSFERRED: &str = "caseload.transferred";
+    pub const TRANSFER_DENIED: &str = "caseload.transfer_denied";
+}
+
+/// Where the bilan stands, one line per part of the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overview {
+    pub activities_done: usize,
+    pub activities_total: usize,
+    /// Finished questionnaires whose answers look unreliable.
+    pub flagged_answers: usize,
+    pub shared_journal_entries: usize,
+    pub shortlisted_pistes: usize,
+    pub project: Option<(String, ProjectStatus)>,
+    pub next_appointment: Option<i64>,
+    pub sessions_held: usize,
+    pub unread_messages: u32,
+}
+
+/// One thing that happened on the file, and who did it.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub at: i64,
+    pub action: String,
+    /// None when the system did it (a scheduled job, a link without an account).
+    pub actor_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NoteView {
+    pub note: Note,
+    pub author_name: String,
+    /// Its author may take it back.
+    pub can_delete: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct TransferView {
+    pub from_name: Option<String>,
+    pub to_name: String,
+    pub by_name: String,
+    pub reason: Option<String>,
+    pub at: i64,
+}
+
+/// What the staff see beside the identity on a file.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    pub overview: Overview,
+    pub timeline: Vec<TimelineEntry>,
+    pub notes: Vec<NoteView>,
+    pub can_write_notes: bool,
+    pub documents: Vec<DocumentInfo>,
+    pub shares: Vec<Share>,
+    pub transfers: Vec<TransferView>,
+    /// Coaches the follow-up can be handed to, the current one left out (empty when the
+    /// reader may not transfer).
+    pub coaches: Vec<(Uuid, String)>,
+    pub current_coach: Option<Uuid>,
+    /// The person has an account, so messages reach them.
+    pub has_account: bool,
+}
+
+/// Audit actions that are accesses, not events: left out of the timeline (the access
+/// log beside it lists them).
+fn is_event(action: &str) -> bool {
+    !(action.ends_with(".read")
+        || action.ends_with("denied")
+        || action == "activity.answers_saved"
+        || action == "person.read")
+}
+
+/// Names of users, looked up once each.
+pub(crate) async fn user_names(
+    conn: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, String>, AppError> {
+    let mut names = HashMap::new();
+    for id in ids {
+        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(id)
+            && let Some(user) = accounts::find_user(conn, id).await?
+        {
+            slot.insert(user.display_name);
+        }
+    }
+    Ok(names)
+}
+
+/// The tenant's coaches, by name.
+async fn coaches_of(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+) -> Result<Vec<(Uuid, String)>, AppError> {
+    Ok(accounts::members_of(conn, scope.id())
+        .await?
+        .into_iter()
+        .filter(|(_, role)| *role == Role::Coach)
+        .map(|(user, _)| (user.id, user.display_name))
+        .collect())
+}
+
+impl App {
+    /// The staff's workspace on a file, read in the caller's transaction after the file
+    /// itself was authorised and its reading audited.
+    pub(crate) async fn workspace_of(
+        &self,
+        conn: &impl ConnectionTrait,
+        actor: &Actor,
+        person: &Person,
+        audit_trail: &[audit::AuditEvent],
+    ) -> Result<Workspace, AppError> {
+        let scope = actor.tenant();
+        let relation = relation_to(actor, person);
+        let now = now_ms();
+
+        let activities = journey::activities_of_person(conn, scope, person.id).await?;
+        let flagged_answers = journey::flagged_activities_of_person(conn, scope, person.id).await?;
+        let shared_journal_entries = journal::entries_of_person(conn, scope, person.id, true)
+            .await?
+            .len();
+        let shortlisted_pistes = pistes::choices_of_person(conn, scope, person.id)
+            .await?
+            .iter()
+            .filter(|c| c.shortlisted)
+            .count();
+        let project = projects::current_project(conn, scope, person.id)
+            .await?
+            .map(|p| (p.title, p.status));
+        let sessions = appointments::appointments_of_person(conn, scope, person.id).await?;
+        let unread = messages::unread_from_people(conn, scope, [person.id]).await?;
+        let overview = Overview {
+            activities_done: activities
+                .iter()
+                .filter(|a| a.completed_at.is_some())
+                .count(),
+            activities_total: activities.len(),
+            flagged_answers,
+            shared_journal_entries,
+            shortlisted_pistes,
+            project,
+            next_appointment: sessions
+                .iter()
+                .filter(|a| a.status == AppointmentStatus::Booked && a.slot.starts_at > now)
+                .map(|a| a.slot.starts_at)
+                .min(),
+            sessions_held: sessions
+                .iter()
+                .filter(|a| a.status == AppointmentStatus::Held)
+                .count(),
+            unread_messages: unread.get(&person.id).copied().unwrap_or(0),
+        };
+
+        let can_write_notes = allows(actor.role, Action::WriteNotes, relation);
+        let note_rows = notes::of_person(conn, scope, person.id, !can_write_notes).await?;
+        let transfer_rows = transfers::of_person(conn, scope, person.id).await?;
+        let events: Vec<&audit::AuditEvent> =
+            audit_trail.iter().filter(|e| is_event(&e.action)).collect();
+        let mut ids: Vec<Uuid> = events.iter().filter_map(|e| e.actor_user_id).collect();
+        ids.extend(note_rows.iter().map(|n| n.author_id));
+        for t in &transfer_rows {
+            ids.extend(
+                [Some(t.to_coach), Some(t.by_user), t.from_coach]
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        let names = user_names(conn, ids).await?;
+        let name = |id: Uuid| names.get(&id).cloned().unwrap_or_default();
+        let timeline = events
+            .iter()
+            .map(|e| TimelineEntry {
+                at: e.at,
+                action: e.action.clone(),
+                actor_name: e.actor_user_id.map(name),
+            })
+            .collect();
+        let notes = note_rows
+            .into_iter()
+            .map(|note| NoteView {
+                author_name: name(note.author_id),
+                can_delete: note.author_id == actor.user_id,
+                note,
+            })
+            .collect();
+        let transfers = transfer_rows
+            .into_iter()
+            .map(|t| TransferView {
+                from_name: t.from_coach.map(name),
+                to_name: name(t.to_coach),
+                by_name: name(t.by_user),
+                reason: t.reason,
+                at: t.at,
+            })
+            .collect();
+        let current_coach = people::current_enrolment(conn, scope, person.id)
+            .await?
+            .and_then(|e| e.coach_id);
+        let coaches = if allows(actor.role, Action::TransferCaseload, relation) {
+            let mut all = coaches_of(conn, scope).await?;
+            all.retain(|(id, _)| Some(*id) != current_coach);
+            all
+        } else {
+            Vec::new()
+        };
+        Ok(Workspace {
+            overview,
+            timeline,
+            notes,
+            can_write_notes,
+            documents: documents::list_of_person(conn, scope, person.id).await?,
+            shares: documents::shares_of_person(conn, scope, person.id).await?,
+            transfers,
+            coaches,
+            current_coach,
+            has_account: person.user_id.is_some(),
+        })
+    }
+
+    /// A coach writes a note on the file, private to coaches or shared with the person.
+    pub async fn add_note(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        body: &str,
+        visibility: &str,
+    ) -> Result<Uuid, AppError> {
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                Action::WriteNotes,
+                audit_action::NOTES_ACCESS_DENIED,
+            )
+            .await?;
+        let body = checked_text("body", body, MAX_NOTE)?;
+        let visibility: NoteVisibility = visibility
+            .parse()
+            .map_err(|_| AppError::invalid("visibility", "invalid"))?;
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        let id = notes::insert(
+            &txn,
+            actor.tenant(),
+            person.id,
+            actor.user_id,
+            visibility,
+            &body,
+            now,
+        )
+        .await?;
+        audit_by(
+            &txn,
+            actor,
+            audit_action::NOTE_WRITTEN,
+            Some(person.id),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    /// Its author takes a note back.
+    pub async fn delete_note(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        note_id: Uuid,
+    ) -> Result<(), AppError> {
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                Action::WriteNotes,
+                audit_action::NOTES_ACCESS_DENIED,
+            )
+            .await?;
+        let scope = actor.tenant();
+        let Some(note) = notes::find(self.db(), scope, note_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        if note.person_id != person.id {
+            return Err(AppError::NotFound);
+        }
+        if note.author_id != actor.user_id {
+            return Err(AppError::Forbidden);
+        }
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        notes::delete(&txn, scope, note.id).await?;
+        audit_by(
+            &txn,
+            actor,
+            audit_action::NOTE_DELETED,
+            Some(person.id),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The notes a reader may see: all of them for a coach, the shared ones for the
+    /// person and for managers.
+    pub async fn notes(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+    ) -> Result<(Person, Vec<NoteView>), AppError> {
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                Action::ReadPersonFile,
+                audit_action::NOTES_ACCESS_DENIED,
+            )
+            .await?;
+        let scope = actor.tenant();
+        let all = allows(actor.role, Action::WriteNotes, relation_to(actor, &person));
+        let txn = self.db().begin().await?;
+        let rows = notes::of_person(&txn, scope, person.id, !all).await?;
+        let names = user_names(&txn, rows.iter().map(|n| n.author_id).collect()).await?;
+        audit_by(
+            &txn,
+            actor,
+            audit_action::NOTES_READ,
+            Some(person.id),
+            now_ms(),
+        )
+        .await?;
+        txn.commit().await?;
+        let views = rows
+            .into_iter()
+            .map(|note| NoteView {
+                author_name: names.get(&note.author_id).cloned().unwrap_or_default(),
+                can_delete: all && note.author_id == actor.user_id,
+                note,
+            })
+            .collect();
+        Ok((person, views))
+    }
+
+    /// Hands the person's current enrolment to another coach of the organisation; the
+    /// history keeps who did it, when and why.
+    pub async fn transfer_caseload(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        to_coach: &str,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                Action::TransferCaseload,
+                audit_action::TRANSFER_DENIED,
+            )
+            .await?;
+        let scope = actor.tenant();
+        let to: Uuid = to_coach
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid("coach", "required"))?;
+        if !coaches_of(self.db(), scope)
+            .await?
+            .iter()
+            .any(|(id, _)| *id == to)
+        {
+            return Err(AppError::invalid("coach", "unknown"));
+        }
+        let reason = reason.trim();
+        if reason.chars().count() > MAX_TRANSFER_REASON {
+            return Err(AppError::invalid("reason", "too_long"));
+        }
+        let Some(enrolment) = people::current_enrolment(self.db(), scope, person.id).await? else {
+            return Err(AppError::invalid("coach", "no_enrolment"));
+        };
+        if enrolment.coach_id == Some(to) {
+            return Err(AppError::invalid("coach", "same"));
+        }
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        transfers::transfer(
+            &txn,
+            scope,
+            NewTransfer {
+                enrolment_id: enrolment.id,
+                person_id: person.id,
+                from_coach: enrolment.coach_id,
+                to_coach: to,
+                by_user: actor.user_id,
+                reason: (!reason.is_empty()).then_some(reason),
+            },
+            now,
+        )
+        .await?;
+        audit_by(&txn, actor, audit_action::TRANSFERRED, Some(person.id), now).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_and_refusals_stay_out_of_the_timeline() {
+        assert!(!is_event("person.read"));
+        assert!(!is_event("journal.read"));
+        assert!(!is_event("synthesis.access_denied"));
+        assert!(!is_event("person.read_denied"));
+        assert!(!is_event("activity.answers_saved"));
+        assert!(is_event("activity.completed"));
+        assert!(is_event("caseload.transferred"));
+        assert!(is_event("synthesis.downloaded"));
+    }
+}

@@ -1,0 +1,231 @@
+//! The coach's workspace on a file: notes, handing the follow-up to another coach, the
+//! documents list, and their API.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use parcours_app::AppError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::context::Ctx;
+use crate::errors::{FieldProblem, HttpError};
+use crate::pages::{
+    PageResult, WorkspaceRefusal, field_messages, file_with_refusal, parse_id, see_other,
+};
+
+#[derive(Debug, Deserialize, Default, ToSchema)]
+#[serde(default)]
+pub struct NoteForm {
+    pub body: String,
+    /// `private` (coaches only, the default) or `shared` (the person reads it too).
+    pub visibility: String,
+}
+
+impl NoteForm {
+    fn visibility(&self) -> &str {
+        if self.visibility.is_empty() {
+            "private"
+        } else {
+            &self.visibility
+        }
+    }
+}
+
+pub async fn add_note(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<NoteForm>,
+) -> PageResult {
+    let person = parse_id(&id)?;
+    match state
+        .app
+        .add_note(ctx.actor()?, person, &form.body, form.visibility())
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/beneficiaries/{person}?saved=1#notes"))),
+        Err(AppError::Invalid(errors)) => {
+            let refusal = WorkspaceRefusal {
+                messages: field_messages(ctx.lang, "notes", &errors),
+                note_draft: form.body,
+            };
+            file_with_refusal(&state, &ctx, person, refusal).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn delete_note(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, note)): Path<(String, String)>,
+) -> PageResult {
+    let person = parse_id(&id)?;
+    state
+        .app
+        .delete_note(ctx.actor()?, person, parse_id(&note)?)
+        .await?;
+    Ok(see_other(&format!("/beneficiaries/{person}?saved=1#notes")))
+}
+
+#[derive(Debug, Deserialize, Default, ToSchema)]
+#[serde(default)]
+pub struct TransferForm {
+    /// The user id of the coach who takes over.
+    pub coach: String,
+    /// Why, for the team (optional, 500 characters at most).
+    pub reason: String,
+}
+
+pub async fn transfer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<TransferForm>,
+) -> PageResult {
+    let person = parse_id(&id)?;
+    match state
+        .app
+        .transfer_caseload(ctx.actor()?, person, &form.coach, &form.reason)
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!(
+            "/beneficiaries/{person}?saved=1#transfer"
+        ))),
+        Err(AppError::Invalid(errors)) => {
+            let refusal = WorkspaceRefusal {
+                messages: field_messages(ctx.lang, "transfer", &errors),
+                note_draft: String::new(),
+            };
+            file_with_refusal(&state, &ctx, person, refusal).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One of the person's documents, by id.
+pub async fn document(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, document)): Path<(String, String)>,
+) -> Result<Response, HttpError> {
+    let document = state
+        .app
+        .person_document(ctx.actor()?, parse_id(&id)?, parse_id(&document)?)
+        .await?;
+    Ok(pdf_attachment(document.content))
+}
+
+/// A PDF to save, never cached on the way.
+pub(crate) fn pdf_attachment(bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"synthese-bilan.pdf\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoteDto {
+    pub id: Uuid,
+    pub author: String,
+    /// `private` or `shared`.
+    pub visibility: String,
+    pub body: String,
+    /// Epoch milliseconds.
+    pub created_at: i64,
+}
+
+/// The notes on a file: all of them for a coach; the shared ones for the person and for
+/// managers.
+#[utoipa::path(get, path = "/api/v1/beneficiaries/{id}/notes",
+    params(("id" = Uuid, Path, description = "Person id")),
+    responses(
+        (status = 200, description = "The notes, newest first", body = [NoteDto]),
+        (status = 401, description = "Not signed in"),
+        (status = 403, description = "Not the person nor the staff of their organisation"),
+        (status = 404, description = "No such person in your organisation")
+))]
+pub async fn api_notes(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<NoteDto>>, HttpError> {
+    let (_, notes) = state.app.notes(ctx.actor()?, parse_id(&id)?).await?;
+    Ok(Json(
+        notes
+            .into_iter()
+            .map(|n| NoteDto {
+                id: n.note.id,
+                author: n.author_name,
+                visibility: n.note.visibility.code().to_owned(),
+                body: n.note.body,
+                created_at: n.note.created_at,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoteCreatedDto {
+    pub id: Uuid,
+}
+
+/// A coach writes a note on the file.
+#[utoipa::path(post, path = "/api/v1/beneficiaries/{id}/notes",
+    params(("id" = Uuid, Path, description = "Person id")),
+    request_body = NoteForm,
+    responses(
+        (status = 201, description = "Written", body = NoteCreatedDto),
+        (status = 401, description = "Not signed in"),
+        (status = 403, description = "Only coaches write notes"),
+        (status = 404, description = "No such person in your organisation"),
+        (status = 422, description = "Empty, too long or unknown visibility; nothing saved", body = [FieldProblem])
+))]
+pub async fn api_add_note(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Json(form): Json<NoteForm>,
+) -> Result<(StatusCode, Json<NoteCreatedDto>), HttpError> {
+    let id = state
+        .app
+        .add_note(ctx.actor()?, parse_id(&id)?, &form.body, form.visibility())
+        .await?;
+    Ok((StatusCode::CREATED, Json(NoteCreatedDto { id })))
+}
+
+/// Hands the person's follow-up to another coach of the organisation (history kept).
+#[utoipa::path(put, path = "/api/v1/beneficiaries/{id}/coach",
+    params(("id" = Uuid, Path, description = "Person id")),
+    request_body = TransferForm,
+    responses(
+        (status = 204, description = "Transferred"),
+        (status = 401, description = "Not signed in"),
+        (status = 403, description = "Only coaches and managers transfer a follow-up"),
+        (status = 404, description = "No such person in your organisation"),
+        (status = 422, description = "Unknown coach, the same coach, or no enrolment; nothing changed", body = [FieldProblem])
+))]
+pub async fn api_transfer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Json(form): Json<TransferForm>,
+) -> Result<StatusCode, HttpError> {
+    state
+        .app
+        .transfer_caseload(ctx.actor()?, parse_id(&id)?, &form.coach, &form.reason)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

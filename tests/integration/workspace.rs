@@ -1,0 +1,577 @@
+//! The coach's workspace: the file with its overview, notes (private or shared),
+//! timeline, documents and transfers; messages with read status and content-free
+//! emails; the person giving their synthesis to a named recipient; answers of doubtful
+//! quality flagged in the caseload. Nothing of it crosses organisations.
+
+use axum_test::http::StatusCode;
+use parcours_test_support::{Client, TestApp};
+use serde_json::{Value, json};
+
+use crate::{TestResult, audit_actions};
+
+const COACH: &str = "coach@demo.parcours.test";
+const COACH2: &str = "coach2@demo.parcours.test";
+const BENEFICIARY: &str = "beneficiaire@demo.parcours.test";
+const OTHER_COACH: &str = "coach@horizon.parcours.test";
+
+async fn api_post(client: &Client, path: &str, body: Value) -> axum_test::TestResponse {
+    let token = client.token_from("/home").await;
+    client
+        .server
+        .post(path)
+        .add_header("x-csrf-token", token)
+        .json(&body)
+        .await
+}
+
+async fn api_put(client: &Client, path: &str, body: Value) -> axum_test::TestResponse {
+    let token = client.token_from("/home").await;
+    client
+        .server
+        .put(path)
+        .add_header("x-csrf-token", token)
+        .json(&body)
+        .await
+}
+
+/// The user id of a staff member, from the coach's transfer form.
+fn option_value(page: &str, label: &str) -> Option<String> {
+    let end = page.find(&format!("\">{label}</option>"))?;
+    let start = page[..end].rfind("value=\"")? + "value=\"".len();
+    Some(page[start..end].to_owned())
+}
+
+#[tokio::test]
+async fn the_file_gathers_notes_timeline_and_transfers() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let file = format!("/beneficiaries/{person}");
+    let notes_api = format!("/api/v1/beneficiaries/{person}/notes");
+    let coach = t.login_as(COACH).await?;
+    let page = coach.server.get(&file).await.text();
+    for part in [
+        "Où en est le bilan",
+        "Activités : 0 sur 0 terminées",
+        "Pas encore de note.",
+        "Suivi par",
+        "Chronologie",
+        "Aucun document pour l&#39;instant",
+    ] {
+        assert!(page.contains(part), "«{part}» missing");
+    }
+
+    // An empty note is refused, nothing stored.
+    let refused = coach
+        .submit(&file, &format!("{file}/notes"), &[("body", "  ")])
+        .await;
+    assert_eq!(refused.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("Écrivez la note"));
+    assert_eq!(
+        coach.server.get(&notes_api).await.json::<Value>(),
+        json!([])
+    );
+    for (body, visibility) in [
+        ("Fatiguée, à revoir dans 15 jours.", "private"),
+        ("Bravo pour l'enquête métier !", "shared"),
+    ] {
+        let written = coach
+            .submit(
+                &file,
+                &format!("{file}/notes"),
+                &[("body", body), ("visibility", visibility)],
+            )
+            .await;
+        assert_eq!(written.header("location"), format!("{file}?saved=1#notes"));
+    }
+    let bad = api_post(
+        &coach,
+        &notes_api,
+        json!({"body": "x", "visibility": "public"}),
+    )
+    .await;
+    assert_eq!(bad.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        coach
+            .server
+            .get(&notes_api)
+            .await
+            .json::<Vec<Value>>()
+            .len(),
+        2
+    );
+
+    // The person reads the shared note only, on their file and in the API.
+    let me = t.login_as(BENEFICIARY).await?;
+    let own = me.server.get(&file).await.text();
+    assert!(own.contains("Bravo pour l&#39;enquête métier !"), "{own}");
+    assert!(!own.contains("Fatiguée"));
+    let theirs = me.server.get(&notes_api).await.json::<Vec<Value>>();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["visibility"], "shared");
+    assert_eq!(
+        api_post(&me, &notes_api, json!({"body": "moi"}))
+            .await
+            .status_code(),
+        StatusCode::FORBIDDEN
+    );
+    // Managers see the shared one, write none; another organisation sees nothing.
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    assert_eq!(
+        manager
+            .server
+            .get(&notes_api)
+            .await
+            .json::<Vec<Value>>()
+            .len(),
+        1
+    );
+    assert_eq!(
+        api_post(&manager, &notes_api, json!({"body": "x"}))
+            .await
+            .status_code(),
+        StatusCode::FORBIDDEN
+    );
+    let other = t.login_as(OTHER_COACH).await?;
+    assert_eq!(
+        other.server.get(&file).await.status_code(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other.server.get(&notes_api).await.status_code(),
+        StatusCode::NOT_FOUND
+    );
+    // Only its author deletes a note.
+    let note_id = theirs[0]["id"].as_str().unwrap_or_default().to_owned();
+    let colleague = t.login_as(COACH2).await?;
+    let not_theirs = colleague
+        .submit(&file, &format!("{file}/notes/{note_id}/supprimer"), &[])
+        .await;
+    assert_eq!(not_theirs.status_code(), StatusCode::FORBIDDEN);
+
+    // Hand the follow-up to the colleague, with a reason; the history keeps it.
+    let page = coach.server.get(&file).await.text();
+    let colleague_name = "Olivier Bernard";
+    let to = option_value(&page, colleague_name)
+        .ok_or_else(|| anyhow::anyhow!("no {colleague_name} in the transfer form"))?;
+    let unknown = coach
+        .submit(
+            &file,
+            &format!("{file}/transfert"),
+            &[("coach", "0190a1b2-0000-7000-8000-000000000000")],
+        )
+        .await;
+    assert_eq!(unknown.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unknown
+            .text()
+            .contains("pas conseillère dans votre structure")
+    );
+    let moved = coach
+        .submit(
+            &file,
+            &format!("{file}/transfert"),
+            &[("coach", to.as_str()), ("reason", "Congé de longue durée")],
+        )
+        .await;
+    assert_eq!(moved.header("location"), format!("{file}?saved=1#transfer"));
+    let page = coach.server.get(&file).await.text();
+    assert!(page.contains(&format!("Suivi actuellement par {colleague_name}.")));
+    assert!(page.contains("Congé de longue durée"), "history");
+    assert!(
+        page.contains("Note écrite") && page.contains("Suivi transféré"),
+        "timeline"
+    );
+    // It left one caseload for the other.
+    assert!(!coach.server.get("/home").await.text().contains(&file));
+    assert!(colleague.server.get("/home").await.text().contains(&file));
+    let again = api_put(
+        &colleague,
+        &format!("/api/v1/beneficiaries/{person}/coach"),
+        json!({"coach": to}),
+    )
+    .await;
+    assert_eq!(again.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    let by_person = api_put(
+        &me,
+        &format!("/api/v1/beneficiaries/{person}/coach"),
+        json!({"coach": to}),
+    )
+    .await;
+    assert_eq!(by_person.status_code(), StatusCode::FORBIDDEN);
+
+    let actions = audit_actions(&t, t.world.operator_id, person).await?;
+    for action in [
+        "note.written",
+        "notes.read",
+        "notes.access_denied",
+        "caseload.transferred",
+        "caseload.transfer_denied",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} not in {actions:?}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn messages_are_threaded_read_and_announced_without_their_content() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let coach = t.login_as(COACH).await?;
+    let list = format!("/beneficiaries/{person}/messages");
+
+    let empty = coach
+        .submit(&list, &list, &[("subject", ""), ("body", "")])
+        .await;
+    assert_eq!(empty.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.text().contains("Donnez un sujet"));
+    let started = coach
+        .submit(
+            &list,
+            &list,
+            &[
+                ("subject", "Préparer l'entretien"),
+                ("body", "Pensez à apporter votre CV mardi."),
+            ],
+        )
+        .await;
+    let location = started.header("location");
+    let location = location.to_str()?;
+    assert!(location.starts_with("/messages/"), "{location}");
+    let thread = location
+        .trim_start_matches("/messages/")
+        .trim_end_matches("?saved=1")
+        .to_owned();
+    assert!(
+        coach
+            .server
+            .get(&format!("/messages/{thread}"))
+            .await
+            .text()
+            .contains("Pas encore lu")
+    );
+
+    // The person is told a message waits, and nothing of what it says.
+    t.app.run_due_jobs(parcours_app::now_ms()).await?;
+    let emails = t.sent_emails();
+    let notice = emails
+        .iter()
+        .find(|e| e.contains("Un nouveau message vous attend"))
+        .ok_or_else(|| anyhow::anyhow!("no notice in {emails:#?}"))?;
+    assert!(notice.contains("To: beneficiaire@demo.parcours.test"));
+    assert!(notice.contains(&format!("/messages/{thread}")));
+    assert!(!notice.contains("CV") && !notice.contains("entretien") && !notice.contains("Martin"));
+
+    let me = t.login_as(BENEFICIARY).await?;
+    assert!(
+        me.server
+            .get("/parcours/messages")
+            .await
+            .text()
+            .contains("1 non lu(s)")
+    );
+    let opened = me.server.get(&format!("/messages/{thread}")).await.text();
+    assert!(opened.contains("Pensez à apporter votre CV mardi."));
+    assert!(
+        coach
+            .server
+            .get(&format!("/messages/{thread}"))
+            .await
+            .text()
+            .contains(">Lu<")
+    );
+    let blank = me
+        .submit(
+            &format!("/messages/{thread}"),
+            &format!("/messages/{thread}"),
+            &[("body", " ")],
+        )
+        .await;
+    assert_eq!(blank.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    for body in ["D'accord, merci.", "Je l'apporterai imprimé."] {
+        let sent = me
+            .submit(
+                &format!("/messages/{thread}"),
+                &format!("/messages/{thread}"),
+                &[("body", body)],
+            )
+            .await;
+        assert_eq!(sent.status_code(), StatusCode::SEE_OTHER);
+    }
+    // Two messages, one email to the coach: the second waits behind the first.
+    t.app.run_due_jobs(parcours_app::now_ms()).await?;
+    let to_coach = t
+        .sent_emails()
+        .iter()
+        .filter(|e| e.contains("To: coach@demo.parcours.test") && e.contains("nouveau message"))
+        .count();
+    assert_eq!(to_coach, 1);
+    assert!(
+        coach
+            .server
+            .get("/home")
+            .await
+            .text()
+            .contains("2 message(s) non lu(s)")
+    );
+    let api = coach
+        .server
+        .get(&format!("/api/v1/beneficiaries/{person}/messages"))
+        .await
+        .json::<Value>();
+    assert_eq!(api["threads"][0]["unread"], 2);
+    assert_eq!(api["threads"][0]["messages"], 3);
+    let messages = coach
+        .server
+        .get(&format!("/api/v1/threads/{thread}"))
+        .await
+        .json::<Vec<Value>>();
+    assert_eq!(messages.len(), 3);
+    assert_eq!(messages[0]["side"], "staff");
+    assert_eq!(messages[0]["read"], true);
+    assert!(!coach.server.get("/home").await.text().contains("non lu(s)"));
+
+    // Nobody else: another organisation, a manager, a person without an account.
+    let other = t.login_as(OTHER_COACH).await?;
+    assert_eq!(
+        other
+            .server
+            .get(&format!("/messages/{thread}"))
+            .await
+            .status_code(),
+        StatusCode::NOT_FOUND
+    );
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    assert_eq!(
+        manager
+            .server
+            .get(&format!("/messages/{thread}"))
+            .await
+            .status_code(),
+        StatusCode::FORBIDDEN
+    );
+    let unreachable = t
+        .world
+        .cohort
+        .iter()
+        .find(|m| m.person_id != person)
+        .map(|m| m.person_id)
+        .ok_or_else(|| anyhow::anyhow!("no cohort"))?;
+    let no_account = api_post(
+        &coach,
+        &format!("/api/v1/beneficiaries/{unreachable}/messages"),
+        json!({"subject": "Bonjour", "body": "Bonjour"}),
+    )
+    .await;
+    assert_eq!(no_account.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let actions = audit_actions(&t, t.world.operator_id, person).await?;
+    for action in ["message.sent", "messages.read", "messages.access_denied"] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} not in {actions:?}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_person_gives_the_synthesis_to_a_named_recipient_and_can_take_it_back() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let coach = t.login_as(COACH).await?;
+    let issued = api_post(
+        &coach,
+        &format!("/api/v1/beneficiaries/{person}/synthesis"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(issued.status_code(), StatusCode::CREATED);
+    // Staff cannot give it away.
+    let shares_api = format!("/api/v1/beneficiaries/{person}/synthesis/shares");
+    let by_coach = api_post(
+        &coach,
+        &shares_api,
+        json!({"recipient_name": "X", "recipient_email": "x@example.org", "consent": true}),
+    )
+    .await;
+    assert_eq!(by_coach.status_code(), StatusCode::FORBIDDEN);
+
+    let me = t.login_as(BENEFICIARY).await?;
+    let share = format!("/beneficiaries/{person}/synthese/partages");
+    let refused = me
+        .submit(
+            "/parcours/synthese",
+            &share,
+            &[
+                ("recipient_name", "Boulangerie Dupont"),
+                ("recipient_email", "pas-une-adresse"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = refused.text();
+    assert!(
+        text.contains("Cochez la case") && text.contains("n&#39;est pas valide"),
+        "{text}"
+    );
+    assert_eq!(
+        me.server.get(&shares_api).await.json::<Vec<Value>>().len(),
+        0
+    );
+
+    let given = me
+        .submit(
+            "/parcours/synthese",
+            &share,
+            &[
+                ("recipient_name", "Boulangerie Dupont"),
+                ("recipient_email", "recrutement@boulangerie.example"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        given.header("location"),
+        "/parcours/synthese?saved=1#share-title"
+    );
+    t.app.run_due_jobs(parcours_app::now_ms()).await?;
+    let emails = t.sent_emails();
+    let mail = emails
+        .iter()
+        .find(|e| e.contains("To: recrutement@boulangerie.example"))
+        .ok_or_else(|| anyhow::anyhow!("no share email in {emails:#?}"))?;
+    assert!(!mail.contains("Martin"));
+    let marker = "/documents/partage/";
+    let start = mail
+        .find(marker)
+        .ok_or_else(|| anyhow::anyhow!("no link"))?
+        + marker.len();
+    let token: String = mail[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(token.len(), 64);
+
+    // The recipient downloads it without an account; the download is counted.
+    let recipient = t.client()?;
+    let link = format!("{marker}{token}");
+    let pdf = recipient.server.get(&link).await;
+    assert_eq!(pdf.status_code(), StatusCode::OK);
+    assert_eq!(pdf.header("content-type"), "application/pdf");
+    assert_eq!(pdf.header("referrer-policy"), "no-referrer");
+    assert!(pdf.as_bytes().starts_with(b"%PDF-"));
+    let shares = coach.server.get(&shares_api).await.json::<Vec<Value>>();
+    assert_eq!(shares.len(), 1);
+    assert_eq!(shares[0]["downloads"], 1);
+    assert_eq!(shares[0]["consent_text_version"], "share-synthesis-v1");
+    let file = coach
+        .server
+        .get(&format!("/beneficiaries/{person}"))
+        .await
+        .text();
+    assert!(file.contains("Boulangerie Dupont"));
+    // The documents list links each version.
+    let doc_marker = format!("/beneficiaries/{person}/documents/");
+    let start = file
+        .find(&doc_marker)
+        .ok_or_else(|| anyhow::anyhow!("no document link"))?;
+    let doc_link: String = file[start..].chars().take_while(|c| *c != '"').collect();
+    assert_eq!(
+        coach.server.get(&doc_link).await.status_code(),
+        StatusCode::OK
+    );
+    let other = t.login_as(OTHER_COACH).await?;
+    assert_eq!(
+        other.server.get(&doc_link).await.status_code(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Withdrawn: the link stops at once.
+    let id = shares[0]["id"].as_str().unwrap_or_default();
+    let withdrawn = me
+        .submit("/parcours/synthese", &format!("{share}/{id}/retirer"), &[])
+        .await;
+    assert_eq!(withdrawn.status_code(), StatusCode::SEE_OTHER);
+    let gone = recipient.server.get(&link).await;
+    assert_eq!(gone.status_code(), StatusCode::NOT_FOUND);
+    assert!(gone.text().contains("Ce lien ne fonctionne plus"));
+    assert_eq!(
+        recipient
+            .server
+            .get(&format!("{marker}{}", "0".repeat(64)))
+            .await
+            .status_code(),
+        StatusCode::NOT_FOUND
+    );
+
+    let actions = audit_actions(&t, t.world.operator_id, person).await?;
+    for action in [
+        "document.shared",
+        "document.share_downloaded",
+        "document.share_revoked",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} not in {actions:?}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn hurried_answers_are_flagged_in_the_caseload() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let me = t.login_as(BENEFICIARY).await?;
+    let consent = me.submit("/parcours", "/parcours/consentement", &[]).await;
+    assert_eq!(consent.status_code(), StatusCode::SEE_OTHER);
+    let journey = me
+        .server
+        .get(&format!("/api/v1/beneficiaries/{person}/journey"))
+        .await
+        .json::<Value>();
+    let riasec = journey["activities"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["instrument"] == "riasec"))
+        .and_then(|a| a["id"].as_str())
+        .ok_or_else(|| anyhow::anyhow!("no riasec in {journey}"))?
+        .to_owned();
+    let items: Vec<Value> = me
+        .server
+        .get(&format!("/api/v1/activities/{riasec}"))
+        .await
+        .json::<Value>()["questions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    // Every question answered "3" in one go: straight-lining, and too fast.
+    let answers: Vec<Value> = items
+        .iter()
+        .map(|q| json!({"item": q["id"], "value": "3"}))
+        .collect();
+    let saved = api_put(
+        &me,
+        &format!("/api/v1/activities/{riasec}/answers"),
+        json!({ "answers": answers }),
+    )
+    .await;
+    assert_eq!(saved.status_code(), StatusCode::OK, "{}", saved.text());
+
+    let coach = t.login_as(COACH).await?;
+    let home = coach.server.get("/home?filtre=a-surveiller").await.text();
+    assert!(
+        home.contains("1 questionnaire(s) aux réponses à vérifier"),
+        "{home}"
+    );
+    assert!(home.contains(&format!("/beneficiaries/{person}")));
+    let file = coach
+        .server
+        .get(&format!("/beneficiaries/{person}"))
+        .await
+        .text();
+    assert!(file.contains("1 questionnaire(s) aux réponses à vérifier"));
+    Ok(())
+}
