@@ -591,6 +591,66 @@ async function sessionsJourney(browser, base, work, shots) {
   await meContext.close();
 }
 
+// The coach's workspace: a shared note, a message thread with its notice email, and
+// the person giving their synthesis (issued in the sessions journey) to a recipient.
+async function workspaceJourney(browser, base, work, shots) {
+  const coachContext = await newContext(browser, { bypassCSP: true });
+  const coach = await coachContext.newPage();
+  await login(coach, base, 'coach@demo.parcours.test');
+  const meContext = await newContext(browser, { bypassCSP: true, viewport: { width: 360, height: 740 } });
+  const me = await meContext.newPage();
+  await login(me, base, 'beneficiaire@demo.parcours.test');
+  const personHref = await me.getAttribute('a[href^="/beneficiaries/"]', 'href');
+
+  await coach.goto(`${base}${personHref}`);
+  await coach.fill('#note-body', 'Très bonne enquête métier, continuez ainsi.');
+  await coach.check('#note-shared');
+  await Promise.all([coach.waitForNavigation(), coach.click('form[action$="/notes"] button')]);
+  const file = await coach.textContent('body');
+  check(file.includes('Très bonne enquête métier') && file.includes('partagée'), 'workspace: the coach writes a shared note');
+  check(file.includes('Chronologie') && file.includes('Note écrite'), 'workspace: the timeline shows the note');
+  await visit(coach, base, personHref, 'workspace coach file', shots);
+
+  await coach.goto(`${base}${personHref}/messages`);
+  await coach.fill('#subject', 'Votre CV');
+  await coach.fill('#body', 'Pouvez-vous m’envoyer votre CV avant jeudi ?');
+  await Promise.all([coach.waitForNavigation(), coach.click('form.form button[type=submit]')]);
+  const thread = new URL(coach.url()).pathname;
+  check(thread.startsWith('/messages/'), `workspace: the coach starts a thread (${thread})`);
+  const notice = await outboxHas(work, thread);
+  check(notice !== null && !notice.includes('CV avant jeudi'), 'workspace: the person is told a message waits, without its content');
+
+  await visit(me, base, '/parcours/messages', 'workspace messages', shots);
+  check((await me.textContent('body')).includes('1 non lu(s)'), 'workspace: the person sees an unread message');
+  await me.goto(base + thread);
+  await me.fill('#body', 'Oui, je vous l’envoie demain.');
+  await Promise.all([me.waitForNavigation(), me.click('form.form button[type=submit]')]);
+  check((await me.textContent('body')).includes('je vous l’envoie demain'), 'workspace: the person replies');
+  await visit(me, base, thread, 'workspace thread', shots);
+  await coach.goto(base + thread);
+  check((await coach.textContent('body')).includes('Lu'), 'workspace: the coach sees the message was read');
+  await coachContext.close();
+
+  const own = await (await me.goto(`${base}${personHref}`)).text();
+  check(own.includes('Très bonne enquête métier'), 'workspace: the person reads the shared note on their file');
+
+  await me.goto(`${base}/parcours/synthese`);
+  await me.fill('#recipient_name', 'Boulangerie Dupont');
+  await me.fill('#recipient_email', 'recrutement@boulangerie.example');
+  await me.check('#consent');
+  await Promise.all([me.waitForNavigation(), me.click('form[action$="/synthese/partages"] button')]);
+  check((await me.textContent('body')).includes('Boulangerie Dupont'), 'workspace: the person gives the synthesis to a recipient');
+  await visit(me, base, '/parcours/synthese', 'workspace synthesis', shots);
+  const mail = await outboxHas(work, 'recrutement@boulangerie.example');
+  const match = mail && mail.match(/\/documents\/partage\/[0-9a-f]{64}/);
+  check(match !== null, 'workspace: the recipient gets a link by email');
+  if (match) {
+    const response = await me.request.get(base + match[0]);
+    check(response.headers()['content-type'] === 'application/pdf', 'workspace: the link gives the PDF');
+  }
+  await meContext.close();
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.screenshots) mkdirSync(args.screenshots, { recursive: true });
@@ -616,6 +676,8 @@ async function main() {
     await bilanJourney(browser, server.base, args.screenshots);
     console.log('sessions and synthesis');
     await sessionsJourney(browser, server.base, server.work, args.screenshots);
+    console.log('coach workspace');
+    await workspaceJourney(browser, server.base, server.work, args.screenshots);
   } finally {
     await browser.close();
     server.child.kill();

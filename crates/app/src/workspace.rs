@@ -87,6 +87,9 @@ pub struct Workspace {
     pub current_coach: Option<Uuid>,
     /// The person has an account, so messages reach them.
     pub has_account: bool,
+    /// The reader may open the shared journal and the messages (coaches, not managers).
+    pub can_read_journal: bool,
+    pub can_message: bool,
 }
 
 /// Audit actions that are accesses, not events: left out of the timeline (the access
@@ -241,6 +244,8 @@ impl App {
             coaches,
             current_coach,
             has_account: person.user_id.is_some(),
+            can_read_journal: allows(actor.role, Action::ReadSharedJournal, relation),
+            can_message: allows(actor.role, Action::ExchangeMessages, relation),
         })
     }
 
