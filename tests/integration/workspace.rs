@@ -567,6 +567,9 @@ async fn hurried_answers_are_flagged_in_the_caseload() -> TestResult {
         "{home}"
     );
     assert!(home.contains(&format!("/beneficiaries/{person}")));
+    // Progress: one activity finished of those planned at consent.
+    let planned = journey["activities"].as_array().map_or(0, Vec::len);
+    assert!(home.contains(&format!("1 / {planned} activités")), "{home}");
     let file = coach
         .server
         .get(&format!("/beneficiaries/{person}"))

@@ -10,6 +10,7 @@ pub mod journey;
 pub mod plan;
 pub mod policy;
 pub mod project;
+pub mod referral;
 pub mod role;
 pub mod scoring;
 pub mod workspace;

@@ -88,6 +88,9 @@ pub struct CaseloadRow {
     pub flagged_answers: u32,
     /// Messages from the person the staff has not read yet.
     pub unread_messages: u32,
+    /// Activities finished, of those planned.
+    pub activities_done: u32,
+    pub activities_planned: u32,
 }
 
 fn person_record(m: person::Model) -> Person {
@@ -286,6 +289,21 @@ pub async fn caseload(
         .filter(activity::Column::DueAt.lt(now))
         .all(conn)
         .await?;
+    // Progress of the whole caseload: planned and finished activities per enrolment.
+    let progress: std::collections::HashMap<Uuid, (i64, i64)> = activity::Entity::find()
+        .select_only()
+        .column(activity::Column::EnrolmentId)
+        .column_as(activity::Column::Id.count(), "planned")
+        .column_as(activity::Column::CompletedAt.count(), "done")
+        .filter(activity::Column::TenantId.eq(scope.id()))
+        .filter(activity::Column::EnrolmentId.is_in(enrolments.iter().map(|e| e.id)))
+        .group_by(activity::Column::EnrolmentId)
+        .into_tuple::<(Uuid, i64, i64)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|(enrolment, planned, done)| (enrolment, (planned, done)))
+        .collect();
     // Questionnaires with answer-quality flags, in one query.
     let flagged = activity::Entity::find()
         .filter(activity::Column::TenantId.eq(scope.id()))
@@ -349,7 +367,10 @@ pub async fn caseload(
                 .iter()
                 .filter(|a| a.enrolment_id == enrolment.id)
                 .count();
+            let (planned, done) = progress.get(&enrolment.id).copied().unwrap_or((0, 0));
             rows.push(CaseloadRow {
+                activities_done: u32::try_from(done).unwrap_or(0),
+                activities_planned: u32::try_from(planned).unwrap_or(0),
                 flagged_answers: u32::try_from(flagged_answers).unwrap_or(u32::MAX),
                 unread_messages: unread.get(&p.id).copied().unwrap_or(0),
                 next_appointment,

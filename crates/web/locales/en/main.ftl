@@ -845,3 +845,5 @@ audit-synthesis-access_denied = Access to the synthesis refused
 audit-consent-keep_documents_given = Consent to keep the documents
 audit-consent-keep_documents_withdrawn = Consent to keep the documents withdrawn
 audit-documents-purged = Documents destroyed (retention ended)
+col-progress = Progress
+caseload-progress = { $done } / { $planned } activities

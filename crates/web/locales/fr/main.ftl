@@ -845,3 +845,5 @@ audit-synthesis-access_denied = Accès à la synthèse refusé
 audit-consent-keep_documents_given = Accord pour garder les documents
 audit-consent-keep_documents_withdrawn = Accord pour garder les documents retiré
 audit-documents-purged = Documents détruits (fin de conservation)
+col-progress = Avancement
+caseload-progress = { $done } / { $planned } activités
