@@ -11,6 +11,7 @@ mod journal;
 mod pistes;
 mod plan;
 mod projects;
+mod referrals;
 mod sessions;
 mod shell;
 mod synthesis;

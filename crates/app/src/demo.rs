@@ -330,6 +330,7 @@ impl App {
                 &txn,
                 scope,
                 people::NewEnrolment {
+                    cohort_id: None,
                     person_id: person,
                     programme_id: programme,
                     coach_id: Some(coach_id),
@@ -395,6 +396,7 @@ impl App {
                 &txn,
                 other_scope,
                 people::NewEnrolment {
+                    cohort_id: None,
                     person_id: person,
                     programme_id: other_programme,
                     coach_id: Some(other_coach),

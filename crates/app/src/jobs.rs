@@ -1,5 +1,5 @@
 //! Background jobs: emails (booking invitations, confirmations, reminders, message
-//! notices, documents shared) and the retention purge. Queued in the transaction of the
+//! notices, documents shared), the retention purge and the referrals' expiry. Queued in the transaction of the
 //! change that asks for them, run by `parcours worker` or inside `serve`; a failure is
 //! retried with backoff, then kept as dead for an administrator to see and queue again.
 
@@ -22,6 +22,7 @@ pub mod kind {
     pub const MESSAGE_NOTICE: &str = "email.message_notice";
     pub const DOCUMENT_SHARE: &str = "email.document_share";
     pub const DOCUMENTS_PURGE: &str = "documents.purge";
+    pub const REFERRALS_EXPIRY: &str = "referrals.expire";
 }
 
 pub mod audit_action {
@@ -32,7 +33,9 @@ pub mod audit_action {
 pub const MAX_ATTEMPTS: i32 = 5;
 /// How long a worker holds a job it took.
 const LEASE_MS: i64 = 5 * 60 * 1000;
-const PURGE_EVERY_MS: i64 = 24 * 3600 * 1000;
+const DAILY_MS: i64 = 24 * 3600 * 1000;
+/// Jobs of the whole installation that run once a day, each queued again by itself.
+const DAILY: [&str; 2] = [kind::DOCUMENTS_PURGE, kind::REFERRALS_EXPIRY];
 
 /// The wait before try `attempt + 1`: 30 s, 1 min, 2 min… at most 6 hours.
 pub fn backoff_ms(attempt: i32) -> i64 {
@@ -101,16 +104,10 @@ impl App {
     /// Runs every job due at `now` (claiming them first, so two workers never run one
     /// twice), and makes sure the daily purge is queued.
     pub async fn run_due_jobs(&self, now: i64) -> Result<RunReport, AppError> {
-        if !jobs::pending_of_kind(self.db(), kind::DOCUMENTS_PURGE).await? {
-            queue(
-                self.db(),
-                None,
-                kind::DOCUMENTS_PURGE,
-                &Payload::default(),
-                now,
-                now,
-            )
-            .await?;
+        for daily in DAILY {
+            if !jobs::pending_of_kind(self.db(), daily).await? {
+                queue(self.db(), None, daily, &Payload::default(), now, now).await?;
+            }
         }
         let mut report = RunReport::default();
         loop {
@@ -147,14 +144,18 @@ impl App {
             .map_err(|e| AppError::Internal(format!("unreadable payload: {e}")))?;
         let scope = job.tenant_id.map(TenantScope::of);
         match (job.kind.as_str(), scope) {
-            (kind::DOCUMENTS_PURGE, _) => {
-                self.purge_documents(now).await?;
+            (kind::DOCUMENTS_PURGE | kind::REFERRALS_EXPIRY, _) => {
+                if job.kind == kind::DOCUMENTS_PURGE {
+                    self.purge_documents(now).await?;
+                } else {
+                    self.expire_referrals(now).await?;
+                }
                 queue(
                     self.db(),
                     None,
-                    kind::DOCUMENTS_PURGE,
+                    &job.kind,
                     &Payload::default(),
-                    now + PURGE_EVERY_MS,
+                    now + DAILY_MS,
                     now,
                 )
                 .await?;

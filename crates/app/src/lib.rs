@@ -17,6 +17,7 @@ pub mod pistes;
 pub mod plan;
 pub mod projects;
 pub mod reference;
+pub mod referrals;
 pub mod synthesis;
 pub mod workspace;
 

@@ -36,10 +36,15 @@ fn title(field: &'static str, raw: &str) -> Result<String, AppError> {
 
 /// A calendar date written YYYY-MM-DD that exists.
 fn due_date(raw: &str) -> Result<String, AppError> {
+    parse_date(raw).ok_or_else(|| AppError::invalid("due_on", "invalid"))
+}
+
+/// A calendar date written YYYY-MM-DD that exists, trimmed.
+pub(crate) fn parse_date(raw: &str) -> Option<String> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(raw.trim(), &format)
+        .ok()
         .map(|_| raw.trim().to_owned())
-        .map_err(|_| AppError::invalid("due_on", "invalid"))
 }
 
 impl App {

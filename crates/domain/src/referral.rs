@@ -99,12 +99,27 @@ fn name(field: &'static str, raw: &str, problems: &mut Vec<ReferralProblem>) -> 
     text
 }
 
-/// A real calendar date, between 1900 and `today_year` - 14 (nobody younger is referred).
+/// A cell a spreadsheet would run as a formula (=, +, -, @, tab, carriage return first).
+pub fn looks_like_formula(raw: &str) -> bool {
+    raw.trim_start_matches(' ')
+        .starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// A real calendar date (YYYY-MM-DD, or DD/MM/YYYY as French spreadsheets write it),
+/// between 1900 and `today_year` - 14 (nobody younger is referred).
 fn birth_date(raw: &str, today_year: i32) -> Result<(String, i32), &'static str> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Err("required");
     }
+    let french: Vec<&str> = raw.split('/').collect();
+    let iso;
+    let raw = if let [d, m, y] = french.as_slice() {
+        iso = format!("{y}-{m:0>2}-{d:0>2}");
+        iso.as_str()
+    } else {
+        raw
+    };
     let parts: Vec<&str> = raw.split('-').collect();
     let [y, m, d] = parts.as_slice() else {
         return Err("invalid");
@@ -174,6 +189,26 @@ impl ReferralInput {
     /// Checks every field; all problems at once.
     pub fn check(&self, today_year: i32) -> Result<Candidate, Vec<ReferralProblem>> {
         let mut problems = Vec::new();
+        // Refused before anything else: such a cell would run in a spreadsheet later.
+        for (field, value) in [
+            ("first_name", &self.first_name),
+            ("last_name", &self.last_name),
+            ("birth_date", &self.birth_date),
+            ("email", &self.email),
+            ("commune_code", &self.commune_code),
+            ("publics", &self.publics),
+            ("motivation", &self.motivation),
+        ] {
+            if looks_like_formula(value) {
+                problems.push(ReferralProblem {
+                    field,
+                    code: "formula",
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
         let first_name = name("first_name", &self.first_name, &mut problems);
         let last_name = name("last_name", &self.last_name, &mut problems);
         let born = birth_date(&self.birth_date, today_year)
@@ -405,6 +440,34 @@ mod tests {
                 .iter()
                 .any(|k| c.identity_keys().contains(k))
         );
+    }
+
+    #[test]
+    fn formulas_are_refused_and_french_dates_read() {
+        let mut hostile = input();
+        hostile.last_name = "=HYPERLINK(\"http://x\")".into();
+        hostile.motivation = "@SUM(A1)".into();
+        let problems = hostile.check(2026).unwrap_err();
+        assert_eq!(
+            problems,
+            vec![
+                ReferralProblem {
+                    field: "last_name",
+                    code: "formula"
+                },
+                ReferralProblem {
+                    field: "motivation",
+                    code: "formula"
+                },
+            ]
+        );
+        let mut french = input();
+        french.birth_date = "8/2/1994".into();
+        assert_eq!(french.check(2026).unwrap().birth_date, "1994-02-08");
+        // A phone may start with +.
+        let mut phone = input();
+        phone.phone = "+33 6 12 34 56 78".into();
+        assert!(phone.check(2026).is_ok());
     }
 
     #[test]

@@ -17,6 +17,19 @@ pub const FORM_FIELD: &str = "_csrf";
 pub const HEADER: &str = "x-csrf-token";
 /// Largest form body we read to find the token (bigger uploads come with the header).
 const MAX_FORM_BYTES: usize = 256 * 1024;
+/// Largest upload (a multipart form, whose `_csrf` part is found in the buffered body).
+pub const MAX_UPLOAD_BYTES: usize = 6 * 1024 * 1024;
+
+/// The value of the `_csrf` part of a multipart body.
+fn multipart_token(body: &[u8]) -> Option<&str> {
+    let marker = b"name=\"_csrf\"";
+    let at = body.windows(marker.len()).position(|w| w == marker)?;
+    let rest = &body[at..];
+    let start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let value = &rest[start..];
+    let end = value.windows(2).position(|w| w == b"\r\n")?;
+    std::str::from_utf8(&value[..end]).ok()
+}
 
 fn expected_token(ctx: &Ctx) -> Option<&str> {
     match &ctx.actor {
@@ -42,12 +55,25 @@ pub async fn require_token(req: Request, next: Next) -> Response {
             HttpError::Csrf.into_response()
         };
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("")
+        .to_owned();
+    if content_type.starts_with("multipart/form-data") {
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = to_bytes(body, MAX_UPLOAD_BYTES).await else {
+            return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+        };
+        if !multipart_token(&bytes).is_some_and(|sent| same_secret(&expected, sent)) {
+            return HttpError::Csrf.into_response();
+        }
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return HttpError::Csrf.into_response();
     }
     let (parts, body) = req.into_parts();
@@ -65,4 +91,16 @@ pub async fn require_token(req: Request, next: Next) -> Response {
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_is_found_in_a_multipart_body() {
+        let body = b"--b\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nabc123\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\r\nprenom\r\n--b--\r\n";
+        assert_eq!(multipart_token(body), Some("abc123"));
+        assert_eq!(multipart_token(b"--b\r\nname=\"file\"\r\n\r\nx\r\n"), None);
+    }
 }

@@ -17,6 +17,7 @@ pub mod pages;
 pub mod pistes;
 pub mod plan;
 pub mod projects;
+pub mod referrals;
 pub mod sessions;
 pub mod synthesis;
 pub mod workspace;
@@ -255,6 +256,30 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/messages/{thread}",
             get(messages::thread).post(messages::reply),
+        )
+        .route(
+            "/orientations",
+            get(referrals::list).post(referrals::submit),
+        )
+        .route(
+            "/orientations/import",
+            post(referrals::upload).layer(DefaultBodyLimit::max(csrf::MAX_UPLOAD_BYTES)),
+        )
+        .route(
+            "/orientations/import/{id}",
+            get(referrals::import_page).post(referrals::correct),
+        )
+        .route("/orientations/import/{id}/valider", post(referrals::commit))
+        .route("/orientations/export.csv", get(referrals::export))
+        .route("/orientations/{id}/decision", post(referrals::decide))
+        .route("/cohortes", post(referrals::add_cohort))
+        .route(
+            "/api/v1/referrals",
+            get(referrals::api_list).post(referrals::api_submit),
+        )
+        .route(
+            "/api/v1/referrals/{id}/decision",
+            put(referrals::api_decide),
         )
         .route("/admin/taches", get(jobs::jobs))
         .route("/admin/taches/{id}/relancer", post(jobs::retry))

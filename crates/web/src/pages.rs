@@ -845,6 +845,17 @@ pub(crate) async fn page_person(
 }
 
 /// Where a person-file page sends the reader back: their own journey, or the file's.
+/// A time as its calendar date in Paris, YYYY-MM-DD (exports).
+pub(crate) fn iso_date(ms: i64) -> String {
+    let local = parcours_domain::appointment::paris_local(ms);
+    format!(
+        "{:04}-{:02}-{:02}",
+        local.year(),
+        u8::from(local.month()),
+        local.day()
+    )
+}
+
 pub(crate) fn journey_href(is_self: bool, person: Uuid) -> String {
     if is_self {
         "/parcours".to_owned()

@@ -15,6 +15,7 @@ pub struct Model {
     pub entered_at: i64,
     pub last_activity_at: i64,
     pub bilan_ended_at: Option<i64>,
+    pub cohort_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

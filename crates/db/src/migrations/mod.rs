@@ -12,6 +12,7 @@ mod m0006_projects;
 mod m0007_action_plan;
 mod m0008_sessions_jobs_documents;
 mod m0009_coach_workspace;
+mod m0010_referrals;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_action_plan::Migration),
             Box::new(m0008_sessions_jobs_documents::Migration),
             Box::new(m0009_coach_workspace::Migration),
+            Box::new(m0010_referrals::Migration),
         ]
     }
 }

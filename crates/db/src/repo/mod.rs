@@ -16,6 +16,7 @@ pub mod plan;
 pub mod programmes;
 pub mod projects;
 pub mod reference;
+pub mod referrals;
 pub mod security;
 pub mod transfers;
 

@@ -62,6 +62,7 @@ pub struct Enrolment {
 pub struct NewEnrolment {
     pub person_id: Uuid,
     pub programme_id: Uuid,
+    pub cohort_id: Option<Uuid>,
     pub coach_id: Option<Uuid>,
     pub referrer_id: Option<Uuid>,
     pub phase: Phase,
@@ -237,6 +238,7 @@ pub async fn insert_enrolment(
         entered_at: Set(new.entered_at),
         last_activity_at: Set(new.last_activity_at),
         bilan_ended_at: Set(None),
+        cohort_id: Set(new.cohort_id),
     }
     .insert(conn)
     .await?;

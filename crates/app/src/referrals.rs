@@ -1,0 +1,1033 @@
+//! Referrals: a referrer sends candidates to a programme (a form, or a CSV file checked
+//! and corrected in the browser before anything is written); the operator's manager
+//! accepts them into a cohort (the person's file and enrolment are created then) or
+//! refuses with a reason; referrals left unanswered expire, with a reminder before.
+
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, HashSet};
+
+use parcours_db::repo::programmes::{self, Programme};
+use parcours_db::repo::referrals::{self, Cohort, NewImport, NewReferral, Referral, ReferralEvent};
+use parcours_db::repo::{accounts, audit, people};
+use parcours_db::{TenantScope, TransactionTrait};
+use parcours_domain::referral::{
+    Candidate, EXPIRES_AFTER_DAYS, ReferralInput, ReferralProblem, ReferralStatus, RefusalReason,
+};
+use parcours_domain::{Action, Phase, Relation, Role, allows};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::mail::{self, OutgoingMail};
+use crate::{App, AppError, FieldError, now_ms};
+
+pub mod audit_action {
+    pub const SUBMITTED: &str = "referral.submitted";
+    pub const IMPORTED: &str = "referral.imported";
+    pub const ACCEPTED: &str = "referral.accepted";
+    pub const REFUSED: &str = "referral.refused";
+    pub const EXPIRED: &str = "referral.expired";
+}
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+/// Managers are reminded this long before a referral expires.
+pub const REMIND_BEFORE_DAYS: i64 = 7;
+/// Largest import accepted, in rows (bigger files are split).
+pub const MAX_IMPORT_ROWS: usize = 5_000;
+
+/// The current year, for the age check.
+fn this_year(now: i64) -> i32 {
+    time::OffsetDateTime::from_unix_timestamp(now / 1000).map_or(2026, |t| t.year())
+}
+
+/// A refused field, by the domain's code.
+fn field_errors(problems: &[ReferralProblem]) -> Vec<FieldError> {
+    problems
+        .iter()
+        .map(|p| FieldError {
+            field: p.field,
+            code: p.code,
+        })
+        .collect()
+}
+
+/// What a file-level problem of an import is; the web layer words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileProblem {
+    Empty,
+    NotText,
+    Utf16,
+    Workbook,
+    TooManyRows {
+        rows: usize,
+    },
+    MissingColumn {
+        column: &'static str,
+    },
+    UnknownColumn {
+        column: String,
+    },
+    /// A line whose number of cells differs from the header's.
+    Ragged {
+        line: u64,
+        found: usize,
+        expected: usize,
+    },
+}
+
+/// One row of an import while it is being corrected.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRow {
+    /// Its line in the file (the header is line 1).
+    pub line: u64,
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_date: String,
+    pub email: String,
+    pub phone: String,
+    pub commune_code: String,
+    pub publics: String,
+    pub motivation: String,
+    /// Left out by the referrer (a duplicate, someone who changed their mind).
+    pub skip: bool,
+}
+
+impl ImportRow {
+    pub fn input(&self) -> ReferralInput {
+        ReferralInput {
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            birth_date: self.birth_date.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            commune_code: self.commune_code.clone(),
+            publics: self.publics.clone(),
+            motivation: self.motivation.clone(),
+            // The referrer attested consent for the whole file when uploading it.
+            consent: true,
+        }
+    }
+}
+
+/// A row with what is wrong with it.
+#[derive(Debug, Clone)]
+pub struct CheckedRow {
+    pub row: ImportRow,
+    pub problems: Vec<ReferralProblem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportView {
+    pub id: Uuid,
+    pub programme: Programme,
+    pub filename: String,
+    pub encoding: String,
+    pub pending: bool,
+    /// Rows to correct (or to leave out), in file order.
+    pub to_fix: Vec<CheckedRow>,
+    pub ready: usize,
+    pub skipped: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReferralLine {
+    pub referral: Referral,
+    pub programme_name: String,
+    pub referrer_name: String,
+    pub history: Vec<ReferralEvent>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReferralsView {
+    /// The reader decides (the operator's manager) rather than refers.
+    pub deciding: bool,
+    pub lines: Vec<ReferralLine>,
+    /// Programmes the referrer may refer to.
+    pub programmes: Vec<Programme>,
+    /// Cohorts accepted candidates can join (managers).
+    pub cohorts: Vec<Cohort>,
+}
+
+/// How a header cell names a column: French or English, accents and case ignored.
+fn column_of(header: &str) -> Option<&'static str> {
+    let folded: String = header
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'é' | 'è' | 'ê' => 'e',
+            'à' => 'a',
+            ' ' | '-' => '_',
+            c => c,
+        })
+        .collect();
+    Some(match folded.as_str() {
+        "prenom" | "first_name" => "first_name",
+        "nom" | "last_name" => "last_name",
+        "date_naissance" | "date_de_naissance" | "birth_date" => "birth_date",
+        "email" | "courriel" | "mail" => "email",
+        "telephone" | "tel" | "phone" => "phone",
+        "commune" | "code_commune" | "commune_code" => "commune_code",
+        "publics" | "public" => "publics",
+        "motivation" | "commentaire" => "motivation",
+        _ => return None,
+    })
+}
+
+/// Windows-1252, what French Excel writes by default: 0x80–0x9F are typographic signs,
+/// the rest Latin-1.
+fn windows_1252(bytes: &[u8]) -> String {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => HIGH[usize::from(b - 0x80)],
+            b => char::from(b),
+        })
+        .collect()
+}
+
+/// Reads an uploaded file into rows, or says what is wrong with the file as a whole.
+pub fn parse_import(bytes: &[u8]) -> Result<(Vec<ImportRow>, &'static str), FileProblem> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(FileProblem::Workbook);
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(FileProblem::Utf16);
+    }
+    if bytes.contains(&0) {
+        return Err(FileProblem::NotText);
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let (text, encoding) = match std::str::from_utf8(body) {
+        Ok(t) => (t.to_owned(), "utf-8"),
+        Err(_) => (windows_1252(body), "windows-1252"),
+    };
+    // One line ending, so that line numbers in messages match what an editor shows.
+    let text = text.replace("\r\n", "\n");
+    let first_line = text.lines().next().unwrap_or("");
+    if first_line.trim().is_empty() {
+        return Err(FileProblem::Empty);
+    }
+    let delimiter = [b';', b',', b'\t']
+        .into_iter()
+        .max_by_key(|d| first_line.bytes().filter(|b| b == d).count())
+        .unwrap_or(b';');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|_| FileProblem::NotText)?.clone();
+    let mut columns = Vec::new();
+    for h in headers.iter() {
+        match column_of(h) {
+            Some(c) => columns.push(c),
+            None => {
+                return Err(FileProblem::UnknownColumn {
+                    column: h.chars().take(40).collect(),
+                });
+            }
+        }
+    }
+    for required in ["first_name", "last_name", "birth_date"] {
+        if !columns.contains(&required) {
+            return Err(FileProblem::MissingColumn { column: required });
+        }
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|_| FileProblem::NotText)?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if record.len() != columns.len() {
+            return Err(FileProblem::Ragged {
+                line,
+                found: record.len(),
+                expected: columns.len(),
+            });
+        }
+        if rows.len() == MAX_IMPORT_ROWS {
+            // Count the rest without keeping them, to say how big the file is.
+            let more = reader.records().count();
+            return Err(FileProblem::TooManyRows {
+                rows: MAX_IMPORT_ROWS + 1 + more,
+            });
+        }
+        let mut row = ImportRow {
+            line,
+            ..ImportRow::default()
+        };
+        for (column, cell) in columns.iter().zip(record.iter()) {
+            let cell = cell.to_owned();
+            match *column {
+                "first_name" => row.first_name = cell,
+                "last_name" => row.last_name = cell,
+                "birth_date" => row.birth_date = cell,
+                "email" => row.email = cell,
+                "phone" => row.phone = cell,
+                "commune_code" => row.commune_code = cell,
+                "publics" => row.publics = cell,
+                _ => row.motivation = cell,
+            }
+        }
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        return Err(FileProblem::Empty);
+    }
+    Ok((rows, encoding))
+}
+
+/// Checks every row: its fields, then whether the same person is already referred to
+/// the programme or appears earlier in the file.
+fn check_rows(rows: &[ImportRow], standing: &HashSet<String>, year: i32) -> Vec<CheckedRow> {
+    let mut seen: HashSet<String> = HashSet::new();
+    rows.iter()
+        .map(|row| {
+            let mut problems = Vec::new();
+            if !row.skip {
+                match row.input().check(year) {
+                    Ok(candidate) => {
+                        let keys = candidate.identity_keys();
+                        if keys.iter().any(|k| standing.contains(k)) {
+                            problems.push(ReferralProblem {
+                                field: "identity",
+                                code: "already_referred",
+                            });
+                        } else if keys.iter().any(|k| seen.contains(k)) {
+                            problems.push(ReferralProblem {
+                                field: "identity",
+                                code: "twice_in_file",
+                            });
+                        }
+                        seen.extend(keys);
+                    }
+                    Err(p) => problems = p,
+                }
+            }
+            CheckedRow {
+                row: row.clone(),
+                problems,
+            }
+        })
+        .collect()
+}
+
+impl App {
+    /// The programme if the actor's organisation refers to it.
+    async fn referable(&self, actor: &Actor, programme_id: Uuid) -> Result<Programme, AppError> {
+        let referred = programmes::list_referred_by(self.db(), actor.organisation_id).await?;
+        let programme = referred.into_iter().find(|p| p.id == programme_id);
+        let relation = Relation {
+            refers_to_programme: programme.is_some(),
+            ..Relation::default()
+        };
+        if !allows(actor.role, Action::ReferCandidate, relation) {
+            return Err(AppError::Forbidden);
+        }
+        programme.ok_or(AppError::NotFound)
+    }
+
+    fn deciding(actor: &Actor) -> Result<(), AppError> {
+        let own = Relation {
+            same_tenant: true,
+            ..Relation::default()
+        };
+        if actor.role == Role::ProgrammeManager && allows(actor.role, Action::ManageProgramme, own)
+        {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// A referrer sends one candidate to a programme.
+    pub async fn refer(
+        &self,
+        actor: &Actor,
+        programme_id: Uuid,
+        input: &ReferralInput,
+    ) -> Result<Uuid, AppError> {
+        let programme = self.referable(actor, programme_id).await?;
+        let now = now_ms();
+        let candidate = input
+            .check(this_year(now))
+            .map_err(|p| AppError::Invalid(field_errors(&p)))?;
+        let standing: HashSet<String> = referrals::standing_keys(self.db(), programme.id)
+            .await?
+            .into_iter()
+            .collect();
+        if candidate
+            .identity_keys()
+            .iter()
+            .any(|k| standing.contains(k))
+        {
+            return Err(AppError::invalid("identity", "already_referred"));
+        }
+        let scope = TenantScope::of(programme.tenant_id);
+        let txn = self.db().begin().await?;
+        let id = self
+            .insert_referral(&txn, scope, actor, &programme, &candidate, None, now)
+            .await?;
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::SUBMITTED,
+            None,
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_referral(
+        &self,
+        conn: &impl parcours_db::ConnectionTrait,
+        scope: TenantScope,
+        actor: &Actor,
+        programme: &Programme,
+        candidate: &Candidate,
+        import_id: Option<Uuid>,
+        now: i64,
+    ) -> Result<Uuid, AppError> {
+        Ok(referrals::insert(
+            conn,
+            scope,
+            NewReferral {
+                programme_id: programme.id,
+                referrer_org_id: actor.organisation_id,
+                submitted_by: actor.user_id,
+                import_id,
+                candidate,
+                expires_at: now + EXPIRES_AFTER_DAYS * DAY_MS,
+            },
+            now,
+        )
+        .await?)
+    }
+
+    /// The referrals a reader sees: a referrer, those of their organisation (status
+    /// only, never what happens in the bilan); a manager, those their operator received.
+    pub async fn referrals(&self, actor: &Actor) -> Result<ReferralsView, AppError> {
+        let (deciding, rows, programmes_list, cohorts) = match actor.role {
+            Role::Referrer => (
+                false,
+                referrals::of_referrer(self.db(), actor.organisation_id).await?,
+                programmes::list_referred_by(self.db(), actor.organisation_id).await?,
+                Vec::new(),
+            ),
+            Role::ProgrammeManager => {
+                Self::deciding(actor)?;
+                (
+                    true,
+                    referrals::of_tenant(self.db(), actor.tenant()).await?,
+                    programmes::list_in_tenant(self.db(), actor.tenant()).await?,
+                    referrals::cohorts_of_tenant(self.db(), actor.tenant()).await?,
+                )
+            }
+            _ => return Err(AppError::Forbidden),
+        };
+        let mut names: BTreeMap<Uuid, String> = BTreeMap::new();
+        let mut programme_names: BTreeMap<Uuid, String> = BTreeMap::new();
+        let mut lines = Vec::with_capacity(rows.len());
+        let mut by_tenant: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+        for r in &rows {
+            by_tenant.entry(r.tenant_id).or_default().push(r.id);
+        }
+        let mut history = Vec::new();
+        for (tenant, ids) in by_tenant {
+            history.extend(referrals::history(self.db(), TenantScope::of(tenant), ids).await?);
+        }
+        for referral in rows {
+            if let Entry::Vacant(slot) = names.entry(referral.referrer_org_id) {
+                let name = accounts::find_organisation(self.db(), referral.referrer_org_id)
+                    .await?
+                    .map(|o| o.name)
+                    .unwrap_or_default();
+                slot.insert(name);
+            }
+            if let Entry::Vacant(slot) = programme_names.entry(referral.programme_id) {
+                let name = programmes::find(self.db(), referral.programme_id)
+                    .await?
+                    .map(|p| p.name)
+                    .unwrap_or_default();
+                slot.insert(name);
+            }
+            lines.push(ReferralLine {
+                programme_name: programme_names
+                    .get(&referral.programme_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                referrer_name: names
+                    .get(&referral.referrer_org_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                history: history
+                    .iter()
+                    .filter(|e| e.referral_id == referral.id)
+                    .cloned()
+                    .collect(),
+                referral,
+            });
+        }
+        Ok(ReferralsView {
+            deciding,
+            lines,
+            programmes: programmes_list,
+            cohorts,
+        })
+    }
+
+    /// The manager accepts a referral into a cohort of its programme: the person's file
+    /// and enrolment are created in the same transaction.
+    pub async fn accept_referral(
+        &self,
+        actor: &Actor,
+        referral_id: Uuid,
+        cohort_id: &str,
+    ) -> Result<Uuid, AppError> {
+        Self::deciding(actor)?;
+        let scope = actor.tenant();
+        let Some(referral) = referrals::find(self.db(), scope, referral_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let cohort = match cohort_id.trim() {
+            "" => None,
+            raw => {
+                let id: Uuid = raw
+                    .parse()
+                    .map_err(|_| AppError::invalid("cohort", "unknown"))?;
+                let cohorts = referrals::cohorts_of_tenant(self.db(), scope).await?;
+                let Some(c) = cohorts
+                    .into_iter()
+                    .find(|c| c.id == id && c.programme_id == referral.programme_id)
+                else {
+                    return Err(AppError::invalid("cohort", "unknown"));
+                };
+                Some(c.id)
+            }
+        };
+        if referral.status != ReferralStatus::Submitted {
+            return Err(AppError::invalid("decision", "already_decided"));
+        }
+        let now = now_ms();
+        let birth_year = referral
+            .birth_date
+            .get(..4)
+            .and_then(|y| y.parse::<i32>().ok());
+        let txn = self.db().begin().await?;
+        let person = people::insert_person(
+            &txn,
+            scope,
+            people::NewPerson {
+                user_id: None,
+                first_name: &referral.first_name,
+                last_name: &referral.last_name,
+                email: referral.email.as_deref(),
+                phone: referral.phone.as_deref(),
+                commune_code: referral.commune_code.as_deref(),
+                birth_year,
+            },
+            now,
+        )
+        .await?;
+        people::insert_enrolment(
+            &txn,
+            scope,
+            people::NewEnrolment {
+                person_id: person,
+                programme_id: referral.programme_id,
+                cohort_id: cohort,
+                coach_id: None,
+                referrer_id: Some(referral.referrer_org_id),
+                phase: Phase::Referred,
+                entered_at: now,
+                last_activity_at: now,
+            },
+        )
+        .await?;
+        if !referrals::decide(
+            &txn,
+            scope,
+            referral.id,
+            ReferralStatus::Accepted,
+            None,
+            cohort,
+            Some(person),
+            Some(actor.user_id),
+            now,
+        )
+        .await?
+        {
+            // Decided by someone else meanwhile: the transaction is dropped, nothing kept.
+            return Err(AppError::invalid("decision", "already_decided"));
+        }
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::ACCEPTED,
+            Some(person),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(person)
+    }
+
+    /// The manager refuses a referral with a reason from the list.
+    pub async fn refuse_referral(
+        &self,
+        actor: &Actor,
+        referral_id: Uuid,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        Self::deciding(actor)?;
+        let scope = actor.tenant();
+        let reason: RefusalReason = reason
+            .parse()
+            .map_err(|_| AppError::invalid("reason", "required"))?;
+        let Some(referral) = referrals::find(self.db(), scope, referral_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        if !referrals::decide(
+            &txn,
+            scope,
+            referral.id,
+            ReferralStatus::Refused,
+            Some(reason),
+            None,
+            None,
+            Some(actor.user_id),
+            now,
+        )
+        .await?
+        {
+            return Err(AppError::invalid("decision", "already_decided"));
+        }
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::REFUSED,
+            None,
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// A manager opens a cohort in one of their programmes.
+    pub async fn add_cohort(
+        &self,
+        actor: &Actor,
+        programme_id: Uuid,
+        name: &str,
+        starts_on: &str,
+        capacity: &str,
+    ) -> Result<Uuid, AppError> {
+        Self::deciding(actor)?;
+        let scope = actor.tenant();
+        let Some(programme) = programmes::list_in_tenant(self.db(), scope)
+            .await?
+            .into_iter()
+            .find(|p| p.id == programme_id)
+        else {
+            return Err(AppError::invalid("programme", "unknown"));
+        };
+        let mut errors = Vec::new();
+        let name = crate::checked_text("name", name, 80)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let starts_on = starts_on.trim();
+        if crate::plan::parse_date(starts_on).is_none() {
+            errors.push(AppError::invalid("starts_on", "invalid"));
+        }
+        let capacity = match capacity.trim() {
+            "" => None,
+            raw => match raw.parse::<i32>() {
+                Ok(n) if (1..=10_000).contains(&n) => Some(n),
+                _ => {
+                    errors.push(AppError::invalid("capacity", "invalid"));
+                    None
+                }
+            },
+        };
+        let (Some(name), true) = (name, errors.is_empty()) else {
+            let fields = errors
+                .into_iter()
+                .flat_map(|e| match e {
+                    AppError::Invalid(f) => f,
+                    _ => Vec::new(),
+                })
+                .collect();
+            return Err(AppError::Invalid(fields));
+        };
+        Ok(referrals::insert_cohort(
+            self.db(),
+            scope,
+            programme.id,
+            &name,
+            starts_on,
+            capacity,
+            now_ms(),
+        )
+        .await?)
+    }
+
+    // ------------------------------------------------------------ imports
+
+    /// A referrer uploads a file: it is read and kept aside, nothing is referred yet.
+    /// The whole file is refused when it cannot be read as a table.
+    pub async fn start_import(
+        &self,
+        actor: &Actor,
+        programme_id: Uuid,
+        filename: &str,
+        bytes: &[u8],
+        consent: bool,
+    ) -> Result<Uuid, ImportFailure> {
+        let programme = self.referable(actor, programme_id).await?;
+        if !consent {
+            return Err(AppError::invalid("consent", "required").into());
+        }
+        let (rows, encoding) = parse_import(bytes).map_err(ImportFailure::File)?;
+        let json = serde_json::to_string(&rows)
+            .map_err(|e| AppError::Internal(format!("import rows: {e}")))?;
+        let name: String = filename.chars().take(120).collect();
+        Ok(referrals::insert_import(
+            self.db(),
+            TenantScope::of(programme.tenant_id),
+            NewImport {
+                programme_id: programme.id,
+                referrer_org_id: actor.organisation_id,
+                uploaded_by: actor.user_id,
+                filename: &name,
+                encoding,
+                rows: &json,
+            },
+            now_ms(),
+        )
+        .await?)
+    }
+
+    async fn import_of(
+        &self,
+        actor: &Actor,
+        import_id: Uuid,
+    ) -> Result<(TenantScope, referrals::Import, Programme, Vec<ImportRow>), AppError> {
+        if actor.role != Role::Referrer {
+            return Err(AppError::Forbidden);
+        }
+        let Some((tenant, import)) =
+            referrals::find_import(self.db(), actor.organisation_id, import_id).await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        let programme = self.referable(actor, import.programme_id).await?;
+        let rows: Vec<ImportRow> = serde_json::from_str(&import.rows)
+            .map_err(|e| AppError::Internal(format!("import rows: {e}")))?;
+        Ok((TenantScope::of(tenant), import, programme, rows))
+    }
+
+    async fn checked(
+        &self,
+        programme: &Programme,
+        rows: &[ImportRow],
+    ) -> Result<Vec<CheckedRow>, AppError> {
+        let standing: HashSet<String> = referrals::standing_keys(self.db(), programme.id)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(check_rows(rows, &standing, this_year(now_ms())))
+    }
+
+    pub async fn import_view(
+        &self,
+        actor: &Actor,
+        import_id: Uuid,
+    ) -> Result<ImportView, AppError> {
+        let (_, import, programme, rows) = self.import_of(actor, import_id).await?;
+        let checked = self.checked(&programme, &rows).await?;
+        let skipped = checked.iter().filter(|c| c.row.skip).count();
+        let ready = checked
+            .iter()
+            .filter(|c| !c.row.skip && c.problems.is_empty())
+            .count();
+        Ok(ImportView {
+            id: import.id,
+            filename: import.filename,
+            encoding: import.encoding,
+            pending: import.status == "pending",
+            to_fix: checked
+                .into_iter()
+                .filter(|c| !c.problems.is_empty() || c.row.skip)
+                .collect(),
+            ready,
+            skipped,
+            programme,
+        })
+    }
+
+    /// Saves the referrer's corrections of some rows (by line); other rows stay as they are.
+    pub async fn correct_import(
+        &self,
+        actor: &Actor,
+        import_id: Uuid,
+        corrections: &[ImportRow],
+    ) -> Result<(), AppError> {
+        let (_, import, _, mut rows) = self.import_of(actor, import_id).await?;
+        if import.status != "pending" {
+            return Err(AppError::invalid("import", "closed"));
+        }
+        for fix in corrections {
+            if let Some(row) = rows.iter_mut().find(|r| r.line == fix.line) {
+                *row = fix.clone();
+            }
+        }
+        let json = serde_json::to_string(&rows)
+            .map_err(|e| AppError::Internal(format!("import rows: {e}")))?;
+        referrals::update_import_rows(self.db(), import.id, &json).await?;
+        Ok(())
+    }
+
+    /// Refers every row not left out, in one transaction, once no row has a problem;
+    /// otherwise nothing is written.
+    pub async fn commit_import(&self, actor: &Actor, import_id: Uuid) -> Result<usize, AppError> {
+        let (scope, import, programme, rows) = self.import_of(actor, import_id).await?;
+        if import.status != "pending" {
+            return Err(AppError::invalid("import", "closed"));
+        }
+        let checked = self.checked(&programme, &rows).await?;
+        if checked.iter().any(|c| !c.problems.is_empty()) {
+            return Err(AppError::invalid("import", "rows_to_fix"));
+        }
+        let now = now_ms();
+        let year = this_year(now);
+        let txn = self.db().begin().await?;
+        if !referrals::close_import(&txn, import.id, "committed", now).await? {
+            return Err(AppError::invalid("import", "closed"));
+        }
+        let mut count = 0;
+        for row in checked.iter().filter(|c| !c.row.skip) {
+            let candidate = row
+                .row
+                .input()
+                .check(year)
+                .map_err(|p| AppError::Invalid(field_errors(&p)))?;
+            self.insert_referral(
+                &txn,
+                scope,
+                actor,
+                &programme,
+                &candidate,
+                Some(import.id),
+                now,
+            )
+            .await?;
+            count += 1;
+        }
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::IMPORTED,
+            None,
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(count)
+    }
+
+    // ------------------------------------------------------------ worker side
+
+    /// Daily: referrals unanswered past their date expire; managers are told (without
+    /// names) about those expiring in a week. Returns how many expired.
+    pub async fn expire_referrals(&self, now: i64) -> Result<usize, AppError> {
+        let overdue = referrals::overdue(self.db(), now).await?;
+        for r in &overdue {
+            let scope = TenantScope::of(r.tenant_id);
+            let txn = self.db().begin().await?;
+            if referrals::decide(
+                &txn,
+                scope,
+                r.id,
+                ReferralStatus::Expired,
+                None,
+                None,
+                None,
+                None,
+                now,
+            )
+            .await?
+            {
+                audit::record(&txn, scope, None, audit_action::EXPIRED, None, now).await?;
+            }
+            txn.commit().await?;
+        }
+        let soon = referrals::expiring(
+            self.db(),
+            now + (REMIND_BEFORE_DAYS - 1) * DAY_MS,
+            now + REMIND_BEFORE_DAYS * DAY_MS,
+        )
+        .await?;
+        let mut per_tenant: BTreeMap<Uuid, usize> = BTreeMap::new();
+        for r in &soon {
+            *per_tenant.entry(r.tenant_id).or_default() += 1;
+        }
+        for (tenant, n) in per_tenant {
+            for (user, role) in accounts::members_of(self.db(), tenant).await? {
+                if role != Role::ProgrammeManager {
+                    continue;
+                }
+                let link = format!("{}/orientations", self.config().base_url);
+                let body = format!(
+                    "Bonjour,\n\n{n} orientation(s) attendent votre réponse et expireront dans {REMIND_BEFORE_DAYS} jours.\n\
+                     Répondez depuis : {link}\n\n--\nHello,\n\n{n} referral(s) await your answer and will expire in \
+                     {REMIND_BEFORE_DAYS} days.\nAnswer from: {link}\n"
+                );
+                mail::send(
+                    &self.config().outbox_dir,
+                    OutgoingMail {
+                        to: &user.email,
+                        subject: "Parcours : orientations en attente",
+                        body,
+                        calendar: None,
+                    },
+                )?;
+            }
+        }
+        Ok(overdue.len())
+    }
+}
+
+/// An import refused: a field of the upload form, or the file itself.
+#[derive(Debug)]
+pub enum ImportFailure {
+    App(AppError),
+    File(FileProblem),
+}
+
+impl From<AppError> for ImportFailure {
+    fn from(e: AppError) -> Self {
+        ImportFailure::App(e)
+    }
+}
+
+impl From<parcours_db::DbErr> for ImportFailure {
+    fn from(e: parcours_db::DbErr) -> Self {
+        ImportFailure::App(e.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_french_excel_file_is_read() {
+        let mut bytes = b"Pr\xe9nom;Nom;Date de naissance;T\xe9l\xe9phone;Commune\r\n".to_vec();
+        bytes.extend_from_slice(b"Ga\xebl;L\xe9vy;08/02/1994;06 12 34 56 78;76540\r\n");
+        let (rows, encoding) = parse_import(&bytes).unwrap();
+        assert_eq!(encoding, "windows-1252");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].first_name.as_str(), rows[0].last_name.as_str()),
+            ("Gaël", "Lévy")
+        );
+        assert_eq!(rows[0].line, 2);
+    }
+
+    #[test]
+    fn unreadable_files_are_refused_whole() {
+        assert_eq!(parse_import(b""), Err(FileProblem::Empty));
+        assert_eq!(parse_import(b"PK\x03\x04rest"), Err(FileProblem::Workbook));
+        assert_eq!(parse_import(b"\xff\xfep\0r\0"), Err(FileProblem::Utf16));
+        assert_eq!(
+            parse_import(b"prenom,nom\nA,B\n"),
+            Err(FileProblem::MissingColumn {
+                column: "birth_date"
+            })
+        );
+        assert_eq!(
+            parse_import(b"prenom,nom,date_naissance,shoe_size\n"),
+            Err(FileProblem::UnknownColumn {
+                column: "shoe_size".into()
+            })
+        );
+        assert_eq!(
+            parse_import(b"prenom,nom,date_naissance\nA,B\n"),
+            Err(FileProblem::Ragged {
+                line: 2,
+                found: 2,
+                expected: 3
+            })
+        );
+        let mut big = b"prenom,nom,date_naissance\n".to_vec();
+        for _ in 0..50_000 {
+            big.extend_from_slice(b"A,B,1990-01-01\n");
+        }
+        assert_eq!(
+            parse_import(&big),
+            Err(FileProblem::TooManyRows { rows: 50_000 })
+        );
+    }
+
+    #[test]
+    fn duplicates_are_found_in_the_file_and_against_the_programme() {
+        let row = |line, first: &str, email: &str| ImportRow {
+            line,
+            first_name: first.into(),
+            last_name: "Martin".into(),
+            birth_date: "1990-05-01".into(),
+            email: email.into(),
+            ..ImportRow::default()
+        };
+        let rows = vec![
+            row(2, "Léa", "lea@example.org"),
+            row(3, "Lea", "LEA@example.org"),
+            row(4, "Zoé", "zoe@example.org"),
+        ];
+        let standing: HashSet<String> =
+            check_rows(&[row(9, "Zoé", "zoe@example.org")], &HashSet::new(), 2026)
+                .iter()
+                .flat_map(|c| {
+                    c.row
+                        .input()
+                        .check(2026)
+                        .map(|c| c.identity_keys())
+                        .unwrap_or_default()
+                })
+                .collect();
+        let checked = check_rows(&rows, &standing, 2026);
+        let codes: Vec<Vec<&str>> = checked
+            .iter()
+            .map(|c| c.problems.iter().map(|p| p.code).collect())
+            .collect();
+        assert_eq!(
+            codes,
+            vec![vec![], vec!["twice_in_file"], vec!["already_referred"]]
+        );
+        let mut skipped = rows.clone();
+        skipped[1].skip = true;
+        assert!(
+            check_rows(&skipped, &HashSet::new(), 2026)[1]
+                .problems
+                .is_empty()
+        );
+    }
+}

@@ -1,0 +1,35 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "referrals")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub programme_id: Uuid,
+    pub referrer_org_id: Uuid,
+    pub submitted_by: Uuid,
+    pub import_id: Option<Uuid>,
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_date: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub commune_code: Option<String>,
+    pub publics: String,
+    pub motivation: Option<String>,
+    pub identity_keys: String,
+    pub status: String,
+    pub refusal_reason: Option<String>,
+    pub cohort_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

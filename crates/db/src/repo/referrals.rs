@@ -1,0 +1,489 @@
+//! Referrals, their history, the imports being corrected, and cohorts. Scoped by the
+//! operator's tenant; a referrer's view is further narrowed to its own organisation.
+
+use parcours_domain::referral::{Candidate, ReferralStatus, RefusalReason};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
+use uuid::Uuid;
+
+use super::parse_code;
+use crate::TenantScope;
+use crate::entities::{cohort, referral, referral_event, referral_import};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referral {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub programme_id: Uuid,
+    pub referrer_org_id: Uuid,
+    pub submitted_by: Uuid,
+    pub import_id: Option<Uuid>,
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_date: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub commune_code: Option<String>,
+    pub publics: String,
+    pub motivation: Option<String>,
+    pub identity_keys: Vec<String>,
+    pub status: ReferralStatus,
+    pub refusal_reason: Option<RefusalReason>,
+    pub cohort_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+impl TryFrom<referral::Model> for Referral {
+    type Error = DbErr;
+    fn try_from(m: referral::Model) -> Result<Self, DbErr> {
+        Ok(Referral {
+            id: m.id,
+            tenant_id: m.tenant_id,
+            programme_id: m.programme_id,
+            referrer_org_id: m.referrer_org_id,
+            submitted_by: m.submitted_by,
+            import_id: m.import_id,
+            first_name: m.first_name,
+            last_name: m.last_name,
+            birth_date: m.birth_date,
+            email: m.email,
+            phone: m.phone,
+            commune_code: m.commune_code,
+            publics: m.publics,
+            motivation: m.motivation,
+            identity_keys: m.identity_keys.lines().map(str::to_owned).collect(),
+            status: parse_code(&m.status)?,
+            refusal_reason: m.refusal_reason.as_deref().map(parse_code).transpose()?,
+            cohort_id: m.cohort_id,
+            person_id: m.person_id,
+            decided_by: m.decided_by,
+            decided_at: m.decided_at,
+            created_at: m.created_at,
+            expires_at: m.expires_at,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralEvent {
+    pub referral_id: Uuid,
+    pub status: ReferralStatus,
+    pub reason: Option<String>,
+    pub by_user: Option<Uuid>,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReferral<'a> {
+    pub programme_id: Uuid,
+    pub referrer_org_id: Uuid,
+    pub submitted_by: Uuid,
+    pub import_id: Option<Uuid>,
+    pub candidate: &'a Candidate,
+    pub expires_at: i64,
+}
+
+async fn record_event(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    referral: Uuid,
+    status: ReferralStatus,
+    reason: Option<&str>,
+    by: Option<Uuid>,
+    now: i64,
+) -> Result<(), DbErr> {
+    referral_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(scope.id()),
+        referral_id: Set(referral),
+        status: Set(status.code().to_owned()),
+        reason: Set(reason.map(str::to_owned)),
+        by_user: Set(by),
+        at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores a submitted referral and the first line of its history.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    new: NewReferral<'_>,
+    now: i64,
+) -> Result<Uuid, DbErr> {
+    let id = Uuid::now_v7();
+    let c = new.candidate;
+    referral::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(scope.id()),
+        programme_id: Set(new.programme_id),
+        referrer_org_id: Set(new.referrer_org_id),
+        submitted_by: Set(new.submitted_by),
+        import_id: Set(new.import_id),
+        first_name: Set(c.first_name.clone()),
+        last_name: Set(c.last_name.clone()),
+        birth_date: Set(c.birth_date.clone()),
+        email: Set(c.email.clone()),
+        phone: Set(c.phone.clone()),
+        commune_code: Set(c.commune_code.clone()),
+        publics: Set(c
+            .publics
+            .iter()
+            .map(|p| p.code())
+            .collect::<Vec<_>>()
+            .join(";")),
+        motivation: Set(c.motivation.clone()),
+        identity_keys: Set(c.identity_keys().join("\n")),
+        status: Set(ReferralStatus::Submitted.code().to_owned()),
+        refusal_reason: Set(None),
+        cohort_id: Set(None),
+        person_id: Set(None),
+        decided_by: Set(None),
+        decided_at: Set(None),
+        created_at: Set(now),
+        expires_at: Set(new.expires_at),
+    }
+    .insert(conn)
+    .await?;
+    record_event(
+        conn,
+        scope,
+        id,
+        ReferralStatus::Submitted,
+        None,
+        Some(new.submitted_by),
+        now,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The identity keys of a programme's referrals still standing (submitted or accepted).
+pub async fn standing_keys(
+    conn: &impl ConnectionTrait,
+    programme: Uuid,
+) -> Result<Vec<String>, DbErr> {
+    let rows = referral::Entity::find()
+        .filter(referral::Column::ProgrammeId.eq(programme))
+        .filter(referral::Column::Status.is_in([
+            ReferralStatus::Submitted.code(),
+            ReferralStatus::Accepted.code(),
+        ]))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .flat_map(|r| r.identity_keys.lines().map(str::to_owned))
+        .collect())
+}
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    id: Uuid,
+) -> Result<Option<Referral>, DbErr> {
+    referral::Entity::find_by_id(id)
+        .filter(referral::Column::TenantId.eq(scope.id()))
+        .one(conn)
+        .await?
+        .map(Referral::try_from)
+        .transpose()
+}
+
+/// A referrer's referrals, whatever the operator, newest first.
+pub async fn of_referrer(
+    conn: &impl ConnectionTrait,
+    referrer_org: Uuid,
+) -> Result<Vec<Referral>, DbErr> {
+    referral::Entity::find()
+        .filter(referral::Column::ReferrerOrgId.eq(referrer_org))
+        .order_by_desc(referral::Column::CreatedAt)
+        .order_by_desc(referral::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Referral::try_from)
+        .collect()
+}
+
+/// The referrals an operator received, newest first.
+pub async fn of_tenant(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+) -> Result<Vec<Referral>, DbErr> {
+    referral::Entity::find()
+        .filter(referral::Column::TenantId.eq(scope.id()))
+        .order_by_desc(referral::Column::CreatedAt)
+        .order_by_desc(referral::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Referral::try_from)
+        .collect()
+}
+
+/// Records a decision on a referral still submitted; false when it was not (decided
+/// meanwhile, or expired).
+#[allow(clippy::too_many_arguments)]
+pub async fn decide(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    id: Uuid,
+    status: ReferralStatus,
+    reason: Option<RefusalReason>,
+    cohort: Option<Uuid>,
+    person: Option<Uuid>,
+    by: Option<Uuid>,
+    now: i64,
+) -> Result<bool, DbErr> {
+    let done = referral::Entity::update_many()
+        .filter(referral::Column::TenantId.eq(scope.id()))
+        .filter(referral::Column::Id.eq(id))
+        .filter(referral::Column::Status.eq(ReferralStatus::Submitted.code()))
+        .col_expr(referral::Column::Status, Expr::value(status.code()))
+        .col_expr(
+            referral::Column::RefusalReason,
+            Expr::value(reason.map(|r| r.code().to_owned())),
+        )
+        .col_expr(referral::Column::CohortId, Expr::value(cohort))
+        .col_expr(referral::Column::PersonId, Expr::value(person))
+        .col_expr(referral::Column::DecidedBy, Expr::value(by))
+        .col_expr(referral::Column::DecidedAt, Expr::value(now))
+        .exec(conn)
+        .await?
+        .rows_affected
+        > 0;
+    if done {
+        record_event(conn, scope, id, status, reason.map(|r| r.code()), by, now).await?;
+    }
+    Ok(done)
+}
+
+/// Submitted referrals past their date, of every operator (the expiry job).
+pub async fn overdue(conn: &impl ConnectionTrait, now: i64) -> Result<Vec<Referral>, DbErr> {
+    referral::Entity::find()
+        .filter(referral::Column::Status.eq(ReferralStatus::Submitted.code()))
+        .filter(referral::Column::ExpiresAt.lte(now))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Referral::try_from)
+        .collect()
+}
+
+/// Submitted referrals of every operator expiring between `from` and `to` (reminders).
+pub async fn expiring(
+    conn: &impl ConnectionTrait,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Referral>, DbErr> {
+    referral::Entity::find()
+        .filter(referral::Column::Status.eq(ReferralStatus::Submitted.code()))
+        .filter(referral::Column::ExpiresAt.gt(from))
+        .filter(referral::Column::ExpiresAt.lte(to))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Referral::try_from)
+        .collect()
+}
+
+pub async fn history(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    referrals: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<ReferralEvent>, DbErr> {
+    referral_event::Entity::find()
+        .filter(referral_event::Column::TenantId.eq(scope.id()))
+        .filter(referral_event::Column::ReferralId.is_in(referrals))
+        .order_by_asc(referral_event::Column::At)
+        .order_by_asc(referral_event::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| {
+            Ok(ReferralEvent {
+                referral_id: m.referral_id,
+                status: parse_code(&m.status)?,
+                reason: m.reason,
+                by_user: m.by_user,
+                at: m.at,
+            })
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------ cohorts
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cohort {
+    pub id: Uuid,
+    pub programme_id: Uuid,
+    pub name: String,
+    pub starts_on: String,
+    pub capacity: Option<i32>,
+}
+
+pub async fn insert_cohort(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    programme: Uuid,
+    name: &str,
+    starts_on: &str,
+    capacity: Option<i32>,
+    now: i64,
+) -> Result<Uuid, DbErr> {
+    let id = Uuid::now_v7();
+    cohort::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(scope.id()),
+        programme_id: Set(programme),
+        name: Set(name.to_owned()),
+        starts_on: Set(starts_on.to_owned()),
+        capacity: Set(capacity),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn cohorts_of_tenant(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+) -> Result<Vec<Cohort>, DbErr> {
+    Ok(cohort::Entity::find()
+        .filter(cohort::Column::TenantId.eq(scope.id()))
+        .order_by_asc(cohort::Column::StartsOn)
+        .order_by_asc(cohort::Column::Name)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| Cohort {
+            id: m.id,
+            programme_id: m.programme_id,
+            name: m.name,
+            starts_on: m.starts_on,
+            capacity: m.capacity,
+        })
+        .collect())
+}
+
+// ------------------------------------------------------------------ imports
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub id: Uuid,
+    pub programme_id: Uuid,
+    pub referrer_org_id: Uuid,
+    pub uploaded_by: Uuid,
+    pub filename: String,
+    pub encoding: String,
+    /// JSON of the rows being corrected.
+    pub rows: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewImport<'a> {
+    pub programme_id: Uuid,
+    pub referrer_org_id: Uuid,
+    pub uploaded_by: Uuid,
+    pub filename: &'a str,
+    pub encoding: &'a str,
+    pub rows: &'a str,
+}
+
+pub async fn insert_import(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    new: NewImport<'_>,
+    now: i64,
+) -> Result<Uuid, DbErr> {
+    let id = Uuid::now_v7();
+    referral_import::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(scope.id()),
+        programme_id: Set(new.programme_id),
+        referrer_org_id: Set(new.referrer_org_id),
+        uploaded_by: Set(new.uploaded_by),
+        filename: Set(new.filename.to_owned()),
+        encoding: Set(new.encoding.to_owned()),
+        rows: Set(new.rows.to_owned()),
+        status: Set("pending".to_owned()),
+        created_at: Set(now),
+        committed_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+/// An import of the referrer's organisation, whatever the operator.
+pub async fn find_import(
+    conn: &impl ConnectionTrait,
+    referrer_org: Uuid,
+    id: Uuid,
+) -> Result<Option<(Uuid, Import)>, DbErr> {
+    Ok(referral_import::Entity::find_by_id(id)
+        .filter(referral_import::Column::ReferrerOrgId.eq(referrer_org))
+        .one(conn)
+        .await?
+        .map(|m| {
+            (
+                m.tenant_id,
+                Import {
+                    id: m.id,
+                    programme_id: m.programme_id,
+                    referrer_org_id: m.referrer_org_id,
+                    uploaded_by: m.uploaded_by,
+                    filename: m.filename,
+                    encoding: m.encoding,
+                    rows: m.rows,
+                    status: m.status,
+                },
+            )
+        }))
+}
+
+pub async fn update_import_rows(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    rows: &str,
+) -> Result<(), DbErr> {
+    referral_import::Entity::update_many()
+        .filter(referral_import::Column::Id.eq(id))
+        .col_expr(referral_import::Column::Rows, Expr::value(rows))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks an import done (its rows are referrals now) and forgets the staged copy;
+/// false if it was not pending any more (a double click).
+pub async fn close_import(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    status: &str,
+    now: i64,
+) -> Result<bool, DbErr> {
+    Ok(referral_import::Entity::update_many()
+        .filter(referral_import::Column::Id.eq(id))
+        .filter(referral_import::Column::Status.eq("pending"))
+        .col_expr(referral_import::Column::Status, Expr::value(status))
+        .col_expr(referral_import::Column::Rows, Expr::value("[]"))
+        .col_expr(referral_import::Column::CommittedAt, Expr::value(now))
+        .exec(conn)
+        .await?
+        .rows_affected
+        > 0)
+}

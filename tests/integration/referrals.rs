@@ -1,0 +1,374 @@
+//! Referrals: a referrer sends one person by form and several by a CSV file whose bad
+//! rows and duplicate are corrected in the browser before anything is written; the
+//! manager accepts into a cohort (the file and enrolment appear) or refuses with a
+//! reason; unanswered referrals expire; hostile files are refused whole.
+
+use axum_test::http::StatusCode;
+use axum_test::multipart::{MultipartForm, Part};
+use parcours_db::ConnectionTrait;
+use parcours_test_support::{Client, TestApp};
+use serde_json::Value;
+
+use crate::TestResult;
+
+const REFERRER: &str = "referrer@demo.parcours.test";
+const MANAGER: &str = "manager@demo.parcours.test";
+
+async fn upload(
+    client: &Client,
+    programme: &str,
+    bytes: Vec<u8>,
+    consent: bool,
+) -> axum_test::TestResponse {
+    let token = client.token_from("/orientations").await;
+    let mut form = MultipartForm::new()
+        .add_text("_csrf", token)
+        .add_text("programme", programme.to_owned());
+    if consent {
+        form = form.add_text("consent", "yes");
+    }
+    let form = form.add_part(
+        "file",
+        Part::bytes(bytes)
+            .file_name("orientations.csv")
+            .mime_type("text/csv"),
+    );
+    client
+        .server
+        .post("/orientations/import")
+        .multipart(form)
+        .await
+}
+
+async fn referral_count(t: &TestApp) -> anyhow::Result<i64> {
+    let row = t
+        .app
+        .db()
+        .query_one_raw(parcours_db::Statement::from_string(
+            t.app.db().get_database_backend(),
+            "SELECT COUNT(*) AS n FROM referrals",
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no count"))?;
+    Ok(row.try_get::<i64>("", "n")?)
+}
+
+#[tokio::test]
+async fn a_referrer_imports_a_file_fixes_it_and_the_manager_decides() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let programme = t.world.programme_id.to_string();
+    let referrer = t.login_as(REFERRER).await?;
+    let page = referrer.server.get("/orientations").await.text();
+    assert!(page.contains("Orienter une personne") && page.contains(&programme));
+
+    // One by one: refused without consent and with a date that does not exist.
+    let form = "/orientations";
+    let bad = referrer
+        .submit(
+            form,
+            form,
+            &[
+                ("programme", programme.as_str()),
+                ("first_name", "Inès"),
+                ("last_name", "Haddad"),
+                ("birth_date", "31/02/1990"),
+                ("phone", "06 11 22 33 44"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = bad.text();
+    assert!(
+        text.contains("La date de naissance n&#39;existe pas")
+            && text.contains("accepté d&#39;être orientée"),
+        "{text}"
+    );
+    assert_eq!(referral_count(&t).await?, 0);
+    let good = [
+        ("programme", programme.as_str()),
+        ("first_name", "Inès"),
+        ("last_name", "Haddad"),
+        ("birth_date", "28/02/1990"),
+        ("phone", "06 11 22 33 44"),
+        ("publics", "qpv"),
+        ("publics", "single_parent"),
+        ("consent", "yes"),
+    ];
+    let sent = referrer.submit(form, form, &good).await;
+    assert_eq!(sent.header("location"), "/orientations?saved=1");
+    let again = referrer.submit(form, form, &good).await;
+    assert_eq!(again.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text().contains("déjà orientée vers ce programme"));
+
+    // A file with two bad rows and a duplicate, as French Excel writes it (cp1252, ;).
+    let mut csv = b"prenom;nom;date_naissance;email;telephone;commune;publics\r\n".to_vec();
+    csv.extend_from_slice(b"Ga\xebl;L\xe9vy;08/02/1994;gael@example.org;;76540;youth\r\n");
+    csv.extend_from_slice(b"Sarah;Benali;1987-13-01;sarah@example.org;;;\r\n");
+    csv.extend_from_slice(b"=HYPERLINK(\"http://x\");Martin;1990-01-01;;0612345678;;\r\n");
+    csv.extend_from_slice(b"Gael;LEVY;1994-02-08;GAEL@example.org;;;\r\n");
+    csv.extend_from_slice(b"Jo;Durand;1970-06-30;;07 00 00 00 01;;social_minima\r\n");
+    let without_consent = upload(&referrer, &programme, csv.clone(), false).await;
+    assert_eq!(
+        without_consent.status_code(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let uploaded = upload(&referrer, &programme, csv, true).await;
+    assert_eq!(
+        uploaded.status_code(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        uploaded.text()
+    );
+    let check = uploaded.header("location").to_str()?.to_owned();
+    let page = referrer.server.get(&check).await.text();
+    assert!(page.contains("windows-1252"), "encoding named");
+    assert!(
+        page.contains("2 ligne(s) prête(s)") && page.contains("3 ligne(s) à corriger"),
+        "{page}"
+    );
+    assert!(page.contains("Ligne 3") && page.contains("Ligne 4") && page.contains("Ligne 5"));
+    assert!(page.contains("apparaît deux fois dans le fichier"));
+    assert!(page.contains("signe de formule"));
+    // Importing now writes nothing.
+    let early = referrer
+        .submit(&check, &format!("{check}/valider"), &[])
+        .await;
+    assert_eq!(early.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.text().contains("rien n&#39;a été importé"));
+    assert_eq!(referral_count(&t).await?, 1);
+    // Fix the date and the name, leave the duplicate out.
+    let fixed = referrer
+        .submit(
+            &check,
+            &check,
+            &[
+                ("l3_first_name", "Sarah"),
+                ("l3_last_name", "Benali"),
+                ("l3_birth_date", "1987-12-01"),
+                ("l3_email", "sarah@example.org"),
+                ("l4_first_name", "Paul"),
+                ("l4_last_name", "Martin"),
+                ("l4_birth_date", "1990-01-01"),
+                ("l4_phone", "0612345678"),
+                ("l5_first_name", "Gael"),
+                ("l5_last_name", "LEVY"),
+                ("l5_birth_date", "1994-02-08"),
+                ("l5_email", "GAEL@example.org"),
+                ("l5_skip", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(fixed.status_code(), StatusCode::SEE_OTHER);
+    let page = referrer.server.get(&check).await.text();
+    assert!(
+        page.contains("4 ligne(s) prête(s)") && page.contains("1 ligne(s) écartée(s)"),
+        "{page}"
+    );
+    let done = referrer
+        .submit(&check, &format!("{check}/valider"), &[])
+        .await;
+    assert_eq!(done.header("location"), "/orientations?imported=4");
+    assert_eq!(referral_count(&t).await?, 5);
+    // A second click imports nothing more.
+    let twice = referrer
+        .submit(&check, &format!("{check}/valider"), &[])
+        .await;
+    assert_eq!(twice.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(referral_count(&t).await?, 5);
+
+    // The manager opens a cohort, accepts one referral into it and refuses another.
+    let manager = t.login_as(MANAGER).await?;
+    let page = manager.server.get("/orientations").await.text();
+    assert!(
+        page.contains("Gaël") && page.contains("Lévy"),
+        "accents kept"
+    );
+    let cohort = manager
+        .submit(
+            "/orientations",
+            "/cohortes",
+            &[
+                ("programme", programme.as_str()),
+                ("name", "Printemps 2027"),
+                ("starts_on", "2027-03-01"),
+                ("capacity", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(cohort.status_code(), StatusCode::SEE_OTHER);
+    let list: Vec<Value> = manager.server.get("/api/v1/referrals").await.json();
+    assert_eq!(list.len(), 5);
+    let id_of = |last: &str| {
+        list.iter()
+            .find(|r| r["last_name"] == last)
+            .and_then(|r| r["id"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let page = manager.server.get("/orientations").await.text();
+    let marker = "<option value=\"";
+    let cohort_id: String = page
+        .split(marker)
+        .map(|s| s.split('"').next().unwrap_or(""))
+        .find(|v| v.len() == 36 && page.contains(&format!("{v}\">Printemps 2027")))
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(cohort_id.len(), 36, "cohort option");
+    let haddad = id_of("Haddad");
+    let accepted = manager
+        .submit(
+            "/orientations",
+            &format!("/orientations/{haddad}/decision"),
+            &[("decision", "accept"), ("cohort", cohort_id.as_str())],
+        )
+        .await;
+    assert_eq!(accepted.status_code(), StatusCode::SEE_OTHER);
+    let durand = id_of("Durand");
+    let no_reason = manager
+        .submit(
+            "/orientations",
+            &format!("/orientations/{durand}/decision"),
+            &[("decision", "refuse")],
+        )
+        .await;
+    assert_eq!(no_reason.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = manager
+        .submit(
+            "/orientations",
+            &format!("/orientations/{durand}/decision"),
+            &[("decision", "refuse"), ("reason", "programme_full")],
+        )
+        .await;
+    assert_eq!(refused.status_code(), StatusCode::SEE_OTHER);
+    let list: Vec<Value> = manager.server.get("/api/v1/referrals").await.json();
+    let haddad_row = list
+        .iter()
+        .find(|r| r["last_name"] == "Haddad")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(haddad_row["status"], "accepted");
+    let person = haddad_row["person_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(person.len(), 36);
+    let file = manager
+        .server
+        .get(&format!("/beneficiaries/{person}"))
+        .await
+        .text();
+    assert!(
+        file.contains("Inès Haddad"),
+        "the accepted person has a file"
+    );
+    // Deciding twice is refused.
+    let twice = manager
+        .submit(
+            "/orientations",
+            &format!("/orientations/{haddad}/decision"),
+            &[("decision", "refuse"), ("reason", "duplicate")],
+        )
+        .await;
+    assert_eq!(twice.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The referrer follows the answers, never the file.
+    let mine: Vec<Value> = referrer.server.get("/api/v1/referrals").await.json();
+    assert_eq!(mine.len(), 5);
+    assert!(mine.iter().all(|r| r["person_id"].is_null()));
+    let page = referrer.server.get("/orientations").await.text();
+    assert!(page.contains("acceptée") && page.contains("Raison : programme complet"));
+    assert_eq!(
+        referrer
+            .server
+            .get(&format!("/beneficiaries/{person}"))
+            .await
+            .status_code(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Export for Excel: BOM, semicolons.
+    let export = manager.server.get("/orientations/export.csv").await;
+    assert_eq!(export.status_code(), StatusCode::OK);
+    let bytes = export.as_bytes().to_vec();
+    assert!(bytes.starts_with("\u{feff}programme;referrer;".as_bytes()));
+    assert_eq!(
+        referrer
+            .server
+            .get("/orientations/export.csv")
+            .await
+            .status_code(),
+        StatusCode::FORBIDDEN
+    );
+
+    // Others: a coach, a funder, another operator's coach.
+    for login in [
+        "coach@demo.parcours.test",
+        "funder@demo.parcours.test",
+        "coach@horizon.parcours.test",
+    ] {
+        let c = t.login_as(login).await?;
+        assert_eq!(
+            c.server.get("/orientations").await.status_code(),
+            StatusCode::FORBIDDEN,
+            "{login}"
+        );
+    }
+
+    // Unanswered referrals expire after their date.
+    t.app
+        .db()
+        .execute_unprepared("UPDATE referrals SET expires_at = 0 WHERE status = 'submitted'")
+        .await?;
+    assert_eq!(t.app.expire_referrals(parcours_app::now_ms()).await?, 3);
+    let mine: Vec<Value> = referrer.server.get("/api/v1/referrals").await.json();
+    assert_eq!(mine.iter().filter(|r| r["status"] == "expired").count(), 3);
+    Ok(())
+}
+
+#[tokio::test]
+async fn hostile_files_are_refused_whole_with_a_clear_message() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let programme = t.world.programme_id.to_string();
+    let referrer = t.login_as(REFERRER).await?;
+    let mut big = b"prenom,nom,date_naissance\n".to_vec();
+    for n in 0..50_000 {
+        big.extend_from_slice(format!("A,B{n},1990-01-01\n").as_bytes());
+    }
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (big, "Coupez-le en plusieurs fichiers"),
+        (b"\xff\xfep\0r\0e\0".to_vec(), "Unicode (UTF-16)"),
+        (b"PK\x03\x04\x14\0\0\0".to_vec(), "classeur Excel"),
+        (b"prenom;nom\nA;B\n".to_vec(), "Il manque la colonne"),
+        (
+            b"prenom;nom;date_naissance;iban\n".to_vec(),
+            "« iban » n&#39;est pas connue",
+        ),
+        (
+            b"prenom;nom;date_naissance\nA;B\n".to_vec(),
+            "Ligne 2 : 2 cases au lieu de 3",
+        ),
+        (Vec::new(), "Le fichier est vide"),
+    ];
+    for (bytes, message) in cases {
+        let response = upload(&referrer, &programme, bytes, true).await;
+        assert_eq!(
+            response.status_code(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{message}"
+        );
+        let text = response.text();
+        assert!(text.contains(message), "«{message}» not in {text}");
+    }
+    assert_eq!(referral_count(&t).await?, 0);
+    // A programme the referrer does not refer to.
+    let other = t.world.other_operator_id.to_string();
+    let response = upload(
+        &referrer,
+        &other,
+        b"prenom;nom;date_naissance\n".to_vec(),
+        true,
+    )
+    .await;
+    assert_ne!(response.status_code(), StatusCode::SEE_OTHER);
+    Ok(())
+}
