@@ -194,7 +194,8 @@ async function login(page, base, email, password = PASSWORD) {
 
 // Same-origin GET links of the page, one per route shape (ids folded), for the walk.
 async function reachableLinks(page, base) {
-  const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href')));
+  // Links marked `download` are files (PDF, CSV, .ics), not pages to check.
+  const hrefs = await page.$$eval('a[href]:not([download])', (as) => as.map((a) => a.getAttribute('href')));
   const out = [];
   for (const href of hrefs) {
     if (!href || !href.startsWith('/') || href.startsWith('//')) continue;
@@ -651,6 +652,59 @@ async function workspaceJourney(browser, base, work, shots) {
   await meContext.close();
 }
 
+// Referrals: a CSV with two bad rows and a duplicate, fixed in the browser, then the
+// manager accepts candidates into a cohort.
+async function referralJourney(browser, base, shots) {
+  const refContext = await newContext(browser, { bypassCSP: true, viewport: { width: 360, height: 740 } });
+  const ref = await refContext.newPage();
+  await login(ref, base, 'referrer@demo.parcours.test');
+  await ref.goto(`${base}/orientations`);
+  const csv = 'prenom;nom;date_naissance;email;telephone;commune;publics\n'
+    + 'Gaël;Lévy;08/02/1994;gael@example.org;;76540;youth\n'
+    + 'Sarah;Benali;1987-13-01;sarah@example.org;;;\n'
+    + '=HYPERLINK("http://x");Martin;1990-01-01;;0612345678;;\n'
+    + 'Gael;LEVY;1994-02-08;GAEL@example.org;;;\n'
+    + 'Jo;Durand;1970-06-30;;07 00 00 00 01;;social_minima\n';
+  await ref.setInputFiles('#file', { name: 'orientations.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
+  await ref.check('#import-consent');
+  await Promise.all([ref.waitForNavigation(), ref.click('form[action="/orientations/import"] button')]);
+  const check1 = await ref.textContent('body');
+  check(check1.includes('2 ligne(s) prête(s)') && check1.includes('3 ligne(s) à corriger'), 'referrals: the file is checked row by row');
+  const importPath = new URL(ref.url()).pathname;
+  await visit(ref, base, importPath, 'referrals import', shots);
+  await ref.goto(base + importPath);
+  await ref.fill('#l3_birth_date', '1987-12-01');
+  await ref.fill('#l4_first_name', 'Paul');
+  await ref.check('#l5_skip');
+  await Promise.all([ref.waitForNavigation(), ref.click('form.form-wide button[type=submit]')]);
+  check((await ref.textContent('body')).includes('4 ligne(s) prête(s)'), 'referrals: the referrer fixes the rows in the browser');
+  await Promise.all([ref.waitForNavigation(), ref.click('form[action$="/valider"] button')]);
+  check((await ref.textContent('body')).includes('4 orientation(s) importée(s)'), 'referrals: four referrals imported, the duplicate left out');
+  await visit(ref, base, '/orientations', 'referrals referrer', shots);
+
+  const manContext = await newContext(browser, { bypassCSP: true });
+  const man = await manContext.newPage();
+  await login(man, base, 'manager@demo.parcours.test');
+  await man.goto(`${base}/orientations`);
+  await man.fill('#cohort-name', 'Printemps 2027');
+  await man.fill('#cohort-starts', '2027-03-01');
+  await man.fill('#cohort-capacity', '12');
+  await Promise.all([man.waitForNavigation(), man.click('form[action="/cohortes"] button')]);
+  check((await man.textContent('section[aria-labelledby=cohorts]')).includes('Printemps 2027'), 'referrals: the manager opens a cohort');
+  for (const name of ['Lévy', 'Benali']) {
+    const card = man.locator('article.card', { hasText: name });
+    await card.locator('select[name=cohort]').selectOption({ label: 'Printemps 2027 (2027-03-01)' });
+    await Promise.all([man.waitForNavigation(), card.locator('form:has(input[value=accept]) button').click()]);
+  }
+  const accepted = await man.locator('article.card', { hasText: 'Benali' }).textContent();
+  check(accepted.includes('acceptée') && accepted.includes('Ouvrir le dossier'), 'referrals: the manager accepts candidates into the cohort');
+  await visit(man, base, '/orientations', 'referrals manager', shots);
+  await manContext.close();
+  await ref.goto(`${base}/orientations`);
+  check((await ref.textContent('body')).includes('acceptée'), 'referrals: the referrer sees the answer');
+  await refContext.close();
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.screenshots) mkdirSync(args.screenshots, { recursive: true });
@@ -678,6 +732,8 @@ async function main() {
     await sessionsJourney(browser, server.base, server.work, args.screenshots);
     console.log('coach workspace');
     await workspaceJourney(browser, server.base, server.work, args.screenshots);
+    console.log('referrals');
+    await referralJourney(browser, server.base, args.screenshots);
   } finally {
     await browser.close();
     server.child.kill();
