@@ -8,6 +8,7 @@ mod bilan;
 mod cli;
 mod explorer;
 mod journal;
+mod opportunities;
 mod pistes;
 mod plan;
 mod projects;

@@ -293,6 +293,34 @@ impl App {
         .await?;
         programmes::add_referrer(&txn, programme, france_travail).await?;
         programmes::add_referrer(&txn, programme, mission_locale).await?;
+        // The employer works with the operator and offers a first immersion.
+        parcours_db::repo::opportunities::add_partner(&txn, scope, employer, now).await?;
+        if let Some(employer_user) = user_of("employer@demo.parcours.test") {
+            let offer = parcours_domain::opportunity::OpportunityInput {
+                kind: "immersion".into(),
+                title: "Deux semaines au fournil".into(),
+                code_rome: "D1102".into(),
+                description:
+                    "Découvrir la fabrication du pain aux côtés de nos boulangers, de 6 h à 13 h."
+                        .into(),
+                commune_code: "76540".into(),
+                capacity: "2".into(),
+                respond_within_days: "7".into(),
+                starts_on: demo_date(now + 21 * 24 * 3600 * 1000),
+                ends_on: demo_date(now + 34 * 24 * 3600 * 1000),
+            }
+            .check()
+            .map_err(|p| AppError::Internal(format!("demo offer: {p:?}")))?;
+            parcours_db::repo::opportunities::insert(
+                &txn,
+                scope,
+                employer,
+                employer_user,
+                &offer,
+                now,
+            )
+            .await?;
+        }
 
         let mut beneficiary_person_id = Uuid::nil();
         let mut cohort = Vec::new();
@@ -613,6 +641,13 @@ fn synthetic_answers(
         }
         Kind::Form | Kind::Experiences => None,
     }
+}
+
+/// A day as YYYY-MM-DD (UTC), for seeded dates.
+fn demo_date(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
 #[cfg(test)]

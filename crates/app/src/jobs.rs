@@ -23,6 +23,8 @@ pub mod kind {
     pub const DOCUMENT_SHARE: &str = "email.document_share";
     pub const DOCUMENTS_PURGE: &str = "documents.purge";
     pub const REFERRALS_EXPIRY: &str = "referrals.expire";
+    pub const OPPORTUNITY_REQUEST: &str = "email.opportunity_request";
+    pub const OPPORTUNITY_ANSWER: &str = "email.opportunity_answer";
 }
 
 pub mod audit_action {
@@ -59,6 +61,8 @@ pub struct Payload {
     pub notify: Option<parcours_domain::workspace::MessageSide>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<Uuid>,
 }
 
 /// What one pass of the worker did.
@@ -149,6 +153,7 @@ impl App {
                     self.purge_documents(now).await?;
                 } else {
                     self.expire_referrals(now).await?;
+                    self.expire_requests(now).await?;
                 }
                 queue(
                     self.db(),
@@ -170,6 +175,10 @@ impl App {
             }
             (kind::MESSAGE_NOTICE, Some(scope)) => self.send_message_notice(scope, &payload).await,
             (kind::DOCUMENT_SHARE, Some(scope)) => self.send_share_mail(scope, &payload).await,
+            (kind::OPPORTUNITY_REQUEST, Some(scope)) => {
+                self.send_request_mail(scope, &payload).await
+            }
+            (kind::OPPORTUNITY_ANSWER, Some(scope)) => self.send_answer_mail(scope, &payload).await,
             (other, _) => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }
     }

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod journal;
 pub mod mail;
 pub mod messages;
+pub mod opportunities;
 pub mod people;
 pub mod pistes;
 pub mod plan;

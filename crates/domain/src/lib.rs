@@ -7,6 +7,7 @@ pub mod email;
 pub mod instrument;
 pub mod journal;
 pub mod journey;
+pub mod opportunity;
 pub mod plan;
 pub mod policy;
 pub mod project;

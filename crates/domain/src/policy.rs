@@ -35,6 +35,11 @@ pub enum Action {
     TransferCaseload,
     /// Give one's own documents to a named recipient (the person alone consents).
     ShareDocuments,
+    /// Request an employer's opportunity for the person (themself, or their coach).
+    RequestOpportunity,
+    /// Offer opportunities to an operator's candidates (an employer partner of it: the
+    /// caller sets `same_tenant` for the operator the employer works with).
+    OfferOpportunities,
 }
 
 impl Action {
@@ -53,6 +58,8 @@ impl Action {
         Action::ExchangeMessages,
         Action::TransferCaseload,
         Action::ShareDocuments,
+        Action::RequestOpportunity,
+        Action::OfferOpportunities,
     ];
 }
 
@@ -81,14 +88,14 @@ pub fn allows(role: Role, action: Action, relation: Relation) -> bool {
         (
             Beneficiary,
             ReadPersonFile | WritePersonFile | AnswerActivities | ReadSharedJournal
-            | ExchangeMessages | ShareDocuments,
+            | ExchangeMessages | ShareDocuments | RequestOpportunity,
         ) => tenant && relation.is_self,
         // The journal is shared "with the coach", notes are the coaches' and messages go
         // between the person and their coach: managers read none of them.
         (
             Coach,
             ReadPersonFile | WritePersonFile | ReadCaseload | ManageJourney | ReadSharedJournal
-            | WriteNotes | ExchangeMessages | TransferCaseload,
+            | WriteNotes | ExchangeMessages | TransferCaseload | RequestOpportunity,
         ) => tenant,
         (
             ProgrammeManager,
@@ -96,6 +103,7 @@ pub fn allows(role: Role, action: Action, relation: Relation) -> bool {
             | TransferCaseload,
         ) => tenant,
         (Admin, ManageAccounts | ManageProgramme) => tenant,
+        (Employer, OfferOpportunities) => tenant,
         (Funder, ReadAggregates) => relation.funds_programme,
         (Referrer, ReferCandidate) => relation.refers_to_programme,
         _ => false,
@@ -122,7 +130,8 @@ mod tests {
             | (Beneficiary, AnswerActivities)
             | (Beneficiary, ReadSharedJournal)
             | (Beneficiary, ExchangeMessages)
-            | (Beneficiary, ShareDocuments) => Some(own_file),
+            | (Beneficiary, ShareDocuments)
+            | (Beneficiary, RequestOpportunity) => Some(own_file),
             (Coach, ReadPersonFile)
             | (Coach, ReadSharedJournal)
             | (Coach, WritePersonFile)
@@ -130,7 +139,8 @@ mod tests {
             | (Coach, ManageJourney)
             | (Coach, WriteNotes)
             | (Coach, ExchangeMessages)
-            | (Coach, TransferCaseload) => Some(tenant),
+            | (Coach, TransferCaseload)
+            | (Coach, RequestOpportunity) => Some(tenant),
             (ProgrammeManager, ReadPersonFile)
             | (ProgrammeManager, ReadCaseload)
             | (ProgrammeManager, ReadAggregates)
@@ -138,6 +148,7 @@ mod tests {
             | (ProgrammeManager, ManageJourney)
             | (ProgrammeManager, TransferCaseload) => Some(tenant),
             (Admin, ManageAccounts) | (Admin, ManageProgramme) => Some(tenant),
+            (Employer, OfferOpportunities) => Some(tenant),
             (Funder, ReadAggregates) => Some(funds),
             (Referrer, ReferCandidate) => Some(refers),
             _ => None,
@@ -174,7 +185,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 7 * 14 * 16);
+        assert_eq!(checked, 7 * 16 * 16);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod journal;
 pub mod messages;
+pub mod opportunities;
 pub mod ops;
 pub mod pages;
 pub mod pistes;
@@ -280,6 +281,33 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/referrals/{id}/decision",
             put(referrals::api_decide),
+        )
+        .route("/entreprise", get(opportunities::employer_space))
+        .route("/entreprise/opportunites", post(opportunities::offer))
+        .route(
+            "/entreprise/opportunites/{id}/pause",
+            post(opportunities::pause),
+        )
+        .route("/parcours/opportunites", get(opportunities::own))
+        .route(
+            "/beneficiaries/{id}/opportunites",
+            get(opportunities::of_person),
+        )
+        .route(
+            "/beneficiaries/{id}/opportunites/demandes",
+            post(opportunities::request),
+        )
+        .route(
+            "/beneficiaries/{id}/opportunites/demandes/{request}/avis",
+            post(opportunities::candidate_feedback),
+        )
+        .route(
+            "/demandes/{token}",
+            get(opportunities::employer_link).post(opportunities::employer_answer),
+        )
+        .route(
+            "/demandes/{token}/avis",
+            post(opportunities::employer_feedback),
         )
         .route("/admin/taches", get(jobs::jobs))
         .route("/admin/taches/{id}/relancer", post(jobs::retry))

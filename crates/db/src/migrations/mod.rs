@@ -13,6 +13,7 @@ mod m0007_action_plan;
 mod m0008_sessions_jobs_documents;
 mod m0009_coach_workspace;
 mod m0010_referrals;
+mod m0011_opportunities;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_sessions_jobs_documents::Migration),
             Box::new(m0009_coach_workspace::Migration),
             Box::new(m0010_referrals::Migration),
+            Box::new(m0011_opportunities::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod journal;
 pub mod journey;
 pub mod messages;
 pub mod notes;
+pub mod opportunities;
 pub mod people;
 pub mod pistes;
 pub mod plan;

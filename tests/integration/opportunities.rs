@@ -1,0 +1,262 @@
+//! Employers open doors: an employer offers, a candidate requests an immersion, the
+//! employer accepts from the emailed link without an account, both leave feedback;
+//! names and contacts are shown only as far as needed; requests left unanswered expire.
+
+use axum_test::http::StatusCode;
+use parcours_db::ConnectionTrait;
+use parcours_test_support::TestApp;
+
+use crate::TestResult;
+
+const EMPLOYER: &str = "employer@demo.parcours.test";
+const BENEFICIARY: &str = "beneficiaire@demo.parcours.test";
+
+#[tokio::test]
+async fn a_candidate_requests_an_immersion_the_employer_accepts_from_the_link() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let employer = t.login_as(EMPLOYER).await?;
+    let space = employer.server.get("/entreprise").await.text();
+    assert!(space.contains("Deux semaines au fournil"), "{space}");
+    let operator = t.world.operator_id.to_string();
+    let too_long = employer
+        .submit(
+            "/entreprise",
+            "/entreprise/opportunites",
+            &[
+                ("operator", operator.as_str()),
+                ("kind", "immersion"),
+                ("title", "Immersion en pâtisserie"),
+                ("starts_on", "2027-03-01"),
+                ("ends_on", "2027-04-20"),
+            ],
+        )
+        .await;
+    assert_eq!(too_long.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        too_long
+            .text()
+            .contains("Une immersion dure un mois au plus")
+    );
+    let unknown_rome = employer
+        .submit(
+            "/entreprise",
+            "/entreprise/opportunites",
+            &[
+                ("operator", operator.as_str()),
+                ("kind", "job"),
+                ("title", "Vendeuse"),
+                ("code_rome", "Z9999"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown_rome.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    let job = employer
+        .submit(
+            "/entreprise",
+            "/entreprise/opportunites",
+            &[
+                ("operator", operator.as_str()),
+                ("kind", "job"),
+                ("title", "Vendeuse en boulangerie"),
+                ("capacity", "1"),
+                ("respond_within_days", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(job.header("location"), "/entreprise?saved=1");
+
+    // The candidate sees both offers and asks for the immersion.
+    let me = t.login_as(BENEFICIARY).await?;
+    let page = me.server.get("/parcours/opportunites").await.text();
+    assert!(page.contains("Deux semaines au fournil") && page.contains("Vendeuse en boulangerie"));
+    let id_before = |page: &str, title: &str| -> String {
+        let at = page.find(title).unwrap_or(0);
+        let marker = "name=\"opportunity\" value=\"";
+        let start = page[at..].find(marker).map_or(0, |i| at + i + marker.len());
+        page[start..start + 36].to_owned()
+    };
+    let immersion = id_before(&page, "Deux semaines au fournil");
+    let request_path = format!("/beneficiaries/{person}/opportunites/demandes");
+    let asked = me
+        .submit(
+            "/parcours/opportunites",
+            &request_path,
+            &[
+                ("opportunity", immersion.as_str()),
+                ("message", "J'aimerais découvrir le fournil."),
+            ],
+        )
+        .await;
+    assert_eq!(
+        asked.header("location"),
+        "/parcours/opportunites?saved=1#requests"
+    );
+    let again = me
+        .submit(
+            "/parcours/opportunites",
+            &request_path,
+            &[("opportunity", immersion.as_str())],
+        )
+        .await;
+    assert_eq!(again.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The employer gets a link by email: no name in it.
+    t.app.run_due_jobs(parcours_app::now_ms()).await?;
+    let emails = t.sent_emails();
+    let mail = emails
+        .iter()
+        .find(|e| e.contains("To: employer@demo.parcours.test"))
+        .ok_or_else(|| anyhow::anyhow!("no employer email in {emails:#?}"))?;
+    assert!(!mail.contains("Martin") && !mail.contains("Camille"));
+    let marker = "/demandes/";
+    let start = mail
+        .find(marker)
+        .ok_or_else(|| anyhow::anyhow!("no link"))?
+        + marker.len();
+    let token: String = mail[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    let link = format!("/demandes/{token}");
+
+    // Without an account: first name and initial until accepted, then the contact.
+    let anonymous = t.client()?;
+    let before = anonymous.server.get(&link).await.text();
+    assert!(
+        before.contains("Camille M.") && !before.contains("Martin"),
+        "{before}"
+    );
+    assert!(before.contains("J&#39;aimerais découvrir le fournil."));
+    let accepted = anonymous
+        .submit(&link, &link, &[("decision", "accept")])
+        .await;
+    assert_eq!(accepted.header("location"), format!("{link}?saved=1"));
+    let after = anonymous.server.get(&link).await.text();
+    assert!(
+        after.contains("beneficiaire@demo.parcours.test"),
+        "contact shown once accepted"
+    );
+    assert!(
+        !before.contains("beneficiaire@demo.parcours.test"),
+        "no contact before"
+    );
+    let twice = anonymous
+        .submit(&link, &link, &[("decision", "decline")])
+        .await;
+    assert_eq!(twice.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    t.app.run_due_jobs(parcours_app::now_ms()).await?;
+    assert!(
+        t.sent_emails()
+            .iter()
+            .any(|e| e.contains("To: beneficiaire@demo.parcours.test")
+                && e.contains("Une entreprise a répondu"))
+    );
+
+    // Both sides give feedback once.
+    let no_rating = anonymous
+        .submit(&link, &format!("{link}/avis"), &[("comment", "x")])
+        .await;
+    assert_eq!(no_rating.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    let given = anonymous
+        .submit(
+            &link,
+            &format!("{link}/avis"),
+            &[("rating", "4"), ("comment", "Très motivée.")],
+        )
+        .await;
+    assert_eq!(given.status_code(), StatusCode::SEE_OTHER);
+    assert!(
+        anonymous
+            .server
+            .get(&link)
+            .await
+            .text()
+            .contains("Merci pour votre avis")
+    );
+    let page = me.server.get("/parcours/opportunites").await.text();
+    assert!(page.contains("acceptée"));
+    let marker = format!("/beneficiaries/{person}/opportunites/demandes/");
+    let start = page
+        .find(&marker)
+        .ok_or_else(|| anyhow::anyhow!("no feedback form"))?
+        + marker.len();
+    let request_id = page[start..start + 36].to_owned();
+    let mine = me
+        .submit(
+            "/parcours/opportunites",
+            &format!("{marker}{request_id}/avis"),
+            &[("rating", "3")],
+        )
+        .await;
+    assert_eq!(mine.status_code(), StatusCode::SEE_OTHER);
+    assert!(
+        me.server
+            .get("/parcours/opportunites")
+            .await
+            .text()
+            .contains("Merci pour votre avis")
+    );
+
+    // Nobody else: another operator's coach, a manager, a wrong link.
+    let other = t.login_as("coach@horizon.parcours.test").await?;
+    assert_eq!(
+        other
+            .server
+            .get(&format!("/beneficiaries/{person}/opportunites"))
+            .await
+            .status_code(),
+        StatusCode::NOT_FOUND
+    );
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    assert_eq!(
+        manager
+            .server
+            .get(&format!("/beneficiaries/{person}/opportunites"))
+            .await
+            .status_code(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        me.server.get("/entreprise").await.status_code(),
+        StatusCode::FORBIDDEN
+    );
+    let wrong = anonymous
+        .server
+        .get(&format!("/demandes/{}", "0".repeat(64)))
+        .await;
+    assert_eq!(wrong.status_code(), StatusCode::NOT_FOUND);
+    assert!(wrong.text().contains("Ce lien ne fonctionne plus"));
+
+    // The coach asks for the job on the person's behalf; unanswered, it expires.
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let page = coach
+        .server
+        .get(&format!("/beneficiaries/{person}/opportunites"))
+        .await
+        .text();
+    let job_id = id_before(&page, "Vendeuse en boulangerie");
+    let by_coach = coach
+        .submit(
+            &format!("/beneficiaries/{person}/opportunites"),
+            &request_path,
+            &[("opportunity", job_id.as_str())],
+        )
+        .await;
+    assert_eq!(by_coach.status_code(), StatusCode::SEE_OTHER);
+    t.app
+        .db()
+        .execute_unprepared(
+            "UPDATE opportunity_requests SET respond_by = 0 WHERE status = 'requested'",
+        )
+        .await?;
+    assert_eq!(t.app.expire_requests(parcours_app::now_ms()).await?, 1);
+    assert!(
+        me.server
+            .get("/parcours/opportunites")
+            .await
+            .text()
+            .contains("expirée sans réponse")
+    );
+    Ok(())
+}
