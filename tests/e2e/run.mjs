@@ -705,6 +705,41 @@ async function referralJourney(browser, base, shots) {
   await refContext.close();
 }
 
+// A candidate requests the demo immersion; the employer accepts from the emailed link,
+// without an account, and both leave feedback.
+async function opportunityJourney(browser, base, work, shots) {
+  const meContext = await newContext(browser, { bypassCSP: true, viewport: { width: 360, height: 740 } });
+  const me = await meContext.newPage();
+  await login(me, base, 'beneficiaire@demo.parcours.test');
+  await visit(me, base, '/parcours/opportunites', 'opportunities beneficiary', shots);
+  await me.goto(`${base}/parcours/opportunites`);
+  const card = me.locator('article.card', { hasText: 'Deux semaines au fournil' });
+  await card.locator('textarea').fill('J’aimerais découvrir le fournil.');
+  await Promise.all([me.waitForNavigation(), card.locator('button[type=submit]').click()]);
+  check((await me.textContent('body')).includes('en attente de réponse'), 'opportunities: the candidate requests the immersion');
+  const raw = await outboxHas(work, '/demandes/');
+  const match = raw && raw.match(/\/demandes\/[0-9a-f]{64}/);
+  check(match !== null, 'opportunities: the employer gets a link by email');
+  if (match) {
+    const empContext = await newContext(browser, { bypassCSP: true });
+    const emp = await empContext.newPage();
+    await visit(emp, base, match[0], 'opportunities employer link', shots);
+    await emp.goto(base + match[0]);
+    await Promise.all([emp.waitForNavigation(), emp.click('form:has(input[value=accept]) button')]);
+    check((await emp.textContent('body')).includes('acceptée'), 'opportunities: the employer accepts from the link');
+    await emp.check('#rating-employer-4');
+    await Promise.all([emp.waitForNavigation(), emp.click('form[action$="/avis"] button')]);
+    check((await emp.textContent('body')).includes('Merci pour votre avis'), 'opportunities: the employer leaves feedback');
+    await empContext.close();
+    await me.goto(`${base}/parcours/opportunites`);
+    const mine = me.locator('article.card', { hasText: 'acceptée' });
+    await mine.locator('input[value="3"]').check();
+    await Promise.all([me.waitForNavigation(), mine.locator('button[type=submit]').click()]);
+    check((await me.textContent('body')).includes('Merci pour votre avis'), 'opportunities: the candidate leaves feedback');
+  }
+  await meContext.close();
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.screenshots) mkdirSync(args.screenshots, { recursive: true });
@@ -734,6 +769,8 @@ async function main() {
     await workspaceJourney(browser, server.base, server.work, args.screenshots);
     console.log('referrals');
     await referralJourney(browser, server.base, args.screenshots);
+    console.log('employers');
+    await opportunityJourney(browser, server.base, server.work, args.screenshots);
   } finally {
     await browser.close();
     server.child.kill();
