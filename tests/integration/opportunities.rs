@@ -260,3 +260,76 @@ async fn a_candidate_requests_an_immersion_the_employer_accepts_from_the_link() 
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn the_coach_records_a_placement_as_facts_the_person_sees_it() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let page = format!("/beneficiaries/{person}/sorties");
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let missing_end = coach
+        .submit(
+            &page,
+            &page,
+            &[
+                ("kind", "employment"),
+                ("contract_type", "cdd"),
+                ("starts_on", "2027-01-04"),
+                ("employer_name", "Boulangeries du Vexin"),
+            ],
+        )
+        .await;
+    assert_eq!(missing_end.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing_end.text().contains("donnez la fin prévue"));
+    let recorded = coach
+        .submit(
+            &page,
+            &page,
+            &[
+                ("kind", "employment"),
+                ("contract_type", "cdd"),
+                ("starts_on", "2027-01-04"),
+                ("planned_end", "2027-07-03"),
+                ("weekly_hours", "35"),
+                ("employer_name", "Boulangeries du Vexin"),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.header("location"), format!("{page}?saved=1"));
+    let me = t.login_as(BENEFICIARY).await?;
+    let own = me.server.get("/parcours/sorties").await.text();
+    assert!(
+        own.contains("Boulangeries du Vexin") && own.contains("35 h par semaine"),
+        "{own}"
+    );
+    assert!(
+        !own.contains("Noter une sortie"),
+        "the person does not record"
+    );
+    let api: Vec<serde_json::Value> = me
+        .server
+        .get(&format!("/api/v1/beneficiaries/{person}/placements"))
+        .await
+        .json();
+    assert_eq!(api.len(), 1);
+    assert_eq!(api[0]["contract_type"], "cdd");
+    assert_eq!(api[0]["planned_end"], "2027-07-03");
+    let by_person = me
+        .submit(
+            "/parcours/sorties",
+            &page,
+            &[
+                ("kind", "business"),
+                ("starts_on", "2027-01-01"),
+                ("business_activity", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(by_person.status_code(), StatusCode::FORBIDDEN);
+    let other = t.login_as("coach@horizon.parcours.test").await?;
+    assert_eq!(
+        other.server.get(&page).await.status_code(),
+        StatusCode::NOT_FOUND
+    );
+    Ok(())
+}

@@ -15,6 +15,7 @@ pub mod messages;
 pub mod opportunities;
 pub mod people;
 pub mod pistes;
+pub mod placements;
 pub mod plan;
 pub mod projects;
 pub mod reference;

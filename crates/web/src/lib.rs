@@ -16,6 +16,7 @@ pub mod opportunities;
 pub mod ops;
 pub mod pages;
 pub mod pistes;
+pub mod placements;
 pub mod plan;
 pub mod projects;
 pub mod referrals;
@@ -308,6 +309,15 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/demandes/{token}/avis",
             post(opportunities::employer_feedback),
+        )
+        .route("/parcours/sorties", get(placements::own))
+        .route(
+            "/beneficiaries/{id}/sorties",
+            get(placements::of_person).post(placements::record),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/placements",
+            get(placements::api_list).post(placements::api_record),
         )
         .route("/admin/taches", get(jobs::jobs))
         .route("/admin/taches/{id}/relancer", post(jobs::retry))

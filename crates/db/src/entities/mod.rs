@@ -27,6 +27,7 @@ pub mod organisation;
 pub mod password_reset;
 pub mod person;
 pub mod piste_choice;
+pub mod placement;
 pub mod plan_action;
 pub mod plan_objective;
 pub mod programme;

@@ -14,6 +14,7 @@ mod m0008_sessions_jobs_documents;
 mod m0009_coach_workspace;
 mod m0010_referrals;
 mod m0011_opportunities;
+mod m0012_placements;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_coach_workspace::Migration),
             Box::new(m0010_referrals::Migration),
             Box::new(m0011_opportunities::Migration),
+            Box::new(m0012_placements::Migration),
         ]
     }
 }

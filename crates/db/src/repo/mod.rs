@@ -13,6 +13,7 @@ pub mod notes;
 pub mod opportunities;
 pub mod people;
 pub mod pistes;
+pub mod placements;
 pub mod plan;
 pub mod programmes;
 pub mod projects;

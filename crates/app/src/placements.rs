@@ -1,0 +1,103 @@
+//! Placements: the staff conducting the bilan record what became of the person (a
+//! contract, a training, a business) as facts; the person sees them on their journey.
+
+use parcours_db::TransactionTrait;
+use parcours_db::repo::placements::{self, PlacementRecord};
+use parcours_domain::Action;
+use parcours_domain::placement::PlacementInput;
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::people::{Person, audit_by, relation_to};
+use crate::workspace::user_names;
+use crate::{App, AppError, FieldError, now_ms};
+
+pub mod audit_action {
+    pub const RECORDED: &str = "placement.recorded";
+    pub const READ: &str = "placements.read";
+    pub const ACCESS_DENIED: &str = "placements.access_denied";
+}
+
+#[derive(Debug, Clone)]
+pub struct PlacementLine {
+    pub record: PlacementRecord,
+    pub recorded_by_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlacementsView {
+    pub person: Person,
+    pub is_self: bool,
+    pub can_record: bool,
+    pub lines: Vec<PlacementLine>,
+}
+
+impl App {
+    pub async fn placements(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+    ) -> Result<PlacementsView, AppError> {
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                Action::ReadPersonFile,
+                audit_action::ACCESS_DENIED,
+            )
+            .await?;
+        let relation = relation_to(actor, &person);
+        let txn = self.db().begin().await?;
+        let records = placements::of_person(&txn, actor.tenant(), person.id).await?;
+        let names = user_names(&txn, records.iter().map(|r| r.recorded_by).collect()).await?;
+        audit_by(&txn, actor, audit_action::READ, Some(person.id), now_ms()).await?;
+        txn.commit().await?;
+        Ok(PlacementsView {
+            is_self: relation.is_self,
+            can_record: parcours_domain::allows(actor.role, Action::ManageJourney, relation),
+            lines: records
+                .into_iter()
+                .map(|record| PlacementLine {
+                    recorded_by_name: names.get(&record.recorded_by).cloned().unwrap_or_default(),
+                    record,
+                })
+                .collect(),
+            person,
+        })
+    }
+
+    /// The coach (or manager) records a hire, a training entry or a business created.
+    pub async fn record_placement(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        input: &PlacementInput,
+    ) -> Result<Uuid, AppError> {
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                Action::ManageJourney,
+                audit_action::ACCESS_DENIED,
+            )
+            .await?;
+        let facts = input.check().map_err(|problems| {
+            AppError::Invalid(
+                problems
+                    .iter()
+                    .map(|p| FieldError {
+                        field: p.field,
+                        code: p.code,
+                    })
+                    .collect(),
+            )
+        })?;
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        let id =
+            placements::insert(&txn, actor.tenant(), person.id, &facts, actor.user_id, now).await?;
+        audit_by(&txn, actor, audit_action::RECORDED, Some(person.id), now).await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+}
