@@ -13,6 +13,7 @@ mod pistes;
 mod plan;
 mod projects;
 mod referrals;
+mod selection;
 mod sessions;
 mod shell;
 mod synthesis;

@@ -20,6 +20,7 @@ pub mod plan;
 pub mod projects;
 pub mod reference;
 pub mod referrals;
+pub mod selection;
 pub mod synthesis;
 pub mod workspace;
 

@@ -15,6 +15,7 @@ pub mod project;
 pub mod referral;
 pub mod role;
 pub mod scoring;
+pub mod selection;
 pub mod workspace;
 
 pub use email::{Email, EmailError};

@@ -20,6 +20,7 @@ pub mod placements;
 pub mod plan;
 pub mod projects;
 pub mod referrals;
+pub mod selection;
 pub mod sessions;
 pub mod synthesis;
 pub mod workspace;
@@ -318,6 +319,25 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/beneficiaries/{id}/placements",
             get(placements::api_list).post(placements::api_record),
+        )
+        .route("/selection", get(selection::page))
+        .route("/selection/evenements", post(selection::add_event))
+        .route("/selection/evenements/{id}", get(selection::event))
+        .route(
+            "/selection/evenements/{id}/invitations",
+            post(selection::invite),
+        )
+        .route(
+            "/selection/evenements/{id}/presence/{person}",
+            post(selection::attendance),
+        )
+        .route(
+            "/selection/evenements/{id}/grille/{person}",
+            post(selection::evaluate),
+        )
+        .route(
+            "/selection/candidats/{person}/decision",
+            post(selection::decide),
         )
         .route("/admin/taches", get(jobs::jobs))
         .route("/admin/taches/{id}/relancer", post(jobs::retry))

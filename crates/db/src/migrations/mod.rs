@@ -15,6 +15,7 @@ mod m0009_coach_workspace;
 mod m0010_referrals;
 mod m0011_opportunities;
 mod m0012_placements;
+mod m0013_selection;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_referrals::Migration),
             Box::new(m0011_opportunities::Migration),
             Box::new(m0012_placements::Migration),
+            Box::new(m0013_selection::Migration),
         ]
     }
 }

@@ -20,6 +20,7 @@ pub mod projects;
 pub mod reference;
 pub mod referrals;
 pub mod security;
+pub mod selection;
 pub mod transfers;
 
 use parcours_domain::UnknownCode;
