@@ -333,3 +333,89 @@ async fn the_coach_records_a_placement_as_facts_the_person_sees_it() -> TestResu
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_manager_opens_a_light_account_for_an_employer_who_enters_with_a_link() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    let form = [
+        ("organisation", "Pâtisserie Lemaire"),
+        ("contact_name", "Hélène Lemaire"),
+        ("email", "helene@lemaire.example"),
+    ];
+    let invited = manager.submit("/entreprises", "/entreprises", &form).await;
+    assert_eq!(invited.header("location"), "/entreprises?saved=1");
+    assert!(
+        manager
+            .server
+            .get("/entreprises")
+            .await
+            .text()
+            .contains("Pâtisserie Lemaire")
+    );
+    let again = manager.submit("/entreprises", "/entreprises", &form).await;
+    assert_eq!(again.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text().contains("déjà un compte"));
+
+    t.app.run_due_jobs(parcours_app::now_ms()).await?;
+    let emails = t.sent_emails();
+    let mail = emails
+        .iter()
+        .find(|e| e.contains("To: helene@lemaire.example"))
+        .ok_or_else(|| anyhow::anyhow!("no invitation in {emails:#?}"))?;
+    let marker = "/connexion/";
+    let start = mail
+        .find(marker)
+        .ok_or_else(|| anyhow::anyhow!("no link"))?
+        + marker.len();
+    let token: String = mail[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    let link = format!("/connexion/{token}");
+
+    // Opening the link shows a button (a mail scanner's visit uses nothing up).
+    let browser = t.client()?;
+    assert_eq!(
+        browser.server.get(&link).await.status_code(),
+        StatusCode::OK
+    );
+    let entered = browser.submit(&link, &link, &[]).await;
+    assert_eq!(entered.header("location"), "/home");
+    let space = browser.server.get("/entreprise").await;
+    assert_eq!(space.status_code(), StatusCode::OK);
+    assert!(space.text().contains("Pâtisserie Lemaire"));
+    // Once only.
+    let other = t.client()?;
+    let reused = other.submit(&link, &link, &[]).await;
+    assert_eq!(reused.status_code(), StatusCode::GONE);
+
+    // Anyone may ask for a link instead of a password; the answer does not say who exists.
+    let asker = t.client()?;
+    let asked = asker
+        .submit(
+            "/connexion",
+            "/connexion",
+            &[("email", "helene@lemaire.example")],
+        )
+        .await;
+    assert_eq!(asked.status_code(), StatusCode::OK);
+    let unknown = asker
+        .submit(
+            "/connexion",
+            "/connexion",
+            &[("email", "nobody@example.org")],
+        )
+        .await;
+    assert_eq!(
+        unknown.text().contains("Si un compte existe"),
+        asked.text().contains("Si un compte existe")
+    );
+    // Only managers open spaces.
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    assert_eq!(
+        coach.server.get("/entreprises").await.status_code(),
+        StatusCode::FORBIDDEN
+    );
+    Ok(())
+}

@@ -130,7 +130,22 @@ impl App {
             return Err(LoginError::InvalidCredentials);
         };
 
-        let memberships = accounts::memberships_of(self.db(), user.id).await?;
+        let txn = self.db().begin().await?;
+        security::clear_failures(&txn, &account_key).await?;
+        let session = self.open_session(&txn, user.id, now).await?;
+        txn.commit().await?;
+        Ok(session)
+    }
+
+    /// A new session for the user in the caller's transaction (their first membership).
+    async fn open_session(
+        &self,
+        txn: &parcours_db::DatabaseTransaction,
+        user_id: Uuid,
+        now: i64,
+    ) -> Result<NewSession, LoginError> {
+        let config = self.config();
+        let memberships = accounts::memberships_of(txn, user_id).await?;
         let Some(membership) = memberships.first() else {
             return Err(LoginError::NoMembership);
         };
@@ -138,13 +153,11 @@ impl App {
         if token.is_empty() {
             return Err(AppError::Internal("no random source".into()).into());
         }
-        let txn = self.db().begin().await?;
-        security::clear_failures(&txn, &account_key).await?;
         security::insert_session(
-            &txn,
+            txn,
             &security::Session {
                 id_hash: digest(&token),
-                user_id: user.id,
+                user_id,
                 membership_id: membership.id,
                 csrf_token: random_token(),
                 expires_at: now + config.session_idle_ms,
@@ -153,12 +166,67 @@ impl App {
             now,
         )
         .await?;
-        security::delete_expired_sessions(&txn, now).await?;
-        txn.commit().await?;
+        security::delete_expired_sessions(txn, now).await?;
         Ok(NewSession {
             token,
             role: membership.role,
         })
+    }
+
+    /// A one-time sign-in link for a user (light accounts: employers invited by an
+    /// operator, anyone who prefers a link to a password). Returns the token.
+    pub(crate) async fn issue_sign_in_link(
+        &self,
+        conn: &impl parcours_db::ConnectionTrait,
+        user_id: Uuid,
+        ttl_ms: i64,
+        now: i64,
+    ) -> Result<String, AppError> {
+        let token = random_token();
+        security::insert_password_reset(conn, &digest(&token), user_id, now, now + ttl_ms).await?;
+        Ok(token)
+    }
+
+    /// Signs in with a link: uses it up and opens a session.
+    pub async fn sign_in_with_link(&self, token: &str) -> Result<NewSession, LoginError> {
+        let now = now_ms();
+        let token_hash = digest(token);
+        let Some(user_id) = security::find_usable_reset(self.db(), &token_hash, now).await? else {
+            return Err(LoginError::InvalidCredentials);
+        };
+        let txn = self.db().begin().await?;
+        if !security::consume_reset(&txn, &token_hash, now).await? {
+            return Err(LoginError::InvalidCredentials);
+        }
+        let session = self.open_session(&txn, user_id, now).await?;
+        txn.commit().await?;
+        Ok(session)
+    }
+
+    /// Emails a sign-in link valid an hour if the account exists; the same answer
+    /// either way.
+    pub async fn request_sign_in_link(&self, raw_email: &str) -> Result<(), AppError> {
+        let email = Email::parse(raw_email).map_err(|_| AppError::invalid("email", "invalid"))?;
+        let Some(user) = accounts::find_user_by_email(self.db(), &email).await? else {
+            return Ok(());
+        };
+        let now = now_ms();
+        let token = self
+            .issue_sign_in_link(self.db(), user.id, RESET_TTL_MS, now)
+            .await?;
+        let link = format!("{}/connexion/{token}", self.config().base_url);
+        mail::send(
+            &self.config().outbox_dir,
+            OutgoingMail {
+                to: email.as_str(),
+                subject: "Parcours : votre lien de connexion",
+                body: format!(
+                    "Bonjour,\n\nPour entrer dans Parcours sans mot de passe, ouvrez ce lien dans l'heure :\n{link}\n\n                     Si vous n'avez rien demandé, ignorez ce message.\n\n--\nHello,\nTo sign in to Parcours without a \
+                     password, open this link within the hour:\n{link}\n"
+                ),
+                calendar: None,
+            },
+        )
     }
 
     /// The user behind a session cookie, if the session is live. Slides its expiry.

@@ -25,6 +25,7 @@ pub mod kind {
     pub const REFERRALS_EXPIRY: &str = "referrals.expire";
     pub const OPPORTUNITY_REQUEST: &str = "email.opportunity_request";
     pub const OPPORTUNITY_ANSWER: &str = "email.opportunity_answer";
+    pub const EMPLOYER_INVITATION: &str = "email.employer_invitation";
 }
 
 pub mod audit_action {
@@ -63,6 +64,8 @@ pub struct Payload {
     pub share_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<Uuid>,
 }
 
 /// What one pass of the worker did.
@@ -179,6 +182,9 @@ impl App {
                 self.send_request_mail(scope, &payload).await
             }
             (kind::OPPORTUNITY_ANSWER, Some(scope)) => self.send_answer_mail(scope, &payload).await,
+            (kind::EMPLOYER_INVITATION, Some(scope)) => {
+                self.send_employer_invitation(scope, &payload).await
+            }
             (other, _) => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }
     }

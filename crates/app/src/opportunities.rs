@@ -27,6 +27,7 @@ pub mod audit_action {
     pub const FEEDBACK: &str = "opportunity.feedback_given";
     pub const READ: &str = "opportunities.read";
     pub const ACCESS_DENIED: &str = "opportunities.access_denied";
+    pub const EMPLOYER_INVITED: &str = "employer.invited";
 }
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -691,6 +692,171 @@ impl App {
                 body: format!(
                     "Bonjour,\n\nUne entreprise a répondu à votre demande. Lisez sa réponse dans Parcours : {link}\n\n\
                      --\nHello,\n\nAn employer answered your request. Read the answer in Parcours: {link}\n"
+                ),
+                calendar: None,
+            },
+        )
+    }
+}
+
+/// An employer partner of the operator, as managers see it.
+#[derive(Debug, Clone)]
+pub struct Partner {
+    pub organisation_id: Uuid,
+    pub name: String,
+    pub offers: usize,
+    pub open_offers: usize,
+}
+
+/// How long an employer's invitation link stays valid.
+const INVITATION_TTL_MS: i64 = 7 * DAY_MS;
+
+impl App {
+    fn managing(actor: &Actor) -> Result<(), AppError> {
+        let own = Relation {
+            same_tenant: true,
+            ..Relation::default()
+        };
+        if actor.role == Role::ProgrammeManager && allows(actor.role, Action::ManageProgramme, own)
+        {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The employers working with the manager's operator.
+    pub async fn partners(&self, actor: &Actor) -> Result<Vec<Partner>, AppError> {
+        Self::managing(actor)?;
+        let offers = opportunities::of_tenant(self.db(), actor.tenant()).await?;
+        let mut out = Vec::new();
+        for org in opportunities::employers_of_operator(self.db(), actor.tenant()).await? {
+            let Some(found) = accounts::find_organisation(self.db(), org).await? else {
+                continue;
+            };
+            let theirs: Vec<&Opportunity> =
+                offers.iter().filter(|o| o.employer_org_id == org).collect();
+            out.push(Partner {
+                organisation_id: org,
+                name: found.name,
+                offers: theirs.len(),
+                open_offers: theirs.iter().filter(|o| !o.paused).count(),
+            });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// A manager opens a light account for an employer contact: no sign-up, a link by
+    /// email that signs them in (valid a week), then their space to offer opportunities.
+    pub async fn invite_employer(
+        &self,
+        actor: &Actor,
+        organisation: &str,
+        contact_name: &str,
+        email: &str,
+    ) -> Result<(), AppError> {
+        Self::managing(actor)?;
+        let mut errors = Vec::new();
+        let mut text = |field: &'static str, raw: &str| match crate::checked_text(field, raw, 120) {
+            Ok(t) => Some(t),
+            Err(AppError::Invalid(e)) => {
+                errors.extend(e);
+                None
+            }
+            Err(_) => None,
+        };
+        let organisation = text("organisation", organisation);
+        let contact_name = text("contact_name", contact_name);
+        let email = parcours_domain::Email::parse(email.trim()).ok();
+        if email.is_none() {
+            errors.push(FieldError {
+                field: "email",
+                code: "invalid",
+            });
+        }
+        let (Some(organisation), Some(contact_name), Some(email), true) =
+            (organisation, contact_name, email, errors.is_empty())
+        else {
+            return Err(AppError::Invalid(errors));
+        };
+        if accounts::find_user_by_email(self.db(), &email)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::invalid("email", "taken"));
+        }
+        // Nobody knows this password: the account signs in with links.
+        let hash = self.hash_password(&random_token()).await?;
+        let scope = actor.tenant();
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        let org = accounts::insert_organisation(
+            &txn,
+            parcours_domain::OrgKind::Employer,
+            &organisation,
+            now,
+        )
+        .await?;
+        let user = accounts::insert_user(&txn, &email, &contact_name, &hash, now).await?;
+        accounts::insert_membership(&txn, user, org, Role::Employer, now).await?;
+        opportunities::add_partner(&txn, scope, org, now).await?;
+        let token = self
+            .issue_sign_in_link(&txn, user, INVITATION_TTL_MS, now)
+            .await?;
+        jobs::queue(
+            &txn,
+            Some(scope),
+            jobs::kind::EMPLOYER_INVITATION,
+            &Payload {
+                user_id: Some(user),
+                token: Some(token),
+                ..Payload::default()
+            },
+            now,
+            now,
+        )
+        .await?;
+        audit::record(
+            &txn,
+            scope,
+            Some(actor.user_id),
+            audit_action::EMPLOYER_INVITED,
+            None,
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn send_employer_invitation(
+        &self,
+        scope: TenantScope,
+        payload: &Payload,
+    ) -> Result<(), AppError> {
+        let (Some(user), Some(token)) = (payload.user_id, &payload.token) else {
+            return Err(AppError::Internal("invitation job without its link".into()));
+        };
+        let Some(user) = accounts::find_user(self.db(), user).await? else {
+            return Ok(());
+        };
+        let operator = accounts::find_organisation(self.db(), scope.id())
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let link = format!("{}/connexion/{token}", self.config().base_url);
+        mail::send(
+            &self.config().outbox_dir,
+            OutgoingMail {
+                to: &user.email,
+                subject: "Parcours : votre espace entreprise",
+                body: format!(
+                    "Bonjour,\n\n{operator} vous ouvre un espace dans Parcours pour proposer des rencontres, \
+                     des immersions et des offres aux personnes qu'il accompagne.\nEntrez sans mot de passe \
+                     par ce lien, valable 7 jours :\n{link}\n\n--\nHello,\n\n{operator} opens a space for you in \
+                     Parcours to offer meetings, immersions and jobs to the people it supports.\nSign in without a \
+                     password with this link, valid for 7 days:\n{link}\n"
                 ),
                 calendar: None,
             },

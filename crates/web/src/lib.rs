@@ -71,6 +71,18 @@ pub fn router(state: AppState) -> Router {
             get(pages::reset_page).post(pages::reset_submit),
         )
         .route("/lang/{code}", get(pages::switch_language))
+        .route(
+            "/connexion",
+            get(pages::link_login_page).post(pages::link_login_submit),
+        )
+        .route(
+            "/connexion/{token}",
+            get(pages::link_login_open).post(pages::link_login_use),
+        )
+        .route(
+            "/entreprises",
+            get(opportunities::partners).post(opportunities::invite_employer),
+        )
         .route("/home", get(pages::home))
         .route("/beneficiaries/{id}", get(pages::person))
         .route("/beneficiaries/{id}/contact", post(pages::update_contact))

@@ -438,3 +438,83 @@ pub async fn employer_feedback(
         Err(e) => Err(e.into()),
     }
 }
+
+#[derive(Template)]
+#[template(path = "partners.html")]
+struct PartnersPage {
+    p: Page,
+    partners: Vec<parcours_app::opportunities::Partner>,
+    notice: Option<String>,
+    errors: Vec<String>,
+    form: InviteForm,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct InviteForm {
+    organisation: String,
+    contact_name: String,
+    email: String,
+}
+
+async fn partners_page(
+    state: &AppState,
+    ctx: &Ctx,
+    notice: Option<String>,
+    errors: Vec<String>,
+    form: InviteForm,
+) -> PageResult {
+    let partners = state.app.partners(ctx.actor()?).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = PartnersPage {
+        p: Page::new(ctx, ctx.lang.t("partners-title")),
+        partners,
+        notice,
+        errors,
+        form,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn partners(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
+    partners_page(
+        &state,
+        &ctx,
+        q.notice(ctx.lang),
+        Vec::new(),
+        InviteForm::default(),
+    )
+    .await
+}
+
+pub async fn invite_employer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<InviteForm>,
+) -> PageResult {
+    match state
+        .app
+        .invite_employer(
+            ctx.actor()?,
+            &form.organisation,
+            &form.contact_name,
+            &form.email,
+        )
+        .await
+    {
+        Ok(()) => Ok(see_other("/entreprises?saved=1")),
+        Err(AppError::Invalid(errors)) => {
+            let messages = field_messages(ctx.lang, "partner", &errors);
+            partners_page(&state, &ctx, None, messages, form).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

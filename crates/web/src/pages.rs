@@ -478,6 +478,8 @@ fn login_form(ctx: &Ctx, email: &str, next: &str) -> FormPage {
     ];
     page.links
         .push(("/password/forgot".into(), lang.t("login-forgot")));
+    page.links
+        .push(("/connexion".into(), lang.t("link-login-ask")));
     page
 }
 
@@ -592,9 +594,21 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 }
 
 fn forgot_form(ctx: &Ctx, email: &str) -> FormPage {
+    link_request_form(ctx, email, false)
+}
+
+/// One form for "send me a link": a password reset or a sign-in link.
+fn link_request_form(ctx: &Ctx, email: &str, sign_in: bool) -> FormPage {
     let lang = ctx.lang;
-    let mut page = FormPage::new(ctx, "forgot-title", "/password/forgot", "forgot-submit");
-    page.intro = Some(lang.t("forgot-intro"));
+    let mut page = if sign_in {
+        let mut page = FormPage::new(ctx, "link-login-title", "/connexion", "link-login-submit");
+        page.intro = Some(lang.t("link-login-intro"));
+        page
+    } else {
+        let mut page = FormPage::new(ctx, "forgot-title", "/password/forgot", "forgot-submit");
+        page.intro = Some(lang.t("forgot-intro"));
+        page
+    };
     page.fields = vec![
         Field::new(lang, "email", "login-email", "email", "email")
             .value(email)
@@ -602,6 +616,87 @@ fn forgot_form(ctx: &Ctx, email: &str) -> FormPage {
             .required(),
     ];
     page
+}
+
+async fn link_request(state: &AppState, ctx: &Ctx, email: &str, sign_in: bool) -> PageResult {
+    let mut page = link_request_form(ctx, email, sign_in);
+    let result = if email.trim().is_empty() {
+        Err(AppError::invalid("email", "required"))
+    } else if sign_in {
+        state.app.request_sign_in_link(email).await
+    } else {
+        state.app.request_password_reset(email).await
+    };
+    match result {
+        Ok(()) => {
+            page.show_form = false;
+            page.intro = None;
+            page.notice = Some(ctx.lang.t(if sign_in {
+                "link-login-sent"
+            } else {
+                "forgot-sent"
+            }));
+            page.links.push(("/login".into(), ctx.lang.t("nav-login")));
+            page.respond(StatusCode::OK)
+        }
+        Err(AppError::Invalid(errors)) => {
+            page.errors = attach_errors(ctx.lang, &mut page.fields, &errors);
+            page.respond(StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn link_login_page(ctx: Ctx) -> PageResult {
+    link_request_form(&ctx, "", true).respond(StatusCode::OK)
+}
+
+pub async fn link_login_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<ForgotForm>,
+) -> PageResult {
+    link_request(&state, &ctx, &form.email, true).await
+}
+
+/// A sign-in link opens a page with one button (so that a mail scanner fetching the
+/// link does not use it up); the button signs in.
+pub async fn link_login_open(ctx: Ctx, Path(token): Path<String>) -> PageResult {
+    let mut page = FormPage::new(
+        &ctx,
+        "link-login-title",
+        format!("/connexion/{token}"),
+        "link-login-continue",
+    );
+    page.intro = Some(ctx.lang.t("link-login-open"));
+    page.respond(StatusCode::OK)
+}
+
+pub async fn link_login_use(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> PageResult {
+    match state.app.sign_in_with_link(&token).await {
+        Ok(session) => {
+            let mut response = see_other("/home");
+            response.headers_mut().append(
+                SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &session.token, None, state.secure_cookies),
+            );
+            Ok(response)
+        }
+        Err(LoginError::InvalidCredentials) => {
+            let mut page = link_request_form(&ctx, "", true);
+            page.errors = vec![ErrorItem {
+                field: "",
+                message: ctx.lang.t("link-login-expired"),
+            }];
+            page.respond(StatusCode::GONE)
+        }
+        Err(LoginError::NoMembership) => Err(HttpError::Forbidden),
+        Err(other) => Err(HttpError::Internal(format!("sign-in link: {other:?}"))),
+    }
 }
 
 pub async fn forgot_page(ctx: Ctx) -> PageResult {
@@ -619,30 +714,7 @@ pub async fn forgot_submit(
     ctx: Ctx,
     Form(form): Form<ForgotForm>,
 ) -> PageResult {
-    let mut page = forgot_form(&ctx, &form.email);
-    let code = if form.email.trim().is_empty() {
-        Some("required")
-    } else {
-        None
-    };
-    let result = match code {
-        Some(code) => Err(AppError::invalid("email", code)),
-        None => state.app.request_password_reset(&form.email).await,
-    };
-    match result {
-        Ok(()) => {
-            page.show_form = false;
-            page.intro = None;
-            page.notice = Some(ctx.lang.t("forgot-sent"));
-            page.links.push(("/login".into(), ctx.lang.t("nav-login")));
-            page.respond(StatusCode::OK)
-        }
-        Err(AppError::Invalid(errors)) => {
-            page.errors = attach_errors(ctx.lang, &mut page.fields, &errors);
-            page.respond(StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Err(e) => Err(e.into()),
-    }
+    link_request(&state, &ctx, &form.email, false).await
 }
 
 fn reset_form(ctx: &Ctx, token: &str) -> FormPage {

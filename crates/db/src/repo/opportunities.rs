@@ -125,6 +125,20 @@ pub async fn operators_of_employer(
         .collect())
 }
 
+/// The employers an operator works with.
+pub async fn employers_of_operator(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+) -> Result<Vec<Uuid>, DbErr> {
+    Ok(employer_partner::Entity::find()
+        .filter(employer_partner::Column::TenantId.eq(scope.id()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| p.employer_org_id)
+        .collect())
+}
+
 pub async fn insert(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
