@@ -271,10 +271,41 @@ async fn a_referrer_imports_a_file_fixes_it_and_the_manager_decides() -> TestRes
         .await;
     assert_eq!(twice.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    // The referrer follows the answers, never the file.
+    // The referrer follows the answers, never the file; the step only with consent.
     let mine: Vec<Value> = referrer.server.get("/api/v1/referrals").await.json();
     assert_eq!(mine.len(), 5);
     assert!(mine.iter().all(|r| r["person_id"].is_null()));
+    assert!(mine.iter().all(|r| r["milestone"].is_null()));
+    let manager_user = parcours_db::repo::accounts::find_user_by_email(
+        t.app.db(),
+        &parcours_domain::Email::parse(MANAGER)?,
+    )
+    .await?
+    .ok_or_else(|| anyhow::anyhow!("no manager"))?;
+    parcours_db::repo::journey::record_consent(
+        t.app.db(),
+        parcours_db::TenantScope::of(t.world.operator_id),
+        person.parse()?,
+        parcours_app::referrals::MILESTONES_CONSENT_SCOPE,
+        parcours_app::referrals::MILESTONES_CONSENT_TEXT_VERSION,
+        manager_user.id,
+        parcours_app::now_ms(),
+    )
+    .await?;
+    let mine: Vec<Value> = referrer.server.get("/api/v1/referrals").await.json();
+    let step = mine
+        .iter()
+        .find(|r| r["last_name"] == "Haddad")
+        .map(|r| r["milestone"].clone());
+    assert_eq!(step, Some(Value::from("referred")));
+    assert!(
+        referrer
+            .server
+            .get("/orientations")
+            .await
+            .text()
+            .contains("Étape du bilan")
+    );
     let page = referrer.server.get("/orientations").await.text();
     assert!(page.contains("acceptée") && page.contains("Raison : programme complet"));
     assert_eq!(
@@ -370,5 +401,48 @@ async fn hostile_files_are_refused_whole_with_a_clear_message() -> TestResult {
     )
     .await;
     assert_ne!(response.status_code(), StatusCode::SEE_OTHER);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_person_chooses_whether_their_referrer_sees_their_step() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let me = t.login_as("beneficiaire@demo.parcours.test").await?;
+    let file = format!("/beneficiaries/{person}");
+    let page = me.server.get(&file).await.text();
+    assert!(
+        page.contains("La structure qui vous a orienté") && page.contains("Lui montrer mon étape")
+    );
+    let given = me
+        .submit(&file, &format!("{file}/orienteur"), &[("share", "yes")])
+        .await;
+    assert_eq!(given.status_code(), StatusCode::SEE_OTHER);
+    assert!(
+        me.server
+            .get(&file)
+            .await
+            .text()
+            .contains("Elle voit l&#39;étape où vous en êtes.")
+    );
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let by_coach = coach
+        .submit(&file, &format!("{file}/orienteur"), &[("share", "no")])
+        .await;
+    assert_eq!(by_coach.status_code(), StatusCode::FORBIDDEN);
+    let stopped = me
+        .submit(&file, &format!("{file}/orienteur"), &[("share", "no")])
+        .await;
+    assert_eq!(stopped.status_code(), StatusCode::SEE_OTHER);
+    let actions = crate::audit_actions(&t, t.world.operator_id, person).await?;
+    for action in [
+        "consent.referrer_milestones_given",
+        "consent.referrer_milestones_withdrawn",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} not in {actions:?}"
+        );
+    }
     Ok(())
 }

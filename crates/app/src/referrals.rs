@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use parcours_db::repo::programmes::{self, Programme};
 use parcours_db::repo::referrals::{self, Cohort, NewImport, NewReferral, Referral, ReferralEvent};
-use parcours_db::repo::{accounts, audit, people};
+use parcours_db::repo::{accounts, audit, journey, people};
 use parcours_db::{TenantScope, TransactionTrait};
 use parcours_domain::referral::{
     Candidate, EXPIRES_AFTER_DAYS, ReferralInput, ReferralProblem, ReferralStatus, RefusalReason,
@@ -21,7 +21,13 @@ use crate::auth::Actor;
 use crate::mail::{self, OutgoingMail};
 use crate::{App, AppError, FieldError, now_ms};
 
+/// The person's consent that their referrer sees where they stand (steps only).
+pub const MILESTONES_CONSENT_SCOPE: &str = "referrer_milestones";
+pub const MILESTONES_CONSENT_TEXT_VERSION: &str = "referrer-milestones-v1";
+
 pub mod audit_action {
+    pub const MILESTONES_GIVEN: &str = "consent.referrer_milestones_given";
+    pub const MILESTONES_WITHDRAWN: &str = "consent.referrer_milestones_withdrawn";
     pub const SUBMITTED: &str = "referral.submitted";
     pub const IMPORTED: &str = "referral.imported";
     pub const ACCEPTED: &str = "referral.accepted";
@@ -135,6 +141,8 @@ pub struct ReferralLine {
     pub programme_name: String,
     pub referrer_name: String,
     pub history: Vec<ReferralEvent>,
+    /// Where the person stands in the bilan, when they agreed that their referrer sees it.
+    pub milestone: Option<Phase>,
 }
 
 #[derive(Debug, Clone)]
@@ -463,7 +471,24 @@ impl App {
                     .unwrap_or_default();
                 slot.insert(name);
             }
+            let milestone = match referral.person_id {
+                Some(person) if referral.status == ReferralStatus::Accepted => {
+                    let scope = TenantScope::of(referral.tenant_id);
+                    if journey::current_consent(self.db(), scope, person, MILESTONES_CONSENT_SCOPE)
+                        .await?
+                        .is_some()
+                    {
+                        people::current_enrolment(self.db(), scope, person)
+                            .await?
+                            .map(|e| e.phase)
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            };
             lines.push(ReferralLine {
+                milestone,
                 programme_name: programme_names
                     .get(&referral.programme_id)
                     .cloned()
@@ -931,6 +956,88 @@ impl From<AppError> for ImportFailure {
 impl From<parcours_db::DbErr> for ImportFailure {
     fn from(e: parcours_db::DbErr) -> Self {
         ImportFailure::App(e.into())
+    }
+}
+
+impl App {
+    /// The person agrees (or no longer agrees) that the referrer who sent them sees the
+    /// step they are at, never their results.
+    pub async fn set_milestones_consent(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        give: bool,
+    ) -> Result<(), AppError> {
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                Action::AnswerActivities,
+                crate::people::audit_action::PERSON_WRITE_DENIED,
+            )
+            .await?;
+        let scope = actor.tenant();
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        let standing =
+            journey::current_consent(&txn, scope, person.id, MILESTONES_CONSENT_SCOPE).await?;
+        match (give, standing) {
+            (true, None) => {
+                journey::record_consent(
+                    &txn,
+                    scope,
+                    person.id,
+                    MILESTONES_CONSENT_SCOPE,
+                    MILESTONES_CONSENT_TEXT_VERSION,
+                    actor.user_id,
+                    now,
+                )
+                .await?;
+                crate::people::audit_by(
+                    &txn,
+                    actor,
+                    audit_action::MILESTONES_GIVEN,
+                    Some(person.id),
+                    now,
+                )
+                .await?;
+            }
+            (false, Some(_)) => {
+                journey::withdraw_consent(&txn, scope, person.id, MILESTONES_CONSENT_SCOPE, now)
+                    .await?;
+                crate::people::audit_by(
+                    &txn,
+                    actor,
+                    audit_action::MILESTONES_WITHDRAWN,
+                    Some(person.id),
+                    now,
+                )
+                .await?;
+            }
+            _ => {}
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Whether the person lets their referrer see their steps (None: nobody referred them).
+    pub async fn milestones_consent(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+    ) -> Result<Option<bool>, AppError> {
+        let scope = actor.tenant();
+        let referred = people::current_enrolment(self.db(), scope, person_id)
+            .await?
+            .is_some_and(|e| e.referrer_id.is_some());
+        if !referred {
+            return Ok(None);
+        }
+        Ok(Some(
+            journey::current_consent(self.db(), scope, person_id, MILESTONES_CONSENT_SCOPE)
+                .await?
+                .is_some(),
+        ))
     }
 }
 

@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/home", get(pages::home))
         .route("/beneficiaries/{id}", get(pages::person))
         .route("/beneficiaries/{id}/contact", post(pages::update_contact))
+        .route("/beneficiaries/{id}/orienteur", post(pages::milestones))
         .route("/parcours", get(bilan::own_journey))
         .route("/parcours/consentement", post(bilan::consent))
         .route("/beneficiaries/{id}/parcours", get(bilan::person_journey))

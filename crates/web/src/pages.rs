@@ -424,6 +424,8 @@ struct PersonPage {
     /// For the shares table: staff see them, only the person withdraws them.
     now: i64,
     can_revoke: bool,
+    /// The person's own file: do they let their referrer see their steps?
+    milestones: Option<bool>,
 }
 
 /// Only same-site paths are followed after sign-in or a language switch.
@@ -1056,6 +1058,7 @@ fn file_page(
         current_coach_name: file.enrolments.last().and_then(|e| e.coach_name.clone()),
         now: parcours_app::now_ms(),
         can_revoke: false,
+        milestones: None,
         file,
     })
 }
@@ -1076,7 +1079,13 @@ pub async fn person(
         person.commune_code.as_deref().unwrap_or(""),
     );
     let notice = q.saved.map(|_| ctx.lang.t("person-saved"));
-    Ok(render(&person_page(&ctx, file, fields, Vec::new(), notice)?)?.into_response())
+    let own = actor.role == Role::Beneficiary;
+    let person_id = file.person.id;
+    let mut page = person_page(&ctx, file, fields, Vec::new(), notice)?;
+    if own {
+        page.milestones = state.app.milestones_consent(actor, person_id).await?;
+    }
+    Ok(render(&page)?.into_response())
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -1111,6 +1120,27 @@ pub async fn update_contact(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct MilestonesForm {
+    /// "yes" to let the referrer see the steps, anything else to stop.
+    share: String,
+}
+
+pub async fn milestones(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<MilestonesForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    state
+        .app
+        .set_milestones_consent(ctx.actor()?, id, form.share == "yes")
+        .await?;
+    Ok(see_other(&format!("/beneficiaries/{id}?saved=1#referrer")))
 }
 
 pub async fn not_found() -> HttpError {

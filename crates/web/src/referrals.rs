@@ -643,6 +643,8 @@ pub struct ReferralDto {
     pub cohort_id: Option<Uuid>,
     /// The person's file, once accepted (managers only).
     pub person_id: Option<Uuid>,
+    /// The bilan's phase, when the person lets their referrer see it.
+    pub milestone: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -675,6 +677,7 @@ pub async fn api_list(
                 refusal_reason: l.referral.refusal_reason.map(|r| r.code().to_owned()),
                 cohort_id: l.referral.cohort_id,
                 person_id: if deciding { l.referral.person_id } else { None },
+                milestone: l.milestone.map(|p| p.code().to_owned()),
                 created_at: l.referral.created_at,
                 expires_at: l.referral.expires_at,
             })

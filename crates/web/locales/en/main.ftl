@@ -1232,3 +1232,15 @@ partner-error-contact-name-required = Give the contact's name.
 partner-error-contact-name-too-long = The name is too long (120 characters at most).
 partner-error-email-invalid = The email address is not valid, for example: name@example.com.
 partner-error-email-taken = This address already has a Parcours account.
+
+# Referrer milestones
+milestones-title = The organisation that referred you
+milestones-text = You can let the organisation that referred you (France Travail, Mission locale…) see which step you are at. It never sees your answers or results.
+milestones-on = It sees the step you are at.
+milestones-off = It only sees the answer to the referral.
+milestones-give = Show it my step
+milestones-stop = Stop showing it
+referrals-milestone = Bilan step: { $step }
+audit-consent-referrer_milestones_given = Consent to show the step to the referrer
+audit-consent-referrer_milestones_withdrawn = Consent to show the step to the referrer withdrawn
+audit-employer-invited = Employer space opened

@@ -1232,3 +1232,15 @@ partner-error-contact-name-required = Donnez le nom du contact.
 partner-error-contact-name-too-long = Le nom est trop long (120 caractères au plus).
 partner-error-email-invalid = L'adresse e-mail n'est pas valide, par exemple : nom@exemple.fr.
 partner-error-email-taken = Cette adresse a déjà un compte Parcours.
+
+# Referrer milestones
+milestones-title = La structure qui vous a orienté
+milestones-text = Vous pouvez laisser la structure qui vous a orienté (France Travail, Mission locale…) voir l'étape où vous en êtes. Elle ne voit jamais vos réponses ni vos résultats.
+milestones-on = Elle voit l'étape où vous en êtes.
+milestones-off = Elle ne voit que la réponse à l'orientation.
+milestones-give = Lui montrer mon étape
+milestones-stop = Ne plus lui montrer
+referrals-milestone = Étape du bilan : { $step }
+audit-consent-referrer_milestones_given = Accord pour montrer l'étape à l'orienteur
+audit-consent-referrer_milestones_withdrawn = Accord pour montrer l'étape à l'orienteur retiré
+audit-employer-invited = Espace entreprise ouvert
