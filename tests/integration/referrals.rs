@@ -446,3 +446,125 @@ async fn the_person_chooses_whether_their_referrer_sees_their_step() -> TestResu
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn programme_rules_flag_declarations_and_quotas_cap_referrals() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let programme = t.world.programme_id.to_string();
+    let manager = t.login_as(MANAGER).await?;
+    let settings = format!("/programmes/{programme}");
+    let page = manager.server.get(&settings).await.text();
+    // A quota of 2 for every referrer of the programme.
+    let quota_fields: Vec<String> = page
+        .match_indices("name=\"quota_")
+        .map(|(i, m)| format!("quota_{}", &page[i + m.len()..i + m.len() + 36]))
+        .collect();
+    assert_eq!(
+        quota_fields.len(),
+        2,
+        "France Travail and the Mission locale"
+    );
+    let bad = manager
+        .submit(
+            &settings,
+            &settings,
+            &[
+                ("min_age", "30"),
+                ("max_age", "20"),
+                ("departements", "7654"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().contains("sous l&#39;âge minimum"));
+    let saved = manager
+        .submit(
+            &settings,
+            &settings,
+            &[
+                (
+                    "co_pilots",
+                    "Boulangeries du Vexin, association Pain Partagé",
+                ),
+                ("departements", "76; 27"),
+                ("publics", "youth"),
+                ("publics", "qpv"),
+                ("min_age", "16"),
+                ("max_age", "25"),
+                (quota_fields[0].as_str(), "2"),
+                (quota_fields[1].as_str(), "2"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.header("location"), format!("{settings}?saved=1"));
+
+    let referrer = t.login_as(REFERRER).await?;
+    let mut sent = 0;
+    for (first, born, commune) in [
+        ("Yasmine", "1990-05-01", "75056"),
+        ("Noah", "2006-03-10", "76540"),
+        ("Emma", "2005-01-01", "76540"),
+    ] {
+        let r = referrer
+            .submit(
+                "/orientations",
+                "/orientations",
+                &[
+                    ("programme", programme.as_str()),
+                    ("first_name", first),
+                    ("last_name", "Test"),
+                    ("birth_date", born),
+                    (
+                        "phone",
+                        "06 00 00 00 0{}".replace("{}", &sent.to_string()).as_str(),
+                    ),
+                    ("commune_code", commune),
+                    ("consent", "yes"),
+                ],
+            )
+            .await;
+        if r.status_code() == StatusCode::SEE_OTHER {
+            sent += 1;
+        } else {
+            assert_eq!(r.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(
+                r.text()
+                    .contains("quota d&#39;orientations de votre structure"),
+                "{}",
+                r.text()
+            );
+        }
+    }
+    let list: Vec<Value> = manager.server.get("/api/v1/referrals").await.json();
+    let mine = list.iter().filter(|r| r["last_name"] == "Test").count();
+    assert_eq!((sent, mine), (2, 2), "the third referral is over the quota");
+    let page = manager.server.get("/orientations").await.text();
+    assert!(page.contains("À vérifier : âge hors de la tranche, aucun public visé déclaré, commune hors du territoire"), "{page}");
+    let yasmine = list
+        .iter()
+        .find(|r| r["first_name"] == "Yasmine")
+        .and_then(|r| r["id"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let seen = manager
+        .submit(
+            "/orientations",
+            &format!("/orientations/{yasmine}/justificatifs"),
+            &[("seen", "yes")],
+        )
+        .await;
+    assert_eq!(seen.status_code(), StatusCode::SEE_OTHER);
+    assert!(
+        manager
+            .server
+            .get("/orientations")
+            .await
+            .text()
+            .contains("justificatifs vus le")
+    );
+    assert_eq!(
+        referrer.server.get(&settings).await.status_code(),
+        StatusCode::FORBIDDEN
+    );
+    Ok(())
+}

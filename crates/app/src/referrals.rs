@@ -41,6 +41,21 @@ pub const REMIND_BEFORE_DAYS: i64 = 7;
 /// Largest import accepted, in rows (bigger files are split).
 pub const MAX_IMPORT_ROWS: usize = 5_000;
 
+/// Today's date (UTC), for ages.
+fn today() -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp(now_ms() / 1000).map_or(time::Date::MIN, |t| t.date())
+}
+
+/// A programme's stored rules as the domain's eligibility check.
+fn eligibility_of(r: &referrals::Rules) -> parcours_domain::referral::Eligibility {
+    parcours_domain::referral::Eligibility {
+        publics: r.publics.iter().filter_map(|p| p.parse().ok()).collect(),
+        min_age: r.min_age.and_then(|a| u8::try_from(a).ok()),
+        max_age: r.max_age.and_then(|a| u8::try_from(a).ok()),
+        departements: r.departements.clone(),
+    }
+}
+
 /// The current year, for the age check.
 fn this_year(now: i64) -> i32 {
     time::OffsetDateTime::from_unix_timestamp(now / 1000).map_or(2026, |t| t.year())
@@ -143,6 +158,8 @@ pub struct ReferralLine {
     pub history: Vec<ReferralEvent>,
     /// Where the person stands in the bilan, when they agreed that their referrer sees it.
     pub milestone: Option<Phase>,
+    /// The programme's rules the declaration does not meet (managers only).
+    pub gaps: Vec<parcours_domain::referral::Gap>,
 }
 
 #[derive(Debug, Clone)]
@@ -379,6 +396,7 @@ impl App {
         {
             return Err(AppError::invalid("identity", "already_referred"));
         }
+        self.check_quota(actor, &programme, 1).await?;
         let scope = TenantScope::of(programme.tenant_id);
         let txn = self.db().begin().await?;
         let id = self
@@ -445,6 +463,8 @@ impl App {
             }
             _ => return Err(AppError::Forbidden),
         };
+        let mut rules_by_programme: BTreeMap<Uuid, parcours_domain::referral::Eligibility> =
+            BTreeMap::new();
         let mut names: BTreeMap<Uuid, String> = BTreeMap::new();
         let mut programme_names: BTreeMap<Uuid, String> = BTreeMap::new();
         let mut lines = Vec::with_capacity(rows.len());
@@ -487,7 +507,27 @@ impl App {
                 }
                 _ => None,
             };
+            let gaps = if deciding {
+                let rules = match rules_by_programme.entry(referral.programme_id) {
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(slot) => {
+                        let r = referrals::rules(self.db(), referral.programme_id).await?;
+                        slot.insert(eligibility_of(&r))
+                    }
+                };
+                let declared =
+                    parcours_domain::referral::parse_publics(&referral.publics).unwrap_or_default();
+                rules.gaps(
+                    &referral.birth_date,
+                    &declared,
+                    referral.commune_code.as_deref(),
+                    today(),
+                )
+            } else {
+                Vec::new()
+            };
             lines.push(ReferralLine {
+                gaps,
                 milestone,
                 programme_name: programme_names
                     .get(&referral.programme_id)
@@ -840,6 +880,9 @@ impl App {
         if checked.iter().any(|c| !c.problems.is_empty()) {
             return Err(AppError::invalid("import", "rows_to_fix"));
         }
+        let ready = checked.iter().filter(|c| !c.row.skip).count();
+        self.check_quota(actor, &programme, u64::try_from(ready).unwrap_or(u64::MAX))
+            .await?;
         let now = now_ms();
         let year = this_year(now);
         let txn = self.db().begin().await?;
@@ -1038,6 +1081,224 @@ impl App {
                 .await?
                 .is_some(),
         ))
+    }
+}
+
+/// A programme's settings as a manager edits them.
+#[derive(Debug, Clone)]
+pub struct ProgrammeSettings {
+    pub programme: Programme,
+    pub rules: referrals::Rules,
+    /// Referrer organisations: id, name, quota, referrals standing.
+    pub referrers: Vec<(Uuid, String, Option<i32>, u64)>,
+}
+
+/// What the settings form sends.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsInput {
+    pub co_pilots: String,
+    pub departements: String,
+    pub publics: Vec<String>,
+    pub min_age: String,
+    pub max_age: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    /// Per referrer organisation, the quota typed (empty: none).
+    pub quotas: Vec<(Uuid, String)>,
+}
+
+impl App {
+    async fn managed_programme(
+        &self,
+        actor: &Actor,
+        programme_id: Uuid,
+    ) -> Result<Programme, AppError> {
+        Self::deciding(actor)?;
+        programmes::list_in_tenant(self.db(), actor.tenant())
+            .await?
+            .into_iter()
+            .find(|p| p.id == programme_id)
+            .ok_or(AppError::NotFound)
+    }
+
+    pub async fn programme_settings(
+        &self,
+        actor: &Actor,
+        programme_id: Uuid,
+    ) -> Result<ProgrammeSettings, AppError> {
+        let programme = self.managed_programme(actor, programme_id).await?;
+        let rules = referrals::rules(self.db(), programme.id).await?;
+        let quotas = referrals::quotas(self.db(), programme.id).await?;
+        let mut referrers = Vec::new();
+        for org in programmes::referrers_of(self.db(), programme.id).await? {
+            let name = accounts::find_organisation(self.db(), org)
+                .await?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            let quota = quotas.iter().find(|(o, _)| *o == org).map(|(_, q)| *q);
+            let standing = referrals::standing_count(self.db(), programme.id, org).await?;
+            referrers.push((org, name, quota, standing));
+        }
+        Ok(ProgrammeSettings {
+            programme,
+            rules,
+            referrers,
+        })
+    }
+
+    pub async fn save_programme_settings(
+        &self,
+        actor: &Actor,
+        programme_id: Uuid,
+        input: &SettingsInput,
+    ) -> Result<(), AppError> {
+        let programme = self.managed_programme(actor, programme_id).await?;
+        let mut errors = Vec::new();
+        let mut refuse = |field, code| errors.push(FieldError { field, code });
+        let departements: Vec<String> = input
+            .departements
+            .split([';', ',', ' '])
+            .map(|d| d.trim().to_ascii_uppercase())
+            .filter(|d| !d.is_empty())
+            .collect();
+        if departements
+            .iter()
+            .any(|d| !(2..=3).contains(&d.len()) || !d.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            refuse("departements", "invalid");
+        }
+        let mut publics = Vec::new();
+        for code in &input.publics {
+            match code.parse::<parcours_domain::referral::Public>() {
+                Ok(p) => publics.push(p.code().to_owned()),
+                Err(_) => refuse("publics", "unknown"),
+            }
+        }
+        let age = |raw: &str| -> Result<Option<i32>, ()> {
+            match raw.trim() {
+                "" => Ok(None),
+                s => s
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|a| (14..=99).contains(a))
+                    .map(Some)
+                    .ok_or(()),
+            }
+        };
+        let min_age = age(&input.min_age).unwrap_or_else(|()| {
+            refuse("min_age", "invalid");
+            None
+        });
+        let max_age = age(&input.max_age).unwrap_or_else(|()| {
+            refuse("max_age", "invalid");
+            None
+        });
+        if let (Some(a), Some(b)) = (min_age, max_age)
+            && a > b
+        {
+            refuse("max_age", "below_min");
+        }
+        let date = |raw: &str| -> Result<Option<String>, ()> {
+            match raw.trim() {
+                "" => Ok(None),
+                s => crate::plan::parse_date(s).map(Some).ok_or(()),
+            }
+        };
+        let starts_on = date(&input.starts_on).unwrap_or_else(|()| {
+            refuse("starts_on", "invalid");
+            None
+        });
+        let ends_on = date(&input.ends_on).unwrap_or_else(|()| {
+            refuse("ends_on", "invalid");
+            None
+        });
+        if let (Some(a), Some(b)) = (&starts_on, &ends_on)
+            && b < a
+        {
+            refuse("ends_on", "before_start");
+        }
+        let referrers = programmes::referrers_of(self.db(), programme.id).await?;
+        let mut quotas = Vec::new();
+        for (org, raw) in &input.quotas {
+            if !referrers.contains(org) {
+                continue;
+            }
+            match raw.trim() {
+                "" => quotas.push((*org, None)),
+                s => match s.parse::<i32>() {
+                    Ok(q) if (1..=10_000).contains(&q) => quotas.push((*org, Some(q))),
+                    _ => refuse("quota", "invalid"),
+                },
+            }
+        }
+        let co_pilots = input.co_pilots.trim();
+        if co_pilots.chars().count() > 500 {
+            refuse("co_pilots", "too_long");
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        referrals::save_rules(
+            &txn,
+            actor.tenant(),
+            programme.id,
+            &referrals::Rules {
+                co_pilots: (!co_pilots.is_empty()).then(|| co_pilots.to_owned()),
+                departements,
+                publics,
+                min_age,
+                max_age,
+                starts_on,
+                ends_on,
+            },
+            now,
+        )
+        .await?;
+        for (org, quota) in quotas {
+            referrals::set_quota(&txn, programme.id, org, quota).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Refuses `extra` more referrals from the actor's organisation beyond its quota.
+    async fn check_quota(
+        &self,
+        actor: &Actor,
+        programme: &Programme,
+        extra: u64,
+    ) -> Result<(), AppError> {
+        let quota = referrals::quotas(self.db(), programme.id)
+            .await?
+            .into_iter()
+            .find(|(org, _)| *org == actor.organisation_id)
+            .map(|(_, q)| q);
+        if let Some(quota) = quota {
+            let standing =
+                referrals::standing_count(self.db(), programme.id, actor.organisation_id).await?;
+            if standing + extra > u64::try_from(quota).unwrap_or(0) {
+                return Err(AppError::invalid("programme", "quota_reached"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The manager records that they saw the proofs of what a referral declared.
+    pub async fn check_evidence(
+        &self,
+        actor: &Actor,
+        referral_id: Uuid,
+        seen: bool,
+    ) -> Result<(), AppError> {
+        Self::deciding(actor)?;
+        let checked = seen.then(|| (now_ms(), actor.user_id));
+        if referrals::set_evidence_checked(self.db(), actor.tenant(), referral_id, checked).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
     }
 }
 

@@ -482,3 +482,115 @@ mod tests {
         assert_eq!(commune("7654a"), Err("invalid"));
     }
 }
+
+/// A programme's eligibility rules: target publics (any one is enough), an age band,
+/// a territory (départements). Empty means no rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Eligibility {
+    pub publics: Vec<Public>,
+    pub min_age: Option<u8>,
+    pub max_age: Option<u8>,
+    pub departements: Vec<String>,
+}
+
+/// Where a candidate falls outside a programme's rules, as declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gap {
+    Age,
+    Public,
+    Territory,
+}
+
+impl Gap {
+    pub fn code(self) -> &'static str {
+        match self {
+            Gap::Age => "age",
+            Gap::Public => "public",
+            Gap::Territory => "territory",
+        }
+    }
+}
+
+/// The département of an INSEE commune code: 2 characters, 3 overseas (97x).
+pub fn departement_of(commune: &str) -> &str {
+    if commune.starts_with("97") {
+        commune.get(..3).unwrap_or(commune)
+    } else {
+        commune.get(..2).unwrap_or(commune)
+    }
+}
+
+/// Whole years between a birth date (YYYY-MM-DD) and today.
+pub fn age_on(birth_date: &str, today: time::Date) -> Option<i32> {
+    let born = crate::opportunity::date(birth_date)?;
+    let mut age = today.year() - born.year();
+    if (today.month() as u8, today.day()) < (born.month() as u8, born.day()) {
+        age -= 1;
+    }
+    Some(age)
+}
+
+impl Eligibility {
+    /// The rules a candidate does not meet, from what was declared.
+    pub fn gaps(
+        &self,
+        birth_date: &str,
+        publics: &[Public],
+        commune: Option<&str>,
+        today: time::Date,
+    ) -> Vec<Gap> {
+        let mut gaps = Vec::new();
+        if let Some(age) = age_on(birth_date, today)
+            && (self.min_age.is_some_and(|m| age < i32::from(m))
+                || self.max_age.is_some_and(|m| age > i32::from(m)))
+        {
+            gaps.push(Gap::Age);
+        }
+        if !self.publics.is_empty() && !publics.iter().any(|p| self.publics.contains(p)) {
+            gaps.push(Gap::Public);
+        }
+        if !self.departements.is_empty()
+            && !commune.is_some_and(|c| self.departements.iter().any(|d| d == departement_of(c)))
+        {
+            gaps.push(Gap::Territory);
+        }
+        gaps
+    }
+}
+
+#[cfg(test)]
+mod eligibility_tests {
+    use super::*;
+
+    fn day(y: i32, m: u8, d: u8) -> time::Date {
+        time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap()
+    }
+
+    #[test]
+    fn gaps_are_named_from_what_was_declared() {
+        let rules = Eligibility {
+            publics: vec![Public::Qpv, Public::Youth],
+            min_age: Some(16),
+            max_age: Some(25),
+            departements: vec!["76".into(), "27".into()],
+        };
+        let today = day(2026, 11, 23);
+        assert_eq!(
+            rules.gaps("2004-11-24", &[Public::Qpv], Some("76540"), today),
+            vec![]
+        );
+        assert_eq!(
+            rules.gaps("1990-01-01", &[Public::Rqth], Some("75056"), today),
+            vec![Gap::Age, Gap::Public, Gap::Territory]
+        );
+        assert_eq!(age_on("2000-11-24", today), Some(25));
+        assert_eq!(age_on("2000-11-23", today), Some(26));
+        assert_eq!(departement_of("97411"), "974");
+        assert_eq!(departement_of("2A004"), "2A");
+        assert!(
+            Eligibility::default()
+                .gaps("1950-01-01", &[], None, today)
+                .is_empty()
+        );
+    }
+}

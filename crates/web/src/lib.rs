@@ -288,6 +288,14 @@ pub fn router(state: AppState) -> Router {
         .route("/orientations/import/{id}/valider", post(referrals::commit))
         .route("/orientations/export.csv", get(referrals::export))
         .route("/orientations/{id}/decision", post(referrals::decide))
+        .route(
+            "/orientations/{id}/justificatifs",
+            post(referrals::evidence),
+        )
+        .route(
+            "/programmes/{id}",
+            get(referrals::settings).post(referrals::save_settings),
+        )
         .route("/cohortes", post(referrals::add_cohort))
         .route(
             "/api/v1/referrals",

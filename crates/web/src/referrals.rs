@@ -68,6 +68,12 @@ impl ReferralsPage {
             .collect::<Vec<_>>()
             .join(", ")
     }
+    fn gaps(&self, gaps: &[parcours_domain::referral::Gap]) -> String {
+        gaps.iter()
+            .map(|g| self.p.coded("eligibility-gap", g.code()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
     fn cohorts_of(&self, programme: &Uuid) -> Vec<(Uuid, String)> {
         self.view
             .cohorts
@@ -764,4 +770,126 @@ pub async fn api_decide(
 ) -> Result<StatusCode, HttpError> {
     decide_with(&state, &ctx, parse_id(&id)?, &form).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct EvidenceForm {
+    /// "yes" once the proofs were seen, anything else to take it back.
+    seen: String,
+}
+
+pub async fn evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<EvidenceForm>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    state
+        .app
+        .check_evidence(ctx.actor()?, id, form.seen == "yes")
+        .await?;
+    Ok(see_other(&format!("/orientations?saved=1#referral-{id}")))
+}
+
+#[derive(Template)]
+#[template(path = "programme_settings.html")]
+struct SettingsPage {
+    p: Page,
+    settings: parcours_app::referrals::ProgrammeSettings,
+    notice: Option<String>,
+    errors: Vec<String>,
+    publics: Vec<(&'static str, String)>,
+}
+
+impl SettingsPage {
+    fn has_public(&self, code: &str) -> bool {
+        self.settings.rules.publics.iter().any(|p| p == code)
+    }
+    fn opt(&self, v: &Option<i32>) -> String {
+        v.map(|n| n.to_string()).unwrap_or_default()
+    }
+}
+
+async fn settings_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Uuid,
+    notice: Option<String>,
+    errors: Vec<String>,
+) -> PageResult {
+    let settings = state.app.programme_settings(ctx.actor()?, id).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = SettingsPage {
+        p: Page::new(
+            ctx,
+            ctx.lang.t_args(
+                "programme-settings-of",
+                &[(
+                    "name",
+                    fluent_templates::fluent_bundle::FluentValue::from(
+                        settings.programme.name.clone(),
+                    ),
+                )],
+            ),
+        ),
+        settings,
+        notice,
+        errors,
+        publics: publics(ctx.lang),
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<crate::pages::SavedQuery>,
+) -> PageResult {
+    settings_page(&state, &ctx, parse_id(&id)?, q.notice(ctx.lang), Vec::new()).await
+}
+
+/// The settings form: plain fields, repeated `publics`, and `quota_{organisation}`.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let mut input = parcours_app::referrals::SettingsInput::default();
+    for (name, value) in fields {
+        match name.as_str() {
+            "co_pilots" => input.co_pilots = value,
+            "departements" => input.departements = value,
+            "publics" => input.publics.push(value),
+            "min_age" => input.min_age = value,
+            "max_age" => input.max_age = value,
+            "starts_on" => input.starts_on = value,
+            "ends_on" => input.ends_on = value,
+            other => {
+                if let Some(org) = other.strip_prefix("quota_").and_then(|o| o.parse().ok()) {
+                    input.quotas.push((org, value));
+                }
+            }
+        }
+    }
+    match state
+        .app
+        .save_programme_settings(ctx.actor()?, id, &input)
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!("/programmes/{id}?saved=1"))),
+        Err(AppError::Invalid(errors)) => {
+            let messages = field_messages(ctx.lang, "programme", &errors);
+            settings_page(&state, &ctx, id, None, messages).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

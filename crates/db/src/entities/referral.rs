@@ -27,6 +27,8 @@ pub struct Model {
     pub decided_at: Option<i64>,
     pub created_at: i64,
     pub expires_at: i64,
+    pub evidence_checked_at: Option<i64>,
+    pub evidence_checked_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ mod m0010_referrals;
 mod m0011_opportunities;
 mod m0012_placements;
 mod m0013_selection;
+mod m0014_programme_rules;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_opportunities::Migration),
             Box::new(m0012_placements::Migration),
             Box::new(m0013_selection::Migration),
+            Box::new(m0014_programme_rules::Migration),
         ]
     }
 }

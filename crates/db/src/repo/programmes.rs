@@ -119,3 +119,17 @@ pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Progra
         .await?
         .map(record))
 }
+
+/// The referrer organisations of a programme.
+pub async fn referrers_of(
+    conn: &impl ConnectionTrait,
+    programme_id: Uuid,
+) -> Result<Vec<Uuid>, DbErr> {
+    Ok(programme_referrer::Entity::find()
+        .filter(programme_referrer::Column::ProgrammeId.eq(programme_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.organisation_id)
+        .collect())
+}

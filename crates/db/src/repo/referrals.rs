@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 use super::parse_code;
 use crate::TenantScope;
-use crate::entities::{cohort, referral, referral_event, referral_import};
+use crate::entities::{
+    cohort, programme_rule, referral, referral_event, referral_import, referrer_quota,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Referral {
@@ -38,6 +40,8 @@ pub struct Referral {
     pub decided_at: Option<i64>,
     pub created_at: i64,
     pub expires_at: i64,
+    /// When the manager saw the proofs of what was declared (publics, age).
+    pub evidence_checked_at: Option<i64>,
 }
 
 impl TryFrom<referral::Model> for Referral {
@@ -67,6 +71,7 @@ impl TryFrom<referral::Model> for Referral {
             decided_at: m.decided_at,
             created_at: m.created_at,
             expires_at: m.expires_at,
+            evidence_checked_at: m.evidence_checked_at,
         })
     }
 }
@@ -151,6 +156,8 @@ pub async fn insert(
         decided_at: Set(None),
         created_at: Set(now),
         expires_at: Set(new.expires_at),
+        evidence_checked_at: Set(None),
+        evidence_checked_by: Set(None),
     }
     .insert(conn)
     .await?;
@@ -486,4 +493,168 @@ pub async fn close_import(
         .await?
         .rows_affected
         > 0)
+}
+
+/// The manager saw (or unsees) the proofs of what a referral declared.
+pub async fn set_evidence_checked(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    id: Uuid,
+    checked: Option<(i64, Uuid)>,
+) -> Result<bool, DbErr> {
+    Ok(referral::Entity::update_many()
+        .filter(referral::Column::TenantId.eq(scope.id()))
+        .filter(referral::Column::Id.eq(id))
+        .col_expr(
+            referral::Column::EvidenceCheckedAt,
+            Expr::value(checked.map(|c| c.0)),
+        )
+        .col_expr(
+            referral::Column::EvidenceCheckedBy,
+            Expr::value(checked.map(|c| c.1)),
+        )
+        .exec(conn)
+        .await?
+        .rows_affected
+        > 0)
+}
+
+// ------------------------------------------------------------------ programme rules
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rules {
+    pub co_pilots: Option<String>,
+    pub departements: Vec<String>,
+    pub publics: Vec<String>,
+    pub min_age: Option<i32>,
+    pub max_age: Option<i32>,
+    pub starts_on: Option<String>,
+    pub ends_on: Option<String>,
+}
+
+fn split(list: &str) -> Vec<String> {
+    list.split(';')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub async fn rules(conn: &impl ConnectionTrait, programme: Uuid) -> Result<Rules, DbErr> {
+    Ok(programme_rule::Entity::find_by_id(programme)
+        .one(conn)
+        .await?
+        .map(|m| Rules {
+            co_pilots: m.co_pilots,
+            departements: split(&m.departements),
+            publics: split(&m.publics),
+            min_age: m.min_age,
+            max_age: m.max_age,
+            starts_on: m.starts_on,
+            ends_on: m.ends_on,
+        })
+        .unwrap_or_default())
+}
+
+pub async fn save_rules(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    programme: Uuid,
+    r: &Rules,
+    now: i64,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::OnConflict;
+    programme_rule::Entity::insert(programme_rule::ActiveModel {
+        programme_id: Set(programme),
+        tenant_id: Set(scope.id()),
+        co_pilots: Set(r.co_pilots.clone()),
+        departements: Set(r.departements.join(";")),
+        publics: Set(r.publics.join(";")),
+        min_age: Set(r.min_age),
+        max_age: Set(r.max_age),
+        starts_on: Set(r.starts_on.clone()),
+        ends_on: Set(r.ends_on.clone()),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(programme_rule::Column::ProgrammeId)
+            .update_columns([
+                programme_rule::Column::CoPilots,
+                programme_rule::Column::Departements,
+                programme_rule::Column::Publics,
+                programme_rule::Column::MinAge,
+                programme_rule::Column::MaxAge,
+                programme_rule::Column::StartsOn,
+                programme_rule::Column::EndsOn,
+                programme_rule::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec(conn)
+    .await?;
+    Ok(())
+}
+
+/// Quotas of a programme per referrer organisation.
+pub async fn quotas(
+    conn: &impl ConnectionTrait,
+    programme: Uuid,
+) -> Result<Vec<(Uuid, i32)>, DbErr> {
+    Ok(referrer_quota::Entity::find()
+        .filter(referrer_quota::Column::ProgrammeId.eq(programme))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|q| (q.organisation_id, q.quota))
+        .collect())
+}
+
+/// Sets (or, with None, lifts) a referrer's quota.
+pub async fn set_quota(
+    conn: &impl ConnectionTrait,
+    programme: Uuid,
+    organisation: Uuid,
+    quota: Option<i32>,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::OnConflict;
+    referrer_quota::Entity::delete_many()
+        .filter(referrer_quota::Column::ProgrammeId.eq(programme))
+        .filter(referrer_quota::Column::OrganisationId.eq(organisation))
+        .exec(conn)
+        .await?;
+    if let Some(quota) = quota {
+        referrer_quota::Entity::insert(referrer_quota::ActiveModel {
+            programme_id: Set(programme),
+            organisation_id: Set(organisation),
+            quota: Set(quota),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                referrer_quota::Column::ProgrammeId,
+                referrer_quota::Column::OrganisationId,
+            ])
+            .update_column(referrer_quota::Column::Quota)
+            .to_owned(),
+        )
+        .exec(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Referrals of one referrer to a programme still standing (submitted or accepted).
+pub async fn standing_count(
+    conn: &impl ConnectionTrait,
+    programme: Uuid,
+    referrer_org: Uuid,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    referral::Entity::find()
+        .filter(referral::Column::ProgrammeId.eq(programme))
+        .filter(referral::Column::ReferrerOrgId.eq(referrer_org))
+        .filter(referral::Column::Status.is_in([
+            ReferralStatus::Submitted.code(),
+            ReferralStatus::Accepted.code(),
+        ]))
+        .count(conn)
+        .await
 }
