@@ -391,6 +391,19 @@ async fn hostile_files_are_refused_whole_with_a_clear_message() -> TestResult {
         assert!(text.contains(message), "«{message}» not in {text}");
     }
     assert_eq!(referral_count(&t).await?, 0);
+    // A real workbook is read (its dates and numbers as Excel keeps them).
+    let workbook = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../app/tests/fixtures/referrals.xlsx"
+    ))?;
+    let read = upload(&referrer, &programme, workbook, true).await;
+    assert_eq!(read.status_code(), StatusCode::SEE_OTHER, "{}", read.text());
+    let check = read.header("location").to_str()?.to_owned();
+    let page = referrer.server.get(&check).await.text();
+    assert!(
+        page.contains("Lu comme xlsx") && page.contains("2 ligne(s) prête(s)"),
+        "{page}"
+    );
     // A programme the referrer does not refer to.
     let other = t.world.other_operator_id.to_string();
     let response = upload(

@@ -217,11 +217,21 @@ fn windows_1252(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Reads an uploaded file into rows, or says what is wrong with the file as a whole.
+/// A header and its records, each with its line in the file.
+type Table = (Vec<String>, Vec<(u64, Vec<String>)>);
+
+/// Reads an uploaded file into rows, or says what is wrong with the file as a whole:
+/// a CSV (UTF-8 or Windows-1252, `;`, `,` or tab) or an Excel workbook (.xlsx, first sheet).
 pub fn parse_import(bytes: &[u8]) -> Result<(Vec<ImportRow>, &'static str), FileProblem> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        return Err(FileProblem::Workbook);
-    }
+    let (table, encoding) = if bytes.starts_with(b"PK\x03\x04") {
+        (workbook_table(bytes)?, "xlsx")
+    } else {
+        csv_table(bytes)?
+    };
+    Ok((rows_of(table)?, encoding))
+}
+
+fn csv_table(bytes: &[u8]) -> Result<(Table, &'static str), FileProblem> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(FileProblem::Utf16);
     }
@@ -247,9 +257,86 @@ pub fn parse_import(bytes: &[u8]) -> Result<(Vec<ImportRow>, &'static str), File
         .delimiter(delimiter)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|_| FileProblem::NotText)?.clone();
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|_| FileProblem::NotText)?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let mut records = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|_| FileProblem::NotText)?;
+        let line = record.position().map_or(0, |p| p.line());
+        records.push((line, record.iter().map(str::to_owned).collect()));
+    }
+    Ok(((header, records), encoding))
+}
+
+/// Days from Excel's day zero (1899-12-30) to a calendar date, as YYYY-MM-DD.
+fn excel_date(serial: f64) -> String {
+    let zero = time::Date::from_calendar_date(1899, time::Month::December, 30);
+    match zero
+        .ok()
+        .and_then(|z| z.checked_add(time::Duration::days(serial.floor() as i64)))
+    {
+        Some(d) => format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
+        None => serial.to_string(),
+    }
+}
+
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::String(s) => s.clone(),
+        Data::Int(n) => n.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => excel_date(d.as_f64()),
+        Data::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_owned(),
+        Data::DurationIso(s) => s.clone(),
+        Data::Error(_) | Data::Empty => String::new(),
+    }
+}
+
+fn workbook_table(bytes: &[u8]) -> Result<Table, FileProblem> {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec()))
+        .map_err(|_| FileProblem::Workbook)?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or(FileProblem::Empty)?
+        .map_err(|_| FileProblem::Workbook)?;
+    let mut rows = range.rows().enumerate();
+    let Some((_, first)) = rows.next() else {
+        return Err(FileProblem::Empty);
+    };
+    // Trailing empty header cells are formatting, not columns.
+    let mut header: Vec<String> = first.iter().map(cell_text).collect();
+    while header.last().is_some_and(|h| h.trim().is_empty()) {
+        header.pop();
+    }
+    let width = header.len();
+    let records = rows
+        .map(|(i, row)| {
+            let mut cells: Vec<String> = row.iter().map(cell_text).collect();
+            while cells.len() > width && cells.last().is_some_and(|c| c.trim().is_empty()) {
+                cells.pop();
+            }
+            (u64::try_from(i + 1).unwrap_or(u64::MAX), cells)
+        })
+        .collect();
+    Ok((header, records))
+}
+
+/// Maps the header to our columns and the records to rows; any unreadable shape is a
+/// problem of the whole file.
+fn rows_of((header, records): Table) -> Result<Vec<ImportRow>, FileProblem> {
+    if header.iter().all(|h| h.trim().is_empty()) {
+        return Err(FileProblem::Empty);
+    }
     let mut columns = Vec::new();
-    for h in headers.iter() {
+    for h in &header {
         match column_of(h) {
             Some(c) => columns.push(c),
             None => {
@@ -265,12 +352,12 @@ pub fn parse_import(bytes: &[u8]) -> Result<(Vec<ImportRow>, &'static str), File
         }
     }
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|_| FileProblem::NotText)?;
-        let line = record.position().map_or(0, |p| p.line());
+    let mut non_empty = 0usize;
+    for (line, record) in records {
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        non_empty += 1;
         if record.len() != columns.len() {
             return Err(FileProblem::Ragged {
                 line,
@@ -278,24 +365,23 @@ pub fn parse_import(bytes: &[u8]) -> Result<(Vec<ImportRow>, &'static str), File
                 expected: columns.len(),
             });
         }
-        if rows.len() == MAX_IMPORT_ROWS {
-            // Count the rest without keeping them, to say how big the file is.
-            let more = reader.records().count();
-            return Err(FileProblem::TooManyRows {
-                rows: MAX_IMPORT_ROWS + 1 + more,
-            });
+        if non_empty > MAX_IMPORT_ROWS {
+            continue;
         }
         let mut row = ImportRow {
             line,
             ..ImportRow::default()
         };
-        for (column, cell) in columns.iter().zip(record.iter()) {
-            let cell = cell.to_owned();
+        for (column, cell) in columns.iter().zip(record) {
             match *column {
                 "first_name" => row.first_name = cell,
                 "last_name" => row.last_name = cell,
                 "birth_date" => row.birth_date = cell,
                 "email" => row.email = cell,
+                // A spreadsheet keeps 0612345678 as the number 612345678.
+                "phone" if cell.len() == 9 && cell.chars().all(|c| c.is_ascii_digit()) => {
+                    row.phone = format!("0{cell}");
+                }
                 "phone" => row.phone = cell,
                 "commune_code" => row.commune_code = cell,
                 "publics" => row.publics = cell,
@@ -304,10 +390,13 @@ pub fn parse_import(bytes: &[u8]) -> Result<(Vec<ImportRow>, &'static str), File
         }
         rows.push(row);
     }
+    if non_empty > MAX_IMPORT_ROWS {
+        return Err(FileProblem::TooManyRows { rows: non_empty });
+    }
     if rows.is_empty() {
         return Err(FileProblem::Empty);
     }
-    Ok((rows, encoding))
+    Ok(rows)
 }
 
 /// Checks every row: its fields, then whether the same person is already referred to
@@ -1324,6 +1413,20 @@ mod tests {
     fn unreadable_files_are_refused_whole() {
         assert_eq!(parse_import(b""), Err(FileProblem::Empty));
         assert_eq!(parse_import(b"PK\x03\x04rest"), Err(FileProblem::Workbook));
+        let workbook = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/referrals.xlsx"
+        ))
+        .unwrap();
+        let (rows, encoding) = parse_import(&workbook).unwrap();
+        assert_eq!(encoding, "xlsx");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (rows[0].first_name.as_str(), rows[0].birth_date.as_str()),
+            ("Gaël", "1994-02-08")
+        );
+        assert_eq!(rows[1].phone, "0612345678");
+        assert_eq!(rows[1].line, 3);
         assert_eq!(parse_import(b"\xff\xfep\0r\0"), Err(FileProblem::Utf16));
         assert_eq!(
             parse_import(b"prenom,nom\nA,B\n"),
