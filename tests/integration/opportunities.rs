@@ -244,6 +244,25 @@ async fn a_candidate_requests_an_immersion_the_employer_accepts_from_the_link() 
         )
         .await;
     assert_eq!(by_coach.status_code(), StatusCode::SEE_OTHER);
+    // A day before its date, the employer is reminded once; after it, it expires.
+    let soon = parcours_app::now_ms() + 24 * 3600 * 1000;
+    t.app
+        .db()
+        .execute_unprepared(&format!(
+            "UPDATE opportunity_requests SET respond_by = {soon} WHERE status = 'requested'"
+        ))
+        .await?;
+    assert_eq!(t.app.expire_requests(parcours_app::now_ms()).await?, 0);
+    t.app.expire_requests(parcours_app::now_ms()).await?;
+    let reminders = t
+        .sent_emails()
+        .iter()
+        .filter(|e| {
+            e.contains("To: employer@demo.parcours.test")
+                && e.contains("attend votre réponse avant deux jours")
+        })
+        .count();
+    assert_eq!(reminders, 1);
     t.app
         .db()
         .execute_unprepared(

@@ -612,13 +612,46 @@ impl App {
         .await
     }
 
-    /// Daily: requests unanswered past their date expire. Returns how many.
+    /// Daily: requests unanswered past their date expire; the employer is reminded once
+    /// of those due within two days (the reminder carries no link: only the link's hash is
+    /// kept; the employer answers from the first email or their space). Returns how many
+    /// expired.
     pub async fn expire_requests(&self, now: i64) -> Result<usize, AppError> {
         let overdue = opportunities::overdue_requests(self.db(), now).await?;
         for r in &overdue {
             let scope = TenantScope::of(r.tenant_id);
             opportunities::answer_request(self.db(), scope, r.id, RequestStatus::Expired, now)
                 .await?;
+        }
+        for r in opportunities::requests_to_remind(self.db(), now, now + 2 * DAY_MS).await? {
+            let scope = TenantScope::of(r.tenant_id);
+            let Some(opportunity) = opportunities::find(self.db(), scope, r.opportunity_id).await?
+            else {
+                continue;
+            };
+            let base = &self.config().base_url;
+            for (user, role) in accounts::members_of(self.db(), opportunity.employer_org_id).await?
+            {
+                if role != Role::Employer {
+                    continue;
+                }
+                let title = &opportunity.title;
+                mail::send(
+                    &self.config().outbox_dir,
+                    OutgoingMail {
+                        to: &user.email,
+                        subject: "Parcours : une demande attend votre réponse",
+                        body: format!(
+                            "Bonjour,\n\nUne demande pour votre offre « {title} » attend votre réponse avant deux jours.\n\
+                             Répondez depuis le lien du premier e-mail, ou depuis votre espace : {base}/entreprise\n\n\
+                             --\nHello,\n\nA request for your offer “{title}” awaits your answer within two days.\n\
+                             Answer from the link in the first email, or from your space: {base}/entreprise\n"
+                        ),
+                        calendar: None,
+                    },
+                )?;
+            }
+            opportunities::mark_reminded(self.db(), r.id, now).await?;
         }
         Ok(overdue.len())
     }

@@ -403,3 +403,30 @@ pub async fn feedback_for(
         })
         .collect()
 }
+
+/// Requests still waiting that fall due before `by` and were not reminded yet.
+pub async fn requests_to_remind(
+    conn: &impl ConnectionTrait,
+    now: i64,
+    by: i64,
+) -> Result<Vec<Request>, DbErr> {
+    opportunity_request::Entity::find()
+        .filter(opportunity_request::Column::Status.eq(RequestStatus::Requested.code()))
+        .filter(opportunity_request::Column::RespondBy.gt(now))
+        .filter(opportunity_request::Column::RespondBy.lte(by))
+        .filter(opportunity_request::Column::RemindedAt.is_null())
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Request::try_from)
+        .collect()
+}
+
+pub async fn mark_reminded(conn: &impl ConnectionTrait, id: Uuid, now: i64) -> Result<(), DbErr> {
+    opportunity_request::Entity::update_many()
+        .filter(opportunity_request::Column::Id.eq(id))
+        .col_expr(opportunity_request::Column::RemindedAt, Expr::value(now))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
