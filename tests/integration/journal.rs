@@ -5,7 +5,7 @@ use axum_test::http::StatusCode;
 use parcours_test_support::{Client, TestApp};
 use serde_json::{Value, json};
 
-use crate::{TestResult, audit_actions};
+use crate::TestResult;
 
 const BENEFICIARY: &str = "beneficiaire@demo.parcours.test";
 
@@ -171,18 +171,17 @@ async fn entries_stay_private_unless_shared_with_the_coach() -> TestResult {
     assert_eq!(bad_prompt.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad_prompt.json::<Value>()["errors"][0]["field"], "prompt");
 
-    let actions = audit_actions(&t, t.world.operator_id, person).await?;
-    for action in [
-        "journal.read",
-        "journal.entry_written",
-        "journal.entry_changed",
-        "journal.entry_deleted",
-        "journal.access_denied",
-    ] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} not in {actions:?}"
-        );
-    }
+    crate::assert_audited(
+        &t,
+        person,
+        &[
+            "journal.read",
+            "journal.entry_written",
+            "journal.entry_changed",
+            "journal.entry_deleted",
+            "journal.access_denied",
+        ],
+    )
+    .await?;
     Ok(())
 }

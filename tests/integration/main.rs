@@ -38,6 +38,18 @@ pub async fn some_person_of_coach(t: &TestApp) -> anyhow::Result<Uuid> {
     Ok(Uuid::parse_str(&home[start..start + 36])?)
 }
 
+/// The hex token of the first link after `marker` in an email or a page.
+pub fn link_token(text: &str, marker: &str) -> anyhow::Result<String> {
+    let start = text
+        .find(marker)
+        .ok_or_else(|| anyhow::anyhow!("no {marker} link"))?
+        + marker.len();
+    Ok(text[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect())
+}
+
 pub async fn audit_actions(t: &TestApp, tenant: Uuid, person: Uuid) -> anyhow::Result<Vec<String>> {
     Ok(
         audit::for_person(t.app.db(), TenantScope::of(tenant), person)
@@ -46,6 +58,18 @@ pub async fn audit_actions(t: &TestApp, tenant: Uuid, person: Uuid) -> anyhow::R
             .map(|e| e.action)
             .collect(),
     )
+}
+
+/// Fails unless each action was audited on the person's file in the demo operator.
+pub async fn assert_audited(t: &TestApp, person: Uuid, expected: &[&str]) -> TestResult {
+    let actions = audit_actions(t, t.world.operator_id, person).await?;
+    for action in expected {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} not in {actions:?}"
+        );
+    }
+    Ok(())
 }
 
 #[tokio::test]

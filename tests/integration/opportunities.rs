@@ -109,15 +109,7 @@ async fn a_candidate_requests_an_immersion_the_employer_accepts_from_the_link() 
         .find(|e| e.contains("To: employer@demo.parcours.test"))
         .ok_or_else(|| anyhow::anyhow!("no employer email in {emails:#?}"))?;
     assert!(!mail.contains("Martin") && !mail.contains("Camille"));
-    let marker = "/demandes/";
-    let start = mail
-        .find(marker)
-        .ok_or_else(|| anyhow::anyhow!("no link"))?
-        + marker.len();
-    let token: String = mail[start..]
-        .chars()
-        .take_while(char::is_ascii_hexdigit)
-        .collect();
+    let token = crate::link_token(mail, "/demandes/")?;
     let link = format!("/demandes/{token}");
 
     // Without an account: first name and initial until accepted, then the contact.
@@ -382,15 +374,7 @@ async fn a_manager_opens_a_light_account_for_an_employer_who_enters_with_a_link(
         .iter()
         .find(|e| e.contains("To: helene@lemaire.example"))
         .ok_or_else(|| anyhow::anyhow!("no invitation in {emails:#?}"))?;
-    let marker = "/connexion/";
-    let start = mail
-        .find(marker)
-        .ok_or_else(|| anyhow::anyhow!("no link"))?
-        + marker.len();
-    let token: String = mail[start..]
-        .chars()
-        .take_while(char::is_ascii_hexdigit)
-        .collect();
+    let token = crate::link_token(mail, "/connexion/")?;
     let link = format!("/connexion/{token}");
 
     // Opening the link shows a button (a mail scanner's visit uses nothing up).

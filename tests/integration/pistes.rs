@@ -5,7 +5,7 @@ use axum_test::http::StatusCode;
 use parcours_test_support::{Client, TestApp};
 use serde_json::{Value, json};
 
-use crate::{TestResult, audit_actions};
+use crate::TestResult;
 
 const BENEFICIARY: &str = "beneficiaire@demo.parcours.test";
 
@@ -205,12 +205,11 @@ async fn pistes_follow_the_bilan_and_respect_what_the_person_says() -> TestResul
             .status_code(),
         StatusCode::NOT_FOUND
     );
-    let actions = audit_actions(&t, t.world.operator_id, person).await?;
-    for action in ["pistes.read", "pistes.changed", "pistes.access_denied"] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} not in {actions:?}"
-        );
-    }
+    crate::assert_audited(
+        &t,
+        person,
+        &["pistes.read", "pistes.changed", "pistes.access_denied"],
+    )
+    .await?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use axum_test::http::StatusCode;
 use parcours_test_support::TestApp;
 use serde_json::{Value, json};
 
-use crate::{TestResult, audit_actions};
+use crate::TestResult;
 
 #[tokio::test]
 async fn the_person_and_the_coach_share_one_action_plan() -> TestResult {
@@ -116,12 +116,6 @@ async fn the_person_and_the_coach_share_one_action_plan() -> TestResult {
     assert_eq!(foreign.status_code(), StatusCode::NOT_FOUND);
     let funder = t.login_as("funder@demo.parcours.test").await?;
     assert_ne!(funder.server.get(&api).await.status_code(), StatusCode::OK);
-    let actions = audit_actions(&t, t.world.operator_id, person).await?;
-    for action in ["plan.read", "plan.changed"] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} not in {actions:?}"
-        );
-    }
+    crate::assert_audited(&t, person, &["plan.read", "plan.changed"]).await?;
     Ok(())
 }

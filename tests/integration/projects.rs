@@ -5,7 +5,7 @@ use axum_test::http::StatusCode;
 use parcours_test_support::TestApp;
 use serde_json::{Value, json};
 
-use crate::{TestResult, audit_actions};
+use crate::TestResult;
 
 const BENEFICIARY: &str = "beneficiaire@demo.parcours.test";
 const EVIDENCE: [&str; 5] = [
@@ -168,17 +168,16 @@ async fn a_project_is_validated_only_with_evidence_and_the_coachs_comment() -> T
         other.server.get(&api).await.status_code(),
         StatusCode::NOT_FOUND
     );
-    let actions = audit_actions(&t, t.world.operator_id, person).await?;
-    for action in [
-        "project.read",
-        "project.chosen",
-        "project.evidence_recorded",
-        "project.status_changed",
-    ] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} not in {actions:?}"
-        );
-    }
+    crate::assert_audited(
+        &t,
+        person,
+        &[
+            "project.read",
+            "project.chosen",
+            "project.evidence_recorded",
+            "project.status_changed",
+        ],
+    )
+    .await?;
     Ok(())
 }

@@ -447,16 +447,15 @@ async fn the_person_chooses_whether_their_referrer_sees_their_step() -> TestResu
         .submit(&file, &format!("{file}/orienteur"), &[("share", "no")])
         .await;
     assert_eq!(stopped.status_code(), StatusCode::SEE_OTHER);
-    let actions = crate::audit_actions(&t, t.world.operator_id, person).await?;
-    for action in [
-        "consent.referrer_milestones_given",
-        "consent.referrer_milestones_withdrawn",
-    ] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} not in {actions:?}"
-        );
-    }
+    crate::assert_audited(
+        &t,
+        person,
+        &[
+            "consent.referrer_milestones_given",
+            "consent.referrer_milestones_withdrawn",
+        ],
+    )
+    .await?;
     Ok(())
 }
 

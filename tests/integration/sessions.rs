@@ -8,7 +8,7 @@ use parcours_db::ConnectionTrait;
 use parcours_test_support::{TestApp, csrf_token};
 use serde_json::{Value, json};
 
-use crate::{TestResult, audit_actions};
+use crate::TestResult;
 
 const HOUR: i64 = 3600 * 1000;
 
@@ -323,20 +323,19 @@ async fn the_person_books_from_the_link_and_the_coach_records_the_session() -> T
             .contains("12 rue des Lilas")
     );
 
-    let actions = audit_actions(&t, t.world.operator_id, person).await?;
-    for action in [
-        "appointment.invited",
-        "appointment.invitation_opened",
-        "appointment.booked",
-        "appointment.status_changed",
-        "appointment.notes_written",
-        "appointment.read",
-    ] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} not in {actions:?}"
-        );
-    }
+    crate::assert_audited(
+        &t,
+        person,
+        &[
+            "appointment.invited",
+            "appointment.invitation_opened",
+            "appointment.booked",
+            "appointment.status_changed",
+            "appointment.notes_written",
+            "appointment.read",
+        ],
+    )
+    .await?;
     Ok(())
 }
 

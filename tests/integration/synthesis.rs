@@ -9,7 +9,7 @@ use parcours_db::ConnectionTrait;
 use parcours_test_support::TestApp;
 use serde_json::Value;
 
-use crate::{TestResult, audit_actions};
+use crate::TestResult;
 
 const DAY: i64 = 24 * 3600 * 1000;
 
@@ -124,18 +124,17 @@ async fn the_coach_issues_the_synthesis_and_the_person_downloads_it() -> TestRes
             "{login}"
         );
     }
-    let actions = audit_actions(&t, t.world.operator_id, person).await?;
-    for action in [
-        "synthesis.issued",
-        "synthesis.downloaded",
-        "synthesis.read",
-        "synthesis.access_denied",
-    ] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} not in {actions:?}"
-        );
-    }
+    crate::assert_audited(
+        &t,
+        person,
+        &[
+            "synthesis.issued",
+            "synthesis.downloaded",
+            "synthesis.read",
+            "synthesis.access_denied",
+        ],
+    )
+    .await?;
     Ok(())
 }
 
@@ -203,16 +202,15 @@ async fn documents_go_after_the_bilan_unless_the_person_keeps_them() -> TestResu
         me.server.get(&download).await.status_code(),
         StatusCode::NOT_FOUND
     );
-    let actions = audit_actions(&t, t.world.operator_id, person).await?;
-    for action in [
-        "consent.keep_documents_given",
-        "consent.keep_documents_withdrawn",
-        "documents.purged",
-    ] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} not in {actions:?}"
-        );
-    }
+    crate::assert_audited(
+        &t,
+        person,
+        &[
+            "consent.keep_documents_given",
+            "consent.keep_documents_withdrawn",
+            "documents.purged",
+        ],
+    )
+    .await?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use axum_test::http::StatusCode;
 use parcours_test_support::{Client, TestApp};
 use serde_json::{Value, json};
 
-use crate::{TestResult, audit_actions};
+use crate::TestResult;
 
 const COACH: &str = "coach@demo.parcours.test";
 const COACH2: &str = "coach2@demo.parcours.test";
@@ -199,19 +199,18 @@ async fn the_file_gathers_notes_timeline_and_transfers() -> TestResult {
     .await;
     assert_eq!(by_person.status_code(), StatusCode::FORBIDDEN);
 
-    let actions = audit_actions(&t, t.world.operator_id, person).await?;
-    for action in [
-        "note.written",
-        "notes.read",
-        "notes.access_denied",
-        "caseload.transferred",
-        "caseload.transfer_denied",
-    ] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} not in {actions:?}"
-        );
-    }
+    crate::assert_audited(
+        &t,
+        person,
+        &[
+            "note.written",
+            "notes.read",
+            "notes.access_denied",
+            "caseload.transferred",
+            "caseload.transfer_denied",
+        ],
+    )
+    .await?;
     Ok(())
 }
 
@@ -367,13 +366,12 @@ async fn messages_are_threaded_read_and_announced_without_their_content() -> Tes
     .await;
     assert_eq!(no_account.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let actions = audit_actions(&t, t.world.operator_id, person).await?;
-    for action in ["message.sent", "messages.read", "messages.access_denied"] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} not in {actions:?}"
-        );
-    }
+    crate::assert_audited(
+        &t,
+        person,
+        &["message.sent", "messages.read", "messages.access_denied"],
+    )
+    .await?;
     Ok(())
 }
 
@@ -445,14 +443,7 @@ async fn the_person_gives_the_synthesis_to_a_named_recipient_and_can_take_it_bac
         .ok_or_else(|| anyhow::anyhow!("no share email in {emails:#?}"))?;
     assert!(!mail.contains("Martin"));
     let marker = "/documents/partage/";
-    let start = mail
-        .find(marker)
-        .ok_or_else(|| anyhow::anyhow!("no link"))?
-        + marker.len();
-    let token: String = mail[start..]
-        .chars()
-        .take_while(char::is_ascii_hexdigit)
-        .collect();
+    let token = crate::link_token(mail, marker)?;
     assert_eq!(token.len(), 64);
 
     // The recipient downloads it without an account; the download is counted.
@@ -507,17 +498,16 @@ async fn the_person_gives_the_synthesis_to_a_named_recipient_and_can_take_it_bac
         StatusCode::NOT_FOUND
     );
 
-    let actions = audit_actions(&t, t.world.operator_id, person).await?;
-    for action in [
-        "document.shared",
-        "document.share_downloaded",
-        "document.share_revoked",
-    ] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} not in {actions:?}"
-        );
-    }
+    crate::assert_audited(
+        &t,
+        person,
+        &[
+            "document.shared",
+            "document.share_downloaded",
+            "document.share_revoked",
+        ],
+    )
+    .await?;
     Ok(())
 }
 

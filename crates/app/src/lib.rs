@@ -122,15 +122,26 @@ impl App {
 
 /// Milliseconds since the Unix epoch: the unit of every stored time.
 /// A required free text, trimmed, at most `max` characters: the field's error otherwise.
-pub(crate) fn checked_text(field: &'static str, raw: &str, max: usize) -> Result<String, AppError> {
+pub(crate) fn text_field(field: &'static str, raw: &str, max: usize) -> Result<String, FieldError> {
     let text = raw.trim();
     if text.is_empty() {
-        return Err(AppError::invalid(field, "required"));
+        return Err(FieldError {
+            field,
+            code: "required",
+        });
     }
     if text.chars().count() > max {
-        return Err(AppError::invalid(field, "too_long"));
+        return Err(FieldError {
+            field,
+            code: "too_long",
+        });
     }
     Ok(text.to_owned())
+}
+
+/// [`text_field`] for a form with that one field.
+pub(crate) fn checked_text(field: &'static str, raw: &str, max: usize) -> Result<String, AppError> {
+    text_field(field, raw, max).map_err(|e| AppError::Invalid(vec![e]))
 }
 
 pub fn now_ms() -> i64 {

@@ -14,7 +14,7 @@ use crate::jobs::{self, Payload};
 use crate::mail::{self, OutgoingMail};
 use crate::people::{Person, audit_by};
 use crate::workspace::user_names;
-use crate::{App, AppError, checked_text, now_ms};
+use crate::{App, AppError, checked_text, now_ms, text_field};
 
 pub mod audit_action {
     pub const SENT: &str = "message.sent";
@@ -175,15 +175,15 @@ impl App {
         body: &str,
     ) -> Result<Uuid, AppError> {
         let person = self.message_party(actor, person_id).await?;
-        let subject = checked_text("subject", subject, MAX_SUBJECT);
-        let body = checked_text("body", body, MAX_MESSAGE);
-        let (subject, body) = match (subject, body) {
-            (Ok(s), Ok(b)) => (s, b),
-            (Err(AppError::Invalid(mut a)), Err(AppError::Invalid(b))) => {
-                a.extend(b);
-                return Err(AppError::Invalid(a));
-            }
-            (Err(e), _) | (_, Err(e)) => return Err(e),
+        let mut errors = Vec::new();
+        let subject = text_field("subject", subject, MAX_SUBJECT)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let body = text_field("body", body, MAX_MESSAGE)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let (Some(subject), Some(body)) = (subject, body) else {
+            return Err(AppError::Invalid(errors));
         };
         if person.user_id.is_none() {
             return Err(AppError::invalid("person", "no_account"));

@@ -223,6 +223,25 @@ impl App {
         actor: &Actor,
         person_id: Uuid,
     ) -> Result<CandidateView, AppError> {
+        let view = self.candidate_view(actor, person_id).await?;
+        audit_by(
+            self.db(),
+            actor,
+            audit_action::READ,
+            Some(view.person.id),
+            now_ms(),
+        )
+        .await?;
+        Ok(view)
+    }
+
+    /// The candidate's view, authorised but not audited as a read (a request uses it to
+    /// check the offer is open).
+    async fn candidate_view(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+    ) -> Result<CandidateView, AppError> {
         let person = self
             .authorize_person(
                 actor,
@@ -336,14 +355,6 @@ impl App {
                 }
             })
             .collect();
-        audit_by(
-            self.db(),
-            actor,
-            audit_action::READ,
-            Some(person.id),
-            now_ms(),
-        )
-        .await?;
         Ok(CandidateView {
             is_self: actor.role == Role::Beneficiary,
             person,
@@ -361,7 +372,7 @@ impl App {
         opportunity_id: &str,
         message: &str,
     ) -> Result<Uuid, AppError> {
-        let view = self.opportunities_for(actor, person_id).await?;
+        let view = self.candidate_view(actor, person_id).await?;
         let id: Uuid = opportunity_id
             .trim()
             .parse()
@@ -791,16 +802,12 @@ impl App {
     ) -> Result<(), AppError> {
         Self::managing(actor)?;
         let mut errors = Vec::new();
-        let mut text = |field: &'static str, raw: &str| match crate::checked_text(field, raw, 120) {
-            Ok(t) => Some(t),
-            Err(AppError::Invalid(e)) => {
-                errors.extend(e);
-                None
-            }
-            Err(_) => None,
-        };
-        let organisation = text("organisation", organisation);
-        let contact_name = text("contact_name", contact_name);
+        let organisation = crate::text_field("organisation", organisation, 120)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let contact_name = crate::text_field("contact_name", contact_name, 120)
+            .map_err(|e| errors.push(e))
+            .ok();
         let email = parcours_domain::Email::parse(email.trim()).ok();
         if email.is_none() {
             errors.push(FieldError {

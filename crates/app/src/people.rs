@@ -250,18 +250,7 @@ impl App {
         .await?;
         let audit_trail = audit::for_person(&txn, scope, person.id).await?;
         let (workspace, shared_notes) = if relation_to(actor, &person).is_self {
-            let notes = parcours_db::repo::notes::of_person(&txn, scope, person.id, true).await?;
-            let names =
-                crate::workspace::user_names(&txn, notes.iter().map(|n| n.author_id).collect())
-                    .await?;
-            let shared = notes
-                .into_iter()
-                .map(|note| crate::workspace::NoteView {
-                    author_name: names.get(&note.author_id).cloned().unwrap_or_default(),
-                    can_delete: false,
-                    note,
-                })
-                .collect();
+            let shared = crate::workspace::note_views(&txn, scope, person.id, false, None).await?;
             (None, shared)
         } else {
             let workspace = self

@@ -803,32 +803,31 @@ impl App {
             return Err(AppError::invalid("programme", "unknown"));
         };
         let mut errors = Vec::new();
-        let name = crate::checked_text("name", name, 80)
+        let name = crate::text_field("name", name, 80)
             .map_err(|e| errors.push(e))
             .ok();
         let starts_on = starts_on.trim();
         if crate::plan::parse_date(starts_on).is_none() {
-            errors.push(AppError::invalid("starts_on", "invalid"));
+            errors.push(FieldError {
+                field: "starts_on",
+                code: "invalid",
+            });
         }
         let capacity = match capacity.trim() {
             "" => None,
             raw => match raw.parse::<i32>() {
                 Ok(n) if (1..=10_000).contains(&n) => Some(n),
                 _ => {
-                    errors.push(AppError::invalid("capacity", "invalid"));
+                    errors.push(FieldError {
+                        field: "capacity",
+                        code: "invalid",
+                    });
                     None
                 }
             },
         };
         let (Some(name), true) = (name, errors.is_empty()) else {
-            let fields = errors
-                .into_iter()
-                .flat_map(|e| match e {
-                    AppError::Invalid(f) => f,
-                    _ => Vec::new(),
-                })
-                .collect();
-            return Err(AppError::Invalid(fields));
+            return Err(AppError::Invalid(errors));
         };
         Ok(referrals::insert_cohort(
             self.db(),

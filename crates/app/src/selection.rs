@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::people::audit_by;
-use crate::{App, AppError, checked_text, now_ms};
+use crate::{App, AppError, now_ms, text_field};
 
 pub mod audit_action {
     pub const ATTENDANCE: &str = "selection.attendance_recorded";
@@ -195,14 +195,9 @@ impl App {
                 code: "required",
             });
         }
-        let title = match checked_text("title", title, 120) {
-            Ok(t) => Some(t),
-            Err(AppError::Invalid(e)) => {
-                errors.extend(e);
-                None
-            }
-            Err(e) => return Err(e),
-        };
+        let title = text_field("title", title, 120)
+            .map_err(|e| errors.push(e))
+            .ok();
         let day = parcours_domain::opportunity::date(date);
         let clock = time_of_day
             .trim()
@@ -376,14 +371,9 @@ impl App {
                 code: "required",
             });
         }
-        let reasons = match checked_text("reasons", reasons, MAX_REASONS) {
-            Ok(r) => Some(r),
-            Err(AppError::Invalid(e)) => {
-                errors.extend(e);
-                None
-            }
-            Err(e) => return Err(e),
-        };
+        let reasons = text_field("reasons", reasons, MAX_REASONS)
+            .map_err(|e| errors.push(e))
+            .ok();
         let (Some(decision), Some(reasons)) = (decision, reasons) else {
             return Err(AppError::Invalid(errors));
         };

@@ -25,7 +25,7 @@ use crate::bilan::{BILAN_CAP_MINUTES, Outcome, outcome};
 use crate::jobs::{self, Payload};
 use crate::mail::{self, OutgoingMail};
 use crate::people::{Person, audit_by, relation_to};
-use crate::{App, AppError, checked_text, digest, now_ms, random_token};
+use crate::{App, AppError, digest, now_ms, random_token};
 
 pub const KIND_SYNTHESIS: &str = "synthesis";
 /// The person's written agreement to keep their documents after the bilan.
@@ -576,11 +576,9 @@ impl App {
             )
             .await?;
         let mut errors = Vec::new();
-        let name = checked_text("recipient_name", recipient_name, MAX_RECIPIENT_NAME);
+        let name = crate::text_field("recipient_name", recipient_name, MAX_RECIPIENT_NAME)
+            .map_err(|e| errors.push(e));
         let email = Email::parse(recipient_email.trim());
-        if let Err(AppError::Invalid(e)) = &name {
-            errors.extend(e.iter().cloned());
-        }
         if email.is_err() {
             errors.push(crate::FieldError {
                 field: "recipient_email",

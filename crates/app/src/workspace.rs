@@ -117,6 +117,27 @@ pub(crate) async fn user_names(
     Ok(names)
 }
 
+/// A person's notes as a reader sees them: only the shared ones unless `all`, each
+/// deletable by its author when that author is `writer`.
+pub(crate) async fn note_views(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person: Uuid,
+    all: bool,
+    writer: Option<Uuid>,
+) -> Result<Vec<NoteView>, AppError> {
+    let rows = notes::of_person(conn, scope, person, !all).await?;
+    let names = user_names(conn, rows.iter().map(|n| n.author_id).collect()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|note| NoteView {
+            author_name: names.get(&note.author_id).cloned().unwrap_or_default(),
+            can_delete: writer == Some(note.author_id),
+            note,
+        })
+        .collect())
+}
+
 /// The tenant's coaches, by name.
 async fn coaches_of(
     conn: &impl ConnectionTrait,
@@ -182,12 +203,18 @@ impl App {
         };
 
         let can_write_notes = allows(actor.role, Action::WriteNotes, relation);
-        let note_rows = notes::of_person(conn, scope, person.id, !can_write_notes).await?;
+        let notes = note_views(
+            conn,
+            scope,
+            person.id,
+            can_write_notes,
+            can_write_notes.then_some(actor.user_id),
+        )
+        .await?;
         let transfer_rows = transfers::of_person(conn, scope, person.id).await?;
         let events: Vec<&audit::AuditEvent> =
             audit_trail.iter().filter(|e| is_event(&e.action)).collect();
         let mut ids: Vec<Uuid> = events.iter().filter_map(|e| e.actor_user_id).collect();
-        ids.extend(note_rows.iter().map(|n| n.author_id));
         for t in &transfer_rows {
             ids.extend(
                 [Some(t.to_coach), Some(t.by_user), t.from_coach]
@@ -203,14 +230,6 @@ impl App {
                 at: e.at,
                 action: e.action.clone(),
                 actor_name: e.actor_user_id.map(name),
-            })
-            .collect();
-        let notes = note_rows
-            .into_iter()
-            .map(|note| NoteView {
-                author_name: name(note.author_id),
-                can_delete: note.author_id == actor.user_id,
-                note,
             })
             .collect();
         let transfers = transfer_rows
@@ -351,8 +370,7 @@ impl App {
         let scope = actor.tenant();
         let all = allows(actor.role, Action::WriteNotes, relation_to(actor, &person));
         let txn = self.db().begin().await?;
-        let rows = notes::of_person(&txn, scope, person.id, !all).await?;
-        let names = user_names(&txn, rows.iter().map(|n| n.author_id).collect()).await?;
+        let views = note_views(&txn, scope, person.id, all, all.then_some(actor.user_id)).await?;
         audit_by(
             &txn,
             actor,
@@ -362,14 +380,6 @@ impl App {
         )
         .await?;
         txn.commit().await?;
-        let views = rows
-            .into_iter()
-            .map(|note| NoteView {
-                author_name: names.get(&note.author_id).cloned().unwrap_or_default(),
-                can_delete: all && note.author_id == actor.user_id,
-                note,
-            })
-            .collect();
         Ok((person, views))
     }
 

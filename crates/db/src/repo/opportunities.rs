@@ -270,14 +270,13 @@ pub async fn requests_for(
     conn: &impl ConnectionTrait,
     opportunities: impl IntoIterator<Item = Uuid>,
 ) -> Result<Vec<Request>, DbErr> {
-    opportunity_request::Entity::find()
-        .filter(opportunity_request::Column::OpportunityId.is_in(opportunities))
-        .order_by_desc(opportunity_request::Column::CreatedAt)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Request::try_from)
-        .collect()
+    requests_of(
+        conn,
+        opportunity_request::Entity::find()
+            .filter(opportunity_request::Column::OpportunityId.is_in(opportunities))
+            .order_by_desc(opportunity_request::Column::CreatedAt),
+    )
+    .await
 }
 
 pub async fn requests_of_person(
@@ -285,15 +284,14 @@ pub async fn requests_of_person(
     scope: TenantScope,
     person: Uuid,
 ) -> Result<Vec<Request>, DbErr> {
-    opportunity_request::Entity::find()
-        .filter(opportunity_request::Column::TenantId.eq(scope.id()))
-        .filter(opportunity_request::Column::PersonId.eq(person))
-        .order_by_desc(opportunity_request::Column::CreatedAt)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Request::try_from)
-        .collect()
+    requests_of(
+        conn,
+        opportunity_request::Entity::find()
+            .filter(opportunity_request::Column::TenantId.eq(scope.id()))
+            .filter(opportunity_request::Column::PersonId.eq(person))
+            .order_by_desc(opportunity_request::Column::CreatedAt),
+    )
+    .await
 }
 
 /// The request an employer's link opens (the token is the key).
@@ -350,9 +348,24 @@ pub async fn overdue_requests(
     conn: &impl ConnectionTrait,
     now: i64,
 ) -> Result<Vec<Request>, DbErr> {
+    requests_of(
+        conn,
+        waiting().filter(opportunity_request::Column::RespondBy.lte(now)),
+    )
+    .await
+}
+
+/// Requests still waiting for the employer's answer, of every operator.
+fn waiting() -> sea_orm::Select<opportunity_request::Entity> {
     opportunity_request::Entity::find()
         .filter(opportunity_request::Column::Status.eq(RequestStatus::Requested.code()))
-        .filter(opportunity_request::Column::RespondBy.lte(now))
+}
+
+async fn requests_of(
+    conn: &impl ConnectionTrait,
+    query: sea_orm::Select<opportunity_request::Entity>,
+) -> Result<Vec<Request>, DbErr> {
+    query
         .all(conn)
         .await?
         .into_iter()
@@ -410,16 +423,14 @@ pub async fn requests_to_remind(
     now: i64,
     by: i64,
 ) -> Result<Vec<Request>, DbErr> {
-    opportunity_request::Entity::find()
-        .filter(opportunity_request::Column::Status.eq(RequestStatus::Requested.code()))
-        .filter(opportunity_request::Column::RespondBy.gt(now))
-        .filter(opportunity_request::Column::RespondBy.lte(by))
-        .filter(opportunity_request::Column::RemindedAt.is_null())
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Request::try_from)
-        .collect()
+    requests_of(
+        conn,
+        waiting()
+            .filter(opportunity_request::Column::RespondBy.gt(now))
+            .filter(opportunity_request::Column::RespondBy.lte(by))
+            .filter(opportunity_request::Column::RemindedAt.is_null()),
+    )
+    .await
 }
 
 pub async fn mark_reminded(conn: &impl ConnectionTrait, id: Uuid, now: i64) -> Result<(), DbErr> {
