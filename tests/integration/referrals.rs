@@ -580,3 +580,306 @@ async fn programme_rules_flag_declarations_and_quotas_cap_referrals() -> TestRes
     );
     Ok(())
 }
+
+/// The referral's id by the person's last name, as the manager's API lists it.
+async fn referral_id(manager: &Client, last_name: &str) -> anyhow::Result<String> {
+    let list: Vec<Value> = manager.server.get("/api/v1/referrals").await.json();
+    list.iter()
+        .find(|r| r["last_name"] == last_name)
+        .and_then(|r| r["id"].as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("no referral for {last_name}"))
+}
+
+#[tokio::test]
+async fn an_advisor_without_an_account_follows_referrals_from_a_link() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let programme = t.world.programme_id.to_string();
+    let referrer = t.login_as(REFERRER).await?;
+    let form = "/orientations";
+    let bad = referrer
+        .submit(
+            form,
+            form,
+            &[
+                ("programme", programme.as_str()),
+                ("first_name", "Nadia"),
+                ("last_name", "Roussel"),
+                ("birth_date", "12/05/1992"),
+                ("email", "nadia@example.org"),
+                ("advisor_email", "not an address"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text()
+            .contains("L&#39;adresse du conseiller n&#39;est pas valide")
+    );
+    assert_eq!(referral_count(&t).await?, 0);
+    let sent = referrer
+        .submit(
+            form,
+            form,
+            &[
+                ("programme", programme.as_str()),
+                ("first_name", "Nadia"),
+                ("last_name", "Roussel"),
+                ("birth_date", "12/05/1992"),
+                ("email", "nadia@example.org"),
+                ("advisor_email", "Lea.Morel@francetravail.example"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.header("location"), "/orientations?saved=1");
+    // A file naming the same advisor on one row and nobody on the other.
+    let csv = "prenom;nom;date_naissance;email;telephone;email_conseiller\n\
+               Hugo;Perrin;1999-03-04;hugo@example.org;;lea.morel@francetravail.example\n\
+               Zoé;Blanc;2001-07-08;;06 98 76 54 32;\n";
+    let uploaded = upload(&referrer, &programme, csv.as_bytes().to_vec(), true).await;
+    assert_eq!(uploaded.status_code(), StatusCode::SEE_OTHER);
+    let import = uploaded.header("location").to_str()?.to_owned();
+    let committed = referrer
+        .submit(&import, &format!("{import}/valider"), &[])
+        .await;
+    assert_eq!(committed.status_code(), StatusCode::SEE_OTHER);
+    assert_eq!(referral_count(&t).await?, 3);
+
+    // One email per submission to the advisor, with a link and no name in it.
+    t.app.run_due_jobs(parcours_app::now_ms()).await?;
+    let emails = t.sent_emails();
+    let to_advisor: Vec<&String> = emails
+        .iter()
+        .filter(|e| e.contains("To: lea.morel@francetravail.example"))
+        .collect();
+    assert_eq!(to_advisor.len(), 2, "{emails:#?}");
+    assert!(
+        to_advisor
+            .iter()
+            .all(|m| !m.contains("Roussel") && !m.contains("Perrin"))
+    );
+    let first_links = to_advisor
+        .iter()
+        .map(|m| crate::link_token(m, "/orientations/suivi/"))
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    let link = format!("/orientations/suivi/{}", first_links[0]);
+
+    // Without an account: their two referrals, not the third, and the answer.
+    let advisor = t.client()?;
+    let page = advisor.server.get(&link).await;
+    assert_eq!(page.status_code(), StatusCode::OK);
+    assert_eq!(page.header("referrer-policy"), "no-referrer");
+    let text = page.text();
+    assert!(
+        text.contains("Nadia Roussel") && text.contains("Hugo Perrin"),
+        "{text}"
+    );
+    assert!(!text.contains("Blanc"));
+    assert!(text.contains("reçue") || text.contains("envoyée"), "{text}");
+    let manager = t.login_as(MANAGER).await?;
+    let roussel = referral_id(&manager, "Roussel").await?;
+    let perrin = referral_id(&manager, "Perrin").await?;
+    let accepted = manager
+        .submit(
+            "/orientations",
+            &format!("/orientations/{roussel}/decision"),
+            &[("decision", "accept")],
+        )
+        .await;
+    assert_eq!(accepted.status_code(), StatusCode::SEE_OTHER);
+    let refused = manager
+        .submit(
+            "/orientations",
+            &format!("/orientations/{perrin}/decision"),
+            &[("decision", "refuse"), ("reason", "not_eligible")],
+        )
+        .await;
+    assert_eq!(refused.status_code(), StatusCode::SEE_OTHER);
+    let text = advisor.server.get(&link).await.text();
+    assert!(
+        text.contains("acceptée") && text.contains("Raison : "),
+        "{text}"
+    );
+    // Never the person's file.
+    assert!(!text.contains("/beneficiaries/"));
+    let reads = t
+        .app
+        .db()
+        .query_one_raw(parcours_db::Statement::from_string(
+            t.app.db().get_database_backend(),
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'referrals.read_by_advisor_link'",
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no count"))?
+        .try_get::<i64>("", "n")?;
+    assert_eq!(reads, 2);
+
+    // An unknown or expired link offers a new one; asking does not say who follows what,
+    // and a second request within minutes sends nothing more.
+    let gone = advisor.server.get("/orientations/suivi/0000").await;
+    assert_eq!(gone.status_code(), StatusCode::GONE);
+    assert!(gone.text().contains("n&#39;est plus valable"));
+    t.app
+        .db()
+        .execute_unprepared("UPDATE advisor_links SET expires_at = 0, created_at = 0")
+        .await?;
+    assert_eq!(
+        advisor.server.get(&link).await.status_code(),
+        StatusCode::GONE
+    );
+    let asked = advisor
+        .submit(
+            "/orientations/suivi",
+            "/orientations/suivi",
+            &[("email", "lea.morel@francetravail.example")],
+        )
+        .await;
+    assert_eq!(asked.status_code(), StatusCode::OK);
+    let unknown = advisor
+        .submit(
+            "/orientations/suivi",
+            "/orientations/suivi",
+            &[("email", "nobody@example.org")],
+        )
+        .await;
+    assert_eq!(unknown.status_code(), StatusCode::OK);
+    assert_eq!(
+        unknown.text().contains("un lien vient de partir"),
+        asked.text().contains("un lien vient de partir")
+    );
+    let again = advisor
+        .submit(
+            "/orientations/suivi",
+            "/orientations/suivi",
+            &[("email", "lea.morel@francetravail.example")],
+        )
+        .await;
+    assert_eq!(again.status_code(), StatusCode::OK);
+    t.app.run_due_jobs(parcours_app::now_ms()).await?;
+    let emails = t.sent_emails();
+    let to_advisor: Vec<&String> = emails
+        .iter()
+        .filter(|e| e.contains("To: lea.morel@francetravail.example"))
+        .collect();
+    assert_eq!(to_advisor.len(), 3, "one new link, not two");
+    let fresh = to_advisor
+        .iter()
+        .map(|m| crate::link_token(m, "/orientations/suivi/"))
+        .collect::<anyhow::Result<Vec<String>>>()?
+        .into_iter()
+        .find(|t| !first_links.contains(t))
+        .ok_or_else(|| anyhow::anyhow!("a new link"))?;
+    assert_eq!(
+        advisor
+            .server
+            .get(&format!("/orientations/suivi/{fresh}"))
+            .await
+            .status_code(),
+        StatusCode::OK
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_accepted_candidate_gets_their_space_and_asks_for_an_immersion() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let programme = t.world.programme_id.to_string();
+    let referrer = t.login_as(REFERRER).await?;
+    let form = "/orientations";
+    let sent = referrer
+        .submit(
+            form,
+            form,
+            &[
+                ("programme", programme.as_str()),
+                ("first_name", "Karim"),
+                ("last_name", "Benzaoui"),
+                ("birth_date", "1995-09-14"),
+                ("email", "karim.b@example.org"),
+                ("commune_code", "76540"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status_code(), StatusCode::SEE_OTHER);
+    let manager = t.login_as(MANAGER).await?;
+    let id = referral_id(&manager, "Benzaoui").await?;
+    manager
+        .submit(
+            "/orientations",
+            &format!("/orientations/{id}/decision"),
+            &[("decision", "accept")],
+        )
+        .await;
+    let list: Vec<Value> = manager.server.get("/api/v1/referrals").await.json();
+    let person = list
+        .iter()
+        .find(|r| r["last_name"] == "Benzaoui")
+        .and_then(|r| r["person_id"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let file = format!("/beneficiaries/{person}");
+    assert!(
+        manager
+            .server
+            .get(&file)
+            .await
+            .text()
+            .contains("pas encore d&#39;espace")
+    );
+
+    // A referrer or a funder cannot open the space; the manager can, once.
+    let funder = t.login_as("funder@demo.parcours.test").await?;
+    let denied = funder
+        .server
+        .post(&format!("{file}/espace"))
+        .form(&[("_csrf", funder.token_from("/home").await)])
+        .await;
+    assert!(
+        denied.status_code() == StatusCode::FORBIDDEN
+            || denied.status_code() == StatusCode::NOT_FOUND
+    );
+    let opened = manager.submit(&file, &format!("{file}/espace"), &[]).await;
+    assert_eq!(opened.header("location"), format!("{file}?saved=1#space"));
+    let twice = manager.submit(&file, &format!("{file}/espace"), &[]).await;
+    assert_eq!(twice.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(twice.text().contains("déjà son espace"));
+    crate::assert_audited(&t, person.parse()?, &["person.invited"]).await?;
+
+    // The person enters from the emailed link and asks for the demo immersion.
+    t.app.run_due_jobs(parcours_app::now_ms()).await?;
+    let emails = t.sent_emails();
+    let mail = emails
+        .iter()
+        .find(|e| e.contains("To: karim.b@example.org"))
+        .ok_or_else(|| anyhow::anyhow!("no invitation in {emails:#?}"))?;
+    let token = crate::link_token(mail, "/connexion/")?;
+    let link = format!("/connexion/{token}");
+    let me = t.client()?;
+    let entered = me.submit(&link, &link, &[]).await;
+    assert_eq!(entered.header("location"), "/home");
+    let page = me.server.get("/parcours/opportunites").await.text();
+    let at = page
+        .find("Deux semaines au fournil")
+        .ok_or_else(|| anyhow::anyhow!("the demo immersion is offered: {page}"))?;
+    let marker = "name=\"opportunity\" value=\"";
+    let start = page[at..]
+        .find(marker)
+        .map(|i| at + i + marker.len())
+        .ok_or_else(|| anyhow::anyhow!("request form"))?;
+    let immersion = page[start..start + 36].to_owned();
+    let asked = me
+        .submit(
+            "/parcours/opportunites",
+            &format!("/beneficiaries/{person}/opportunites/demandes"),
+            &[("opportunity", immersion.as_str())],
+        )
+        .await;
+    assert_eq!(
+        asked.header("location"),
+        "/parcours/opportunites?saved=1#requests"
+    );
+    Ok(())
+}

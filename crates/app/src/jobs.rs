@@ -26,6 +26,8 @@ pub mod kind {
     pub const OPPORTUNITY_REQUEST: &str = "email.opportunity_request";
     pub const OPPORTUNITY_ANSWER: &str = "email.opportunity_answer";
     pub const EMPLOYER_INVITATION: &str = "email.employer_invitation";
+    pub const PERSON_INVITATION: &str = "email.person_invitation";
+    pub const ADVISOR_LINK: &str = "email.advisor_link";
 }
 
 pub mod audit_action {
@@ -66,6 +68,8 @@ pub struct Payload {
     pub request_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_id: Option<Uuid>,
 }
 
 /// What one pass of the worker did.
@@ -182,8 +186,9 @@ impl App {
                 self.send_request_mail(scope, &payload).await
             }
             (kind::OPPORTUNITY_ANSWER, Some(scope)) => self.send_answer_mail(scope, &payload).await,
-            (kind::EMPLOYER_INVITATION, Some(scope)) => {
-                self.send_employer_invitation(scope, &payload).await
+            (kind::ADVISOR_LINK, Some(scope)) => self.send_advisor_link(scope, &payload).await,
+            (kind::EMPLOYER_INVITATION | kind::PERSON_INVITATION, Some(scope)) => {
+                self.send_invitation(scope, &job.kind, &payload).await
             }
             (other, _) => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }

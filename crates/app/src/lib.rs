@@ -2,6 +2,7 @@
 //! anything it queues are committed together. The only crate that combines domain and db.
 
 pub mod admin;
+pub mod advisors;
 pub mod appointments;
 pub mod auth;
 pub mod bilan;

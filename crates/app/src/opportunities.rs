@@ -870,9 +870,12 @@ impl App {
         Ok(())
     }
 
-    pub(crate) async fn send_employer_invitation(
+    /// The email that opens a light account: an employer's space, or a referred
+    /// person's own space.
+    pub(crate) async fn send_invitation(
         &self,
         scope: TenantScope,
+        kind: &str,
         payload: &Payload,
     ) -> Result<(), AppError> {
         let (Some(user), Some(token)) = (payload.user_id, &payload.token) else {
@@ -886,18 +889,38 @@ impl App {
             .map(|o| o.name)
             .unwrap_or_default();
         let link = format!("{}/connexion/{token}", self.config().base_url);
-        mail::send(
-            &self.config().outbox_dir,
-            OutgoingMail {
-                to: &user.email,
-                subject: "Parcours : votre espace entreprise",
-                body: format!(
+        let (subject, body) = if kind == crate::jobs::kind::PERSON_INVITATION {
+            (
+                "Parcours : votre espace personnel",
+                format!(
+                    "Bonjour,\n\n{operator} vous accueille dans son programme et vous ouvre votre espace \
+                     dans Parcours : votre bilan, vos rendez-vous, vos messages et les rencontres avec des \
+                     entreprises.\nEntrez sans mot de passe par ce lien, valable 14 jours :\n{link}\n\
+                     Ensuite, demandez un nouveau lien sur la page de connexion quand vous voulez.\n\n--\n\
+                     Hello,\n\n{operator} welcomes you to its programme and opens your space in Parcours: your \
+                     bilan, your appointments, your messages and meetings with employers.\nSign in without a \
+                     password with this link, valid for 14 days:\n{link}\nAfterwards, ask for a new link on the \
+                     sign-in page whenever you like.\n"
+                ),
+            )
+        } else {
+            (
+                "Parcours : votre espace entreprise",
+                format!(
                     "Bonjour,\n\n{operator} vous ouvre un espace dans Parcours pour proposer des rencontres, \
                      des immersions et des offres aux personnes qu'il accompagne.\nEntrez sans mot de passe \
                      par ce lien, valable 7 jours :\n{link}\n\n--\nHello,\n\n{operator} opens a space for you in \
                      Parcours to offer meetings, immersions and jobs to the people it supports.\nSign in without a \
                      password with this link, valid for 7 days:\n{link}\n"
                 ),
+            )
+        };
+        mail::send(
+            &self.config().outbox_dir,
+            OutgoingMail {
+                to: &user.email,
+                subject,
+                body,
                 calendar: None,
             },
         )

@@ -109,6 +109,9 @@ pub struct ImportRow {
     pub commune_code: String,
     pub publics: String,
     pub motivation: String,
+    /// The advisor following the person, when they have no account (optional).
+    #[serde(default)]
+    pub advisor_email: String,
     /// Left out by the referrer (a duplicate, someone who changed their mind).
     pub skip: bool,
 }
@@ -124,6 +127,7 @@ impl ImportRow {
             commune_code: self.commune_code.clone(),
             publics: self.publics.clone(),
             motivation: self.motivation.clone(),
+            advisor_email: self.advisor_email.clone(),
             // The referrer attested consent for the whole file when uploading it.
             consent: true,
         }
@@ -171,6 +175,8 @@ pub struct ReferralsView {
     pub programmes: Vec<Programme>,
     /// Cohorts accepted candidates can join (managers).
     pub cohorts: Vec<Cohort>,
+    /// The address of the advisor without an account reading from their link.
+    pub advisor: Option<String>,
 }
 
 /// How a header cell names a column: French or English, accents and case ignored.
@@ -196,6 +202,9 @@ fn column_of(header: &str) -> Option<&'static str> {
         "commune" | "code_commune" | "commune_code" => "commune_code",
         "publics" | "public" => "publics",
         "motivation" | "commentaire" => "motivation",
+        "email_conseiller" | "conseiller" | "courriel_conseiller" | "advisor_email" => {
+            "advisor_email"
+        }
         _ => return None,
     })
 }
@@ -385,6 +394,7 @@ fn rows_of((header, records): Table) -> Result<Vec<ImportRow>, FileProblem> {
                 "phone" => row.phone = cell,
                 "commune_code" => row.commune_code = cell,
                 "publics" => row.publics = cell,
+                "advisor_email" => row.advisor_email = cell,
                 _ => row.motivation = cell,
             }
         }
@@ -491,6 +501,13 @@ impl App {
         let id = self
             .insert_referral(&txn, scope, actor, &programme, &candidate, None, now)
             .await?;
+        self.send_advisor_links(
+            &txn,
+            scope,
+            candidate.advisor_email.iter().cloned().collect(),
+            now,
+        )
+        .await?;
         audit::record(
             &txn,
             scope,
@@ -552,6 +569,22 @@ impl App {
             }
             _ => return Err(AppError::Forbidden),
         };
+        Ok(ReferralsView {
+            deciding,
+            lines: self.lines(rows, deciding).await?,
+            programmes: programmes_list,
+            cohorts,
+            advisor: None,
+        })
+    }
+
+    /// Each referral with its programme, referrer, history and, with the person's
+    /// consent, their step; the rules it does not meet for the manager who decides.
+    pub(crate) async fn lines(
+        &self,
+        rows: Vec<Referral>,
+        deciding: bool,
+    ) -> Result<Vec<ReferralLine>, AppError> {
         let mut rules_by_programme: BTreeMap<Uuid, parcours_domain::referral::Eligibility> =
             BTreeMap::new();
         let mut names: BTreeMap<Uuid, String> = BTreeMap::new();
@@ -634,12 +667,7 @@ impl App {
                 referral,
             });
         }
-        Ok(ReferralsView {
-            deciding,
-            lines,
-            programmes: programmes_list,
-            cohorts,
-        })
+        Ok(lines)
     }
 
     /// The manager accepts a referral into a cohort of its programme: the person's file
@@ -978,6 +1006,7 @@ impl App {
             return Err(AppError::invalid("import", "closed"));
         }
         let mut count = 0;
+        let mut advisors = std::collections::BTreeSet::new();
         for row in checked.iter().filter(|c| !c.row.skip) {
             let candidate = row
                 .row
@@ -994,8 +1023,10 @@ impl App {
                 now,
             )
             .await?;
+            advisors.extend(candidate.advisor_email);
             count += 1;
         }
+        self.send_advisor_links(&txn, scope, advisors, now).await?;
         audit::record(
             &txn,
             scope,

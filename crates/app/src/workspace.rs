@@ -28,7 +28,12 @@ pub mod audit_action {
     pub const NOTES_ACCESS_DENIED: &str = "notes.access_denied";
     pub const TRANSFERRED: &str = "caseload.transferred";
     pub const TRANSFER_DENIED: &str = "caseload.transfer_denied";
+    pub const PERSON_INVITED: &str = "person.invited";
+    pub const INVITE_DENIED: &str = "person.invite_denied";
 }
+
+/// How long the link that opens a person's space stays valid.
+const PERSON_INVITATION_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
 
 /// Where the bilan stands, one line per part of the file.
 #[derive(Debug, Clone, Default)]
@@ -90,6 +95,8 @@ pub struct Workspace {
     /// The reader may open the shared journal and the messages (coaches, not managers).
     pub can_read_journal: bool,
     pub can_message: bool,
+    /// The reader may open the person's own space (send them a sign-in link).
+    pub can_invite: bool,
 }
 
 /// Audit actions that are accesses, not events: left out of the timeline (the access
@@ -265,6 +272,7 @@ impl App {
             has_account: person.user_id.is_some(),
             can_read_journal: allows(actor.role, Action::ReadSharedJournal, relation),
             can_message: allows(actor.role, Action::ExchangeMessages, relation),
+            can_invite: allows(actor.role, Action::ManageJourney, relation),
         })
     }
 
@@ -439,6 +447,75 @@ impl App {
         )
         .await?;
         audit_by(&txn, actor, audit_action::TRANSFERRED, Some(person.id), now).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+impl App {
+    /// Opens the person's own space (a referred person starts without one): an account
+    /// on the email of their file, no password, and a link by email that signs them in
+    /// (valid 14 days; afterwards they ask for a new one at /connexion).
+    pub async fn invite_person(&self, actor: &Actor, person_id: Uuid) -> Result<(), AppError> {
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                Action::ManageJourney,
+                audit_action::INVITE_DENIED,
+            )
+            .await?;
+        if person.user_id.is_some() {
+            return Err(AppError::invalid("invitation", "has_account"));
+        }
+        let Some(email) = person
+            .email
+            .as_deref()
+            .and_then(|e| parcours_domain::Email::parse(e).ok())
+        else {
+            return Err(AppError::invalid("invitation", "no_email"));
+        };
+        if accounts::find_user_by_email(self.db(), &email)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::invalid("invitation", "email_taken"));
+        }
+        let scope = actor.tenant();
+        // Nobody knows this password: the person signs in with links until they set one.
+        let hash = self.hash_password(&crate::random_token()).await?;
+        let now = now_ms();
+        let name = format!("{} {}", person.first_name, person.last_name);
+        let txn = self.db().begin().await?;
+        let user = accounts::insert_user(&txn, &email, &name, &hash, now).await?;
+        accounts::insert_membership(&txn, user, scope.id(), Role::Beneficiary, now).await?;
+        if !people::attach_user(&txn, scope, person.id, user, now).await? {
+            return Err(AppError::invalid("invitation", "has_account"));
+        }
+        let token = self
+            .issue_sign_in_link(&txn, user, PERSON_INVITATION_TTL_MS, now)
+            .await?;
+        crate::jobs::queue(
+            &txn,
+            Some(scope),
+            crate::jobs::kind::PERSON_INVITATION,
+            &crate::jobs::Payload {
+                user_id: Some(user),
+                token: Some(token),
+                ..crate::jobs::Payload::default()
+            },
+            now,
+            now,
+        )
+        .await?;
+        audit_by(
+            &txn,
+            actor,
+            audit_action::PERSON_INVITED,
+            Some(person.id),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }

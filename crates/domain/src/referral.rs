@@ -60,6 +60,9 @@ pub struct ReferralInput {
     /// Codes among [`Public`], separated by `;` or `,`.
     pub publics: String,
     pub motivation: String,
+    /// The advisor who follows the person at the referring organisation, when they
+    /// have no account: they follow the referral from a link sent to this address.
+    pub advisor_email: String,
     /// The person agreed to be referred (the referrer attests it).
     pub consent: bool,
 }
@@ -76,6 +79,28 @@ pub struct Candidate {
     pub commune_code: Option<String>,
     pub publics: Vec<Public>,
     pub motivation: Option<String>,
+    pub advisor_email: Option<String>,
+}
+
+/// An optional email address, lower-cased; a problem on `field` when it is not one.
+fn optional_email(
+    field: &'static str,
+    raw: &str,
+    problems: &mut Vec<ReferralProblem>,
+) -> Option<String> {
+    match raw.trim() {
+        "" => None,
+        raw => match Email::parse(raw) {
+            Ok(e) => Some(e.as_str().to_owned()),
+            Err(_) => {
+                problems.push(ReferralProblem {
+                    field,
+                    code: "invalid",
+                });
+                None
+            }
+        },
+    }
 }
 
 fn name(field: &'static str, raw: &str, problems: &mut Vec<ReferralProblem>) -> String {
@@ -198,6 +223,7 @@ impl ReferralInput {
             ("commune_code", &self.commune_code),
             ("publics", &self.publics),
             ("motivation", &self.motivation),
+            ("advisor_email", &self.advisor_email),
         ] {
             if looks_like_formula(value) {
                 problems.push(ReferralProblem {
@@ -219,19 +245,8 @@ impl ReferralInput {
                 })
             })
             .ok();
-        let email = match self.email.trim() {
-            "" => None,
-            raw => match Email::parse(raw) {
-                Ok(e) => Some(e.as_str().to_owned()),
-                Err(_) => {
-                    problems.push(ReferralProblem {
-                        field: "email",
-                        code: "invalid",
-                    });
-                    None
-                }
-            },
-        };
+        let email = optional_email("email", &self.email, &mut problems);
+        let advisor_email = optional_email("advisor_email", &self.advisor_email, &mut problems);
         let phone = match self.phone.trim() {
             "" => None,
             raw => {
@@ -296,6 +311,7 @@ impl ReferralInput {
                 commune_code,
                 publics,
                 motivation: (!motivation.is_empty()).then(|| motivation.to_owned()),
+                advisor_email,
             }),
             _ => Err(problems),
         }
@@ -359,6 +375,7 @@ mod tests {
             commune_code: "76540".into(),
             publics: "qpv; youth;qpv".into(),
             motivation: String::new(),
+            advisor_email: " Conseil.Durand@FranceTravail.example ".into(),
             consent: true,
         }
     }
@@ -373,6 +390,10 @@ mod tests {
         assert_eq!(c.birth_year, 1994);
         assert_eq!(c.publics, vec![Public::Qpv, Public::Youth]);
         assert_eq!(c.motivation, None);
+        assert_eq!(
+            c.advisor_email.as_deref(),
+            Some("conseil.durand@francetravail.example")
+        );
     }
 
     #[test]
@@ -386,6 +407,7 @@ mod tests {
             commune_code: "7654".into(),
             publics: "qpv;martian".into(),
             motivation: String::new(),
+            advisor_email: "advisor at agency".into(),
             consent: false,
         };
         let problems = bad.check(2026).unwrap_err();
@@ -397,6 +419,7 @@ mod tests {
                 ("last_name", "too_long"),
                 ("birth_date", "invalid"),
                 ("email", "invalid"),
+                ("advisor_email", "invalid"),
                 ("phone", "invalid"),
                 ("commune_code", "invalid"),
                 ("publics", "unknown"),

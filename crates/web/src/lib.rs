@@ -80,6 +80,14 @@ pub fn router(state: AppState) -> Router {
             get(pages::link_login_open).post(pages::link_login_use),
         )
         .route(
+            "/orientations/suivi",
+            get(referrals::advisor_request_page).post(referrals::advisor_request_submit),
+        )
+        .route(
+            "/orientations/suivi/{token}",
+            get(referrals::advisor_follow),
+        )
+        .route(
             "/entreprises",
             get(opportunities::partners).post(opportunities::invite_employer),
         )
@@ -257,6 +265,7 @@ pub fn router(state: AppState) -> Router {
             post(workspace::delete_note),
         )
         .route("/beneficiaries/{id}/transfert", post(workspace::transfer))
+        .route("/beneficiaries/{id}/espace", post(workspace::invite))
         .route(
             "/beneficiaries/{id}/documents/{document}",
             get(workspace::document),

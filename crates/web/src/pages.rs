@@ -317,10 +317,10 @@ pub struct ErrorPage {
 
 #[derive(Template)]
 #[template(path = "form_page.html")]
-struct FormPage {
+pub(crate) struct FormPage {
     p: Page,
     notice: Option<String>,
-    intro: Option<String>,
+    pub(crate) intro: Option<String>,
     errors: Vec<ErrorItem>,
     show_form: bool,
     action: String,
@@ -346,7 +346,7 @@ impl FormPage {
         }
     }
 
-    fn respond(self, status: StatusCode) -> PageResult {
+    pub(crate) fn respond(self, status: StatusCode) -> PageResult {
         Ok((status, render(&self)?).into_response())
     }
 }
@@ -596,21 +596,61 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 }
 
 fn forgot_form(ctx: &Ctx, email: &str) -> FormPage {
-    link_request_form(ctx, email, false)
+    link_request_form(ctx, email, LinkKind::PasswordReset)
 }
 
-/// One form for "send me a link": a password reset or a sign-in link.
-fn link_request_form(ctx: &Ctx, email: &str, sign_in: bool) -> FormPage {
+/// What a "send me a link" form asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LinkKind {
+    PasswordReset,
+    SignIn,
+    /// A referring advisor without an account: a new link to follow their referrals.
+    AdvisorFollow,
+}
+
+impl LinkKind {
+    /// Title, form action, button, intro and confirmation keys.
+    fn keys(
+        self,
+    ) -> (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    ) {
+        match self {
+            LinkKind::PasswordReset => (
+                "forgot-title",
+                "/password/forgot",
+                "forgot-submit",
+                "forgot-intro",
+                "forgot-sent",
+            ),
+            LinkKind::SignIn => (
+                "link-login-title",
+                "/connexion",
+                "link-login-submit",
+                "link-login-intro",
+                "link-login-sent",
+            ),
+            LinkKind::AdvisorFollow => (
+                "advisor-link-title",
+                "/orientations/suivi",
+                "advisor-link-submit",
+                "advisor-link-intro",
+                "advisor-link-sent",
+            ),
+        }
+    }
+}
+
+/// One form for "send me a link": a password reset, a sign-in link, an advisor's link.
+pub(crate) fn link_request_form(ctx: &Ctx, email: &str, kind: LinkKind) -> FormPage {
     let lang = ctx.lang;
-    let mut page = if sign_in {
-        let mut page = FormPage::new(ctx, "link-login-title", "/connexion", "link-login-submit");
-        page.intro = Some(lang.t("link-login-intro"));
-        page
-    } else {
-        let mut page = FormPage::new(ctx, "forgot-title", "/password/forgot", "forgot-submit");
-        page.intro = Some(lang.t("forgot-intro"));
-        page
-    };
+    let (title, action, submit, intro, _) = kind.keys();
+    let mut page = FormPage::new(ctx, title, action, submit);
+    page.intro = Some(lang.t(intro));
     page.fields = vec![
         Field::new(lang, "email", "login-email", "email", "email")
             .value(email)
@@ -620,25 +660,30 @@ fn link_request_form(ctx: &Ctx, email: &str, sign_in: bool) -> FormPage {
     page
 }
 
-async fn link_request(state: &AppState, ctx: &Ctx, email: &str, sign_in: bool) -> PageResult {
-    let mut page = link_request_form(ctx, email, sign_in);
+pub(crate) async fn link_request(
+    state: &AppState,
+    ctx: &Ctx,
+    email: &str,
+    kind: LinkKind,
+) -> PageResult {
+    let mut page = link_request_form(ctx, email, kind);
     let result = if email.trim().is_empty() {
         Err(AppError::invalid("email", "required"))
-    } else if sign_in {
-        state.app.request_sign_in_link(email).await
     } else {
-        state.app.request_password_reset(email).await
+        match kind {
+            LinkKind::SignIn => state.app.request_sign_in_link(email).await,
+            LinkKind::PasswordReset => state.app.request_password_reset(email).await,
+            LinkKind::AdvisorFollow => state.app.request_advisor_link(email).await,
+        }
     };
     match result {
         Ok(()) => {
             page.show_form = false;
             page.intro = None;
-            page.notice = Some(ctx.lang.t(if sign_in {
-                "link-login-sent"
-            } else {
-                "forgot-sent"
-            }));
-            page.links.push(("/login".into(), ctx.lang.t("nav-login")));
+            page.notice = Some(ctx.lang.t(kind.keys().4));
+            if kind != LinkKind::AdvisorFollow {
+                page.links.push(("/login".into(), ctx.lang.t("nav-login")));
+            }
             page.respond(StatusCode::OK)
         }
         Err(AppError::Invalid(errors)) => {
@@ -650,7 +695,7 @@ async fn link_request(state: &AppState, ctx: &Ctx, email: &str, sign_in: bool) -
 }
 
 pub async fn link_login_page(ctx: Ctx) -> PageResult {
-    link_request_form(&ctx, "", true).respond(StatusCode::OK)
+    link_request_form(&ctx, "", LinkKind::SignIn).respond(StatusCode::OK)
 }
 
 pub async fn link_login_submit(
@@ -658,7 +703,7 @@ pub async fn link_login_submit(
     ctx: Ctx,
     Form(form): Form<ForgotForm>,
 ) -> PageResult {
-    link_request(&state, &ctx, &form.email, true).await
+    link_request(&state, &ctx, &form.email, LinkKind::SignIn).await
 }
 
 /// A sign-in link opens a page with one button (so that a mail scanner fetching the
@@ -689,7 +734,7 @@ pub async fn link_login_use(
             Ok(response)
         }
         Err(LoginError::InvalidCredentials) => {
-            let mut page = link_request_form(&ctx, "", true);
+            let mut page = link_request_form(&ctx, "", LinkKind::SignIn);
             page.errors = vec![ErrorItem {
                 field: "",
                 message: ctx.lang.t("link-login-expired"),
@@ -708,7 +753,7 @@ pub async fn forgot_page(ctx: Ctx) -> PageResult {
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub struct ForgotForm {
-    email: String,
+    pub(crate) email: String,
 }
 
 pub async fn forgot_submit(
@@ -716,7 +761,7 @@ pub async fn forgot_submit(
     ctx: Ctx,
     Form(form): Form<ForgotForm>,
 ) -> PageResult {
-    link_request(&state, &ctx, &form.email, false).await
+    link_request(&state, &ctx, &form.email, LinkKind::PasswordReset).await
 }
 
 fn reset_form(ctx: &Ctx, token: &str) -> FormPage {

@@ -19,7 +19,10 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::{FieldProblem, HttpError};
 use crate::i18n::Lang;
-use crate::pages::{Page, PageResult, field_messages, parse_id, render, see_other};
+use crate::pages::{
+    ForgotForm, LinkKind, Page, PageResult, field_messages, link_request, link_request_form,
+    parse_id, render, see_other,
+};
 
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(default)]
@@ -33,6 +36,7 @@ pub struct ReferralForm {
     commune_code: String,
     publics: Vec<String>,
     motivation: String,
+    advisor_email: String,
     /// A checkbox: "yes" when ticked.
     consent: String,
 }
@@ -162,6 +166,48 @@ pub async fn list(
     Ok(render(&page)?.into_response())
 }
 
+/// A referring advisor without an account asks for a new link to their referrals.
+pub async fn advisor_request_page(ctx: Ctx) -> PageResult {
+    link_request_form(&ctx, "", LinkKind::AdvisorFollow).respond(StatusCode::OK)
+}
+
+pub async fn advisor_request_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<ForgotForm>,
+) -> PageResult {
+    link_request(&state, &ctx, &form.email, LinkKind::AdvisorFollow).await
+}
+
+/// The referrals an advisor follows, from the link emailed to them (no account); an
+/// unknown or expired link offers to send a new one.
+pub async fn advisor_follow(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> PageResult {
+    match state.app.advisor_referrals(&token).await {
+        Ok(view) => {
+            let mut page = page(
+                &ctx,
+                view,
+                None,
+                Vec::new(),
+                ReferralForm::default(),
+                Vec::new(),
+            );
+            page.p.title = ctx.lang.t("advisor-follow-title");
+            Ok(([(header::REFERRER_POLICY, "no-referrer")], render(&page)?).into_response())
+        }
+        Err(AppError::NotFound) => {
+            let mut page = link_request_form(&ctx, "", LinkKind::AdvisorFollow);
+            page.intro = Some(ctx.lang.t("advisor-link-expired"));
+            page.respond(StatusCode::GONE)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn input_of(form: &ReferralForm) -> ReferralInput {
     ReferralInput {
         first_name: form.first_name.clone(),
@@ -172,6 +218,7 @@ fn input_of(form: &ReferralForm) -> ReferralInput {
         commune_code: form.commune_code.clone(),
         publics: form.publics.join(";"),
         motivation: form.motivation.clone(),
+        advisor_email: form.advisor_email.clone(),
         consent: form.consent == "yes",
     }
 }
@@ -190,6 +237,7 @@ fn referral_form(fields: Vec<(String, String)>) -> ReferralForm {
             "commune_code" => form.commune_code = value,
             "publics" => form.publics.push(value),
             "motivation" => form.motivation = value,
+            "advisor_email" => form.advisor_email = value,
             "consent" => form.consent = value,
             _ => {}
         }
@@ -421,6 +469,7 @@ pub async fn correct(
             "commune_code" => row.commune_code = value,
             "publics" => row.publics = value,
             "motivation" => row.motivation = value,
+            "advisor_email" => row.advisor_email = value,
             "skip" => row.skip = value == "yes",
             _ => {}
         }
@@ -709,6 +758,10 @@ pub struct NewReferralDto {
     pub publics: Vec<String>,
     #[serde(default)]
     pub motivation: String,
+    /// The advisor following the person, when they have no account: a link to follow
+    /// the referral is emailed to this address.
+    #[serde(default)]
+    pub advisor_email: String,
     /// The person agreed to be referred; must be true.
     #[serde(default)]
     pub consent: bool,
@@ -742,6 +795,7 @@ pub async fn api_submit(
         commune_code: dto.commune_code,
         publics: dto.publics.join(";"),
         motivation: dto.motivation,
+        advisor_email: dto.advisor_email,
         consent: dto.consent,
     };
     let id = state

@@ -107,6 +107,22 @@ pub async fn transfer(
     }
 }
 
+/// Opens the person's own space: an account on their email and a sign-in link sent.
+pub async fn invite(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let person = parse_id(&id)?;
+    match state.app.invite_person(ctx.actor()?, person).await {
+        Ok(()) => Ok(see_other(&format!("/beneficiaries/{person}?saved=1#space"))),
+        Err(AppError::Invalid(errors)) => {
+            let refusal = WorkspaceRefusal {
+                messages: field_messages(ctx.lang, "space", &errors),
+                note_draft: String::new(),
+            };
+            file_with_refusal(&state, &ctx, person, refusal).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// One of the person's documents, by id.
 pub async fn document(
     State(state): State<AppState>,

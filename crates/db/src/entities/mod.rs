@@ -1,5 +1,6 @@
 //! sea-orm entities: private to this crate; the rest of Parcours sees records.
 pub mod activity;
+pub mod advisor_link;
 pub mod answer;
 pub mod appointment;
 pub mod audit_event;
@@ -46,4 +47,5 @@ pub mod selection_invitation;
 pub mod session;
 pub mod simulation_evaluation;
 pub mod slot;
+pub mod sponsor_meeting;
 pub mod user;

@@ -29,6 +29,7 @@ pub struct Model {
     pub expires_at: i64,
     pub evidence_checked_at: Option<i64>,
     pub evidence_checked_by: Option<Uuid>,
+    pub advisor_email: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

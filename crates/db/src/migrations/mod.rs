@@ -17,6 +17,7 @@ mod m0011_opportunities;
 mod m0012_placements;
 mod m0013_selection;
 mod m0014_programme_rules;
+mod m0015_followers;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_placements::Migration),
             Box::new(m0013_selection::Migration),
             Box::new(m0014_programme_rules::Migration),
+            Box::new(m0015_followers::Migration),
         ]
     }
 }

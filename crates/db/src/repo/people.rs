@@ -443,3 +443,23 @@ pub async fn current_enrolment(
         .into_iter()
         .next())
 }
+
+/// Gives the person the account they sign in with; false when the person is not in the
+/// tenant or already has one (a second invitation changes nothing).
+pub async fn attach_user(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    id: Uuid,
+    user_id: Uuid,
+    now: i64,
+) -> Result<bool, DbErr> {
+    let result = person::Entity::update_many()
+        .col_expr(person::Column::UserId, Some(user_id).into())
+        .col_expr(person::Column::UpdatedAt, now.into())
+        .filter(person::Column::Id.eq(id))
+        .filter(person::Column::TenantId.eq(scope.id()))
+        .filter(person::Column::UserId.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}

@@ -5,14 +5,14 @@ use parcours_domain::referral::{Candidate, ReferralStatus, RefusalReason};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
 use super::parse_code;
 use crate::TenantScope;
 use crate::entities::{
-    cohort, programme_rule, referral, referral_event, referral_import, referrer_quota,
+    advisor_link, cohort, programme_rule, referral, referral_event, referral_import, referrer_quota,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +42,8 @@ pub struct Referral {
     pub expires_at: i64,
     /// When the manager saw the proofs of what was declared (publics, age).
     pub evidence_checked_at: Option<i64>,
+    /// The referring advisor without an account, who follows it from a link.
+    pub advisor_email: Option<String>,
 }
 
 impl TryFrom<referral::Model> for Referral {
@@ -72,6 +74,7 @@ impl TryFrom<referral::Model> for Referral {
             created_at: m.created_at,
             expires_at: m.expires_at,
             evidence_checked_at: m.evidence_checked_at,
+            advisor_email: m.advisor_email,
         })
     }
 }
@@ -158,6 +161,7 @@ pub async fn insert(
         expires_at: Set(new.expires_at),
         evidence_checked_at: Set(None),
         evidence_checked_by: Set(None),
+        advisor_email: Set(c.advisor_email.clone()),
     }
     .insert(conn)
     .await?;
@@ -657,4 +661,124 @@ pub async fn standing_count(
         ]))
         .count(conn)
         .await
+}
+
+/// The referrals an advisor without an account follows, in one tenant, newest first.
+pub async fn of_advisor(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    email: &str,
+) -> Result<Vec<Referral>, DbErr> {
+    referral::Entity::find()
+        .filter(referral::Column::TenantId.eq(scope.id()))
+        .filter(referral::Column::AdvisorEmail.eq(email))
+        .order_by_desc(referral::Column::CreatedAt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Referral::try_from)
+        .collect()
+}
+
+/// The tenants where an address follows referrals (to send it a new link).
+pub async fn tenants_of_advisor(
+    conn: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Vec<Uuid>, DbErr> {
+    let mut tenants: Vec<Uuid> = referral::Entity::find()
+        .select_only()
+        .column(referral::Column::TenantId)
+        .filter(referral::Column::AdvisorEmail.eq(email))
+        .distinct()
+        .into_tuple()
+        .all(conn)
+        .await?;
+    tenants.sort();
+    Ok(tenants)
+}
+
+/// An advisor's link, by the hash of its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisorLink {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub email: String,
+    pub expires_at: i64,
+}
+
+pub async fn insert_advisor_link(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    email: &str,
+    token_hash: &str,
+    expires_at: i64,
+    now: i64,
+) -> Result<Uuid, DbErr> {
+    let id = Uuid::now_v7();
+    advisor_link::ActiveModel {
+        id: Set(id),
+        tenant_id: Set(scope.id()),
+        email: Set(email.to_owned()),
+        token_hash: Set(token_hash.to_owned()),
+        expires_at: Set(expires_at),
+        created_at: Set(now),
+        last_used_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(id)
+}
+
+/// The link if it exists and has not expired; its use is noted.
+pub async fn use_advisor_link(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<AdvisorLink>, DbErr> {
+    let Some(found) = advisor_link::Entity::find()
+        .filter(advisor_link::Column::TokenHash.eq(token_hash))
+        .filter(advisor_link::Column::ExpiresAt.gt(now))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    advisor_link::Entity::update_many()
+        .col_expr(advisor_link::Column::LastUsedAt, Some(now).into())
+        .filter(advisor_link::Column::Id.eq(found.id))
+        .exec(conn)
+        .await?;
+    Ok(Some(AdvisorLink {
+        id: found.id,
+        tenant_id: found.tenant_id,
+        email: found.email,
+        expires_at: found.expires_at,
+    }))
+}
+
+/// Whether a link went to this address since `since` (any tenant).
+pub async fn advisor_link_since(
+    conn: &impl ConnectionTrait,
+    email: &str,
+    since: i64,
+) -> Result<bool, DbErr> {
+    Ok(advisor_link::Entity::find()
+        .filter(advisor_link::Column::Email.eq(email))
+        .filter(advisor_link::Column::CreatedAt.gt(since))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// The address a link was made for.
+pub async fn advisor_link_email(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    id: Uuid,
+) -> Result<Option<String>, DbErr> {
+    Ok(advisor_link::Entity::find_by_id(id)
+        .filter(advisor_link::Column::TenantId.eq(scope.id()))
+        .one(conn)
+        .await?
+        .map(|l| l.email))
 }

@@ -1282,3 +1282,27 @@ programme-error-quota-invalid = A quota is between 1 and 10,000.
 programme-error-co-pilots-too-long = The co-pilots text is too long (500 characters at most).
 referral-error-programme-quota-reached = Your organisation's referral quota for this programme is reached. Contact the programme.
 import-error-programme-quota-reached = These referrals would exceed your organisation's quota for this programme: nothing was imported.
+
+space-title = Personal space
+space-open = The person has their space: they sign in with their email address.
+space-none = The person has no space yet. There they can follow their bilan, appointments and messages, and ask to meet employers.
+space-no-email = Add the person's email address (contact details above) to open their space.
+space-invite = Open their space and send them a sign-in link
+space-error-invitation-has-account = The person already has their space.
+space-error-invitation-no-email = Add the person's email address first.
+space-error-invitation-email-taken = This email address is already used by another account: check it with the person.
+audit-person-invited = Personal space opened, sign-in link sent
+
+referrals-advisor-email = Email of the advisor who follows the person (optional)
+referrals-advisor-hint = Without a Parcours account, this person receives a link to follow the referral.
+referral-error-advisor-email-invalid = The advisor's address is not valid, for example: name@example.org.
+referral-error-advisor-email-formula = The advisor's address starts with a formula sign: correct it.
+advisor-follow-title = Your referrals
+advisor-follow-intro = The people you follow ({ $email }) and the programme's answer. You see the person's step only if they agree, never the results of the bilan.
+advisor-follow-empty = No referral is attached to you yet.
+advisor-link-title = Follow your referrals
+advisor-link-intro = You referred people without having an account? Give the email address written in the referral: we send you a link to follow them.
+advisor-link-submit = Get a link
+advisor-link-sent = If referrals are attached to this address, a link has just been sent. It is valid for 90 days.
+advisor-link-expired = This link is no longer valid (it lasts 90 days). Ask for a new one with your email address.
+audit-referrals-read_by_advisor_link = Referrals read by an advisor (link)

@@ -1282,3 +1282,27 @@ programme-error-quota-invalid = Un quota va de 1 à 10 000.
 programme-error-co-pilots-too-long = Le texte des co-pilotes est trop long (500 caractères au plus).
 referral-error-programme-quota-reached = Le quota d'orientations de votre structure pour ce programme est atteint. Contactez le programme.
 import-error-programme-quota-reached = Ces orientations dépasseraient le quota de votre structure pour ce programme : rien n'a été importé.
+
+space-title = Espace personnel
+space-open = La personne a son espace : elle se connecte avec son adresse e-mail.
+space-none = La personne n'a pas encore d'espace. Elle peut y suivre son bilan, ses rendez-vous, ses messages et demander des rencontres avec des entreprises.
+space-no-email = Ajoutez l'adresse e-mail de la personne (coordonnées ci-dessus) pour lui ouvrir son espace.
+space-invite = Ouvrir son espace et lui envoyer un lien de connexion
+space-error-invitation-has-account = La personne a déjà son espace.
+space-error-invitation-no-email = Ajoutez d'abord l'adresse e-mail de la personne.
+space-error-invitation-email-taken = Cette adresse e-mail sert déjà à un autre compte : vérifiez-la avec la personne.
+audit-person-invited = Espace personnel ouvert, lien de connexion envoyé
+
+referrals-advisor-email = E-mail du conseiller ou de la conseillère qui suit la personne (facultatif)
+referrals-advisor-hint = Sans compte Parcours, cette personne reçoit un lien pour suivre l'orientation.
+referral-error-advisor-email-invalid = L'adresse du conseiller n'est pas valide, par exemple : nom@exemple.fr.
+referral-error-advisor-email-formula = L'adresse du conseiller commence par un signe de formule : corrigez-la.
+advisor-follow-title = Vos orientations
+advisor-follow-intro = Les personnes que vous suivez ({ $email }) et la réponse du programme. Vous voyez l'étape du parcours seulement si la personne l'accepte, jamais les résultats du bilan.
+advisor-follow-empty = Aucune orientation ne vous est rattachée pour l'instant.
+advisor-link-title = Suivre vos orientations
+advisor-link-intro = Vous avez orienté des personnes sans avoir de compte ? Donnez l'adresse e-mail indiquée dans l'orientation : nous vous envoyons un lien pour les suivre.
+advisor-link-submit = Recevoir un lien
+advisor-link-sent = Si des orientations sont rattachées à cette adresse, un lien vient de partir. Il est valable 90 jours.
+advisor-link-expired = Ce lien n'est plus valable (il dure 90 jours). Demandez-en un nouveau avec votre adresse e-mail.
+audit-referrals-read_by_advisor_link = Orientations consultées par un conseiller (lien)
