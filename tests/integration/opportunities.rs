@@ -422,3 +422,100 @@ async fn a_manager_opens_a_light_account_for_an_employer_who_enters_with_a_link(
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_sponsor_follows_their_mentee_and_records_meetings() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let employer = t.login_as(EMPLOYER).await?;
+    let space = employer.server.get("/entreprise").await.text();
+    assert!(space.contains("/entreprise/filleuls"));
+    let page = employer.server.get("/entreprise/filleuls").await.text();
+    assert!(page.contains("Parrainage par un chef de rayon"), "{page}");
+    assert!(page.contains("Premier café"), "the demo meeting: {page}");
+    assert!(page.contains("Étape du bilan"), "the mentee's step: {page}");
+    let marker = "id=\"mentee-";
+    let start = page
+        .find(marker)
+        .map(|i| i + marker.len())
+        .ok_or_else(|| anyhow::anyhow!("a mentee card"))?;
+    let request = page[start..start + 36].to_owned();
+    let row = t
+        .app
+        .db()
+        .query_one_raw(parcours_db::Statement::from_sql_and_values(
+            t.app.db().get_database_backend(),
+            if t.app.db().get_database_backend() == parcours_db::DbBackend::Postgres {
+                "SELECT person_id FROM opportunity_requests WHERE id = $1"
+            } else {
+                "SELECT person_id FROM opportunity_requests WHERE id = ?"
+            },
+            [request.parse::<uuid::Uuid>()?.into()],
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no request"))?;
+    let person: uuid::Uuid = row.try_get("", "person_id")?;
+    let action = format!("/entreprise/filleuls/{request}/rencontres");
+
+    // A date in the future and a note too long are refused, nothing recorded.
+    let refused = employer
+        .submit(
+            "/entreprise/filleuls",
+            &action,
+            &[("met_on", "2999-01-01"), ("note", &"x".repeat(1001))],
+        )
+        .await;
+    assert_eq!(refused.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = refused.text();
+    assert!(
+        text.contains("dans le futur") && text.contains("trop longue"),
+        "{text}"
+    );
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let logged = employer
+        .submit(
+            "/entreprise/filleuls",
+            &action,
+            &[
+                ("met_on", today.as_str()),
+                ("note", "Simulation d'entretien réussie."),
+            ],
+        )
+        .await;
+    assert_eq!(
+        logged.header("location"),
+        format!("/entreprise/filleuls?saved=1#mentee-{request}")
+    );
+    crate::assert_audited(&t, person, &["mentees.read", "sponsor.meeting_logged"]).await?;
+
+    // The person's coaches read the meetings on the person's opportunities.
+    let mut seen = false;
+    for coach in ["coach@demo.parcours.test", "coach2@demo.parcours.test"] {
+        let c = t.login_as(coach).await?;
+        let res = c
+            .server
+            .get(&format!("/beneficiaries/{person}/opportunites"))
+            .await;
+        if res.status_code() == StatusCode::OK {
+            let text = res.text();
+            seen |= text.contains("Simulation d&#39;entretien réussie.")
+                && text.contains("Premier café");
+        }
+    }
+    assert!(seen, "a coach of the person sees the meetings");
+
+    // Only the sponsor: a coach, another operator's coach, and a made-up request.
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    assert_eq!(
+        coach.server.get("/entreprise/filleuls").await.status_code(),
+        StatusCode::FORBIDDEN
+    );
+    let unknown = employer
+        .submit(
+            "/entreprise/filleuls",
+            &format!("/entreprise/filleuls/{}/rencontres", uuid::Uuid::now_v7()),
+            &[("met_on", today.as_str())],
+        )
+        .await;
+    assert_eq!(unknown.status_code(), StatusCode::NOT_FOUND);
+    Ok(())
+}

@@ -385,6 +385,68 @@ impl App {
             }
         }
 
+        // The employer also sponsors one person of the cohort, met once already.
+        if let (Some(employer_user), Some(mentee)) =
+            (user_of("employer@demo.parcours.test"), cohort.get(2))
+        {
+            let offer = parcours_domain::opportunity::OpportunityInput {
+                kind: "sponsorship".into(),
+                title: "Parrainage par un chef de rayon".into(),
+                code_rome: String::new(),
+                description:
+                    "Un rendez-vous par mois pour préparer vos candidatures et vos entretiens."
+                        .into(),
+                commune_code: "76540".into(),
+                capacity: "3".into(),
+                respond_within_days: "10".into(),
+                starts_on: String::new(),
+                ends_on: String::new(),
+            }
+            .check()
+            .map_err(|p| AppError::Internal(format!("demo sponsorship: {p:?}")))?;
+            let opportunity = parcours_db::repo::opportunities::insert(
+                &txn,
+                scope,
+                employer,
+                employer_user,
+                &offer,
+                now,
+            )
+            .await?;
+            let request = parcours_db::repo::opportunities::insert_request(
+                &txn,
+                scope,
+                parcours_db::repo::opportunities::NewRequest {
+                    opportunity_id: opportunity,
+                    person_id: mentee.person_id,
+                    requested_by: mentee.coach_id,
+                    message: None,
+                    token_hash: &crate::digest(&crate::random_token()),
+                    respond_by: now + 10 * day,
+                },
+                now - 20 * day,
+            )
+            .await?;
+            parcours_db::repo::opportunities::answer_request(
+                &txn,
+                scope,
+                request,
+                parcours_domain::opportunity::RequestStatus::Accepted,
+                now - 18 * day,
+            )
+            .await?;
+            parcours_db::repo::sponsors::insert(
+                &txn,
+                scope,
+                request,
+                &demo_date(now - 7 * day),
+                Some("Premier café : CV relu ensemble, deux offres repérées."),
+                employer_user,
+                now - 7 * day,
+            )
+            .await?;
+        }
+
         // A second operator, so that a demo coach can see that its files stay closed.
         let other_programme = programmes::insert(
             &txn,

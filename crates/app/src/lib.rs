@@ -22,6 +22,7 @@ pub mod projects;
 pub mod reference;
 pub mod referrals;
 pub mod selection;
+pub mod sponsors;
 pub mod synthesis;
 pub mod workspace;
 

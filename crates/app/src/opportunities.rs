@@ -81,6 +81,8 @@ pub struct RequestLine {
     pub employer: String,
     pub feedback_given: bool,
     pub employer_feedback: Option<i32>,
+    /// A sponsorship's meetings recorded by the sponsor, most recent first.
+    pub meetings: Vec<parcours_db::repo::sponsors::Meeting>,
 }
 
 #[derive(Debug, Clone)]
@@ -121,7 +123,7 @@ fn comment(raw: &str) -> Result<Option<String>, AppError> {
 
 impl App {
     /// The operators an employer actor works with; refused for anyone else.
-    async fn employer_operators(&self, actor: &Actor) -> Result<Vec<Uuid>, AppError> {
+    pub(crate) async fn employer_operators(&self, actor: &Actor) -> Result<Vec<Uuid>, AppError> {
         let operators =
             opportunities::operators_of_employer(self.db(), actor.organisation_id).await?;
         let partner = Relation {
@@ -335,6 +337,8 @@ impl App {
             .filter(|r| r.person_id == person.id)
             .collect();
         let feedback = opportunities::feedback_for(self.db(), mine.iter().map(|r| r.id)).await?;
+        let meetings =
+            parcours_db::repo::sponsors::of_requests(self.db(), mine.iter().map(|r| r.id)).await?;
         let lines = mine
             .into_iter()
             .map(|request| {
@@ -351,6 +355,11 @@ impl App {
                         .iter()
                         .find(|f| f.request_id == request.id && f.side == FeedbackSide::Employer)
                         .map(|f| f.rating),
+                    meetings: meetings
+                        .iter()
+                        .filter(|m| m.request_id == request.id)
+                        .cloned()
+                        .collect(),
                     request,
                 }
             })

@@ -22,6 +22,7 @@ pub mod projects;
 pub mod referrals;
 pub mod selection;
 pub mod sessions;
+pub mod sponsors;
 pub mod synthesis;
 pub mod workspace;
 
@@ -315,6 +316,11 @@ pub fn router(state: AppState) -> Router {
             put(referrals::api_decide),
         )
         .route("/entreprise", get(opportunities::employer_space))
+        .route("/entreprise/filleuls", get(sponsors::mentees))
+        .route(
+            "/entreprise/filleuls/{request}/rencontres",
+            post(sponsors::log_meeting),
+        )
         .route("/entreprise/opportunites", post(opportunities::offer))
         .route(
             "/entreprise/opportunites/{id}/pause",

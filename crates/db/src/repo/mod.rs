@@ -21,6 +21,7 @@ pub mod reference;
 pub mod referrals;
 pub mod security;
 pub mod selection;
+pub mod sponsors;
 pub mod transfers;
 
 use parcours_domain::UnknownCode;
