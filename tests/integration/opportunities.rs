@@ -503,6 +503,38 @@ async fn a_sponsor_follows_their_mentee_and_records_meetings() -> TestResult {
     }
     assert!(seen, "a coach of the person sees the meetings");
 
+    // The job found through the sponsorship is recorded as following it.
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    let sorties = format!("/beneficiaries/{person}/sorties");
+    let placement = [
+        ("kind", "employment"),
+        ("contract_type", "cdi"),
+        ("starts_on", "2027-02-01"),
+        ("weekly_hours", "35"),
+        ("employer_name", "Boulangerie Vasseur"),
+    ];
+    let mut bogus = placement.to_vec();
+    let made_up = uuid::Uuid::now_v7().to_string();
+    bogus.push(("request", made_up.as_str()));
+    let refused = manager.submit(&sorties, &sorties, &bogus).await;
+    assert_eq!(refused.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("pas une demande acceptée"));
+    let mut linked = placement.to_vec();
+    linked.push(("request", request.as_str()));
+    let recorded = manager.submit(&sorties, &sorties, &linked).await;
+    assert_eq!(recorded.status_code(), StatusCode::SEE_OTHER);
+    let page = manager.server.get(&sorties).await.text();
+    assert!(
+        page.contains("À la suite de : Parrainage par un chef de rayon"),
+        "{page}"
+    );
+    let api: Vec<serde_json::Value> = manager
+        .server
+        .get(&format!("/api/v1/beneficiaries/{person}/placements"))
+        .await
+        .json();
+    assert_eq!(api[0]["request_id"], request.as_str());
+
     // Only the sponsor: a coach, another operator's coach, and a made-up request.
     let coach = t.login_as("coach@demo.parcours.test").await?;
     assert_eq!(

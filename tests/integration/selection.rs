@@ -68,6 +68,33 @@ async fn a_simulation_is_evaluated_and_the_committee_decides() -> TestResult {
         )
         .await;
     assert_eq!(invited.status_code(), StatusCode::SEE_OTHER);
+    // The person with an address is told by email, once even if invited twice.
+    let camille = t.world.beneficiary_person_id.to_string();
+    for _ in 0..2 {
+        let again = manager
+            .submit(
+                &event,
+                &format!("{event}/invitations"),
+                &[("person", camille.as_str()), ("person", person.as_str())],
+            )
+            .await;
+        assert_eq!(again.status_code(), StatusCode::SEE_OTHER);
+    }
+    t.app.run_due_jobs(parcours_app::now_ms()).await?;
+    let invitations: Vec<String> = t
+        .sent_emails()
+        .into_iter()
+        .filter(|e| e.contains("To: beneficiaire@demo.parcours.test"))
+        .collect();
+    assert_eq!(invitations.len(), 1, "{invitations:#?}");
+    assert!(
+        invitations[0].contains("une simulation d'entretien")
+            && invitations[0].contains("Simulations avec les boulangeries")
+            && invitations[0].contains("Salle 2")
+            && invitations[0].contains("9h30"),
+        "{}",
+        invitations[0]
+    );
     let came = manager
         .submit(
             &event,

@@ -28,6 +28,7 @@ pub mod kind {
     pub const EMPLOYER_INVITATION: &str = "email.employer_invitation";
     pub const PERSON_INVITATION: &str = "email.person_invitation";
     pub const ADVISOR_LINK: &str = "email.advisor_link";
+    pub const SELECTION_INVITATION: &str = "email.selection_invitation";
 }
 
 pub mod audit_action {
@@ -70,6 +71,10 @@ pub struct Payload {
     pub user_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<Uuid>,
 }
 
 /// What one pass of the worker did.
@@ -187,6 +192,9 @@ impl App {
             }
             (kind::OPPORTUNITY_ANSWER, Some(scope)) => self.send_answer_mail(scope, &payload).await,
             (kind::ADVISOR_LINK, Some(scope)) => self.send_advisor_link(scope, &payload).await,
+            (kind::SELECTION_INVITATION, Some(scope)) => {
+                self.send_selection_invitation(scope, &payload).await
+            }
             (kind::EMPLOYER_INVITATION | kind::PERSON_INVITATION, Some(scope)) => {
                 self.send_invitation(scope, &job.kind, &payload).await
             }

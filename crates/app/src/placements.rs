@@ -3,7 +3,9 @@
 
 use parcours_db::TransactionTrait;
 use parcours_db::repo::placements::{self, PlacementRecord};
+use parcours_db::repo::{accounts, opportunities};
 use parcours_domain::Action;
+use parcours_domain::opportunity::RequestStatus;
 use parcours_domain::placement::PlacementInput;
 use uuid::Uuid;
 
@@ -22,6 +24,8 @@ pub mod audit_action {
 pub struct PlacementLine {
     pub record: PlacementRecord,
     pub recorded_by_name: String,
+    /// "Immersion — Boulangerie Vasseur" when it followed an employer's opportunity.
+    pub followed: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -30,6 +34,9 @@ pub struct PlacementsView {
     pub is_self: bool,
     pub can_record: bool,
     pub lines: Vec<PlacementLine>,
+    /// The opportunities the person was accepted for (request id, what and with whom),
+    /// a placement may follow one.
+    pub accepted_requests: Vec<(Uuid, String)>,
 }
 
 impl App {
@@ -52,6 +59,7 @@ impl App {
         let names = user_names(&txn, records.iter().map(|r| r.recorded_by).collect()).await?;
         audit_by(&txn, actor, audit_action::READ, Some(person.id), now_ms()).await?;
         txn.commit().await?;
+        let accepted_requests = self.accepted_requests(actor, person.id).await?;
         Ok(PlacementsView {
             is_self: relation.is_self,
             can_record: parcours_domain::allows(actor.role, Action::ManageJourney, relation),
@@ -59,9 +67,16 @@ impl App {
                 .into_iter()
                 .map(|record| PlacementLine {
                     recorded_by_name: names.get(&record.recorded_by).cloned().unwrap_or_default(),
+                    followed: record.request_id.and_then(|r| {
+                        accepted_requests
+                            .iter()
+                            .find(|(id, _)| *id == r)
+                            .map(|(_, label)| label.clone())
+                    }),
                     record,
                 })
                 .collect(),
+            accepted_requests,
             person,
         })
     }
@@ -72,6 +87,7 @@ impl App {
         actor: &Actor,
         person_id: Uuid,
         input: &PlacementInput,
+        after_request: &str,
     ) -> Result<Uuid, AppError> {
         let person = self
             .authorize_person(
@@ -92,12 +108,55 @@ impl App {
                     .collect(),
             )
         })?;
+        let request = match after_request.trim() {
+            "" => None,
+            raw => {
+                let known = self.accepted_requests(actor, person.id).await?;
+                match raw.parse::<Uuid>() {
+                    Ok(id) if known.iter().any(|(r, _)| *r == id) => Some(id),
+                    _ => return Err(AppError::invalid("request", "unknown")),
+                }
+            }
+        };
         let now = now_ms();
         let txn = self.db().begin().await?;
-        let id =
-            placements::insert(&txn, actor.tenant(), person.id, &facts, actor.user_id, now).await?;
+        let id = placements::insert(
+            &txn,
+            actor.tenant(),
+            person.id,
+            &facts,
+            request,
+            actor.user_id,
+            now,
+        )
+        .await?;
         audit_by(&txn, actor, audit_action::RECORDED, Some(person.id), now).await?;
         txn.commit().await?;
         Ok(id)
+    }
+
+    /// The person's accepted opportunity requests, labelled "kind — title, employer".
+    async fn accepted_requests(
+        &self,
+        actor: &Actor,
+        person: Uuid,
+    ) -> Result<Vec<(Uuid, String)>, AppError> {
+        let scope = actor.tenant();
+        let requests = opportunities::requests_of_person(self.db(), scope, person).await?;
+        let mut out = Vec::new();
+        for r in requests
+            .into_iter()
+            .filter(|r| r.status == RequestStatus::Accepted)
+        {
+            let Some(o) = opportunities::find(self.db(), scope, r.opportunity_id).await? else {
+                continue;
+            };
+            let employer = accounts::find_organisation(self.db(), o.employer_org_id)
+                .await?
+                .map(|org| org.name)
+                .unwrap_or_default();
+            out.push((r.id, format!("{} ({employer})", o.title)));
+        }
+        Ok(out)
     }
 }

@@ -272,8 +272,88 @@ impl App {
         if chosen.is_empty() {
             return Err(AppError::invalid("people", "required"));
         }
-        selection::invite(self.db(), scope, event.id, &chosen, now_ms()).await?;
+        let already: HashSet<Uuid> = selection::invitations(self.db(), scope)
+            .await?
+            .into_iter()
+            .filter(|i| i.event_id == event.id)
+            .map(|i| i.person_id)
+            .collect();
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        selection::invite(&txn, scope, event.id, &chosen, now).await?;
+        // Each newly invited person is told by email (a job: the page does not wait).
+        for person in chosen.iter().filter(|p| !already.contains(p)) {
+            crate::jobs::queue(
+                &txn,
+                Some(scope),
+                crate::jobs::kind::SELECTION_INVITATION,
+                &crate::jobs::Payload {
+                    event_id: Some(event.id),
+                    person_id: Some(*person),
+                    ..crate::jobs::Payload::default()
+                },
+                now,
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
         Ok(chosen.len())
+    }
+
+    pub(crate) async fn send_selection_invitation(
+        &self,
+        scope: parcours_db::TenantScope,
+        payload: &crate::jobs::Payload,
+    ) -> Result<(), AppError> {
+        let (Some(event), Some(person)) = (payload.event_id, payload.person_id) else {
+            return Err(AppError::Internal(
+                "selection invitation job without its event".into(),
+            ));
+        };
+        let (Some(event), Some(person)) = (
+            selection::find_event(self.db(), scope, event).await?,
+            people::find_person(self.db(), scope, person).await?,
+        ) else {
+            return Ok(());
+        };
+        let Some(to) = self.contact_email(&person).await? else {
+            return Ok(());
+        };
+        let (kind_fr, kind_en) = match event.kind {
+            EventKind::CompanyMeeting => (
+                "une rencontre avec des entreprises",
+                "a meeting with employers",
+            ),
+            EventKind::InterviewSimulation => {
+                ("une simulation d'entretien", "an interview simulation")
+            }
+            EventKind::Workshop => ("un atelier", "a workshop"),
+        };
+        let place = if event.place.is_empty() {
+            String::new()
+        } else {
+            format!("\n{}", event.place)
+        };
+        let link = format!("{}/parcours", self.config().base_url);
+        crate::mail::send(
+            &self.config().outbox_dir,
+            crate::mail::OutgoingMail {
+                to: &to,
+                subject: "Parcours : vous êtes invité(e) à la semaine de sélection",
+                body: format!(
+                    "Bonjour,\n\nVous êtes invité(e) à {kind_fr}, « {} », le {} (heure de Paris).{place}\n\n\
+                     Un empêchement ? Prévenez votre conseiller. Votre espace : {link}\n\n--\nHello,\n\n\
+                     You are invited to {kind_en}, \"{}\", on {} (Paris time).{place}\n\n\
+                     Can't make it? Tell your coach. Your space: {link}\n",
+                    event.title,
+                    crate::appointments::when_fr(event.starts_at),
+                    event.title,
+                    crate::appointments::when_en(event.starts_at),
+                ),
+                calendar: None,
+            },
+        )
     }
 
     pub async fn record_event_attendance(

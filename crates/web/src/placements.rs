@@ -38,6 +38,8 @@ pub struct PlacementForm {
     /// yes | no (training)
     pub qualifying: String,
     pub business_activity: String,
+    /// The id of an accepted opportunity request this placement followed (optional).
+    pub request: String,
 }
 
 impl PlacementForm {
@@ -135,7 +137,7 @@ pub async fn record(
     let actor = ctx.actor()?;
     match state
         .app
-        .record_placement(actor, person, &form.input())
+        .record_placement(actor, person, &form.input(), &form.request)
         .await
     {
         Ok(_) => saved_redirect(&state, &ctx, person, "/parcours/sorties", "sorties", "").await,
@@ -162,6 +164,8 @@ pub struct PlacementDto {
     pub training_name: Option<String>,
     pub qualifying: Option<bool>,
     pub business_activity: Option<String>,
+    /// The accepted opportunity request it followed, if any.
+    pub request_id: Option<Uuid>,
     pub recorded_at: i64,
 }
 
@@ -196,6 +200,7 @@ pub async fn api_list(
                     training_name: f.training_name,
                     qualifying: f.qualifying,
                     business_activity: f.business_activity,
+                    request_id: l.record.request_id,
                     recorded_at: l.record.recorded_at,
                 }
             })
@@ -227,7 +232,7 @@ pub async fn api_record(
 ) -> Result<(StatusCode, Json<PlacementCreatedDto>), HttpError> {
     let id = state
         .app
-        .record_placement(ctx.actor()?, parse_id(&id)?, &form.input())
+        .record_placement(ctx.actor()?, parse_id(&id)?, &form.input(), &form.request)
         .await?;
     Ok((StatusCode::CREATED, Json(PlacementCreatedDto { id })))
 }

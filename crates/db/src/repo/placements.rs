@@ -16,6 +16,8 @@ pub struct PlacementRecord {
     pub id: Uuid,
     pub person_id: Uuid,
     pub facts: Placement,
+    /// The employer's opportunity it followed (an immersion that led to the job).
+    pub request_id: Option<Uuid>,
     pub recorded_by: Uuid,
     pub recorded_at: i64,
 }
@@ -25,6 +27,7 @@ pub async fn insert(
     scope: TenantScope,
     person: Uuid,
     facts: &Placement,
+    request_id: Option<Uuid>,
     by: Uuid,
     now: i64,
 ) -> Result<Uuid, DbErr> {
@@ -42,7 +45,7 @@ pub async fn insert(
         training_name: Set(facts.training_name.clone()),
         qualifying: Set(facts.qualifying),
         business_activity: Set(facts.business_activity.clone()),
-        request_id: Set(None),
+        request_id: Set(request_id),
         recorded_by: Set(by),
         recorded_at: Set(now),
     }
@@ -80,6 +83,7 @@ pub async fn of_person(
                     qualifying: m.qualifying,
                     business_activity: m.business_activity,
                 },
+                request_id: m.request_id,
                 recorded_by: m.recorded_by,
                 recorded_at: m.recorded_at,
             })

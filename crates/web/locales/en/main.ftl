@@ -1326,3 +1326,8 @@ opportunity-meetings = Meetings with the sponsor
 opportunity-sponsor-note = If you are sponsored, your sponsor sees the step of your path and your meetings, never your results.
 audit-mentees-read = Mentee read by their sponsor
 audit-sponsor-meeting_logged = Meeting recorded by the sponsor
+
+placement-after = Following an employer's opportunity?
+placement-after-none = No, or not related
+placement-followed = Following: { $what }
+placement-error-request-unknown = This opportunity is not an accepted request of the person.

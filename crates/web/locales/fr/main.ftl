@@ -1326,3 +1326,8 @@ opportunity-meetings = Rencontres avec le parrain ou la marraine
 opportunity-sponsor-note = Si vous êtes parrainé(e), votre parrain ou marraine voit l'étape de votre parcours et vos rencontres, jamais vos résultats.
 audit-mentees-read = Filleul consulté par son parrain
 audit-sponsor-meeting_logged = Rencontre notée par le parrain
+
+placement-after = À la suite d'une opportunité d'entreprise ?
+placement-after-none = Non, ou pas de lien
+placement-followed = À la suite de : { $what }
+placement-error-request-unknown = Cette opportunité n'est pas une demande acceptée de la personne.
