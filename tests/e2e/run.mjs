@@ -654,17 +654,17 @@ async function workspaceJourney(browser, base, work, shots) {
 
 // Referrals: a CSV with two bad rows and a duplicate, fixed in the browser, then the
 // manager accepts candidates into a cohort.
-async function referralJourney(browser, base, shots) {
+async function referralJourney(browser, base, work, shots) {
   const refContext = await newContext(browser, { bypassCSP: true, viewport: { width: 360, height: 740 } });
   const ref = await refContext.newPage();
   await login(ref, base, 'referrer@demo.parcours.test');
   await ref.goto(`${base}/orientations`);
-  const csv = 'prenom;nom;date_naissance;email;telephone;commune;publics\n'
-    + 'Gaël;Lévy;08/02/1994;gael@example.org;;76540;youth\n'
-    + 'Sarah;Benali;1987-13-01;sarah@example.org;;;\n'
-    + '=HYPERLINK("http://x");Martin;1990-01-01;;0612345678;;\n'
-    + 'Gael;LEVY;1994-02-08;GAEL@example.org;;;\n'
-    + 'Jo;Durand;1970-06-30;;07 00 00 00 01;;social_minima\n';
+  const csv = 'prenom;nom;date_naissance;email;telephone;commune;publics;email_conseiller\n'
+    + 'Gaël;Lévy;08/02/1994;gael@example.org;;76540;youth;lea.morel@francetravail.example\n'
+    + 'Sarah;Benali;1987-13-01;sarah@example.org;;;;\n'
+    + '=HYPERLINK("http://x");Martin;1990-01-01;;0612345678;;;\n'
+    + 'Gael;LEVY;1994-02-08;GAEL@example.org;;;;\n'
+    + 'Jo;Durand;1970-06-30;;07 00 00 00 01;;social_minima;\n';
   await ref.setInputFiles('#file', { name: 'orientations.csv', mimeType: 'text/csv', buffer: Buffer.from(csv, 'utf8') });
   await ref.check('#import-consent');
   await Promise.all([ref.waitForNavigation(), ref.click('form[action="/orientations/import"] button')]);
@@ -699,18 +699,45 @@ async function referralJourney(browser, base, shots) {
   const accepted = await man.locator('article.card', { hasText: 'Benali' }).textContent();
   check(accepted.includes('acceptée') && accepted.includes('Ouvrir le dossier'), 'referrals: the manager accepts candidates into the cohort');
   await visit(man, base, '/orientations', 'referrals manager', shots);
+  // The manager opens the accepted candidate's own space from their file.
+  await Promise.all([man.waitForNavigation(), man.locator('article.card', { hasText: 'Lévy' }).locator('a', { hasText: 'Ouvrir le dossier' }).click()]);
+  const file = new URL(man.url()).pathname;
+  await Promise.all([man.waitForNavigation(), man.click(`form[action="${file}/espace"] button`)]);
+  check((await man.textContent('#space')) !== null && (await man.textContent('body')).includes('La personne a son espace'), 'referrals: the manager opens the candidate\'s space');
   await manContext.close();
   await ref.goto(`${base}/orientations`);
   check((await ref.textContent('body')).includes('acceptée'), 'referrals: the referrer sees the answer');
   await refContext.close();
+
+  // The advisor named in the file, without an account, follows from the emailed link.
+  const advisorMail = await outboxHas(work, 'To: lea.morel@francetravail.example');
+  const advisorLink = advisorMail && advisorMail.match(/\/orientations\/suivi\/[0-9a-f]{64}/);
+  check(advisorLink !== null, 'referrals: the advisor without an account gets a link');
+  if (advisorLink) {
+    const advContext = await newContext(browser, { bypassCSP: true, viewport: { width: 360, height: 740 } });
+    const adv = await advContext.newPage();
+    await visit(adv, base, advisorLink[0], 'referrals advisor link', shots);
+    await adv.goto(base + advisorLink[0]);
+    const seen = await adv.textContent('body');
+    check(seen.includes('Gaël Lévy') && seen.includes('acceptée') && !seen.includes('Benali'), 'referrals: the advisor sees their referral and its answer, no other');
+    await visit(adv, base, '/orientations/suivi', 'referrals advisor new link', shots);
+    await advContext.close();
+  }
 }
 
-// A candidate requests the demo immersion; the employer accepts from the emailed link,
-// without an account, and both leave feedback.
+// The imported candidate, accepted and invited, requests the demo immersion; the employer
+// accepts from the emailed link, without an account, and both leave feedback.
 async function opportunityJourney(browser, base, work, shots) {
   const meContext = await newContext(browser, { bypassCSP: true, viewport: { width: 360, height: 740 } });
   const me = await meContext.newPage();
-  await login(me, base, 'beneficiaire@demo.parcours.test');
+  // The candidate imported by the referrer enters from the link of their invitation.
+  const invitation = await outboxHas(work, 'To: gael@example.org');
+  const signIn = invitation && invitation.match(/\/connexion\/[0-9a-f]{64}/);
+  check(signIn !== null, 'opportunities: the accepted candidate gets a sign-in link');
+  if (!signIn) { await meContext.close(); return; }
+  await me.goto(base + signIn[0]);
+  await Promise.all([me.waitForNavigation(), me.click('form button[type=submit]')]);
+  check(new URL(me.url()).pathname === '/home', 'opportunities: the candidate enters without a password');
   await visit(me, base, '/parcours/opportunites', 'opportunities beneficiary', shots);
   await me.goto(`${base}/parcours/opportunites`);
   const card = me.locator('article.card', { hasText: 'Deux semaines au fournil' });
@@ -768,7 +795,7 @@ async function main() {
     console.log('coach workspace');
     await workspaceJourney(browser, server.base, server.work, args.screenshots);
     console.log('referrals');
-    await referralJourney(browser, server.base, args.screenshots);
+    await referralJourney(browser, server.base, server.work, args.screenshots);
     console.log('employers');
     await opportunityJourney(browser, server.base, server.work, args.screenshots);
   } finally {
