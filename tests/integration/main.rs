@@ -9,6 +9,7 @@ mod cli;
 mod explorer;
 mod journal;
 mod opportunities;
+mod outcomes;
 mod pistes;
 mod plan;
 mod projects;

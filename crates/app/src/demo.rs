@@ -370,6 +370,12 @@ impl App {
                     phase: demo_phase(i),
                     entered_at: now - entered_days_ago * day,
                     last_activity_at: now - i64::try_from(i % 17).unwrap_or(0) * day,
+                    departement: Some(
+                        parcours_domain::referral::departement_of(COMMUNES[i % COMMUNES.len()])
+                            .to_owned(),
+                    ),
+                    // Some declared publics, so the reports' breakdown has rows.
+                    publics_mask: [0b1, 0b100, 0b10000, 0b101, 0][i % 5],
                 },
             )
             .await?;
@@ -494,6 +500,8 @@ impl App {
                     phase: Phase::Investigation,
                     entered_at: now,
                     last_activity_at: now,
+                    departement: Some("35".to_owned()),
+                    publics_mask: 0,
                 },
             )
             .await?;

@@ -14,6 +14,7 @@ pub mod journal;
 pub mod mail;
 pub mod messages;
 pub mod opportunities;
+pub mod outcomes;
 pub mod people;
 pub mod pistes;
 pub mod placements;

@@ -735,6 +735,14 @@ impl App {
                 phase: Phase::Referred,
                 entered_at: now,
                 last_activity_at: now,
+                departement: referral
+                    .commune_code
+                    .as_deref()
+                    .map(|c| parcours_domain::referral::departement_of(c).to_owned()),
+                publics_mask: parcours_domain::referral::publics_mask(
+                    &parcours_domain::referral::parse_publics(&referral.publics)
+                        .unwrap_or_default(),
+                ),
             },
         )
         .await?;

@@ -58,6 +58,14 @@ enum Command {
     Recommend(RecommendArgs),
     /// Run background jobs (emails, reminders, document purge) until stopped.
     Worker(WorkerArgs),
+    /// Import data from files (participants of a programme, from a spreadsheet).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Reports on a programme (outcomes), with small cells suppressed.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Generate a large synthetic programme, for benchmarks.
+    Seed(SeedArgs),
 }
 
 #[derive(Args)]
@@ -109,6 +117,48 @@ enum OutputFormat {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 struct BadProfile(String);
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Participants from a CSV file with the header
+    /// external_id,birth_year,commune,referrer,publics,entered_on,status,ended_on,drop_reason,outcome,contract_type,contract_months,training_qualifying
+    /// (nothing is imported when a row has a problem; the programme is created if needed).
+    Participants {
+        /// The programme's slug.
+        #[arg(long)]
+        programme: String,
+        /// The operator running the programme, when creating it (default: the first one).
+        #[arg(long)]
+        operator: Option<String>,
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Participants by status, outcomes at exit, durable employment and positive exits,
+    /// broken down by public, referrer, département and entry quarter.
+    Outcomes {
+        /// The programme's slug.
+        #[arg(long)]
+        programme: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutputFormat,
+        /// Cells with fewer people are suppressed (default: the programme's, else 11).
+        #[arg(long)]
+        min_cell: Option<u64>,
+    },
+}
+
+#[derive(Args)]
+struct SeedArgs {
+    /// The programme's slug (created if needed).
+    #[arg(long)]
+    programme: String,
+    /// How many participants to add.
+    #[arg(long, default_value_t = 1_000_000)]
+    participants: usize,
+}
 
 #[derive(Subcommand)]
 enum RefCommand {
@@ -204,6 +254,17 @@ async fn run() -> anyhow::Result<()> {
         Some(Command::Recommend(args)) => recommend(args),
         Some(Command::Worker(args)) => worker(&cli.global, args).await,
         Some(Command::Ref(RefCommand::Import { dir })) => import_reference(&cli.global, &dir).await,
+        Some(Command::Import(ImportCommand::Participants {
+            programme,
+            operator,
+            file,
+        })) => import_participants(&cli.global, &programme, operator.as_deref(), &file).await,
+        Some(Command::Report(ReportCommand::Outcomes {
+            programme,
+            format,
+            min_cell,
+        })) => report_outcomes(&cli.global, &programme, format, min_cell).await,
+        Some(Command::Seed(args)) => seed(&cli.global, &args).await,
     }
 }
 
@@ -483,6 +544,108 @@ async fn import_reference(global: &Global, dir: &Path) -> anyhow::Result<()> {
         }
         Err(ImportError::App(e)) => Err(e.into()),
     }
+}
+
+/// The application on the database, migrations applied, for one-off commands.
+async fn command_app(global: &Global) -> anyhow::Result<App> {
+    let db = open_database(&global.database_url).await?;
+    parcours_db::migrate(&db)
+        .await
+        .context("applying migrations")?;
+    Ok(App::new(
+        db,
+        AppConfig::new(global.outbox.clone(), String::new()),
+    )?)
+}
+
+async fn import_participants(
+    global: &Global,
+    programme: &str,
+    operator: Option<&str>,
+    file: &Path,
+) -> anyhow::Result<()> {
+    use parcours_app::outcomes::ImportFailure;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let app = command_app(global).await?;
+    match app.import_participants(programme, operator, &bytes).await {
+        Ok(summary) => {
+            if summary.programme_created {
+                println!("Programme {programme} created for {}.", summary.operator);
+            }
+            let statuses: Vec<String> = summary
+                .by_status
+                .iter()
+                .map(|(status, count)| format!("{status} {}", n(*count)))
+                .collect();
+            println!(
+                "{} participant(s) imported into {programme} ({}).",
+                n(summary.imported),
+                statuses.join(", ")
+            );
+            Ok(())
+        }
+        Err(ImportFailure::Rows(problems)) => {
+            for p in problems.iter().take(200) {
+                eprintln!("{}:{}: {}: {}", file.display(), p.line, p.field, p.message);
+            }
+            if problems.len() > 200 {
+                eprintln!("… and {} more", problems.len() - 200);
+            }
+            Err(BadProfile(format!(
+                "{}: {} problem(s); nothing was imported",
+                file.display(),
+                problems.len()
+            ))
+            .into())
+        }
+        Err(ImportFailure::File(message)) => Err(BadProfile(format!(
+            "{}: {message}; nothing was imported",
+            file.display()
+        ))
+        .into()),
+        Err(ImportFailure::App(e)) => Err(e.into()),
+    }
+}
+
+async fn report_outcomes(
+    global: &Global,
+    programme: &str,
+    format: OutputFormat,
+    min_cell: Option<u64>,
+) -> anyhow::Result<()> {
+    let app = command_app(global).await?;
+    let (_, report) = match app.outcomes_report_by_slug(programme, min_cell).await {
+        Ok(found) => found,
+        Err(AppError::NotFound) => {
+            return Err(BadProfile(format!("no programme has the slug {programme:?}")).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match format {
+        OutputFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        OutputFormat::Text => print!(
+            "{}",
+            parcours_app::outcomes::report_text(programme, &report)
+        ),
+    }
+    Ok(())
+}
+
+async fn seed(global: &Global, args: &SeedArgs) -> anyhow::Result<()> {
+    let app = command_app(global).await?;
+    let started = std::time::Instant::now();
+    let added = app
+        .seed_participants(&args.programme, args.participants)
+        .await?;
+    println!(
+        "{} participant(s) added to {} in {:.1} s.",
+        n(added),
+        args.programme,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn create_admin(global: &Global, args: CreateAdminArgs) -> anyhow::Result<()> {

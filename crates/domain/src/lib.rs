@@ -8,6 +8,7 @@ pub mod instrument;
 pub mod journal;
 pub mod journey;
 pub mod opportunity;
+pub mod outcome;
 pub mod placement;
 pub mod plan;
 pub mod policy;

@@ -535,6 +535,14 @@ impl Gap {
 }
 
 /// The département of an INSEE commune code: 2 characters, 3 overseas (97x).
+/// The publics as a bit set (bit i: `Public::ALL[i]`), how reports group them.
+pub fn publics_mask(publics: &[Public]) -> i64 {
+    publics.iter().fold(0, |mask, p| {
+        let bit = Public::ALL.iter().position(|q| q == p).unwrap_or(0);
+        mask | (1 << bit)
+    })
+}
+
 pub fn departement_of(commune: &str) -> &str {
     if commune.starts_with("97") {
         commune.get(..3).unwrap_or(commune)

@@ -16,6 +16,16 @@ pub struct Model {
     pub last_activity_at: i64,
     pub bilan_ended_at: Option<i64>,
     pub cohort_id: Option<Uuid>,
+    pub ended_on: Option<String>,
+    pub drop_reason: Option<String>,
+    pub external_id: Option<String>,
+    pub publics_mask: i64,
+    pub departement: Option<String>,
+    pub entry_quarter: Option<String>,
+    pub exit_situation: Option<String>,
+    pub exit_contract_type: Option<String>,
+    pub exit_contract_months: Option<i32>,
+    pub exit_qualifying: Option<bool>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

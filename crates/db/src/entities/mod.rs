@@ -26,6 +26,8 @@ pub mod opportunity;
 pub mod opportunity_feedback;
 pub mod opportunity_request;
 pub mod organisation;
+pub mod outcome;
+pub mod outcome_rule;
 pub mod password_reset;
 pub mod person;
 pub mod piste_choice;

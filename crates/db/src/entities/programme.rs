@@ -10,6 +10,7 @@ pub struct Model {
     pub name: String,
     pub slug: String,
     pub created_at: i64,
+    pub min_cell: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

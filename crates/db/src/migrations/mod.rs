@@ -18,6 +18,7 @@ mod m0012_placements;
 mod m0013_selection;
 mod m0014_programme_rules;
 mod m0015_followers;
+mod m0016_outcomes;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_selection::Migration),
             Box::new(m0014_programme_rules::Migration),
             Box::new(m0015_followers::Migration),
+            Box::new(m0016_outcomes::Migration),
         ]
     }
 }

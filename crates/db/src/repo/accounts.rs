@@ -241,3 +241,19 @@ pub async fn members_of(
     out.sort_by(|a, b| a.0.display_name.cmp(&b.0.display_name));
     Ok(out)
 }
+
+/// Organisations of a kind, oldest first.
+pub async fn organisations_of_kind(
+    conn: &impl ConnectionTrait,
+    kind: OrgKind,
+) -> Result<Vec<Organisation>, DbErr> {
+    organisation::Entity::find()
+        .filter(organisation::Column::Kind.eq(kind.code()))
+        .order_by_asc(organisation::Column::CreatedAt)
+        .order_by_asc(organisation::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(organisation_record)
+        .collect()
+}

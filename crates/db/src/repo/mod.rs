@@ -11,6 +11,7 @@ pub mod journey;
 pub mod messages;
 pub mod notes;
 pub mod opportunities;
+pub mod outcomes;
 pub mod people;
 pub mod pistes;
 pub mod placements;

@@ -68,6 +68,16 @@ pub struct NewEnrolment {
     pub phase: Phase,
     pub entered_at: i64,
     pub last_activity_at: i64,
+    /// Where the person lives, for the reports' breakdown (from their commune).
+    pub departement: Option<String>,
+    /// The publics declared (bit i: `Public::ALL[i]`).
+    pub publics_mask: i64,
+}
+
+/// The quarter ("2025-Q3") of a moment, in UTC (a report groups entries by quarter).
+pub fn quarter_of_ms(ms: i64) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(ms / 1000).ok()?;
+    Some(format!("{}-Q{}", t.year(), (u8::from(t.month()) + 2) / 3))
 }
 
 /// One line of a caseload: the enrolment with the person's name.
@@ -239,6 +249,10 @@ pub async fn insert_enrolment(
         last_activity_at: Set(new.last_activity_at),
         bilan_ended_at: Set(None),
         cohort_id: Set(new.cohort_id),
+        departement: Set(new.departement),
+        publics_mask: Set(new.publics_mask),
+        entry_quarter: Set(quarter_of_ms(new.entered_at)),
+        ..Default::default()
     }
     .insert(conn)
     .await?;

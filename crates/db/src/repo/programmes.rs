@@ -44,6 +44,7 @@ pub async fn insert(
         name: Set(name.to_owned()),
         slug: Set(slug.to_owned()),
         created_at: Set(now),
+        min_cell: Set(None),
     }
     .insert(conn)
     .await?;

@@ -1,0 +1,418 @@
+//! Outcomes: the facts recorded at exit and follow-up points (appended, never
+//! rewritten), the exit situation kept on the enrolment for the report, the funders'
+//! label rules, and the grouped counts the report is built from.
+
+use parcours_domain::outcome::{CountRow, LabelRule, ParticipantStatus, Situation};
+use parcours_domain::placement::ContractType;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::parse_code;
+use crate::TenantScope;
+use crate::entities::{enrolment, outcome, outcome_rule, programme};
+
+/// One outcome fact as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OutcomeFact {
+    /// exit | m3 | m6 | m12
+    pub point: String,
+    pub status: String,
+    pub situation: Option<String>,
+    pub contract_type: Option<String>,
+    pub starts_on: Option<String>,
+    pub planned_end: Option<String>,
+    pub contract_months: Option<i32>,
+    pub weekly_hours: Option<i32>,
+    pub training_name: Option<String>,
+    pub qualifying: Option<bool>,
+    pub drop_reason: Option<String>,
+    /// coach | survey | import
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeRecord {
+    pub id: Uuid,
+    pub enrolment_id: Uuid,
+    pub fact: OutcomeFact,
+    pub recorded_by: Option<Uuid>,
+    pub recorded_at: i64,
+}
+
+fn fact_model(
+    scope: TenantScope,
+    enrolment_id: Uuid,
+    person_id: Uuid,
+    fact: &OutcomeFact,
+    by: Option<Uuid>,
+    now: i64,
+) -> outcome::ActiveModel {
+    outcome::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tenant_id: Set(scope.id()),
+        enrolment_id: Set(enrolment_id),
+        person_id: Set(person_id),
+        point: Set(fact.point.clone()),
+        status: Set(fact.status.clone()),
+        situation: Set(fact.situation.clone()),
+        contract_type: Set(fact.contract_type.clone()),
+        starts_on: Set(fact.starts_on.clone()),
+        planned_end: Set(fact.planned_end.clone()),
+        contract_months: Set(fact.contract_months),
+        weekly_hours: Set(fact.weekly_hours),
+        training_name: Set(fact.training_name.clone()),
+        qualifying: Set(fact.qualifying),
+        drop_reason: Set(fact.drop_reason.clone()),
+        source: Set(fact.source.clone()),
+        recorded_by: Set(by),
+        recorded_at: Set(now),
+    }
+}
+
+/// Appends a fact; at exit, the enrolment's status and exit situation follow it.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    enrolment_id: Uuid,
+    person_id: Uuid,
+    fact: &OutcomeFact,
+    ended_on: Option<&str>,
+    by: Option<Uuid>,
+    now: i64,
+) -> Result<Uuid, DbErr> {
+    let model = fact_model(scope, enrolment_id, person_id, fact, by, now);
+    let id = model.insert(conn).await?.id;
+    if fact.point == "exit" {
+        enrolment::Entity::update_many()
+            .col_expr(enrolment::Column::Status, Expr::value(fact.status.clone()))
+            .col_expr(
+                enrolment::Column::EndedOn,
+                Expr::value(ended_on.map(str::to_owned)),
+            )
+            .col_expr(
+                enrolment::Column::DropReason,
+                Expr::value(fact.drop_reason.clone()),
+            )
+            .col_expr(
+                enrolment::Column::ExitSituation,
+                Expr::value(fact.situation.clone()),
+            )
+            .col_expr(
+                enrolment::Column::ExitContractType,
+                Expr::value(fact.contract_type.clone()),
+            )
+            .col_expr(
+                enrolment::Column::ExitContractMonths,
+                Expr::value(fact.contract_months),
+            )
+            .col_expr(
+                enrolment::Column::ExitQualifying,
+                Expr::value(fact.qualifying),
+            )
+            .filter(enrolment::Column::Id.eq(enrolment_id))
+            .filter(enrolment::Column::TenantId.eq(scope.id()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(id)
+}
+
+/// The facts of one enrolment, oldest first.
+pub async fn of_enrolment(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    enrolment_id: Uuid,
+) -> Result<Vec<OutcomeRecord>, DbErr> {
+    Ok(outcome::Entity::find()
+        .filter(outcome::Column::TenantId.eq(scope.id()))
+        .filter(outcome::Column::EnrolmentId.eq(enrolment_id))
+        .order_by_asc(outcome::Column::RecordedAt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| OutcomeRecord {
+            id: m.id,
+            enrolment_id: m.enrolment_id,
+            fact: OutcomeFact {
+                point: m.point,
+                status: m.status,
+                situation: m.situation,
+                contract_type: m.contract_type,
+                starts_on: m.starts_on,
+                planned_end: m.planned_end,
+                contract_months: m.contract_months,
+                weekly_hours: m.weekly_hours,
+                training_name: m.training_name,
+                qualifying: m.qualifying,
+                drop_reason: m.drop_reason,
+                source: m.source,
+            },
+            recorded_by: m.recorded_by,
+            recorded_at: m.recorded_at,
+        })
+        .collect())
+}
+
+/// A participant imported from a spreadsheet, with the exit facts it came with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedParticipant {
+    pub person_id: Uuid,
+    pub enrolment_id: Uuid,
+    pub external_id: String,
+    pub birth_year: Option<i32>,
+    pub commune_code: Option<String>,
+    pub departement: Option<String>,
+    pub referrer_id: Option<Uuid>,
+    pub publics_mask: i64,
+    pub entered_at: i64,
+    pub entry_quarter: Option<String>,
+    pub status: String,
+    pub ended_on: Option<String>,
+    pub exit: Option<OutcomeFact>,
+}
+
+/// Writes imported participants in batches (person, enrolment, exit fact); the caller
+/// holds the transaction, so a failure writes nothing.
+pub async fn insert_participants(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    programme_id: Uuid,
+    participants: &[ImportedParticipant],
+    now: i64,
+) -> Result<(), DbErr> {
+    use crate::entities::person;
+    // SQLite takes at most 32,766 bound values per statement; 25 columns × 500 rows fits.
+    for chunk in participants.chunks(500) {
+        person::Entity::insert_many(chunk.iter().map(|p| person::ActiveModel {
+            id: Set(p.person_id),
+            tenant_id: Set(scope.id()),
+            user_id: Set(None),
+            first_name: Set(String::new()),
+            last_name: Set(p.external_id.clone()),
+            email: Set(None),
+            phone: Set(None),
+            commune_code: Set(p.commune_code.clone()),
+            birth_year: Set(p.birth_year),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }))
+        .exec(conn)
+        .await?;
+        enrolment::Entity::insert_many(chunk.iter().map(|p| {
+            let exit = p.exit.as_ref();
+            enrolment::ActiveModel {
+                id: Set(p.enrolment_id),
+                tenant_id: Set(scope.id()),
+                person_id: Set(p.person_id),
+                programme_id: Set(programme_id),
+                coach_id: Set(None),
+                referrer_id: Set(p.referrer_id),
+                phase: Set(if p.status == ParticipantStatus::InProgress.code() {
+                    "investigation".to_owned()
+                } else {
+                    "follow_up".to_owned()
+                }),
+                status: Set(p.status.clone()),
+                entered_at: Set(p.entered_at),
+                last_activity_at: Set(p.entered_at),
+                bilan_ended_at: Set(None),
+                cohort_id: Set(None),
+                ended_on: Set(p.ended_on.clone()),
+                drop_reason: Set(exit.and_then(|e| e.drop_reason.clone())),
+                external_id: Set(Some(p.external_id.clone())),
+                publics_mask: Set(p.publics_mask),
+                departement: Set(p.departement.clone()),
+                entry_quarter: Set(p.entry_quarter.clone()),
+                exit_situation: Set(exit.and_then(|e| e.situation.clone())),
+                exit_contract_type: Set(exit.and_then(|e| e.contract_type.clone())),
+                exit_contract_months: Set(exit.and_then(|e| e.contract_months)),
+                exit_qualifying: Set(exit.and_then(|e| e.qualifying)),
+            }
+        }))
+        .exec(conn)
+        .await?;
+        let facts: Vec<outcome::ActiveModel> = chunk
+            .iter()
+            .filter_map(|p| {
+                let fact = p.exit.as_ref()?;
+                Some(fact_model(
+                    scope,
+                    p.enrolment_id,
+                    p.person_id,
+                    fact,
+                    None,
+                    now,
+                ))
+            })
+            .collect();
+        if !facts.is_empty() {
+            outcome::Entity::insert_many(facts).exec(conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// External ids already in the programme, among those given.
+pub async fn existing_external_ids(
+    conn: &impl ConnectionTrait,
+    programme_id: Uuid,
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    let ids: Vec<Option<String>> = enrolment::Entity::find()
+        .select_only()
+        .column(enrolment::Column::ExternalId)
+        .filter(enrolment::Column::ProgrammeId.eq(programme_id))
+        .filter(enrolment::Column::ExternalId.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(ids.into_iter().flatten().collect())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct GroupRow {
+    status: String,
+    exit_situation: Option<String>,
+    exit_contract_type: Option<String>,
+    exit_contract_months: Option<i32>,
+    exit_qualifying: Option<bool>,
+    referrer_id: Option<Uuid>,
+    departement: Option<String>,
+    entry_quarter: Option<String>,
+    publics_mask: i64,
+    n: i64,
+}
+
+/// The programme's participants counted by every dimension of the report at once: one
+/// scan (of the covering index on SQLite), a few hundred groups out. Referrers come
+/// back as ids: the caller names them.
+pub async fn report_counts(
+    conn: &impl ConnectionTrait,
+    programme_id: Uuid,
+) -> Result<Vec<(CountRow, Option<Uuid>)>, DbErr> {
+    use enrolment::Column as C;
+    let columns = [
+        C::Status,
+        C::ExitSituation,
+        C::ExitContractType,
+        C::ExitContractMonths,
+        C::ExitQualifying,
+        C::ReferrerId,
+        C::Departement,
+        C::EntryQuarter,
+        C::PublicsMask,
+    ];
+    let mut query = enrolment::Entity::find()
+        .select_only()
+        .filter(C::ProgrammeId.eq(programme_id));
+    for c in columns {
+        query = query.column(c).group_by(c);
+    }
+    let rows = query
+        .column_as(C::Id.count(), "n")
+        .into_model::<GroupRow>()
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok((
+                CountRow {
+                    status: parse_code(&r.status)?,
+                    situation: r
+                        .exit_situation
+                        .as_deref()
+                        .map(parse_code::<Situation>)
+                        .transpose()?,
+                    contract_type: r
+                        .exit_contract_type
+                        .as_deref()
+                        .map(parse_code::<ContractType>)
+                        .transpose()?,
+                    contract_months: r.exit_contract_months,
+                    qualifying: r.exit_qualifying,
+                    referrer: None,
+                    departement: r.departement,
+                    quarter: r.entry_quarter,
+                    publics_mask: r.publics_mask,
+                    count: u64::try_from(r.n).unwrap_or(0),
+                },
+                r.referrer_id,
+            ))
+        })
+        .collect()
+}
+
+/// The funder's rule in force (its latest version), or the default when it set none.
+pub async fn current_rule(
+    conn: &impl ConnectionTrait,
+    funder: Option<Uuid>,
+) -> Result<LabelRule, DbErr> {
+    let Some(funder) = funder else {
+        return Ok(LabelRule::default());
+    };
+    Ok(outcome_rule::Entity::find()
+        .filter(outcome_rule::Column::FunderOrgId.eq(funder))
+        .order_by_desc(outcome_rule::Column::Version)
+        .one(conn)
+        .await?
+        .map_or_else(LabelRule::default, |m| LabelRule {
+            version: m.version,
+            durable_months: m.durable_months,
+            business_is_durable: m.business_is_durable,
+        }))
+}
+
+/// Stores the funder's rule as a new version; returns the version number.
+pub async fn save_rule(
+    conn: &impl ConnectionTrait,
+    funder: Uuid,
+    durable_months: i32,
+    business_is_durable: bool,
+    by: Uuid,
+    now: i64,
+) -> Result<i32, DbErr> {
+    let version = current_rule(conn, Some(funder)).await?.version + 1;
+    outcome_rule::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        funder_org_id: Set(funder),
+        version: Set(version),
+        durable_months: Set(durable_months),
+        business_is_durable: Set(business_is_durable),
+        created_by: Set(Some(by)),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    Ok(version)
+}
+
+/// A programme by its slug, in any tenant (the command line names programmes so).
+pub async fn programmes_by_slug(
+    conn: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<Vec<(Uuid, Uuid, Option<Uuid>, Option<i32>)>, DbErr> {
+    Ok(programme::Entity::find()
+        .filter(programme::Column::Slug.eq(slug))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.tenant_id, p.funder_id, p.min_cell))
+        .collect())
+}
+
+/// The programme's own minimum cell, when its manager set one.
+pub async fn set_min_cell(
+    conn: &impl ConnectionTrait,
+    programme_id: Uuid,
+    min_cell: Option<i32>,
+) -> Result<(), DbErr> {
+    programme::Entity::update_many()
+        .col_expr(programme::Column::MinCell, Expr::value(min_cell))
+        .filter(programme::Column::Id.eq(programme_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

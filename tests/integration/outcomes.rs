@@ -1,0 +1,308 @@
+//! Outcomes: the historical import of a programme's participants and the outcomes
+//! report, with its exact percentages, suppressed small cells and line-numbered errors.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::TestResult;
+use parcours_app::outcomes::ImportFailure;
+use parcours_test_support::TestApp;
+
+const HEADER: &str = "external_id,birth_year,commune,referrer,publics,entered_on,status,ended_on,drop_reason,outcome,contract_type,contract_months,training_qualifying";
+
+/// The reference cohort: 100 people, 63 finished (13 employed, 11 in training, 5
+/// starting a business, 11 searching, 23 validating), 24 in progress, 13 dropped.
+pub fn reference_cohort() -> String {
+    let mut csv = format!("{HEADER}\n");
+    let mut n = 0;
+    let mut row = |status: &str, rest: &str| {
+        n += 1;
+        let referrer = if n % 2 == 0 {
+            "France Travail Rouen"
+        } else {
+            "Mission locale Évreux"
+        };
+        let (commune, publics) = if n % 3 == 0 {
+            ("27229", "youth;qpv")
+        } else {
+            ("76540", "social_minima")
+        };
+        let month = 1 + n % 12;
+        let ended = if status == "in_progress" {
+            String::new()
+        } else {
+            "2025-12-15".to_owned()
+        };
+        csv.push_str(&format!(
+            "P{n:03},{},{commune},{referrer},{publics},2025-{month:02}-03,{status},{ended},{rest}\n",
+            1970 + n % 30
+        ));
+    };
+    for i in 0..13 {
+        let contract = ["cdi,", "cdd,9", "cdd,3", "temp,2"][i % 4];
+        row("finished", &format!(",employment,{contract},"));
+    }
+    for i in 0..11 {
+        row(
+            "finished",
+            &format!(",training,,,{}", if i % 2 == 0 { "yes" } else { "no" }),
+        );
+    }
+    for _ in 0..5 {
+        row("finished", ",business,,,");
+    }
+    for _ in 0..11 {
+        row("finished", ",job_search,,,");
+    }
+    for _ in 0..23 {
+        row("finished", ",validating,,,");
+    }
+    for _ in 0..24 {
+        row("in_progress", ",,,,");
+    }
+    for _ in 0..13 {
+        row("dropped", "health,,,,");
+    }
+    csv
+}
+
+fn percent(v: &Value) -> f64 {
+    v["percent"].as_f64().unwrap_or(f64::NAN)
+}
+
+#[tokio::test]
+async fn the_reference_cohort_gives_the_expected_figures() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let csv = reference_cohort();
+    let summary = t
+        .app
+        .import_participants("cohorte-2025", None, csv.as_bytes())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    assert_eq!(summary.imported, 100);
+    assert!(summary.programme_created);
+    let (_, report) = t
+        .app
+        .outcomes_report_by_slug("cohorte-2025", Some(1))
+        .await?;
+    let json = serde_json::to_value(&report)?;
+    assert_eq!(json["participants"], 100);
+    let status = &json["status"];
+    assert_eq!(
+        [
+            percent(&status["finished"]),
+            percent(&status["in_progress"]),
+            percent(&status["dropped"])
+        ],
+        [63.0, 24.0, 13.0]
+    );
+    assert_eq!(status["finished"]["count"], 63);
+    let o = &json["outcomes_among_finished"];
+    assert_eq!(
+        [
+            "employment",
+            "training",
+            "business",
+            "job_search",
+            "validating"
+        ]
+        .map(|k| percent(&o[k])),
+        [20.6, 17.5, 7.9, 17.5, 36.5]
+    );
+    // CDI, CDD of 9 months: durable (4 + 3 + the 5 businesses); CDD of 3, temp of 2:
+    // transition; 6 qualifying trainings.
+    assert_eq!(json["durable_employment"]["count"], 12);
+    assert_eq!(json["transition_employment"]["count"], 6);
+    assert_eq!(json["positive_exits"]["count"], 6);
+    assert_eq!(
+        json["by_referrer"]["France Travail Rouen"]["participants"],
+        50
+    );
+    assert_eq!(json["by_departement"]["27"]["participants"], 33);
+    assert!(json["by_public"]["social_minima"]["participants"].is_number());
+    assert!(json["by_entry_quarter"]["2025-Q1"].is_object());
+
+    // By default (11), the business cell and one more are hidden.
+    let (_, default) = t.app.outcomes_report_by_slug("cohorte-2025", None).await?;
+    let json = serde_json::to_value(&default)?;
+    assert_eq!(
+        json["outcomes_among_finished"]["business"],
+        serde_json::json!({"suppressed": true})
+    );
+    assert_eq!(json["min_cell"], 11);
+    let hidden = [
+        "employment",
+        "training",
+        "business",
+        "job_search",
+        "validating",
+    ]
+    .iter()
+    .filter(|k| {
+        json["outcomes_among_finished"][**k]
+            .get("suppressed")
+            .is_some()
+    })
+    .count();
+    assert_eq!(hidden, 2);
+
+    // The same file again: every row already there, nothing added.
+    let again = t
+        .app
+        .import_participants("cohorte-2025", None, csv.as_bytes())
+        .await;
+    match again {
+        Err(ImportFailure::Rows(problems)) => {
+            assert_eq!(problems.len(), 100);
+            assert_eq!(problems[0].line, 2);
+            assert!(problems[0].message.contains("already in the programme"));
+        }
+        other => panic!("expected row problems, got {other:?}"),
+    }
+    let (_, still) = t
+        .app
+        .outcomes_report_by_slug("cohorte-2025", Some(1))
+        .await?;
+    assert_eq!(serde_json::to_value(&still)?["participants"], 100);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_file_with_bad_rows_imports_nothing_and_names_each_line() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let csv = format!(
+        "{HEADER}\n\
+         A1,1980,76540,France Travail,qpv,2025-01-06,finished,2025-06-30,,employment,cdd,8,\n\
+         A2,1985,7654,France Travail,martian,2025-13-01,finished,,,employment,,,\n\
+         A3,1990,76540,,,2025-02-01,in_progress,2025-03-01,,training,,,yes\n\
+         A1,1991,76540,,,2025-02-01,dropped,2025-03-01,moved,,,,\n\
+         A5,1992,76540,,,2025-02-01,finished,2025-01-01,,=cmd|' /C calc'!A0,,,\n"
+    );
+    let failed = t
+        .app
+        .import_participants("autre", None, csv.as_bytes())
+        .await;
+    let Err(ImportFailure::Rows(problems)) = failed else {
+        panic!("expected row problems, got {failed:?}");
+    };
+    let found: Vec<(u64, &str)> = problems.iter().map(|p| (p.line, p.field)).collect();
+    for expected in [
+        (3, "commune"),
+        (3, "publics"),
+        (3, "entered_on"),
+        (3, "ended_on"),
+        (3, "contract_type"),
+        (4, "ended_on"),
+        (4, "outcome"),
+        (5, "external_id"),
+        (6, "outcome"),
+        (6, "ended_on"),
+    ] {
+        assert!(found.contains(&expected), "{expected:?} not in {found:?}");
+    }
+    assert!(
+        t.app.outcomes_report_by_slug("autre", None).await.is_err(),
+        "nothing written, not even the programme"
+    );
+    let wrong_header = t
+        .app
+        .import_participants("autre", None, b"id,year\nA1,1980\n")
+        .await;
+    assert!(
+        matches!(wrong_header, Err(ImportFailure::File(m)) if m.contains("external_id,birth_year"))
+    );
+    Ok(())
+}
+
+fn parcours(db: &str, args: &[&str]) -> std::io::Result<std::process::Output> {
+    Command::new(env!("CARGO_BIN_EXE_parcours"))
+        .args(args)
+        .env("PARCOURS_DATABASE_URL", db)
+        .env_remove("PARCOURS_REF_DIR")
+        .output()
+}
+
+#[test]
+fn the_command_line_imports_and_reports() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
+    let file = dir.path().join("participants.csv");
+    std::fs::write(&file, reference_cohort())?;
+    let path = file.to_string_lossy().to_string();
+    let out = parcours(
+        &db,
+        &[
+            "import",
+            "participants",
+            "--programme",
+            "cohorte-2025",
+            &path,
+        ],
+    )?;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("100 participant(s) imported"));
+    let out = parcours(
+        &db,
+        &[
+            "report",
+            "outcomes",
+            "--programme",
+            "cohorte-2025",
+            "--format",
+            "json",
+            "--min-cell",
+            "1",
+        ],
+    )?;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(
+        json["status"]["finished"],
+        serde_json::json!({"count": 63, "percent": 63.0})
+    );
+    assert_eq!(
+        json["outcomes_among_finished"]["validating"]["percent"],
+        36.5
+    );
+    let out = parcours(&db, &["report", "outcomes", "--programme", "cohorte-2025"])?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("participants 100") && text.contains("suppressed"),
+        "{text}"
+    );
+    // A bad row: exit 2, the file and line named, nothing imported.
+    std::fs::write(
+        &file,
+        format!("{HEADER}\nX1,1980,76540,,,2025-01-06,finished,2025-06-30,,promoted,,,\n"),
+    )?;
+    let out = parcours(
+        &db,
+        &[
+            "import",
+            "participants",
+            "--programme",
+            "cohorte-2025",
+            &path,
+        ],
+    )?;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("participants.csv:2: outcome:") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    let out = parcours(&db, &["report", "outcomes", "--programme", "nope"])?;
+    assert_eq!(out.status.code(), Some(2));
+    Ok(())
+}
