@@ -306,3 +306,182 @@ fn the_command_line_imports_and_reports() -> TestResult {
     assert_eq!(out.status.code(), Some(2));
     Ok(())
 }
+
+#[tokio::test]
+async fn the_coach_records_exits_and_the_funder_reads_the_programme_results() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let programme = t.world.programme_id;
+    // The demo programme gets the reference cohort's history.
+    t.app
+        .import_participants("normandie-2026", None, reference_cohort().as_bytes())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+
+    // The coach records an exit as facts; the contract's length comes from its dates.
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let person = crate::some_person_of_coach(&t).await?;
+    let page = format!("/beneficiaries/{person}/suivi");
+    let incomplete = coach
+        .submit(
+            &page,
+            &page,
+            &[
+                ("point", "exit"),
+                ("status", "finished"),
+                ("situation", "employment"),
+                ("contract_type", "cdd"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        incomplete.status_code(),
+        axum_test::http::StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert!(incomplete.text().contains("donnez la fin prévue"));
+    let recorded = coach
+        .submit(
+            &page,
+            &page,
+            &[
+                ("point", "exit"),
+                ("status", "finished"),
+                ("situation", "employment"),
+                ("contract_type", "cdd"),
+                ("starts_on", "2026-12-01"),
+                ("planned_end", "2027-11-30"),
+                ("weekly_hours", "35"),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.header("location"), format!("{page}?saved=1"));
+    let text = coach.server.get(&page).await.text();
+    assert!(
+        text.contains("12 mois") && text.contains("Terminé"),
+        "{text}"
+    );
+    crate::assert_audited(&t, person, &["outcome.recorded", "outcomes.read"]).await?;
+
+    // The funder reads the results: no name, figures with their tables, a CSV.
+    let funder = t.login_as("funder@demo.parcours.test").await?;
+    let home = funder.server.get("/home").await.text();
+    assert!(home.contains(&format!("/programmes/{programme}/resultats")));
+    let results = funder
+        .server
+        .get(&format!("/programmes/{programme}/resultats"))
+        .await;
+    assert_eq!(results.status_code(), axum_test::http::StatusCode::OK);
+    let text = results.text();
+    assert!(
+        text.contains("<svg") && text.contains("<table"),
+        "charts and their tables"
+    );
+    assert!(
+        text.contains("<p class=\"big-number\">200</p>"),
+        "100 demo participants and 100 imported"
+    );
+    assert!(!text.contains("Camille"), "never a person");
+    let csv = funder
+        .server
+        .get(&format!("/programmes/{programme}/resultats.csv"))
+        .await
+        .as_bytes()
+        .to_vec();
+    assert!(csv.starts_with("\u{feff}group;key;indicator;count;percent".as_bytes()));
+    let csv = String::from_utf8(csv)?;
+    assert!(
+        csv.contains("programme;normandie-2026;status.finished;64;"),
+        "{csv}"
+    );
+
+    // The funder's rule: a new version re-labels from the same facts.
+    let (_, before) = t
+        .app
+        .outcomes_report_by_slug("normandie-2026", Some(1))
+        .await?;
+    let durable_before = serde_json::to_value(&before)?["durable_employment"]["count"].as_u64();
+    let changed = funder
+        .submit(
+            &format!("/programmes/{programme}/resultats"),
+            &format!("/programmes/{programme}/resultats/regle"),
+            &[("durable_months", "12")],
+        )
+        .await;
+    assert_eq!(
+        changed.status_code(),
+        axum_test::http::StatusCode::SEE_OTHER
+    );
+    let (_, after) = t
+        .app
+        .outcomes_report_by_slug("normandie-2026", Some(1))
+        .await?;
+    let after = serde_json::to_value(&after)?;
+    assert_eq!(after["rule"]["version"], 1);
+    assert_eq!(after["rule"]["durable_months"], 12);
+    // The 9-month CDDs (3) and the 5 businesses leave durable employment; the coach's
+    // 12-month CDD stays.
+    assert_eq!(
+        after["durable_employment"]["count"].as_u64(),
+        durable_before.map(|n| n - 8)
+    );
+
+    // The manager sets the minimum cell, never under 11; others are kept out.
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    let results = format!("/programmes/{programme}/resultats");
+    let low = manager
+        .submit(
+            &results,
+            &format!("{results}/cellule"),
+            &[("min_cell", "5")],
+        )
+        .await;
+    assert_eq!(
+        low.status_code(),
+        axum_test::http::StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let set = manager
+        .submit(
+            &results,
+            &format!("{results}/cellule"),
+            &[("min_cell", "20")],
+        )
+        .await;
+    assert_eq!(set.status_code(), axum_test::http::StatusCode::SEE_OTHER);
+    let (_, report) = t
+        .app
+        .outcomes_report_by_slug("normandie-2026", None)
+        .await?;
+    assert_eq!(report.min_cell, 20);
+    let rule_by_manager = manager
+        .submit(
+            &results,
+            &format!("{results}/regle"),
+            &[("durable_months", "3")],
+        )
+        .await;
+    assert_eq!(
+        rule_by_manager.status_code(),
+        axum_test::http::StatusCode::FORBIDDEN
+    );
+    for (login, status) in [
+        (
+            "coach@demo.parcours.test",
+            axum_test::http::StatusCode::FORBIDDEN,
+        ),
+        (
+            "referrer@demo.parcours.test",
+            axum_test::http::StatusCode::NOT_FOUND,
+        ),
+        (
+            "coach@horizon.parcours.test",
+            axum_test::http::StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let c = t.login_as(login).await?;
+        assert_eq!(
+            c.server.get(&results).await.status_code(),
+            status,
+            "{login}"
+        );
+    }
+    Ok(())
+}

@@ -3,6 +3,7 @@
 use parcours_db::repo::{accounts, people, programmes};
 use parcours_domain::aggregate::publishable;
 use parcours_domain::{Action, Phase, Relation, Role, allows};
+use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::people::PersonFile;
@@ -19,6 +20,7 @@ pub struct PhaseCount {
 
 #[derive(Debug, Clone)]
 pub struct ProgrammeFigures {
+    pub id: Uuid,
     pub name: String,
     pub total: Option<u64>,
     pub phases: Vec<PhaseCount>,
@@ -47,7 +49,7 @@ pub enum Home {
     Admin(Vec<StaffMember>),
 }
 
-fn figures(name: String, counts: Vec<(Phase, u64)>, suppress: bool) -> ProgrammeFigures {
+fn figures(id: Uuid, name: String, counts: Vec<(Phase, u64)>, suppress: bool) -> ProgrammeFigures {
     let show = |n: u64| if suppress { publishable(n) } else { Some(n) };
     let total: u64 = counts.iter().map(|(_, n)| n).sum();
     let phases = Phase::ALL
@@ -64,6 +66,7 @@ fn figures(name: String, counts: Vec<(Phase, u64)>, suppress: bool) -> Programme
         })
         .collect();
     ProgrammeFigures {
+        id,
         name,
         total: show(total),
         phases,
@@ -89,6 +92,7 @@ impl App {
                 for p in programmes::list_in_tenant(db, scope).await? {
                     reliability.push((p.name.clone(), self.scale_reliability(actor, p.id).await?));
                     out.push(figures(
+                        p.id,
                         p.name,
                         people::phase_counts(db, p.id).await?,
                         false,
@@ -113,7 +117,12 @@ impl App {
                 let mut out = Vec::new();
                 for p in programmes::list_funded_by(db, actor.organisation_id).await? {
                     if allows(actor.role, Action::ReadAggregates, funds) {
-                        out.push(figures(p.name, people::phase_counts(db, p.id).await?, true));
+                        out.push(figures(
+                            p.id,
+                            p.name,
+                            people::phase_counts(db, p.id).await?,
+                            true,
+                        ));
                     }
                 }
                 Home::Funder(out)
@@ -123,7 +132,7 @@ impl App {
                 for p in programmes::list_referred_by(db, actor.organisation_id).await? {
                     let counts =
                         people::phase_counts_for_referrer(db, p.id, actor.organisation_id).await?;
-                    out.push(figures(p.name, counts, true));
+                    out.push(figures(p.id, p.name, counts, true));
                 }
                 Home::Referrer(out)
             }

@@ -17,6 +17,8 @@ use uuid::Uuid;
 
 use crate::{App, AppError, now_ms};
 
+pub use parcours_db::repo::outcomes::{OutcomeFact as Fact, OutcomeRecord};
+
 /// The header of a participants file, exactly.
 pub const PARTICIPANTS_HEADER: [&str; 13] = [
     "external_id",
@@ -860,5 +862,279 @@ impl App {
             done += batch;
         }
         Ok(done)
+    }
+}
+
+pub mod audit_action {
+    pub const RECORDED: &str = "outcome.recorded";
+    pub const READ: &str = "outcomes.read";
+    pub const ACCESS_DENIED: &str = "outcomes.access_denied";
+    pub const REPORT_READ: &str = "outcomes.report_read";
+    pub const RULE_CHANGED: &str = "outcomes.rule_changed";
+}
+
+/// A person's exit and follow-up facts, and whether the reader may add one.
+#[derive(Debug, Clone)]
+pub struct PersonOutcomes {
+    pub person: crate::people::Person,
+    pub is_self: bool,
+    pub can_record: bool,
+    /// The current enrolment's status (in_progress, finished, dropped).
+    pub status: Option<String>,
+    pub facts: Vec<outcomes::OutcomeRecord>,
+    pub recorded_by: HashMap<Uuid, String>,
+}
+
+/// A programme's report as a reader of aggregates sees it.
+#[derive(Debug, Clone)]
+pub struct ProgrammeReport {
+    pub programme: programmes::Programme,
+    pub report: OutcomesReport,
+    /// The reader may change the programme's minimum cell (its manager).
+    pub can_configure: bool,
+    /// The reader may change the label rule (the programme's funder).
+    pub can_change_rule: bool,
+}
+
+impl App {
+    pub async fn person_outcomes(
+        &self,
+        actor: &crate::auth::Actor,
+        person_id: Uuid,
+    ) -> Result<PersonOutcomes, AppError> {
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                parcours_domain::Action::ReadPersonFile,
+                audit_action::ACCESS_DENIED,
+            )
+            .await?;
+        let relation = crate::people::relation_to(actor, &person);
+        let scope = actor.tenant();
+        let enrolment =
+            parcours_db::repo::people::current_enrolment(self.db(), scope, person.id).await?;
+        let facts = match &enrolment {
+            Some(e) => outcomes::of_enrolment(self.db(), scope, e.id).await?,
+            None => Vec::new(),
+        };
+        let recorded_by = crate::workspace::user_names(
+            self.db(),
+            facts.iter().filter_map(|f| f.recorded_by).collect(),
+        )
+        .await?;
+        crate::people::audit_by(
+            self.db(),
+            actor,
+            audit_action::READ,
+            Some(person.id),
+            now_ms(),
+        )
+        .await?;
+        Ok(PersonOutcomes {
+            is_self: relation.is_self,
+            can_record: parcours_domain::allows(
+                actor.role,
+                parcours_domain::Action::ManageJourney,
+                relation,
+            ),
+            status: enrolment.map(|e| e.status),
+            facts,
+            recorded_by,
+            person,
+        })
+    }
+
+    /// The coach (or manager) records the situation at exit or at a follow-up point;
+    /// at exit the participant's status follows.
+    pub async fn record_outcome(
+        &self,
+        actor: &crate::auth::Actor,
+        person_id: Uuid,
+        input: &parcours_domain::outcome::OutcomeInput,
+    ) -> Result<Uuid, AppError> {
+        let person = self
+            .authorize_person(
+                actor,
+                person_id,
+                parcours_domain::Action::ManageJourney,
+                audit_action::ACCESS_DENIED,
+            )
+            .await?;
+        let checked = input.check().map_err(|problems| {
+            AppError::Invalid(
+                problems
+                    .iter()
+                    .map(|p| crate::FieldError {
+                        field: p.field,
+                        code: p.code,
+                    })
+                    .collect(),
+            )
+        })?;
+        let scope = actor.tenant();
+        let Some(enrolment) =
+            parcours_db::repo::people::current_enrolment(self.db(), scope, person.id).await?
+        else {
+            return Err(AppError::invalid("point", "no_enrolment"));
+        };
+        let now = now_ms();
+        let today = time::OffsetDateTime::now_utc().date().to_string();
+        let fact = OutcomeFact {
+            point: checked.point.code().to_owned(),
+            status: checked.status.code().to_owned(),
+            situation: checked.situation.map(|s| s.code().to_owned()),
+            contract_type: checked.contract_type.map(|c| c.code().to_owned()),
+            starts_on: checked.starts_on,
+            planned_end: checked.planned_end,
+            contract_months: checked.contract_months,
+            weekly_hours: checked.weekly_hours,
+            training_name: checked.training_name,
+            qualifying: checked.qualifying,
+            drop_reason: checked.drop_reason,
+            source: "coach".to_owned(),
+        };
+        let txn = self.db().begin().await?;
+        let id = outcomes::record(
+            &txn,
+            scope,
+            enrolment.id,
+            person.id,
+            &fact,
+            Some(&today),
+            Some(actor.user_id),
+            now,
+        )
+        .await?;
+        crate::people::audit_by(&txn, actor, audit_action::RECORDED, Some(person.id), now).await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    /// A programme's outcomes for its manager (same operator) or its funder; nobody
+    /// else, and never a person.
+    pub async fn programme_report(
+        &self,
+        actor: &crate::auth::Actor,
+        programme_id: Uuid,
+    ) -> Result<ProgrammeReport, AppError> {
+        let Some(programme) = programmes::find(self.db(), programme_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let relation = parcours_domain::Relation {
+            same_tenant: programme.tenant_id == actor.tenant().id(),
+            funds_programme: programme.funder_id == Some(actor.organisation_id),
+            ..parcours_domain::Relation::default()
+        };
+        if !parcours_domain::allows(
+            actor.role,
+            parcours_domain::Action::ReadAggregates,
+            relation,
+        ) {
+            return Err(if relation.same_tenant || relation.funds_programme {
+                AppError::Forbidden
+            } else {
+                AppError::NotFound
+            });
+        }
+        let min_cell = outcomes::programmes_by_slug(self.db(), &programme.slug)
+            .await?
+            .into_iter()
+            .find(|(id, ..)| *id == programme.id)
+            .and_then(|(.., m)| m);
+        let report = self
+            .outcomes_report(
+                &ProgrammeRef {
+                    id: programme.id,
+                    tenant: TenantScope::of(programme.tenant_id),
+                    funder: programme.funder_id,
+                    min_cell,
+                },
+                None,
+            )
+            .await?;
+        parcours_db::repo::audit::record(
+            self.db(),
+            TenantScope::of(programme.tenant_id),
+            Some(actor.user_id),
+            audit_action::REPORT_READ,
+            None,
+            now_ms(),
+        )
+        .await?;
+        Ok(ProgrammeReport {
+            can_configure: relation.same_tenant
+                && actor.role == parcours_domain::Role::ProgrammeManager,
+            can_change_rule: relation.funds_programme
+                && actor.role == parcours_domain::Role::Funder,
+            programme,
+            report,
+        })
+    }
+
+    /// The manager sets the programme's minimum cell: never under the platform's 11.
+    pub async fn set_programme_min_cell(
+        &self,
+        actor: &crate::auth::Actor,
+        programme_id: Uuid,
+        raw: &str,
+    ) -> Result<(), AppError> {
+        let view = self.programme_report(actor, programme_id).await?;
+        if !view.can_configure {
+            return Err(AppError::Forbidden);
+        }
+        let min_cell = match raw.trim() {
+            "" => None,
+            raw => match raw.parse::<i32>() {
+                Ok(n)
+                    if i64::from(n)
+                        >= i64::try_from(parcours_domain::aggregate::MIN_CELL).unwrap_or(11)
+                        && n <= 1000 =>
+                {
+                    Some(n)
+                }
+                _ => return Err(AppError::invalid("min_cell", "too_small")),
+            },
+        };
+        outcomes::set_min_cell(self.db(), programme_id, min_cell).await?;
+        Ok(())
+    }
+
+    /// The funder changes how exits are labelled: a new version, every report re-labels.
+    pub async fn change_label_rule(
+        &self,
+        actor: &crate::auth::Actor,
+        programme_id: Uuid,
+        durable_months: &str,
+        business_is_durable: bool,
+    ) -> Result<i32, AppError> {
+        let view = self.programme_report(actor, programme_id).await?;
+        if !view.can_change_rule {
+            return Err(AppError::Forbidden);
+        }
+        let months = match durable_months.trim().parse::<i32>() {
+            Ok(m) if (1..=36).contains(&m) => m,
+            _ => return Err(AppError::invalid("durable_months", "invalid")),
+        };
+        let now = now_ms();
+        let version = outcomes::save_rule(
+            self.db(),
+            actor.organisation_id,
+            months,
+            business_is_durable,
+            actor.user_id,
+            now,
+        )
+        .await?;
+        parcours_db::repo::audit::record(
+            self.db(),
+            TenantScope::of(view.programme.tenant_id),
+            Some(actor.user_id),
+            audit_action::RULE_CHANGED,
+            None,
+            now,
+        )
+        .await?;
+        Ok(version)
     }
 }

@@ -436,6 +436,185 @@ pub fn quarter_of(iso_date: &str) -> Option<String> {
     Some(format!("{year}-Q{}", (month + 2) / 3))
 }
 
+/// An outcome as a coach (or a survey answer) gives it, before checking.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutcomeInput {
+    /// exit | m3 | m6 | m12
+    pub point: String,
+    /// At exit: finished | dropped.
+    pub status: String,
+    pub situation: String,
+    pub contract_type: String,
+    pub starts_on: String,
+    pub planned_end: String,
+    pub weekly_hours: String,
+    pub training_name: String,
+    /// yes | no (training).
+    pub qualifying: String,
+    pub drop_reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Problem {
+    pub field: &'static str,
+    pub code: &'static str,
+}
+
+/// An outcome once checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedOutcome {
+    pub point: FollowUpPoint,
+    pub status: ParticipantStatus,
+    pub situation: Option<Situation>,
+    pub contract_type: Option<ContractType>,
+    pub starts_on: Option<String>,
+    pub planned_end: Option<String>,
+    /// From the start and planned end (whole months, rounded).
+    pub contract_months: Option<i32>,
+    pub weekly_hours: Option<i32>,
+    pub training_name: Option<String>,
+    pub qualifying: Option<bool>,
+    pub drop_reason: Option<String>,
+}
+
+/// Longest free text in an outcome.
+pub const MAX_OUTCOME_TEXT: usize = 200;
+
+impl OutcomeInput {
+    pub fn check(&self) -> Result<CheckedOutcome, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut refuse = |field, code| problems.push(Problem { field, code });
+        let point = self.point.trim().parse::<FollowUpPoint>().ok();
+        if point.is_none() {
+            refuse("point", "required");
+        }
+        let status = if point == Some(FollowUpPoint::Exit) {
+            match self.status.trim().parse::<ParticipantStatus>() {
+                Ok(s @ (ParticipantStatus::Finished | ParticipantStatus::Dropped)) => Some(s),
+                _ => {
+                    refuse("status", "required");
+                    None
+                }
+            }
+        } else {
+            Some(ParticipantStatus::Finished)
+        };
+        let situation = match self.situation.trim() {
+            "" => None,
+            raw => {
+                let s = raw.parse::<Situation>().ok();
+                if s.is_none() {
+                    refuse("situation", "required");
+                }
+                s
+            }
+        };
+        let dropped = status == Some(ParticipantStatus::Dropped);
+        if situation.is_none() && !dropped && self.situation.trim().is_empty() {
+            refuse("situation", "required");
+        }
+        let drop_reason = crate::placement::tidy(&self.drop_reason);
+        if dropped && drop_reason.is_none() {
+            refuse("drop_reason", "required");
+        }
+        if drop_reason
+            .as_ref()
+            .is_some_and(|r| r.chars().count() > MAX_OUTCOME_TEXT)
+        {
+            refuse("drop_reason", "too_long");
+        }
+        let date = |raw: &str| crate::opportunity::date(raw);
+        let starts = date(&self.starts_on);
+        if !self.starts_on.trim().is_empty() && starts.is_none() {
+            refuse("starts_on", "invalid");
+        }
+        let ends = date(&self.planned_end);
+        if !self.planned_end.trim().is_empty() && ends.is_none() {
+            refuse("planned_end", "invalid");
+        }
+        if let (Some(s), Some(e)) = (starts, ends) {
+            if e < s {
+                refuse("planned_end", "before_start");
+            }
+        }
+        let mut contract_type = None;
+        let mut qualifying = None;
+        let mut weekly_hours = None;
+        let training_name = crate::placement::tidy(&self.training_name);
+        if training_name
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_OUTCOME_TEXT)
+        {
+            refuse("training_name", "too_long");
+        }
+        match situation {
+            Some(Situation::Employment) => {
+                contract_type = self.contract_type.trim().parse::<ContractType>().ok();
+                if contract_type.is_none() {
+                    refuse("contract_type", "required");
+                }
+                if matches!(contract_type, Some(ContractType::Cdd | ContractType::Temp))
+                    && self.planned_end.trim().is_empty()
+                {
+                    refuse("planned_end", "required");
+                }
+                weekly_hours = match self.weekly_hours.trim() {
+                    "" => None,
+                    raw => match raw.parse::<i32>() {
+                        Ok(h) if (1..=48).contains(&h) => Some(h),
+                        _ => {
+                            refuse("weekly_hours", "invalid");
+                            None
+                        }
+                    },
+                };
+            }
+            Some(Situation::Training) => {
+                qualifying = match self.qualifying.trim() {
+                    "yes" => Some(true),
+                    "no" => Some(false),
+                    _ => {
+                        refuse("qualifying", "required");
+                        None
+                    }
+                };
+            }
+            _ => {}
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let contract_months = match (contract_type, starts, ends) {
+            (Some(_), Some(s), Some(e)) => {
+                let days = (e - s).whole_days();
+                // 30.44 days a month on average; a contract of 5 months 29 days is 6.
+                Some(i32::try_from((days * 100 + 1522) / 3044).unwrap_or(i32::MAX))
+            }
+            _ => None,
+        };
+        match (point, status) {
+            (Some(point), Some(status)) => Ok(CheckedOutcome {
+                point,
+                status,
+                situation: if dropped { None } else { situation },
+                contract_type,
+                starts_on: starts.map(|d| d.to_string()),
+                planned_end: ends.map(|d| d.to_string()),
+                contract_months,
+                weekly_hours,
+                training_name: if situation == Some(Situation::Training) {
+                    training_name
+                } else {
+                    None
+                },
+                qualifying,
+                drop_reason: if dropped { drop_reason } else { None },
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
 /// What each figure means, for the report and the dashboard.
 pub const DEFINITIONS: &[(&str, &str)] = &[
     (
@@ -632,6 +811,47 @@ mod tests {
             ParticipantsFigure::Hidden { suppressed: true },
             "the only other row would give 27 away"
         );
+    }
+
+    #[test]
+    fn an_outcome_is_checked_and_its_contract_measured() {
+        let cdd = OutcomeInput {
+            point: "exit".into(),
+            status: "finished".into(),
+            situation: "employment".into(),
+            contract_type: "cdd".into(),
+            starts_on: "2026-01-05".into(),
+            planned_end: "2026-07-03".into(),
+            ..OutcomeInput::default()
+        };
+        let checked = cdd.check().unwrap();
+        assert_eq!(checked.contract_months, Some(6));
+        let no_end = OutcomeInput {
+            planned_end: String::new(),
+            ..cdd.clone()
+        };
+        assert_eq!(
+            no_end.check().unwrap_err(),
+            vec![Problem {
+                field: "planned_end",
+                code: "required"
+            }]
+        );
+        let dropped = OutcomeInput {
+            point: "exit".into(),
+            status: "dropped".into(),
+            ..OutcomeInput::default()
+        };
+        assert_eq!(dropped.check().unwrap_err()[0].field, "drop_reason");
+        let follow_up = OutcomeInput {
+            point: "m6".into(),
+            situation: "training".into(),
+            qualifying: "yes".into(),
+            training_name: "CAP boulanger".into(),
+            ..OutcomeInput::default()
+        };
+        let f = follow_up.check().unwrap();
+        assert_eq!((f.point, f.qualifying), (FollowUpPoint::Month6, Some(true)));
     }
 
     #[test]

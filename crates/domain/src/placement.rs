@@ -57,6 +57,11 @@ pub struct Placement {
     pub business_activity: Option<String>,
 }
 
+/// Whitespace folded; `None` when nothing is left.
+pub fn tidy(raw: &str) -> Option<String> {
+    text(raw)
+}
+
 fn text(raw: &str) -> Option<String> {
     let t = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     (!t.is_empty()).then_some(t)

@@ -14,6 +14,7 @@ pub mod journal;
 pub mod messages;
 pub mod opportunities;
 pub mod ops;
+pub mod outcomes;
 pub mod pages;
 pub mod pistes;
 pub mod placements;
@@ -267,6 +268,20 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/beneficiaries/{id}/transfert", post(workspace::transfer))
         .route("/beneficiaries/{id}/espace", post(workspace::invite))
+        .route(
+            "/beneficiaries/{id}/suivi",
+            get(outcomes::person_outcomes).post(outcomes::record_outcome),
+        )
+        .route("/programmes/{id}/resultats", get(outcomes::results))
+        .route("/programmes/{id}/resultats.csv", get(outcomes::results_csv))
+        .route(
+            "/programmes/{id}/resultats/cellule",
+            post(outcomes::set_min_cell),
+        )
+        .route(
+            "/programmes/{id}/resultats/regle",
+            post(outcomes::change_rule),
+        )
         .route(
             "/beneficiaries/{id}/documents/{document}",
             get(workspace::document),
