@@ -485,3 +485,168 @@ async fn the_coach_records_exits_and_the_funder_reads_the_programme_results() ->
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn follow_up_surveys_go_out_after_exit_and_answers_land_as_facts() -> TestResult {
+    use axum_test::http::StatusCode;
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let page = format!("/beneficiaries/{person}/suivi");
+    let recorded = coach
+        .submit(
+            &page,
+            &page,
+            &[
+                ("point", "exit"),
+                ("status", "finished"),
+                ("situation", "validating"),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.status_code(), StatusCode::SEE_OTHER);
+    let now = parcours_app::now_ms();
+    let day = 24 * 3600 * 1000;
+    // At exit: one survey now; the next ones are not due yet.
+    assert_eq!(t.app.send_surveys(now).await?, 1);
+    assert_eq!(t.app.send_surveys(now).await?, 0);
+    let emails = t.sent_emails();
+    let mail = emails
+        .iter()
+        .find(|e| {
+            e.contains("To: beneficiaire@demo.parcours.test") && e.contains("/questionnaire-suivi/")
+        })
+        .ok_or_else(|| anyhow::anyhow!("no survey in {emails:#?}"))?;
+    let link = format!(
+        "/questionnaire-suivi/{}",
+        crate::link_token(mail, "/questionnaire-suivi/")?
+    );
+
+    // Without an account: the situation and the satisfaction questions.
+    let person_browser = t.client()?;
+    let form = person_browser.server.get(&link).await;
+    // Kept to post again later, as a browser's back button would.
+    let token = parcours_test_support::csrf_token(&form.text()).unwrap_or_default();
+    assert_eq!(form.status_code(), StatusCode::OK);
+    let text = form.text();
+    assert!(
+        text.contains("Je me connais mieux") && text.contains("Quelque chose d&#39;inattendu"),
+        "{text}"
+    );
+    let knows = text
+        .split("name=\"q_")
+        .nth(1)
+        .map(|s| s[..36].to_owned())
+        .ok_or_else(|| anyhow::anyhow!("first question"))?;
+    let unexpected = text
+        .split("name=\"q_")
+        .last()
+        .map(|s| s[..36].to_owned())
+        .ok_or_else(|| anyhow::anyhow!("last question"))?;
+    let incomplete = person_browser
+        .submit(&link, &link, &[("situation", "employment")])
+        .await;
+    assert_eq!(incomplete.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(incomplete.text().contains("type de contrat"));
+    let knows_field = format!("q_{knows}");
+    let unexpected_field = format!("q_{unexpected}");
+    let answered = person_browser
+        .submit(
+            &link,
+            &link,
+            &[
+                ("situation", "training"),
+                ("training_name", "CAP boulanger"),
+                ("qualifying", "yes"),
+                (knows_field.as_str(), "4"),
+                (unexpected_field.as_str(), "J'ai repris confiance."),
+            ],
+        )
+        .await;
+    assert_eq!(answered.header("location"), format!("{link}?saved=1"));
+    assert!(
+        person_browser
+            .server
+            .get(&link)
+            .await
+            .text()
+            .contains("Merci")
+    );
+    let twice = person_browser
+        .server
+        .post(&link)
+        .form(&[("_csrf", token.as_str()), ("situation", "job_search")])
+        .await;
+    assert_eq!(twice.header("location"), format!("{link}?saved=1"));
+    // The answer is a fact on the file, from the survey.
+    let facts = coach.server.get(&page).await.text();
+    assert!(
+        facts.contains("CAP boulanger") && facts.contains("questionnaire de suivi"),
+        "{facts}"
+    );
+    crate::assert_audited(&t, person, &["survey.answered"]).await?;
+
+    // Three months later the next survey; a week after, one reminder with a new link.
+    assert_eq!(
+        t.app.send_surveys(now + 8 * day).await?,
+        0,
+        "an answered survey is not reminded"
+    );
+    assert_eq!(t.app.send_surveys(now + 92 * day).await?, 1);
+    assert_eq!(
+        t.app.send_surveys(now + 100 * day).await?,
+        1,
+        "the reminder"
+    );
+    assert_eq!(
+        t.app.send_surveys(now + 110 * day).await?,
+        0,
+        "reminded once"
+    );
+
+    // Satisfaction in the report, under the minimum cell hidden.
+    let (_, report) = t
+        .app
+        .outcomes_report_by_slug("normandie-2026", Some(1))
+        .await?;
+    let json = serde_json::to_value(&report)?;
+    let first = &json["satisfaction"][0];
+    assert_eq!(first["answers"], 1);
+    assert_eq!(first["agree_percent"], 100.0);
+    let (_, hidden) = t
+        .app
+        .outcomes_report_by_slug("normandie-2026", None)
+        .await?;
+    assert_eq!(
+        serde_json::to_value(&hidden)?["satisfaction"][0]["answers"],
+        serde_json::json!({"suppressed": true})
+    );
+
+    // The manager edits the questions.
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    let results = format!("/programmes/{}/resultats", t.world.programme_id);
+    let added = manager
+        .submit(
+            &results,
+            &format!("{results}/questions"),
+            &[
+                ("text", "Je recommanderais le programme."),
+                ("kind", "agree"),
+                ("follow_up_m12", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status_code(), StatusCode::SEE_OTHER);
+    let page = manager.server.get(&results).await.text();
+    assert!(page.contains("Je recommanderais le programme."));
+    let funder = t.login_as("funder@demo.parcours.test").await?;
+    let denied = funder
+        .submit(
+            &results,
+            &format!("{results}/questions"),
+            &[("text", "x"), ("kind", "agree")],
+        )
+        .await;
+    assert_eq!(denied.status_code(), StatusCode::FORBIDDEN);
+    Ok(())
+}

@@ -29,6 +29,8 @@ pub mod kind {
     pub const PERSON_INVITATION: &str = "email.person_invitation";
     pub const ADVISOR_LINK: &str = "email.advisor_link";
     pub const SELECTION_INVITATION: &str = "email.selection_invitation";
+    /// Daily: follow-up surveys due are emailed, unanswered ones reminded once.
+    pub const SURVEYS_SEND: &str = "surveys.send";
 }
 
 pub mod audit_action {
@@ -41,7 +43,11 @@ pub const MAX_ATTEMPTS: i32 = 5;
 const LEASE_MS: i64 = 5 * 60 * 1000;
 const DAILY_MS: i64 = 24 * 3600 * 1000;
 /// Jobs of the whole installation that run once a day, each queued again by itself.
-const DAILY: [&str; 2] = [kind::DOCUMENTS_PURGE, kind::REFERRALS_EXPIRY];
+const DAILY: [&str; 3] = [
+    kind::DOCUMENTS_PURGE,
+    kind::REFERRALS_EXPIRY,
+    kind::SURVEYS_SEND,
+];
 
 /// The wait before try `attempt + 1`: 30 s, 1 min, 2 min… at most 6 hours.
 pub fn backoff_ms(attempt: i32) -> i64 {
@@ -160,9 +166,11 @@ impl App {
             .map_err(|e| AppError::Internal(format!("unreadable payload: {e}")))?;
         let scope = job.tenant_id.map(TenantScope::of);
         match (job.kind.as_str(), scope) {
-            (kind::DOCUMENTS_PURGE | kind::REFERRALS_EXPIRY, _) => {
+            (kind::DOCUMENTS_PURGE | kind::REFERRALS_EXPIRY | kind::SURVEYS_SEND, _) => {
                 if job.kind == kind::DOCUMENTS_PURGE {
                     self.purge_documents(now).await?;
+                } else if job.kind == kind::SURVEYS_SEND {
+                    self.send_surveys(now).await?;
                 } else {
                     self.expire_referrals(now).await?;
                     self.expire_requests(now).await?;

@@ -24,6 +24,7 @@ pub mod reference;
 pub mod referrals;
 pub mod selection;
 pub mod sponsors;
+pub mod surveys;
 pub mod synthesis;
 pub mod workspace;
 

@@ -644,7 +644,12 @@ impl App {
             rows.push(row);
         }
         let publics: Vec<&str> = Public::ALL.iter().map(|p| p.code()).collect();
-        Ok(report(&rows, &rule, min_cell, &publics))
+        let mut report = report(&rows, &rule, min_cell, &publics);
+        report.satisfaction = self
+            .satisfaction(programme.id, programme.tenant.id(), min_cell)
+            .await?
+            .0;
+        Ok(report)
     }
 }
 
@@ -894,6 +899,11 @@ pub struct ProgrammeReport {
     pub can_configure: bool,
     /// The reader may change the label rule (the programme's funder).
     pub can_change_rule: bool,
+    /// Free-text answers to the satisfaction survey (the operator's manager only).
+    pub texts: Vec<crate::surveys::TextAnswers>,
+    /// The satisfaction questions asked (for the manager to edit).
+    pub questions: Vec<parcours_db::repo::surveys::Question>,
+    pub follow_up_m12: bool,
 }
 
 impl App {
@@ -1006,6 +1016,17 @@ impl App {
             now,
         )
         .await?;
+        if checked.point == parcours_domain::outcome::FollowUpPoint::Exit {
+            self.schedule_surveys(
+                &txn,
+                scope,
+                enrolment.programme_id,
+                enrolment.id,
+                person.id,
+                now,
+            )
+            .await?;
+        }
         crate::people::audit_by(&txn, actor, audit_action::RECORDED, Some(person.id), now).await?;
         txn.commit().await?;
         Ok(id)
@@ -1062,7 +1083,25 @@ impl App {
             now_ms(),
         )
         .await?;
+        let can_configure =
+            relation.same_tenant && actor.role == parcours_domain::Role::ProgrammeManager;
+        let (texts, questions) = if can_configure {
+            let scope = TenantScope::of(programme.tenant_id);
+            (
+                self.satisfaction(programme.id, programme.tenant_id, report.min_cell)
+                    .await?
+                    .1,
+                self.programme_questions(self.db(), scope, programme.id)
+                    .await?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Ok(ProgrammeReport {
+            texts,
+            questions,
+            follow_up_m12: parcours_db::repo::surveys::follow_up_m12(self.db(), programme.id)
+                .await?,
             can_configure: relation.same_tenant
                 && actor.role == parcours_domain::Role::ProgrammeManager,
             can_change_rule: relation.funds_programme

@@ -339,6 +339,17 @@ impl Section {
     }
 }
 
+/// A satisfaction question's result: how many answered, and the share who agree (3 or
+/// 4 on a four-level scale) for scale questions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SatisfactionFigure {
+    pub question: String,
+    /// agree | text
+    pub kind: String,
+    pub answers: ParticipantsFigure,
+    pub agree_percent: Option<f64>,
+}
+
 /// The report on a programme: the whole, then broken down.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutcomesReport {
@@ -350,6 +361,8 @@ pub struct OutcomesReport {
     pub by_referrer: BTreeMap<String, Section>,
     pub by_departement: BTreeMap<String, Section>,
     pub by_entry_quarter: BTreeMap<String, Section>,
+    /// From the follow-up surveys (filled by the application; empty in `report`).
+    pub satisfaction: Vec<SatisfactionFigure>,
 }
 
 /// Key for rows without a value in a breakdown.
@@ -423,6 +436,7 @@ pub fn report(
         by_referrer: partition(by_referrer, min_cell),
         by_departement: partition(by_departement, min_cell),
         by_entry_quarter: partition(by_quarter, min_cell),
+        satisfaction: Vec::new(),
     }
 }
 

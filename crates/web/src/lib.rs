@@ -283,6 +283,14 @@ pub fn router(state: AppState) -> Router {
             post(outcomes::change_rule),
         )
         .route(
+            "/programmes/{id}/resultats/questions",
+            post(outcomes::edit_questions),
+        )
+        .route(
+            "/questionnaire-suivi/{token}",
+            get(outcomes::survey).post(outcomes::answer_survey),
+        )
+        .route(
             "/beneficiaries/{id}/documents/{document}",
             get(workspace::document),
         )

@@ -50,4 +50,7 @@ pub mod session;
 pub mod simulation_evaluation;
 pub mod slot;
 pub mod sponsor_meeting;
+pub mod survey;
+pub mod survey_answer;
+pub mod survey_question;
 pub mod user;

@@ -11,6 +11,7 @@ pub struct Model {
     pub slug: String,
     pub created_at: i64,
     pub min_cell: Option<i32>,
+    pub follow_up_m12: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,7 @@ mod m0013_selection;
 mod m0014_programme_rules;
 mod m0015_followers;
 mod m0016_outcomes;
+mod m0017_surveys;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_programme_rules::Migration),
             Box::new(m0015_followers::Migration),
             Box::new(m0016_outcomes::Migration),
+            Box::new(m0017_surveys::Migration),
         ]
     }
 }

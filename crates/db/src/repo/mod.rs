@@ -23,6 +23,7 @@ pub mod referrals;
 pub mod security;
 pub mod selection;
 pub mod sponsors;
+pub mod surveys;
 pub mod transfers;
 
 use parcours_domain::UnknownCode;

@@ -45,6 +45,7 @@ pub async fn insert(
         slug: Set(slug.to_owned()),
         created_at: Set(now),
         min_cell: Set(None),
+        follow_up_m12: Set(false),
     }
     .insert(conn)
     .await?;
