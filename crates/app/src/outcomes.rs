@@ -633,11 +633,11 @@ impl App {
         let mut rows = Vec::with_capacity(counted.len());
         for (mut row, referrer) in counted {
             if let Some(id) = referrer {
-                if !names.contains_key(&id) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(id) {
                     let name = accounts::find_organisation(self.db(), id)
                         .await?
                         .map_or_else(|| id.to_string(), |o| o.name);
-                    names.insert(id, name);
+                    slot.insert(name);
                 }
                 row.referrer = names.get(&id).cloned();
             }

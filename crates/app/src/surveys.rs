@@ -397,13 +397,11 @@ impl App {
             }
             let n = mine.len() as u64;
             let shown = n == 0 || n >= min_cell;
-            if q.kind == "text" {
-                if shown {
-                    texts.push(TextAnswers {
-                        question: q.text.clone(),
-                        texts: mine.iter().filter_map(|(_, _, t)| t.clone()).collect(),
-                    });
-                }
+            if q.kind == "text" && shown {
+                texts.push(TextAnswers {
+                    question: q.text.clone(),
+                    texts: mine.iter().filter_map(|(_, _, t)| t.clone()).collect(),
+                });
             }
             let agree = mine
                 .iter()
@@ -459,10 +457,10 @@ impl App {
             )
             .await?;
         }
-        if let Some(id) = retire {
-            if !surveys::retire_question(self.db(), scope, programme_id, id).await? {
-                return Err(AppError::NotFound);
-            }
+        if let Some(id) = retire
+            && !surveys::retire_question(self.db(), scope, programme_id, id).await?
+        {
+            return Err(AppError::NotFound);
         }
         if let Some(on) = follow_up_m12 {
             surveys::set_follow_up_m12(self.db(), programme_id, on).await?;

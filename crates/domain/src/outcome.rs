@@ -447,7 +447,7 @@ pub fn quarter_of(iso_date: &str) -> Option<String> {
     if !(1..=12).contains(&month) || !year.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    Some(format!("{year}-Q{}", (month + 2) / 3))
+    Some(format!("{year}-Q{}", month.div_ceil(3)))
 }
 
 /// An outcome as a coach (or a survey answer) gives it, before checking.
@@ -546,10 +546,10 @@ impl OutcomeInput {
         if !self.planned_end.trim().is_empty() && ends.is_none() {
             refuse("planned_end", "invalid");
         }
-        if let (Some(s), Some(e)) = (starts, ends) {
-            if e < s {
-                refuse("planned_end", "before_start");
-            }
+        if let (Some(s), Some(e)) = (starts, ends)
+            && e < s
+        {
+            refuse("planned_end", "before_start");
         }
         let mut contract_type = None;
         let mut qualifying = None;

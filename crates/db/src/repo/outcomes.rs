@@ -74,6 +74,7 @@ fn fact_model(
 }
 
 /// Appends a fact; at exit, the enrolment's status and exit situation follow it.
+#[allow(clippy::too_many_arguments)]
 pub async fn record(
     conn: &impl ConnectionTrait,
     scope: TenantScope,

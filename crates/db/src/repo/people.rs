@@ -77,7 +77,7 @@ pub struct NewEnrolment {
 /// The quarter ("2025-Q3") of a moment, in UTC (a report groups entries by quarter).
 pub fn quarter_of_ms(ms: i64) -> Option<String> {
     let t = time::OffsetDateTime::from_unix_timestamp(ms / 1000).ok()?;
-    Some(format!("{}-Q{}", t.year(), (u8::from(t.month()) + 2) / 3))
+    Some(format!("{}-Q{}", t.year(), u8::from(t.month()).div_ceil(3)))
 }
 
 /// One line of a caseload: the enrolment with the person's name.

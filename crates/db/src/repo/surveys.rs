@@ -245,6 +245,7 @@ pub async fn retire_question(
         == 1)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_answer(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
