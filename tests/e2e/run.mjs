@@ -767,6 +767,61 @@ async function opportunityJourney(browser, base, work, shots) {
   await meContext.close();
 }
 
+// Outcomes: the coach records Camille's exit on a phone; the exit survey reaches her by
+// email and she answers without signing in; the funder reads the programme's results.
+async function outcomesJourney(browser, base, work, shots) {
+  const meContext = await newContext(browser, { bypassCSP: true });
+  const me = await meContext.newPage();
+  await login(me, base, 'beneficiaire@demo.parcours.test');
+  const personHref = await me.getAttribute('a[href^="/beneficiaries/"]', 'href');
+  await meContext.close();
+  const coachContext = await newContext(browser, { bypassCSP: true, viewport: { width: 360, height: 740 } });
+  const coach = await coachContext.newPage();
+  await login(coach, base, 'coach@demo.parcours.test');
+  await visit(coach, base, `${personHref}/suivi`, 'outcomes coach', shots);
+  await coach.goto(`${base}${personHref}/suivi`);
+  await coach.selectOption('#point', 'exit');
+  await coach.check('#status-finished');
+  await coach.selectOption('#situation', 'employment');
+  await coach.selectOption('#contract_type', 'cdd');
+  await Promise.all([coach.waitForNavigation(), coach.click('form[action$="/suivi"] button[type=submit]')]);
+  check((await coach.textContent('body')).includes('fin prévue'), 'outcomes: a CDD without its end is refused next to the field');
+  await coach.fill('#starts_on', '2027-01-04');
+  await coach.fill('#planned_end', '2027-07-02');
+  await Promise.all([coach.waitForNavigation(), coach.click('form[action$="/suivi"] button[type=submit]')]);
+  check((await coach.textContent('body')).includes('6 mois'), 'outcomes: the coach records the exit, its contract measured');
+  await coachContext.close();
+
+  const mail = await outboxHas(work, '/questionnaire-suivi/');
+  const link = mail && mail.match(/\/questionnaire-suivi\/[0-9a-f]{64}/);
+  check(link !== null, 'outcomes: the exit survey is emailed');
+  if (link) {
+    const anonContext = await newContext(browser, { bypassCSP: true, viewport: { width: 360, height: 740 } });
+    const anon = await anonContext.newPage();
+    await visit(anon, base, link[0], 'outcomes survey', shots);
+    await anon.goto(base + link[0]);
+    await anon.check('#situation-employment');
+    await anon.selectOption('#contract_type', 'cdd');
+    await anon.fill('#starts_on', '2027-01-04');
+    await anon.fill('#planned_end', '2027-07-02');
+    const agree = anon.locator('input[value="4"]').first();
+    await agree.check();
+    await Promise.all([anon.waitForNavigation(), anon.click('form button[type=submit]')]);
+    check((await anon.textContent('body')).includes('Merci'), 'outcomes: the person answers the survey without an account');
+    await anonContext.close();
+  }
+
+  const funderContext = await newContext(browser, { bypassCSP: true });
+  const funder = await funderContext.newPage();
+  await login(funder, base, 'funder@demo.parcours.test');
+  const results = await funder.getAttribute('a[href$="/resultats"]', 'href');
+  await visit(funder, base, results, 'outcomes funder results', shots);
+  await funder.goto(base + results);
+  const text = await funder.textContent('body');
+  check(text.includes('Participants') && text.includes('Définitions') && !text.includes('Camille'), 'outcomes: the funder reads figures, never a person');
+  await funderContext.close();
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.screenshots) mkdirSync(args.screenshots, { recursive: true });
@@ -798,6 +853,8 @@ async function main() {
     await referralJourney(browser, server.base, server.work, args.screenshots);
     console.log('employers');
     await opportunityJourney(browser, server.base, server.work, args.screenshots);
+    console.log('outcomes');
+    await outcomesJourney(browser, server.base, server.work, args.screenshots);
   } finally {
     await browser.close();
     server.child.kill();

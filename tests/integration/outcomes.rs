@@ -507,10 +507,17 @@ async fn follow_up_surveys_go_out_after_exit_and_answers_land_as_facts() -> Test
     assert_eq!(recorded.status_code(), StatusCode::SEE_OTHER);
     let now = parcours_app::now_ms();
     let day = 24 * 3600 * 1000;
-    // At exit: one survey now; the next ones are not due yet.
-    assert_eq!(t.app.send_surveys(now).await?, 1);
+    // At exit: the exit survey's own job sends it now; the next ones are not due yet.
+    t.app.run_due_jobs(now).await?;
     assert_eq!(t.app.send_surveys(now).await?, 0);
     let emails = t.sent_emails();
+    assert_eq!(
+        emails
+            .iter()
+            .filter(|e| e.contains("/questionnaire-suivi/"))
+            .count(),
+        1
+    );
     let mail = emails
         .iter()
         .find(|e| {

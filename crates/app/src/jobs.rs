@@ -31,6 +31,7 @@ pub mod kind {
     pub const SELECTION_INVITATION: &str = "email.selection_invitation";
     /// Daily: follow-up surveys due are emailed, unanswered ones reminded once.
     pub const SURVEYS_SEND: &str = "surveys.send";
+    pub const SURVEY: &str = "email.survey";
 }
 
 pub mod audit_action {
@@ -81,6 +82,8 @@ pub struct Payload {
     pub event_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_id: Option<Uuid>,
 }
 
 /// What one pass of the worker did.
@@ -200,6 +203,10 @@ impl App {
             }
             (kind::OPPORTUNITY_ANSWER, Some(scope)) => self.send_answer_mail(scope, &payload).await,
             (kind::ADVISOR_LINK, Some(scope)) => self.send_advisor_link(scope, &payload).await,
+            (kind::SURVEY, Some(_)) => match payload.survey_id {
+                Some(id) => self.send_one_survey(id, now).await,
+                None => Err(AppError::Internal("survey job without its survey".into())),
+            },
             (kind::SELECTION_INVITATION, Some(scope)) => {
                 self.send_selection_invitation(scope, &payload).await
             }

@@ -106,7 +106,8 @@ impl App {
             if point == "m12" && !m12 {
                 continue;
             }
-            surveys::schedule(
+            let due_at = now + days * DAY_MS;
+            let scheduled = surveys::schedule(
                 conn,
                 scope,
                 NewSurvey {
@@ -114,11 +115,26 @@ impl App {
                     enrolment_id,
                     person_id,
                     point,
-                    due_at: now + days * DAY_MS,
+                    due_at,
                 },
                 now,
             )
             .await?;
+            // Sent when due by its own job; the daily job catches any left over.
+            if let Some(id) = scheduled {
+                crate::jobs::queue(
+                    conn,
+                    Some(scope),
+                    crate::jobs::kind::SURVEY,
+                    &crate::jobs::Payload {
+                        survey_id: Some(id),
+                        ..crate::jobs::Payload::default()
+                    },
+                    due_at,
+                    now,
+                )
+                .await?;
+            }
         }
         Ok(())
     }
@@ -138,6 +154,16 @@ impl App {
             }
         }
         Ok(sent)
+    }
+
+    /// The job of one survey: sent unless it already was (by the daily job).
+    pub(crate) async fn send_one_survey(&self, id: Uuid, now: i64) -> Result<(), AppError> {
+        if let Some(survey) = surveys::find(self.db(), id).await?
+            && survey.sent_at.is_none()
+        {
+            self.email_survey(&survey, false, now).await?;
+        }
+        Ok(())
     }
 
     async fn email_survey(

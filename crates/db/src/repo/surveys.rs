@@ -54,7 +54,7 @@ pub async fn schedule(
     scope: TenantScope,
     new: NewSurvey<'_>,
     now: i64,
-) -> Result<bool, DbErr> {
+) -> Result<Option<Uuid>, DbErr> {
     let exists = survey::Entity::find()
         .filter(survey::Column::TenantId.eq(scope.id()))
         .filter(survey::Column::EnrolmentId.eq(new.enrolment_id))
@@ -63,10 +63,11 @@ pub async fn schedule(
         .await?
         .is_some();
     if exists {
-        return Ok(false);
+        return Ok(None);
     }
+    let id = Uuid::now_v7();
     survey::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         tenant_id: Set(scope.id()),
         programme_id: Set(new.programme_id),
         enrolment_id: Set(new.enrolment_id),
@@ -81,7 +82,11 @@ pub async fn schedule(
     }
     .insert(conn)
     .await?;
-    Ok(true)
+    Ok(Some(id))
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Survey>, DbErr> {
+    Ok(survey::Entity::find_by_id(id).one(conn).await?.map(record))
 }
 
 /// Surveys due and not yet sent, of every operator.
