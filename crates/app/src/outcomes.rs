@@ -628,7 +628,7 @@ impl App {
             .or_else(|| programme.min_cell.and_then(|m| u64::try_from(m).ok()))
             .unwrap_or(parcours_domain::aggregate::MIN_CELL)
             .max(1);
-        let counted = outcomes::report_counts(self.db(), programme.id).await?;
+        let (counted, by_public) = outcomes::report_counts(self.db(), programme.id).await?;
         let mut names: HashMap<Uuid, String> = HashMap::new();
         let mut rows = Vec::with_capacity(counted.len());
         for (mut row, referrer) in counted {
@@ -644,7 +644,7 @@ impl App {
             rows.push(row);
         }
         let publics: Vec<&str> = Public::ALL.iter().map(|p| p.code()).collect();
-        let mut report = report(&rows, &rule, min_cell, &publics);
+        let mut report = report(&rows, &by_public, &rule, min_cell, &publics);
         report.satisfaction = self
             .satisfaction(programme.id, programme.tenant.id(), min_cell)
             .await?

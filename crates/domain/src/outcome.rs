@@ -384,11 +384,14 @@ fn partition(tallies: BTreeMap<String, Tally>, min_cell: u64) -> BTreeMap<String
         .collect()
 }
 
-/// Builds the report from the grouped counts. `publics` gives the code of each bit of
-/// `publics_mask`; a participant counts under each public they declared (those rows
-/// overlap, so they are not complemented against the total).
+/// Builds the report from the grouped counts: `rows` by exit facts, referrer,
+/// département and quarter (the whole comes from them), `public_rows` by exit facts and
+/// declared publics. `publics` gives the code of each bit of `publics_mask`; a
+/// participant counts under each public they declared (those rows overlap, so they are
+/// not complemented against the total).
 pub fn report(
     rows: &[CountRow],
+    public_rows: &[CountRow],
     rule: &LabelRule,
     min_cell: u64,
     publics: &[&str],
@@ -413,6 +416,8 @@ pub fn report(
             .entry(key(&row.quarter))
             .or_default()
             .add(row, rule);
+    }
+    for row in public_rows {
         for (bit, code) in publics.iter().enumerate() {
             if row.publics_mask & (1 << bit) != 0 {
                 by_public
@@ -714,7 +719,7 @@ mod tests {
 
     #[test]
     fn the_reference_cohort_gives_the_expected_percentages() {
-        let r = report(&cohort(), &LabelRule::default(), 1, &[]);
+        let r = report(&cohort(), &[], &LabelRule::default(), 1, &[]);
         assert_eq!(r.overall.participants, ParticipantsFigure::Count(100));
         let s = &r.overall.status;
         assert_eq!(shown(s.get(&ParticipantStatus::Finished)), (63, 63.0));
@@ -730,7 +735,7 @@ mod tests {
 
     #[test]
     fn small_cells_and_one_complement_are_hidden_by_default() {
-        let r = report(&cohort(), &LabelRule::default(), 11, &[]);
+        let r = report(&cohort(), &[], &LabelRule::default(), 11, &[]);
         let o = &r.overall.outcomes_among_finished;
         assert_eq!(
             o.get(&Situation::Business),
@@ -809,13 +814,13 @@ mod tests {
             row.departement = Some(if i == 0 { "27" } else { "76" }.to_owned());
         }
         // 27: 13 people; 76: 87. Both at least 11: both shown.
-        let r = report(&rows, &LabelRule::default(), 11, &[]);
+        let r = report(&rows, &[], &LabelRule::default(), 11, &[]);
         assert_eq!(
             r.by_departement["27"].participants,
             ParticipantsFigure::Count(13)
         );
         rows[0].count = 4;
-        let r = report(&rows, &LabelRule::default(), 11, &[]);
+        let r = report(&rows, &[], &LabelRule::default(), 11, &[]);
         assert_eq!(
             r.by_departement["27"].participants,
             ParticipantsFigure::Hidden { suppressed: true }

@@ -274,7 +274,7 @@ pub async fn existing_external_ids(
 }
 
 #[derive(Debug, FromQueryResult)]
-struct GroupRow {
+struct PlaceRow {
     status: String,
     exit_situation: Option<String>,
     exit_contract_type: Option<String>,
@@ -283,67 +283,115 @@ struct GroupRow {
     referrer_id: Option<Uuid>,
     departement: Option<String>,
     entry_quarter: Option<String>,
+    n: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct PublicRow {
+    status: String,
+    exit_situation: Option<String>,
+    exit_contract_type: Option<String>,
+    exit_contract_months: Option<i32>,
+    exit_qualifying: Option<bool>,
     publics_mask: i64,
     n: i64,
 }
 
-/// The programme's participants counted by every dimension of the report at once: one
-/// scan (of the covering index on SQLite), a few hundred groups out. Referrers come
-/// back as ids: the caller names them.
+/// The exit facts of a group, read back into the domain's codes.
+fn facts_row(
+    status: &str,
+    situation: Option<&str>,
+    contract_type: Option<&str>,
+    contract_months: Option<i32>,
+    qualifying: Option<bool>,
+    n: i64,
+) -> Result<CountRow, DbErr> {
+    Ok(CountRow {
+        status: parse_code::<ParticipantStatus>(status)?,
+        situation: situation.map(parse_code::<Situation>).transpose()?,
+        contract_type: contract_type.map(parse_code::<ContractType>).transpose()?,
+        contract_months,
+        qualifying,
+        referrer: None,
+        departement: None,
+        quarter: None,
+        publics_mask: 0,
+        count: u64::try_from(n).unwrap_or(0),
+    })
+}
+
+/// The programme's participants counted for the report, in two scans (each a prefix of
+/// its covering index, so SQLite streams the groups): by exit facts, referrer,
+/// département and entry quarter; then by exit facts and declared publics. Grouping
+/// every dimension at once would return about one group per participant. Referrers
+/// come back as ids: the caller names them.
 pub async fn report_counts(
     conn: &impl ConnectionTrait,
     programme_id: Uuid,
-) -> Result<Vec<(CountRow, Option<Uuid>)>, DbErr> {
+) -> Result<(Vec<(CountRow, Option<Uuid>)>, Vec<CountRow>), DbErr> {
     use enrolment::Column as C;
-    let columns = [
+    let facts = [
         C::Status,
         C::ExitSituation,
         C::ExitContractType,
         C::ExitContractMonths,
         C::ExitQualifying,
-        C::ReferrerId,
-        C::Departement,
-        C::EntryQuarter,
-        C::PublicsMask,
     ];
-    let mut query = enrolment::Entity::find()
+    let mut by_place = enrolment::Entity::find()
         .select_only()
         .filter(C::ProgrammeId.eq(programme_id));
-    for c in columns {
-        query = query.column(c).group_by(c);
+    for c in facts
+        .iter()
+        .chain(&[C::ReferrerId, C::Departement, C::EntryQuarter])
+    {
+        by_place = by_place.column(*c).group_by(*c);
     }
-    let rows = query
+    let places = by_place
         .column_as(C::Id.count(), "n")
-        .into_model::<GroupRow>()
+        .into_model::<PlaceRow>()
         .all(conn)
-        .await?;
-    rows.into_iter()
+        .await?
+        .into_iter()
         .map(|r| {
-            Ok((
-                CountRow {
-                    status: parse_code(&r.status)?,
-                    situation: r
-                        .exit_situation
-                        .as_deref()
-                        .map(parse_code::<Situation>)
-                        .transpose()?,
-                    contract_type: r
-                        .exit_contract_type
-                        .as_deref()
-                        .map(parse_code::<ContractType>)
-                        .transpose()?,
-                    contract_months: r.exit_contract_months,
-                    qualifying: r.exit_qualifying,
-                    referrer: None,
-                    departement: r.departement,
-                    quarter: r.entry_quarter,
-                    publics_mask: r.publics_mask,
-                    count: u64::try_from(r.n).unwrap_or(0),
-                },
-                r.referrer_id,
-            ))
+            let mut row = facts_row(
+                &r.status,
+                r.exit_situation.as_deref(),
+                r.exit_contract_type.as_deref(),
+                r.exit_contract_months,
+                r.exit_qualifying,
+                r.n,
+            )?;
+            row.departement = r.departement;
+            row.quarter = r.entry_quarter;
+            Ok((row, r.referrer_id))
         })
-        .collect()
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    let mut by_public = enrolment::Entity::find()
+        .select_only()
+        .filter(C::ProgrammeId.eq(programme_id));
+    for c in facts.iter().chain(&[C::PublicsMask]) {
+        by_public = by_public.column(*c).group_by(*c);
+    }
+    let publics = by_public
+        .column_as(C::Id.count(), "n")
+        .into_model::<PublicRow>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let mut row = facts_row(
+                &r.status,
+                r.exit_situation.as_deref(),
+                r.exit_contract_type.as_deref(),
+                r.exit_contract_months,
+                r.exit_qualifying,
+                r.n,
+            )?;
+            row.publics_mask = r.publics_mask;
+            Ok(row)
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    Ok((places, publics))
 }
 
 /// The funder's rule in force (its latest version), or the default when it set none.
