@@ -392,6 +392,31 @@ async fn the_coach_records_exits_and_the_funder_reads_the_programme_results() ->
         csv.contains("programme;normandie-2026;status.finished;64;"),
         "{csv}"
     );
+    // The same as a workbook, read back with calamine.
+    let xlsx = funder
+        .server
+        .get(&format!("/programmes/{programme}/resultats.xlsx"))
+        .await
+        .as_bytes()
+        .to_vec();
+    assert!(xlsx.starts_with(b"PK"), "a zip container");
+    {
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(xlsx))?;
+        let sheet = book
+            .worksheet_range_at(0)
+            .ok_or_else(|| anyhow::anyhow!("no sheet"))??;
+        let rows: Vec<Vec<String>> = sheet
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows[0], ["group", "key", "indicator", "count", "percent"]);
+        assert!(
+            rows.iter()
+                .any(|r| r[2] == "status.finished" && r[3] == "64"),
+            "{rows:?}"
+        );
+    }
 
     // The funder's rule: a new version re-labels from the same facts.
     let (_, before) = t

@@ -275,6 +275,10 @@ pub fn router(state: AppState) -> Router {
         .route("/programmes/{id}/resultats", get(outcomes::results))
         .route("/programmes/{id}/resultats.csv", get(outcomes::results_csv))
         .route(
+            "/programmes/{id}/resultats.xlsx",
+            get(outcomes::results_xlsx),
+        )
+        .route(
             "/programmes/{id}/resultats/cellule",
             post(outcomes::set_min_cell),
         )

@@ -389,16 +389,8 @@ fn csv_section(out: &mut Vec<[String; 5]>, group: &str, key: &str, s: &Section) 
     }
 }
 
-/// The report for a spreadsheet: `;`, a BOM for Excel, one figure per line.
-pub async fn results_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, HttpError> {
-    let view = state
-        .app
-        .programme_report(ctx.actor()?, parse_id(&id)?)
-        .await?;
+/// The report as lines of a spreadsheet, one figure per line (CSV and XLSX alike).
+fn report_lines(view: &ProgrammeReport) -> Vec<[String; 5]> {
     let r = &view.report;
     let mut lines = Vec::new();
     csv_section(&mut lines, "programme", &view.programme.slug, &r.overall);
@@ -412,11 +404,27 @@ pub async fn results_csv(
             csv_section(&mut lines, group, key, s);
         }
     }
+    lines
+}
+
+const REPORT_HEADER: [&str; 5] = ["group", "key", "indicator", "count", "percent"];
+
+/// The report for a spreadsheet: `;`, a BOM for Excel, one figure per line.
+pub async fn results_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, HttpError> {
+    let view = state
+        .app
+        .programme_report(ctx.actor()?, parse_id(&id)?)
+        .await?;
+    let lines = report_lines(&view);
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')
         .from_writer(Vec::new());
     writer
-        .write_record(["group", "key", "indicator", "count", "percent"])
+        .write_record(REPORT_HEADER)
         .map_err(|e| HttpError::Internal(format!("csv: {e}")))?;
     for line in &lines {
         writer
@@ -435,6 +443,50 @@ pub async fn results_csv(
             (
                 header::CONTENT_DISPOSITION,
                 "attachment; filename=\"resultats.csv\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The same lines as an Excel workbook: counts and percentages as numbers, text cells
+/// written as text (a workbook never evaluates them).
+pub async fn results_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, HttpError> {
+    let view = state
+        .app
+        .programme_report(ctx.actor()?, parse_id(&id)?)
+        .await?;
+    let lines = report_lines(&view);
+    let fail = |e: rust_xlsxwriter::XlsxError| HttpError::Internal(format!("xlsx: {e}"));
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, title) in (0_u16..).zip(REPORT_HEADER) {
+        sheet.write_string_only(0, col, title).map_err(fail)?;
+    }
+    for (row, line) in (1_u32..).zip(&lines) {
+        for (col, cell) in (0_u16..).zip(line) {
+            match cell.parse::<f64>() {
+                Ok(n) if col >= 3 => sheet.write_number_only(row, col, n).map_err(fail)?,
+                _ => sheet.write_string_only(row, col, cell).map_err(fail)?,
+            };
+        }
+    }
+    let body = book.save_to_buffer().map_err(fail)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"resultats.xlsx\"",
             ),
             (header::CACHE_CONTROL, "no-store"),
         ],

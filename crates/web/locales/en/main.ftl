@@ -1473,3 +1473,4 @@ outcomes-kind-text = Free answer
 outcomes-m12 = Also send a survey twelve months after exit?
 outcome-point-exit_survey = Exit (the person's answer)
 audit-survey-answered = Follow-up survey answered
+outcomes-export-xlsx = Download the results (Excel workbook)

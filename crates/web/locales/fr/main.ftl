@@ -1473,3 +1473,4 @@ outcomes-kind-text = Réponse libre
 outcomes-m12 = Envoyer aussi un questionnaire douze mois après la sortie ?
 outcome-point-exit_survey = Sortie (réponse de la personne)
 audit-survey-answered = Questionnaire de suivi rempli
+outcomes-export-xlsx = Télécharger les résultats (classeur Excel)
