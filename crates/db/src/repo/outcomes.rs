@@ -320,8 +320,17 @@ fn facts_row(
     })
 }
 
-/// The programme's participants counted for the report, in two scans (each a prefix of
-/// its covering index, so SQLite streams the groups): by exit facts, referrer,
+const FACTS: [enrolment::Column; 5] = [
+    enrolment::Column::Status,
+    enrolment::Column::ExitSituation,
+    enrolment::Column::ExitContractType,
+    enrolment::Column::ExitContractMonths,
+    enrolment::Column::ExitQualifying,
+];
+
+/// The programme's participants counted for the report, in two scans run side by side
+/// (each GROUP BY is a prefix of its covering index, and `COUNT(*)` needs no table row,
+/// so SQLite streams the groups from the index alone): by exit facts, referrer,
 /// département and entry quarter; then by exit facts and declared publics. Grouping
 /// every dimension at once would return about one group per participant. Referrers
 /// come back as ids: the caller names them.
@@ -329,25 +338,28 @@ pub async fn report_counts(
     conn: &impl ConnectionTrait,
     programme_id: Uuid,
 ) -> Result<(Vec<(CountRow, Option<Uuid>)>, Vec<CountRow>), DbErr> {
+    tokio::try_join!(
+        counts_by_place(conn, programme_id),
+        counts_by_public(conn, programme_id)
+    )
+}
+
+async fn counts_by_place(
+    conn: &impl ConnectionTrait,
+    programme_id: Uuid,
+) -> Result<Vec<(CountRow, Option<Uuid>)>, DbErr> {
     use enrolment::Column as C;
-    let facts = [
-        C::Status,
-        C::ExitSituation,
-        C::ExitContractType,
-        C::ExitContractMonths,
-        C::ExitQualifying,
-    ];
-    let mut by_place = enrolment::Entity::find()
+    let mut query = enrolment::Entity::find()
         .select_only()
         .filter(C::ProgrammeId.eq(programme_id));
-    for c in facts
+    for c in FACTS
         .iter()
         .chain(&[C::ReferrerId, C::Departement, C::EntryQuarter])
     {
-        by_place = by_place.column(*c).group_by(*c);
+        query = query.column(*c).group_by(*c);
     }
-    let places = by_place
-        .column_as(C::Id.count(), "n")
+    query
+        .column_as(Expr::cust("COUNT(*)"), "n")
         .into_model::<PlaceRow>()
         .all(conn)
         .await?
@@ -365,15 +377,22 @@ pub async fn report_counts(
             row.quarter = r.entry_quarter;
             Ok((row, r.referrer_id))
         })
-        .collect::<Result<Vec<_>, DbErr>>()?;
-    let mut by_public = enrolment::Entity::find()
+        .collect()
+}
+
+async fn counts_by_public(
+    conn: &impl ConnectionTrait,
+    programme_id: Uuid,
+) -> Result<Vec<CountRow>, DbErr> {
+    use enrolment::Column as C;
+    let mut query = enrolment::Entity::find()
         .select_only()
         .filter(C::ProgrammeId.eq(programme_id));
-    for c in facts.iter().chain(&[C::PublicsMask]) {
-        by_public = by_public.column(*c).group_by(*c);
+    for c in FACTS.iter().chain(&[C::PublicsMask]) {
+        query = query.column(*c).group_by(*c);
     }
-    let publics = by_public
-        .column_as(C::Id.count(), "n")
+    query
+        .column_as(Expr::cust("COUNT(*)"), "n")
         .into_model::<PublicRow>()
         .all(conn)
         .await?
@@ -390,8 +409,7 @@ pub async fn report_counts(
             row.publics_mask = r.publics_mask;
             Ok(row)
         })
-        .collect::<Result<Vec<_>, DbErr>>()?;
-    Ok((places, publics))
+        .collect()
 }
 
 /// The funder's rule in force (its latest version), or the default when it set none.
