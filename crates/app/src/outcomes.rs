@@ -866,6 +866,9 @@ impl App {
             txn.commit().await?;
             done += batch;
         }
+        // After a bulk load the planner's statistics (and PostgreSQL's visibility map,
+        // which index-only scans need) are stale: refresh them as an operator would.
+        outcomes::refresh_statistics(self.db()).await?;
         Ok(done)
     }
 }

@@ -483,3 +483,14 @@ pub async fn set_min_cell(
         .await?;
     Ok(())
 }
+
+/// Refreshes the planner's statistics after a bulk load (and, on PostgreSQL, the
+/// visibility map that lets the report read its index alone).
+pub async fn refresh_statistics(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    let sql = match conn.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "VACUUM (ANALYZE) enrolments",
+        _ => "ANALYZE",
+    };
+    conn.execute_unprepared(sql).await?;
+    Ok(())
+}
