@@ -78,6 +78,27 @@ struct ProgrammeRef {
     min_cell: Option<i32>,
 }
 
+/// A checked outcome as the fact stored, with where it came from.
+pub(crate) fn fact_of(
+    checked: parcours_domain::outcome::CheckedOutcome,
+    source: &str,
+) -> OutcomeFact {
+    OutcomeFact {
+        point: checked.point.code().to_owned(),
+        status: checked.status.code().to_owned(),
+        situation: checked.situation.map(|s| s.code().to_owned()),
+        contract_type: checked.contract_type.map(|c| c.code().to_owned()),
+        starts_on: checked.starts_on,
+        planned_end: checked.planned_end,
+        contract_months: checked.contract_months,
+        weekly_hours: checked.weekly_hours,
+        training_name: checked.training_name,
+        qualifying: checked.qualifying,
+        drop_reason: checked.drop_reason,
+        source: source.to_owned(),
+    }
+}
+
 fn iso_date(raw: &str) -> Option<time::Date> {
     parcours_domain::opportunity::date(raw)
 }
@@ -993,20 +1014,8 @@ impl App {
         };
         let now = now_ms();
         let today = time::OffsetDateTime::now_utc().date().to_string();
-        let fact = OutcomeFact {
-            point: checked.point.code().to_owned(),
-            status: checked.status.code().to_owned(),
-            situation: checked.situation.map(|s| s.code().to_owned()),
-            contract_type: checked.contract_type.map(|c| c.code().to_owned()),
-            starts_on: checked.starts_on,
-            planned_end: checked.planned_end,
-            contract_months: checked.contract_months,
-            weekly_hours: checked.weekly_hours,
-            training_name: checked.training_name,
-            qualifying: checked.qualifying,
-            drop_reason: checked.drop_reason,
-            source: "coach".to_owned(),
-        };
+        let at_exit = checked.point == parcours_domain::outcome::FollowUpPoint::Exit;
+        let fact = fact_of(checked, "coach");
         let txn = self.db().begin().await?;
         let id = outcomes::record(
             &txn,
@@ -1019,7 +1028,7 @@ impl App {
             now,
         )
         .await?;
-        if checked.point == parcours_domain::outcome::FollowUpPoint::Exit {
+        if at_exit {
             self.schedule_surveys(
                 &txn,
                 scope,

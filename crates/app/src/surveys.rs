@@ -335,19 +335,10 @@ impl App {
             .check()
             .map_err(|_| AppError::invalid("situation", "required"))?;
         let now = now_ms();
+        // The placeholder reason of a dropped participant's answer is not kept.
         let fact = OutcomeFact {
-            point: checked.point.code().to_owned(),
-            status: checked.status.code().to_owned(),
-            situation: checked.situation.map(|s| s.code().to_owned()),
-            contract_type: checked.contract_type.map(|c| c.code().to_owned()),
-            starts_on: checked.starts_on,
-            planned_end: checked.planned_end,
-            contract_months: checked.contract_months,
-            weekly_hours: checked.weekly_hours,
-            training_name: checked.training_name,
-            qualifying: checked.qualifying,
             drop_reason: None,
-            source: "survey".to_owned(),
+            ..crate::outcomes::fact_of(checked, "survey")
         };
         let txn = self.db().begin().await?;
         if !surveys::mark_answered(&txn, survey.id, now).await? {

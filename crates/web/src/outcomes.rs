@@ -420,35 +420,11 @@ pub async fn results_csv(
         .programme_report(ctx.actor()?, parse_id(&id)?)
         .await?;
     let lines = report_lines(&view);
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    writer
-        .write_record(REPORT_HEADER)
-        .map_err(|e| HttpError::Internal(format!("csv: {e}")))?;
-    for line in &lines {
-        writer
-            .write_record(line.iter().map(|c| crate::referrals::spreadsheet_safe(c)))
-            .map_err(|e| HttpError::Internal(format!("csv: {e}")))?;
-    }
-    let mut body = "\u{feff}".as_bytes().to_vec();
-    body.extend(
-        writer
-            .into_inner()
-            .map_err(|e| HttpError::Internal(format!("csv: {e}")))?,
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"resultats.csv\"",
-            ),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
+    crate::referrals::csv_attachment(
+        &REPORT_HEADER,
+        lines.into_iter().map(|l| l.to_vec()),
+        "resultats.csv",
     )
-        .into_response())
 }
 
 /// The same lines as an Excel workbook: counts and percentages as numbers, text cells

@@ -605,6 +605,43 @@ pub async fn add_cohort(
 }
 
 /// A cell a spreadsheet would run as a formula is written as text (a leading quote).
+/// A CSV download for French Excel: `;`, a BOM, every cell safe from formula
+/// evaluation, never cached on the way.
+pub(crate) fn csv_attachment(
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+    filename: &str,
+) -> Result<Response, HttpError> {
+    let fail = |e: csv::Error| HttpError::Internal(format!("csv: {e}"));
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    writer.write_record(header).map_err(fail)?;
+    for row in rows {
+        writer
+            .write_record(row.iter().map(|c| spreadsheet_safe(c)))
+            .map_err(fail)?;
+    }
+    let mut body = "\u{feff}".as_bytes().to_vec();
+    body.extend(
+        writer
+            .into_inner()
+            .map_err(|e| HttpError::Internal(format!("csv: {e}")))?,
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 pub(crate) fn spreadsheet_safe(cell: &str) -> String {
     if parcours_domain::referral::looks_like_formula(cell) {
         format!("'{cell}")
@@ -621,9 +658,6 @@ pub async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
     if !view.deciding {
         return Err(HttpError::Forbidden);
     }
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
     let header = [
         "programme",
         "referrer",
@@ -638,12 +672,9 @@ pub async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
         "refusal_reason",
         "submitted_on",
     ];
-    writer
-        .write_record(header)
-        .map_err(|e| HttpError::Internal(format!("csv: {e}")))?;
-    for line in &view.lines {
+    let rows = view.lines.iter().map(|line| {
         let r = &line.referral;
-        let row = [
+        [
             line.programme_name.clone(),
             line.referrer_name.clone(),
             r.first_name.clone(),
@@ -658,29 +689,10 @@ pub async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
                 .map(|x| x.code().to_owned())
                 .unwrap_or_default(),
             crate::pages::iso_date(r.created_at),
-        ];
-        writer
-            .write_record(row.iter().map(|c| spreadsheet_safe(c)))
-            .map_err(|e| HttpError::Internal(format!("csv: {e}")))?;
-    }
-    let mut body = "\u{feff}".as_bytes().to_vec();
-    body.extend(
-        writer
-            .into_inner()
-            .map_err(|e| HttpError::Internal(format!("csv: {e}")))?,
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"orientations.csv\"",
-            ),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
-        .into_response())
+        ]
+        .to_vec()
+    });
+    csv_attachment(&header, rows, "orientations.csv")
 }
 
 #[derive(Serialize, ToSchema)]
