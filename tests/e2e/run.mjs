@@ -819,6 +819,12 @@ async function outcomesJourney(browser, base, work, shots) {
   await funder.goto(base + results);
   const text = await funder.textContent('body');
   check(text.includes('Participants') && text.includes('Définitions') && !text.includes('Camille'), 'outcomes: the funder reads figures, never a person');
+  for (const [ext, type, magic] of [['pdf', 'application/pdf', '%PDF-'], ['xlsx', 'spreadsheetml', 'PK'], ['csv', 'text/csv', '\ufeffgroup']]) {
+    const href = await funder.getAttribute(`a[href$="/resultats.${ext}"]`, 'href');
+    const answer = href && await funder.request.get(base + href);
+    const body = answer ? (await answer.body()).toString('utf8', 0, 8) : '';
+    check(answer && answer.ok() && answer.headers()['content-type'].includes(type) && body.startsWith(magic), `outcomes: the funder downloads the results as ${ext}`);
+  }
   await funderContext.close();
 }
 

@@ -697,7 +697,18 @@ async fn the_number_of_past_jobs_is_capped() -> TestResult {
 }
 
 /// The row of a scale in the managers' reliability table: (people, alpha).
+/// A scale's line in the reliability table of the demo's current programme.
 fn reliability_row(home: &str, scale: &str) -> (usize, Option<f64>) {
+    let home = home
+        .split("Fiabilité des questionnaires")
+        .find(|table| {
+            table
+                .chars()
+                .take(60)
+                .collect::<String>()
+                .contains("Normandie 2026")
+        })
+        .unwrap_or_else(|| panic!("no reliability table of Normandie 2026 in {home}"));
     let marker = format!("<th scope=\"row\">{scale}</th><td>");
     let at = home
         .find(&marker)

@@ -51,6 +51,21 @@ pub fn link_token(text: &str, marker: &str) -> anyhow::Result<String> {
         .collect())
 }
 
+/// The text of a PDF, as a reader (or a screen reader) gets it.
+pub fn pdf_text(pdf: &[u8]) -> anyhow::Result<String> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("synthese.pdf");
+    std::fs::write(&path, pdf)?;
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .map_err(|e| anyhow::anyhow!("pdftotext (Debian poppler-utils) is needed: {e}"))?;
+    anyhow::ensure!(out.status.success(), "pdftotext failed");
+    Ok(String::from_utf8(out.stdout)?)
+}
+
 pub async fn audit_actions(t: &TestApp, tenant: Uuid, person: Uuid) -> anyhow::Result<Vec<String>> {
     Ok(
         audit::for_person(t.app.db(), TenantScope::of(tenant), person)

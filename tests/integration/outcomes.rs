@@ -418,6 +418,21 @@ async fn the_coach_records_exits_and_the_funder_reads_the_programme_results() ->
         );
     }
 
+    // And as a PDF: the same figures, hidden cells hidden, the definitions.
+    let pdf = funder
+        .server
+        .get(&format!("/programmes/{programme}/resultats.pdf"))
+        .await;
+    assert_eq!(pdf.header("content-type"), "application/pdf");
+    let pdf = crate::pdf_text(pdf.as_bytes())?;
+    assert!(pdf.contains("Participants : 200"), "{pdf}");
+    assert!(pdf.contains("Emploi durable"), "{pdf}");
+    assert!(
+        pdf.contains("Par prescripteur") && pdf.contains("masqué"),
+        "{pdf}"
+    );
+    assert!(!pdf.contains("Camille"), "never a person");
+
     // The funder's rule: a new version re-labels from the same facts.
     let (_, before) = t
         .app
@@ -680,5 +695,159 @@ async fn follow_up_surveys_go_out_after_exit_and_answers_land_as_facts() -> Test
         )
         .await;
     assert_eq!(denied.status_code(), StatusCode::FORBIDDEN);
+    Ok(())
+}
+
+/// Runs a query with the person's id as its one parameter, on either database.
+async fn rows_of_person(
+    t: &TestApp,
+    sql: &str,
+    person: uuid::Uuid,
+) -> anyhow::Result<Vec<parcours_db::QueryResult>> {
+    use parcours_db::ConnectionTrait;
+    let db = t.app.db();
+    let sql = if db.get_database_backend() == parcours_db::DbBackend::Postgres {
+        sql.replace('?', "$1")
+    } else {
+        sql.to_owned()
+    };
+    Ok(db
+        .query_all_raw(parcours_db::Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            [person.into()],
+        ))
+        .await?)
+}
+
+#[tokio::test]
+async fn an_exit_recorded_late_counts_the_follow_up_from_the_exit_date() -> TestResult {
+    use axum_test::http::StatusCode;
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let page = format!("/beneficiaries/{person}/suivi");
+    let day = 24 * 3600 * 1000;
+    let now = parcours_app::now_ms();
+    let date_of = |ms: i64| -> anyhow::Result<String> {
+        Ok(time::OffsetDateTime::from_unix_timestamp(ms / 1000)?
+            .date()
+            .to_string())
+    };
+    let exit = |ended_on: String| {
+        vec![
+            ("point", "exit".to_owned()),
+            ("status", "finished".to_owned()),
+            ("situation", "validating".to_owned()),
+            ("ended_on", ended_on),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let coach = &coach;
+        let page = page.clone();
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            coach.submit(&page, &page, &fields).await
+        }
+    };
+
+    // In the future, not a date, or before the person entered: refused, nothing written.
+    let future = post(exit(date_of(now + 2 * day)?)).await;
+    assert_eq!(future.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(future.text().contains("dans le futur"));
+    let garbled = post(exit("31/12/2026".into())).await;
+    assert_eq!(garbled.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        garbled
+            .text()
+            .contains("date de sortie n&#39;est pas une date")
+    );
+    let entered: i64 = rows_of_person(
+        &t,
+        "SELECT entered_at FROM enrolments WHERE person_id = ?",
+        person,
+    )
+    .await?
+    .first()
+    .ok_or_else(|| anyhow::anyhow!("no enrolment"))?
+    .try_get("", "entered_at")?;
+    let before = post(exit(date_of(entered - 2 * day)?)).await;
+    assert_eq!(before.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(before.text().contains("avant l&#39;entrée"));
+    assert!(
+        rows_of_person(&t, "SELECT id FROM outcomes WHERE person_id = ?", person)
+            .await?
+            .is_empty()
+    );
+
+    // Recorded 100 days late for someone who entered long before: the enrolment ends
+    // that day; the exit questionnaire goes now, +3 months is long gone and skipped,
+    // +6 months is counted from the exit date.
+    rows_of_person(
+        &t,
+        &format!(
+            "UPDATE enrolments SET entered_at = {} WHERE person_id = ?",
+            now - 400 * day
+        ),
+        person,
+    )
+    .await?;
+    let ended = date_of(now - 100 * day)?;
+    let recorded = post(exit(ended.clone())).await;
+    assert_eq!(recorded.status_code(), StatusCode::SEE_OTHER);
+    let ended_on: Option<String> = rows_of_person(
+        &t,
+        "SELECT ended_on FROM enrolments WHERE person_id = ?",
+        person,
+    )
+    .await?
+    .first()
+    .ok_or_else(|| anyhow::anyhow!("no enrolment"))?
+    .try_get("", "ended_on")?;
+    assert_eq!(ended_on.as_deref(), Some(ended.as_str()));
+    let surveys: Vec<(String, i64)> = rows_of_person(
+        &t,
+        "SELECT point, due_at FROM surveys WHERE person_id = ? ORDER BY due_at",
+        person,
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("", "point")?, r.try_get("", "due_at")?)))
+    .collect::<anyhow::Result<_>>()?;
+    let points: Vec<&str> = surveys.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(points, ["exit", "m6"], "{surveys:?}");
+    assert!(surveys[0].1 >= now, "the exit questionnaire goes now");
+    let m6_in_days = (surveys[1].1 - now) as f64 / day as f64;
+    assert!((81.0..=83.0).contains(&m6_in_days), "{m6_in_days}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_demo_shows_last_years_results_without_listing_its_people() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let (_, report) = t
+        .app
+        .outcomes_report_by_slug("normandie-2024", None)
+        .await?;
+    let json = serde_json::to_value(&report)?;
+    assert_eq!(json["participants"], 480);
+    assert_eq!(json["status"]["in_progress"]["count"], 0, "{json}");
+    assert!(
+        json["status"]["finished"]["count"].as_u64() > Some(350),
+        "{json}"
+    );
+    assert!(
+        json["durable_employment"]["count"].as_u64() > Some(11),
+        "{json}"
+    );
+    // The funder reads it from their home; the manager's list of the people followed
+    // holds the people of this year's programme, not the history.
+    let funder = t.login_as("funder@demo.parcours.test").await?;
+    let home = funder.server.get("/home").await.text();
+    assert!(home.contains("Parcours Normandie 2024"), "{home}");
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    let home = manager.server.get("/home").await.text();
+    assert!(home.contains("Camille"), "this year's people are listed");
+    assert!(!home.contains("seed-"), "last year's are not");
     Ok(())
 }

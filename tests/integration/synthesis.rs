@@ -2,8 +2,6 @@
 //! (read with pdftotext) holds the parts the law asks for; nobody else gets it; the
 //! retention purge destroys it after the bilan unless the person asked to keep it.
 
-use std::process::Command;
-
 use axum_test::http::StatusCode;
 use parcours_db::ConnectionTrait;
 use parcours_test_support::TestApp;
@@ -12,21 +10,6 @@ use serde_json::Value;
 use crate::TestResult;
 
 const DAY: i64 = 24 * 3600 * 1000;
-
-/// The text of a PDF, as a reader (or a screen reader) gets it.
-fn pdf_text(pdf: &[u8]) -> anyhow::Result<String> {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("synthese.pdf");
-    std::fs::write(&path, pdf)?;
-    let out = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .map_err(|e| anyhow::anyhow!("pdftotext (Debian poppler-utils) is needed: {e}"))?;
-    anyhow::ensure!(out.status.success(), "pdftotext failed");
-    Ok(String::from_utf8(out.stdout)?)
-}
 
 #[tokio::test]
 async fn the_coach_issues_the_synthesis_and_the_person_downloads_it() -> TestResult {
@@ -84,7 +67,7 @@ async fn the_coach_issues_the_synthesis_and_the_person_downloads_it() -> TestRes
     assert_eq!(download.header("content-type"), "application/pdf");
     let pdf = download.as_bytes().to_vec();
     assert!(pdf.starts_with(b"%PDF-"));
-    let text = pdf_text(&pdf)?;
+    let text = crate::pdf_text(&pdf)?;
     for part in [
         "Document de synthèse du bilan de compétences",
         "Camille Martin",

@@ -199,6 +199,9 @@ fn email(raw: &str) -> Result<Email, AppError> {
     Email::parse(raw).map_err(|_| AppError::Internal(format!("demo email {raw} is invalid")))
 }
 
+/// Participants of last year's demo programme: enough for most cells to show.
+pub const DEMO_HISTORY: usize = 480;
+
 impl App {
     /// True when the database holds no organisation yet (a new install).
     pub async fn is_empty(&self) -> Result<bool, AppError> {
@@ -293,6 +296,19 @@ impl App {
         .await?;
         programmes::add_referrer(&txn, programme, france_travail).await?;
         programmes::add_referrer(&txn, programme, mission_locale).await?;
+        // Last year's programme, over: its participants' history gives the results
+        // pages and exports something to show (generated, not real people).
+        let previous = programmes::insert(
+            &txn,
+            scope,
+            Some(region),
+            "Parcours Normandie 2024",
+            "normandie-2024",
+            now,
+        )
+        .await?;
+        programmes::add_referrer(&txn, previous, france_travail).await?;
+        programmes::add_referrer(&txn, previous, mission_locale).await?;
         // The employer works with the operator and offers a first immersion.
         parcours_db::repo::opportunities::add_partner(&txn, scope, employer, now).await?;
         if let Some(employer_user) = user_of("employer@demo.parcours.test") {
@@ -548,6 +564,16 @@ impl App {
             }
         }
         txn.commit().await?;
+        let history = crate::outcomes::SeedPlan {
+            scope,
+            programme_id: previous,
+            first_entry: time::Date::from_calendar_date(2024, time::Month::January, 8)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            entry_span_days: 270,
+            referrers: vec![france_travail, mission_locale],
+            over: true,
+        };
+        self.generate_participants(&history, DEMO_HISTORY).await?;
         Ok(DemoWorld {
             logins: demo_logins(),
             operator_id: operator,

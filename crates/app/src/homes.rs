@@ -84,7 +84,14 @@ impl App {
         Ok(match actor.role {
             Role::Beneficiary => Home::Beneficiary(self.own_file(actor).await?.map(Box::new)),
             Role::Coach => Home::Coach(
-                people::caseload(db, scope, Some(actor.user_id), crate::now_ms()).await?,
+                people::followed(
+                    db,
+                    scope,
+                    Some(actor.user_id),
+                    &follow_up_since(),
+                    crate::now_ms(),
+                )
+                .await?,
             ),
             Role::ProgrammeManager => {
                 let mut out = Vec::new();
@@ -99,7 +106,7 @@ impl App {
                     ));
                 }
                 let caseload = if allows(actor.role, Action::ReadCaseload, in_tenant) {
-                    people::caseload(db, scope, None, crate::now_ms()).await?
+                    people::followed(db, scope, None, &follow_up_since(), crate::now_ms()).await?
                 } else {
                     Vec::new()
                 };
@@ -151,3 +158,11 @@ impl App {
         })
     }
 }
+
+/// People who left a programme more than a year ago (past the last follow-up point)
+/// leave the caseloads; they still count in the programme's results.
+fn follow_up_since() -> String {
+    (time::OffsetDateTime::now_utc().date() - time::Duration::days(FOLLOW_UP_DAYS)).to_string()
+}
+
+const FOLLOW_UP_DAYS: i64 = 400;

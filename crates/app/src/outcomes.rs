@@ -807,6 +807,29 @@ impl App {
         txn.commit().await?;
         let start = time::Date::from_calendar_date(2023, time::Month::January, 1)
             .map_err(|e| AppError::Internal(e.to_string()))?;
+        let plan = SeedPlan {
+            scope: programme.tenant,
+            programme_id: programme.id,
+            first_entry: start,
+            entry_span_days: 1000,
+            referrers,
+            over: false,
+        };
+        let done = self.generate_participants(&plan, count).await?;
+        // After a bulk load the planner's statistics (and PostgreSQL's visibility map,
+        // which index-only scans need) are stale: refresh them as an operator would.
+        outcomes::refresh_statistics(self.db()).await?;
+        Ok(done)
+    }
+
+    /// Writes `count` synthetic participants into a programme, with the reference
+    /// cohort's proportions: deterministic, not real people. Returns how many.
+    pub(crate) async fn generate_participants(
+        &self,
+        plan: &SeedPlan,
+        count: usize,
+    ) -> Result<usize, AppError> {
+        let now = now_ms();
         let mut dice = Dice(0x9E37_79B9_7F4A_7C15 ^ count as u64);
         let mut done = 0;
         let run = format!("{:x}", now);
@@ -814,10 +837,13 @@ impl App {
             let batch = (count - done).min(20_000);
             let mut participants = Vec::with_capacity(batch);
             for i in 0..batch {
-                let entered =
-                    start + time::Duration::days(i64::try_from(dice.below(1000)).unwrap_or(0));
+                let entered = plan.first_entry
+                    + time::Duration::days(
+                        i64::try_from(dice.below(plan.entry_span_days)).unwrap_or(0),
+                    );
                 let roll = dice.below(100);
-                let status = if roll < 63 {
+                // A programme over has nobody in progress: they finished.
+                let status = if roll < 63 || (plan.over && roll < 87) {
                     ParticipantStatus::Finished
                 } else if roll < 87 {
                     ParticipantStatus::InProgress
@@ -870,8 +896,9 @@ impl App {
                     birth_year: Some(1960 + i32::try_from(dice.below(45)).unwrap_or(0)),
                     commune_code: Some(commune.to_owned()),
                     departement: Some(departement_of(commune).to_owned()),
-                    referrer_id: referrers
-                        .get(usize::try_from(dice.below(4)).unwrap_or(0))
+                    referrer_id: plan
+                        .referrers
+                        .get(usize::try_from(dice.below(plan.referrers.len() as u64)).unwrap_or(0))
                         .copied(),
                     publics_mask: i64::try_from(dice.below(128) & dice.below(128)).unwrap_or(0),
                     entered_at: date_ms(entered),
@@ -882,16 +909,25 @@ impl App {
                 });
             }
             let txn = self.db().begin().await?;
-            outcomes::insert_participants(&txn, programme.tenant, programme.id, &participants, now)
+            outcomes::insert_participants(&txn, plan.scope, plan.programme_id, &participants, now)
                 .await?;
             txn.commit().await?;
             done += batch;
         }
-        // After a bulk load the planner's statistics (and PostgreSQL's visibility map,
-        // which index-only scans need) are stale: refresh them as an operator would.
-        outcomes::refresh_statistics(self.db()).await?;
         Ok(done)
     }
+}
+
+/// Where generated participants go and when they entered.
+pub(crate) struct SeedPlan {
+    pub scope: TenantScope,
+    pub programme_id: Uuid,
+    pub first_entry: time::Date,
+    pub entry_span_days: u64,
+    /// Spread evenly among these (none: no referrer).
+    pub referrers: Vec<Uuid>,
+    /// The programme is over: nobody is still in progress.
+    pub over: bool,
 }
 
 pub mod audit_action {
@@ -1013,8 +1049,25 @@ impl App {
             return Err(AppError::invalid("point", "no_enrolment"));
         };
         let now = now_ms();
-        let today = time::OffsetDateTime::now_utc().date().to_string();
+        let today = time::OffsetDateTime::now_utc().date();
         let at_exit = checked.point == parcours_domain::outcome::FollowUpPoint::Exit;
+        // The exit may be recorded late: the day given, never in the future nor
+        // before the person entered the programme.
+        let ended = checked
+            .ended_on
+            .as_deref()
+            .and_then(iso_date)
+            .unwrap_or(today);
+        if at_exit && ended > today {
+            return Err(AppError::invalid("ended_on", "future"));
+        }
+        let entered = time::OffsetDateTime::from_unix_timestamp(enrolment.entered_at / 1000)
+            .map(time::OffsetDateTime::date)
+            .ok();
+        if at_exit && entered.is_some_and(|e| ended < e) {
+            return Err(AppError::invalid("ended_on", "before_entry"));
+        }
+        let ended_on = ended.to_string();
         let fact = fact_of(checked, "coach");
         let txn = self.db().begin().await?;
         let id = outcomes::record(
@@ -1023,21 +1076,14 @@ impl App {
             enrolment.id,
             person.id,
             &fact,
-            Some(&today),
+            Some(&ended_on),
             Some(actor.user_id),
             now,
         )
         .await?;
         if at_exit {
-            self.schedule_surveys(
-                &txn,
-                scope,
-                enrolment.programme_id,
-                enrolment.id,
-                person.id,
-                now,
-            )
-            .await?;
+            self.schedule_surveys(&txn, scope, &enrolment, date_ms(ended), now)
+                .await?;
         }
         crate::people::audit_by(&txn, actor, audit_action::RECORDED, Some(person.id), now).await?;
         txn.commit().await?;

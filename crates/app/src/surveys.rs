@@ -21,6 +21,8 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 const POINTS: [(&str, i64); 4] = [("exit", 0), ("m3", 91), ("m6", 182), ("m12", 365)];
 /// A survey unanswered this long after it was sent is reminded, once.
 const REMIND_AFTER_MS: i64 = 7 * DAY_MS;
+/// A follow-up point passed longer ago than this when the exit is recorded is not asked.
+const LATE_GRACE_DAYS: i64 = 7;
 const MAX_TEXT_ANSWER: usize = 2_000;
 
 /// The questions a programme asks until its manager changes them: what the seeds'
@@ -96,24 +98,30 @@ impl App {
         &self,
         conn: &impl ConnectionTrait,
         scope: TenantScope,
-        programme_id: Uuid,
-        enrolment_id: Uuid,
-        person_id: Uuid,
+        enrolment: &people::Enrolment,
+        exit_at: i64,
         now: i64,
     ) -> Result<(), AppError> {
-        let m12 = surveys::follow_up_m12(conn, programme_id).await?;
+        let m12 = surveys::follow_up_m12(conn, enrolment.programme_id).await?;
         for (point, days) in POINTS {
             if point == "m12" && !m12 {
                 continue;
             }
-            let due_at = now + days * DAY_MS;
+            // Counted from the day the person left. An exit recorded late does not send
+            // the questions of a point long gone (a week's grace), and the exit
+            // questionnaire always goes.
+            let due = exit_at + days * DAY_MS;
+            if point != "exit" && due < now - LATE_GRACE_DAYS * DAY_MS {
+                continue;
+            }
+            let due_at = due.max(now);
             let scheduled = surveys::schedule(
                 conn,
                 scope,
                 NewSurvey {
-                    programme_id,
-                    enrolment_id,
-                    person_id,
+                    programme_id: enrolment.programme_id,
+                    enrolment_id: enrolment.id,
+                    person_id: enrolment.person_id,
                     point,
                     due_at,
                 },

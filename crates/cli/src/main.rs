@@ -330,10 +330,11 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
             .await
             .context("seeding the demo answers")?;
         println!(
-            "  demo world seeded: {} beneficiaries in one programme, {} accounts, {} questionnaires answered",
+            "  demo world seeded: {} beneficiaries in one programme, {} accounts, {} questionnaires answered, outcomes of {} participants of last year's programme",
             parcours_app::demo::DEMO_BENEFICIARIES,
             world.logins.len(),
-            takings
+            takings,
+            parcours_app::demo::DEMO_HISTORY
         );
     } else if args.demo {
         println!("  the database is not empty: the demo world was not seeded again");

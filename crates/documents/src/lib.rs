@@ -1,15 +1,21 @@
-//! Documents Parcours produces: the synthesis of a bilan as an accessible PDF (tagged,
-//! fonts embedded, PDF/UA-1 checked by typst), made with typst as a library. No
-//! package or font is ever downloaded: the fonts ship inside the binary.
+//! Documents Parcours produces as accessible PDFs (tagged, fonts embedded, PDF/UA-1
+//! checked by typst), made with typst as a library: the synthesis of a bilan, and
+//! reports made of tables (a programme's results). No package or font is ever
+//! downloaded: the fonts ship inside the binary.
 
 use std::sync::OnceLock;
 
 use serde::Serialize;
 use typst::foundations::{Dict, IntoValue};
-use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
+use typst_as_lib::{TypstEngine, TypstTemplateCollection};
 use typst_layout::PagedDocument;
 
-const SYNTHESIS_TEMPLATE: &str = include_str!("../templates/synthesis.typ");
+const SYNTHESIS: &str = "synthesis.typ";
+const REPORT: &str = "report.typ";
+const TEMPLATES: [(&str, &str); 2] = [
+    (SYNTHESIS, include_str!("../templates/synthesis.typ")),
+    (REPORT, include_str!("../templates/report.typ")),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
@@ -85,23 +91,55 @@ pub struct Synthesis {
     pub labels: SynthesisLabels,
 }
 
-fn engine() -> &'static TypstEngine<TypstTemplateMainFile> {
-    static ENGINE: OnceLock<TypstEngine<TypstTemplateMainFile>> = OnceLock::new();
+/// A report made of tables: a title, a few lines saying what it covers, sections each
+/// with its table, and the definitions of the terms used.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableReport {
+    /// "fr" or "en".
+    pub lang: String,
+    pub title: String,
+    pub author: String,
+    pub about: Vec<String>,
+    pub sections: Vec<TableSection>,
+    pub definitions_title: String,
+    pub definitions: Vec<Definition>,
+    pub footer: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableSection {
+    pub title: String,
+    pub note: Option<String>,
+    pub columns: Vec<String>,
+    /// Each row has one cell per column; the first is the row's header.
+    pub rows: Vec<Vec<String>>,
+    /// Shown instead of the table when there is no row.
+    pub empty: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Definition {
+    pub term: String,
+    pub text: String,
+}
+
+fn engine() -> &'static TypstEngine<TypstTemplateCollection> {
+    static ENGINE: OnceLock<TypstEngine<TypstTemplateCollection>> = OnceLock::new();
     ENGINE.get_or_init(|| {
         TypstEngine::builder()
-            .main_file(SYNTHESIS_TEMPLATE)
+            .with_static_source_file_resolver(TEMPLATES)
             .fonts(typst_assets::fonts())
             .build()
     })
 }
 
-/// The synthesis as PDF bytes.
-pub fn synthesis_pdf(data: &Synthesis) -> Result<Vec<u8>, DocumentError> {
+/// Typesets `template` with `data` as JSON in `sys.inputs.data`, to a PDF/UA-1 file.
+fn typeset(template: &str, data: &impl Serialize) -> Result<Vec<u8>, DocumentError> {
     let json = serde_json::to_string(data).map_err(|e| DocumentError::Data(e.to_string()))?;
     let mut inputs = Dict::new();
     inputs.insert("data".into(), json.into_value());
     let document: PagedDocument = engine()
-        .compile_with_input(inputs)
+        .compile_with_input(template, inputs)
         .output
         .map_err(|e| DocumentError::Typeset(format!("{e:?}")))?;
     let standards = typst_pdf::PdfStandards::new(&[typst_pdf::PdfStandard::Ua_1])
@@ -111,6 +149,16 @@ pub fn synthesis_pdf(data: &Synthesis) -> Result<Vec<u8>, DocumentError> {
         ..Default::default()
     };
     typst_pdf::pdf(&document, &options).map_err(|e| DocumentError::Pdf(format!("{e:?}")))
+}
+
+/// The synthesis as PDF bytes.
+pub fn synthesis_pdf(data: &Synthesis) -> Result<Vec<u8>, DocumentError> {
+    typeset(SYNTHESIS, data)
+}
+
+/// A report of tables as PDF bytes.
+pub fn table_report_pdf(data: &TableReport) -> Result<Vec<u8>, DocumentError> {
+    typeset(REPORT, data)
 }
 
 #[cfg(test)]
@@ -170,6 +218,45 @@ mod tests {
             labels: labels(),
         };
         let pdf = synthesis_pdf(&data).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        assert!(pdf.len() > 1000);
+    }
+
+    #[test]
+    fn a_report_of_tables_typesets_to_a_pdf_whatever_its_text() {
+        let hostile = "=1+1 #[*_] $x$ \\ <b>";
+        let data = TableReport {
+            lang: "fr".into(),
+            title: "Résultats : Cap Métiers".into(),
+            author: "Orientation Rhône".into(),
+            about: vec!["Établi le 3 décembre 2026".into(), hostile.into()],
+            sections: vec![
+                TableSection {
+                    title: "Où en sont les participants".into(),
+                    note: Some(hostile.into()),
+                    columns: vec!["Situation".into(), "Personnes".into(), "%".into()],
+                    rows: vec![
+                        vec!["Terminé".into(), "63".into(), "63,0 %".into()],
+                        vec![hostile.into(), "masqué".into(), String::new()],
+                    ],
+                    empty: "Rien".into(),
+                },
+                TableSection {
+                    title: "Par public".into(),
+                    note: None,
+                    columns: vec!["Public".into()],
+                    rows: vec![],
+                    empty: "Pas encore de données".into(),
+                },
+            ],
+            definitions_title: "Définitions".into(),
+            definitions: vec![Definition {
+                term: "Emploi durable".into(),
+                text: hostile.into(),
+            }],
+            footer: "Cellules de moins de 11 personnes masquées.".into(),
+        };
+        let pdf = table_report_pdf(&data).unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
         assert!(pdf.len() > 1000);
     }

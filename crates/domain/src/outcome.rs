@@ -471,6 +471,8 @@ pub struct OutcomeInput {
     /// yes | no (training).
     pub qualifying: String,
     pub drop_reason: String,
+    /// At exit: the day the person left the programme (empty: today).
+    pub ended_on: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -494,6 +496,8 @@ pub struct CheckedOutcome {
     pub training_name: Option<String>,
     pub qualifying: Option<bool>,
     pub drop_reason: Option<String>,
+    /// At exit, when given: the day the person left (YYYY-MM-DD).
+    pub ended_on: Option<String>,
 }
 
 /// Longest free text in an outcome.
@@ -546,6 +550,17 @@ impl OutcomeInput {
         let starts = date(&self.starts_on);
         if !self.starts_on.trim().is_empty() && starts.is_none() {
             refuse("starts_on", "invalid");
+        }
+        let ended_on = if point == Some(FollowUpPoint::Exit) {
+            date(&self.ended_on)
+        } else {
+            None
+        };
+        if point == Some(FollowUpPoint::Exit)
+            && !self.ended_on.trim().is_empty()
+            && ended_on.is_none()
+        {
+            refuse("ended_on", "invalid");
         }
         let ends = date(&self.planned_end);
         if !self.planned_end.trim().is_empty() && ends.is_none() {
@@ -628,6 +643,7 @@ impl OutcomeInput {
                 },
                 qualifying,
                 drop_reason: if dropped { drop_reason } else { None },
+                ended_on: ended_on.map(|d| d.to_string()),
             }),
             _ => Err(problems),
         }
@@ -871,6 +887,31 @@ mod tests {
         };
         let f = follow_up.check().unwrap();
         assert_eq!((f.point, f.qualifying), (FollowUpPoint::Month6, Some(true)));
+        // The exit date belongs to the exit only, and must be a date.
+        let follow_up_dated = OutcomeInput {
+            ended_on: "2026-03-31".into(),
+            ..follow_up
+        };
+        assert_eq!(follow_up_dated.check().unwrap().ended_on, None);
+        let exit = |ended_on: &str| OutcomeInput {
+            point: "exit".into(),
+            status: "finished".into(),
+            situation: "job_search".into(),
+            ended_on: ended_on.into(),
+            ..OutcomeInput::default()
+        };
+        assert_eq!(
+            exit("2026-03-31").check().unwrap().ended_on.as_deref(),
+            Some("2026-03-31")
+        );
+        assert_eq!(exit("").check().unwrap().ended_on, None);
+        assert_eq!(
+            exit("31/03/2026").check().unwrap_err(),
+            [Problem {
+                field: "ended_on",
+                code: "invalid"
+            }]
+        );
     }
 
     #[test]

@@ -274,6 +274,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/programmes/{id}/resultats", get(outcomes::results))
         .route("/programmes/{id}/resultats.csv", get(outcomes::results_csv))
+        .route("/programmes/{id}/resultats.pdf", get(outcomes::results_pdf))
         .route(
             "/programmes/{id}/resultats.xlsx",
             get(outcomes::results_xlsx),

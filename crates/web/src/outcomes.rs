@@ -471,12 +471,182 @@ pub async fn results_xlsx(
         .into_response())
 }
 
+/// A figure as the PDF prints it: "63 (63,0 %)" in French, "masqué" when hidden.
+fn pdf_cells(lang: Lang, b: &Bar, hidden_word: &str) -> [String; 2] {
+    match (b.count, b.percent) {
+        (Some(c), Some(pc)) => [c.to_string(), percent_text(lang, pc)],
+        (Some(c), None) => [c.to_string(), String::new()],
+        _ => [hidden_word.to_owned(), String::new()],
+    }
+}
+
+fn percent_text(lang: Lang, pc: f64) -> String {
+    let n = format!("{pc:.1}");
+    match lang {
+        Lang::Fr => format!("{} %", n.replace('.', ",")),
+        Lang::En => format!("{n}%"),
+    }
+}
+
+/// The results page as a document of tables: the charts' data tables, the breakdowns,
+/// satisfaction and the definitions, with what the page says about hidden cells.
+fn pdf_report(page: &OutcomesPage, issued_ms: i64) -> parcours_documents::TableReport {
+    use parcours_documents::{Definition, TableSection};
+    let p = &page.p;
+    let lang = p.lang;
+    let hidden_word = p.t("outcomes-suppressed");
+    let empty = p.t("outcomes-empty");
+    let r = &page.view.report;
+    let mut sections = Vec::new();
+    for chart in &page.charts {
+        sections.push(TableSection {
+            title: chart.title.clone(),
+            note: None,
+            columns: vec![p.t("outcomes-col-what"), p.t("col-people"), "%".into()],
+            rows: chart
+                .bars
+                .iter()
+                .map(|b| {
+                    let [c, pc] = pdf_cells(lang, b, &hidden_word);
+                    vec![b.label.clone(), c, pc]
+                })
+                .collect(),
+            empty: empty.clone(),
+        });
+    }
+    for bd in &page.breakdowns {
+        sections.push(TableSection {
+            title: bd.title.clone(),
+            note: None,
+            columns: vec![
+                p.t("outcomes-col-group"),
+                p.t("outcomes-participants"),
+                p.t("participant-status-finished"),
+                p.t("participant-status-dropped"),
+                p.t("label-durable"),
+                p.t("label-dynamic"),
+            ],
+            rows: bd
+                .rows
+                .iter()
+                .map(|row| {
+                    let mut cells = vec![
+                        row.key.clone(),
+                        row.participants
+                            .map_or_else(|| hidden_word.clone(), |n| n.to_string()),
+                    ];
+                    cells.extend(row.cells().iter().map(|b| {
+                        match pdf_cells(lang, b, &hidden_word) {
+                            [c, pc] if pc.is_empty() => c,
+                            [c, pc] => format!("{c} ({pc})"),
+                        }
+                    }));
+                    cells
+                })
+                .collect(),
+            empty: empty.clone(),
+        });
+    }
+    sections.push(TableSection {
+        title: p.t("outcomes-satisfaction"),
+        note: Some(p.t("outcomes-satisfaction-note")),
+        columns: vec![
+            p.t("outcomes-question"),
+            p.t("outcomes-answers"),
+            p.t("outcomes-agree"),
+        ],
+        rows: r
+            .satisfaction
+            .iter()
+            .map(|s| {
+                vec![
+                    s.question.clone(),
+                    match s.answers {
+                        ParticipantsFigure::Count(n) => n.to_string(),
+                        ParticipantsFigure::Hidden { .. } => hidden_word.clone(),
+                    },
+                    s.agree_percent
+                        .map_or_else(|| "–".to_owned(), |pc| percent_text(lang, pc)),
+                ]
+            })
+            .collect(),
+        empty: empty.clone(),
+    });
+    let mut rule = p.tn(
+        "outcomes-rule",
+        &[
+            ("version", r.rule.version.to_string()),
+            ("months", r.rule.durable_months.to_string()),
+        ],
+    );
+    if r.rule.business_is_durable {
+        rule = format!("{rule} {}", p.t("outcomes-rule-business"));
+    }
+    let participants = page
+        .participants
+        .map_or_else(|| hidden_word.clone(), |n| n.to_string());
+    parcours_documents::TableReport {
+        lang: lang.code().to_owned(),
+        title: p.title.clone(),
+        author: "Parcours".into(),
+        about: vec![
+            p.tn("outcomes-pdf-issued", &[("date", p.date(&issued_ms))]),
+            format!("{} : {participants}", p.t("outcomes-participants")),
+            rule,
+        ],
+        sections,
+        definitions_title: p.t("outcomes-definitions"),
+        definitions: page
+            .definitions
+            .iter()
+            .map(|(term, text)| Definition {
+                term: term.clone(),
+                text: text.clone(),
+            })
+            .collect(),
+        footer: p.ta("outcomes-intro", "min", r.min_cell),
+    }
+}
+
+/// The results as a PDF for the funder's files: the same figures and hidden cells as
+/// the page, tagged for screen readers.
+pub async fn results_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, HttpError> {
+    let view = state
+        .app
+        .programme_report(ctx.actor()?, parse_id(&id)?)
+        .await?;
+    let page = outcomes_page(&ctx, view, None, Vec::new());
+    let report = pdf_report(&page, parcours_app::now_ms());
+    // Typesetting takes a moment of CPU: keep it off the async workers.
+    let pdf = tokio::task::spawn_blocking(move || parcours_documents::table_report_pdf(&report))
+        .await
+        .map_err(|e| HttpError::Internal(format!("typesetting task: {e}")))?
+        .map_err(|e| HttpError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"resultats.pdf\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
 // ---------------------------------------------------------------- a person's outcomes
 
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct OutcomeForm {
     point: String,
+    ended_on: String,
     status: String,
     situation: String,
     contract_type: String,
@@ -501,6 +671,7 @@ impl OutcomeForm {
             training_name: self.training_name.clone(),
             qualifying: self.qualifying.clone(),
             drop_reason: self.drop_reason.clone(),
+            ended_on: self.ended_on.clone(),
         }
     }
 }

@@ -275,17 +275,46 @@ pub async fn enrolments_of_person(
         .collect()
 }
 
-/// The people followed in a tenant, optionally only those of one coach, with names.
-/// Two queries whatever the size: enrolments, then the persons they name.
+/// Everyone enrolled in a tenant, ended or not, optionally only those of one coach,
+/// with names. Two queries whatever the size: enrolments, then the persons they name.
 pub async fn caseload(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
     coach_id: Option<Uuid>,
     now: i64,
 ) -> Result<Vec<CaseloadRow>, DbErr> {
+    caseload_since(conn, scope, coach_id, None, now).await
+}
+
+/// The people followed now: in progress, or out of the programme since `ended_since`
+/// (an ISO date: the follow-up year) — not the history of programmes long over.
+pub async fn followed(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    coach_id: Option<Uuid>,
+    ended_since: &str,
+    now: i64,
+) -> Result<Vec<CaseloadRow>, DbErr> {
+    caseload_since(conn, scope, coach_id, Some(ended_since), now).await
+}
+
+async fn caseload_since(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    coach_id: Option<Uuid>,
+    ended_since: Option<&str>,
+    now: i64,
+) -> Result<Vec<CaseloadRow>, DbErr> {
     let mut query = enrolment::Entity::find().filter(enrolment::Column::TenantId.eq(scope.id()));
     if let Some(coach) = coach_id {
         query = query.filter(enrolment::Column::CoachId.eq(coach));
+    }
+    if let Some(since) = ended_since {
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(enrolment::Column::EndedOn.is_null())
+                .add(enrolment::Column::EndedOn.gte(since)),
+        );
     }
     let enrolments = query.all(conn).await?;
     let ids: Vec<Uuid> = enrolments.iter().map(|e| e.person_id).collect();

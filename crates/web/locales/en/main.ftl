@@ -1427,6 +1427,11 @@ outcome-error-starts-on-invalid = The start is not a date.
 outcome-error-weekly-hours-invalid = Weekly hours go from 1 to 48.
 outcome-error-qualifying-required = Say whether the training is qualifying.
 outcome-error-training-name-too-long = The training's name is too long (200 characters at most).
+outcome-ended-on = Exit date
+outcome-ended-on-hint = For an exit only; empty: today. Follow-up questionnaires are counted from this date.
+outcome-error-ended-on-invalid = The exit date is not a date.
+outcome-error-ended-on-future = The exit date cannot be in the future.
+outcome-error-ended-on-before-entry = The exit date is before the person entered the programme.
 audit-outcome-recorded = Exit or follow-up situation recorded
 audit-outcomes-read = Exit and follow-up read
 
@@ -1474,3 +1479,5 @@ outcomes-m12 = Also send a survey twelve months after exit?
 outcome-point-exit_survey = Exit (the person's answer)
 audit-survey-answered = Follow-up survey answered
 outcomes-export-xlsx = Download the results (Excel workbook)
+outcomes-export-pdf = Download the results (PDF)
+outcomes-pdf-issued = Issued on { $date }.

@@ -1427,6 +1427,11 @@ outcome-error-starts-on-invalid = Le début n'est pas une date.
 outcome-error-weekly-hours-invalid = Les heures par semaine vont de 1 à 48.
 outcome-error-qualifying-required = Dites si la formation est qualifiante.
 outcome-error-training-name-too-long = Le nom de la formation est trop long (200 caractères au plus).
+outcome-ended-on = Date de sortie
+outcome-ended-on-hint = Pour une sortie seulement ; vide : aujourd'hui. Les questionnaires de suivi partent à partir de cette date.
+outcome-error-ended-on-invalid = La date de sortie n'est pas une date.
+outcome-error-ended-on-future = La date de sortie ne peut pas être dans le futur.
+outcome-error-ended-on-before-entry = La date de sortie est avant l'entrée dans le programme.
 audit-outcome-recorded = Situation de sortie ou de suivi notée
 audit-outcomes-read = Sortie et suivi consultés
 
@@ -1474,3 +1479,5 @@ outcomes-m12 = Envoyer aussi un questionnaire douze mois après la sortie ?
 outcome-point-exit_survey = Sortie (réponse de la personne)
 audit-survey-answered = Questionnaire de suivi rempli
 outcomes-export-xlsx = Télécharger les résultats (classeur Excel)
+outcomes-export-pdf = Télécharger les résultats (PDF)
+outcomes-pdf-issued = Établi le { $date }.
