@@ -12,6 +12,7 @@ mod opportunities;
 mod outcomes;
 mod pistes;
 mod plan;
+mod processes;
 mod projects;
 mod referrals;
 mod selection;

@@ -108,6 +108,8 @@ pub fn expected_backend() -> &'static str {
 
 pub struct TestApp {
     pub app: App,
+    /// The test's own database, for processes started beside it.
+    pub database_url: String,
     pub world: DemoWorld,
     pub outbox: PathBuf,
     state: AppState,
@@ -132,6 +134,7 @@ impl TestApp {
         let state = AppState::new(app.clone());
         Ok(TestApp {
             app,
+            database_url: url,
             world,
             outbox,
             state,

@@ -81,14 +81,20 @@ pub async fn enqueue(
     Ok(id)
 }
 
-/// Takes up to `limit` due jobs for `lease_ms`. A job is taken by one worker only: the
-/// update is conditional on the attempt count read, so a concurrent taker loses.
+/// Takes up to `limit` due jobs for `lease_ms`. A job is taken by one worker only.
+/// On PostgreSQL one statement locks the due rows it can (`FOR UPDATE SKIP LOCKED`: a
+/// concurrent worker takes the next ones instead of waiting) and leases them; SQLite
+/// has one writer at a time, and each update there is conditional on the attempt
+/// count read, so a concurrent taker loses.
 pub async fn claim_due(
     conn: &impl ConnectionTrait,
     now: i64,
     lease_ms: i64,
     limit: u64,
 ) -> Result<Vec<Job>, DbErr> {
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        return claim_due_skip_locked(conn, now, lease_ms, limit).await;
+    }
     let due = job::Entity::find()
         .filter(job::Column::Status.eq(PENDING))
         .filter(job::Column::RunAt.lte(now))
@@ -118,6 +124,35 @@ pub async fn claim_due(
         }
     }
     Ok(claimed)
+}
+
+async fn claim_due_skip_locked(
+    conn: &impl ConnectionTrait,
+    now: i64,
+    lease_ms: i64,
+    limit: u64,
+) -> Result<Vec<Job>, DbErr> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let claimed = job::Entity::find()
+        .from_raw_sql(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "UPDATE jobs SET attempts = attempts + 1, locked_until = $2 \
+             WHERE id IN (SELECT id FROM jobs WHERE status = $3 AND run_at <= $1 \
+               AND (locked_until IS NULL OR locked_until < $1) \
+               ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             RETURNING *",
+            [
+                now.into(),
+                (now + lease_ms).into(),
+                PENDING.into(),
+                limit.into(),
+            ],
+        ))
+        .all(conn)
+        .await?;
+    let mut jobs: Vec<Job> = claimed.into_iter().map(Job::from).collect();
+    jobs.sort_by_key(|j| j.run_at);
+    Ok(jobs)
 }
 
 /// Done: the payload is erased (it may hold a link token).
