@@ -15,6 +15,7 @@ mod plan;
 mod processes;
 mod projects;
 mod referrals;
+mod scale;
 mod selection;
 mod sessions;
 mod shell;

@@ -145,6 +145,9 @@ async fn health_metrics_and_openapi_answer() -> TestResult {
     let health = client.server.get("/healthz").await;
     health.assert_status_ok();
     assert_eq!(health.text(), "ok");
+    let live = client.server.get("/livez").await;
+    live.assert_status_ok();
+    assert_eq!(live.text(), "ok");
     client.server.get("/login").await;
     let metrics = client.server.get("/metrics").await.text();
     assert!(metrics.contains("http_requests_total"), "{metrics}");

@@ -82,7 +82,7 @@ const COMMUNES: [&str; 6] = ["76540", "76351", "14118", "50129", "27229", "61001
 
 /// Phase of the i-th demo beneficiary: 10 referred, 25 preliminary, 35 investigation,
 /// 20 conclusions, 10 in follow-up.
-fn demo_phase(i: usize) -> Phase {
+pub(crate) fn demo_phase(i: usize) -> Phase {
     match i % 100 {
         0..=9 => Phase::Referred,
         10..=34 => Phase::Preliminary,
@@ -668,10 +668,10 @@ impl App {
 }
 
 /// A small deterministic generator (SplitMix64) for the synthetic answers.
-struct SplitMix(u64);
+pub(crate) struct SplitMix(pub(crate) u64);
 
 impl SplitMix {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -693,7 +693,7 @@ impl SplitMix {
 
 /// Answers to a Likert questionnaire (a level per scale, noise per item; end takings
 /// a little higher) or to the values ranking; None for the rest.
-fn synthetic_answers(
+pub(crate) fn synthetic_answers(
     instrument: &Instrument,
     occasion: Occasion,
     rng: &mut SplitMix,

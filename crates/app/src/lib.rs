@@ -22,6 +22,7 @@ pub mod plan;
 pub mod projects;
 pub mod reference;
 pub mod referrals;
+pub mod seed;
 pub mod selection;
 pub mod sponsors;
 pub mod surveys;

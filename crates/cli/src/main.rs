@@ -152,12 +152,17 @@ enum ReportCommand {
 
 #[derive(Args)]
 struct SeedArgs {
-    /// The programme's slug (created if needed).
+    /// The programme's slug (created if needed). Required with --participants; with
+    /// --beneficiaries, "generated" by default.
     #[arg(long)]
-    programme: String,
-    /// How many participants to add.
-    #[arg(long, default_value_t = 1_000_000)]
-    participants: usize,
+    programme: Option<String>,
+    /// How many past participants to add, with their exit facts only (default 1,000,000).
+    #[arg(long, conflicts_with = "beneficiaries")]
+    participants: Option<usize>,
+    /// How many beneficiaries to generate with their coaches (one per 40), the bilan's
+    /// activities and answers, pistes, sessions with the coach and exit facts.
+    #[arg(long)]
+    beneficiaries: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -637,13 +642,35 @@ async fn report_outcomes(
 async fn seed(global: &Global, args: &SeedArgs) -> anyhow::Result<()> {
     let app = command_app(global).await?;
     let started = std::time::Instant::now();
+    if let Some(count) = args.beneficiaries {
+        let slug = args.programme.as_deref().unwrap_or("generated");
+        let seeded = app.seed_beneficiaries(slug, count).await?;
+        println!(
+            "{} beneficiaries added to {} in {:.1} s: {} coaches (first: {}, password {}), {} activities, {} answers, {} pistes, {} sessions, {} exits.",
+            n(seeded.beneficiaries),
+            seeded.programme,
+            started.elapsed().as_secs_f64(),
+            n(seeded.coaches),
+            seeded.first_coach_email,
+            parcours_app::demo::DEMO_PASSWORD,
+            n(seeded.activities),
+            n(seeded.answers),
+            n(seeded.pistes),
+            n(seeded.sessions),
+            n(seeded.exits)
+        );
+        return Ok(());
+    }
+    let Some(slug) = args.programme.as_deref() else {
+        anyhow::bail!("--programme SLUG is needed with --participants");
+    };
     let added = app
-        .seed_participants(&args.programme, args.participants)
+        .seed_participants(slug, args.participants.unwrap_or(1_000_000))
         .await?;
     println!(
         "{} participant(s) added to {} in {:.1} s.",
         n(added),
-        args.programme,
+        slug,
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -455,6 +455,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), context::load_context));
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
+        .route("/livez", get(ops::livez))
         .route("/metrics", get(ops::metrics))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/static/app.css", get(ops::stylesheet))

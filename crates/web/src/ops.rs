@@ -19,6 +19,13 @@ pub fn metrics_handle() -> Option<PrometheusHandle> {
         .clone()
 }
 
+/// The process is up (no database call): a liveness probe, and the benchmarks'
+/// baseline, the cheapest answer the server gives.
+pub async fn livez() -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "ok").into_response()
+}
+
+/// The process and its database answer: a readiness probe for the load balancer.
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.app.db().ping().await {
         Ok(()) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain")], "ok").into_response(),

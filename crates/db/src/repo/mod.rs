@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod appointments;
 pub mod audit;
 pub mod documents;
+pub mod generated;
 pub mod jobs;
 pub mod journal;
 pub mod journey;

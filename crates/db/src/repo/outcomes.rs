@@ -43,7 +43,7 @@ pub struct OutcomeRecord {
     pub recorded_at: i64,
 }
 
-fn fact_model(
+pub(crate) fn fact_model(
     scope: TenantScope,
     enrolment_id: Uuid,
     person_id: Uuid,
