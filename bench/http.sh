@@ -53,11 +53,14 @@ curl -fs -o /dev/null -H "Cookie: $person" --data-urlencode "_csrf=$token" "$bas
 token=$(get "$person" /parcours | csrf_of)
 riasec=""
 for id in $(get "$person" /parcours | grep -o '/activites/[0-9a-f-]\{36\}' | cut -d/ -f3 | sort -u); do
-  if get "$person" "/api/v1/activities/$id" | grep -q '"R1"'; then riasec=$id; break; fi
+  # Read whole first: grep -q stopping early would fail the pipe under pipefail.
+  activity=$(get "$person" "/api/v1/activities/$id")
+  if [[ $activity == *'"id":"R1"'* ]]; then riasec=$id; break; fi
 done
 [ -n "$riasec" ] || { echo "no RIASEC activity for the demo person" >&2; exit 1; }
 results=$(get "$funder" /home | grep -o '/programmes/[0-9a-f-]\{36\}/resultats' | head -1)
-fiche="/metiers/$(get "$coach" /metiers | grep -o '/metiers/[A-Z][0-9]\{4\}' | head -1 | cut -d/ -f3)"
+# A ROME fiche (D1102: boulangerie – viennoiserie).
+fiche="/metiers/${PARCOURS_BENCH_FICHE:-D1102}"
 
 # oha's JSON summary -> "rps p50_ms p99_ms non2xx"
 measure() {
@@ -68,7 +71,8 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 codes = d.get("statusCodeDistribution", {})
 bad = sum(n for code, n in codes.items() if not code.startswith("2"))
-bad += sum(d.get("errorDistribution", {}).values())
+# Requests cut by the end of the run are not errors.
+bad += sum(n for e, n in d.get("errorDistribution", {}).items() if "deadline" not in e)
 p = d["latencyPercentiles"]
 print(f'{d["summary"]["requestsPerSec"]:.0f} {p["p50"] * 1000:.1f} {p["p99"] * 1000:.1f} {bad}')
 PY

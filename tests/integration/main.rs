@@ -70,7 +70,7 @@ pub fn pdf_text(pdf: &[u8]) -> anyhow::Result<String> {
 
 pub async fn audit_actions(t: &TestApp, tenant: Uuid, person: Uuid) -> anyhow::Result<Vec<String>> {
     Ok(
-        audit::for_person(t.app.db(), TenantScope::of(tenant), person)
+        audit::for_person(t.app.db(), TenantScope::of(tenant), person, 1_000_000)
             .await?
             .into_iter()
             .map(|e| e.action)

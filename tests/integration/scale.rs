@@ -37,5 +37,15 @@ async fn generated_beneficiaries_fill_caseloads_results_and_bilans() -> TestResu
     assert_eq!(again.coaches, 1);
     let (_, report) = t.app.outcomes_report_by_slug("generated", Some(1)).await?;
     assert_eq!(serde_json::to_value(&report)?["participants"], 215);
+
+    // The manager's home counts everyone followed but lists the most recently active
+    // only: a tenant can hold a million people.
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    let home = manager.server.get("/home").await.text();
+    assert!(home.contains("(315 personnes)"), "{home}");
+    assert!(
+        home.contains("Les 300 personnes les plus récemment actives"),
+        "{home}"
+    );
     Ok(())
 }

@@ -39,7 +39,11 @@ pub enum Home {
     Coach(Vec<CaseloadRow>),
     ProgrammeManager {
         programmes: Vec<ProgrammeFigures>,
+        /// The most recently active of the people followed, at most
+        /// [`MANAGER_LIST_LIMIT`].
         caseload: Vec<CaseloadRow>,
+        /// All the people followed.
+        people_total: u64,
         /// Per programme: the internal consistency of every questionnaire scale.
         reliability: Vec<(String, Vec<crate::bilan::ScaleReliability>)>,
     },
@@ -89,6 +93,7 @@ impl App {
                     scope,
                     Some(actor.user_id),
                     &follow_up_since(),
+                    None,
                     crate::now_ms(),
                 )
                 .await?,
@@ -105,14 +110,28 @@ impl App {
                         false,
                     ));
                 }
-                let caseload = if allows(actor.role, Action::ReadCaseload, in_tenant) {
-                    people::followed(db, scope, None, &follow_up_since(), crate::now_ms()).await?
-                } else {
-                    Vec::new()
-                };
+                let since = follow_up_since();
+                let (caseload, people_total) =
+                    if allows(actor.role, Action::ReadCaseload, in_tenant) {
+                        (
+                            people::followed(
+                                db,
+                                scope,
+                                None,
+                                &since,
+                                Some(MANAGER_LIST_LIMIT),
+                                crate::now_ms(),
+                            )
+                            .await?,
+                            people::count_followed(db, scope, &since).await?,
+                        )
+                    } else {
+                        (Vec::new(), 0)
+                    };
                 Home::ProgrammeManager {
                     programmes: out,
                     caseload,
+                    people_total,
                     reliability,
                 }
             }
@@ -166,3 +185,6 @@ fn follow_up_since() -> String {
 }
 
 const FOLLOW_UP_DAYS: i64 = 400;
+
+/// People listed on a manager's home: the most recently active (the count gives all).
+pub const MANAGER_LIST_LIMIT: u64 = 300;

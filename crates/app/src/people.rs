@@ -166,6 +166,9 @@ async fn enrolment_views(
     Ok(views)
 }
 
+/// Rows of the access log shown on a file (the whole log stays in the database).
+pub const AUDIT_TRAIL_SHOWN: u64 = 200;
+
 impl App {
     /// Checks the policy for a person of the actor's tenant; a refusal is audited as
     /// `denied_audit` (with
@@ -248,15 +251,14 @@ impl App {
             now_ms(),
         )
         .await?;
-        let audit_trail = audit::for_person(&txn, scope, person.id).await?;
-        let (workspace, shared_notes) = if relation_to(actor, &person).is_self {
+        // The person's own pages never show the access log; staff see its latest rows.
+        let (workspace, shared_notes, audit_trail) = if relation_to(actor, &person).is_self {
             let shared = crate::workspace::note_views(&txn, scope, person.id, false, None).await?;
-            (None, shared)
+            (None, shared, Vec::new())
         } else {
-            let workspace = self
-                .workspace_of(&txn, actor, &person, &audit_trail)
-                .await?;
-            (Some(workspace), Vec::new())
+            let trail = audit::for_person(&txn, scope, person.id, AUDIT_TRAIL_SHOWN).await?;
+            let workspace = self.workspace_of(&txn, actor, &person).await?;
+            (Some(workspace), Vec::new(), trail)
         };
         txn.commit().await?;
         Ok(PersonFile {

@@ -166,7 +166,6 @@ impl App {
         conn: &impl ConnectionTrait,
         actor: &Actor,
         person: &Person,
-        audit_trail: &[audit::AuditEvent],
     ) -> Result<Workspace, AppError> {
         let scope = actor.tenant();
         let relation = relation_to(actor, person);
@@ -219,8 +218,9 @@ impl App {
         )
         .await?;
         let transfer_rows = transfers::of_person(conn, scope, person.id).await?;
+        let changes = audit::changes_of_person(conn, scope, person.id).await?;
         let events: Vec<&audit::AuditEvent> =
-            audit_trail.iter().filter(|e| is_event(&e.action)).collect();
+            changes.iter().filter(|e| is_event(&e.action)).collect();
         let mut ids: Vec<Uuid> = events.iter().filter_map(|e| e.actor_user_id).collect();
         for t in &transfer_rows {
             ids.extend(

@@ -20,6 +20,7 @@ mod m0014_programme_rules;
 mod m0015_followers;
 mod m0016_outcomes;
 mod m0017_surveys;
+mod m0018_scale;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_followers::Migration),
             Box::new(m0016_outcomes::Migration),
             Box::new(m0017_surveys::Migration),
+            Box::new(m0018_scale::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -39,16 +39,44 @@ pub async fn record(
     Ok(())
 }
 
-/// A person's audit trail, newest first.
+/// The latest `limit` rows of a person's audit trail, newest first.
 pub async fn for_person(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
     person_id: Uuid,
+    limit: u64,
 ) -> Result<Vec<AuditEvent>, DbErr> {
-    Ok(audit_event::Entity::find()
+    of_person(conn, scope, person_id, false, Some(limit)).await
+}
+
+/// What happened on a person's file, without the reads and saved answers (the bulk of
+/// the log: one row per page opened), newest first.
+pub async fn changes_of_person(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person_id: Uuid,
+) -> Result<Vec<AuditEvent>, DbErr> {
+    of_person(conn, scope, person_id, true, None).await
+}
+
+async fn of_person(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person_id: Uuid,
+    changes_only: bool,
+    limit: Option<u64>,
+) -> Result<Vec<AuditEvent>, DbErr> {
+    let mut query = audit_event::Entity::find()
         .filter(audit_event::Column::TenantId.eq(scope.id()))
-        .filter(audit_event::Column::PersonId.eq(person_id))
+        .filter(audit_event::Column::PersonId.eq(person_id));
+    if changes_only {
+        query = query
+            .filter(audit_event::Column::Action.not_like("%.read"))
+            .filter(audit_event::Column::Action.ne("activity.answers_saved"));
+    }
+    Ok(query
         .order_by_desc(audit_event::Column::Id)
+        .limit(limit)
         .all(conn)
         .await?
         .into_iter()

@@ -283,28 +283,40 @@ pub async fn caseload(
     coach_id: Option<Uuid>,
     now: i64,
 ) -> Result<Vec<CaseloadRow>, DbErr> {
-    caseload_since(conn, scope, coach_id, None, now).await
+    caseload_since(conn, scope, coach_id, None, None, now).await
 }
 
 /// The people followed now: in progress, or out of the programme since `ended_since`
 /// (an ISO date: the follow-up year) — not the history of programmes long over.
+/// At most `limit` of them (the most recently active) when given: a whole tenant can
+/// hold a million people.
 pub async fn followed(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
     coach_id: Option<Uuid>,
     ended_since: &str,
+    limit: Option<u64>,
     now: i64,
 ) -> Result<Vec<CaseloadRow>, DbErr> {
-    caseload_since(conn, scope, coach_id, Some(ended_since), now).await
+    caseload_since(conn, scope, coach_id, Some(ended_since), limit, now).await
 }
 
-async fn caseload_since(
+/// How many people `followed` would list without a limit.
+pub async fn count_followed(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    ended_since: &str,
+) -> Result<u64, DbErr> {
+    followed_query(scope, None, Some(ended_since))
+        .count(conn)
+        .await
+}
+
+fn followed_query(
     scope: TenantScope,
     coach_id: Option<Uuid>,
     ended_since: Option<&str>,
-    now: i64,
-) -> Result<Vec<CaseloadRow>, DbErr> {
+) -> sea_orm::Select<enrolment::Entity> {
     let mut query = enrolment::Entity::find().filter(enrolment::Column::TenantId.eq(scope.id()));
     if let Some(coach) = coach_id {
         query = query.filter(enrolment::Column::CoachId.eq(coach));
@@ -315,6 +327,23 @@ async fn caseload_since(
                 .add(enrolment::Column::EndedOn.is_null())
                 .add(enrolment::Column::EndedOn.gte(since)),
         );
+    }
+    query
+}
+
+async fn caseload_since(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    coach_id: Option<Uuid>,
+    ended_since: Option<&str>,
+    limit: Option<u64>,
+    now: i64,
+) -> Result<Vec<CaseloadRow>, DbErr> {
+    let mut query = followed_query(scope, coach_id, ended_since);
+    if limit.is_some() {
+        query = query
+            .order_by_desc(enrolment::Column::LastActivityAt)
+            .limit(limit);
     }
     let enrolments = query.all(conn).await?;
     let ids: Vec<Uuid> = enrolments.iter().map(|e| e.person_id).collect();

@@ -92,6 +92,7 @@ col-role = Role
 
 manager-programmes = My programmes
 manager-all-people = Everyone followed
+manager-people-latest = The { $count } most recently active people are listed; the others are in their coach's caseload.
 programmes-empty = No programme yet.
 funder-title = Programmes you fund
 funder-note = Overall, anonymous figures. A number under 11 people is never shown, so that nobody can be recognised.
@@ -119,7 +120,7 @@ person-enrolments = Programmes
 person-no-enrolment = This person is not enrolled in any programme.
 person-coach = Coach: { $name }
 person-audit = Who opened this file
-person-audit-note = Every time the file is opened or changed, it is recorded.
+person-audit-note = Every time the file is opened or changed, it is recorded; the latest 200 are listed here.
 not-provided = not provided
 
 audit-person-read = opened

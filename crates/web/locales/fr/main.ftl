@@ -92,6 +92,7 @@ col-role = Rôle
 
 manager-programmes = Mes programmes
 manager-all-people = Toutes les personnes suivies
+manager-people-latest = Les { $count } personnes les plus récemment actives sont listées ; les autres restent dans les dossiers de leur conseiller ou conseillère.
 programmes-empty = Aucun programme pour l'instant.
 funder-title = Programmes financés
 funder-note = Chiffres globaux et anonymes. Un nombre inférieur à 11 personnes n'est jamais affiché, pour que personne ne puisse être reconnu.
@@ -119,7 +120,7 @@ person-enrolments = Programmes
 person-no-enrolment = Cette personne n'est inscrite à aucun programme.
 person-coach = Conseiller : { $name }
 person-audit = Qui a consulté ce dossier
-person-audit-note = Chaque consultation et chaque modification du dossier est enregistrée.
+person-audit-note = Chaque consultation et chaque modification du dossier est enregistrée ; les 200 dernières sont listées ici.
 not-provided = non renseigné
 
 audit-person-read = consultation
