@@ -58,7 +58,13 @@ for id in $(get "$person" /parcours | grep -o '/activites/[0-9a-f-]\{36\}' | cut
   if [[ $activity == *'"id":"R1"'* ]]; then riasec=$id; break; fi
 done
 [ -n "$riasec" ] || { echo "no RIASEC activity for the demo person" >&2; exit 1; }
-results=$(get "$funder" /home | grep -o '/programmes/[0-9a-f-]\{36\}/resultats' | head -1)
+# The results of the generated programme when there is one (parcours seed), else the
+# funder's first programme.
+results=$(get "$funder" /home | python3 -c '
+import re, sys
+links = re.findall(r"href=\"(/programmes/[0-9a-f-]{36}/resultats)\">([^<]*)<", sys.stdin.read())
+wanted = [href for href, text in links if sys.argv[1] in text]
+print((wanted or [href for href, _ in links] or [""])[0])' "${PARCOURS_BENCH_PROGRAMME:-generated}")
 # A ROME fiche (D1102: boulangerie – viennoiserie).
 fiche="/metiers/${PARCOURS_BENCH_FICHE:-D1102}"
 

@@ -47,5 +47,29 @@ async fn generated_beneficiaries_fill_caseloads_results_and_bilans() -> TestResu
         home.contains("Les 300 personnes les plus récemment actives"),
         "{home}"
     );
+
+    // The dashboard serves recent figures from memory, and computes again once
+    // outcomes change (here an import of one more participant).
+    let generated = home
+        .split("href=\"")
+        .filter_map(|h| {
+            let (href, rest) = h.split_once("\">")?;
+            (href.ends_with("/resultats") && rest.starts_with("Résultats de generated"))
+                .then(|| href.to_owned())
+        })
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no results link for generated"))?;
+    let big = |page: &str| page.contains("<p class=\"big-number\">215</p>");
+    assert!(big(&manager.server.get(&generated).await.text()));
+    t.app
+        .import_participants(
+            "generated",
+            None,
+            b"external_id,birth_year,commune,referrer,publics,entered_on,status,ended_on,drop_reason,outcome,contract_type,contract_months,training_qualifying\nlate-1,1990,76540,,,2026-01-05,in_progress,,,,,,\n",
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let again = manager.server.get(&generated).await.text();
+    assert!(again.contains("<p class=\"big-number\">216</p>"), "{again}");
     Ok(())
 }

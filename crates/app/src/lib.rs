@@ -81,6 +81,8 @@ struct Inner {
     /// Every shipped version of every instrument (answers are scored by their own).
     instruments: parcours_domain::instrument::Registry,
     journal_prompts: parcours_domain::journal::Prompts,
+    /// Programmes' results computed lately, for the dashboards (see `outcomes`).
+    reports: outcomes::ReportCache,
 }
 
 impl App {
@@ -99,6 +101,7 @@ impl App {
                 catalog: std::sync::RwLock::new(None),
                 instruments,
                 journal_prompts,
+                reports: outcomes::ReportCache::default(),
             }),
         })
     }

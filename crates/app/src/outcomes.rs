@@ -606,6 +606,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
+        self.forget_reports().await;
         Ok(ImportSummary {
             programme_id: programme.id,
             programme_created: created,
@@ -637,6 +638,32 @@ impl App {
             min_cell: *own_min,
         };
         Ok((*id, self.outcomes_report(&programme, min_cell).await?))
+    }
+
+    /// The programme's report as computed less than [`REPORT_TTL_MS`] ago, else
+    /// computed now. One computation at a time: readers arriving meanwhile wait for it
+    /// rather than scan the same million rows again.
+    async fn recent_report(&self, programme: &ProgrammeRef) -> Result<OutcomesReport, AppError> {
+        let rule = outcomes::current_rule(self.db(), programme.funder).await?;
+        // A new rule version or minimum cell is a new key: read at once.
+        let key = (programme.id, programme.min_cell, rule.version);
+        let mut cache = self.inner.reports.0.lock().await;
+        let now = now_ms();
+        if let Some((at, report)) = cache.get(&key)
+            && now - at < REPORT_TTL_MS
+        {
+            return Ok(report.clone());
+        }
+        let report = self.outcomes_report(programme, None).await?;
+        cache.retain(|_, (at, _)| now - *at < REPORT_TTL_MS);
+        cache.insert(key, (now, report.clone()));
+        Ok(report)
+    }
+
+    /// Outcomes changed: the next dashboard read computes again (in this process;
+    /// others within [`REPORT_TTL_MS`]).
+    pub(crate) async fn forget_reports(&self) {
+        self.inner.reports.0.lock().await.clear();
     }
 
     async fn outcomes_report(
@@ -950,6 +977,17 @@ pub struct PersonOutcomes {
     pub recorded_by: HashMap<Uuid, String>,
 }
 
+/// How long the dashboards serve a programme's figures from memory: over a million
+/// participants they take about a second to compute, and funders read figures of the
+/// day, not of the second. The command line always computes afresh.
+pub const REPORT_TTL_MS: i64 = 60_000;
+
+type ReportKey = (Uuid, Option<i32>, i32);
+
+/// Reports computed lately, by programme, minimum cell and rule version.
+#[derive(Default)]
+pub(crate) struct ReportCache(tokio::sync::Mutex<HashMap<ReportKey, (i64, OutcomesReport)>>);
+
 /// A programme's report as a reader of aggregates sees it.
 #[derive(Debug, Clone)]
 pub struct ProgrammeReport {
@@ -1087,6 +1125,7 @@ impl App {
         }
         crate::people::audit_by(&txn, actor, audit_action::RECORDED, Some(person.id), now).await?;
         txn.commit().await?;
+        self.forget_reports().await;
         Ok(id)
     }
 
@@ -1122,15 +1161,12 @@ impl App {
             .find(|(id, ..)| *id == programme.id)
             .and_then(|(.., m)| m);
         let report = self
-            .outcomes_report(
-                &ProgrammeRef {
-                    id: programme.id,
-                    tenant: TenantScope::of(programme.tenant_id),
-                    funder: programme.funder_id,
-                    min_cell,
-                },
-                None,
-            )
+            .recent_report(&ProgrammeRef {
+                id: programme.id,
+                tenant: TenantScope::of(programme.tenant_id),
+                funder: programme.funder_id,
+                min_cell,
+            })
             .await?;
         parcours_db::repo::audit::record(
             self.db(),

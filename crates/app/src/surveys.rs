@@ -396,6 +396,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
+        self.forget_reports().await;
         Ok(())
     }
 
