@@ -80,7 +80,8 @@ bad = sum(n for code, n in codes.items() if not code.startswith("2"))
 # Requests cut by the end of the run are not errors.
 bad += sum(n for e, n in d.get("errorDistribution", {}).items() if "deadline" not in e)
 p = d["latencyPercentiles"]
-print(f'{d["summary"]["requestsPerSec"]:.0f} {p["p50"] * 1000:.1f} {p["p99"] * 1000:.1f} {bad}')
+ms = lambda x: "-" if x is None else f"{x * 1000:.1f}"  # no answer at all: no latency
+print(f'{d["summary"]["requestsPerSec"]:.0f} {ms(p["p50"])} {ms(p["p99"])} {bad}')
 PY
 }
 

@@ -487,10 +487,14 @@ pub async fn set_min_cell(
 /// Refreshes the planner's statistics after a bulk load (and, on PostgreSQL, the
 /// visibility map that lets the report read its index alone).
 pub async fn refresh_statistics(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
-    let sql = match conn.get_database_backend() {
-        sea_orm::DbBackend::Postgres => "VACUUM (ANALYZE) enrolments",
-        _ => "ANALYZE",
-    };
-    conn.execute_unprepared(sql).await?;
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Every table a bulk load wrote: without statistics the planner scans the
+        // activities of a million people for one caseload (6.7 s instead of 13 ms).
+        conn.execute_unprepared("ANALYZE").await?;
+        conn.execute_unprepared("VACUUM (ANALYZE) enrolments")
+            .await?;
+    } else {
+        conn.execute_unprepared("ANALYZE").await?;
+    }
     Ok(())
 }
