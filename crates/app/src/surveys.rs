@@ -343,7 +343,8 @@ impl App {
             .check()
             .map_err(|_| AppError::invalid("situation", "required"))?;
         let now = now_ms();
-        // The placeholder reason of a dropped participant's answer is not kept.
+        // The stand-in reason that let a dropped participant's answer pass the check
+        // is not kept: the reason recorded at exit stays the one.
         let fact = OutcomeFact {
             drop_reason: None,
             ..crate::outcomes::fact_of(checked, "survey")

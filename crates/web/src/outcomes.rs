@@ -407,6 +407,14 @@ fn report_lines(view: &ProgrammeReport) -> Vec<[String; 5]> {
     lines
 }
 
+/// The programme's report for the signed-in reader, as the downloads need it.
+async fn report_view(state: &AppState, ctx: &Ctx, id: &str) -> Result<ProgrammeReport, HttpError> {
+    Ok(state
+        .app
+        .programme_report(ctx.actor()?, parse_id(id)?)
+        .await?)
+}
+
 const REPORT_HEADER: [&str; 5] = ["group", "key", "indicator", "count", "percent"];
 
 /// The report for a spreadsheet: `;`, a BOM for Excel, one figure per line.
@@ -415,10 +423,7 @@ pub async fn results_csv(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, HttpError> {
-    let view = state
-        .app
-        .programme_report(ctx.actor()?, parse_id(&id)?)
-        .await?;
+    let view = report_view(&state, &ctx, &id).await?;
     let lines = report_lines(&view);
     crate::referrals::csv_attachment(
         &REPORT_HEADER,
@@ -434,10 +439,7 @@ pub async fn results_xlsx(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, HttpError> {
-    let view = state
-        .app
-        .programme_report(ctx.actor()?, parse_id(&id)?)
-        .await?;
+    let view = report_view(&state, &ctx, &id).await?;
     let lines = report_lines(&view);
     let fail = |e: rust_xlsxwriter::XlsxError| HttpError::Internal(format!("xlsx: {e}"));
     let mut book = rust_xlsxwriter::Workbook::new();
@@ -454,21 +456,11 @@ pub async fn results_xlsx(
         }
     }
     let body = book.save_to_buffer().map_err(fail)?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"resultats.xlsx\"",
-            ),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
+    Ok(crate::referrals::attachment(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "resultats.xlsx",
         body,
-    )
-        .into_response())
+    ))
 }
 
 /// A figure as the PDF prints it: "63 (63,0 %)" in French, "masqué" when hidden.
@@ -615,10 +607,7 @@ pub async fn results_pdf(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, HttpError> {
-    let view = state
-        .app
-        .programme_report(ctx.actor()?, parse_id(&id)?)
-        .await?;
+    let view = report_view(&state, &ctx, &id).await?;
     let page = outcomes_page(&ctx, view, None, Vec::new());
     let report = pdf_report(&page, parcours_app::now_ms());
     // Typesetting takes a moment of CPU: keep it off the async workers.
@@ -626,18 +615,11 @@ pub async fn results_pdf(
         .await
         .map_err(|e| HttpError::Internal(format!("typesetting task: {e}")))?
         .map_err(|e| HttpError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"resultats.pdf\"",
-            ),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
+    Ok(crate::referrals::attachment(
+        "application/pdf",
+        "resultats.pdf",
         pdf,
-    )
-        .into_response())
+    ))
 }
 
 // ---------------------------------------------------------------- a person's outcomes

@@ -628,9 +628,14 @@ pub(crate) fn csv_attachment(
             .into_inner()
             .map_err(|e| HttpError::Internal(format!("csv: {e}")))?,
     );
-    Ok((
+    Ok(attachment("text/csv; charset=utf-8", filename, body))
+}
+
+/// A file to download, never cached (exports hold personal or programme data).
+pub(crate) fn attachment(content_type: &str, filename: &str, body: Vec<u8>) -> Response {
+    (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{filename}\""),
@@ -639,7 +644,7 @@ pub(crate) fn csv_attachment(
         ],
         body,
     )
-        .into_response())
+        .into_response()
 }
 
 pub(crate) fn spreadsheet_safe(cell: &str) -> String {
