@@ -14,50 +14,19 @@ cd "$(dirname "$0")/.."
 duration="${1:-20s}"
 conns="${2:-16}"
 bin="${PARCOURS_BIN:-target/release/parcours}"
-ref="${PARCOURS_REF_DIR:-../shared/ref}"
 port="${PARCOURS_BENCH_PORT:-18181}"
-base="http://127.0.0.1:$port"
-work="$(mktemp -d)"
-url="${PARCOURS_DATABASE_URL:-sqlite://$work/bench.db?mode=rwc}"
-
-PARCOURS_DATABASE_URL="$url" PARCOURS_LOG=error "$bin" serve --bind "127.0.0.1:$port" \
-  --ref-dir "$ref" --outbox "$work/outbox" > "$work/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 600); do
-  curl -fs "$base/healthz" > /dev/null 2>&1 && break
-  sleep 0.5
-done
-curl -fs "$base/healthz" > /dev/null || { cat "$work/serve.log"; exit 1; }
-rss() { awk '/VmRSS/ { printf "%.0f MB", $2 / 1024 }' "/proc/$server/status"; }
+url="${PARCOURS_DATABASE_URL:-}"
+source bench/lib.sh
+start_server
+rss() { echo "$(rss_mb) MB"; }
 echo "server ready: $(rss) resident ($("$bin" --version 2>/dev/null || echo parcours), $(nproc) cores)"
-
-csrf_of() { grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//'; }
-# Signs in through the login form; prints the session cookie.
-login() {
-  local jar="$work/$1.jar" token
-  token=$(curl -fs -c "$jar" -b "$jar" "$base/login" | csrf_of)
-  curl -fs -o /dev/null -c "$jar" -b "$jar" --data-urlencode "_csrf=$token" \
-    --data-urlencode "email=$1" --data-urlencode "password=parcours-demo" \
-    --data-urlencode "next=" "$base/login"
-  awk '$6 == "parcours_session" { print "parcours_session=" $7 }' "$jar"
-}
-get() { curl -fs -H "Cookie: $1" "$base$2"; }
 
 person=$(login beneficiaire@demo.parcours.test)
 coach=$(login coach@demo.parcours.test)
 funder=$(login funder@demo.parcours.test)
 # The person consents (once), then answers the first RIASEC question again and again.
-token=$(get "$person" /parcours | csrf_of)
-curl -fs -o /dev/null -H "Cookie: $person" --data-urlencode "_csrf=$token" "$base/parcours/consentement" || true
-token=$(get "$person" /parcours | csrf_of)
-riasec=""
-for id in $(get "$person" /parcours | grep -o '/activites/[0-9a-f-]\{36\}' | cut -d/ -f3 | sort -u); do
-  # Read whole first: grep -q stopping early would fail the pipe under pipefail.
-  activity=$(get "$person" "/api/v1/activities/$id")
-  if [[ $activity == *'"id":"R1"'* ]]; then riasec=$id; break; fi
-done
-[ -n "$riasec" ] || { echo "no RIASEC activity for the demo person" >&2; exit 1; }
+riasec=$(riasec_activity_of "$person")
+token=$(token_of "$person")
 # The results of the generated programme when there is one (parcours seed), else the
 # funder's first programme.
 results=$(get "$funder" /home | python3 -c '

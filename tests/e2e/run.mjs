@@ -86,6 +86,8 @@ async function startServer(bin) {
       PARCOURS_OUTBOX_DIR: join(work, 'outbox'),
       // The in-process worker sends emails within half a second.
       PARCOURS_WORKER_POLL_MS: '500',
+      // Verbose, so that the scan at the end sees everything an operator could turn on.
+      PARCOURS_LOG: 'debug',
       // The real reference set when it sits beside the clone, else the repository's fixture.
       PARCOURS_REF_DIR: process.env.PARCOURS_REF_DIR || (existsSync(join(REPO_REF, 'rome4')) ? REPO_REF : FIXTURE_REF),
     },
@@ -99,7 +101,7 @@ async function startServer(bin) {
     if (child.exitCode !== null) throw new Error(`parcours exited early:\n${output}`);
     try {
       const r = await fetch(`${base}/healthz`);
-      if (r.ok) return { base, child, work };
+      if (r.ok) return { base, child, work, log: () => output };
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -828,6 +830,20 @@ async function outcomesJourney(browser, base, work, shots) {
   await funderContext.close();
 }
 
+// Personal data never reaches the logs: after the start-up banner (which lists the
+// demo's fictional sign-ins on purpose), no email address and none of the names and
+// phone numbers the kit typed may appear in what the server wrote.
+function scanLogs(output) {
+  const served = output.split('(Ctrl-C to stop)').slice(1).join('');
+  const emails = served.match(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g) || [];
+  check(emails.length === 0, `logs: email addresses written by the server: ${[...new Set(emails)].join(', ')}`);
+  for (const typed of ['Lévy', 'Benali', 'Durand', 'Camille Martin', '07 00 00 00 01', '08/02/1994']) {
+    check(!served.includes(typed), `logs: "${typed}" written by the server`);
+  }
+  check(served.includes('request'), 'logs: the requests were logged');
+  console.log(`log scan: ${served.split('\n').length} lines of server output, ${emails.length} addresses`);
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.screenshots) mkdirSync(args.screenshots, { recursive: true });
@@ -866,6 +882,7 @@ async function main() {
     server.child.kill();
     rmSync(server.work, { recursive: true, force: true });
   }
+  scanLogs(server.log());
   if (failures.length) {
     console.log(`\n${failures.length} problem(s):`);
     for (const f of failures) console.log(`  - ${f}`);

@@ -294,3 +294,90 @@ async fn malformed_ids_are_not_found() -> TestResult {
         .assert_status(StatusCode::NOT_FOUND);
     Ok(())
 }
+
+#[tokio::test]
+async fn administrators_read_the_audit_log_with_refusals_and_pages() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = some_person_of_coach(&t).await?;
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    coach
+        .server
+        .get(&format!("/beneficiaries/{person}"))
+        .await
+        .assert_status_ok();
+    // A refused access, by a funder.
+    let funder = t.login_as("funder@demo.parcours.test").await?;
+    let refused = funder.server.get(&format!("/beneficiaries/{person}")).await;
+    assert!(refused.status_code().is_client_error());
+
+    // Only administrators read it.
+    for email in [
+        "coach@demo.parcours.test",
+        "manager@demo.parcours.test",
+        "funder@demo.parcours.test",
+    ] {
+        let other = t.login_as(email).await?;
+        other
+            .server
+            .get("/admin/audit")
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+    }
+    let admin = t.login_as("admin@demo.parcours.test").await?;
+    let home = admin.server.get("/home").await.text();
+    assert!(
+        home.contains("href=\"/admin/audit\""),
+        "linked from the admin's home"
+    );
+    let page = admin.server.get("/admin/audit").await;
+    page.assert_status_ok();
+    let text = page.text();
+    assert!(
+        text.contains("Journal d&#39;audit") || text.contains("Journal d'audit"),
+        "{text}"
+    );
+    assert!(
+        text.contains("consultation") && text.contains(&person.to_string()),
+        "{text}"
+    );
+
+    // One file's trail; the refusals only; a bad identifier explained.
+    let one = admin
+        .server
+        .get(&format!("/admin/audit?personne={person}"))
+        .await
+        .text();
+    assert!(one.contains("consultation"));
+    let refusals = admin.server.get("/admin/audit?refus=1").await.text();
+    assert!(!refusals.contains("<td>consultation</td>"), "{refusals}");
+    let bad = admin.server.get("/admin/audit?personne=12345").await.text();
+    assert!(
+        bad.contains("identifiant n&#39;est pas valide")
+            || bad.contains("identifiant n'est pas valide"),
+        "{bad}"
+    );
+
+    // A hundred rows a page, then a link to older ones that shows the rest.
+    for _ in 0..110 {
+        coach.server.get(&format!("/beneficiaries/{person}")).await;
+    }
+    let first = admin
+        .server
+        .get(&format!("/admin/audit?personne={person}"))
+        .await
+        .text();
+    assert_eq!(first.matches("<tr>").count() - 1, 100, "header row + 100");
+    let marker = "href=\"/admin/audit?personne=";
+    let start = first
+        .rfind(marker)
+        .ok_or_else(|| anyhow::anyhow!("no older link"))?
+        + 6;
+    let end = first[start..]
+        .find('"')
+        .ok_or_else(|| anyhow::anyhow!("unterminated"))?
+        + start;
+    let older = first[start..end].replace("&amp;", "&");
+    let second = admin.server.get(&older).await.text();
+    assert!(second.matches("<tr>").count() > 1, "{second}");
+    Ok(())
+}

@@ -12,7 +12,7 @@ use parcours_test_support::TestApp;
 use crate::TestResult;
 
 /// A child process killed when the test ends, passing or not.
-struct Running(Child);
+pub struct Running(pub Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -21,11 +21,11 @@ impl Drop for Running {
     }
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn parcours(t: &TestApp, args: &[&str]) -> Command {
+pub fn parcours(t: &TestApp, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_parcours"));
     command
         .args(args)
@@ -44,13 +44,13 @@ fn parcours(t: &TestApp, args: &[&str]) -> Command {
 
 /// One HTTP/1.1 exchange on a fresh connection (the suite has no client library for
 /// other processes).
-struct Reply {
-    status: u16,
-    cookies: Vec<String>,
-    body: String,
+pub struct Reply {
+    pub status: u16,
+    pub cookies: Vec<String>,
+    pub body: String,
 }
 
-fn http(
+pub fn http(
     port: u16,
     method: &str,
     path: &str,
@@ -100,21 +100,70 @@ fn http(
     })
 }
 
-fn start_server(t: &TestApp, port: u16) -> anyhow::Result<Running> {
+pub fn start_server(t: &TestApp, port: u16) -> anyhow::Result<Running> {
     let bind = format!("127.0.0.1:{port}");
     let child = parcours(t, &["serve", "--bind", &bind, "--no-demo", "--no-worker"]).spawn()?;
     let running = Running(child);
+    wait_until_up(port)?;
+    Ok(running)
+}
+
+/// Waits for the server on `port` to answer its health check (a minute at most).
+pub fn wait_until_up(port: u16) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if http(port, "GET", "/healthz", &[], None, None).is_ok_and(|r| r.status == 200) {
-            return Ok(running);
+            return Ok(());
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     anyhow::bail!("the server on {port} did not start")
 }
 
-fn form_encode(fields: &[(&str, &str)]) -> String {
+/// Fills the login form of the server on `form_port` and submits it to `to_port` (the
+/// same server, or another sharing the database): the answer's status and the session
+/// cookie it set.
+pub fn submit_login(
+    form_port: u16,
+    to_port: u16,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<(u16, Vec<String>)> {
+    let form = http(form_port, "GET", "/login", &[], None, None)?;
+    let token = parcours_test_support::csrf_token(&form.body)
+        .ok_or_else(|| anyhow::anyhow!("no token on the login page"))?;
+    let reply = http(
+        to_port,
+        "POST",
+        "/login",
+        &form.cookies,
+        None,
+        Some(&form_encode(&[
+            ("_csrf", &token),
+            ("email", email),
+            ("password", password),
+            ("next", ""),
+        ])),
+    )?;
+    let session = reply
+        .cookies
+        .into_iter()
+        .filter(|c| c.starts_with("parcours_session="))
+        .collect();
+    Ok((reply.status, session))
+}
+
+/// Signs in with the demo password: the session cookie and the session's CSRF token.
+pub fn sign_in(port: u16, email: &str) -> anyhow::Result<(Vec<String>, String)> {
+    let (status, session) = submit_login(port, port, email, parcours_app::demo::DEMO_PASSWORD)?;
+    anyhow::ensure!(status == 303, "sign-in as {email}: {status}");
+    let home = http(port, "GET", "/home", &session, None, None)?;
+    let csrf = parcours_test_support::csrf_token(&home.body)
+        .ok_or_else(|| anyhow::anyhow!("no token on the home page"))?;
+    Ok((session, csrf))
+}
+
+pub fn form_encode(fields: &[(&str, &str)]) -> String {
     fields
         .iter()
         .map(|(k, v)| {
@@ -142,30 +191,14 @@ async fn two_servers_and_two_workers_share_sessions_and_do_each_job_once() -> Te
 
     // The login form from A, submitted to B: the anonymous CSRF cookie and the session
     // are in the database, not in a process.
-    let form = http(port_a, "GET", "/login", &[], None, None)?;
-    let token = parcours_test_support::csrf_token(&form.body)
-        .ok_or_else(|| anyhow::anyhow!("no token on the login page"))?;
-    let login = http(
+    let (status, session) = submit_login(
+        port_a,
         port_b,
-        "POST",
-        "/login",
-        &form.cookies,
-        None,
-        Some(&form_encode(&[
-            ("_csrf", &token),
-            ("email", "coach@demo.parcours.test"),
-            ("password", parcours_app::demo::DEMO_PASSWORD),
-            ("next", ""),
-        ])),
+        "coach@demo.parcours.test",
+        parcours_app::demo::DEMO_PASSWORD,
     )?;
-    assert_eq!(login.status, 303, "{}", login.body);
-    let session: Vec<String> = login
-        .cookies
-        .iter()
-        .filter(|c| c.starts_with("parcours_session="))
-        .cloned()
-        .collect();
-    assert_eq!(session.len(), 1, "{:?}", login.cookies);
+    assert_eq!(status, 303);
+    assert_eq!(session.len(), 1, "{session:?}");
     let home = http(port_a, "GET", "/home", &session, None, None)?;
     assert_eq!(home.status, 200);
     let csrf = parcours_test_support::csrf_token(&home.body)

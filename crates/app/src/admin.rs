@@ -1,11 +1,13 @@
-//! Administration use cases run from the command line.
+//! Administration: accounts made from the command line, the tenant's audit log.
 
 use parcours_db::repo::accounts;
+use parcours_db::repo::audit;
+pub use parcours_db::repo::audit::TenantLogQuery;
 use parcours_db::{TransactionTrait, is_unique_violation};
 use parcours_domain::{Email, OrgKind, Role};
 use uuid::Uuid;
 
-use crate::auth::check_new_password;
+use crate::auth::{Actor, check_new_password};
 use crate::{App, AppError, now_ms};
 
 impl App {
@@ -57,5 +59,55 @@ impl App {
         accounts::insert_membership(&txn, user_id, org_id, Role::Admin, now).await?;
         txn.commit().await?;
         Ok(user_id)
+    }
+}
+
+/// Rows of the audit log shown per page.
+pub const AUDIT_PAGE: u64 = 100;
+
+/// One row of the audit log as an administrator reads it.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub id: Uuid,
+    pub at: i64,
+    /// Who acted (display name), or none for the person or a system job.
+    pub actor: Option<String>,
+    pub action: String,
+    pub person_id: Option<Uuid>,
+}
+
+impl App {
+    /// A page of the tenant's audit log (administrators only; the log itself is
+    /// append-only: the database refuses updates and deletes). Reading it is audited.
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        mut query: TenantLogQuery,
+    ) -> Result<(Vec<AuditRow>, bool), AppError> {
+        if actor.role != Role::Admin {
+            return Err(AppError::Forbidden);
+        }
+        query.limit = AUDIT_PAGE + 1;
+        let mut events = audit::of_tenant(self.db(), actor.tenant(), &query).await?;
+        let more = events.len() as u64 > AUDIT_PAGE;
+        events.truncate(AUDIT_PAGE as usize);
+        let mut authors: Vec<Uuid> = events.iter().filter_map(|e| e.actor_user_id).collect();
+        authors.sort_unstable();
+        authors.dedup();
+        let names = crate::workspace::user_names(self.db(), authors).await?;
+        crate::people::audit_by(self.db(), actor, "audit.read", query.person_id, now_ms()).await?;
+        Ok((
+            events
+                .into_iter()
+                .map(|e| AuditRow {
+                    id: e.id,
+                    at: e.at,
+                    actor: e.actor_user_id.and_then(|u| names.get(&u).cloned()),
+                    action: e.action,
+                    person_id: e.person_id,
+                })
+                .collect(),
+            more,
+        ))
     }
 }

@@ -11,6 +11,8 @@ use crate::{App, AppError, digest, now_ms, random_token, same_secret};
 /// Shortest password we accept (NIST SP 800-63B asks for at least 8).
 pub const MIN_PASSWORD_CHARS: usize = 10;
 const RESET_TTL_MS: i64 = 3600 * 1000;
+/// Reset links sent per address and per hour, at most.
+pub const RESET_REQUESTS_PER_HOUR: u64 = 3;
 /// Sessions are extended at most this often, to keep reads cheap.
 const SESSION_TOUCH_EVERY_MS: i64 = 5 * 60 * 1000;
 
@@ -125,14 +127,23 @@ impl App {
             |u| u.password_hash.clone(),
         );
         let password_ok = verify_password(password.to_owned(), hash).await?;
+        let account_exists = user.is_some();
         let Some(user) = user.filter(|_| password_ok) else {
             security::record_login_attempt(self.db(), &account_key, ip, false, now).await?;
+            // The failure that blocks an account tells its holder, once per block.
+            if let Some(email) = email.as_ref().filter(|_| {
+                account_exists && by_account + 1 == config.login_max_failures_per_account
+            }) {
+                self.send_lockout_notice(email)?;
+            }
             return Err(LoginError::InvalidCredentials);
         };
 
         let txn = self.db().begin().await?;
         security::clear_failures(&txn, &account_key).await?;
         let session = self.open_session(&txn, user.id, now).await?;
+        // Signing in is a contact: it keeps the file from being anonymised as inactive.
+        parcours_db::repo::privacy::touch_person_of_user(&txn, user.id, now).await?;
         txn.commit().await?;
         Ok(session)
     }
@@ -273,14 +284,66 @@ impl App {
         Ok(())
     }
 
+    /// Ends every session of the user (a lost phone, a shared computer); returns how
+    /// many were open.
+    pub async fn logout_everywhere(&self, actor: &Actor) -> Result<u64, AppError> {
+        Ok(security::delete_sessions_of_user(self.db(), actor.user_id).await?)
+    }
+
+    fn send_lockout_notice(&self, email: &Email) -> Result<(), AppError> {
+        let config = self.config();
+        let minutes = config.login_window_ms / 60_000;
+        let forgot = format!("{}/password/forgot", config.base_url);
+        let body = format!(
+            "Bonjour,\n\nQuelqu'un s'est trompé {n} fois de mot de passe sur votre compte Parcours. \
+             Pour le protéger, la connexion est bloquée pendant {minutes} minutes.\n\n\
+             Si c'était vous, réessayez plus tard ou choisissez un nouveau mot de passe : {forgot}\n\
+             Si ce n'était pas vous, choisissez un nouveau mot de passe dès que possible.\n\n\
+             --\nHello,\nSomeone typed a wrong password {n} times on your Parcours account. \
+             To protect it, signing in is blocked for {minutes} minutes. If it was not you, \
+             choose a new password: {forgot}\n",
+            n = config.login_max_failures_per_account,
+        );
+        mail::send(
+            &config.outbox_dir,
+            OutgoingMail {
+                to: email.as_str(),
+                subject: "Parcours : connexion bloquée pour un moment",
+                body,
+                calendar: None,
+            },
+        )
+    }
+
     /// Sends a reset link if the account exists. The answer is the same either way, so
     /// the form does not reveal who has an account.
-    pub async fn request_password_reset(&self, raw_email: &str) -> Result<(), AppError> {
+    /// At most [`RESET_REQUESTS_PER_HOUR`] links an hour for one address (silently: the
+    /// answer must not tell whether the account exists), and the address shares the
+    /// sign-in limit per network address.
+    pub async fn request_password_reset(&self, raw_email: &str, ip: &str) -> Result<(), AppError> {
         let email = Email::parse(raw_email).map_err(|_| AppError::invalid("email", "invalid"))?;
+        let now = now_ms();
+        let config = self.config();
+        let reset_key = digest(&format!("reset:{}", email.as_str()));
+        let (by_account, _) =
+            security::failures_since(self.db(), &reset_key, ip, now - 3600 * 1000).await?;
+        let (_, by_ip) =
+            security::failures_since(self.db(), &reset_key, ip, now - config.login_window_ms)
+                .await?;
+        if by_ip >= config.login_max_failures_per_ip {
+            let secs = u64::try_from(config.login_window_ms / 1000).unwrap_or(900);
+            return Err(AppError::RateLimited {
+                retry_after_secs: secs,
+            });
+        }
+        // Counted as attempts (not successes), so that the limits above see them.
+        security::record_login_attempt(self.db(), &reset_key, ip, false, now).await?;
+        if by_account >= RESET_REQUESTS_PER_HOUR {
+            return Ok(());
+        }
         let Some(user) = accounts::find_user_by_email(self.db(), &email).await? else {
             return Ok(());
         };
-        let now = now_ms();
         let token = random_token();
         security::insert_password_reset(
             self.db(),
@@ -304,7 +367,8 @@ impl App {
                 body,
                 calendar: None,
             },
-        )
+        )?;
+        Ok(())
     }
 
     /// True when the reset link is still usable (to show the form or an explanation).

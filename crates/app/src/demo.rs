@@ -322,8 +322,8 @@ impl App {
                 commune_code: "76540".into(),
                 capacity: "2".into(),
                 respond_within_days: "7".into(),
-                starts_on: demo_date(now + 21 * 24 * 3600 * 1000),
-                ends_on: demo_date(now + 34 * 24 * 3600 * 1000),
+                starts_on: crate::utc_day(now + 21 * 24 * 3600 * 1000),
+                ends_on: crate::utc_day(now + 34 * 24 * 3600 * 1000),
             }
             .check()
             .map_err(|p| AppError::Internal(format!("demo offer: {p:?}")))?;
@@ -461,7 +461,7 @@ impl App {
                 &txn,
                 scope,
                 request,
-                &demo_date(now - 7 * day),
+                &crate::utc_day(now - 7 * day),
                 Some("Premier café : CV relu ensemble, deux offres repérées."),
                 employer_user,
                 now - 7 * day,
@@ -737,13 +737,6 @@ pub(crate) fn synthetic_answers(
         }
         Kind::Form | Kind::Experiences => None,
     }
-}
-
-/// A day as YYYY-MM-DD (UTC), for seeded dates.
-fn demo_date(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(ms / 1000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
 #[cfg(test)]

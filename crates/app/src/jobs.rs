@@ -32,6 +32,9 @@ pub mod kind {
     /// Daily: follow-up surveys due are emailed, unanswered ones reminded once.
     pub const SURVEYS_SEND: &str = "surveys.send";
     pub const SURVEY: &str = "email.survey";
+    /// Daily: files without contact for two years are told, then anonymised.
+    pub const PERSONS_INACTIVITY: &str = "persons.inactivity";
+    pub const INACTIVITY_NOTICE: &str = "email.inactivity_notice";
 }
 
 pub mod audit_action {
@@ -44,10 +47,11 @@ pub const MAX_ATTEMPTS: i32 = 5;
 const LEASE_MS: i64 = 5 * 60 * 1000;
 const DAILY_MS: i64 = 24 * 3600 * 1000;
 /// Jobs of the whole installation that run once a day, each queued again by itself.
-const DAILY: [&str; 3] = [
+const DAILY: [&str; 4] = [
     kind::DOCUMENTS_PURGE,
     kind::REFERRALS_EXPIRY,
     kind::SURVEYS_SEND,
+    kind::PERSONS_INACTIVITY,
 ];
 
 /// The wait before try `attempt + 1`: 30 s, 1 min, 2 min… at most 6 hours.
@@ -169,11 +173,19 @@ impl App {
             .map_err(|e| AppError::Internal(format!("unreadable payload: {e}")))?;
         let scope = job.tenant_id.map(TenantScope::of);
         match (job.kind.as_str(), scope) {
-            (kind::DOCUMENTS_PURGE | kind::REFERRALS_EXPIRY | kind::SURVEYS_SEND, _) => {
+            (
+                kind::DOCUMENTS_PURGE
+                | kind::REFERRALS_EXPIRY
+                | kind::SURVEYS_SEND
+                | kind::PERSONS_INACTIVITY,
+                _,
+            ) => {
                 if job.kind == kind::DOCUMENTS_PURGE {
                     self.purge_documents(now).await?;
                 } else if job.kind == kind::SURVEYS_SEND {
                     self.send_surveys(now).await?;
+                } else if job.kind == kind::PERSONS_INACTIVITY {
+                    self.sweep_inactive(now).await?;
                 } else {
                     self.expire_referrals(now).await?;
                     self.expire_requests(now).await?;
@@ -202,6 +214,9 @@ impl App {
                 self.send_request_mail(scope, &payload).await
             }
             (kind::OPPORTUNITY_ANSWER, Some(scope)) => self.send_answer_mail(scope, &payload).await,
+            (kind::INACTIVITY_NOTICE, Some(scope)) => {
+                self.send_inactivity_notice(scope, &payload).await
+            }
             (kind::ADVISOR_LINK, Some(scope)) => self.send_advisor_link(scope, &payload).await,
             (kind::SURVEY, Some(_)) => match payload.survey_id {
                 Some(id) => self.send_one_survey(id, now).await,

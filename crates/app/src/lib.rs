@@ -19,6 +19,7 @@ pub mod people;
 pub mod pistes;
 pub mod placements;
 pub mod plan;
+pub mod privacy;
 pub mod projects;
 pub mod reference;
 pub mod referrals;
@@ -157,6 +158,13 @@ pub fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// A day as YYYY-MM-DD (UTC).
+pub fn utc_day(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
 /// 256 random bits, hex-encoded: session ids, CSRF and reset tokens.

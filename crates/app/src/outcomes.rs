@@ -107,6 +107,82 @@ fn date_ms(d: time::Date) -> i64 {
     d.midnight().assume_utc().unix_timestamp() * 1000
 }
 
+/// A participant row as read, with its line.
+pub type ParticipantRow = (u64, (ImportedParticipant, Option<String>));
+
+/// Reads and checks a participants file (see [`PARTICIPANTS_HEADER`]) without the
+/// database: the rows that are right and the problems of the others, or what is wrong
+/// with the file as a whole.
+pub fn read_participants(
+    bytes: &[u8],
+    this_year: i32,
+    geo: Option<&parcours_catalog::geo::Geo>,
+) -> Result<(Vec<ParticipantRow>, Vec<RowProblem>), ImportFailure> {
+    let text =
+        std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
+            ImportFailure::File(format!(
+                "the file is not UTF-8 (byte {}): save it as CSV UTF-8",
+                e.valid_up_to()
+            ))
+        })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(Ok(h)) => h,
+        Some(Err(e)) => return Err(ImportFailure::File(format!("line 1: {e}"))),
+        None => return Err(ImportFailure::File("the file is empty".into())),
+    };
+    let got: Vec<&str> = header.iter().map(str::trim).collect();
+    if got != PARTICIPANTS_HEADER {
+        return Err(ImportFailure::File(format!(
+            "line 1: the header must be exactly {}",
+            PARTICIPANTS_HEADER.join(",")
+        )));
+    }
+    let mut problems = Vec::new();
+    let mut rows = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for record in records {
+        let record = record.map_err(|e| ImportFailure::File(e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if record.len() != PARTICIPANTS_HEADER.len() {
+            problems.push(RowProblem {
+                line,
+                field: "row",
+                message: format!(
+                    "{} cells where the header has {}",
+                    record.len(),
+                    PARTICIPANTS_HEADER.len()
+                ),
+            });
+            continue;
+        }
+        let cells: Vec<&str> = record.iter().collect();
+        if let Some(first) = seen.get(cells[0].trim()) {
+            problems.push(RowProblem {
+                line,
+                field: "external_id",
+                message: format!("{:?} already on line {first}", cells[0].trim()),
+            });
+            continue;
+        }
+        seen.insert(cells[0].trim().to_owned(), line);
+        if let Some(row) = check_row(line, &cells, this_year, geo, &mut problems) {
+            rows.push((line, row));
+        }
+    }
+    if rows.is_empty() && problems.is_empty() {
+        return Err(ImportFailure::File("the file has no participant".into()));
+    }
+    Ok((rows, problems))
+}
+
 /// A row's fields, checked; problems are pushed with the row's line.
 #[allow(clippy::too_many_lines)]
 fn check_row(
@@ -473,72 +549,11 @@ impl App {
         operator: Option<&str>,
         bytes: &[u8],
     ) -> Result<ImportSummary, ImportFailure> {
-        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-            .map_err(|e| {
-                ImportFailure::File(format!(
-                    "the file is not UTF-8 (byte {}): save it as CSV UTF-8",
-                    e.valid_up_to()
-                ))
-            })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let mut records = reader.records();
-        let header = match records.next() {
-            Some(Ok(h)) => h,
-            Some(Err(e)) => return Err(ImportFailure::File(format!("line 1: {e}"))),
-            None => return Err(ImportFailure::File("the file is empty".into())),
-        };
-        let got: Vec<&str> = header.iter().map(str::trim).collect();
-        if got != PARTICIPANTS_HEADER {
-            return Err(ImportFailure::File(format!(
-                "line 1: the header must be exactly {}",
-                PARTICIPANTS_HEADER.join(",")
-            )));
-        }
         let now = now_ms();
         let this_year = time::OffsetDateTime::now_utc().year();
         let catalog = self.catalog();
-        let geo = catalog.as_ref().map(|c| &c.geo);
-        let mut problems = Vec::new();
-        let mut rows = Vec::new();
-        let mut seen: HashMap<String, u64> = HashMap::new();
-        for record in records {
-            let record = record.map_err(|e| ImportFailure::File(e.to_string()))?;
-            let line = record.position().map_or(0, |p| p.line());
-            if record.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            if record.len() != PARTICIPANTS_HEADER.len() {
-                problems.push(RowProblem {
-                    line,
-                    field: "row",
-                    message: format!(
-                        "{} cells where the header has {}",
-                        record.len(),
-                        PARTICIPANTS_HEADER.len()
-                    ),
-                });
-                continue;
-            }
-            let cells: Vec<&str> = record.iter().collect();
-            if let Some(first) = seen.get(cells[0].trim()) {
-                problems.push(RowProblem {
-                    line,
-                    field: "external_id",
-                    message: format!("{:?} already on line {first}", cells[0].trim()),
-                });
-                continue;
-            }
-            seen.insert(cells[0].trim().to_owned(), line);
-            if let Some(row) = check_row(line, &cells, this_year, geo, &mut problems) {
-                rows.push((line, row));
-            }
-        }
-        if rows.is_empty() && problems.is_empty() {
-            return Err(ImportFailure::File("the file has no participant".into()));
-        }
+        let (rows, mut problems) =
+            read_participants(bytes, this_year, catalog.as_ref().map(|c| &c.geo))?;
         let txn = self.db().begin().await?;
         let (programme, created, operator_name) =
             self.programme_for_import(&txn, slug, operator, now).await?;

@@ -66,6 +66,18 @@ enum Command {
     Report(ReportCommand),
     /// Generate a large synthetic programme, for benchmarks.
     Seed(SeedArgs),
+    /// Copy the SQLite database, while it runs, to a new file, and check the copy
+    /// (on PostgreSQL: pg_dump, see docs/deploy.md).
+    Backup {
+        /// The backup file to write (must not exist).
+        file: PathBuf,
+    },
+    /// Put a backup in place of the SQLite database (stop the server first); the
+    /// database replaced is kept beside it, never deleted.
+    Restore {
+        /// A file written by `parcours backup`.
+        file: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -270,6 +282,39 @@ async fn run() -> anyhow::Result<()> {
             min_cell,
         })) => report_outcomes(&cli.global, &programme, format, min_cell).await,
         Some(Command::Seed(args)) => seed(&cli.global, &args).await,
+        Some(Command::Backup { file }) => {
+            let done = parcours_db::backup::backup(&cli.global.database_url, &file).await?;
+            println!(
+                "Backup written to {} ({} bytes, checked): {} people, {} audit events, schema at migration {}.",
+                done.path.display(),
+                done.bytes,
+                done.persons,
+                done.audit_events,
+                done.migrations
+            );
+            Ok(())
+        }
+        Some(Command::Restore { file }) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or_default();
+            let done = parcours_db::backup::restore(&cli.global.database_url, &file, now).await?;
+            println!(
+                "Restored {} ({} people, {} audit events); {} migration(s) applied since.",
+                done.restored.path.display(),
+                done.restored.persons,
+                done.restored.audit_events,
+                done.migrated
+            );
+            if let Some(previous) = done.previous {
+                println!(
+                    "The database it replaced is kept as {}.",
+                    previous.display()
+                );
+            }
+            Ok(())
+        }
     }
 }
 

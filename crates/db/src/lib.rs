@@ -2,6 +2,7 @@
 //! PostgreSQL. Entities are private; repositories return plain records, and every
 //! repository that touches personal data takes a [`TenantScope`].
 
+pub mod backup;
 mod entities;
 pub mod migrations;
 pub mod repo;
@@ -11,7 +12,7 @@ use std::time::Duration;
 use sea_orm::{ConnectOptions, Database};
 pub use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, QueryResult,
-    Statement, TransactionTrait,
+    Statement, TransactionTrait, Value,
 };
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;

@@ -40,6 +40,12 @@ pub enum Action {
     /// Offer opportunities to an operator's candidates (an employer partner of it: the
     /// caller sets `same_tenant` for the operator the employer works with).
     OfferOpportunities,
+    /// Download everything held about a person (the person; a manager answering a
+    /// request made another way).
+    ExportPersonalData,
+    /// Carry out an erasure: anonymise the person's file (managers only; the person
+    /// asks for it, they don't run it).
+    ErasePersonalData,
 }
 
 impl Action {
@@ -60,6 +66,8 @@ impl Action {
         Action::ShareDocuments,
         Action::RequestOpportunity,
         Action::OfferOpportunities,
+        Action::ExportPersonalData,
+        Action::ErasePersonalData,
     ];
 }
 
@@ -88,7 +96,7 @@ pub fn allows(role: Role, action: Action, relation: Relation) -> bool {
         (
             Beneficiary,
             ReadPersonFile | WritePersonFile | AnswerActivities | ReadSharedJournal
-            | ExchangeMessages | ShareDocuments | RequestOpportunity,
+            | ExchangeMessages | ShareDocuments | RequestOpportunity | ExportPersonalData,
         ) => tenant && relation.is_self,
         // The journal is shared "with the coach", notes are the coaches' and messages go
         // between the person and their coach: managers read none of them.
@@ -100,7 +108,7 @@ pub fn allows(role: Role, action: Action, relation: Relation) -> bool {
         (
             ProgrammeManager,
             ReadPersonFile | ReadCaseload | ReadAggregates | ManageProgramme | ManageJourney
-            | TransferCaseload,
+            | TransferCaseload | ExportPersonalData | ErasePersonalData,
         ) => tenant,
         (Admin, ManageAccounts | ManageProgramme) => tenant,
         (Employer, OfferOpportunities) => tenant,
@@ -131,7 +139,8 @@ mod tests {
             | (Beneficiary, ReadSharedJournal)
             | (Beneficiary, ExchangeMessages)
             | (Beneficiary, ShareDocuments)
-            | (Beneficiary, RequestOpportunity) => Some(own_file),
+            | (Beneficiary, RequestOpportunity)
+            | (Beneficiary, ExportPersonalData) => Some(own_file),
             (Coach, ReadPersonFile)
             | (Coach, ReadSharedJournal)
             | (Coach, WritePersonFile)
@@ -146,7 +155,9 @@ mod tests {
             | (ProgrammeManager, ReadAggregates)
             | (ProgrammeManager, ManageProgramme)
             | (ProgrammeManager, ManageJourney)
-            | (ProgrammeManager, TransferCaseload) => Some(tenant),
+            | (ProgrammeManager, TransferCaseload)
+            | (ProgrammeManager, ExportPersonalData)
+            | (ProgrammeManager, ErasePersonalData) => Some(tenant),
             (Admin, ManageAccounts) | (Admin, ManageProgramme) => Some(tenant),
             (Employer, OfferOpportunities) => Some(tenant),
             (Funder, ReadAggregates) => Some(funds),
@@ -185,7 +196,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 7 * 16 * 16);
+        assert_eq!(checked, 7 * 18 * 16);
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::errors::HttpError;
     ),
     paths(
         me,
+        crate::privacy::api_personal_data,
         beneficiary,
         crate::bilan::api_journey,
         crate::bilan::api_activity,
@@ -133,6 +134,7 @@ use crate::errors::HttpError;
         crate::bilan::SavedDto,
         crate::bilan::ResultsDto,
         crate::errors::FieldProblem,
+        crate::errors::Problem,
         crate::explorer::OccupationSummary,
         crate::explorer::OccupationDetail,
         crate::explorer::NamedCode,

@@ -1450,7 +1450,7 @@ pub struct SavedDto {
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only the person answers their own activities"),
         (status = 404, description = "No such activity in your organisation"),
-        (status = 422, description = "Refused; nothing was saved", body = [FieldProblem])
+        (status = 422, description = "Refused; nothing was saved", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_save_answers(
     State(state): State<AppState>,

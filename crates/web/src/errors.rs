@@ -32,6 +32,20 @@ pub enum HttpError {
     Internal(String),
 }
 
+/// An error answer of the API (RFC 9457 problem details, `application/problem+json`):
+/// for refused input (422), `errors` names each field's problem; nothing was saved.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the status says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
 /// One refused field or answer, in the `errors` list of a 422 problem+json.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldProblem {
@@ -178,6 +192,52 @@ fn is_bare_error(response: &Response) -> bool {
         && !response.headers().contains_key(header::CONTENT_TYPE)
 }
 
+/// An extractor's refusal (a body that is not the JSON expected, a missing content type,
+/// a bad query string): axum answers those in plain text.
+fn is_plain_rejection(response: &Response) -> bool {
+    response.status().is_client_error()
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain"))
+}
+
+/// The API answers in JSON whatever refused the request: the extractor's message goes
+/// in `detail` (and, for a body that does not fit, in `errors` as for any 422).
+async fn rejection_as_problem(response: Response) -> Response {
+    let status = response.status();
+    let (parts, body) = response.into_parts();
+    let detail = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let mut problem = serde_json::json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or("Refused"),
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    if status == StatusCode::UNPROCESSABLE_ENTITY {
+        problem["errors"] = serde_json::json!([FieldProblem {
+            field: "body".into(),
+            code: "invalid_body".into(),
+            message: detail,
+        }]);
+    }
+    let mut out = (status, problem.to_string()).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
+            out.headers_mut().append(name, value.clone());
+        }
+    }
+    out.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    out
+}
+
 /// Turns bare error statuses (ours, the router's 404/405, the CSRF layer's 403, the
 /// body limit's 413) into a page in the user's language, or problem+json for the API.
 pub async fn render_errors(req: Request, next: Next) -> Response {
@@ -188,6 +248,9 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         .path_and_query()
         .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
     let response = next.run(req).await;
+    if is_api && is_plain_rejection(&response) {
+        return rejection_as_problem(response).await;
+    }
     if !is_bare_error(&response) {
         return response;
     }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::{FieldProblem, HttpError};
+use crate::errors::HttpError;
 use crate::i18n::Lang;
 use crate::pages::{Page, PageResult, parse_id, render, see_other};
 
@@ -435,7 +435,7 @@ pub struct CreatedDto {
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only the person writes in their journal"),
         (status = 404, description = "No such person in your organisation"),
-        (status = 422, description = "Empty, too long or unknown prompt; nothing saved", body = [FieldProblem])
+        (status = 422, description = "Empty, too long or unknown prompt; nothing saved", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_write_entry(
     State(state): State<AppState>,
@@ -471,7 +471,7 @@ pub struct EntryUpdateDto {
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only the author changes an entry"),
         (status = 404, description = "No such entry visible to you"),
-        (status = 422, description = "Empty or too long; nothing saved", body = [FieldProblem])
+        (status = 422, description = "Empty or too long; nothing saved", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_update_entry(
     State(state): State<AppState>,

@@ -2,6 +2,7 @@
 //! `/api/v1` JSON API with its OpenAPI document, and the security middleware.
 
 pub mod api;
+pub mod audit;
 pub mod bilan;
 pub mod context;
 pub mod csrf;
@@ -19,6 +20,7 @@ pub mod pages;
 pub mod pistes;
 pub mod placements;
 pub mod plan;
+pub mod privacy;
 pub mod projects;
 pub mod referrals;
 pub mod selection;
@@ -32,7 +34,7 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use metrics_exporter_prometheus::PrometheusHandle;
 use parcours_app::App;
 use tower_http::csrf::CsrfLayer;
@@ -59,11 +61,43 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
-    let pages = Router::new()
+/// A router that remembers the paths it serves, so that tests can call every route
+/// (the access matrix) without a list kept by hand.
+struct Routes {
+    router: Router<AppState>,
+    paths: Vec<&'static str>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Routes {
+            router: Router::new(),
+            paths: Vec::new(),
+        }
+    }
+
+    fn route(mut self, path: &'static str, methods: MethodRouter<AppState>) -> Self {
+        self.paths.push(path);
+        self.router = self.router.route(path, methods);
+        self
+    }
+}
+
+/// Every path pattern the application serves (`/beneficiaries/{id}`, …), pages and
+/// operations alike. Which methods each takes is what the router answers: any other
+/// gets 405 with an `Allow` header.
+pub fn route_paths() -> Vec<&'static str> {
+    let mut paths = page_routes().paths;
+    paths.extend(ops_routes().paths);
+    paths
+}
+
+fn page_routes() -> Routes {
+    Routes::new()
         .route("/", get(pages::landing))
         .route("/login", get(pages::login_page).post(pages::login_submit))
         .route("/logout", post(pages::logout))
+        .route("/logout/everywhere", post(pages::logout_everywhere))
         .route(
             "/password/forgot",
             get(pages::forgot_page).post(pages::forgot_submit),
@@ -99,6 +133,23 @@ pub fn router(state: AppState) -> Router {
         .route("/beneficiaries/{id}/orienteur", post(pages::milestones))
         .route("/parcours", get(bilan::own_journey))
         .route("/parcours/consentement", post(bilan::consent))
+        .route("/parcours/donnees", get(privacy::own_data))
+        .route("/parcours/donnees/archive.zip", get(privacy::own_archive))
+        .route(
+            "/parcours/donnees/effacement",
+            post(privacy::request_erasure),
+        )
+        .route(
+            "/parcours/donnees/effacement/annuler",
+            post(privacy::withdraw_erasure),
+        )
+        .route("/donnees", get(privacy::requests))
+        .route(
+            "/beneficiaries/{id}/donnees.zip",
+            get(privacy::person_archive),
+        )
+        .route("/beneficiaries/{id}/effacement", post(privacy::erase))
+        .route("/api/v1/me/personal-data", get(privacy::api_personal_data))
         .route("/beneficiaries/{id}/parcours", get(bilan::person_journey))
         .route("/beneficiaries/{id}/phase", post(bilan::advance))
         .route(
@@ -404,6 +455,7 @@ pub fn router(state: AppState) -> Router {
             post(selection::decide),
         )
         .route("/admin/taches", get(jobs::jobs))
+        .route("/admin/audit", get(audit::audit_log))
         .route("/admin/taches/{id}/relancer", post(jobs::retry))
         .route("/api/v1/slots", post(sessions::api_publish))
         .route(
@@ -447,23 +499,39 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/jobs", get(jobs::api_jobs))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/beneficiaries/{id}", get(api::beneficiary))
-        .fallback(pages::not_found)
-        // Innermost first: token check, then Origin check, then error pages, then context.
-        .layer(from_fn(csrf::require_token))
-        .layer(CsrfLayer::new())
-        .layer(from_fn(errors::render_errors))
-        .layer(from_fn_with_state(state.clone(), context::load_context));
-    let ops = Router::new()
+}
+
+fn ops_routes() -> Routes {
+    Routes::new()
         .route("/healthz", get(ops::healthz))
         .route("/livez", get(ops::livez))
         .route("/metrics", get(ops::metrics))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/static/app.css", get(ops::stylesheet))
-        .route(ops::HTMX_PATH, get(ops::htmx));
+        .route(ops::HTMX_PATH, get(ops::htmx))
+}
+
+pub fn router(state: AppState) -> Router {
+    let pages = page_routes()
+        .router
+        .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::method_not_allowed)
+        // Innermost first: token check, then Origin check, then error pages, then context.
+        .layer(from_fn(csrf::require_token))
+        .layer(CsrfLayer::new())
+        .layer(from_fn(errors::render_errors))
+        .layer(from_fn_with_state(state.clone(), context::load_context));
     pages
-        .merge(ops)
+        .merge(
+            ops_routes()
+                .router
+                .method_not_allowed_fallback(pages::method_not_allowed),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(from_fn(headers::security_headers))
+        .layer(from_fn_with_state(
+            state.secure_cookies,
+            headers::security_headers,
+        ))
         .layer(from_fn(ops::track_metrics))
         .with_state(state)
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::{FieldProblem, HttpError};
+use crate::errors::HttpError;
 use crate::pages::{
     Page, PageResult, SavedQuery, field_messages, page_person, parse_id, render, see_other,
 };
@@ -296,7 +296,7 @@ pub struct ThreadCreatedDto {
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only the person and their coaches"),
         (status = 404, description = "No such person in your organisation"),
-        (status = 422, description = "Empty or too long, or the person has no account; nothing sent", body = [FieldProblem])
+        (status = 422, description = "Empty or too long, or the person has no account; nothing sent", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_start(
     State(state): State<AppState>,
@@ -353,7 +353,7 @@ pub async fn api_thread(
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only the person and their coaches"),
         (status = 404, description = "No such thread in your organisation"),
-        (status = 422, description = "Empty or too long; nothing sent", body = [FieldProblem])
+        (status = 422, description = "Empty or too long; nothing sent", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_reply(
     State(state): State<AppState>,

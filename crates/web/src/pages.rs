@@ -124,6 +124,11 @@ impl Page {
             .unwrap_or_default()
     }
 
+    /// What a consent was given for, in words.
+    pub fn consent_scope(&self, scope: &str) -> String {
+        self.t(&format!("consent-scope-{scope}"))
+    }
+
     pub fn phase(&self, phase: &Phase) -> String {
         self.t(&format!("phase-{}", phase.code()))
     }
@@ -490,7 +495,9 @@ pub async fn login_page(ctx: Ctx, Query(q): Query<LoginQuery>) -> PageResult {
         return Ok(see_other(&safe_next(q.next.as_deref())));
     }
     let mut page = login_form(&ctx, "", q.next.as_deref().unwrap_or(""));
-    if q.bye.is_some() {
+    if q.bye.as_deref() == Some("all") {
+        page.notice = Some(ctx.lang.t("logged-out-everywhere"));
+    } else if q.bye.is_some() {
         page.notice = Some(ctx.lang.t("logged-out"));
     } else if q.reset.is_some() {
         page.notice = Some(ctx.lang.t("reset-done"));
@@ -583,6 +590,17 @@ pub async fn login_submit(
     }
 }
 
+/// Ends every session of the signed-in user, this one included.
+pub async fn logout_everywhere(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    state.app.logout_everywhere(ctx.actor()?).await?;
+    let mut response = see_other("/login?bye=all");
+    response.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", Some(0), state.secure_cookies),
+    );
+    Ok(response)
+}
+
 pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     if let Some(actor) = &ctx.actor {
         state.app.logout(actor).await?;
@@ -672,7 +690,12 @@ pub(crate) async fn link_request(
     } else {
         match kind {
             LinkKind::SignIn => state.app.request_sign_in_link(email).await,
-            LinkKind::PasswordReset => state.app.request_password_reset(email).await,
+            LinkKind::PasswordReset => {
+                state
+                    .app
+                    .request_password_reset(email, &ctx.client_ip)
+                    .await
+            }
             LinkKind::AdvisorFollow => state.app.request_advisor_link(email).await,
         }
     };
@@ -1190,6 +1213,12 @@ pub async fn milestones(
 
 pub async fn not_found() -> HttpError {
     HttpError::NotFound
+}
+
+/// A known path asked with a method it does not take: 405, the router adds `Allow`
+/// (axum 0.8 would otherwise answer with the not-found fallback).
+pub async fn method_not_allowed() -> axum::http::StatusCode {
+    axum::http::StatusCode::METHOD_NOT_ALLOWED
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::{FieldProblem, HttpError};
+use crate::errors::HttpError;
 use crate::i18n::Lang;
 use crate::pages::{
     Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
@@ -309,7 +309,7 @@ pub struct PisteChangeDto {
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only the person keeps or turns down; staff pin"),
         (status = 404, description = "No such person in your organisation"),
-        (status = 422, description = "Unknown operation or ROME code, or reason too long", body = [FieldProblem])
+        (status = 422, description = "Unknown operation or ROME code, or reason too long", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_change_piste(
     State(state): State<AppState>,

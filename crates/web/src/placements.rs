@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::{FieldProblem, HttpError};
+use crate::errors::HttpError;
 use crate::pages::{
     Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
     saved_redirect,
@@ -222,7 +222,7 @@ pub struct PlacementCreatedDto {
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only the coach or manager conducting the bilan"),
         (status = 404, description = "No such person in your organisation"),
-        (status = 422, description = "A fact is missing or refused; nothing saved", body = [FieldProblem])
+        (status = 422, description = "A fact is missing or refused; nothing saved", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_record(
     State(state): State<AppState>,

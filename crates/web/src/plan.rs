@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::{FieldProblem, HttpError, parse_choice};
+use crate::errors::{HttpError, parse_choice};
 use crate::i18n::Lang;
 use crate::pages::{
     Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
@@ -306,7 +306,7 @@ pub struct CreatedId {
     responses(
         (status = 201, description = "Added", body = CreatedId),
         (status = 403, description = "Only the person and their coach change the plan"),
-        (status = 422, description = "Empty or too long", body = [FieldProblem])
+        (status = 422, description = "Empty or too long", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_add_objective(
     State(state): State<AppState>,
@@ -329,7 +329,7 @@ pub async fn api_add_objective(
         (status = 201, description = "Added", body = CreatedId),
         (status = 403, description = "Only the person and their coach change the plan"),
         (status = 404, description = "No such objective in your organisation"),
-        (status = 422, description = "Empty title, unknown owner or bad date", body = [FieldProblem])
+        (status = 422, description = "Empty title, unknown owner or bad date", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_add_action(
     State(state): State<AppState>,
@@ -358,7 +358,7 @@ pub async fn api_add_action(
         (status = 204, description = "Saved"),
         (status = 403, description = "Only the person and their coach change the plan"),
         (status = 404, description = "No such action in your organisation"),
-        (status = 422, description = "Unknown status", body = [FieldProblem])
+        (status = 422, description = "Unknown status", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_set_status(
     State(state): State<AppState>,

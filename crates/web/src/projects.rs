@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::{FieldProblem, HttpError, parse_choice};
+use crate::errors::{HttpError, parse_choice};
 use crate::i18n::Lang;
 use crate::pages::{
     Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
@@ -428,7 +428,7 @@ pub async fn api_project(
     responses(
         (status = 204, description = "Chosen"),
         (status = 403, description = "Only the person and their coach choose"),
-        (status = 422, description = "Unknown code or empty title", body = [FieldProblem])
+        (status = 422, description = "Unknown code or empty title", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_choose(
     State(state): State<AppState>,
@@ -457,7 +457,7 @@ pub struct EvidenceNoteDto {
     responses(
         (status = 204, description = "Recorded"),
         (status = 403, description = "Only the person and their coach record evidence"),
-        (status = 422, description = "Unknown item, empty note or no project", body = [FieldProblem])
+        (status = 422, description = "Unknown item, empty note or no project", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_record_evidence(
     State(state): State<AppState>,
@@ -480,7 +480,7 @@ pub async fn api_record_evidence(
     responses(
         (status = 204, description = "Moved"),
         (status = 403, description = "Validating and sending back are the coach's"),
-        (status = 422, description = "Not a move of the gate, missing evidence or comment", body = [FieldProblem])
+        (status = 422, description = "Not a move of the gate, missing evidence or comment", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_move(
     State(state): State<AppState>,

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::{FieldProblem, HttpError};
+use crate::errors::HttpError;
 use crate::i18n::Lang;
 use crate::pages::{
     ForgotForm, LinkKind, Page, PageResult, field_messages, link_request, link_request_form,
@@ -796,7 +796,7 @@ pub struct ReferralCreatedDto {
         (status = 201, description = "Submitted", body = ReferralCreatedDto),
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only referrers of the programme"),
-        (status = 422, description = "A field is refused, or the person is already referred; nothing saved", body = [FieldProblem])
+        (status = 422, description = "A field is refused, or the person is already referred; nothing saved", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_submit(
     State(state): State<AppState>,
@@ -831,7 +831,7 @@ pub async fn api_submit(
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only the operator's programme managers"),
         (status = 404, description = "No such referral for your organisation"),
-        (status = 422, description = "Unknown decision, reason or cohort, or already decided", body = [FieldProblem])
+        (status = 422, description = "Unknown decision, reason or cohort, or already decided", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_decide(
     State(state): State<AppState>,

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::{FieldProblem, HttpError, parse_choice};
+use crate::errors::{HttpError, parse_choice};
 use crate::i18n::Lang;
 use crate::pages::{
     Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
@@ -643,7 +643,7 @@ pub struct PublishedDto {
     responses(
         (status = 201, description = "Published", body = PublishedDto),
         (status = 403, description = "Only coaches and managers publish slots"),
-        (status = 422, description = "A field is refused", body = [FieldProblem])
+        (status = 422, description = "A field is refused", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_publish(
     State(state): State<AppState>,
@@ -695,7 +695,7 @@ pub async fn api_invite(
         (status = 204, description = "Saved"),
         (status = 403, description = "The person may only cancel; others may not act"),
         (status = 404, description = "No such appointment in your organisation"),
-        (status = 422, description = "Unknown status, too early or too late", body = [FieldProblem])
+        (status = 422, description = "Unknown status, too early or too late", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_attendance(
     State(state): State<AppState>,

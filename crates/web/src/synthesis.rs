@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::{FieldProblem, HttpError};
+use crate::errors::HttpError;
 use crate::pages::{
     Page, PageResult, SavedQuery, journey_href, page_person, parse_id, render, saved_redirect,
 };
@@ -345,7 +345,7 @@ pub struct ShareCreatedDto {
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only the person gives their synthesis"),
         (status = 404, description = "No such person in your organisation"),
-        (status = 422, description = "Missing name, bad email, no consent or no synthesis yet; nothing sent", body = [FieldProblem])
+        (status = 422, description = "Missing name, bad email, no consent or no synthesis yet; nothing sent", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_share(
     State(state): State<AppState>,

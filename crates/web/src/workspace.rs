@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::{FieldProblem, HttpError};
+use crate::errors::HttpError;
 use crate::pages::{
     PageResult, WorkspaceRefusal, field_messages, file_with_refusal, parse_id, see_other,
 };
@@ -207,7 +207,7 @@ pub struct NoteCreatedDto {
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only coaches write notes"),
         (status = 404, description = "No such person in your organisation"),
-        (status = 422, description = "Empty, too long or unknown visibility; nothing saved", body = [FieldProblem])
+        (status = 422, description = "Empty, too long or unknown visibility; nothing saved", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_add_note(
     State(state): State<AppState>,
@@ -231,7 +231,7 @@ pub async fn api_add_note(
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only coaches and managers transfer a follow-up"),
         (status = 404, description = "No such person in your organisation"),
-        (status = 422, description = "Unknown coach, the same coach, or no enrolment; nothing changed", body = [FieldProblem])
+        (status = 422, description = "Unknown coach, the same coach, or no enrolment; nothing changed", body = crate::errors::Problem, content_type = "application/problem+json")
 ))]
 pub async fn api_transfer(
     State(state): State<AppState>,

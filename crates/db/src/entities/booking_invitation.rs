@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "booking_invitations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -8,6 +8,7 @@ pub struct Model {
     pub tenant_id: Uuid,
     pub person_id: Uuid,
     pub coach_id: Uuid,
+    #[serde(skip)]
     pub token_hash: String,
     pub created_at: i64,
     pub expires_at: i64,

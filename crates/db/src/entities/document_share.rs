@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "document_shares")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -10,6 +10,7 @@ pub struct Model {
     pub document_id: Uuid,
     pub recipient_name: String,
     pub recipient_email: String,
+    #[serde(skip)]
     pub token_hash: String,
     pub consent_text_version: String,
     pub consented_at: i64,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "opportunity_requests")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -11,6 +11,7 @@ pub struct Model {
     pub requested_by: Uuid,
     pub message: Option<String>,
     pub status: String,
+    #[serde(skip)]
     pub token_hash: String,
     pub respond_by: i64,
     pub responded_at: Option<i64>,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "persons")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -15,6 +15,9 @@ pub struct Model {
     pub birth_year: Option<i32>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub erasure_requested_at: Option<i64>,
+    pub inactivity_notice_at: Option<i64>,
+    pub anonymised_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

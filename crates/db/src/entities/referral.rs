@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "referrals")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -18,6 +18,7 @@ pub struct Model {
     pub commune_code: Option<String>,
     pub publics: String,
     pub motivation: Option<String>,
+    #[serde(skip)]
     pub identity_keys: String,
     pub status: String,
     pub refusal_reason: Option<String>,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "surveys")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -10,6 +10,7 @@ pub struct Model {
     pub enrolment_id: Uuid,
     pub person_id: Uuid,
     pub point: String,
+    #[serde(skip)]
     pub token_hash: Option<String>,
     pub due_at: i64,
     pub sent_at: Option<i64>,

@@ -21,6 +21,7 @@ mod m0015_followers;
 mod m0016_outcomes;
 mod m0017_surveys;
 mod m0018_scale;
+mod m0019_privacy;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_outcomes::Migration),
             Box::new(m0017_surveys::Migration),
             Box::new(m0018_scale::Migration),
+            Box::new(m0019_privacy::Migration),
         ]
     }
 }

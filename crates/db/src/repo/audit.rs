@@ -1,8 +1,8 @@
 //! The append-only audit log: who read or changed which person's file, and when.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -77,6 +77,57 @@ async fn of_person(
     Ok(query
         .order_by_desc(audit_event::Column::Id)
         .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| AuditEvent {
+            id: m.id,
+            actor_user_id: m.actor_user_id,
+            action: m.action,
+            person_id: m.person_id,
+            at: m.at,
+        })
+        .collect())
+}
+
+/// Which rows of a tenant's log an administrator reads.
+#[derive(Debug, Clone, Default)]
+pub struct TenantLogQuery {
+    pub person_id: Option<Uuid>,
+    /// Only refused accesses (`…denied`).
+    pub refusals_only: bool,
+    /// Rows older than this one (`at`, `id`): the next page.
+    pub before: Option<(i64, Uuid)>,
+    pub limit: u64,
+}
+
+/// A page of the tenant's whole log, newest first (index `tenant_id, at`).
+pub async fn of_tenant(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    q: &TenantLogQuery,
+) -> Result<Vec<AuditEvent>, DbErr> {
+    let mut query =
+        audit_event::Entity::find().filter(audit_event::Column::TenantId.eq(scope.id()));
+    if let Some(person) = q.person_id {
+        query = query.filter(audit_event::Column::PersonId.eq(person));
+    }
+    if q.refusals_only {
+        query = query.filter(audit_event::Column::Action.like("%denied"));
+    }
+    if let Some((at, id)) = q.before {
+        query = query.filter(
+            Condition::any().add(audit_event::Column::At.lt(at)).add(
+                Condition::all()
+                    .add(audit_event::Column::At.eq(at))
+                    .add(audit_event::Column::Id.lt(id)),
+            ),
+        );
+    }
+    Ok(query
+        .order_by_desc(audit_event::Column::At)
+        .order_by_desc(audit_event::Column::Id)
+        .limit(q.limit)
         .all(conn)
         .await?
         .into_iter()

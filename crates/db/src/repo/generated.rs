@@ -126,6 +126,7 @@ pub async fn insert_batch(
         birth_year: Set(Some(p.birth_year)),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     });
     insert_chunked(conn, persons.collect(), 11).await?;
 

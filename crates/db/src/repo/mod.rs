@@ -17,6 +17,7 @@ pub mod people;
 pub mod pistes;
 pub mod placements;
 pub mod plan;
+pub mod privacy;
 pub mod programmes;
 pub mod projects;
 pub mod reference;

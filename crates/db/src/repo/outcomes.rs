@@ -200,6 +200,7 @@ pub async fn insert_participants(
             birth_year: Set(p.birth_year),
             created_at: Set(now),
             updated_at: Set(now),
+            ..Default::default()
         }))
         .exec(conn)
         .await?;

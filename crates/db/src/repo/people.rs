@@ -152,6 +152,7 @@ pub async fn insert_person(
         birth_year: Set(new.birth_year),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     }
     .insert(conn)
     .await?;

@@ -1,0 +1,456 @@
+//! The person's rights over their data (RGPD): what they agreed to, a download of
+//! everything held about them, erasure on request (carried out by a programme manager),
+//! and anonymisation of files left without contact for two years, after 30 days' notice.
+//! Anonymising keeps enrolments, phases, placements and outcomes, so the programmes'
+//! figures stay right.
+
+use std::io::Write;
+
+use parcours_db::repo::audit;
+use parcours_db::repo::people;
+use parcours_db::repo::privacy;
+pub use parcours_db::repo::privacy::{ConsentRecord, PendingPerson};
+use parcours_db::{TenantScope, TransactionTrait};
+use parcours_domain::policy::Action;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::auth::Actor;
+use crate::jobs::{self, Payload, kind};
+use crate::mail::{self, OutgoingMail};
+use crate::people::audit_action as person_audit;
+use crate::{App, AppError, now_ms};
+
+pub mod audit_action {
+    pub const DATA_READ: &str = "privacy.read";
+    pub const DATA_EXPORTED: &str = "privacy.exported";
+    pub const ERASURE_REQUESTED: &str = "privacy.erasure_requested";
+    pub const ERASURE_WITHDRAWN: &str = "privacy.erasure_withdrawn";
+    pub const ANONYMISED: &str = "privacy.anonymised";
+    pub const INACTIVITY_NOTICE: &str = "privacy.inactivity_notice";
+    pub const NOTICE_WITHDRAWN: &str = "privacy.notice_withdrawn";
+}
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+/// A file without contact for this long is anonymised…
+pub const INACTIVITY_MS: i64 = 730 * DAY_MS;
+/// …once the person was told this long before.
+pub const NOTICE_MS: i64 = 30 * DAY_MS;
+/// Files handled per query in the daily pass.
+const BATCH: u64 = 500;
+/// The version of the export's layout, in its `format` key.
+pub const EXPORT_FORMAT: &str = "parcours.personal-data/1";
+
+/// The person's page on their data.
+#[derive(Debug, Clone)]
+pub struct DataRights {
+    pub person_id: Uuid,
+    pub consents: Vec<ConsentRecord>,
+    pub erasure_requested_at: Option<i64>,
+}
+
+/// A download: its file name and bytes.
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What one daily pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InactivityReport {
+    pub notices: usize,
+    pub withdrawn: usize,
+    pub anonymised: usize,
+}
+
+impl App {
+    /// The signed-in person's file id, or "not found" for anyone without one.
+    async fn own_file_id(&self, actor: &Actor) -> Result<Uuid, AppError> {
+        self.own_person_id(actor).await?.ok_or(AppError::NotFound)
+    }
+
+    /// The person's consents and where their erasure stands.
+    pub async fn data_rights(&self, actor: &Actor) -> Result<DataRights, AppError> {
+        let person_id = self.own_file_id(actor).await?;
+        self.authorize_person(
+            actor,
+            person_id,
+            Action::ExportPersonalData,
+            person_audit::PERSON_READ_DENIED,
+        )
+        .await?;
+        let scope = actor.tenant();
+        let consents = privacy::consents(self.db(), scope, person_id).await?;
+        let Some((erasure_requested_at, _, _)) =
+            privacy::status(self.db(), scope, person_id).await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        audit::record(
+            self.db(),
+            scope,
+            Some(actor.user_id),
+            audit_action::DATA_READ,
+            Some(person_id),
+            now_ms(),
+        )
+        .await?;
+        Ok(DataRights {
+            person_id,
+            consents,
+            erasure_requested_at,
+        })
+    }
+
+    /// Everything held about the signed-in person, as `export()` lays it out.
+    pub async fn own_data_export(&self, actor: &Actor) -> Result<Value, AppError> {
+        let person_id = self.own_file_id(actor).await?;
+        let (json, _) = self.personal_data(actor, person_id).await?;
+        Ok(json)
+    }
+
+    /// A ZIP of everything held about a person: `donnees.json`, their documents under
+    /// `documents/`, and a note saying what is what. For the person, or a manager
+    /// answering a request made on paper.
+    pub async fn personal_data_zip(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+    ) -> Result<Download, AppError> {
+        let (json, documents) = self.personal_data(actor, person_id).await?;
+        let text = serde_json::to_vec_pretty(&json)
+            .map_err(|e| AppError::Internal(format!("export: {e}")))?;
+        let zip_error = |e: zip::result::ZipError| AppError::Internal(format!("export zip: {e}"));
+        let io_error = |e: std::io::Error| AppError::Internal(format!("export zip: {e}"));
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options =
+            zip::write::FileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("LISEZMOI.txt", options).map_err(zip_error)?;
+        zip.write_all(README.as_bytes()).map_err(io_error)?;
+        zip.start_file("donnees.json", options).map_err(zip_error)?;
+        zip.write_all(&text).map_err(io_error)?;
+        for (name, content) in documents {
+            zip.start_file(name, options).map_err(zip_error)?;
+            zip.write_all(&content).map_err(io_error)?;
+        }
+        let bytes = zip.finish().map_err(zip_error)?.into_inner();
+        let day = crate::utc_day(now_ms());
+        Ok(Download {
+            filename: format!("parcours-donnees-{day}.zip"),
+            bytes,
+        })
+    }
+
+    async fn personal_data(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+    ) -> Result<(Value, Vec<(String, Vec<u8>)>), AppError> {
+        self.authorize_person(
+            actor,
+            person_id,
+            Action::ExportPersonalData,
+            person_audit::PERSON_READ_DENIED,
+        )
+        .await?;
+        let scope = actor.tenant();
+        let Some(data) = privacy::export(self.db(), scope, person_id).await? else {
+            return Err(AppError::NotFound);
+        };
+        let now = now_ms();
+        audit::record(
+            self.db(),
+            scope,
+            Some(actor.user_id),
+            audit_action::DATA_EXPORTED,
+            Some(person_id),
+            now,
+        )
+        .await?;
+        let mut files = Vec::new();
+        let mut listed = Vec::new();
+        for d in data.documents {
+            let extension = if d.content.starts_with(b"%PDF") {
+                "pdf"
+            } else {
+                "bin"
+            };
+            let name = format!("documents/{}-{}.{extension}", d.kind, d.id);
+            listed.push(json!({
+                "id": d.id,
+                "kind": d.kind,
+                "created_at": d.created_at,
+                "file": name,
+            }));
+            files.push((name, d.content));
+        }
+        let mut root = serde_json::Map::new();
+        root.insert("format".into(), json!(EXPORT_FORMAT));
+        root.insert("exported_at".into(), json!(now));
+        root.insert(
+            "times".into(),
+            json!("Dates and times are milliseconds since 1970-01-01 UTC."),
+        );
+        root.insert("document_files".into(), Value::Array(listed));
+        root.extend(data.sections);
+        Ok((Value::Object(root), files))
+    }
+
+    /// The person asks for their file to be erased; a manager of the operator carries
+    /// it out. Asking twice changes nothing.
+    pub async fn request_erasure(&self, actor: &Actor) -> Result<(), AppError> {
+        self.change_own_request(actor, true).await
+    }
+
+    /// The person withdraws their request while it waits.
+    pub async fn withdraw_erasure(&self, actor: &Actor) -> Result<(), AppError> {
+        self.change_own_request(actor, false).await
+    }
+
+    async fn change_own_request(&self, actor: &Actor, ask: bool) -> Result<(), AppError> {
+        let person_id = self.own_file_id(actor).await?;
+        self.authorize_person(
+            actor,
+            person_id,
+            Action::ExportPersonalData,
+            person_audit::PERSON_WRITE_DENIED,
+        )
+        .await?;
+        let scope = actor.tenant();
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        let (changed, action) = if ask {
+            (
+                privacy::request_erasure(&txn, scope, person_id, now).await?,
+                audit_action::ERASURE_REQUESTED,
+            )
+        } else {
+            (
+                privacy::withdraw_erasure(&txn, scope, person_id).await?,
+                audit_action::ERASURE_WITHDRAWN,
+            )
+        };
+        if changed {
+            audit::record(
+                &txn,
+                scope,
+                Some(actor.user_id),
+                action,
+                Some(person_id),
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Erasure requests and running inactivity notices of the manager's operator.
+    pub async fn data_requests(&self, actor: &Actor) -> Result<Vec<PendingPerson>, AppError> {
+        if !parcours_domain::policy::allows(
+            actor.role,
+            Action::ErasePersonalData,
+            parcours_domain::policy::Relation {
+                same_tenant: true,
+                ..Default::default()
+            },
+        ) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(privacy::pending(self.db(), actor.tenant(), 200).await?)
+    }
+
+    /// Whether the actor may erase this file: the check before asking to confirm.
+    pub async fn may_erase(&self, actor: &Actor, person_id: Uuid) -> Result<(), AppError> {
+        self.authorize_person(
+            actor,
+            person_id,
+            Action::ErasePersonalData,
+            person_audit::PERSON_WRITE_DENIED,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Carries out an erasure: the file is anonymised at once, for good.
+    pub async fn erase_person(&self, actor: &Actor, person_id: Uuid) -> Result<(), AppError> {
+        self.authorize_person(
+            actor,
+            person_id,
+            Action::ErasePersonalData,
+            person_audit::PERSON_WRITE_DENIED,
+        )
+        .await?;
+        let scope = actor.tenant();
+        let now = now_ms();
+        let txn = self.db().begin().await?;
+        if privacy::anonymise(&txn, scope, person_id, now).await? {
+            audit::record(
+                &txn,
+                scope,
+                Some(actor.user_id),
+                audit_action::ANONYMISED,
+                Some(person_id),
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        self.forget_reports().await;
+        Ok(())
+    }
+
+    /// The daily pass over files without contact: withdraws the notices of people who
+    /// came back, anonymises those told 30 days ago who did not, and tells those
+    /// reaching two years minus 30 days.
+    pub async fn sweep_inactive(&self, now: i64) -> Result<InactivityReport, AppError> {
+        let mut report = InactivityReport::default();
+        for (tenant, person) in privacy::returned_after_notice(self.db()).await? {
+            let scope = TenantScope::of(tenant);
+            let txn = self.db().begin().await?;
+            privacy::set_inactivity_notice(&txn, scope, person, None).await?;
+            audit::record(
+                &txn,
+                scope,
+                None,
+                audit_action::NOTICE_WITHDRAWN,
+                Some(person),
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+            report.withdrawn += 1;
+        }
+        loop {
+            let due = privacy::inactive_since(
+                self.db(),
+                now - INACTIVITY_MS,
+                Some(now - NOTICE_MS),
+                BATCH,
+            )
+            .await?;
+            for (tenant, person) in &due {
+                let scope = TenantScope::of(*tenant);
+                let txn = self.db().begin().await?;
+                if privacy::anonymise(&txn, scope, *person, now).await? {
+                    audit::record(
+                        &txn,
+                        scope,
+                        None,
+                        audit_action::ANONYMISED,
+                        Some(*person),
+                        now,
+                    )
+                    .await?;
+                    report.anonymised += 1;
+                }
+                txn.commit().await?;
+            }
+            if (due.len() as u64) < BATCH {
+                break;
+            }
+        }
+        loop {
+            let to_tell =
+                privacy::inactive_since(self.db(), now - INACTIVITY_MS + NOTICE_MS, None, BATCH)
+                    .await?;
+            for (tenant, person) in &to_tell {
+                let scope = TenantScope::of(*tenant);
+                let txn = self.db().begin().await?;
+                privacy::set_inactivity_notice(&txn, scope, *person, Some(now)).await?;
+                audit::record(
+                    &txn,
+                    scope,
+                    None,
+                    audit_action::INACTIVITY_NOTICE,
+                    Some(*person),
+                    now,
+                )
+                .await?;
+                jobs::queue(
+                    &txn,
+                    Some(scope),
+                    kind::INACTIVITY_NOTICE,
+                    &Payload {
+                        person_id: Some(*person),
+                        ..Payload::default()
+                    },
+                    now,
+                    now,
+                )
+                .await?;
+                txn.commit().await?;
+                report.notices += 1;
+            }
+            if (to_tell.len() as u64) < BATCH {
+                break;
+            }
+        }
+        if report.anonymised > 0 {
+            self.forget_reports().await;
+        }
+        Ok(report)
+    }
+
+    /// The notice itself, by email when the file has an address.
+    pub(crate) async fn send_inactivity_notice(
+        &self,
+        scope: TenantScope,
+        payload: &Payload,
+    ) -> Result<(), AppError> {
+        let Some(person_id) = payload.person_id else {
+            return Err(AppError::Internal("notice job without its person".into()));
+        };
+        let Some(person) = people::find_person(self.db(), scope, person_id).await? else {
+            return Ok(());
+        };
+        let Some((_, Some(notice_at), None)) = privacy::status(self.db(), scope, person_id).await?
+        else {
+            // Withdrawn or already anonymised: nothing to say.
+            return Ok(());
+        };
+        let Some(to) = self.contact_email(&person).await? else {
+            return Ok(());
+        };
+        let base = &self.config().base_url;
+        let day = crate::utc_day(notice_at + NOTICE_MS);
+        let body = format!(
+            "Bonjour,\n\nVotre dossier Parcours n'a pas bougé depuis bientôt deux ans.\n\
+             Sans nouvelles de votre part d'ici le {day}, il sera anonymisé : votre nom, \
+             vos coordonnées et ce que vous avez écrit seront effacés.\n\
+             Pour le garder, connectez-vous ({base}/login) ou contactez votre conseiller.\n\
+             Vous pouvez aussi télécharger vos données : {base}/parcours/donnees\n\n\
+             --\nHello,\n\nYour Parcours file has not changed for almost two years.\n\
+             Unless we hear from you by {day}, it will be anonymised: your name, contact \
+             details and what you wrote will be erased.\n\
+             To keep it, sign in ({base}/login) or contact your coach.\n\
+             You can also download your data: {base}/parcours/donnees\n"
+        );
+        mail::send(
+            &self.config().outbox_dir,
+            OutgoingMail {
+                to: &to,
+                subject: "Parcours : votre dossier va être anonymisé",
+                body,
+                calendar: None,
+            },
+        )
+    }
+}
+
+const README: &str = "\
+Vos données dans Parcours / Your data in Parcours
+
+donnees.json : tout ce que Parcours garde sur vous, rubrique par rubrique (votre fiche,
+vos accords, vos questionnaires et réponses, votre journal, les notes et messages, votre
+plan, vos rendez-vous, vos sorties, qui a ouvert votre dossier et quand).
+Les dates sont en millisecondes depuis le 1er janvier 1970 (UTC).
+documents/ : vos documents (la synthèse de votre bilan).
+
+donnees.json: everything Parcours holds about you, section by section (your file, your
+consents, your questionnaires and answers, your journal, notes and messages, your plan,
+your appointments, your outcomes, who opened your file and when).
+Dates are milliseconds since 1 January 1970 (UTC).
+documents/: your documents (your bilan's synthesis).
+";

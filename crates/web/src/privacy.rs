@@ -1,0 +1,192 @@
+//! "My data and my consents": the person's consent log, the download of everything
+//! held about them, their erasure request; the managers' list of requests and
+//! notices, where erasure is carried out; and the same download in the API.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
+use parcours_app::privacy::{ConsentRecord, PendingPerson};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::context::Ctx;
+use crate::errors::HttpError;
+use crate::pages::{Page, PageResult, parse_id, render, see_other};
+use crate::referrals::attachment;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    /// Which change just happened: "demande", "annulee", "effacee".
+    fait: String,
+}
+
+impl DoneQuery {
+    fn notice(&self, lang: crate::i18n::Lang) -> Option<String> {
+        match self.fait.as_str() {
+            "demande" => Some(lang.t("data-erasure-requested")),
+            "annulee" => Some(lang.t("data-erasure-withdrawn")),
+            "effacee" => Some(lang.t("data-requests-erased")),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ConfirmForm {
+    /// "yes" when the box saying one understands is ticked.
+    confirm: String,
+}
+
+#[derive(Template)]
+#[template(path = "privacy.html")]
+struct DataPage {
+    p: Page,
+    notice: Option<String>,
+    consents: Vec<ConsentRecord>,
+    erasure_requested_at: Option<i64>,
+    unconfirmed: bool,
+}
+
+async fn data_page(
+    state: &AppState,
+    ctx: &Ctx,
+    notice: Option<String>,
+    unconfirmed: bool,
+) -> PageResult {
+    let rights = state.app.data_rights(ctx.actor()?).await?;
+    Ok(render(&DataPage {
+        p: Page::new(ctx, ctx.lang.t("data-title")),
+        notice,
+        consents: rights.consents,
+        erasure_requested_at: rights.erasure_requested_at,
+        unconfirmed,
+    })?
+    .into_response())
+}
+
+pub async fn own_data(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    data_page(&state, &ctx, q.notice(ctx.lang), false).await
+}
+
+pub async fn own_archive(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let actor = ctx.actor()?;
+    let person = state
+        .app
+        .own_person_id(actor)
+        .await?
+        .ok_or(HttpError::NotFound)?;
+    let download = state.app.personal_data_zip(actor, person).await?;
+    Ok(attachment(
+        "application/zip",
+        &download.filename,
+        download.bytes,
+    ))
+}
+
+pub async fn request_erasure(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<ConfirmForm>,
+) -> PageResult {
+    if form.confirm != "yes" {
+        let mut response = data_page(&state, &ctx, None, true).await?;
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    }
+    state.app.request_erasure(ctx.actor()?).await?;
+    Ok(see_other("/parcours/donnees?fait=demande"))
+}
+
+pub async fn withdraw_erasure(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    state.app.withdraw_erasure(ctx.actor()?).await?;
+    Ok(see_other("/parcours/donnees?fait=annulee"))
+}
+
+#[derive(Template)]
+#[template(path = "data_requests.html")]
+struct RequestsPage {
+    p: Page,
+    notice: Option<String>,
+    pending: Vec<PendingPerson>,
+    unconfirmed: Option<Uuid>,
+    grace_days: i64,
+}
+
+async fn requests_page(
+    state: &AppState,
+    ctx: &Ctx,
+    notice: Option<String>,
+    unconfirmed: Option<Uuid>,
+) -> PageResult {
+    let pending = state.app.data_requests(ctx.actor()?).await?;
+    Ok(render(&RequestsPage {
+        p: Page::new(ctx, ctx.lang.t("data-requests-title")),
+        notice,
+        pending,
+        unconfirmed,
+        grace_days: parcours_app::privacy::NOTICE_MS / (24 * 3600 * 1000),
+    })?
+    .into_response())
+}
+
+pub async fn requests(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    requests_page(&state, &ctx, q.notice(ctx.lang), None).await
+}
+
+pub async fn person_archive(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let person = parse_id(&id)?;
+    let download = state.app.personal_data_zip(ctx.actor()?, person).await?;
+    Ok(attachment(
+        "application/zip",
+        &download.filename,
+        download.bytes,
+    ))
+}
+
+pub async fn erase(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<ConfirmForm>,
+) -> PageResult {
+    let person = parse_id(&id)?;
+    if form.confirm != "yes" {
+        // The policy first: another tenant's file is not found, whatever the form says.
+        state.app.may_erase(ctx.actor()?, person).await?;
+        let mut response = requests_page(&state, &ctx, None, Some(person)).await?;
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    }
+    state.app.erase_person(ctx.actor()?, person).await?;
+    Ok(see_other("/donnees?fait=effacee"))
+}
+
+/// Everything Parcours holds about the signed-in person, as in the download's
+/// `donnees.json` (documents are listed, their content is in the download).
+#[utoipa::path(get, path = "/api/v1/me/personal-data", responses(
+    (status = 200, description = "Everything held about the signed-in person, section by section; `format` names the layout", content_type = "application/json"),
+    (status = 401, description = "Not signed in"),
+    (status = 404, description = "The signed-in user has no file of their own")
+))]
+pub async fn api_personal_data(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<serde_json::Value>, HttpError> {
+    Ok(Json(state.app.own_data_export(ctx.actor()?).await?))
+}
