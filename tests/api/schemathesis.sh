@@ -54,7 +54,9 @@ TOML
   [ "${ST_SHOW:-}" = 1 ] && cat "$out"
   echo "schemathesis as $who: $summary"
   if [ $status -ne 0 ]; then
-    cat "$out" | head -c 20000
+    head -c 20000 "$out"
+    echo "--- the server's warnings and errors:"
+    tail -n 40 "$work/serve.log"
     echo "FAIL: schemathesis found problems as $who" >&2
     exit 1
   fi

@@ -386,7 +386,10 @@ async fn copy_into_other_tenant(t: &TestApp) -> TestResult {
 
 /// What an attacker would type in any free-text field: markup, an event handler, a
 /// template expression, a formula. Every page must show it as text.
-const HOSTILE: &str = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>{{7*7}}=1+1";
+/// Markup, template and formula injections, and what people paste: tabs, control
+/// characters, emoji, scripts no font of the PDFs draws.
+const HOSTILE: &str =
+    "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>{{7*7}}=1+1\t😀\u{1}ꙮ #[*_]";
 const HOSTILE_MARKERS: [&str; 2] = ["<script>alert(1)", "<img src=x"];
 const FREE_TEXT: [&str; 15] = [
     "first_name",

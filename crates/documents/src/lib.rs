@@ -6,7 +6,9 @@
 use std::sync::OnceLock;
 
 use serde::Serialize;
-use typst::foundations::{Dict, IntoValue};
+use std::collections::HashSet;
+use typst::foundations::{Bytes, Dict, IntoValue};
+use typst::text::Font;
 use typst_as_lib::{TypstEngine, TypstTemplateCollection};
 use typst_layout::PagedDocument;
 
@@ -133,22 +135,72 @@ fn engine() -> &'static TypstEngine<TypstTemplateCollection> {
     })
 }
 
+/// Every character one of the bundled fonts draws. PDF/UA refuses a document holding
+/// a character no font has, so one emoji in a journal entry would stop the synthesis.
+fn drawable() -> &'static HashSet<u32> {
+    static DRAWABLE: OnceLock<HashSet<u32>> = OnceLock::new();
+    DRAWABLE.get_or_init(|| {
+        typst_assets::fonts()
+            .flat_map(|data| Font::iter(Bytes::new(data)))
+            .flat_map(|font| font.info().coverage.iter().collect::<Vec<_>>())
+            .collect()
+    })
+}
+
+/// Text as a document can show it: control characters become spaces (line breaks
+/// stay), characters no bundled font draws are left out.
+fn printable(text: &str) -> String {
+    let drawable = drawable();
+    text.chars()
+        .filter_map(|c| match c {
+            '\n' => Some(c),
+            c if c.is_control() => Some(' '),
+            c if c.is_whitespace() || drawable.contains(&u32::from(c)) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+fn make_printable(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) => *text = printable(text),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(make_printable),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(make_printable),
+        _ => {}
+    }
+}
+
 /// Typesets `template` with `data` as JSON in `sys.inputs.data`, to a PDF/UA-1 file.
 fn typeset(template: &str, data: &impl Serialize) -> Result<Vec<u8>, DocumentError> {
-    let json = serde_json::to_string(data).map_err(|e| DocumentError::Data(e.to_string()))?;
+    let mut value = serde_json::to_value(data).map_err(|e| DocumentError::Data(e.to_string()))?;
+    make_printable(&mut value);
+    let json = value.to_string();
     let mut inputs = Dict::new();
     inputs.insert("data".into(), json.into_value());
     let document: PagedDocument = engine()
         .compile_with_input(template, inputs)
         .output
-        .map_err(|e| DocumentError::Typeset(format!("{e:?}")))?;
+        .map_err(|e| DocumentError::Typeset(without_quotes(&format!("{e:?}"))))?;
     let standards = typst_pdf::PdfStandards::new(&[typst_pdf::PdfStandard::Ua_1])
         .map_err(|e| DocumentError::Pdf(e.message().to_string()))?;
     let options = typst_pdf::PdfOptions {
         standards,
         ..Default::default()
     };
-    typst_pdf::pdf(&document, &options).map_err(|e| DocumentError::Pdf(format!("{e:?}")))
+    typst_pdf::pdf(&document, &options).map_err(|e| {
+        let messages: Vec<&str> = e.iter().map(|d| d.message.as_str()).collect();
+        DocumentError::Pdf(without_quotes(&messages.join("; ")))
+    })
+}
+
+/// An error message without the text it quotes between backticks: the text is the
+/// person's, and errors go to the logs.
+fn without_quotes(message: &str) -> String {
+    message
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { "…" } else { part })
+        .collect()
 }
 
 /// The synthesis as PDF bytes.
@@ -222,9 +274,65 @@ mod tests {
         assert!(pdf.len() > 1000);
     }
 
+    /// What people type: emoji, tabs, pasted control characters, scripts the fonts
+    /// lack. The document leaves out what it cannot draw rather than failing.
+    const HOSTILE: &str = "=1+1 #[*_] $x$ \\ <b>\tCafé 😀\u{1}\u{7f}\u{fffe}ꙮ\r\nfin";
+
+    #[test]
+    fn errors_do_not_repeat_the_text() {
+        assert_eq!(
+            without_quotes("the text `Camille` could not be displayed with font `X`"),
+            "the text … could not be displayed with font …"
+        );
+    }
+
+    #[test]
+    fn text_the_fonts_cannot_draw_is_left_out() {
+        assert_eq!(
+            printable("Café 😀\tà\u{1}demain\nfin"),
+            "Café  à demain\nfin"
+        );
+        assert_eq!(printable("ꙮ"), "");
+    }
+
+    #[test]
+    fn a_synthesis_typesets_whatever_its_text() {
+        let h = || HOSTILE.to_owned();
+        let data = Synthesis {
+            lang: "fr".into(),
+            title: "Document de synthèse".into(),
+            person_name: h(),
+            operator: h(),
+            programme: h(),
+            issued_on: "3 décembre 2026".into(),
+            circumstances: vec![h()],
+            jobs: vec![h()],
+            life: vec![h()],
+            skills: vec![h()],
+            results: vec![ResultLine {
+                title: h(),
+                summary: h(),
+            }],
+            project: Some(ProjectPart {
+                label: h(),
+                code: h(),
+                status: h(),
+                evidence: vec![h()],
+            }),
+            steps: vec![StepGroup {
+                title: h(),
+                actions: vec![h(), "😀".into()],
+            }],
+            follow_up: vec![h()],
+            labels: labels(),
+        };
+        let pdf = synthesis_pdf(&data).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+    }
+
     #[test]
     fn a_report_of_tables_typesets_to_a_pdf_whatever_its_text() {
-        let hostile = "=1+1 #[*_] $x$ \\ <b>";
+        let hostile = HOSTILE;
         let data = TableReport {
             lang: "fr".into(),
             title: "Résultats : Cap Métiers".into(),
