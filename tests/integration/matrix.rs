@@ -509,7 +509,8 @@ fn is_public(path: &str) -> bool {
     path == "/" || PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p))
 }
 
-fn sql(db: &impl ConnectionTrait, text: &str) -> String {
+/// `?` placeholders as the backend spells them.
+pub(crate) fn sql(db: &impl ConnectionTrait, text: &str) -> String {
     if db.get_database_backend() == DbBackend::Postgres {
         let mut n = 0;
         text.chars()

@@ -568,3 +568,85 @@ async fn hurried_answers_are_flagged_in_the_caseload() -> TestResult {
     assert!(file.contains("1 questionnaire(s) aux réponses à vérifier"));
     Ok(())
 }
+
+/// The caseload counts every person's activities and sessions in a few grouped
+/// queries; the same figures counted row by row must agree.
+#[tokio::test]
+async fn the_caseload_figures_match_the_rows_counted_one_by_one() -> TestResult {
+    use parcours_db::{ConnectionTrait, Statement};
+
+    let t = TestApp::spawn().await?;
+    t.app.seed_demo_answers(&t.world).await?;
+    let db = t.app.db();
+    let tenant = t.world.operator_id;
+    let now = parcours_app::now_ms();
+    let rows =
+        parcours_db::repo::people::caseload(db, parcours_db::TenantScope::of(tenant), None, now)
+            .await?;
+    let select = |text: &str| {
+        Statement::from_sql_and_values(
+            db.get_database_backend(),
+            crate::matrix::sql(db, text),
+            [tenant.into()],
+        )
+    };
+    let activities = db
+        .query_all_raw(select(
+            "SELECT enrolment_id, phase, due_at, completed_at, quality_flags \
+             FROM activities WHERE tenant_id = ?",
+        ))
+        .await?;
+    let sessions = db
+        .query_all_raw(select(
+            "SELECT a.person_id, s.starts_at FROM appointments a \
+             JOIN slots s ON s.id = a.slot_id WHERE a.tenant_id = ? AND a.status = 'booked'",
+        ))
+        .await?;
+    let (mut late, mut done, mut flagged) = (0, 0, 0);
+    for row in &rows {
+        let reached = row.enrolment.phase.step();
+        let (mut planned, mut finished, mut overdue, mut doubtful) = (0, 0, 0, 0);
+        for a in &activities {
+            if a.try_get::<uuid::Uuid>("", "enrolment_id")? != row.enrolment.id {
+                continue;
+            }
+            planned += 1;
+            let completed = a.try_get::<Option<i64>>("", "completed_at")?.is_some();
+            finished += usize::from(completed);
+            let phase: String = a.try_get("", "phase")?;
+            let reached_phase = phase
+                .parse::<parcours_domain::Phase>()
+                .is_ok_and(|p| p.step() <= reached);
+            let due: i64 = a.try_get("", "due_at")?;
+            overdue += usize::from(!completed && due < now && reached_phase);
+            let flags: Option<String> = a.try_get("", "quality_flags")?;
+            doubtful += usize::from(flags.is_some_and(|f| !f.is_empty()));
+        }
+        let mut next = None;
+        for s in &sessions {
+            let at: i64 = s.try_get("", "starts_at")?;
+            if s.try_get::<uuid::Uuid>("", "person_id")? == row.person_id && at > now {
+                next = Some(next.map_or(at, |n: i64| n.min(at)));
+            }
+        }
+        let who = &row.last_name;
+        assert_eq!(row.activities_planned as usize, planned, "{who}");
+        assert_eq!(row.activities_done as usize, finished, "{who}");
+        assert_eq!(row.overdue_activities as usize, overdue, "{who}");
+        assert_eq!(row.flagged_answers as usize, doubtful, "{who}");
+        assert_eq!(row.next_appointment, next, "{who}");
+        late += overdue;
+        done += finished;
+        flagged += doubtful;
+    }
+    // The demo spreads people over the journey: there is something to count.
+    assert!(
+        rows.len() >= 50 && late > 0 && done > 0,
+        "{late} late, {done} done"
+    );
+    println!(
+        "caseload: {} people, {late} late, {done} done, {flagged} flagged",
+        rows.len()
+    );
+    Ok(())
+}

@@ -2,9 +2,12 @@
 //! Every function here is tenant-scoped.
 
 use parcours_domain::Phase;
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{CaseStatement, Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -348,7 +351,7 @@ async fn caseload_since(
     }
     let enrolments = query.all(conn).await?;
     let ids: Vec<Uuid> = enrolments.iter().map(|e| e.person_id).collect();
-    let persons: std::collections::HashMap<Uuid, person::Model> = person::Entity::find()
+    let persons: HashMap<Uuid, person::Model> = person::Entity::find()
         .filter(person::Column::TenantId.eq(scope.id()))
         .filter(person::Column::Id.is_in(ids))
         .all(conn)
@@ -356,72 +359,52 @@ async fn caseload_since(
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    // Late activities of the whole caseload in one query.
-    let late = activity::Entity::find()
-        .filter(activity::Column::TenantId.eq(scope.id()))
-        .filter(activity::Column::EnrolmentId.is_in(enrolments.iter().map(|e| e.id)))
-        .filter(activity::Column::CompletedAt.is_null())
-        .filter(activity::Column::DueAt.lt(now))
-        .all(conn)
-        .await?;
-    // Progress of the whole caseload: planned and finished activities per enrolment.
-    let progress: std::collections::HashMap<Uuid, (i64, i64)> = activity::Entity::find()
-        .select_only()
-        .column(activity::Column::EnrolmentId)
-        .column_as(activity::Column::Id.count(), "planned")
-        .column_as(activity::Column::CompletedAt.count(), "done")
-        .filter(activity::Column::TenantId.eq(scope.id()))
-        .filter(activity::Column::EnrolmentId.is_in(enrolments.iter().map(|e| e.id)))
-        .group_by(activity::Column::EnrolmentId)
-        .into_tuple::<(Uuid, i64, i64)>()
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|(enrolment, planned, done)| (enrolment, (planned, done)))
-        .collect();
-    // Questionnaires with answer-quality flags, in one query.
-    let flagged = activity::Entity::find()
-        .filter(activity::Column::TenantId.eq(scope.id()))
-        .filter(activity::Column::EnrolmentId.is_in(enrolments.iter().map(|e| e.id)))
-        .filter(activity::Column::QualityFlags.is_not_null())
-        .filter(activity::Column::QualityFlags.ne(""))
-        .all(conn)
-        .await?;
+    let tallies = activity_tallies(conn, scope, enrolments.iter().map(|e| e.id), now).await?;
     let unread = super::messages::unread_from_people(conn, scope, persons.keys().copied()).await?;
-    // Sessions of the whole caseload: two more queries (appointments, their slots).
-    let sessions = appointment::Entity::find()
+    // Sessions of the whole caseload with their start times, in one query.
+    let sessions: Vec<(Uuid, String, i64)> = appointment::Entity::find()
+        .select_only()
+        .column(appointment::Column::PersonId)
+        .column(appointment::Column::Status)
+        .column(slot::Column::StartsAt)
+        .join(
+            JoinType::InnerJoin,
+            appointment::Entity::belongs_to(slot::Entity)
+                .from(appointment::Column::SlotId)
+                .to(slot::Column::Id)
+                .into(),
+        )
         .filter(appointment::Column::TenantId.eq(scope.id()))
         .filter(appointment::Column::PersonId.is_in(persons.keys().copied()))
         .filter(appointment::Column::Status.ne("cancelled"))
+        .into_tuple()
         .all(conn)
         .await?;
-    let starts: std::collections::HashMap<Uuid, i64> = slot::Entity::find()
-        .filter(slot::Column::TenantId.eq(scope.id()))
-        .filter(slot::Column::Id.is_in(sessions.iter().map(|a| a.slot_id)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.starts_at))
-        .collect();
     let day = 24 * 3600 * 1000;
     let mut rows = Vec::with_capacity(enrolments.len());
     for e in enrolments {
         if let Some(p) = persons.get(&e.person_id) {
             let enrolment = enrolment_record(e)?;
             let reached = enrolment.phase.step();
-            let overdue = late
-                .iter()
-                .filter(|a| a.enrolment_id == enrolment.id)
-                .filter(|a| {
-                    a.phase
-                        .parse::<Phase>()
-                        .is_ok_and(|phase| phase.step() <= reached)
-                })
-                .count();
+            let theirs_by_phase = tallies.get(&enrolment.id).map_or(&[][..], Vec::as_slice);
+            let mut tally = ActivityTally::default();
+            let mut overdue = 0;
+            for (phase, t) in theirs_by_phase {
+                tally.planned += t.planned;
+                tally.done += t.done;
+                tally.flagged += t.flagged;
+                // Only what is due in a phase the person has reached is late.
+                if phase
+                    .parse::<Phase>()
+                    .is_ok_and(|phase| phase.step() <= reached)
+                {
+                    overdue += t.late;
+                }
+            }
             let theirs: Vec<(&str, i64)> = sessions
                 .iter()
-                .filter(|a| a.person_id == p.id)
-                .filter_map(|a| Some((a.status.as_str(), *starts.get(&a.slot_id)?)))
+                .filter(|(person, _, _)| *person == p.id)
+                .map(|(_, status, at)| (status.as_str(), *at))
                 .collect();
             let next_appointment = theirs
                 .iter()
@@ -438,15 +421,10 @@ async fn caseload_since(
                 .iter()
                 .filter(|(status, at)| *status == "missed" && *at > last_held)
                 .count();
-            let flagged_answers = flagged
-                .iter()
-                .filter(|a| a.enrolment_id == enrolment.id)
-                .count();
-            let (planned, done) = progress.get(&enrolment.id).copied().unwrap_or((0, 0));
             rows.push(CaseloadRow {
-                activities_done: u32::try_from(done).unwrap_or(0),
-                activities_planned: u32::try_from(planned).unwrap_or(0),
-                flagged_answers: u32::try_from(flagged_answers).unwrap_or(u32::MAX),
+                activities_done: u32::try_from(tally.done).unwrap_or(0),
+                activities_planned: u32::try_from(tally.planned).unwrap_or(0),
+                flagged_answers: u32::try_from(tally.flagged).unwrap_or(u32::MAX),
                 unread_messages: unread.get(&p.id).copied().unwrap_or(0),
                 next_appointment,
                 missed_appointments: u32::try_from(missed).unwrap_or(u32::MAX),
@@ -462,6 +440,72 @@ async fn caseload_since(
     }
     rows.sort_by(|a, b| (&a.last_name, &a.first_name).cmp(&(&b.last_name, &b.first_name)));
     Ok(rows)
+}
+
+/// `SUM(CASE WHEN condition THEN 1 ELSE 0 END)`: how many rows of a group match.
+fn count_where(condition: Condition) -> Expr {
+    Func::sum(CaseStatement::new().case(condition, 1).finally(0)).into()
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct ActivityTally {
+    planned: i64,
+    done: i64,
+    late: i64,
+    flagged: i64,
+}
+
+/// The activities of many enrolments counted per enrolment and phase in one query
+/// (planned, finished, past due and unfinished, with answer-quality flags): a few rows
+/// a person rather than one a questionnaire.
+async fn activity_tallies(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    enrolments: impl IntoIterator<Item = Uuid>,
+    now: i64,
+) -> Result<HashMap<Uuid, Vec<(String, ActivityTally)>>, DbErr> {
+    let rows: Vec<(Uuid, String, i64, i64, i64, i64)> = activity::Entity::find()
+        .select_only()
+        .column(activity::Column::EnrolmentId)
+        .column(activity::Column::Phase)
+        .column_as(activity::Column::Id.count(), "planned")
+        .column_as(activity::Column::CompletedAt.count(), "done")
+        .column_as(
+            count_where(
+                Condition::all()
+                    .add(activity::Column::CompletedAt.is_null())
+                    .add(activity::Column::DueAt.lt(now)),
+            ),
+            "late",
+        )
+        .column_as(
+            count_where(
+                Condition::all()
+                    .add(activity::Column::QualityFlags.is_not_null())
+                    .add(activity::Column::QualityFlags.ne("")),
+            ),
+            "flagged",
+        )
+        .filter(activity::Column::TenantId.eq(scope.id()))
+        .filter(activity::Column::EnrolmentId.is_in(enrolments))
+        .group_by(activity::Column::EnrolmentId)
+        .group_by(activity::Column::Phase)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut tallies: HashMap<Uuid, Vec<(String, ActivityTally)>> = HashMap::new();
+    for (enrolment, phase, planned, done, late, flagged) in rows {
+        tallies.entry(enrolment).or_default().push((
+            phase,
+            ActivityTally {
+                planned,
+                done,
+                late,
+                flagged,
+            },
+        ));
+    }
+    Ok(tallies)
 }
 
 /// How many people are at each phase of a programme. Aggregate only: callers apply
