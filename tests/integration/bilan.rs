@@ -735,6 +735,38 @@ async fn the_demo_cohort_gives_managers_alpha_and_end_takings_cohort_norms() -> 
     let alpha = alpha.expect("alpha computed");
     assert!((0.6..1.0).contains(&alpha), "alpha {alpha}");
 
+    // The statistics read the programme's latest baseline takings, never more than
+    // asked, whatever the cohort's size: a bounded sample, not a list of every enrolment.
+    let scope = parcours_db::TenantScope::of(t.world.operator_id);
+    let riasec = t
+        .app
+        .instruments()
+        .current()
+        .into_iter()
+        .find(|i| i.id == "riasec");
+    let version = riasec.map(|i| i.version).unwrap();
+    let takings = |limit| {
+        parcours_db::repo::journey::completed_answers_in_programme(
+            t.app.db(),
+            scope,
+            t.world.programme_id,
+            "riasec",
+            version,
+            limit,
+        )
+    };
+    assert_eq!(
+        takings(10_000).await?.len(),
+        n,
+        "every baseline taking, one per person"
+    );
+    let few = takings(7).await?;
+    assert_eq!(few.len(), 7);
+    assert!(
+        few.iter().all(|answers| answers.len() >= 10),
+        "with their answers"
+    );
+
     // A person of the cohort in conclusions: the change since the start is read
     // against the cohort's own spread and reliability.
     let coach = t.login_as("coach@demo.parcours.test").await?;

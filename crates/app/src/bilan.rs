@@ -2,11 +2,12 @@
 //! answers saved one by one, and results recomputed from the raw answers each time.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use parcours_catalog::Catalog;
-use parcours_db::TransactionTrait;
 use parcours_db::repo::journey::{self, Activity, Consent, NewActivity};
 use parcours_db::repo::{audit, people};
+use parcours_db::{TenantScope, TransactionTrait};
 use parcours_domain::instrument::{
     AnswerError, FieldType, Instrument, JOB_PREFIX, Kind, LIFE_PREFIX, Occasion, Registry,
     SKILL_PREFIX, Text,
@@ -776,40 +777,54 @@ impl App {
         else {
             return Ok(BTreeMap::new());
         };
-        let takings = journey::completed_answers_in_programme(
-            self.db(),
-            scope,
-            enrolment.programme_id,
-            &instrument.id,
-            instrument.version,
-        )
-        .await?;
-        let mut norms = BTreeMap::new();
-        if takings.len() < scoring::ALPHA_MIN_N {
-            return Ok(norms);
-        }
-        let results: Vec<LikertResult> = takings
+        let cohort = self
+            .cohort_scales(scope, enrolment.programme_id, instrument)
+            .await?;
+        Ok(cohort
             .iter()
-            .map(|answers| scoring::score_likert(instrument, answers))
-            .collect();
-        for scale in &instrument.scales {
-            let scores: Vec<f64> = results
-                .iter()
-                .filter_map(|r| r.scales.iter().find(|s| s.scale == scale.id)?.score)
-                .collect();
-            let rows: Vec<Vec<f64>> = takings
-                .iter()
-                .filter_map(|answers| scoring::scale_row(instrument, &scale.id, answers))
-                .collect();
-            let sd = scoring::variance(&scores).sqrt();
-            if scores.len() >= scoring::ALPHA_MIN_N
-                && sd > 0.0
-                && let Some(alpha) = scoring::cronbach_alpha(&rows)
-            {
-                norms.insert(scale.id.clone(), (sd, alpha));
-            }
-        }
-        Ok(norms)
+            .filter_map(|s| {
+                let alpha = s.alpha?;
+                (s.scored >= scoring::ALPHA_MIN_N && s.sd > 0.0)
+                    .then(|| (s.scale.clone(), (s.sd, alpha)))
+            })
+            .collect())
+    }
+
+    /// Each scale of an instrument over the programme's latest [`COHORT_SAMPLE`] baseline
+    /// takings, as computed less than a minute ago: a programme-wide statistic, read on
+    /// every manager's home, that a taking more or less moves by a hair.
+    async fn cohort_scales(
+        &self,
+        scope: TenantScope,
+        programme_id: Uuid,
+        instrument: &Instrument,
+    ) -> Result<Arc<Vec<CohortScale>>, AppError> {
+        let key = (
+            scope.id(),
+            programme_id,
+            instrument.id.clone(),
+            instrument.version,
+        );
+        self.inner
+            .cohorts
+            .get_or_compute(key, now_ms(), async || {
+                let takings = journey::completed_answers_in_programme(
+                    self.db(),
+                    scope,
+                    programme_id,
+                    &instrument.id,
+                    instrument.version,
+                    COHORT_SAMPLE,
+                )
+                .await?;
+                Ok(Arc::new(cohort_statistics(instrument, &takings)))
+            })
+            .await
+    }
+
+    /// Takings were added or removed in bulk: reliability and norms compute again.
+    pub(crate) async fn forget_cohorts(&self) {
+        self.inner.cohorts.clear().await;
     }
 
     /// The coach or manager moves the bilan to its next phase.
@@ -875,44 +890,84 @@ impl App {
             let Some(instrument) = self.instrument(&current.id, current.version) else {
                 continue;
             };
-            let takings = journey::completed_answers_in_programme(
-                self.db(),
-                scope,
-                programme_id,
-                &instrument.id,
-                instrument.version,
-            )
-            .await?;
+            let cohort = self.cohort_scales(scope, programme_id, &instrument).await?;
             for scale in &instrument.scales {
-                if instrument
+                let items = instrument
                     .items
                     .iter()
                     .filter(|i| i.scale == scale.id)
-                    .count()
-                    < 2
-                {
+                    .count();
+                let Some(stats) = cohort.iter().find(|s| s.scale == scale.id) else {
+                    continue;
+                };
+                if items < 2 {
                     continue;
                 }
-                let rows: Vec<Vec<f64>> = takings
-                    .iter()
-                    .filter_map(|answers| scoring::scale_row(&instrument, &scale.id, answers))
-                    .collect();
-                let alpha = scoring::cronbach_alpha(&rows);
                 out.push(ScaleReliability {
                     instrument_id: instrument.id.clone(),
                     instrument_version: instrument.version,
                     title: instrument.title.clone(),
                     scale: scale.id.clone(),
                     label: scale.label.clone(),
-                    n: rows.len(),
-                    alpha,
-                    warning: rows.len() < scoring::ALPHA_MIN_N
-                        || alpha.is_none_or(|a| a < scoring::ALPHA_WARNING),
+                    n: stats.complete,
+                    alpha: stats.alpha,
+                    warning: stats.complete < scoring::ALPHA_MIN_N
+                        || stats.alpha.is_none_or(|a| a < scoring::ALPHA_WARNING),
                 });
             }
         }
         Ok(out)
     }
+}
+
+/// How many of a programme's latest baseline takings its reliability and norms are
+/// computed over: Cronbach's alpha and a spread are steady long before (the standard
+/// error of alpha is about 0.005 at 2,000 people), and a programme of a million would
+/// otherwise be read whole on a manager's home.
+pub const COHORT_SAMPLE: u64 = 2_000;
+
+/// Programmes' scale statistics computed lately, by tenant, programme and instrument.
+pub(crate) type CohortCache =
+    crate::recent::Recent<(Uuid, Uuid, String, u32), Arc<Vec<CohortScale>>>;
+
+/// One scale of an instrument over a programme's cohort.
+#[derive(Debug, Clone)]
+pub struct CohortScale {
+    pub scale: String,
+    /// Takings that answered every item of the scale (the rows of alpha).
+    pub complete: usize,
+    pub alpha: Option<f64>,
+    /// Takings with a score on the scale, and the spread of those scores.
+    pub scored: usize,
+    pub sd: f64,
+}
+
+fn cohort_statistics(instrument: &Instrument, takings: &[Vec<RawAnswer>]) -> Vec<CohortScale> {
+    let results: Vec<LikertResult> = takings
+        .iter()
+        .map(|answers| scoring::score_likert(instrument, answers))
+        .collect();
+    instrument
+        .scales
+        .iter()
+        .map(|scale| {
+            let scores: Vec<f64> = results
+                .iter()
+                .filter_map(|r| r.scales.iter().find(|s| s.scale == scale.id)?.score)
+                .collect();
+            let rows: Vec<Vec<f64>> = takings
+                .iter()
+                .filter_map(|answers| scoring::scale_row(instrument, &scale.id, answers))
+                .collect();
+            CohortScale {
+                scale: scale.id.clone(),
+                complete: rows.len(),
+                alpha: scoring::cronbach_alpha(&rows),
+                scored: scores.len(),
+                sd: scoring::variance(&scores).sqrt(),
+            }
+        })
+        .collect()
 }
 
 fn view(

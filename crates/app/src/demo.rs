@@ -663,6 +663,7 @@ impl App {
             }
         }
         txn.commit().await?;
+        self.forget_cohorts().await;
         Ok(completed)
     }
 }

@@ -21,6 +21,7 @@ pub mod placements;
 pub mod plan;
 pub mod privacy;
 pub mod projects;
+mod recent;
 pub mod reference;
 pub mod referrals;
 pub mod seed;
@@ -84,6 +85,9 @@ struct Inner {
     journal_prompts: parcours_domain::journal::Prompts,
     /// Programmes' results computed lately, for the dashboards (see `outcomes`).
     reports: outcomes::ReportCache,
+    /// Programmes' scale statistics computed lately, for reliability and norms (see
+    /// `bilan`).
+    cohorts: bilan::CohortCache,
 }
 
 impl App {
@@ -102,7 +106,8 @@ impl App {
                 catalog: std::sync::RwLock::new(None),
                 instruments,
                 journal_prompts,
-                reports: outcomes::ReportCache::default(),
+                reports: outcomes::ReportCache::new(outcomes::REPORT_TTL_MS),
+                cohorts: bilan::CohortCache::new(outcomes::REPORT_TTL_MS),
             }),
         })
     }

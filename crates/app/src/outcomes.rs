@@ -656,29 +656,23 @@ impl App {
     }
 
     /// The programme's report as computed less than [`REPORT_TTL_MS`] ago, else
-    /// computed now. One computation at a time: readers arriving meanwhile wait for it
-    /// rather than scan the same million rows again.
+    /// computed now, one computation at a time.
     async fn recent_report(&self, programme: &ProgrammeRef) -> Result<OutcomesReport, AppError> {
         let rule = outcomes::current_rule(self.db(), programme.funder).await?;
         // A new rule version or minimum cell is a new key: read at once.
         let key = (programme.id, programme.min_cell, rule.version);
-        let mut cache = self.inner.reports.0.lock().await;
-        let now = now_ms();
-        if let Some((at, report)) = cache.get(&key)
-            && now - at < REPORT_TTL_MS
-        {
-            return Ok(report.clone());
-        }
-        let report = self.outcomes_report(programme, None).await?;
-        cache.retain(|_, (at, _)| now - *at < REPORT_TTL_MS);
-        cache.insert(key, (now, report.clone()));
-        Ok(report)
+        self.inner
+            .reports
+            .get_or_compute(key, now_ms(), async || {
+                self.outcomes_report(programme, None).await
+            })
+            .await
     }
 
     /// Outcomes changed: the next dashboard read computes again (in this process;
     /// others within [`REPORT_TTL_MS`]).
     pub(crate) async fn forget_reports(&self) {
-        self.inner.reports.0.lock().await.clear();
+        self.inner.reports.clear().await;
     }
 
     async fn outcomes_report(
@@ -997,11 +991,8 @@ pub struct PersonOutcomes {
 /// day, not of the second. The command line always computes afresh.
 pub const REPORT_TTL_MS: i64 = 60_000;
 
-type ReportKey = (Uuid, Option<i32>, i32);
-
 /// Reports computed lately, by programme, minimum cell and rule version.
-#[derive(Default)]
-pub(crate) struct ReportCache(tokio::sync::Mutex<HashMap<ReportKey, (i64, OutcomesReport)>>);
+pub(crate) type ReportCache = crate::recent::Recent<(Uuid, Option<i32>, i32), OutcomesReport>;
 
 /// A programme's report as a reader of aggregates sees it.
 #[derive(Debug, Clone)]

@@ -298,6 +298,7 @@ impl App {
         }
         txn.commit().await?;
         self.forget_reports().await;
+        self.forget_cohorts().await;
         Ok(())
     }
 
@@ -389,6 +390,7 @@ impl App {
         }
         if report.anonymised > 0 {
             self.forget_reports().await;
+            self.forget_cohorts().await;
         }
         Ok(report)
     }

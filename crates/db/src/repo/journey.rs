@@ -6,7 +6,7 @@ use parcours_domain::scoring::RawAnswer;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -327,54 +327,46 @@ pub async fn answers_of_activities(
     Ok(out)
 }
 
-/// The completed takings of one instrument version across a programme, with their
-/// answers: the input of Cronbach's alpha. Two queries whatever the cohort size.
+/// The latest `limit` completed baseline takings (one per person) of one instrument
+/// version across a programme, with their answers: the input of Cronbach's alpha. Two
+/// queries, bounded whatever the cohort size (a million enrolments do not fit in a list
+/// of bound values).
 pub async fn completed_answers_in_programme(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
     programme_id: Uuid,
     instrument_id: &str,
     instrument_version: u32,
+    limit: u64,
 ) -> Result<Vec<Vec<RawAnswer>>, DbErr> {
-    let enrolment_ids: Vec<Uuid> = enrolment::Entity::find()
-        .filter(enrolment::Column::TenantId.eq(scope.id()))
-        .filter(enrolment::Column::ProgrammeId.eq(programme_id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
-    let activities: Vec<activity::Model> = activity::Entity::find()
+    let in_programme = sea_orm::sea_query::Query::select()
+        .column(enrolment::Column::Id)
+        .from(enrolment::Entity)
+        .and_where(enrolment::Column::TenantId.eq(scope.id()))
+        .and_where(enrolment::Column::ProgrammeId.eq(programme_id))
+        .to_owned();
+    let ids: Vec<Uuid> = activity::Entity::find()
+        .select_only()
+        .column(activity::Column::Id)
         .filter(activity::Column::TenantId.eq(scope.id()))
-        .filter(activity::Column::EnrolmentId.is_in(enrolment_ids))
+        .filter(activity::Column::EnrolmentId.in_subquery(in_programme))
         .filter(activity::Column::InstrumentId.eq(instrument_id))
         .filter(
             activity::Column::InstrumentVersion
                 .eq(i32::try_from(instrument_version).unwrap_or(i32::MAX)),
         )
         .filter(activity::Column::CompletedAt.is_not_null())
-        // Baseline takings only: one row per person, before any change.
         .filter(activity::Column::Occasion.is_in([Occasion::Once.code(), Occasion::Start.code()]))
+        .order_by_desc(activity::Column::CompletedAt)
+        .order_by_desc(activity::Column::Id)
+        .limit(limit)
+        .into_tuple()
         .all(conn)
         .await?;
-    let ids: Vec<Uuid> = activities.iter().map(|a| a.id).collect();
-    let mut by_activity: std::collections::HashMap<Uuid, Vec<RawAnswer>> =
-        ids.iter().map(|id| (*id, Vec::new())).collect();
-    for m in answer::Entity::find()
-        .filter(answer::Column::TenantId.eq(scope.id()))
-        .filter(answer::Column::ActivityId.is_in(ids))
-        .all(conn)
+    Ok(answers_of_activities(conn, scope, &ids)
         .await?
-    {
-        if let Some(list) = by_activity.get_mut(&m.activity_id) {
-            list.push(RawAnswer {
-                item: m.item_id,
-                value: m.value,
-                answered_at: m.answered_at,
-            });
-        }
-    }
-    Ok(by_activity.into_values().collect())
+        .into_values()
+        .collect())
 }
 
 /// Moves an enrolment to a phase.
