@@ -535,6 +535,9 @@ async function sessionsJourney(browser, base, work, shots) {
   await Promise.all([coach.waitForNavigation(), coach.click('form.form button[type=submit]')]);
   check((await coach.$$('ul.activity-list li')).length >= 2, `agenda: two slots published (${coach.url()})`);
   await visit(coach, base, '/agenda', 'sessions coach', shots);
+  // Every note of the file, fifty a page (the file itself shows the latest ten).
+  await visit(coach, base, `${personHref}/notes`, 'notes coach', shots);
+  await visit(me, base, `${personHref}/notes`, 'notes beneficiary', shots);
   await coach.goto(`${base}${personHref}/rendez-vous`);
   await Promise.all([coach.waitForNavigation(), coach.click('form[action$="/rendez-vous/invitation"] button')]);
   const link = await coach.$eval('#invitation-link', (a) => a.getAttribute('href')).catch(() => null);

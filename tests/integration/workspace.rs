@@ -214,6 +214,85 @@ async fn the_file_gathers_notes_timeline_and_transfers() -> TestResult {
     Ok(())
 }
 
+/// A file that collected many notes shows the latest ten and links to every note, fifty
+/// a page, newest first; the person pages through the shared ones only. (Under load a
+/// file with thousands of notes grew every opening of it by megabytes.)
+#[tokio::test]
+async fn a_file_shows_its_latest_notes_and_pages_through_the_rest() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let file = format!("/beneficiaries/{person}");
+    let notes = format!("{file}/notes");
+    let notes_api = format!("/api/v1/beneficiaries/{person}/notes");
+    let coach = t.login_as(COACH).await?;
+    // 61 private notes and 12 shared ones, numbered in the order written.
+    for i in 1..=73 {
+        let visibility = if i % 6 == 0 { "shared" } else { "private" };
+        let body = format!("Note numéro {i:03}.");
+        let written = api_post(
+            &coach,
+            &notes_api,
+            json!({"body": body, "visibility": visibility}),
+        )
+        .await;
+        assert_eq!(written.status_code(), StatusCode::CREATED);
+    }
+    let count = |page: &str| page.matches("Note numéro ").count();
+
+    let page = coach.server.get(&file).await.text();
+    assert_eq!(count(&page), 10, "the file shows the latest ten");
+    assert!(page.contains("Note numéro 073.") && page.contains("Note numéro 064."));
+    assert!(!page.contains("Note numéro 063."));
+    assert!(
+        page.contains(&format!("href=\"{notes}\">Toutes les notes (73)")),
+        "{page}"
+    );
+
+    let first = coach.server.get(&notes).await;
+    assert_eq!(first.status_code(), StatusCode::OK);
+    let first = first.text();
+    assert_eq!(count(&first), 50);
+    assert!(first.contains("Page 1 sur 2 (73 notes)"));
+    assert!(first.find("Note numéro 073.") < first.find("Note numéro 024."));
+    assert!(first.contains(&format!("href=\"{notes}?page=2\" rel=\"next\"")));
+    assert!(!first.contains("rel=\"prev\""));
+    assert!(first.contains("privée") && first.contains("Supprimer cette note"));
+    let second = coach.server.get(&format!("{notes}?page=2")).await.text();
+    assert_eq!(count(&second), 23);
+    assert!(second.contains("Note numéro 001.") && !second.contains("Note numéro 024."));
+    assert!(second.contains("rel=\"prev\"") && !second.contains("rel=\"next\""));
+    // Past the end, or not a number: the last page, the first page.
+    let past = coach.server.get(&format!("{notes}?page=99")).await.text();
+    assert!(past.contains("Page 2 sur 2") && past.contains("Note numéro 001."));
+    let junk = coach.server.get(&format!("{notes}?page=abc")).await.text();
+    assert!(junk.contains("Page 1 sur 2"));
+    // The API still lists every note.
+    let all = coach.server.get(&notes_api).await.json::<Vec<Value>>();
+    assert_eq!(all.len(), 73);
+
+    // The person: the latest ten shared notes on their file, the twelve on the page.
+    let me = t.login_as(BENEFICIARY).await?;
+    let own = me.server.get(&file).await.text();
+    assert_eq!(count(&own), 10);
+    assert!(own.contains("Toutes les notes (12)"));
+    let theirs = me.server.get(&notes).await.text();
+    assert_eq!(count(&theirs), 12);
+    assert!(theirs.contains("Page 1 sur 1 (12 notes)"));
+    assert!(!theirs.contains("Note numéro 001.") && !theirs.contains("privée"));
+    assert!(!theirs.contains("Supprimer cette note"));
+
+    // Another organisation's coach: not found.
+    let other = t.login_as(OTHER_COACH).await?;
+    assert_eq!(
+        other.server.get(&notes).await.status_code(),
+        StatusCode::NOT_FOUND
+    );
+    // Each page read is audited.
+    let reads = crate::audit_actions(&t, t.world.operator_id, person).await?;
+    assert!(reads.iter().filter(|a| a.as_str() == "notes.read").count() >= 6);
+    Ok(())
+}
+
 #[tokio::test]
 async fn messages_are_threaded_read_and_announced_without_their_content() -> TestResult {
     let t = TestApp::spawn().await?;

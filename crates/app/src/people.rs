@@ -20,7 +20,9 @@ pub struct PersonFile {
     /// The staff's workspace (overview, timeline, notes, documents, transfers); none
     /// for the person, who sees the notes shared with them in `shared_notes`.
     pub workspace: Option<crate::workspace::Workspace>,
+    /// The latest shared notes, and how many there are in all.
     pub shared_notes: Vec<crate::workspace::NoteView>,
+    pub shared_notes_total: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -252,14 +254,18 @@ impl App {
         )
         .await?;
         // The person's own pages never show the access log; staff see its latest rows.
-        let (workspace, shared_notes, audit_trail) = if relation_to(actor, &person).is_self {
-            let shared = crate::workspace::note_views(&txn, scope, person.id, false, None).await?;
-            (None, shared, Vec::new())
-        } else {
-            let trail = audit::for_person(&txn, scope, person.id, AUDIT_TRAIL_SHOWN).await?;
-            let workspace = self.workspace_of(&txn, actor, &person).await?;
-            (Some(workspace), Vec::new(), trail)
-        };
+        let (workspace, (shared_notes, shared_notes_total), audit_trail) =
+            if relation_to(actor, &person).is_self {
+                let window = Some((0, crate::workspace::NOTES_ON_FILE));
+                let shared =
+                    crate::workspace::note_views(&txn, scope, person.id, false, None, window)
+                        .await?;
+                (None, shared, Vec::new())
+            } else {
+                let trail = audit::for_person(&txn, scope, person.id, AUDIT_TRAIL_SHOWN).await?;
+                let workspace = self.workspace_of(&txn, actor, &person).await?;
+                (Some(workspace), (Vec::new(), 0), trail)
+            };
         txn.commit().await?;
         Ok(PersonFile {
             person,
@@ -267,6 +273,7 @@ impl App {
             audit_trail,
             workspace,
             shared_notes,
+            shared_notes_total,
         })
     }
 

@@ -81,7 +81,9 @@ pub struct TransferView {
 pub struct Workspace {
     pub overview: Overview,
     pub timeline: Vec<TimelineEntry>,
+    /// The latest `NOTES_ON_FILE` notes, and how many there are in all.
     pub notes: Vec<NoteView>,
+    pub notes_total: u64,
     pub can_write_notes: bool,
     pub documents: Vec<DocumentInfo>,
     pub shares: Vec<Share>,
@@ -124,25 +126,52 @@ pub(crate) async fn user_names(
     Ok(names)
 }
 
+/// The latest notes shown on a file; the others are on the notes pages.
+pub const NOTES_ON_FILE: u64 = 10;
+/// Notes on one page of `/beneficiaries/{id}/notes`.
+pub const NOTES_PER_PAGE: u64 = 50;
+/// The latest changes shown in a file's timeline.
+pub const TIMELINE_SHOWN: u64 = 100;
+
 /// A person's notes as a reader sees them: only the shared ones unless `all`, each
-/// deletable by its author when that author is `writer`.
+/// deletable by its author when that author is `writer`; `limit` of them from `offset`
+/// when a window is given. Also returns how many there are in all.
 pub(crate) async fn note_views(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
     person: Uuid,
     all: bool,
     writer: Option<Uuid>,
-) -> Result<Vec<NoteView>, AppError> {
-    let rows = notes::of_person(conn, scope, person, !all).await?;
+    window: Option<(u64, u64)>,
+) -> Result<(Vec<NoteView>, u64), AppError> {
+    let rows = notes::of_person(conn, scope, person, !all, window).await?;
+    let total = match window {
+        Some(_) => notes::count_of_person(conn, scope, person, !all).await?,
+        None => rows.len() as u64,
+    };
     let names = user_names(conn, rows.iter().map(|n| n.author_id).collect()).await?;
-    Ok(rows
+    let views = rows
         .into_iter()
         .map(|note| NoteView {
             author_name: names.get(&note.author_id).cloned().unwrap_or_default(),
             can_delete: writer == Some(note.author_id),
             note,
         })
-        .collect())
+        .collect();
+    Ok((views, total))
+}
+
+/// One page of a person's notes.
+#[derive(Debug, Clone)]
+pub struct NotesPage {
+    pub person: Person,
+    pub notes: Vec<NoteView>,
+    pub total: u64,
+    /// From 1; a page past the last is the last.
+    pub page: u64,
+    pub pages: u64,
+    /// The reader is the person (who reads only what was shared with them).
+    pub is_self: bool,
 }
 
 /// The tenant's coaches, by name.
@@ -209,16 +238,17 @@ impl App {
         };
 
         let can_write_notes = allows(actor.role, Action::WriteNotes, relation);
-        let notes = note_views(
+        let (notes, notes_total) = note_views(
             conn,
             scope,
             person.id,
             can_write_notes,
             can_write_notes.then_some(actor.user_id),
+            Some((0, NOTES_ON_FILE)),
         )
         .await?;
         let transfer_rows = transfers::of_person(conn, scope, person.id).await?;
-        let changes = audit::changes_of_person(conn, scope, person.id).await?;
+        let changes = audit::changes_of_person(conn, scope, person.id, TIMELINE_SHOWN).await?;
         let events: Vec<&audit::AuditEvent> =
             changes.iter().filter(|e| is_event(&e.action)).collect();
         let mut ids: Vec<Uuid> = events.iter().filter_map(|e| e.actor_user_id).collect();
@@ -263,6 +293,7 @@ impl App {
             overview,
             timeline,
             notes,
+            notes_total,
             can_write_notes,
             documents: documents::list_of_person(conn, scope, person.id).await?,
             shares: documents::shares_of_person(conn, scope, person.id).await?,
@@ -367,6 +398,46 @@ impl App {
         actor: &Actor,
         person_id: Uuid,
     ) -> Result<(Person, Vec<NoteView>), AppError> {
+        let (person, notes, _, _) = self.notes_window(actor, person_id, None).await?;
+        Ok((person, notes))
+    }
+
+    /// Page `page` (from 1) of the notes a reader may see, newest first.
+    pub async fn notes_page(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        page: u64,
+    ) -> Result<NotesPage, AppError> {
+        let page = page.max(1);
+        let window = ((page - 1) * NOTES_PER_PAGE, NOTES_PER_PAGE);
+        let (person, mut notes, total, _) =
+            self.notes_window(actor, person_id, Some(window)).await?;
+        let pages = total.div_ceil(NOTES_PER_PAGE).max(1);
+        let page = if page > pages {
+            // Past the end (notes deleted meanwhile, or a hand-made address): the last.
+            let last = ((pages - 1) * NOTES_PER_PAGE, NOTES_PER_PAGE);
+            notes = self.notes_window(actor, person_id, Some(last)).await?.1;
+            pages
+        } else {
+            page
+        };
+        Ok(NotesPage {
+            is_self: relation_to(actor, &person).is_self,
+            person,
+            notes,
+            total,
+            page,
+            pages,
+        })
+    }
+
+    async fn notes_window(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        window: Option<(u64, u64)>,
+    ) -> Result<(Person, Vec<NoteView>, u64, bool), AppError> {
         let person = self
             .authorize_person(
                 actor,
@@ -378,7 +449,15 @@ impl App {
         let scope = actor.tenant();
         let all = allows(actor.role, Action::WriteNotes, relation_to(actor, &person));
         let txn = self.db().begin().await?;
-        let views = note_views(&txn, scope, person.id, all, all.then_some(actor.user_id)).await?;
+        let (views, total) = note_views(
+            &txn,
+            scope,
+            person.id,
+            all,
+            all.then_some(actor.user_id),
+            window,
+        )
+        .await?;
         audit_by(
             &txn,
             actor,
@@ -388,7 +467,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
-        Ok((person, views))
+        Ok((person, views, total, all))
     }
 
     /// Hands the person's current enrolment to another coach of the organisation; the

@@ -312,7 +312,10 @@ fn page_routes() -> Routes {
             post(synthesis::revoke),
         )
         .route("/documents/partage/{token}", get(synthesis::shared))
-        .route("/beneficiaries/{id}/notes", post(workspace::add_note))
+        .route(
+            "/beneficiaries/{id}/notes",
+            get(workspace::notes_page).post(workspace::add_note),
+        )
         .route(
             "/beneficiaries/{id}/notes/{note}/supprimer",
             post(workspace::delete_note),

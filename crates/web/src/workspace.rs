@@ -1,11 +1,14 @@
 //! The coach's workspace on a file: notes, handing the follow-up to another coach, the
 //! documents list, and their API.
 
+use askama::Template;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use fluent_templates::fluent_bundle::FluentValue;
 use parcours_app::AppError;
+use parcours_app::workspace::NoteView;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -14,7 +17,8 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::HttpError;
 use crate::pages::{
-    PageResult, WorkspaceRefusal, field_messages, file_with_refusal, parse_id, see_other,
+    Page, PageResult, WorkspaceRefusal, field_messages, file_with_refusal, parse_id, render,
+    see_other,
 };
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
@@ -57,6 +61,59 @@ pub async fn add_note(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct NotesQuery {
+    /// From 1; anything else reads the first page.
+    page: String,
+}
+
+#[derive(Template)]
+#[template(path = "notes.html")]
+struct NotesTemplate {
+    p: Page,
+    pid: Uuid,
+    person_name: String,
+    /// Staff read badges (private or shared); the person reads only shared notes.
+    staff: bool,
+    notes: Vec<NoteView>,
+    total: u64,
+    page: u64,
+    pages: u64,
+}
+
+/// Every note of a file, fifty a page, newest first (the file shows the latest ten).
+pub async fn notes_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<NotesQuery>,
+) -> PageResult {
+    let page = q.page.trim().parse::<u64>().unwrap_or(1);
+    let view = state
+        .app
+        .notes_page(ctx.actor()?, parse_id(&id)?, page)
+        .await?;
+    let person_name = format!("{} {}", view.person.first_name, view.person.last_name);
+    Ok(render(&NotesTemplate {
+        p: Page::new(
+            &ctx,
+            ctx.lang.t_args(
+                "notes-page-title",
+                &[("name", FluentValue::from(person_name.clone()))],
+            ),
+        ),
+        pid: view.person.id,
+        person_name,
+        staff: !view.is_self,
+        notes: view.notes,
+        total: view.total,
+        page: view.page,
+        pages: view.pages,
+    })?
+    .into_response())
 }
 
 pub async fn delete_note(

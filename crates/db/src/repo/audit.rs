@@ -50,13 +50,14 @@ pub async fn for_person(
 }
 
 /// What happened on a person's file, without the reads and saved answers (the bulk of
-/// the log: one row per page opened), newest first.
+/// the log: one row per page opened), the latest `limit`, newest first.
 pub async fn changes_of_person(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
     person_id: Uuid,
+    limit: u64,
 ) -> Result<Vec<AuditEvent>, DbErr> {
-    of_person(conn, scope, person_id, true, None).await
+    of_person(conn, scope, person_id, true, Some(limit)).await
 }
 
 async fn of_person(

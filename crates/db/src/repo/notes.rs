@@ -2,8 +2,8 @@
 
 use parcours_domain::workspace::NoteVisibility;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -59,27 +59,54 @@ pub async fn insert(
     Ok(id)
 }
 
-/// A person's notes, newest first; only the shared ones when `shared_only`.
+fn of_person_query(
+    scope: TenantScope,
+    person: Uuid,
+    shared_only: bool,
+) -> sea_orm::Select<note::Entity> {
+    let query = note::Entity::find()
+        .filter(note::Column::TenantId.eq(scope.id()))
+        .filter(note::Column::PersonId.eq(person));
+    if shared_only {
+        query.filter(note::Column::Visibility.eq(NoteVisibility::Shared.code()))
+    } else {
+        query
+    }
+}
+
+/// A person's notes, newest first; only the shared ones when `shared_only`; `limit`
+/// of them from `offset` when given (a file can collect notes for years).
 pub async fn of_person(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
     person: Uuid,
     shared_only: bool,
+    window: Option<(u64, u64)>,
 ) -> Result<Vec<Note>, DbErr> {
-    let mut query = note::Entity::find()
-        .filter(note::Column::TenantId.eq(scope.id()))
-        .filter(note::Column::PersonId.eq(person));
-    if shared_only {
-        query = query.filter(note::Column::Visibility.eq(NoteVisibility::Shared.code()));
+    let mut query = of_person_query(scope, person, shared_only)
+        .order_by_desc(note::Column::CreatedAt)
+        .order_by_desc(note::Column::Id);
+    if let Some((offset, limit)) = window {
+        query = query.offset(offset).limit(limit);
     }
     query
-        .order_by_desc(note::Column::CreatedAt)
-        .order_by_desc(note::Column::Id)
         .all(conn)
         .await?
         .into_iter()
         .map(Note::try_from)
         .collect()
+}
+
+/// How many notes `of_person` lists without a window.
+pub async fn count_of_person(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person: Uuid,
+    shared_only: bool,
+) -> Result<u64, DbErr> {
+    of_person_query(scope, person, shared_only)
+        .count(conn)
+        .await
 }
 
 pub async fn find(
