@@ -22,6 +22,7 @@ mod m0016_outcomes;
 mod m0017_surveys;
 mod m0018_scale;
 mod m0019_privacy;
+mod m0020_cohort_sample;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_surveys::Migration),
             Box::new(m0018_scale::Migration),
             Box::new(m0019_privacy::Migration),
+            Box::new(m0020_cohort_sample::Migration),
         ]
     }
 }

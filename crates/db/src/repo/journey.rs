@@ -3,7 +3,7 @@
 use parcours_domain::Phase;
 use parcours_domain::instrument::Occasion;
 use parcours_domain::scoring::RawAnswer;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -339,9 +339,16 @@ pub async fn completed_answers_in_programme(
     instrument_version: u32,
     limit: u64,
 ) -> Result<Vec<Vec<RawAnswer>>, DbErr> {
-    let in_programme = sea_orm::sea_query::Query::select()
-        .column(enrolment::Column::Id)
+    // Correlated, so that both databases walk the instrument's takings newest first
+    // (idx_activities_instrument_completed) and stop at `limit`, checking each one's
+    // enrolment by its key; `IN (…)` made them list the whole programme first.
+    let of_programme = sea_orm::sea_query::Query::select()
+        .expr(Expr::val(1))
         .from(enrolment::Entity)
+        .and_where(ExprTrait::equals(
+            Expr::col((enrolment::Entity, enrolment::Column::Id)),
+            (activity::Entity, activity::Column::EnrolmentId),
+        ))
         .and_where(enrolment::Column::TenantId.eq(scope.id()))
         .and_where(enrolment::Column::ProgrammeId.eq(programme_id))
         .to_owned();
@@ -349,7 +356,7 @@ pub async fn completed_answers_in_programme(
         .select_only()
         .column(activity::Column::Id)
         .filter(activity::Column::TenantId.eq(scope.id()))
-        .filter(activity::Column::EnrolmentId.in_subquery(in_programme))
+        .filter(Expr::exists(of_programme))
         .filter(activity::Column::InstrumentId.eq(instrument_id))
         .filter(
             activity::Column::InstrumentVersion
