@@ -328,9 +328,9 @@ pub async fn answers_of_activities(
 }
 
 /// The latest `limit` completed baseline takings (one per person) of one instrument
-/// version across a programme, with their answers: the input of Cronbach's alpha. Two
-/// queries, bounded whatever the cohort size (a million enrolments do not fit in a list
-/// of bound values).
+/// version across a programme, with their answers: the input of Cronbach's alpha.
+/// Bounded whatever the cohort size (a million enrolments do not fit in a list of bound
+/// values, and are not all read).
 pub async fn completed_answers_in_programme(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
@@ -339,24 +339,49 @@ pub async fn completed_answers_in_programme(
     instrument_version: u32,
     limit: u64,
 ) -> Result<Vec<Vec<RawAnswer>>, DbErr> {
-    // Correlated, so that both databases walk the instrument's takings newest first
-    // (idx_activities_instrument_completed) and stop at `limit`, checking each one's
-    // enrolment by its key; `IN (…)` made them list the whole programme first.
-    let of_programme = sea_orm::sea_query::Query::select()
-        .expr(Expr::val(1))
-        .from(enrolment::Entity)
-        .and_where(ExprTrait::equals(
-            Expr::col((enrolment::Entity, enrolment::Column::Id)),
-            (activity::Entity, activity::Column::EnrolmentId),
-        ))
-        .and_where(enrolment::Column::TenantId.eq(scope.id()))
-        .and_where(enrolment::Column::ProgrammeId.eq(programme_id))
-        .to_owned();
+    // Two ways to find them; neither planner can tell which is cheaper (it does not
+    // know how much of the tenant one programme is), so we do. Walking the tenant's
+    // takings newest first (idx_activities_instrument_completed) and checking each
+    // one's enrolment by key finds `limit` of the programme's after about
+    // limit × tenant / programme rows; going through the programme's enrolments costs
+    // one index search each. At a million people: 21 ms against 1.1 s for the big
+    // programme, and the other way round for a programme of a hundred.
+    let enrolments_of = |programme: Option<Uuid>| {
+        let query = enrolment::Entity::find().filter(enrolment::Column::TenantId.eq(scope.id()));
+        match programme {
+            Some(id) => query.filter(enrolment::Column::ProgrammeId.eq(id)),
+            None => query,
+        }
+    };
+    let in_programme = enrolments_of(Some(programme_id)).count(conn).await?;
+    let in_tenant = enrolments_of(None).count(conn).await?;
+    let walk_newest_first = u128::from(in_programme) * u128::from(in_programme)
+        > u128::from(limit) * u128::from(in_tenant);
+    let of_programme = if walk_newest_first {
+        let same_enrolment = sea_orm::sea_query::Query::select()
+            .expr(Expr::val(1))
+            .from(enrolment::Entity)
+            .and_where(ExprTrait::equals(
+                Expr::col((enrolment::Entity, enrolment::Column::Id)),
+                (activity::Entity, activity::Column::EnrolmentId),
+            ))
+            .and_where(enrolment::Column::ProgrammeId.eq(programme_id))
+            .to_owned();
+        Expr::exists(same_enrolment)
+    } else {
+        let ids = sea_orm::sea_query::Query::select()
+            .column(enrolment::Column::Id)
+            .from(enrolment::Entity)
+            .and_where(enrolment::Column::TenantId.eq(scope.id()))
+            .and_where(enrolment::Column::ProgrammeId.eq(programme_id))
+            .to_owned();
+        activity::Column::EnrolmentId.in_subquery(ids)
+    };
     let ids: Vec<Uuid> = activity::Entity::find()
         .select_only()
         .column(activity::Column::Id)
         .filter(activity::Column::TenantId.eq(scope.id()))
-        .filter(Expr::exists(of_programme))
+        .filter(of_programme)
         .filter(activity::Column::InstrumentId.eq(instrument_id))
         .filter(
             activity::Column::InstrumentVersion
