@@ -266,6 +266,16 @@ async fn a_file_shows_its_latest_notes_and_pages_through_the_rest() -> TestResul
     assert!(past.contains("Page 2 sur 2") && past.contains("Note numéro 001."));
     let junk = coach.server.get(&format!("{notes}?page=abc")).await.text();
     assert!(junk.contains("Page 1 sur 2"));
+    for huge in ["18446744073709551615", "9223372036854775808", "0"] {
+        let answer = coach.server.get(&format!("{notes}?page={huge}")).await;
+        assert_eq!(answer.status_code(), StatusCode::OK, "page={huge}");
+        let expected = if huge == "0" {
+            "Page 1 sur 2"
+        } else {
+            "Page 2 sur 2"
+        };
+        assert!(answer.text().contains(expected), "page={huge}");
+    }
     // The API still lists every note.
     let all = coach.server.get(&notes_api).await.json::<Vec<Value>>();
     assert_eq!(all.len(), 73);

@@ -409,7 +409,9 @@ impl App {
         person_id: Uuid,
         page: u64,
     ) -> Result<NotesPage, AppError> {
-        let page = page.max(1);
+        // A hand-made page number must not overflow the offset (nor reach the driver,
+        // which refuses offsets past i64::MAX); past the last page reads the last.
+        let page = page.clamp(1, u64::from(u32::MAX));
         let window = ((page - 1) * NOTES_PER_PAGE, NOTES_PER_PAGE);
         let (person, mut notes, total, _) =
             self.notes_window(actor, person_id, Some(window)).await?;
