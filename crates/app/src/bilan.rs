@@ -897,12 +897,12 @@ impl App {
                     .iter()
                     .filter(|i| i.scale == scale.id)
                     .count();
-                let Some(stats) = cohort.iter().find(|s| s.scale == scale.id) else {
-                    continue;
-                };
                 if items < 2 {
                     continue;
                 }
+                let Some(stats) = cohort.iter().find(|s| s.scale == scale.id) else {
+                    continue;
+                };
                 out.push(ScaleReliability {
                     instrument_id: instrument.id.clone(),
                     instrument_version: instrument.version,

@@ -256,9 +256,8 @@ impl App {
         // The person's own pages never show the access log; staff see its latest rows.
         let (workspace, (shared_notes, shared_notes_total), audit_trail) =
             if relation_to(actor, &person).is_self {
-                let window = Some((0, crate::workspace::NOTES_ON_FILE));
                 let shared =
-                    crate::workspace::note_views(&txn, scope, person.id, false, None, window)
+                    crate::workspace::latest_note_views(&txn, scope, person.id, false, None)
                         .await?;
                 (None, shared, Vec::new())
             } else {

@@ -135,7 +135,7 @@ pub const TIMELINE_SHOWN: u64 = 100;
 
 /// A person's notes as a reader sees them: only the shared ones unless `all`, each
 /// deletable by its author when that author is `writer`; `limit` of them from `offset`
-/// when a window is given. Also returns how many there are in all.
+/// when a window is given.
 pub(crate) async fn note_views(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
@@ -143,22 +143,30 @@ pub(crate) async fn note_views(
     all: bool,
     writer: Option<Uuid>,
     window: Option<(u64, u64)>,
-) -> Result<(Vec<NoteView>, u64), AppError> {
+) -> Result<Vec<NoteView>, AppError> {
     let rows = notes::of_person(conn, scope, person, !all, window).await?;
-    let total = match window {
-        Some(_) => notes::count_of_person(conn, scope, person, !all).await?,
-        None => rows.len() as u64,
-    };
     let names = user_names(conn, rows.iter().map(|n| n.author_id).collect()).await?;
-    let views = rows
+    Ok(rows
         .into_iter()
         .map(|note| NoteView {
             author_name: names.get(&note.author_id).cloned().unwrap_or_default(),
             can_delete: writer == Some(note.author_id),
             note,
         })
-        .collect();
-    Ok((views, total))
+        .collect())
+}
+
+/// The latest notes a file shows, and how many there are in all.
+pub(crate) async fn latest_note_views(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person: Uuid,
+    all: bool,
+    writer: Option<Uuid>,
+) -> Result<(Vec<NoteView>, u64), AppError> {
+    let total = notes::count_of_person(conn, scope, person, !all).await?;
+    let shown = note_views(conn, scope, person, all, writer, Some((0, NOTES_ON_FILE))).await?;
+    Ok((shown, total))
 }
 
 /// One page of a person's notes.
@@ -238,13 +246,12 @@ impl App {
         };
 
         let can_write_notes = allows(actor.role, Action::WriteNotes, relation);
-        let (notes, notes_total) = note_views(
+        let (notes, notes_total) = latest_note_views(
             conn,
             scope,
             person.id,
             can_write_notes,
             can_write_notes.then_some(actor.user_id),
-            Some((0, NOTES_ON_FILE)),
         )
         .await?;
         let transfer_rows = transfers::of_person(conn, scope, person.id).await?;
@@ -398,48 +405,29 @@ impl App {
         actor: &Actor,
         person_id: Uuid,
     ) -> Result<(Person, Vec<NoteView>), AppError> {
-        let (person, notes, _, _) = self.notes_window(actor, person_id, None).await?;
-        Ok((person, notes))
+        let all = self.notes_window(actor, person_id, None).await?;
+        Ok((all.person, all.notes))
     }
 
-    /// Page `page` (from 1) of the notes a reader may see, newest first.
+    /// Page `page` (from 1) of the notes a reader may see, newest first; a page past
+    /// the last (notes deleted meanwhile, or a hand-made address) is the last.
     pub async fn notes_page(
         &self,
         actor: &Actor,
         person_id: Uuid,
         page: u64,
     ) -> Result<NotesPage, AppError> {
-        // A hand-made page number must not overflow the offset (nor reach the driver,
-        // which refuses offsets past i64::MAX); past the last page reads the last.
-        let page = page.clamp(1, u64::from(u32::MAX));
-        let window = ((page - 1) * NOTES_PER_PAGE, NOTES_PER_PAGE);
-        let (person, mut notes, total, _) =
-            self.notes_window(actor, person_id, Some(window)).await?;
-        let pages = total.div_ceil(NOTES_PER_PAGE).max(1);
-        let page = if page > pages {
-            // Past the end (notes deleted meanwhile, or a hand-made address): the last.
-            let last = ((pages - 1) * NOTES_PER_PAGE, NOTES_PER_PAGE);
-            notes = self.notes_window(actor, person_id, Some(last)).await?.1;
-            pages
-        } else {
-            page
-        };
-        Ok(NotesPage {
-            is_self: relation_to(actor, &person).is_self,
-            person,
-            notes,
-            total,
-            page,
-            pages,
-        })
+        self.notes_window(actor, person_id, Some(page)).await
     }
 
+    /// The notes of a person, page `page` or all of them (as one page); each read
+    /// audited.
     async fn notes_window(
         &self,
         actor: &Actor,
         person_id: Uuid,
-        window: Option<(u64, u64)>,
-    ) -> Result<(Person, Vec<NoteView>, u64, bool), AppError> {
+        page: Option<u64>,
+    ) -> Result<NotesPage, AppError> {
         let person = self
             .authorize_person(
                 actor,
@@ -451,15 +439,22 @@ impl App {
         let scope = actor.tenant();
         let all = allows(actor.role, Action::WriteNotes, relation_to(actor, &person));
         let txn = self.db().begin().await?;
-        let (views, total) = note_views(
-            &txn,
-            scope,
-            person.id,
-            all,
-            all.then_some(actor.user_id),
-            window,
-        )
-        .await?;
+        let writer = all.then_some(actor.user_id);
+        let (notes, total, page, pages) = match page {
+            None => {
+                let notes = note_views(&txn, scope, person.id, all, writer, None).await?;
+                let total = notes.len() as u64;
+                (notes, total, 1, 1)
+            }
+            Some(page) => {
+                let total = notes::count_of_person(&txn, scope, person.id, !all).await?;
+                let pages = total.div_ceil(NOTES_PER_PAGE).max(1);
+                let page = page.clamp(1, pages);
+                let window = Some(((page - 1) * NOTES_PER_PAGE, NOTES_PER_PAGE));
+                let notes = note_views(&txn, scope, person.id, all, writer, window).await?;
+                (notes, total, page, pages)
+            }
+        };
         audit_by(
             &txn,
             actor,
@@ -469,7 +464,14 @@ impl App {
         )
         .await?;
         txn.commit().await?;
-        Ok((person, views, total, all))
+        Ok(NotesPage {
+            is_self: relation_to(actor, &person).is_self,
+            person,
+            notes,
+            total,
+            page,
+            pages,
+        })
     }
 
     /// Hands the person's current enrolment to another coach of the organisation; the

@@ -357,25 +357,20 @@ pub async fn completed_answers_in_programme(
     let in_tenant = enrolments_of(None).count(conn).await?;
     let walk_newest_first = u128::from(in_programme) * u128::from(in_programme)
         > u128::from(limit) * u128::from(in_tenant);
+    let mut of_programme = sea_orm::sea_query::Query::select();
+    of_programme
+        .from(enrolment::Entity)
+        .and_where(enrolment::Column::TenantId.eq(scope.id()))
+        .and_where(enrolment::Column::ProgrammeId.eq(programme_id));
     let of_programme = if walk_newest_first {
-        let same_enrolment = sea_orm::sea_query::Query::select()
-            .expr(Expr::val(1))
-            .from(enrolment::Entity)
-            .and_where(ExprTrait::equals(
-                Expr::col((enrolment::Entity, enrolment::Column::Id)),
-                (activity::Entity, activity::Column::EnrolmentId),
-            ))
-            .and_where(enrolment::Column::ProgrammeId.eq(programme_id))
-            .to_owned();
-        Expr::exists(same_enrolment)
+        of_programme.expr(Expr::val(1)).and_where(ExprTrait::equals(
+            Expr::col((enrolment::Entity, enrolment::Column::Id)),
+            (activity::Entity, activity::Column::EnrolmentId),
+        ));
+        Expr::exists(of_programme)
     } else {
-        let ids = sea_orm::sea_query::Query::select()
-            .column(enrolment::Column::Id)
-            .from(enrolment::Entity)
-            .and_where(enrolment::Column::TenantId.eq(scope.id()))
-            .and_where(enrolment::Column::ProgrammeId.eq(programme_id))
-            .to_owned();
-        activity::Column::EnrolmentId.in_subquery(ids)
+        of_programme.column(enrolment::Column::Id);
+        activity::Column::EnrolmentId.in_subquery(of_programme)
     };
     let ids: Vec<Uuid> = activity::Entity::find()
         .select_only()
