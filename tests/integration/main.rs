@@ -16,6 +16,7 @@ mod pistes;
 mod plan;
 mod privacy;
 mod processes;
+mod races;
 mod projects;
 mod referrals;
 mod scale;

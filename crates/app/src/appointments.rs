@@ -373,12 +373,14 @@ impl App {
         if slot.coach_id != actor.user_id {
             return Err(AppError::Forbidden);
         }
-        let booked = repo::is_held(self.db(), scope, slot.id).await?;
-        if booked {
-            return Err(AppError::invalid("slot", "booked"));
-        }
         let now = now_ms();
         let txn = self.db().begin().await?;
+        // Under the slot's lock: a booking made meanwhile is seen, and one that comes
+        // after finds the slot withdrawn.
+        repo::lock_slot(&txn, scope, slot.id).await?;
+        if repo::is_held(&txn, scope, slot.id).await? {
+            return Err(AppError::invalid("slot", "booked"));
+        }
         repo::withdraw_slot(&txn, scope, slot.id, now).await?;
         audit_by(&txn, actor, audit_action::SLOT_WITHDRAWN, None, now).await?;
         txn.commit().await?;
@@ -552,13 +554,15 @@ impl App {
         invitation: Option<Uuid>,
     ) -> Result<Uuid, AppError> {
         let now = now_ms();
-        let Some(slot) = repo::find_slot(self.db(), scope, slot_id).await? else {
+        let txn = self.db().begin().await?;
+        // Read under the slot's lock: a withdrawal made meanwhile is seen (the slot
+        // held by someone else fails on the unique hold below).
+        let Some(slot) = repo::lock_slot(&txn, scope, slot_id).await? else {
             return Err(AppError::invalid("slot", "unavailable"));
         };
         if slot.coach_id != coach || slot.cancelled_at.is_some() || slot.starts_at <= now {
             return Err(AppError::invalid("slot", "unavailable"));
         }
-        let txn = self.db().begin().await?;
         if let Some(id) = invitation
             && !repo::use_invitation(&txn, id, now).await?
         {

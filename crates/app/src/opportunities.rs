@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use parcours_db::repo::opportunities::{self, NewRequest, Opportunity, Request};
 use parcours_db::repo::{accounts, audit, people, pistes, projects};
-use parcours_db::{TenantScope, TransactionTrait};
+use parcours_db::{TenantScope, TransactionTrait, is_unique_violation};
 use parcours_domain::opportunity::{
     FeedbackSide, OpportunityInput, Problem, RequestStatus, fit_rank,
 };
@@ -401,7 +401,9 @@ impl App {
         let now = now_ms();
         let token = random_token();
         let txn = self.db().begin().await?;
-        let request = opportunities::insert_request(
+        // The database keeps one standing request per person and opportunity: a
+        // concurrent request that got there first answers as the check above does.
+        let request = match opportunities::insert_request(
             &txn,
             scope,
             NewRequest {
@@ -414,7 +416,14 @@ impl App {
             },
             now,
         )
-        .await?;
+        .await
+        {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(AppError::invalid("opportunity", "already_requested"));
+            }
+            Err(e) => return Err(e.into()),
+        };
         jobs::queue(
             &txn,
             Some(scope),
@@ -498,7 +507,9 @@ impl App {
         }
         let now = now_ms();
         let txn = self.db().begin().await?;
-        opportunities::insert_feedback(
+        // One feedback per side (a unique index): a concurrent one that got there first
+        // answers as the check above does.
+        match opportunities::insert_feedback(
             &txn,
             scope,
             request.id,
@@ -507,7 +518,14 @@ impl App {
             comment.as_deref(),
             now,
         )
-        .await?;
+        .await
+        {
+            Ok(()) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(AppError::invalid("feedback", "already_given"));
+            }
+            Err(e) => return Err(e.into()),
+        }
         audit::record(
             &txn,
             scope,
@@ -586,6 +604,16 @@ impl App {
         };
         let now = now_ms();
         let txn = self.db().begin().await?;
+        // Places are taken by acceptances: counted under the opportunity's lock so that
+        // links answered at once can't accept more candidates than there are places.
+        let Some((capacity, accepted)) =
+            opportunities::lock_places(&txn, scope, request.opportunity_id).await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        if accept && accepted >= u64::try_from(capacity).unwrap_or(0) {
+            return Err(AppError::invalid("decision", "full"));
+        }
         if !opportunities::answer_request(&txn, scope, request.id, status, now).await? {
             return Err(AppError::invalid("decision", "closed"));
         }

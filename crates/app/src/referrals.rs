@@ -444,6 +444,35 @@ fn check_rows(rows: &[ImportRow], standing: &HashSet<String>, year: i32) -> Vec<
         .collect()
 }
 
+/// Refuses `extra` more referrals from the actor's organisation beyond its `quota`
+/// (read by [`referrals::lock_quota`] in the same transaction, which holds the lock).
+async fn check_quota(
+    txn: &parcours_db::DatabaseTransaction,
+    actor: &Actor,
+    programme: &Programme,
+    quota: Option<i32>,
+    extra: u64,
+) -> Result<(), AppError> {
+    if let Some(quota) = quota {
+        let standing = referrals::standing_count(txn, programme.id, actor.organisation_id).await?;
+        if standing + extra > u64::try_from(quota).unwrap_or(0) {
+            return Err(AppError::invalid("programme", "quota_reached"));
+        }
+    }
+    Ok(())
+}
+
+/// A referral refused by the unique identity keys (a concurrent submission of the same
+/// person won) answers as the check before it does; other errors pass through.
+fn already_referred_if_unique(e: AppError, field: &'static str, code: &'static str) -> AppError {
+    match e {
+        AppError::Database(db) if parcours_db::is_unique_violation(&db) => {
+            AppError::invalid(field, code)
+        }
+        other => other,
+    }
+}
+
 impl App {
     /// The programme if the actor's organisation refers to it.
     async fn referable(&self, actor: &Actor, programme_id: Uuid) -> Result<Programme, AppError> {
@@ -484,7 +513,13 @@ impl App {
         let candidate = input
             .check(this_year(now))
             .map_err(|p| AppError::Invalid(field_errors(&p)))?;
-        let standing: HashSet<String> = referrals::standing_keys(self.db(), programme.id)
+        let scope = TenantScope::of(programme.tenant_id);
+        // Checked inside the transaction, after the quota row is locked: concurrent
+        // referrals of the same referrer are counted one after the other, and the
+        // unique identity keys refuse the same person submitted at once by anyone.
+        let txn = self.db().begin().await?;
+        let quota = referrals::lock_quota(&txn, programme.id, actor.organisation_id).await?;
+        let standing: HashSet<String> = referrals::standing_keys(&txn, programme.id)
             .await?
             .into_iter()
             .collect();
@@ -495,12 +530,11 @@ impl App {
         {
             return Err(AppError::invalid("identity", "already_referred"));
         }
-        self.check_quota(actor, &programme, 1).await?;
-        let scope = TenantScope::of(programme.tenant_id);
-        let txn = self.db().begin().await?;
+        check_quota(&txn, actor, &programme, quota, 1).await?;
         let id = self
             .insert_referral(&txn, scope, actor, &programme, &candidate, None, now)
-            .await?;
+            .await
+            .map_err(|e| already_referred_if_unique(e, "identity", "already_referred"))?;
         self.send_advisor_links(
             &txn,
             scope,
@@ -1005,14 +1039,23 @@ impl App {
             return Err(AppError::invalid("import", "rows_to_fix"));
         }
         let ready = checked.iter().filter(|c| !c.row.skip).count();
-        self.check_quota(actor, &programme, u64::try_from(ready).unwrap_or(u64::MAX))
-            .await?;
         let now = now_ms();
         let year = this_year(now);
         let txn = self.db().begin().await?;
+        // Closing first is a write: a second commit of the same import waits, then
+        // finds it closed. The quota is counted under its lock, as for one referral.
         if !referrals::close_import(&txn, import.id, "committed", now).await? {
             return Err(AppError::invalid("import", "closed"));
         }
+        let quota = referrals::lock_quota(&txn, programme.id, actor.organisation_id).await?;
+        check_quota(
+            &txn,
+            actor,
+            &programme,
+            quota,
+            u64::try_from(ready).unwrap_or(u64::MAX),
+        )
+        .await?;
         let mut count = 0;
         let mut advisors = std::collections::BTreeSet::new();
         for row in checked.iter().filter(|c| !c.row.skip) {
@@ -1021,6 +1064,8 @@ impl App {
                 .input()
                 .check(year)
                 .map_err(|p| AppError::Invalid(field_errors(&p)))?;
+            // A person referred meanwhile by someone else: nothing of the file is kept,
+            // and the file's page then shows the row to fix, as it would have before.
             self.insert_referral(
                 &txn,
                 scope,
@@ -1030,7 +1075,8 @@ impl App {
                 Some(import.id),
                 now,
             )
-            .await?;
+            .await
+            .map_err(|e| already_referred_if_unique(e, "import", "rows_to_fix"))?;
             advisors.extend(candidate.advisor_email);
             count += 1;
         }
@@ -1390,27 +1436,6 @@ impl App {
         Ok(())
     }
 
-    /// Refuses `extra` more referrals from the actor's organisation beyond its quota.
-    async fn check_quota(
-        &self,
-        actor: &Actor,
-        programme: &Programme,
-        extra: u64,
-    ) -> Result<(), AppError> {
-        let quota = referrals::quotas(self.db(), programme.id)
-            .await?
-            .into_iter()
-            .find(|(org, _)| *org == actor.organisation_id)
-            .map(|(_, q)| q);
-        if let Some(quota) = quota {
-            let standing =
-                referrals::standing_count(self.db(), programme.id, actor.organisation_id).await?;
-            if standing + extra > u64::try_from(quota).unwrap_or(0) {
-                return Err(AppError::invalid("programme", "quota_reached"));
-            }
-        }
-        Ok(())
-    }
 
     /// The manager records that they saw the proofs of what a referral declared.
     pub async fn check_evidence(

@@ -272,17 +272,13 @@ impl App {
         if chosen.is_empty() {
             return Err(AppError::invalid("people", "required"));
         }
-        let already: HashSet<Uuid> = selection::invitations(self.db(), scope)
-            .await?
-            .into_iter()
-            .filter(|i| i.event_id == event.id)
-            .map(|i| i.person_id)
-            .collect();
         let now = now_ms();
         let txn = self.db().begin().await?;
-        selection::invite(&txn, scope, event.id, &chosen, now).await?;
         // Each newly invited person is told by email (a job: the page does not wait).
-        for person in chosen.iter().filter(|p| !already.contains(p)) {
+        // "Newly" is what the insert found, not a read before it: invitations sent at
+        // once queue one email.
+        let invited = selection::invite(&txn, scope, event.id, &chosen, now).await?;
+        for person in &invited {
             crate::jobs::queue(
                 &txn,
                 Some(scope),

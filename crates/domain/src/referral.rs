@@ -344,20 +344,29 @@ impl Candidate {
     /// The keys under which the same person is recognised: name and birth date, with
     /// the email or with the phone (either matching is a duplicate).
     pub fn identity_keys(&self) -> Vec<String> {
+        let (email, phone) = self.contact_keys();
+        email.into_iter().chain(phone).collect()
+    }
+
+    /// The same keys apart: (with the email, with the phone). The database holds each
+    /// unique among a programme's standing referrals, so that concurrent submissions
+    /// of one person can't both be stored.
+    pub fn contact_keys(&self) -> (Option<String>, Option<String>) {
         let who = format!(
             "{}|{}|{}",
             fold(&self.last_name),
             fold(&self.first_name),
             self.birth_date
         );
-        let mut keys = Vec::new();
-        if let Some(email) = &self.email {
-            keys.push(format!("{who}|@{}", email.to_lowercase()));
-        }
-        if let Some(digits) = self.phone.as_deref().and_then(phone_digits) {
-            keys.push(format!("{who}|#{digits}"));
-        }
-        keys
+        (
+            self.email
+                .as_ref()
+                .map(|email| format!("{who}|@{}", email.to_lowercase())),
+            self.phone
+                .as_deref()
+                .and_then(phone_digits)
+                .map(|digits| format!("{who}|#{digits}")),
+        )
     }
 }
 

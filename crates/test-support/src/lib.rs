@@ -2,8 +2,10 @@
 //! default or PostgreSQL when `TEST_DATABASE_URL=postgres://…` is set (each test
 //! then gets its own database, dropped afterwards).
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum_test::TestServer;
 use parcours_app::demo::{DEMO_PASSWORD, DemoWorld};
@@ -248,6 +250,47 @@ impl Client {
     }
 }
 
+/// Fires `n` calls at once and returns every result, in the order of `i`.
+///
+/// Each call runs as a task of its own and waits at a shared barrier until all `n` are
+/// ready, so the requests reach the server together (over the real HTTP transport of
+/// [`TestApp::client`], each on its own connection) and interleave inside the handlers;
+/// on a multi-threaded test runtime they also run in parallel. Share a [`Client`] between
+/// the calls through an `Arc`.
+pub async fn concurrently<T, F, Fut>(n: usize, call: F) -> anyhow::Result<Vec<T>>
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let gate = Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let gate = Arc::clone(&gate);
+            let fire = call(i);
+            tokio::spawn(async move {
+                gate.wait().await;
+                fire.await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for task in tasks {
+        out.push(task.await?);
+    }
+    Ok(out)
+}
+
+/// How many responses came back with each status code, sorted by code: what a race
+/// test asserts (e.g. one 201 and nineteen 422, never a 500).
+pub fn status_counts(responses: &[axum_test::TestResponse]) -> Vec<(u16, usize)> {
+    let mut counts = std::collections::BTreeMap::new();
+    for r in responses {
+        *counts.entry(r.status_code().as_u16()).or_insert(0) += 1;
+    }
+    counts.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +301,27 @@ mod tests {
             decode_quoted_printable("http://x/ab=\r\ncd caf=C3=A9"),
             "http://x/abcd café"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_calls_all_start_before_any_finishes() -> anyhow::Result<()> {
+        // Each call records that it started, then waits until all have: it only
+        // returns if the helper really ran the calls together (a sequential runner would
+        // hang on the first; the timeout turns that into a failure).
+        let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let run = concurrently(8, |i| {
+            let started = Arc::clone(&started);
+            async move {
+                started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                while started.load(std::sync::atomic::Ordering::SeqCst) < 8 {
+                    tokio::task::yield_now().await;
+                }
+                i
+            }
+        });
+        let out = tokio::time::timeout(std::time::Duration::from_secs(10), run).await??;
+        assert_eq!(out, (0..8).collect::<Vec<_>>());
+        Ok(())
     }
 
     #[test]

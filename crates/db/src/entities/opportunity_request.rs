@@ -17,6 +17,8 @@ pub struct Model {
     pub responded_at: Option<i64>,
     pub reminded_at: Option<i64>,
     pub created_at: i64,
+    /// The person, for the unique (opportunity, person) of standing requests.
+    pub person_key: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

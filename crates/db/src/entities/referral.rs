@@ -31,6 +31,13 @@ pub struct Model {
     pub evidence_checked_at: Option<i64>,
     pub evidence_checked_by: Option<Uuid>,
     pub advisor_email: Option<String>,
+    /// The identity key with the email while it is the standing one (unique per
+    /// programme among standing referrals).
+    #[serde(skip)]
+    pub email_key: Option<String>,
+    /// The identity key with the phone, likewise.
+    #[serde(skip)]
+    pub phone_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -117,6 +117,28 @@ pub async fn find_slot(
         .transpose()
 }
 
+/// Locks a slot's row for the rest of the transaction and returns it as it is then.
+/// Call it first in the transaction that books or withdraws the slot: it writes (a
+/// no-op update), so PostgreSQL holds the row lock until commit and SQLite takes its
+/// write lock before any read — a booking and a withdrawal then happen one after the
+/// other, the second seeing what the first did.
+pub async fn lock_slot(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    id: Uuid,
+) -> Result<Option<Slot>, DbErr> {
+    slot::Entity::update_many()
+        .filter(slot::Column::TenantId.eq(scope.id()))
+        .filter(slot::Column::Id.eq(id))
+        .col_expr(
+            slot::Column::CancelledAt,
+            Expr::col(slot::Column::CancelledAt).into(),
+        )
+        .exec(conn)
+        .await?;
+    find_slot(conn, scope, id).await
+}
+
 /// The coach's slots starting from `from`, each with its standing booking (if any).
 pub async fn slots_of_coach(
     conn: &impl ConnectionTrait,

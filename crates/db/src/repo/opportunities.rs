@@ -239,6 +239,8 @@ pub struct NewRequest<'a> {
     pub respond_by: i64,
 }
 
+/// A unique-constraint error ([`crate::is_unique_violation`]) means the person already
+/// has a standing request for the opportunity (a concurrent one won).
 pub async fn insert_request(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
@@ -259,6 +261,7 @@ pub async fn insert_request(
         responded_at: Set(None),
         reminded_at: Set(None),
         created_at: Set(now),
+        person_key: Set(Some(new.person_id)),
     }
     .insert(conn)
     .await?;
@@ -320,6 +323,41 @@ pub async fn find_request(
         .transpose()
 }
 
+/// Locks an opportunity's row for the rest of the transaction and returns its places
+/// and how many requests are accepted, read after the lock (None: not this tenant's).
+/// Call it first in the transaction that accepts: it writes (a no-op update), so
+/// PostgreSQL holds the row lock until commit and SQLite takes its write lock before
+/// any read — concurrent acceptances then count one after the other.
+pub async fn lock_places(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    id: Uuid,
+) -> Result<Option<(i32, u64)>, DbErr> {
+    use sea_orm::PaginatorTrait;
+    opportunity::Entity::update_many()
+        .filter(opportunity::Column::TenantId.eq(scope.id()))
+        .filter(opportunity::Column::Id.eq(id))
+        .col_expr(
+            opportunity::Column::Capacity,
+            Expr::col(opportunity::Column::Capacity).into(),
+        )
+        .exec(conn)
+        .await?;
+    let Some(found) = opportunity::Entity::find_by_id(id)
+        .filter(opportunity::Column::TenantId.eq(scope.id()))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let accepted = opportunity_request::Entity::find()
+        .filter(opportunity_request::Column::OpportunityId.eq(id))
+        .filter(opportunity_request::Column::Status.eq(RequestStatus::Accepted.code()))
+        .count(conn)
+        .await?;
+    Ok(Some((found.capacity, accepted)))
+}
+
 /// Moves a request on from `requested`; false when it had moved already.
 pub async fn answer_request(
     conn: &impl ConnectionTrait,
@@ -373,6 +411,8 @@ async fn requests_of(
         .collect()
 }
 
+/// A unique-constraint error ([`crate::is_unique_violation`]) means this side already
+/// gave its feedback (a concurrent submission won).
 pub async fn insert_feedback(
     conn: &impl ConnectionTrait,
     scope: TenantScope,

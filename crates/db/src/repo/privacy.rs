@@ -381,6 +381,8 @@ pub async fn anonymise(
         CommuneCode = none_text(),
         Motivation = none_text(),
         IdentityKeys = empty(),
+        EmailKey = none_text(),
+        PhoneKey = none_text(),
         AdvisorEmail = none_text(),
         RefusalReason = none_text()
     );

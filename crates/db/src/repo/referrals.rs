@@ -121,7 +121,9 @@ async fn record_event(
     Ok(())
 }
 
-/// Stores a submitted referral and the first line of its history.
+/// Stores a submitted referral and the first line of its history. A unique-constraint
+/// error ([`crate::is_unique_violation`]) means the person already stands referred to
+/// the programme (a concurrent submission won).
 pub async fn insert(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
@@ -130,6 +132,7 @@ pub async fn insert(
 ) -> Result<Uuid, DbErr> {
     let id = Uuid::now_v7();
     let c = new.candidate;
+    let (email_key, phone_key) = c.contact_keys();
     referral::ActiveModel {
         id: Set(id),
         tenant_id: Set(scope.id()),
@@ -162,6 +165,8 @@ pub async fn insert(
         evidence_checked_at: Set(None),
         evidence_checked_by: Set(None),
         advisor_email: Set(c.advisor_email.clone()),
+        email_key: Set(email_key),
+        phone_key: Set(phone_key),
     }
     .insert(conn)
     .await?;
@@ -643,6 +648,33 @@ pub async fn set_quota(
         .await?;
     }
     Ok(())
+}
+
+/// Locks a referrer's quota row of a programme for the rest of the transaction and
+/// returns the quota, if any. Call it first in the transaction that refers: it writes
+/// (a no-op update), so PostgreSQL holds the row lock until commit and SQLite takes its
+/// write lock before any read — concurrent referrals of one referrer then count the
+/// standing referrals one after the other, each seeing the ones committed before.
+pub async fn lock_quota(
+    conn: &impl ConnectionTrait,
+    programme: Uuid,
+    organisation: Uuid,
+) -> Result<Option<i32>, DbErr> {
+    referrer_quota::Entity::update_many()
+        .filter(referrer_quota::Column::ProgrammeId.eq(programme))
+        .filter(referrer_quota::Column::OrganisationId.eq(organisation))
+        .col_expr(
+            referrer_quota::Column::Quota,
+            Expr::col(referrer_quota::Column::Quota).into(),
+        )
+        .exec(conn)
+        .await?;
+    Ok(referrer_quota::Entity::find()
+        .filter(referrer_quota::Column::ProgrammeId.eq(programme))
+        .filter(referrer_quota::Column::OrganisationId.eq(organisation))
+        .one(conn)
+        .await?
+        .map(|q| q.quota))
 }
 
 /// Referrals of one referrer to a programme still standing (submitted or accepted).

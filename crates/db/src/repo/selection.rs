@@ -114,35 +114,41 @@ pub async fn find_event(
         .transpose()
 }
 
-/// Invites people (already invited ones are left as they are).
+/// Invites people (already invited ones are left as they are); returns those newly
+/// invited.
 pub async fn invite(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
     event: Uuid,
     people: &[Uuid],
     now: i64,
-) -> Result<(), DbErr> {
-    if people.is_empty() {
-        return Ok(());
+) -> Result<Vec<Uuid>, DbErr> {
+    let mut invited = Vec::new();
+    for person in people {
+        // One at a time, to know which rows were new: a person invited already (or
+        // by a concurrent request, which the unique (event, person) makes wait) is not.
+        let row = selection_invitation::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            tenant_id: Set(scope.id()),
+            event_id: Set(event),
+            person_id: Set(*person),
+            attendance: Set(Attendance::Invited.code().to_owned()),
+            recorded_by: Set(None),
+            recorded_at: Set(None),
+            created_at: Set(now),
+        };
+        let done = selection_invitation::Entity::insert(row)
+            .on_conflict_do_nothing_on([
+                selection_invitation::Column::EventId,
+                selection_invitation::Column::PersonId,
+            ])
+            .exec_without_returning(conn)
+            .await?;
+        if matches!(done, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+            invited.push(*person);
+        }
     }
-    let rows = people.iter().map(|p| selection_invitation::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tenant_id: Set(scope.id()),
-        event_id: Set(event),
-        person_id: Set(*p),
-        attendance: Set(Attendance::Invited.code().to_owned()),
-        recorded_by: Set(None),
-        recorded_at: Set(None),
-        created_at: Set(now),
-    });
-    selection_invitation::Entity::insert_many(rows)
-        .on_conflict_do_nothing_on([
-            selection_invitation::Column::EventId,
-            selection_invitation::Column::PersonId,
-        ])
-        .exec(conn)
-        .await?;
-    Ok(())
+    Ok(invited)
 }
 
 pub async fn set_attendance(

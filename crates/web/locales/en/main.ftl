@@ -1088,6 +1088,7 @@ employer-request-accept = Accept
 employer-request-decline = Decline
 employer-request-gone = This link no longer works: the request is too old or does not exist.
 employer-request-error-decision-closed = This request already has an answer or has expired.
+employer-request-error-decision-full = Every place of this offer is taken: the request can no longer be accepted.
 audit-opportunity-requested = Employer offer requested
 audit-opportunity-answered = Employer's answer
 audit-opportunity-feedback_given = Feedback on a meeting

@@ -1088,6 +1088,7 @@ employer-request-accept = Accepter
 employer-request-decline = Décliner
 employer-request-gone = Ce lien ne fonctionne plus : la demande est trop ancienne ou n'existe pas.
 employer-request-error-decision-closed = Cette demande a déjà une réponse ou a expiré.
+employer-request-error-decision-full = Toutes les places de cette offre sont prises : la demande ne peut plus être acceptée.
 audit-opportunity-requested = Offre d'entreprise demandée
 audit-opportunity-answered = Réponse de l'entreprise
 audit-opportunity-feedback_given = Avis sur une rencontre
