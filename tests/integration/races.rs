@@ -773,3 +773,148 @@ async fn a_person_invited_at_once_to_a_selection_event_gets_one_email() -> TestR
     assert_eq!(status_counts(&responses), vec![(303, N)], "inviting again is not an error");
     Ok(())
 }
+
+/// m0021 on a database that already holds standing duplicates (the state the races
+/// left): the migration keeps every row, gives the keys to the oldest standing one of
+/// each person, and the database then refuses a new duplicate.
+#[tokio::test]
+async fn the_race_guard_migration_keeps_existing_duplicates_and_constrains_new_ones() -> TestResult {
+    use parcours_db::repo::opportunities;
+    use parcours_domain::referral::ReferralInput;
+    let t = TestApp::spawn().await?;
+    let db = t.app.db();
+    let scope = parcours_db::TenantScope::of(t.world.operator_id);
+    let programme = t.world.programme_id;
+    let org = organisation_of(&t, REFERRER).await?;
+    let referrer_email = Email::parse(REFERRER).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let referrer_user = accounts::find_user_by_email(db, &referrer_email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no referrer"))?;
+    // Back to the schema before m0021 (its indexes gone), then the duplicates of old.
+    for index in [
+        "referrals_standing_email_key",
+        "referrals_standing_phone_key",
+        "opportunity_requests_standing_person",
+    ] {
+        db.execute_unprepared(&format!("DROP INDEX {index}")).await?;
+    }
+    let candidate = ReferralInput {
+        first_name: "Jeanne".into(),
+        last_name: "Doublon".into(),
+        birth_date: "1991-04-05".into(),
+        email: "jeanne@example.org".into(),
+        phone: "06 98 76 54 32".into(),
+        consent: true,
+        ..ReferralInput::default()
+    }
+    .check(2026)
+    .map_err(|p| anyhow::anyhow!("{p:?}"))?;
+    let now = parcours_app::now_ms();
+    for i in 0..3 {
+        referrals::insert(
+            db,
+            scope,
+            referrals::NewReferral {
+                programme_id: programme,
+                referrer_org_id: org,
+                submitted_by: referrer_user.id,
+                import_id: None,
+                candidate: &candidate,
+                expires_at: now + 86_400_000,
+            },
+            now + i,
+        )
+        .await?;
+    }
+    let offers = opportunities_of(&t).await?;
+    let offer = offers
+        .iter()
+        .find(|o| o.title == "Deux semaines au fournil")
+        .ok_or_else(|| anyhow::anyhow!("no demo offer"))?;
+    let member = t.world.cohort.first().ok_or_else(|| anyhow::anyhow!("no cohort"))?;
+    for i in 0..2 {
+        opportunities::insert_request(
+            db,
+            scope,
+            opportunities::NewRequest {
+                opportunity_id: offer.id,
+                person_id: member.person_id,
+                requested_by: member.coach_id,
+                message: None,
+                token_hash: &parcours_app::digest(&format!("old-{i}")),
+                respond_by: now + 86_400_000,
+            },
+            now + i,
+        )
+        .await?;
+    }
+    for (table, column) in [
+        ("referrals", "email_key"),
+        ("referrals", "phone_key"),
+        ("opportunity_requests", "person_key"),
+    ] {
+        db.execute_unprepared(&format!("ALTER TABLE {table} DROP COLUMN {column}"))
+            .await?;
+    }
+    db.execute_unprepared("DELETE FROM seaql_migrations WHERE version = 'm0021_race_guards'")
+        .await?;
+
+    assert_eq!(parcours_db::migrate(db).await?, 1, "m0021 runs again");
+    let count = |sql: &'static str| async move {
+        let row = db
+            .query_one_raw(parcours_db::Statement::from_string(
+                db.get_database_backend(),
+                sql,
+            ))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no count"))?;
+        anyhow::Ok(row.try_get::<i64>("", "n")?)
+    };
+    let kept = count("SELECT COUNT(*) AS n FROM referrals WHERE last_name = 'Doublon'").await?;
+    let keyed = count(
+        "SELECT COUNT(*) AS n FROM referrals WHERE last_name = 'Doublon' \
+         AND email_key IS NOT NULL AND phone_key IS NOT NULL",
+    )
+    .await?;
+    let requests = count("SELECT COUNT(*) AS n FROM opportunity_requests WHERE token_hash IS NOT NULL AND person_key IS NULL").await?;
+    println!("migration over duplicates: {kept} referrals kept, {keyed} keyed; {requests} request(s) left unkeyed");
+    assert_eq!((kept, keyed, requests), (3, 1, 1));
+    // From now on the database refuses the same person, whatever the app checked.
+    let again = referrals::insert(
+        db,
+        scope,
+        referrals::NewReferral {
+            programme_id: programme,
+            referrer_org_id: org,
+            submitted_by: referrer_user.id,
+            import_id: None,
+            candidate: &candidate,
+            expires_at: now + 86_400_000,
+        },
+        now + 10,
+    )
+    .await;
+    assert!(
+        again.as_ref().is_err_and(parcours_db::is_unique_violation),
+        "{again:?}"
+    );
+    let again = opportunities::insert_request(
+        db,
+        scope,
+        opportunities::NewRequest {
+            opportunity_id: offer.id,
+            person_id: member.person_id,
+            requested_by: member.coach_id,
+            message: None,
+            token_hash: &parcours_app::digest("new"),
+            respond_by: now + 86_400_000,
+        },
+        now + 10,
+    )
+    .await;
+    assert!(
+        again.as_ref().is_err_and(parcours_db::is_unique_violation),
+        "{again:?}"
+    );
+    Ok(())
+}
