@@ -123,17 +123,19 @@ pub fn workbook(sheet_xml: &str, shared: Option<&str>, extra: &[(&str, &[u8], us
     zip.finish().unwrap().into_inner()
 }
 
-/// A normal workbook: the header and `rows` good rows (distinct people).
+/// A normal workbook: the header and `rows` good rows (distinct people, each with an email).
 pub fn normal(rows: usize) -> Vec<u8> {
-    let mut table = vec![owned(&HEADER)];
+    let mut table = vec![owned(&["prenom", "nom", "date_naissance", "email"])];
     for i in 0..rows {
         table.push(vec![
             format!("Léa{}", letters(i)),
             "Martin".into(),
             "1990-05-01".into(),
+            format!("lea{i}@example.org"),
         ]);
     }
-    workbook(&sheet(Some("A1:C2"), &cells(&table)), None, &[])
+    let dimension = format!("A1:D{}", rows + 1);
+    workbook(&sheet(Some(&dimension), &cells(&table)), None, &[])
 }
 
 /// The attack: A1:C1 (and one good row) plus one cell at XFD1048576.
