@@ -8,6 +8,8 @@ mod bilan;
 mod cli;
 mod durability;
 mod explorer;
+#[path = "../../crates/app/tests/support/hostile_workbooks.rs"]
+mod hostile_workbooks;
 mod journal;
 mod matrix;
 mod opportunities;

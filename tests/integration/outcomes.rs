@@ -851,3 +851,66 @@ async fn the_demo_shows_last_years_results_without_listing_its_people() -> TestR
     assert!(!home.contains("seed-"), "last year's are not");
     Ok(())
 }
+
+#[test]
+fn the_command_line_refuses_oversized_participants_files() -> TestResult {
+    use parcours_app::outcomes::{MAX_PARTICIPANT_CELL_BYTES, MAX_PARTICIPANT_ROWS};
+    let dir = tempfile::tempdir()?;
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
+    let good = "X1,1980,76540,,,2025-01-06,finished,2025-06-30,,employment,cdi,,\n";
+    let huge_line = format!("{HEADER}\n{}{good}", "A".repeat(10 * 1024 * 1024));
+    let wide = format!("{HEADER}\nX1{}\n", ",".repeat(4_999));
+    let many = format!("{HEADER}\n{}", "x\n".repeat(MAX_PARTICIPANT_ROWS + 1));
+    let cases: Vec<(&str, Option<String>, String)> = vec![
+        // A sparse 1 GiB file and a device that never ends: refused after 32 MiB.
+        ("sparse.csv", None, "MiB: 32 MiB at most per import".into()),
+        ("/dev/zero", None, "MiB: 32 MiB at most per import".into()),
+        (
+            "huge-line.csv",
+            Some(huge_line),
+            format!(":2: external_id: longer than {MAX_PARTICIPANT_CELL_BYTES} characters"),
+        ),
+        (
+            "wide.csv",
+            Some(wide),
+            ":2: row: 5000 cells where the header has 13".into(),
+        ),
+        (
+            "many.csv",
+            Some(many),
+            format!("more than {MAX_PARTICIPANT_ROWS} participants in one file"),
+        ),
+    ];
+    for (name, content, message) in cases {
+        let path = if name.starts_with('/') {
+            std::path::PathBuf::from(name)
+        } else {
+            dir.path().join(name)
+        };
+        match content {
+            Some(text) => std::fs::write(&path, text)?,
+            None if !name.starts_with('/') => {
+                std::fs::File::create(&path)?.set_len(1024 * 1024 * 1024)?;
+            }
+            None => {}
+        }
+        let path = path.to_string_lossy().to_string();
+        let out = parcours(
+            &db,
+            &["import", "participants", "--programme", "bornes", &path],
+        )?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(&message) && err.contains("nothing was imported"),
+            "{name}: «{message}» not in {err}"
+        );
+    }
+    let out = parcours(&db, &["report", "outcomes", "--programme", "bornes"])?;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "nothing written, not even the programme"
+    );
+    Ok(())
+}

@@ -883,3 +883,109 @@ async fn an_accepted_candidate_gets_their_space_and_asks_for_an_immersion() -> T
     );
     Ok(())
 }
+
+async fn import_count(t: &TestApp) -> anyhow::Result<i64> {
+    let row = t
+        .app
+        .db()
+        .query_one_raw(parcours_db::Statement::from_string(
+            t.app.db().get_database_backend(),
+            "SELECT COUNT(*) AS n FROM referral_imports",
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no count"))?;
+    Ok(row.try_get::<i64>("", "n")?)
+}
+
+#[tokio::test]
+async fn hostile_workbooks_are_refused_and_the_service_stays_up() -> TestResult {
+    use crate::hostile_workbooks as hostile;
+    let t = TestApp::spawn().await?;
+    let programme = t.world.programme_id.to_string();
+    let referrer = t.login_as(REFERRER).await?;
+    let messages = [
+        (
+            "far-cell.xlsx",
+            "La feuille « Orientations » va jusqu&#39;à la case XFD1048576",
+        ),
+        (
+            "lying-dimension.xlsx",
+            "La feuille « Orientations » va jusqu&#39;à la case XFD1048576",
+        ),
+        ("too-many-rows.xlsx", "Coupez-le en plusieurs fichiers"),
+        (
+            "too-many-columns.xlsx",
+            "va jusqu&#39;à la case AA1 : un import lit au plus",
+        ),
+        (
+            "huge-shared-strings.xlsx",
+            "« xl/sharedStrings.xml » dépasse 32 Mo",
+        ),
+        (
+            "shared-string-amplified.xlsx",
+            "« Orientations » dépasse 16 Mo",
+        ),
+        ("deflate-bomb.xlsx", "« xl/media/image1.png » dépasse 32 Mo"),
+        (
+            "lying-deflate-bomb.xlsx",
+            "« xl/media/image1.png » dépasse 32 Mo",
+        ),
+        ("many-entries.xlsx", "2005 fichiers internes"),
+        ("truncated.xlsx", "Ce classeur Excel n&#39;a pas pu être lu"),
+        ("garbage.xlsx", "Ce classeur Excel n&#39;a pas pu être lu"),
+    ];
+    let files = hostile::all_hostile();
+    assert_eq!(files.len(), messages.len());
+    for ((name, bytes), (expected_name, message)) in files.into_iter().zip(messages) {
+        assert_eq!(name, expected_name);
+        let response = upload(&referrer, &programme, bytes, true).await;
+        assert_eq!(
+            response.status_code(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}"
+        );
+        let text = response.text();
+        assert!(text.contains(message), "{name}: «{message}» not in {text}");
+    }
+    // CSV: a file over the upload's limit, thousands of columns, a huge cell.
+    let wide = format!("prenom{}\n", ";".repeat(4_999));
+    let long_cell = format!(
+        "prenom;nom;date_naissance\nA;{};1990-01-01\n",
+        "x".repeat(20_000)
+    );
+    let mut heavy = b"prenom;nom;date_naissance\n".to_vec();
+    heavy.resize(7 * 1024 * 1024, b'a');
+    let response = upload(&referrer, &programme, heavy, true).await;
+    assert_eq!(response.status_code(), StatusCode::PAYLOAD_TOO_LARGE);
+    for (bytes, message) in [
+        (
+            wide.into_bytes(),
+            "Ligne 1 : 5000 colonnes, 26 au plus par import",
+        ),
+        (
+            long_cell.into_bytes(),
+            "Ligne 2 : une case dépasse 10000 caractères",
+        ),
+    ] {
+        let response = upload(&referrer, &programme, bytes, true).await;
+        assert_eq!(
+            response.status_code(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{message}"
+        );
+        let text = response.text();
+        assert!(text.contains(message), "«{message}» not in {text}");
+    }
+    assert_eq!(referral_count(&t).await?, 0);
+    assert_eq!(import_count(&t).await?, 0);
+    // The service is still there, and a normal workbook is read.
+    let read = upload(&referrer, &programme, hostile::normal(3), true).await;
+    assert_eq!(read.status_code(), StatusCode::SEE_OTHER, "{}", read.text());
+    let check = read.header("location").to_str()?.to_owned();
+    let page = referrer.server.get(&check).await.text();
+    assert!(
+        page.contains("Lu comme xlsx") && page.contains("3 ligne(s) prête(s)"),
+        "{page}"
+    );
+    Ok(())
+}

@@ -36,6 +36,13 @@ pub const PARTICIPANTS_HEADER: [&str; 13] = [
     "training_qualifying",
 ];
 
+/// The largest participants file read, in MiB (a row is about 100 bytes).
+pub const MAX_PARTICIPANTS_MIB: u64 = 32;
+/// Rows of one participants file; a larger history is imported in several files.
+pub const MAX_PARTICIPANT_ROWS: usize = 200_000;
+/// The longest cell read, in bytes (the longest field, the referrer, is 120 characters).
+pub const MAX_PARTICIPANT_CELL_BYTES: usize = 1_000;
+
 /// A file row that cannot be imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowProblem {
@@ -118,6 +125,9 @@ pub fn read_participants(
     this_year: i32,
     geo: Option<&parcours_catalog::geo::Geo>,
 ) -> Result<(Vec<ParticipantRow>, Vec<RowProblem>), ImportFailure> {
+    if u64::try_from(bytes.len()).map_or(true, |n| n > MAX_PARTICIPANTS_MIB * 1024 * 1024) {
+        return Err(ImportFailure::File(too_large_file(bytes.len() as u64)));
+    }
     let text =
         std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
             ImportFailure::File(format!(
@@ -145,11 +155,18 @@ pub fn read_participants(
     let mut problems = Vec::new();
     let mut rows = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut non_empty = 0usize;
     for record in records {
         let record = record.map_err(|e| ImportFailure::File(e.to_string()))?;
         let line = record.position().map_or(0, |p| p.line());
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
+        }
+        non_empty += 1;
+        if non_empty > MAX_PARTICIPANT_ROWS {
+            return Err(ImportFailure::File(format!(
+                "line {line}: more than {MAX_PARTICIPANT_ROWS} participants in one file: split it"
+            )));
         }
         if record.len() != PARTICIPANTS_HEADER.len() {
             problems.push(RowProblem {
@@ -164,6 +181,17 @@ pub fn read_participants(
             continue;
         }
         let cells: Vec<&str> = record.iter().collect();
+        if let Some(i) = cells
+            .iter()
+            .position(|c| c.len() > MAX_PARTICIPANT_CELL_BYTES)
+        {
+            problems.push(RowProblem {
+                line,
+                field: PARTICIPANTS_HEADER[i],
+                message: format!("longer than {MAX_PARTICIPANT_CELL_BYTES} characters"),
+            });
+            continue;
+        }
         if let Some(first) = seen.get(cells[0].trim()) {
             problems.push(RowProblem {
                 line,
@@ -181,6 +209,14 @@ pub fn read_participants(
         return Err(ImportFailure::File("the file has no participant".into()));
     }
     Ok((rows, problems))
+}
+
+/// Why a participants file is refused before it is read, from its size in bytes.
+pub fn too_large_file(bytes: u64) -> String {
+    format!(
+        "the file is {} MiB: {MAX_PARTICIPANTS_MIB} MiB at most per import, split it",
+        bytes.div_ceil(1024 * 1024)
+    )
 }
 
 /// A row's fields, checked; problems are pushed with the row's line.

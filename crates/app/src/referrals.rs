@@ -40,6 +40,13 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 pub const REMIND_BEFORE_DAYS: i64 = 7;
 /// Largest import accepted, in rows (bigger files are split).
 pub const MAX_IMPORT_ROWS: usize = 5_000;
+/// The largest file an import reads (the upload's limit).
+pub const MAX_IMPORT_BYTES: usize = 6 * 1024 * 1024;
+
+mod workbook;
+pub use workbook::{
+    MAX_CELL_BYTES, MAX_IMPORT_COLUMNS, MAX_PART_MIB, MAX_SHEET_ROWS, MAX_WORKBOOK_PARTS,
+};
 
 /// Today's date (UTC), for ages.
 fn today() -> time::Date {
@@ -79,8 +86,33 @@ pub enum FileProblem {
     NotText,
     Utf16,
     Workbook,
+    /// Over [`MAX_IMPORT_BYTES`].
+    TooLarge,
     TooManyRows {
         rows: usize,
+    },
+    /// A line with more cells than an import reads ([`MAX_IMPORT_COLUMNS`]).
+    TooManyColumns {
+        line: u64,
+        found: usize,
+    },
+    /// A cell over [`MAX_CELL_BYTES`].
+    CellTooLong {
+        line: u64,
+    },
+    /// A sheet reaching past the import's rows or columns (a cell, or its declared size).
+    SheetTooLarge {
+        sheet: String,
+        cell: String,
+    },
+    /// A workbook made of more zip entries than a workbook has.
+    WorkbookParts {
+        parts: usize,
+    },
+    /// A workbook part (or the cells read) unpacking past a bound, in MiB.
+    Inflated {
+        part: String,
+        limit_mib: u64,
     },
     MissingColumn {
         column: &'static str,
@@ -232,8 +264,11 @@ type Table = (Vec<String>, Vec<(u64, Vec<String>)>);
 /// Reads an uploaded file into rows, or says what is wrong with the file as a whole:
 /// a CSV (UTF-8 or Windows-1252, `;`, `,` or tab) or an Excel workbook (.xlsx, first sheet).
 pub fn parse_import(bytes: &[u8]) -> Result<(Vec<ImportRow>, &'static str), FileProblem> {
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Err(FileProblem::TooLarge);
+    }
     let (table, encoding) = if bytes.starts_with(b"PK\x03\x04") {
-        (workbook_table(bytes)?, "xlsx")
+        (workbook::workbook_table(bytes)?, "xlsx")
     } else {
         csv_table(bytes)?
     };
@@ -266,76 +301,44 @@ fn csv_table(bytes: &[u8]) -> Result<(Table, &'static str), FileProblem> {
         .delimiter(delimiter)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|_| FileProblem::NotText)?
-        .iter()
-        .map(str::to_owned)
-        .collect();
+    let header = reader.headers().map_err(|_| FileProblem::NotText)?;
+    bounded_record(1, header)?;
+    let header: Vec<String> = header.iter().map(str::to_owned).collect();
+    // Rows past the limit are counted, not kept.
     let mut records = Vec::new();
+    let mut non_empty = 0usize;
     for record in reader.records() {
         let record = record.map_err(|_| FileProblem::NotText)?;
         let line = record.position().map_or(0, |p| p.line());
-        records.push((line, record.iter().map(str::to_owned).collect()));
+        bounded_record(line, &record)?;
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        non_empty += 1;
+        if non_empty <= MAX_IMPORT_ROWS {
+            records.push((line, record.iter().map(str::to_owned).collect()));
+        }
+    }
+    if non_empty > MAX_IMPORT_ROWS {
+        return Err(FileProblem::TooManyRows { rows: non_empty });
     }
     Ok(((header, records), encoding))
 }
 
-/// Days from Excel's day zero (1899-12-30) to a calendar date, as YYYY-MM-DD.
-fn excel_date(serial: f64) -> String {
-    let zero = time::Date::from_calendar_date(1899, time::Month::December, 30);
-    match zero
-        .ok()
-        .and_then(|z| z.checked_add(time::Duration::days(serial.floor() as i64)))
-    {
-        Some(d) => format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
-        None => serial.to_string(),
+/// A CSV line within the columns and cell length an import reads.
+fn bounded_record(line: u64, cells: &csv::StringRecord) -> Result<(), FileProblem> {
+    if cells.len() > MAX_IMPORT_COLUMNS {
+        return Err(FileProblem::TooManyColumns {
+            line,
+            found: cells.len(),
+        });
     }
-}
-
-fn cell_text(cell: &calamine::Data) -> String {
-    use calamine::Data;
-    match cell {
-        Data::String(s) => s.clone(),
-        Data::Int(n) => n.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => excel_date(d.as_f64()),
-        Data::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_owned(),
-        Data::DurationIso(s) => s.clone(),
-        Data::Error(_) | Data::Empty => String::new(),
+    for cell in cells {
+        if cell.len() > MAX_CELL_BYTES {
+            return Err(FileProblem::CellTooLong { line });
+        }
     }
-}
-
-fn workbook_table(bytes: &[u8]) -> Result<Table, FileProblem> {
-    use calamine::Reader;
-    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec()))
-        .map_err(|_| FileProblem::Workbook)?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or(FileProblem::Empty)?
-        .map_err(|_| FileProblem::Workbook)?;
-    let mut rows = range.rows().enumerate();
-    let Some((_, first)) = rows.next() else {
-        return Err(FileProblem::Empty);
-    };
-    // Trailing empty header cells are formatting, not columns.
-    let mut header: Vec<String> = first.iter().map(cell_text).collect();
-    while header.last().is_some_and(|h| h.trim().is_empty()) {
-        header.pop();
-    }
-    let width = header.len();
-    let records = rows
-        .map(|(i, row)| {
-            let mut cells: Vec<String> = row.iter().map(cell_text).collect();
-            while cells.len() > width && cells.last().is_some_and(|c| c.trim().is_empty()) {
-                cells.pop();
-            }
-            (u64::try_from(i + 1).unwrap_or(u64::MAX), cells)
-        })
-        .collect();
-    Ok((header, records))
+    Ok(())
 }
 
 /// Maps the header to our columns and the records to rows; any unreadable shape is a

@@ -12,7 +12,7 @@ pub mod search;
 use std::collections::HashMap;
 
 pub use geo::{AreaInReach, Commune, CommuneHit, EmploymentArea, Tension, TensionSummary};
-pub use load::{LoadError, load};
+pub use load::{LoadError, MAX_REFERENCE_FILE_MIB, MAX_REFERENCE_LINE_BYTES, load};
 pub use search::{AppellationHit, OccupationHit};
 
 /// Which release of the reference is loaded.

@@ -35,9 +35,80 @@ pub enum LoadError {
     File { file: String, message: String },
 }
 
+/// The largest reference file read (the largest published one is about 3 MB).
+pub const MAX_REFERENCE_FILE_MIB: u64 = 64;
+/// The longest line of a reference file (the longest published one is under 1 KB).
+pub const MAX_REFERENCE_LINE_BYTES: usize = 64 * 1024;
+
+/// A line or a file past its bound, found while reading.
+#[derive(Debug)]
+struct Oversized {
+    line: u64,
+    message: String,
+}
+
+impl std::fmt::Display for Oversized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Oversized {}
+
+/// A reader that fails, instead of growing a buffer, on a line over
+/// [`MAX_REFERENCE_LINE_BYTES`] or more than [`MAX_REFERENCE_FILE_MIB`] in all.
+struct Bounded<R> {
+    inner: R,
+    read: u64,
+    line: u64,
+    line_bytes: usize,
+}
+
+impl<R> Bounded<R> {
+    fn new(inner: R) -> Self {
+        Bounded {
+            inner,
+            read: 0,
+            line: 1,
+            line_bytes: 0,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let oversized = |line, message: String| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, Oversized { line, message })
+        };
+        self.read += n as u64;
+        if self.read > MAX_REFERENCE_FILE_MIB * 1024 * 1024 {
+            return Err(oversized(
+                self.line,
+                format!("file larger than {MAX_REFERENCE_FILE_MIB} MiB"),
+            ));
+        }
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.line += 1;
+                self.line_bytes = 0;
+            } else {
+                self.line_bytes += 1;
+                if self.line_bytes > MAX_REFERENCE_LINE_BYTES {
+                    return Err(oversized(
+                        self.line,
+                        format!("line longer than {MAX_REFERENCE_LINE_BYTES} bytes"),
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
 struct Table {
     name: String,
-    reader: csv::Reader<File>,
+    reader: csv::Reader<Bounded<File>>,
     columns: HashMap<String, usize>,
 }
 
@@ -91,6 +162,15 @@ impl Row<'_> {
 }
 
 fn csv_error(table: &str, e: &csv::Error) -> LoadError {
+    if let csv::ErrorKind::Io(io) = e.kind()
+        && let Some(over) = io.get_ref().and_then(|e| e.downcast_ref::<Oversized>())
+    {
+        return LoadError::Line {
+            file: table.to_owned(),
+            line: over.line,
+            message: over.message.clone(),
+        };
+    }
     let line = e.position().map_or(0, csv::Position::line);
     let message = match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "bad encoding: the file must be UTF-8".to_owned(),
@@ -116,14 +196,14 @@ impl Table {
                 file: rel.to_owned(),
             });
         }
+        let file = File::open(&path).map_err(|e| LoadError::File {
+            file: rel.to_owned(),
+            message: e.to_string(),
+        })?;
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(false)
-            .from_path(&path)
-            .map_err(|e| LoadError::File {
-                file: rel.to_owned(),
-                message: e.to_string(),
-            })?;
+            .from_reader(Bounded::new(file));
         let headers = reader.headers().map_err(|e| csv_error(rel, &e))?.clone();
         let columns: HashMap<String, usize> = headers
             .iter()
@@ -172,9 +252,12 @@ impl Table {
 
 fn read_version(dir: &Path) -> Result<CatalogVersion, LoadError> {
     let rel = "rome4/version.txt";
-    let text = std::fs::read(dir.join(rel)).map_err(|_| LoadError::Missing {
-        file: rel.to_owned(),
-    })?;
+    let mut text = Vec::new();
+    File::open(dir.join(rel))
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 64 * 1024), &mut text))
+        .map_err(|_| LoadError::Missing {
+            file: rel.to_owned(),
+        })?;
     let text = String::from_utf8(text).map_err(|_| LoadError::File {
         file: rel.to_owned(),
         message: "bad encoding: the file must be UTF-8".into(),

@@ -264,3 +264,43 @@ fn inconsistent_values_are_refused() {
         )
     );
 }
+
+#[test]
+fn a_huge_line_or_file_is_refused_without_reading_it_whole() {
+    use parcours_catalog::{MAX_REFERENCE_FILE_MIB, MAX_REFERENCE_LINE_BYTES};
+    // A 100 MB line, first in the header, then on line 3 of a file.
+    for (rel, at_line) in [(CODES, 1), (APPELLATIONS, 3)] {
+        let dir = copy_fixture();
+        edit(dir.path(), rel, |t| {
+            let mut lines: Vec<String> = t.lines().map(str::to_owned).collect();
+            lines[at_line - 1].push_str(&"x".repeat(100 * 1024 * 1024));
+            lines.join("\n")
+        });
+        assert_eq!(
+            load_err(dir.path()),
+            format!("{rel}:{at_line}: line longer than {MAX_REFERENCE_LINE_BYTES} bytes")
+        );
+    }
+    // A file past the bound, made of short (blank) lines; and a sparse one of 1 GiB.
+    let dir = copy_fixture();
+    edit(dir.path(), APPELLATIONS, |t| {
+        t + &"\n".repeat(MAX_REFERENCE_FILE_MIB as usize * 1024 * 1024)
+    });
+    let e = load_err(dir.path());
+    assert!(
+        e.starts_with(APPELLATIONS)
+            && e.ends_with(&format!("file larger than {MAX_REFERENCE_FILE_MIB} MiB")),
+        "{e}"
+    );
+    let dir = copy_fixture();
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.path().join(CODES))
+        .unwrap();
+    file.set_len(1024 * 1024 * 1024).unwrap();
+    let e = load_err(dir.path());
+    assert!(
+        e.starts_with(&format!("{CODES}:")) && e.contains("longer than"),
+        "{e}"
+    );
+}

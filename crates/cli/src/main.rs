@@ -609,6 +609,29 @@ async fn command_app(global: &Global) -> anyhow::Result<App> {
     )?)
 }
 
+/// A file read whole when it is at most `max` bytes; a larger one (or a device that never
+/// ends) is refused without reading more than `max` + 1 bytes.
+fn read_bounded(file: &Path, max: u64) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let opened =
+        std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut bytes = Vec::new();
+    opened
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {}", file.display()))?;
+    if bytes.len() as u64 > max {
+        let size = std::fs::metadata(file).map_or(max + 1, |m| m.len().max(max + 1));
+        return Err(BadProfile(format!(
+            "{}: {}; nothing was imported",
+            file.display(),
+            parcours_app::outcomes::too_large_file(size)
+        ))
+        .into());
+    }
+    Ok(bytes)
+}
+
 async fn import_participants(
     global: &Global,
     programme: &str,
@@ -616,7 +639,10 @@ async fn import_participants(
     file: &Path,
 ) -> anyhow::Result<()> {
     use parcours_app::outcomes::ImportFailure;
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let bytes = read_bounded(
+        file,
+        parcours_app::outcomes::MAX_PARTICIPANTS_MIB * 1024 * 1024,
+    )?;
     let app = command_app(global).await?;
     match app.import_participants(programme, operator, &bytes).await {
         Ok(summary) => {

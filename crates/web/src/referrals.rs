@@ -271,11 +271,51 @@ pub async fn submit(
 /// What is wrong with a file, in the reader's words.
 fn file_message(lang: Lang, problem: &FileProblem) -> String {
     use fluent_templates::fluent_bundle::FluentValue as V;
+    use parcours_app::referrals;
     match problem {
         FileProblem::Empty => lang.t("import-error-empty"),
         FileProblem::NotText => lang.t("import-error-not-text"),
         FileProblem::Utf16 => lang.t("import-error-utf16"),
         FileProblem::Workbook => lang.t("import-error-workbook"),
+        FileProblem::TooLarge => lang.t("import-error-file-too-large"),
+        FileProblem::TooManyColumns { line, found } => lang.t_args(
+            "import-error-too-many-columns",
+            &[
+                ("line", V::from(*line)),
+                ("found", V::from(*found)),
+                ("max", V::from(referrals::MAX_IMPORT_COLUMNS)),
+            ],
+        ),
+        FileProblem::CellTooLong { line } => lang.t_args(
+            "import-error-cell-too-long",
+            &[
+                ("line", V::from(*line)),
+                ("max", V::from(referrals::MAX_CELL_BYTES)),
+            ],
+        ),
+        FileProblem::SheetTooLarge { sheet, cell } => lang.t_args(
+            "import-error-sheet-too-large",
+            &[
+                ("sheet", V::from(sheet.clone())),
+                ("cell", V::from(cell.clone())),
+                ("rows", V::from(referrals::MAX_SHEET_ROWS)),
+                ("columns", V::from(referrals::MAX_IMPORT_COLUMNS)),
+            ],
+        ),
+        FileProblem::WorkbookParts { parts } => lang.t_args(
+            "import-error-workbook-parts",
+            &[
+                ("parts", V::from(*parts)),
+                ("max", V::from(referrals::MAX_WORKBOOK_PARTS)),
+            ],
+        ),
+        FileProblem::Inflated { part, limit_mib } => lang.t_args(
+            "import-error-inflated",
+            &[
+                ("part", V::from(part.clone())),
+                ("max", V::from(*limit_mib)),
+            ],
+        ),
         FileProblem::TooManyRows { rows } => lang.t_args(
             "import-error-too-many-rows",
             &[
