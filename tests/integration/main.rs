@@ -26,6 +26,7 @@ mod security;
 mod selection;
 mod sessions;
 mod shell;
+mod suppression;
 mod synthesis;
 mod workspace;
 

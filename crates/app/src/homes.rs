@@ -1,7 +1,7 @@
 //! What each role sees first after signing in.
 
 use parcours_db::repo::{accounts, people, programmes};
-use parcours_domain::aggregate::publishable;
+use parcours_domain::aggregate::{MIN_CELL, Table};
 use parcours_domain::{Action, Phase, Relation, Role, allows};
 use uuid::Uuid;
 
@@ -53,27 +53,41 @@ pub enum Home {
     Admin(Vec<StaffMember>),
 }
 
+/// The phases' counts and their total; `suppress`: as a table whose parts add up to
+/// its total, with small cells hidden and enough others that none can be derived.
 fn figures(id: Uuid, name: String, counts: Vec<(Phase, u64)>, suppress: bool) -> ProgrammeFigures {
-    let show = |n: u64| if suppress { publishable(n) } else { Some(n) };
-    let total: u64 = counts.iter().map(|(_, n)| n).sum();
-    let phases = Phase::ALL
+    let mut table = Table::default();
+    let total = table.cell(counts.iter().map(|(_, n)| n).sum());
+    let phases: Vec<usize> = Phase::ALL
         .iter()
         .map(|phase| {
-            let n = counts
-                .iter()
-                .find(|(p, _)| p == phase)
-                .map_or(0, |(_, n)| *n);
-            PhaseCount {
-                phase: *phase,
-                count: show(n),
-            }
+            table.cell(
+                counts
+                    .iter()
+                    .find(|(p, _)| p == phase)
+                    .map_or(0, |(_, n)| *n),
+            )
         })
         .collect();
+    table.sum(total, &phases);
+    let hidden = if suppress {
+        table.protect(MIN_CELL, &[])
+    } else {
+        vec![false; table.values.len()]
+    };
+    let show = |c: usize| (!hidden[c]).then_some(table.values[c]);
     ProgrammeFigures {
         id,
         name,
         total: show(total),
-        phases,
+        phases: Phase::ALL
+            .iter()
+            .zip(phases)
+            .map(|(phase, c)| PhaseCount {
+                phase: *phase,
+                count: show(c),
+            })
+            .collect(),
     }
 }
 
@@ -143,12 +157,21 @@ impl App {
                 let mut out = Vec::new();
                 for p in programmes::list_funded_by(db, actor.organisation_id).await? {
                     if allows(actor.role, Action::ReadAggregates, funds) {
-                        out.push(figures(
-                            p.id,
-                            p.name,
-                            people::phase_counts(db, p.id).await?,
-                            true,
-                        ));
+                        // The same total as the programme's report: protected with it.
+                        let (total, counts) = self.funder_home_figures(&p).await?;
+                        out.push(ProgrammeFigures {
+                            id: p.id,
+                            name: p.name,
+                            total,
+                            phases: Phase::ALL
+                                .iter()
+                                .zip(counts)
+                                .map(|(phase, count)| PhaseCount {
+                                    phase: *phase,
+                                    count,
+                                })
+                                .collect(),
+                        });
                     }
                 }
                 Home::Funder(out)

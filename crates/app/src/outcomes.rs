@@ -9,7 +9,7 @@ use parcours_db::repo::{accounts, programmes};
 use parcours_db::{TenantScope, TransactionTrait};
 use parcours_domain::OrgKind;
 use parcours_domain::outcome::{
-    LabelRule, OutcomesReport, ParticipantStatus, Situation, quarter_of, report,
+    LabelRule, OutcomesReport, ParticipantStatus, ReportModel, Situation, quarter_of, rule_guard,
 };
 use parcours_domain::placement::ContractType;
 use parcours_domain::referral::{Public, departement_of, looks_like_formula, parse_publics};
@@ -717,11 +717,19 @@ impl App {
         min_cell: Option<u64>,
     ) -> Result<OutcomesReport, AppError> {
         let rule: LabelRule = outcomes::current_rule(self.db(), programme.funder).await?;
-        let min_cell = min_cell
-            .or_else(|| programme.min_cell.and_then(|m| u64::try_from(m).ok()))
-            .unwrap_or(parcours_domain::aggregate::MIN_CELL)
-            .max(1);
-        let (counted, by_public) = outcomes::report_counts(self.db(), programme.id).await?;
+        let min_cell = effective_min_cell(programme, min_cell);
+        let counts = self.report_counts(programme.id).await?;
+        let mut report = counts.report(&rule, min_cell);
+        report.satisfaction = self
+            .satisfaction(programme.id, programme.tenant.id(), min_cell)
+            .await?
+            .0;
+        Ok(report)
+    }
+
+    /// Everything a programme's report is built from, named.
+    async fn report_counts(&self, programme_id: Uuid) -> Result<ReportCounts, AppError> {
+        let (counted, by_public) = outcomes::report_counts(self.db(), programme_id).await?;
         let mut names: HashMap<Uuid, String> = HashMap::new();
         let mut rows = Vec::with_capacity(counted.len());
         for (mut row, referrer) in counted {
@@ -736,13 +744,85 @@ impl App {
             }
             rows.push(row);
         }
-        let publics: Vec<&str> = Public::ALL.iter().map(|p| p.code()).collect();
-        let mut report = report(&rows, &by_public, &rule, min_cell, &publics);
-        report.satisfaction = self
-            .satisfaction(programme.id, programme.tenant.id(), min_cell)
+        let phase_counts =
+            parcours_db::repo::people::phase_counts(self.db(), programme_id).await?;
+        let phases = parcours_domain::Phase::ALL
+            .iter()
+            .map(|phase| {
+                phase_counts
+                    .iter()
+                    .find(|(p, _)| p == phase)
+                    .map_or(0, |(_, n)| *n)
+            })
+            .collect();
+        Ok(ReportCounts {
+            rows,
+            by_public,
+            phases,
+        })
+    }
+
+    async fn programme_ref(
+        &self,
+        programme: &programmes::Programme,
+    ) -> Result<ProgrammeRef, AppError> {
+        let min_cell = outcomes::programmes_by_slug(self.db(), &programme.slug)
             .await?
-            .0;
-        Ok(report)
+            .into_iter()
+            .find(|(id, ..)| *id == programme.id)
+            .and_then(|(.., m)| m);
+        Ok(ProgrammeRef {
+            id: programme.id,
+            tenant: TenantScope::of(programme.tenant_id),
+            funder: programme.funder_id,
+            min_cell,
+        })
+    }
+
+    /// The figures of a programme the funder's home shows: its participants and their
+    /// journey phases, hidden exactly as in the programme's report (the same total
+    /// appears on both, so they are protected together).
+    pub(crate) async fn funder_home_figures(
+        &self,
+        programme: &programmes::Programme,
+    ) -> Result<(Option<u64>, Vec<Option<u64>>), AppError> {
+        let report = self
+            .recent_report(&self.programme_ref(programme).await?)
+            .await?;
+        let total = match report.overall.participants {
+            parcours_domain::outcome::ParticipantsFigure::Count(n) => Some(n),
+            parcours_domain::outcome::ParticipantsFigure::Hidden { .. } => None,
+        };
+        Ok((total, report.phases))
+    }
+}
+
+/// The programme's minimum cell: the one asked for (the command line), else the
+/// programme's, else the platform's.
+fn effective_min_cell(programme: &ProgrammeRef, asked: Option<u64>) -> u64 {
+    asked
+        .or_else(|| programme.min_cell.and_then(|m| u64::try_from(m).ok()))
+        .unwrap_or(parcours_domain::aggregate::MIN_CELL)
+        .max(1)
+}
+
+/// The grouped counts of a programme's report.
+struct ReportCounts {
+    rows: Vec<parcours_domain::outcome::CountRow>,
+    by_public: Vec<parcours_domain::outcome::CountRow>,
+    /// Participants per journey phase, in `Phase::ALL` order.
+    phases: Vec<u64>,
+}
+
+impl ReportCounts {
+    fn model(&self, rule: &LabelRule) -> ReportModel {
+        let publics: Vec<&str> = Public::ALL.iter().map(|p| p.code()).collect();
+        ReportModel::new(&self.rows, &self.by_public, rule, &publics, &self.phases)
+    }
+
+    fn report(&self, rule: &LabelRule, min_cell: u64) -> OutcomesReport {
+        let model = self.model(rule);
+        model.publish(&model.protect(min_cell), rule, min_cell)
     }
 }
 
@@ -1291,6 +1371,8 @@ impl App {
             Ok(m) if (1..=36).contains(&m) => m,
             _ => return Err(AppError::invalid("durable_months", "invalid")),
         };
+        self.check_rule_change(actor.organisation_id, months, business_is_durable)
+            .await?;
         let now = now_ms();
         let version = outcomes::save_rule(
             self.db(),
@@ -1311,5 +1393,39 @@ impl App {
         )
         .await?;
         Ok(version)
+    }
+
+    /// The differencing guard: beside the report under any earlier rule of the funder,
+    /// the report under the new one must not show a change of fewer people than the
+    /// minimum cell, nor let a hidden figure be worked out, in any programme it funds.
+    async fn check_rule_change(
+        &self,
+        funder: Uuid,
+        durable_months: i32,
+        business_is_durable: bool,
+    ) -> Result<(), AppError> {
+        let next = LabelRule {
+            version: 0,
+            durable_months,
+            business_is_durable,
+        };
+        // Every rule the funder's reports were ever read under, the default first.
+        let mut seen = HashSet::from([(durable_months, business_is_durable)]);
+        let earlier: Vec<LabelRule> = std::iter::once(LabelRule::default())
+            .chain(outcomes::rules_of(self.db(), funder).await?)
+            .filter(|r| seen.insert((r.durable_months, r.business_is_durable)))
+            .collect();
+        for p in programmes::list_funded_by(self.db(), funder).await? {
+            let own = self.programme_ref(&p).await?;
+            let min_cell = effective_min_cell(&own, None);
+            let counts = self.report_counts(p.id).await?;
+            let next_model = counts.model(&next);
+            for rule in &earlier {
+                if rule_guard(&counts.model(rule), &next_model, min_cell).is_some() {
+                    return Err(AppError::invalid("durable_months", "too_close"));
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::aggregate::{Table, Unknowns};
 use crate::placement::ContractType;
 use crate::role::{UnknownCode, coded_enum};
 
@@ -156,53 +157,6 @@ fn percent(count: u64, of: u64) -> f64 {
     (p * 10.0).round() / 10.0
 }
 
-/// Hides cells under `min_cell` (zero identifies nobody and stays), then, when the
-/// cells add up to a total that is published, hides the smallest other cell as long as
-/// exactly one cell of the group is hidden: one hidden cell could be recovered by
-/// subtraction, two cannot.
-pub fn suppress(counts: &[u64], min_cell: u64, total_published: bool) -> Vec<bool> {
-    let mut hidden: Vec<bool> = counts.iter().map(|&c| c > 0 && c < min_cell).collect();
-    if total_published && hidden.iter().filter(|h| **h).count() == 1 {
-        let next = counts
-            .iter()
-            .enumerate()
-            .filter(|(i, c)| !hidden[*i] && **c > 0)
-            .min_by_key(|(i, c)| (**c, *i))
-            .map(|(i, _)| i);
-        if let Some(i) = next {
-            hidden[i] = true;
-        }
-    }
-    hidden
-}
-
-fn figures<K: Ord + Copy>(
-    cells: &[(K, u64)],
-    of: u64,
-    min_cell: u64,
-    total_published: bool,
-) -> BTreeMap<K, Figure> {
-    let counts: Vec<u64> = cells.iter().map(|(_, c)| *c).collect();
-    let hidden = suppress(&counts, min_cell, total_published);
-    cells
-        .iter()
-        .zip(hidden)
-        .map(|((k, c), h)| {
-            (
-                *k,
-                if h {
-                    Figure::Hidden { suppressed: true }
-                } else {
-                    Figure::Shown {
-                        count: *c,
-                        percent: percent(*c, of),
-                    }
-                },
-            )
-        })
-        .collect()
-}
-
 /// The counts of one population (the whole programme, or one public, referrer…).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -245,13 +199,6 @@ impl Tally {
             self.dynamic_exit += row.count;
         }
     }
-
-    fn finished(&self) -> u64 {
-        self.status
-            .get(&ParticipantStatus::Finished)
-            .copied()
-            .unwrap_or(0)
-    }
 }
 
 /// A population's figures, ready to publish.
@@ -273,70 +220,6 @@ pub struct Section {
 pub enum ParticipantsFigure {
     Count(u64),
     Hidden { suppressed: bool },
-}
-
-impl Section {
-    /// `participants_published`: whether the population's size is itself shown (a
-    /// breakdown row whose size was hidden to protect its neighbours hides everything).
-    fn of(tally: &Tally, min_cell: u64, participants_published: bool) -> Section {
-        let hidden = Figure::Hidden { suppressed: true };
-        let too_small =
-            !participants_published || (tally.participants > 0 && tally.participants < min_cell);
-        let status_cells: Vec<(ParticipantStatus, u64)> = ParticipantStatus::ALL
-            .iter()
-            .map(|s| (*s, tally.status.get(s).copied().unwrap_or(0)))
-            .collect();
-        let status = if too_small {
-            status_cells.iter().map(|(s, _)| (*s, hidden)).collect()
-        } else {
-            figures(&status_cells, tally.participants, min_cell, true)
-        };
-        let finished_shown = status
-            .get(&ParticipantStatus::Finished)
-            .is_some_and(|f| f.count().is_some());
-        let finished = tally.finished();
-        let outcome_cells: Vec<(Situation, u64)> = Situation::ALL
-            .iter()
-            .map(|s| (*s, tally.outcomes.get(s).copied().unwrap_or(0)))
-            .collect();
-        let outcomes_among_finished = if finished_shown {
-            figures(&outcome_cells, finished, min_cell, true)
-        } else {
-            outcome_cells.iter().map(|(s, _)| (*s, hidden)).collect()
-        };
-        // A label adds up outcome cells: it is hidden when one of them is, or the hidden
-        // cell would come back by subtraction (durable + transition - employment).
-        let is_hidden = |s: Situation| {
-            outcomes_among_finished
-                .get(&s)
-                .is_some_and(|f| f.count().is_none())
-        };
-        let employment_hidden = is_hidden(Situation::Employment) || is_hidden(Situation::Business);
-        let training_hidden = is_hidden(Situation::Training);
-        let label = |count: u64, from_hidden: bool| -> Figure {
-            if !finished_shown || from_hidden || (count > 0 && count < min_cell) {
-                hidden
-            } else {
-                Figure::Shown {
-                    count,
-                    percent: percent(count, finished),
-                }
-            }
-        };
-        Section {
-            participants: if too_small {
-                ParticipantsFigure::Hidden { suppressed: true }
-            } else {
-                ParticipantsFigure::Count(tally.participants)
-            },
-            status,
-            outcomes_among_finished,
-            durable_employment: label(tally.durable_employment, employment_hidden),
-            transition_employment: label(tally.transition_employment, employment_hidden),
-            positive_exits: label(tally.positive_exit, training_hidden),
-            dynamic_exits: label(tally.dynamic_exit, employment_hidden || training_hidden),
-        }
-    }
 }
 
 /// A satisfaction question's result: how many answered, and the share who agree (3 or
@@ -363,86 +246,379 @@ pub struct OutcomesReport {
     pub by_entry_quarter: BTreeMap<String, Section>,
     /// From the follow-up surveys (filled by the application; empty in `report`).
     pub satisfaction: Vec<SatisfactionFigure>,
+    /// The participants by journey phase (`None`: hidden), for the funder's home.
+    #[serde(skip)]
+    pub phases: Vec<Option<u64>>,
 }
 
 /// Key for rows without a value in a breakdown.
 pub const UNKNOWN: &str = "unknown";
 
-/// A breakdown whose rows partition the participants (referrer, département, quarter):
-/// when exactly one row is too small, the smallest other row is hidden too, since the
-/// rows add up to the published total.
-fn partition(tallies: BTreeMap<String, Tally>, min_cell: u64) -> BTreeMap<String, Section> {
-    let keys: Vec<String> = tallies.keys().cloned().collect();
-    let sizes: Vec<u64> = tallies.values().map(|t| t.participants).collect();
-    let hidden = suppress(&sizes, min_cell, true);
-    keys.into_iter()
-        .zip(hidden)
-        .map(|(k, h)| {
-            let section = Section::of(&tallies[&k], min_cell, !h);
-            (k, section)
-        })
-        .collect()
+/// Where one population's figures sit in the surface's [`Table`].
+#[derive(Debug, Clone)]
+struct SectionCells {
+    participants: usize,
+    status: Vec<(ParticipantStatus, usize)>,
+    outcomes: Vec<(Situation, usize)>,
+    durable: usize,
+    transition: usize,
+    positive: usize,
+    dynamic: usize,
+}
+
+impl SectionCells {
+    /// Adds a population's figures and what a reader knows links them: the statuses
+    /// add up to the participants, the situations to the finished, every employment
+    /// or business exit is durable or transition, and dynamic = durable + transition
+    /// + positive. Percentages are of the participants (status) and of the finished
+    /// (the rest).
+    fn add(table: &mut Table, tally: &Tally) -> SectionCells {
+        let participants = table.cell(tally.participants);
+        let status: Vec<(ParticipantStatus, usize)> = ParticipantStatus::ALL
+            .iter()
+            .map(|s| (*s, table.cell(tally.status.get(s).copied().unwrap_or(0))))
+            .collect();
+        let outcomes: Vec<(Situation, usize)> = Situation::ALL
+            .iter()
+            .map(|s| (*s, table.cell(tally.outcomes.get(s).copied().unwrap_or(0))))
+            .collect();
+        let cells = SectionCells {
+            participants,
+            durable: table.cell(tally.durable_employment),
+            transition: table.cell(tally.transition_employment),
+            positive: table.cell(tally.positive_exit),
+            dynamic: table.cell(tally.dynamic_exit),
+            status,
+            outcomes,
+        };
+        let status_cells: Vec<usize> = cells.status.iter().map(|(_, c)| *c).collect();
+        let outcome_cells: Vec<usize> = cells.outcomes.iter().map(|(_, c)| *c).collect();
+        table.sum(participants, &status_cells);
+        let finished = cells.status_cell(ParticipantStatus::Finished);
+        table.sum(finished, &outcome_cells);
+        table.equal_sums(
+            &[cells.durable, cells.transition],
+            &[
+                cells.outcome_cell(Situation::Employment),
+                cells.outcome_cell(Situation::Business),
+            ],
+        );
+        table.sum(
+            cells.dynamic,
+            &[cells.durable, cells.transition, cells.positive],
+        );
+        table.denominators.push((participants, status_cells));
+        let mut of_finished = outcome_cells;
+        of_finished.extend(cells.labels());
+        table.denominators.push((finished, of_finished));
+        cells
+    }
+
+    fn status_cell(&self, s: ParticipantStatus) -> usize {
+        self.status
+            .iter()
+            .find(|(k, _)| *k == s)
+            .map_or(self.participants, |(_, c)| *c)
+    }
+
+    fn outcome_cell(&self, s: Situation) -> usize {
+        self.outcomes
+            .iter()
+            .find(|(k, _)| *k == s)
+            .map_or(self.participants, |(_, c)| *c)
+    }
+
+    fn labels(&self) -> [usize; 4] {
+        [self.durable, self.transition, self.positive, self.dynamic]
+    }
+
+    /// Every figure, in a fixed order (for partitions: the same figure of each row).
+    fn all(&self) -> Vec<usize> {
+        let mut all = vec![self.participants];
+        all.extend(self.status.iter().map(|(_, c)| *c));
+        all.extend(self.outcomes.iter().map(|(_, c)| *c));
+        all.extend(self.labels());
+        all
+    }
+
+    fn publish(&self, table: &Table, hidden: &[bool]) -> Section {
+        let value = |c: usize| table.values[c];
+        let figure = |c: usize, of: usize| {
+            if hidden[c] {
+                Figure::Hidden { suppressed: true }
+            } else {
+                Figure::Shown {
+                    count: value(c),
+                    percent: percent(value(c), value(of)),
+                }
+            }
+        };
+        let finished = self.status_cell(ParticipantStatus::Finished);
+        Section {
+            participants: if hidden[self.participants] {
+                ParticipantsFigure::Hidden { suppressed: true }
+            } else {
+                ParticipantsFigure::Count(value(self.participants))
+            },
+            status: self
+                .status
+                .iter()
+                .map(|(k, c)| (*k, figure(*c, self.participants)))
+                .collect(),
+            outcomes_among_finished: self
+                .outcomes
+                .iter()
+                .map(|(k, c)| (*k, figure(*c, finished)))
+                .collect(),
+            durable_employment: figure(self.durable, finished),
+            transition_employment: figure(self.transition, finished),
+            positive_exits: figure(self.positive, finished),
+            dynamic_exits: figure(self.dynamic, finished),
+        }
+    }
+}
+
+/// Every figure published about a programme (the report on every surface, and the
+/// funder's home: the participants by journey phase), as one table with its
+/// relations: the breakdowns by referrer, département and entry quarter partition the
+/// participants, so each of their figures adds up to the programme's; the phases add
+/// up to the participants. Publics overlap (a person may declare several) and add up
+/// to nothing published.
+#[derive(Debug, Clone)]
+pub struct ReportModel {
+    pub table: Table,
+    overall: SectionCells,
+    by_public: BTreeMap<String, SectionCells>,
+    by_referrer: BTreeMap<String, SectionCells>,
+    by_departement: BTreeMap<String, SectionCells>,
+    by_entry_quarter: BTreeMap<String, SectionCells>,
+    phases: Vec<usize>,
+    /// Figures that do not depend on the label rule: two reports under two rules show
+    /// the same value there.
+    rule_free: Vec<usize>,
+}
+
+impl ReportModel {
+    /// The model of the report built from grouped counts (see [`report`]); `phases`:
+    /// the programme's participants by journey phase, as the funder's home shows them.
+    pub fn new(
+        rows: &[CountRow],
+        public_rows: &[CountRow],
+        rule: &LabelRule,
+        publics: &[&str],
+        phases: &[u64],
+    ) -> ReportModel {
+        let mut overall = Tally::default();
+        let mut by_public: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut by_referrer: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut by_departement: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut by_quarter: BTreeMap<String, Tally> = BTreeMap::new();
+        let key = |v: &Option<String>| v.clone().unwrap_or_else(|| UNKNOWN.to_owned());
+        for row in rows {
+            overall.add(row, rule);
+            by_referrer
+                .entry(key(&row.referrer))
+                .or_default()
+                .add(row, rule);
+            by_departement
+                .entry(key(&row.departement))
+                .or_default()
+                .add(row, rule);
+            by_quarter
+                .entry(key(&row.quarter))
+                .or_default()
+                .add(row, rule);
+        }
+        for row in public_rows {
+            for (bit, code) in publics.iter().enumerate() {
+                if row.publics_mask & (1 << bit) != 0 {
+                    by_public
+                        .entry((*code).to_owned())
+                        .or_default()
+                        .add(row, rule);
+                }
+            }
+        }
+        let mut table = Table::default();
+        let overall = SectionCells::add(&mut table, &overall);
+        let mut partition = |tallies: BTreeMap<String, Tally>| {
+            let rows: BTreeMap<String, SectionCells> = tallies
+                .into_iter()
+                .map(|(k, t)| (k, SectionCells::add(&mut table, &t)))
+                .collect();
+            if !rows.is_empty() {
+                let columns: Vec<Vec<usize>> = rows.values().map(SectionCells::all).collect();
+                for (i, total) in overall.all().into_iter().enumerate() {
+                    let parts: Vec<usize> = columns.iter().filter_map(|c| c.get(i)).copied().collect();
+                    table.sum(total, &parts);
+                }
+            }
+            rows
+        };
+        let by_referrer = partition(by_referrer);
+        let by_departement = partition(by_departement);
+        let by_entry_quarter = partition(by_quarter);
+        let by_public = by_public
+            .into_iter()
+            .map(|(k, t)| (k, SectionCells::add(&mut table, &t)))
+            .collect();
+        let phases: Vec<usize> = phases.iter().map(|n| table.cell(*n)).collect();
+        if !phases.is_empty() {
+            table.sum(overall.participants, &phases);
+        }
+        let mut model = ReportModel {
+            table,
+            overall,
+            by_public,
+            by_referrer,
+            by_departement,
+            by_entry_quarter,
+            phases,
+            rule_free: Vec::new(),
+        };
+        model.rule_free = model
+            .sections()
+            .flat_map(|s| {
+                let mut free = vec![s.participants, s.positive];
+                free.extend(s.status.iter().map(|(_, c)| *c));
+                free.extend(s.outcomes.iter().map(|(_, c)| *c));
+                free
+            })
+            .chain(model.phases.iter().copied())
+            .collect();
+        model
+    }
+
+    fn sections(&self) -> impl Iterator<Item = &SectionCells> {
+        std::iter::once(&self.overall)
+            .chain(self.by_public.values())
+            .chain(self.by_referrer.values())
+            .chain(self.by_departement.values())
+            .chain(self.by_entry_quarter.values())
+    }
+
+    /// The cells to hide: see [`Table::protect`].
+    ///
+    /// The programme's own figures (and the home's phases) are protected first, among
+    /// themselves; the breakdowns then take their complements among their own cells
+    /// where they can, so that a small breakdown row does not blank the programme's
+    /// figures.
+    pub fn protect(&self, min_cell: u64) -> Vec<bool> {
+        let mut whole = vec![false; self.table.values.len()];
+        for c in self.overall.all().into_iter().chain(self.phases.iter().copied()) {
+            whole[c] = true;
+        }
+        let own = Table {
+            values: self.table.values.clone(),
+            relations: self
+                .table
+                .relations
+                .iter()
+                .filter(|r| r.iter().all(|(c, _)| whole[*c]))
+                .cloned()
+                .collect(),
+            denominators: self
+                .table
+                .denominators
+                .iter()
+                .filter(|(d, _)| whole[*d])
+                .cloned()
+                .collect(),
+        };
+        let mut forced = own.protect(min_cell, &[]);
+        for (f, w) in forced.iter_mut().zip(&whole) {
+            *f &= *w;
+        }
+        self.table.protect_keeping(min_cell, &forced, &whole)
+    }
+
+    /// The report with these cells hidden.
+    pub fn publish(&self, hidden: &[bool], rule: &LabelRule, min_cell: u64) -> OutcomesReport {
+        let sections = |rows: &BTreeMap<String, SectionCells>| {
+            rows.iter()
+                .map(|(k, s)| (k.clone(), s.publish(&self.table, hidden)))
+                .collect()
+        };
+        OutcomesReport {
+            overall: self.overall.publish(&self.table, hidden),
+            min_cell,
+            rule: rule.clone(),
+            by_public: sections(&self.by_public),
+            by_referrer: sections(&self.by_referrer),
+            by_departement: sections(&self.by_departement),
+            by_entry_quarter: sections(&self.by_entry_quarter),
+            satisfaction: Vec::new(),
+            phases: self
+                .phases
+                .iter()
+                .map(|c| (!hidden[*c]).then_some(self.table.values[*c]))
+                .collect(),
+        }
+    }
 }
 
 /// Builds the report from the grouped counts: `rows` by exit facts, referrer,
 /// département and quarter (the whole comes from them), `public_rows` by exit facts and
 /// declared publics. `publics` gives the code of each bit of `publics_mask`; a
-/// participant counts under each public they declared (those rows overlap, so they are
-/// not complemented against the total).
+/// participant counts under each public they declared. `phases`: the participants by
+/// journey phase, protected with the rest since the funder's home shows them beside
+/// the same total. Small cells are hidden, and enough others that none can be derived
+/// (see [`Table::protect`]).
 pub fn report(
     rows: &[CountRow],
     public_rows: &[CountRow],
     rule: &LabelRule,
     min_cell: u64,
     publics: &[&str],
+    phases: &[u64],
 ) -> OutcomesReport {
-    let mut overall = Tally::default();
-    let mut by_public: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut by_referrer: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut by_departement: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut by_quarter: BTreeMap<String, Tally> = BTreeMap::new();
-    let key = |v: &Option<String>| v.clone().unwrap_or_else(|| UNKNOWN.to_owned());
-    for row in rows {
-        overall.add(row, rule);
-        by_referrer
-            .entry(key(&row.referrer))
-            .or_default()
-            .add(row, rule);
-        by_departement
-            .entry(key(&row.departement))
-            .or_default()
-            .add(row, rule);
-        by_quarter
-            .entry(key(&row.quarter))
-            .or_default()
-            .add(row, rule);
+    let model = ReportModel::new(rows, public_rows, rule, publics, phases);
+    model.publish(&model.protect(min_cell), rule, min_cell)
+}
+
+/// The differencing guard: the reports of the same facts under two rules, read side
+/// by side, are one system of relations (the figures that don't depend on the rule
+/// are the same in both). The new rule passes when no hidden cell of either report
+/// can be derived from that system, and no figure's change from one rule to the
+/// other is both recoverable and under the minimum cell (the people it moves would be
+/// a cell of their own: "6 → 7 months moves one person"). `Some(moved)` when it
+/// fails: the fewest people a recoverable change moves (0: a hidden cell comes back).
+pub fn rule_guard(earlier: &ReportModel, next: &ReportModel, min_cell: u64) -> Option<u64> {
+    let (a_hidden, b_hidden) = (earlier.protect(min_cell), next.protect(min_cell));
+    let n = earlier.table.values.len();
+    if next.table.values.len() != n {
+        return Some(0);
     }
-    for row in public_rows {
-        for (bit, code) in publics.iter().enumerate() {
-            if row.publics_mask & (1 << bit) != 0 {
-                by_public
-                    .entry((*code).to_owned())
-                    .or_default()
-                    .add(row, rule);
-            }
+    let mut both = Table::default();
+    both.values = earlier.table.values.clone();
+    both.values.extend(&next.table.values);
+    both.relations = earlier.table.relations.clone();
+    both.relations.extend(
+        next.table
+            .relations
+            .iter()
+            .map(|r| r.iter().map(|(c, k)| (c + n, *k)).collect()),
+    );
+    for c in &earlier.rule_free {
+        both.equal_sums(&[*c], &[c + n]);
+    }
+    let mut hidden = a_hidden;
+    hidden.extend(b_hidden);
+    let system = Unknowns::new(&both.relations, &hidden);
+    let mut smallest: Option<u64> = None;
+    for c in 0..2 * n {
+        if hidden[c] && both.values[c] > 0 && system.determines(&[(c, 1)]) {
+            smallest = Some(0);
         }
     }
-    OutcomesReport {
-        overall: Section::of(&overall, min_cell, true),
-        min_cell,
-        rule: rule.clone(),
-        by_public: by_public
-            .into_iter()
-            .map(|(k, t)| {
-                let s = Section::of(&t, min_cell, true);
-                (k, s)
-            })
-            .collect(),
-        by_referrer: partition(by_referrer, min_cell),
-        by_departement: partition(by_departement, min_cell),
-        by_entry_quarter: partition(by_quarter, min_cell),
-        satisfaction: Vec::new(),
+    for c in 0..n {
+        let (a, b) = (both.values[c], both.values[c + n]);
+        let moved = a.abs_diff(b);
+        if moved > 0 && moved < min_cell && system.determines(&[(c + n, 1), (c, -1)]) {
+            smallest = Some(smallest.map_or(moved, |s| s.min(moved)));
+        }
     }
+    smallest
 }
 
 /// "2025-Q3" for an ISO date.
@@ -682,13 +858,14 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     ),
     (
         "suppressed",
-        "A figure about fewer people than the minimum cell is not shown, nor a second figure that would let it be recovered from the total.",
+        "A figure about fewer people than the minimum cell is not shown. Figures are linked (statuses add up to the participants, situations to the finished, durable + transition = employment + business, dynamic = durable + transition + positive, each breakdown to the programme, the journey phases to the participants), so other figures are hidden too, the fewest people possible, until no hidden figure can be worked out exactly from the shown ones on any page, export or home. A new label rule is refused when, beside a report under an earlier rule, it would show a change of fewer people than the minimum cell or let a hidden figure be worked out.",
     ),
 ];
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn finished(situation: Situation, count: u64) -> CountRow {
         CountRow {
@@ -735,7 +912,7 @@ mod tests {
 
     #[test]
     fn the_reference_cohort_gives_the_expected_percentages() {
-        let r = report(&cohort(), &[], &LabelRule::default(), 1, &[]);
+        let r = report(&cohort(), &[], &LabelRule::default(), 1, &[], &[]);
         assert_eq!(r.overall.participants, ParticipantsFigure::Count(100));
         let s = &r.overall.status;
         assert_eq!(shown(s.get(&ParticipantStatus::Finished)), (63, 63.0));
@@ -751,7 +928,7 @@ mod tests {
 
     #[test]
     fn small_cells_and_one_complement_are_hidden_by_default() {
-        let r = report(&cohort(), &[], &LabelRule::default(), 11, &[]);
+        let r = report(&cohort(), &[], &LabelRule::default(), 11, &[], &[]);
         let o = &r.overall.outcomes_among_finished;
         assert_eq!(
             o.get(&Situation::Business),
@@ -773,14 +950,6 @@ mod tests {
             json["outcomes_among_finished"]["business"],
             serde_json::json!({"suppressed": true})
         );
-    }
-
-    #[test]
-    fn suppression_never_leaves_a_single_hidden_cell_under_a_total() {
-        assert_eq!(suppress(&[20, 3, 40], 11, true), vec![true, true, false]);
-        assert_eq!(suppress(&[20, 3, 4], 11, true), vec![false, true, true]);
-        assert_eq!(suppress(&[20, 0, 40], 11, true), vec![false, false, false]);
-        assert_eq!(suppress(&[20, 3, 40], 11, false), vec![false, true, false]);
     }
 
     #[test]
@@ -829,14 +998,11 @@ mod tests {
         for (i, row) in rows.iter_mut().enumerate() {
             row.departement = Some(if i == 0 { "27" } else { "76" }.to_owned());
         }
-        // 27: 13 people; 76: 87. Both at least 11: both shown.
-        let r = report(&rows, &[], &LabelRule::default(), 11, &[]);
-        assert_eq!(
-            r.by_departement["27"].participants,
-            ParticipantsFigure::Count(13)
-        );
+        // 27: 13 people, all employed; 76: 87: no hidden figure comes back.
+        let model = ReportModel::new(&rows, &[], &LabelRule::default(), &[], &[]);
+        hidden_in(&model, 11);
         rows[0].count = 4;
-        let r = report(&rows, &[], &LabelRule::default(), 11, &[]);
+        let r = report(&rows, &[], &LabelRule::default(), 11, &[], &[]);
         assert_eq!(
             r.by_departement["27"].participants,
             ParticipantsFigure::Hidden { suppressed: true }
@@ -919,5 +1085,139 @@ mod tests {
         assert_eq!(quarter_of("2025-08-14").as_deref(), Some("2025-Q3"));
         assert_eq!(quarter_of("2025-13-01"), None);
         assert_eq!(quarter_of("nope"), None);
+    }
+
+    fn exit(situation: Situation, contract: Option<(ContractType, i32)>, count: u64) -> CountRow {
+        CountRow {
+            contract_type: contract.map(|c| c.0),
+            contract_months: contract.map(|c| c.1),
+            qualifying: (situation == Situation::Training).then_some(count % 2 == 0),
+            ..finished(situation, count)
+        }
+    }
+
+    fn hidden_in(model: &ReportModel, min_cell: u64) -> Vec<bool> {
+        let hidden = model.protect(min_cell);
+        assert_eq!(model.table.exposed(&hidden).count(), 0);
+        hidden
+    }
+
+    /// Before, a breakdown's rows were complemented by their sizes only: one small
+    /// business cell in one département came back from the programme's cell minus the
+    /// other département's.
+    #[test]
+    fn a_cell_of_a_breakdown_cannot_be_recovered_from_the_programme_figure() {
+        let mut rows = cohort();
+        for (i, row) in rows.iter_mut().enumerate() {
+            row.departement = Some(if i % 2 == 0 { "27" } else { "76" }.to_owned());
+        }
+        let model = ReportModel::new(&rows, &[], &LabelRule::default(), &[], &[]);
+        let hidden = hidden_in(&model, 11);
+        let r = model.publish(&hidden, &LabelRule::default(), 11);
+        let business = |s: &Section| s.outcomes_among_finished[&Situation::Business].count();
+        let shown: Vec<Option<u64>> = std::iter::once(&r.overall)
+            .chain(r.by_departement.values())
+            .map(business)
+            .collect();
+        assert!(shown.iter().filter(|c| c.is_none()).count() >= 2, "{shown:?}");
+    }
+
+    fn arbitrary_rows() -> impl Strategy<Value = Vec<CountRow>> {
+        let row = (
+            0_usize..3,
+            0_usize..5,
+            0_usize..5,
+            1_i32..13,
+            0_usize..3,
+            0_usize..3,
+            0_i64..8,
+            prop_oneof![1_u64..4, 1_u64..12, 10_u64..40],
+        )
+            .prop_map(|(st, si, ct, months, referrer, dep, mask, count)| CountRow {
+                status: ParticipantStatus::ALL[st],
+                situation: (st == 1).then_some(Situation::ALL[si]),
+                contract_type: (st == 1 && si == 0).then_some(ContractType::ALL[ct]),
+                contract_months: Some(months),
+                qualifying: Some(count % 2 == 0),
+                referrer: (referrer > 0).then(|| format!("r{referrer}")),
+                departement: Some(format!("{}", 27 + dep)),
+                quarter: Some(format!("2025-Q{}", 1 + (count % 3))),
+                publics_mask: mask,
+                count,
+            });
+        proptest::collection::vec(row, 1..14)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(120))]
+
+        /// Random programmes: every figure under the minimum cell is hidden, and no
+        /// hidden figure of the whole surface (breakdowns, publics, the home's phases)
+        /// can be derived from the shown ones and the relations.
+        #[test]
+        fn no_hidden_figure_of_a_report_can_be_derived(
+            rows in arbitrary_rows(),
+            phases in proptest::collection::vec(0_u64..30, 6),
+            min_cell in prop_oneof![Just(11_u64), 2_u64..20],
+        ) {
+            let total: u64 = rows.iter().map(|r| r.count).sum();
+            let mut phases = phases;
+            let rest: u64 = phases[1..].iter().sum::<u64>().min(total);
+            let mut left = total - rest;
+            phases[0] = left;
+            for p in phases.iter_mut().skip(1) {
+                let take = (*p).min(total - left);
+                *p = take;
+                left += take;
+            }
+            let publics = ["youth", "qpv", "disabled"];
+            let model = ReportModel::new(&rows, &rows, &LabelRule::default(), &publics, &phases);
+            let hidden = model.protect(min_cell);
+            for (i, v) in model.table.values.iter().enumerate() {
+                if *v > 0 && *v < min_cell {
+                    prop_assert!(hidden[i], "cell {i} ({v}) shown");
+                }
+            }
+            let exposed: Vec<usize> = model.table.exposed(&hidden).collect();
+            prop_assert!(exposed.is_empty(), "{exposed:?}");
+            let r = model.publish(&hidden, &LabelRule::default(), min_cell);
+            let json = serde_json::to_value(&r).unwrap_or_default();
+            prop_assert!(json["participants"].is_number() || json["participants"]["suppressed"] == true);
+        }
+    }
+
+    fn contracts(months: &[(i32, u64)]) -> Vec<CountRow> {
+        let mut rows = cohort();
+        rows.retain(|r| r.situation != Some(Situation::Employment));
+        for (m, n) in months {
+            rows.push(exit(Situation::Employment, Some((ContractType::Cdd, *m)), *n));
+        }
+        rows
+    }
+
+    #[test]
+    fn a_rule_that_moves_one_person_is_refused_one_that_moves_many_passes() {
+        let six = LabelRule::default();
+        let rule = |months| LabelRule {
+            version: 1,
+            durable_months: months,
+            ..LabelRule::default()
+        };
+        // One CDD of exactly 6 months among 40 long ones and 20 short ones.
+        let rows = contracts(&[(6, 1), (12, 40), (3, 20)]);
+        let model = |r: &LabelRule| ReportModel::new(&rows, &[], r, &[], &[]);
+        assert_eq!(rule_guard(&model(&six), &model(&rule(7)), 11), Some(1));
+        // The reverse and a far rule moving the same one person are refused too.
+        assert_eq!(rule_guard(&model(&rule(7)), &model(&six), 11), Some(1));
+        // 6 → 12 moves the 6-month one and nobody else: refused.
+        assert!(rule_guard(&model(&six), &model(&rule(12)), 11).is_some());
+        // 6 → 13 moves 41 people: passes.
+        assert_eq!(rule_guard(&model(&six), &model(&rule(13)), 11), None);
+        // Same rule, same figures: nothing to compare.
+        assert_eq!(rule_guard(&model(&six), &model(&six), 11), None);
+        // 15 CDDs of 6 months: a move of 15 is shown, and that is fine.
+        let rows = contracts(&[(6, 15), (12, 40), (3, 20)]);
+        let model = |r: &LabelRule| ReportModel::new(&rows, &[], r, &[], &[]);
+        assert_eq!(rule_guard(&model(&six), &model(&rule(7)), 11), None);
     }
 }

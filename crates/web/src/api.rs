@@ -27,6 +27,7 @@ use crate::errors::HttpError;
         crate::bilan::api_activity,
         crate::bilan::api_save_answers,
         crate::bilan::api_results,
+        crate::outcomes::api_report,
         crate::journal::api_journal,
         crate::pistes::api_pistes,
         crate::pistes::api_change_piste,

@@ -976,3 +976,25 @@ pub async fn edit_questions(
         Err(e) => Err(e.into()),
     }
 }
+
+/// A programme's outcomes report for its manager or funder: the same keys as
+/// `parcours report outcomes --format json`, with the same cells hidden as on the
+/// results page and its exports.
+#[utoipa::path(get, path = "/api/v1/programmes/{id}/outcomes",
+    params(("id" = uuid::Uuid, Path, description = "Programme id")),
+    responses(
+        (status = 200, description = "The report (participants, status, outcomes_among_finished, labels, breakdowns, rule, min_cell; a hidden figure is {\"suppressed\": true})"),
+        (status = 401, description = "Not signed in"),
+        (status = 403, description = "The role may not read this programme's results"),
+        (status = 404, description = "No such programme among yours")
+))]
+pub async fn api_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<axum::Json<serde_json::Value>, HttpError> {
+    let view = report_view(&state, &ctx, &id).await?;
+    serde_json::to_value(&view.report)
+        .map(axum::Json)
+        .map_err(|e| HttpError::Internal(format!("report json: {e}")))
+}

@@ -433,6 +433,22 @@ pub async fn current_rule(
         }))
 }
 
+/// Every version of the funder's rule, oldest first.
+pub async fn rules_of(conn: &impl ConnectionTrait, funder: Uuid) -> Result<Vec<LabelRule>, DbErr> {
+    Ok(outcome_rule::Entity::find()
+        .filter(outcome_rule::Column::FunderOrgId.eq(funder))
+        .order_by_asc(outcome_rule::Column::Version)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| LabelRule {
+            version: m.version,
+            durable_months: m.durable_months,
+            business_is_durable: m.business_is_durable,
+        })
+        .collect())
+}
+
 /// Stores the funder's rule as a new version; returns the version number.
 pub async fn save_rule(
     conn: &impl ConnectionTrait,
