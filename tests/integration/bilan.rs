@@ -824,7 +824,12 @@ async fn health_answers_stay_with_the_person_and_their_coaches() -> TestResult {
             ],
         )
         .await;
-    assert_eq!(saved.status_code(), StatusCode::SEE_OTHER, "{}", saved.text());
+    assert_eq!(
+        saved.status_code(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text()
+    );
     let values = activity_id(&j, "values", "once");
     let ways = |id: &str| {
         vec![
@@ -864,7 +869,11 @@ async fn health_answers_stay_with_the_person_and_their_coaches() -> TestResult {
             .count();
         for way in ways(&constraints) {
             let response = staff.server.get(&way).await;
-            assert_eq!(response.status_code(), StatusCode::FORBIDDEN, "{email} {way}");
+            assert_eq!(
+                response.status_code(),
+                StatusCode::FORBIDDEN,
+                "{email} {way}"
+            );
             assert!(!response.text().contains(health_label), "{email} {way}");
             assert!(!response.text().contains("heavy_loads"), "{email} {way}");
         }
@@ -888,7 +897,10 @@ async fn health_answers_stay_with_the_person_and_their_coaches() -> TestResult {
             .await
             .text();
         assert!(page.contains("Ma situation et mes contraintes"), "{email}");
-        assert!(!page.contains(&format!("/activites/{constraints}")), "{email}");
+        assert!(
+            !page.contains(&format!("/activites/{constraints}")),
+            "{email}"
+        );
         assert!(page.contains("réponses réservées à la personne et à ses conseillers"));
         // Other activities are read as before.
         assert_eq!(

@@ -547,18 +547,20 @@ struct TenantTable {
     filter: String,
 }
 
-/// The schema: each table's columns, primary key and foreign keys (column, parent
-/// table, parent column), read from the database itself.
-async fn schema(
-    t: &TestApp,
-) -> anyhow::Result<BTreeMap<String, (Vec<String>, Vec<String>, Vec<(String, String, String)>)>> {
+/// Each table's columns, primary key and foreign keys (column, parent table, parent
+/// column).
+type Schema = BTreeMap<String, (Vec<String>, Vec<String>, Vec<(String, String, String)>)>;
+
+/// The schema, read from the database itself.
+async fn schema(t: &TestApp) -> anyhow::Result<Schema> {
     let db = t.app.db();
     let backend = db.get_database_backend();
-    let strings = |rows: Vec<parcours_db::QueryResult>, column: &str| -> anyhow::Result<Vec<String>> {
-        rows.iter()
-            .map(|r| Ok(r.try_get::<String>("", column)?))
-            .collect()
-    };
+    let strings =
+        |rows: Vec<parcours_db::QueryResult>, column: &str| -> anyhow::Result<Vec<String>> {
+            rows.iter()
+                .map(|r| Ok(r.try_get::<String>("", column)?))
+                .collect()
+        };
     let postgres = backend == DbBackend::Postgres;
     let names = strings(
         db.query_all_raw(Statement::from_string(
@@ -586,12 +588,10 @@ async fn schema(
                 "name",
             )?;
             let key = strings(
-                db.query_all_raw(one(
-                    "SELECT a.attname::text AS name FROM pg_index i \
+                db.query_all_raw(one("SELECT a.attname::text AS name FROM pg_index i \
                      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
-                     WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY a.attnum",
-                ))
-                .await?,
+                     WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY a.attnum"))
+                    .await?,
                 "name",
             )?;
             let fks = db
@@ -655,11 +655,7 @@ async fn schema(
 /// them, not even its audit log.
 async fn tenant_tables(t: &TestApp) -> anyhow::Result<Vec<TenantTable>> {
     let schema = schema(t).await?;
-    fn filter(
-        schema: &BTreeMap<String, (Vec<String>, Vec<String>, Vec<(String, String, String)>)>,
-        table: &str,
-        path: &mut Vec<String>,
-    ) -> Option<String> {
+    fn filter(schema: &Schema, table: &str, path: &mut Vec<String>) -> Option<String> {
         let (columns, _, fks) = schema.get(table)?;
         // The tenant column is authoritative when there is one.
         if columns.iter().any(|c| c == "tenant_id") {
@@ -673,12 +669,13 @@ async fn tenant_tables(t: &TestApp) -> anyhow::Result<Vec<TenantTable>> {
         for (column, parent, target) in fks {
             if parent == "organisations" {
                 any.push(format!("{column} = ?"));
-            } else if path.len() < 5 && !path.contains(parent) {
-                if let Some(inner) = filter(schema, parent, path) {
-                    any.push(format!(
-                        "{column} IN (SELECT {target} FROM {parent} WHERE {inner})"
-                    ));
-                }
+            } else if path.len() < 5
+                && !path.contains(parent)
+                && let Some(inner) = filter(schema, parent, path)
+            {
+                any.push(format!(
+                    "{column} IN (SELECT {target} FROM {parent} WHERE {inner})"
+                ));
             }
         }
         path.pop();
@@ -737,7 +734,11 @@ async fn fingerprint(
                 filter = table.filter,
             )
         } else {
-            let row: Vec<String> = table.columns.iter().map(|c| format!("quote({c})")).collect();
+            let row: Vec<String> = table
+                .columns
+                .iter()
+                .map(|c| format!("quote({c})"))
+                .collect();
             format!(
                 "SELECT '{name}' AS t, COUNT(*) AS n, COALESCE(group_concat(r, char(10)), '') AS c \
                  FROM (SELECT {row} AS r FROM {name} WHERE {filter} ORDER BY {order})",
@@ -765,10 +766,16 @@ async fn fingerprint(
         row.try_get::<String>("", "c")?.hash(&mut hasher);
         out.insert(
             row.try_get::<String>("", "t")?,
-            (usize::try_from(row.try_get::<i64>("", "n")?)?, hasher.finish()),
+            (
+                usize::try_from(row.try_get::<i64>("", "n")?)?,
+                hasher.finish(),
+            ),
         );
     }
-    anyhow::ensure!(out.len() == tables.len(), "a tenant table has no fingerprint");
+    anyhow::ensure!(
+        out.len() == tables.len(),
+        "a tenant table has no fingerprint"
+    );
     Ok(out)
 }
 
@@ -798,10 +805,10 @@ impl Route {
     fn tenant_tables(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
         for p in params_of(self.path) {
-            if let Some(Source::Table(t)) = source_of(self.path, p) {
-                if !out.contains(&t) {
-                    out.push(t);
-                }
+            if let Some(Source::Table(t)) = source_of(self.path, p)
+                && !out.contains(&t)
+            {
+                out.push(t);
             }
         }
         out
@@ -1053,7 +1060,9 @@ fn form_example(path: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("confirm", "un mot de passe assez long"),
         ],
         "/programmes/{id}/resultats/cellule" => &[("min_cell", "11")],
-        "/programmes/{id}/resultats/questions" => &[("text", "Avez-vous un emploi ?"), ("kind", "agree")],
+        "/programmes/{id}/resultats/questions" => {
+            &[("text", "Avez-vous un emploi ?"), ("kind", "agree")]
+        }
         "/programmes/{id}/resultats/regle" => {
             &[("durable_months", "6"), ("business_is_durable", "yes")]
         }
@@ -1081,9 +1090,13 @@ fn json_example(method: &Method, path: &str) -> Option<serde_json::Value> {
         ("POST", "/api/v1/beneficiaries/{id}/journal") => {
             json!({"prompt_id": null, "body": TEXT, "shared": true})
         }
-        ("POST", "/api/v1/beneficiaries/{id}/messages") => json!({"subject": "Entretien", "body": TEXT}),
+        ("POST", "/api/v1/beneficiaries/{id}/messages") => {
+            json!({"subject": "Entretien", "body": TEXT})
+        }
         ("POST", "/api/v1/threads/{id}/messages") => json!({"body": TEXT}),
-        ("POST", "/api/v1/beneficiaries/{id}/notes") => json!({"body": TEXT, "visibility": "shared"}),
+        ("POST", "/api/v1/beneficiaries/{id}/notes") => {
+            json!({"body": TEXT, "visibility": "shared"})
+        }
         ("POST", "/api/v1/beneficiaries/{id}/placements") => json!({"kind": "employment",
             "contract_type": "cdi", "starts_on": "{day}", "planned_end": "", "weekly_hours": "35",
             "employer_name": "Boulangerie Vasseur", "training_name": "", "qualifying": "",
@@ -1126,7 +1139,11 @@ fn json_example(method: &Method, path: &str) -> Option<serde_json::Value> {
 /// A value for an OpenAPI schema: its example, its first choice, or one of its type
 /// and format; objects get every property (required or not), optional nullable ones
 /// null.
-fn from_schema(spec: &serde_json::Value, schema: &serde_json::Value, depth: usize) -> serde_json::Value {
+fn from_schema(
+    spec: &serde_json::Value,
+    schema: &serde_json::Value,
+    depth: usize,
+) -> serde_json::Value {
     use serde_json::{Value, json};
     let schema = match schema.get("$ref").and_then(Value::as_str) {
         Some(reference) => reference
@@ -1158,7 +1175,11 @@ fn from_schema(spec: &serde_json::Value, schema: &serde_json::Value, depth: usiz
         Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
-    let kind = types.iter().find(|t| **t != "null").copied().unwrap_or("object");
+    let kind = types
+        .iter()
+        .find(|t| **t != "null")
+        .copied()
+        .unwrap_or("object");
     match kind {
         "object" => {
             let required: Vec<&str> = schema
@@ -1203,16 +1224,17 @@ fn body_for(route: &Route, spec: &serde_json::Value, fill: &Fill) -> Body {
         return Body::None;
     }
     if route.path.starts_with("/api/") {
-        let schema = &spec["paths"][route.path][route.method.as_str().to_lowercase()]
-            ["requestBody"]["content"]["application/json"]["schema"];
+        let schema = &spec["paths"][route.path][route.method.as_str().to_lowercase()]["requestBody"]
+            ["content"]["application/json"]["schema"];
         let mut value = if schema.is_null() {
             serde_json::json!({})
         } else {
             from_schema(spec, schema, 0)
         };
-        if let (Some(example), Some(object)) =
-            (json_example(&route.method, route.path), value.as_object_mut())
-        {
+        if let (Some(example), Some(object)) = (
+            json_example(&route.method, route.path),
+            value.as_object_mut(),
+        ) {
             if let Some(fields) = example.as_object() {
                 for (k, v) in fields {
                     object.insert(k.clone(), v.clone());

@@ -808,8 +808,7 @@ async fn message_ways(client: &Client, person: uuid::Uuid, thread: &str) -> Vec<
 /// operator is refused on every way in (each refusal audited like the others), until
 /// the file is handed to them; the coach who handed it over keeps the conversation.
 #[tokio::test]
-async fn only_the_persons_coaches_and_the_one_who_handed_over_read_their_messages() -> TestResult
-{
+async fn only_the_persons_coaches_and_the_one_who_handed_over_read_their_messages() -> TestResult {
     let t = TestApp::spawn().await?;
     let person = t.world.beneficiary_person_id;
     let coach = t.login_as(COACH).await?;
@@ -821,7 +820,12 @@ async fn only_the_persons_coaches_and_the_one_who_handed_over_read_their_message
         json!({"subject": "Préparer l'entretien", "body": "Apportez votre CV."}),
     )
     .await;
-    assert_eq!(started.status_code(), StatusCode::CREATED, "{}", started.text());
+    assert_eq!(
+        started.status_code(),
+        StatusCode::CREATED,
+        "{}",
+        started.text()
+    );
     let thread = started.json::<Value>()["id"]
         .as_str()
         .ok_or_else(|| anyhow::anyhow!("no thread id"))?
@@ -843,7 +847,11 @@ async fn only_the_persons_coaches_and_the_one_who_handed_over_read_their_message
         .get(&format!("/beneficiaries/{person}"))
         .await;
     assert_eq!(file.status_code(), StatusCode::OK);
-    assert!(!file.text().contains(&format!("/beneficiaries/{person}/messages\"")));
+    assert!(
+        !file
+            .text()
+            .contains(&format!("/beneficiaries/{person}/messages\""))
+    );
     // Another organisation's coach does not even see that the thread exists.
     let stranger = t.login_as(OTHER_COACH).await?;
     for (way, status) in message_ways(&stranger, person, &thread).await {

@@ -300,13 +300,7 @@ impl App {
                 continue;
             };
             let answered = answers.get(&activity.id).map_or(0, Vec::len);
-            let mut shown = view(
-                activity,
-                &instrument,
-                answered,
-                enrolment.as_ref(),
-                now,
-            );
+            let mut shown = view(activity, &instrument, answered, enrolment.as_ref(), now);
             shown.answers_withheld = instrument.health && !health_visible;
             views.push(shown);
         }

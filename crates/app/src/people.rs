@@ -159,9 +159,7 @@ pub(crate) async fn relation_with_coaching(
     }
     let scope = actor.tenant();
     let enrolments = people::enrolments_of_person(conn, scope, person.id).await?;
-    relation.follows = enrolments
-        .iter()
-        .any(|e| e.coach_id == Some(actor.user_id));
+    relation.follows = enrolments.iter().any(|e| e.coach_id == Some(actor.user_id));
     let transfers = transfers::of_person(conn, scope, person.id).await?;
     relation.handed_over = enrolments.iter().any(|e| {
         transfers

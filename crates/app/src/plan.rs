@@ -120,9 +120,11 @@ impl App {
         actor: &Actor,
         action_id: Uuid,
     ) -> Result<Option<Uuid>, AppError> {
-        Ok(plan::objective_of_action(self.db(), actor.tenant(), action_id)
-            .await?
-            .map(|(_, person)| person))
+        Ok(
+            plan::objective_of_action(self.db(), actor.tenant(), action_id)
+                .await?
+                .map(|(_, person)| person),
+        )
     }
 
     pub async fn add_action(

@@ -196,7 +196,12 @@ pub async fn add_action(
     let person = parse_id(&id)?;
     let objective = parse_id(&objective)?;
     // The address names the person: an objective of someone else is not found here.
-    if state.app.person_of_objective(ctx.actor()?, objective).await? != Some(person) {
+    if state
+        .app
+        .person_of_objective(ctx.actor()?, objective)
+        .await?
+        != Some(person)
+    {
         return Err(HttpError::NotFound);
     }
     let result = state
