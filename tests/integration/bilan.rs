@@ -797,3 +797,121 @@ async fn the_demo_cohort_gives_managers_alpha_and_end_takings_cohort_norms() -> 
     );
     Ok(())
 }
+
+/// The constraints form holds health facts ("this stays between you and your coach"):
+/// the person and the coach following them read its answers, on pages and API; a
+/// manager or another coach of the operator sees that the activity exists and is done,
+/// and is refused its answers (each refusal audited); a likert activity stays open to
+/// them as before.
+#[tokio::test]
+async fn health_answers_stay_with_the_person_and_their_coaches() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let me = t.login_as(BENEFICIARY).await?;
+    consent(&me).await;
+    let j = journey(&me, person).await;
+    let constraints = activity_id(&j, "constraints", "once");
+    let path = format!("/activites/{constraints}");
+    let saved = me
+        .submit(
+            &path,
+            &path,
+            &[
+                ("home_commune", "76540"),
+                ("max_commute_km", "30"),
+                ("health", "heavy_loads"),
+                ("health", "standing"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.status_code(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text()
+    );
+    let values = activity_id(&j, "values", "once");
+    let ways = |id: &str| {
+        vec![
+            format!("/activites/{id}"),
+            format!("/activites/{id}/q/1"),
+            format!("/activites/{id}/resultats"),
+            format!("/api/v1/activities/{id}"),
+            format!("/api/v1/activities/{id}/results"),
+        ]
+    };
+    let health_label = "Porter des charges lourdes";
+
+    // The person and their coach read the answers.
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    for who in [&me, &coach] {
+        let results = who
+            .server
+            .get(&format!("/activites/{constraints}/resultats"))
+            .await;
+        assert_eq!(results.status_code(), StatusCode::OK);
+        assert!(results.text().contains(health_label));
+        let api = who
+            .server
+            .get(&format!("/api/v1/activities/{constraints}/results"))
+            .await;
+        assert_eq!(api.status_code(), StatusCode::OK);
+        assert!(api.text().contains("heavy_loads"));
+    }
+
+    // A manager and another coach of the operator: the activity, not its answers.
+    for email in ["manager@demo.parcours.test", "coach2@demo.parcours.test"] {
+        let staff = t.login_as(email).await?;
+        let before = audit_actions(&t, t.world.operator_id, person)
+            .await?
+            .iter()
+            .filter(|a| *a == "activity.health_answers_denied")
+            .count();
+        for way in ways(&constraints) {
+            let response = staff.server.get(&way).await;
+            assert_eq!(
+                response.status_code(),
+                StatusCode::FORBIDDEN,
+                "{email} {way}"
+            );
+            assert!(!response.text().contains(health_label), "{email} {way}");
+            assert!(!response.text().contains("heavy_loads"), "{email} {way}");
+        }
+        let after = audit_actions(&t, t.world.operator_id, person)
+            .await?
+            .iter()
+            .filter(|a| *a == "activity.health_answers_denied")
+            .count();
+        assert_eq!(after - before, ways(&constraints).len(), "{email}: audited");
+        // The journey still lists it, with its status, and links nowhere.
+        let listed = journey(&staff, person).await;
+        let row = listed["activities"]
+            .as_array()
+            .and_then(|all| all.iter().find(|a| a["id"] == constraints.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(row["instrument"], "constraints", "{email}: {listed}");
+        let page = staff
+            .server
+            .get(&format!("/beneficiaries/{person}/parcours"))
+            .await
+            .text();
+        assert!(page.contains("Ma situation et mes contraintes"), "{email}");
+        assert!(
+            !page.contains(&format!("/activites/{constraints}")),
+            "{email}"
+        );
+        assert!(page.contains("réponses réservées à la personne et à ses conseillers"));
+        // Other activities are read as before.
+        assert_eq!(
+            staff
+                .server
+                .get(&format!("/api/v1/activities/{values}"))
+                .await
+                .status_code(),
+            StatusCode::OK,
+            "{email}"
+        );
+    }
+    Ok(())
+}

@@ -56,56 +56,6 @@ const PUBLIC_PREFIXES: [&str; 17] = [
     "/static/",
 ];
 
-/// Every table holding one tenant's data: a cross-tenant call must change none of the
-/// other tenant's rows, not even its audit log.
-const TENANT_TABLES: [&str; 45] = [
-    "activities",
-    "advisor_links",
-    "answers",
-    "appointments",
-    "audit_events",
-    "booking_invitations",
-    "caseload_transfers",
-    "cohorts",
-    "committee_decisions",
-    "consents",
-    "document_shares",
-    "documents",
-    "employer_partners",
-    "enrolments",
-    "jobs",
-    "journal_entries",
-    "message_reads",
-    "message_threads",
-    "messages",
-    "notes",
-    "opportunities",
-    "opportunity_feedback",
-    "opportunity_requests",
-    "outcomes",
-    "persons",
-    "piste_choices",
-    "placements",
-    "plan_actions",
-    "plan_objectives",
-    "programme_rules",
-    "programmes",
-    "project_events",
-    "project_evidence",
-    "projects",
-    "referral_events",
-    "referral_imports",
-    "referrals",
-    "selection_events",
-    "selection_invitations",
-    "simulation_evaluations",
-    "slots",
-    "sponsor_meetings",
-    "survey_answers",
-    "survey_questions",
-    "surveys",
-];
-
 /// Gives the demo tenant one of each thing a route names, written by the role that
 /// writes it (the seed alone has no bilan activity, journal, plan, note, thread,
 /// session, share, referral nor selection event), then copies into the other tenant
@@ -414,8 +364,12 @@ const FREE_TEXT: [&str; 15] = [
 /// how many columns took it.
 async fn make_hostile(t: &TestApp) -> anyhow::Result<usize> {
     let db = t.app.db();
-    let mut tables: Vec<&str> = TENANT_TABLES.to_vec();
-    tables.extend(["users", "organisations"]);
+    let mut tables: Vec<String> = tenant_tables(t)
+        .await?
+        .into_iter()
+        .map(|table| table.name)
+        .collect();
+    tables.push("users".into());
     let mut written = 0;
     for table in tables {
         for column in FREE_TEXT {
@@ -582,25 +536,262 @@ fn id_tables() -> BTreeSet<&'static str> {
         .collect()
 }
 
-/// How many rows each tenant table holds for `tenant`.
-async fn fingerprint(t: &TestApp, tenant: Uuid) -> anyhow::Result<BTreeMap<&'static str, i64>> {
+/// One table holding tenants' data, as the schema says, and how to pick one tenant's
+/// rows of it.
+#[derive(Clone, Debug)]
+struct TenantTable {
+    name: String,
+    columns: Vec<String>,
+    key: Vec<String>,
+    /// A condition with one `?` per use of the tenant's id.
+    filter: String,
+}
+
+/// Each table's columns, primary key and foreign keys (column, parent table, parent
+/// column).
+type Schema = BTreeMap<String, (Vec<String>, Vec<String>, Vec<(String, String, String)>)>;
+
+/// The schema, read from the database itself.
+async fn schema(t: &TestApp) -> anyhow::Result<Schema> {
     let db = t.app.db();
-    let mut counts = BTreeMap::new();
-    for table in TENANT_TABLES {
-        let row = db
-            .query_one_raw(Statement::from_sql_and_values(
-                db.get_database_backend(),
-                sql(
-                    db,
-                    &format!("SELECT COUNT(*) AS n FROM {table} WHERE tenant_id = ?"),
-                ),
-                [tenant.into()],
-            ))
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no count for {table}"))?;
-        counts.insert(table, row.try_get::<i64>("", "n")?);
+    let backend = db.get_database_backend();
+    let strings =
+        |rows: Vec<parcours_db::QueryResult>, column: &str| -> anyhow::Result<Vec<String>> {
+            rows.iter()
+                .map(|r| Ok(r.try_get::<String>("", column)?))
+                .collect()
+        };
+    let postgres = backend == DbBackend::Postgres;
+    let names = strings(
+        db.query_all_raw(Statement::from_string(
+            backend,
+            if postgres {
+                "SELECT table_name AS name FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            } else {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            },
+        ))
+        .await?,
+        "name",
+    )?;
+    let mut out = BTreeMap::new();
+    for name in names {
+        let one = |text: &str| Statement::from_sql_and_values(backend, text, [name.clone().into()]);
+        let (columns, key, fks) = if postgres {
+            let columns = strings(
+                db.query_all_raw(one(
+                    "SELECT column_name::text AS name FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+                ))
+                .await?,
+                "name",
+            )?;
+            let key = strings(
+                db.query_all_raw(one("SELECT a.attname::text AS name FROM pg_index i \
+                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
+                     WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY a.attnum"))
+                    .await?,
+                "name",
+            )?;
+            let fks = db
+                .query_all_raw(one(
+                    "SELECT kcu.column_name::text AS col, ccu.table_name::text AS parent, \
+                     ccu.column_name::text AS target \
+                     FROM information_schema.table_constraints tc \
+                     JOIN information_schema.key_column_usage kcu \
+                       ON tc.constraint_name = kcu.constraint_name AND tc.table_schema = kcu.table_schema \
+                     JOIN information_schema.constraint_column_usage ccu \
+                       ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema \
+                     WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = current_schema() \
+                       AND tc.table_name = $1",
+                ))
+                .await?;
+            (columns, key, fks)
+        } else {
+            let info = db
+                .query_all_raw(one(
+                    "SELECT name, pk FROM pragma_table_info(?) ORDER BY cid",
+                ))
+                .await?;
+            let mut columns = Vec::new();
+            let mut key: Vec<(i64, String)> = Vec::new();
+            for row in &info {
+                let column = row.try_get::<String>("", "name")?;
+                let pk = row.try_get::<i64>("", "pk")?;
+                if pk > 0 {
+                    key.push((pk, column.clone()));
+                }
+                columns.push(column);
+            }
+            key.sort();
+            let fks = db
+                .query_all_raw(one(
+                    "SELECT \"from\" AS col, \"table\" AS parent, \"to\" AS target \
+                     FROM pragma_foreign_key_list(?)",
+                ))
+                .await?;
+            (columns, key.into_iter().map(|(_, k)| k).collect(), fks)
+        };
+        let fks = fks
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String>("", "col")?,
+                    r.try_get::<String>("", "parent")?,
+                    r.try_get::<String>("", "target")?,
+                ))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        out.insert(name, (columns, key, fks));
     }
-    Ok(counts)
+    Ok(out)
+}
+
+/// Every table that holds a tenant's data, derived from the schema: a table with a
+/// `tenant_id` column, the organisations themselves and any table with a foreign key
+/// to an organisation, and any table whose foreign keys lead (in a chain) to one of
+/// those. A cross-tenant call must change none of the other tenant's rows of any of
+/// them, not even its audit log.
+async fn tenant_tables(t: &TestApp) -> anyhow::Result<Vec<TenantTable>> {
+    let schema = schema(t).await?;
+    fn filter(schema: &Schema, table: &str, path: &mut Vec<String>) -> Option<String> {
+        let (columns, _, fks) = schema.get(table)?;
+        // The tenant column is authoritative when there is one.
+        if columns.iter().any(|c| c == "tenant_id") {
+            return Some("tenant_id = ?".into());
+        }
+        if table == "organisations" {
+            return Some("id = ?".into());
+        }
+        let mut any = Vec::new();
+        path.push(table.to_owned());
+        for (column, parent, target) in fks {
+            if parent == "organisations" {
+                any.push(format!("{column} = ?"));
+            } else if path.len() < 5
+                && !path.contains(parent)
+                && let Some(inner) = filter(schema, parent, path)
+            {
+                any.push(format!(
+                    "{column} IN (SELECT {target} FROM {parent} WHERE {inner})"
+                ));
+            }
+        }
+        path.pop();
+        (!any.is_empty()).then(|| format!("({})", any.join(" OR ")))
+    }
+    let mut tables = Vec::new();
+    for (name, (columns, key, _)) in &schema {
+        if let Some(filter) = filter(&schema, name, &mut Vec::new()) {
+            tables.push(TenantTable {
+                name: name.clone(),
+                columns: columns.clone(),
+                key: key.clone(),
+                filter,
+            });
+        }
+    }
+    // Whatever a person's file holds is a tenant's data: the derivation must find it.
+    for (name, (columns, _, _)) in &schema {
+        if columns.iter().any(|c| c == "person_id" || c == "tenant_id") {
+            anyhow::ensure!(
+                tables.iter().any(|t| &t.name == name),
+                "{name} holds a person's or a tenant's data but the schema walk missed it"
+            );
+        }
+    }
+    Ok(tables)
+}
+
+/// A hash of the contents of every row of every tenant table that `tenant` owns, in
+/// primary-key order, with the row count (so that a report names what changed). One
+/// statement for all the tables: it runs around every call of the sweep.
+async fn fingerprint(
+    t: &TestApp,
+    tables: &[TenantTable],
+    tenant: Uuid,
+) -> anyhow::Result<BTreeMap<String, (usize, u64)>> {
+    use std::hash::{Hash, Hasher};
+    let db = t.app.db();
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    let mut parts = Vec::new();
+    let mut uses = 0;
+    for table in tables {
+        let key = if table.key.is_empty() {
+            table.columns.clone()
+        } else {
+            table.key.clone()
+        };
+        let part = if postgres {
+            let order: Vec<String> = key.iter().map(|k| format!("tenant_row.{k}")).collect();
+            format!(
+                "SELECT '{name}' AS t, COUNT(*) AS n, \
+                 md5(COALESCE(string_agg(CAST(tenant_row AS TEXT), E'\\n' ORDER BY {order}), '')) AS c \
+                 FROM {name} AS tenant_row WHERE {filter}",
+                name = table.name,
+                order = order.join(", "),
+                filter = table.filter,
+            )
+        } else {
+            let row: Vec<String> = table
+                .columns
+                .iter()
+                .map(|c| format!("quote({c})"))
+                .collect();
+            format!(
+                "SELECT '{name}' AS t, COUNT(*) AS n, COALESCE(group_concat(r, char(10)), '') AS c \
+                 FROM (SELECT {row} AS r FROM {name} WHERE {filter} ORDER BY {order})",
+                name = table.name,
+                row = row.join(" || '|' || "),
+                filter = table.filter,
+                order = key.join(", "),
+            )
+        };
+        uses += table.filter.matches('?').count();
+        parts.push(part);
+    }
+    let text = parts.join(" UNION ALL ");
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql(db, &text),
+            std::iter::repeat_n(parcours_db::Value::from(tenant), uses),
+        ))
+        .await
+        .map_err(|e| anyhow::anyhow!("fingerprinting the tenant tables: {e}"))?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        row.try_get::<String>("", "c")?.hash(&mut hasher);
+        out.insert(
+            row.try_get::<String>("", "t")?,
+            (
+                usize::try_from(row.try_get::<i64>("", "n")?)?,
+                hasher.finish(),
+            ),
+        );
+    }
+    anyhow::ensure!(
+        out.len() == tables.len(),
+        "a tenant table has no fingerprint"
+    );
+    Ok(out)
+}
+
+/// The tables whose rows differ between two fingerprints.
+fn changed_tables(
+    before: &BTreeMap<String, (usize, u64)>,
+    after: &BTreeMap<String, (usize, u64)>,
+) -> Vec<String> {
+    before
+        .iter()
+        .filter(|(table, v)| after.get(*table) != Some(v))
+        .map(|(table, (n, _))| {
+            let now = after.get(table).map_or(0, |(n, _)| *n);
+            format!("{table} ({n} -> {now} rows, contents changed)")
+        })
+        .collect()
 }
 
 /// One cell of the matrix: a caller's answer on their own tenant and on the other.
@@ -610,6 +801,19 @@ struct Route {
 }
 
 impl Route {
+    /// The tenant tables its parameters come from, in order, each once.
+    fn tenant_tables(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for p in params_of(self.path) {
+            if let Some(Source::Table(t)) = source_of(self.path, p)
+                && !out.contains(&t)
+            {
+                out.push(t);
+            }
+        }
+        out
+    }
+
     /// The tenant table a parameter of this route comes from, if any.
     fn tenant_table(&self) -> Option<&'static str> {
         params_of(self.path)
@@ -648,7 +852,7 @@ struct Caller {
 }
 
 impl Caller {
-    async fn call(&self, method: &Method, url: &str) -> axum_test::TestResponse {
+    async fn call(&self, method: &Method, url: &str, body: &Body) -> axum_test::TestResponse {
         let mut request = self.client.server.method(method.clone(), url);
         if let Some(token) = &self.csrf {
             request = request.add_header(
@@ -656,14 +860,427 @@ impl Caller {
                 HeaderValue::from_str(token).unwrap_or(HeaderValue::from_static("")),
             );
         }
-        if *method == Method::GET {
-            request.await
-        } else if url.starts_with("/api/") {
-            request.json(&serde_json::json!({})).await
-        } else {
-            request.form(&[("_empty", "")]).await
+        match body {
+            Body::None => request.await,
+            Body::Json(value) => request.json(value).await,
+            Body::Form(fields) => request.form(fields).await,
+            Body::Multipart(fields, file) => {
+                let mut form = axum_test::multipart::MultipartForm::new();
+                for (name, value) in fields {
+                    form = form.add_text(name.clone(), value.clone());
+                }
+                let form = form.add_part(
+                    "file",
+                    axum_test::multipart::Part::bytes(file.clone())
+                        .file_name("orientations.csv")
+                        .mime_type("text/csv"),
+                );
+                request.multipart(form).await
+            }
         }
     }
+}
+
+/// What a write sends: a valid body, so that the call reaches the route's
+/// authorisation instead of being refused for its shape.
+#[derive(Clone, Debug)]
+enum Body {
+    None,
+    Json(serde_json::Value),
+    Form(Vec<(String, String)>),
+    Multipart(Vec<(String, String)>, Vec<u8>),
+}
+
+/// What fills the placeholders of the example bodies: the caller's own tenant, its rows,
+/// another coach of it (to hand a file over to) and a date ahead.
+struct Fill<'a> {
+    tenant: Uuid,
+    ids: &'a BTreeMap<&'static str, Uuid>,
+    coach: Option<Uuid>,
+    day: String,
+}
+
+impl Fill<'_> {
+    /// `{table}` is a row of the caller's tenant, `{tenant}` its organisation,
+    /// `{coach}` another coach of it, `{day}` a date ahead; anything else as is.
+    fn value(&self, v: &str) -> String {
+        match v {
+            "{tenant}" => self.tenant.to_string(),
+            "{coach}" => self.coach.unwrap_or(Uuid::nil()).to_string(),
+            "{day}" => self.day.clone(),
+            _ => match v.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
+                Some(table) => self
+                    .ids
+                    .get(table)
+                    .copied()
+                    .unwrap_or(Uuid::nil())
+                    .to_string(),
+                None => v.to_owned(),
+            },
+        }
+    }
+
+    fn json(&self, v: &serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::String(s) => serde_json::Value::String(self.value(s)),
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(|i| self.json(i)).collect())
+            }
+            serde_json::Value::Object(map) => serde_json::Value::Object(
+                map.iter().map(|(k, v)| (k.clone(), self.json(v))).collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+}
+
+/// The fields of each HTML form a write route takes, valid for the caller's own
+/// tenant (placeholders as in [`Fill::value`]). A form that takes no field is absent.
+/// Checked by the test: a route whose every caller gets 422 means a form is missing.
+fn form_example(path: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    const TEXT: &str = "Appeler la boulangerie";
+    Some(match path {
+        "/activites/{id}" => &[("complete", "1")],
+        "/activites/{id}/q/{n}" => &[("item", "1"), ("value", "3")],
+        "/agenda/creneaux" => &[
+            ("date", "{day}"),
+            ("time", "14:30"),
+            ("minutes", "45"),
+            ("mode", "phone"),
+            ("place", ""),
+            ("count", "1"),
+        ],
+        "/beneficiaries/{id}/contact" => &[("phone", "06 11 22 33 44")],
+        // The manager's own call stops at the missing confirmation (422): erasing the
+        // demo person mid-sweep would empty what the later calls read. Every other
+        // caller is refused before (403/404), so the check is reached.
+        "/beneficiaries/{id}/effacement" => &[("confirm", "")],
+        // The request is withdrawn by `/parcours/donnees/effacement/annuler`, next.
+        "/parcours/donnees/effacement" => &[("confirm", "yes")],
+        "/beneficiaries/{id}/messages" | "/parcours/messages" => {
+            &[("subject", "Entretien"), ("body", TEXT)]
+        }
+        "/messages/{thread}" => &[("body", TEXT)],
+        "/beneficiaries/{id}/notes" => &[("body", TEXT), ("visibility", "shared")],
+        "/beneficiaries/{id}/opportunites/demandes" => {
+            &[("opportunity", "{opportunities}"), ("message", TEXT)]
+        }
+        "/beneficiaries/{id}/opportunites/demandes/{request}/avis" | "/demandes/{token}/avis" => {
+            &[("rating", "4"), ("comment", TEXT)]
+        }
+        "/beneficiaries/{id}/orienteur" => &[("share", "yes")],
+        "/beneficiaries/{id}/pistes" => &[("op", "pin"), ("code", "D1102")],
+        "/beneficiaries/{id}/pistes/{code}" => &[("op", "pin")],
+        "/beneficiaries/{id}/plan/actions/{action}" => &[("status", "done")],
+        "/beneficiaries/{id}/plan/objectifs" => &[("title", TEXT)],
+        "/beneficiaries/{id}/plan/objectifs/{objective}/actions" => {
+            &[("title", TEXT), ("owner", "person"), ("due_on", "{day}")]
+        }
+        "/beneficiaries/{id}/projet" => &[("kind", "occupation"), ("code", "D1102")],
+        "/beneficiaries/{id}/projet/preuves" => &[("item", "immersion"), ("note", TEXT)],
+        "/beneficiaries/{id}/projet/statut" => &[("to", "validating"), ("comment", TEXT)],
+        "/beneficiaries/{id}/rendez-vous/{appointment}" => &[("status", "held"), ("notes", "")],
+        "/beneficiaries/{id}/sorties" => &[
+            ("kind", "employment"),
+            ("contract_type", "cdi"),
+            ("starts_on", "{day}"),
+            ("weekly_hours", "35"),
+            ("employer_name", "Boulangerie Vasseur"),
+        ],
+        "/beneficiaries/{id}/suivi" => &[
+            ("point", "exit"),
+            ("status", "finished"),
+            ("situation", "employment"),
+            ("contract_type", "cdi"),
+            ("starts_on", "{day}"),
+            ("weekly_hours", "35"),
+        ],
+        "/beneficiaries/{id}/synthese/conservation" => &[("keep", "yes")],
+        "/beneficiaries/{id}/synthese/partages" => &[
+            ("recipient_name", "Boulangerie Dupont"),
+            ("recipient_email", "recrutement@boulangerie.example"),
+            ("consent", "yes"),
+        ],
+        "/beneficiaries/{id}/transfert" => &[("coach", "{coach}"), ("reason", TEXT)],
+        "/cohortes" => &[
+            ("programme", "{programmes}"),
+            ("name", "Session de printemps"),
+            ("starts_on", "{day}"),
+            ("capacity", "12"),
+        ],
+        "/connexion" | "/orientations/suivi" | "/password/forgot" => {
+            &[("email", "personne@matrice.example")]
+        }
+        "/demandes/{token}" => &[("decision", "accept")],
+        "/entreprise/filleuls/{request}/rencontres" => &[("met_on", "2026-01-15"), ("note", TEXT)],
+        "/entreprise/opportunites" => &[
+            ("operator", "{tenant}"),
+            ("kind", "immersion"),
+            ("title", "Immersion en boulangerie"),
+            ("code_rome", "D1102"),
+            ("description", TEXT),
+            ("commune_code", "76540"),
+            ("capacity", "2"),
+            ("respond_within_days", "7"),
+            ("starts_on", "{day}"),
+            ("ends_on", ""),
+        ],
+        "/entreprise/opportunites/{id}/pause" => &[("paused", "yes")],
+        "/entreprises" => &[
+            ("organisation", "Boulangerie Dupont"),
+            ("contact_name", "Marie Dupont"),
+            ("email", "marie@boulangerie.example"),
+        ],
+        // An unknown address (401, then 429 once the peer has failed five times): a
+        // sign-in that succeeds would swap the caller's session mid-sweep.
+        "/login" => &[
+            ("email", "personne@matrice.example"),
+            ("password", "pas le bon mot de passe"),
+            ("next", ""),
+        ],
+        // Not the person `populate` referred, nor the API's: a duplicate is refused.
+        "/orientations" => &[
+            ("programme", "{programmes}"),
+            ("first_name", "Paul"),
+            ("last_name", "Matrice"),
+            ("birth_date", "1985-03-02"),
+            ("phone", "06 12 34 56 78"),
+            ("commune_code", "76540"),
+            ("motivation", TEXT),
+            ("consent", "yes"),
+        ],
+        "/orientations/{id}/decision" => &[("decision", "refuse"), ("reason", "not_eligible")],
+        "/orientations/{id}/justificatifs" => &[("seen", "yes")],
+        "/parcours/journal" | "/parcours/journal/{id}" => {
+            &[("prompt", ""), ("body", TEXT), ("shared", "yes")]
+        }
+        "/parcours/rendez-vous/reserver" | "/rendez-vous/{token}" => &[("slot", "{slots}")],
+        "/password/reset/{token}" => &[
+            ("password", "un mot de passe assez long"),
+            ("confirm", "un mot de passe assez long"),
+        ],
+        "/programmes/{id}/resultats/cellule" => &[("min_cell", "11")],
+        "/programmes/{id}/resultats/questions" => {
+            &[("text", "Avez-vous un emploi ?"), ("kind", "agree")]
+        }
+        "/programmes/{id}/resultats/regle" => {
+            &[("durable_months", "6"), ("business_is_durable", "yes")]
+        }
+        "/selection/candidats/{person}/decision" => &[("decision", "selected"), ("reasons", TEXT)],
+        "/selection/evenements" => &[
+            ("programme", "{programmes}"),
+            ("kind", "interview_simulation"),
+            ("title", "Simulations"),
+            ("date", "{day}"),
+            ("time", "09:30"),
+            ("place", "Salle 2"),
+        ],
+        "/selection/evenements/{id}/invitations" => &[("person", "{persons}")],
+        "/selection/evenements/{id}/presence/{person}" => &[("attendance", "attended")],
+        _ => return None,
+    })
+}
+
+/// Per-route JSON examples where the OpenAPI schema can't say what is valid (choices
+/// written as prose, ids of the caller's tenant); merged over the schema's.
+fn json_example(method: &Method, path: &str) -> Option<serde_json::Value> {
+    use serde_json::json;
+    const TEXT: &str = "Appeler la boulangerie";
+    Some(match (method.as_str(), path) {
+        ("POST", "/api/v1/beneficiaries/{id}/journal") => {
+            json!({"prompt_id": null, "body": TEXT, "shared": true})
+        }
+        ("POST", "/api/v1/beneficiaries/{id}/messages") => {
+            json!({"subject": "Entretien", "body": TEXT})
+        }
+        ("POST", "/api/v1/threads/{id}/messages") => json!({"body": TEXT}),
+        ("POST", "/api/v1/beneficiaries/{id}/notes") => {
+            json!({"body": TEXT, "visibility": "shared"})
+        }
+        ("POST", "/api/v1/beneficiaries/{id}/placements") => json!({"kind": "employment",
+            "contract_type": "cdi", "starts_on": "{day}", "planned_end": "", "weekly_hours": "35",
+            "employer_name": "Boulangerie Vasseur", "training_name": "", "qualifying": "",
+            "business_activity": "", "request": ""}),
+        ("POST", "/api/v1/beneficiaries/{id}/project") => {
+            json!({"kind": "occupation", "code": "D1102", "title": ""})
+        }
+        ("POST", "/api/v1/beneficiaries/{id}/synthesis/shares") => json!({
+            "recipient_name": "Boulangerie Dupont",
+            "recipient_email": "recrutement@boulangerie.example", "consent": true}),
+        ("POST", "/api/v1/plan/objectives/{id}/actions") => {
+            json!({"title": TEXT, "owner": "person", "due_on": "{day}"})
+        }
+        ("POST", "/api/v1/beneficiaries/{id}/plan/objectives") => json!({"title": TEXT}),
+        ("POST", "/api/v1/referrals") => json!({"programme_id": "{programmes}",
+            "first_name": "Louise", "last_name": "Matrice", "birth_date": "1987-07-03",
+            "email": "", "phone": "06 12 34 56 78", "commune_code": "76540", "publics": [],
+            "motivation": TEXT, "advisor_email": "", "consent": true}),
+        ("POST", "/api/v1/slots") => json!({"date": "{day}", "time": "14:30", "minutes": "45",
+            "mode": "phone", "place": "", "count": "1"}),
+        ("PUT", "/api/v1/activities/{id}/answers") => {
+            json!({"answers": [{"item": "1", "value": "3"}], "complete": false})
+        }
+        ("PUT", "/api/v1/appointments/{id}/attendance") => json!({"status": "held", "notes": ""}),
+        ("PUT", "/api/v1/beneficiaries/{id}/coach") => json!({"coach": "{coach}", "reason": TEXT}),
+        ("PUT", "/api/v1/beneficiaries/{id}/pistes/{code}") => json!({"op": "pin", "reason": ""}),
+        ("PUT", "/api/v1/beneficiaries/{id}/project/evidence/{item}") => json!({"note": TEXT}),
+        ("PUT", "/api/v1/beneficiaries/{id}/project/status") => {
+            json!({"to": "validating", "comment": TEXT})
+        }
+        ("PUT", "/api/v1/journal/{id}") => json!({"body": TEXT, "shared": true}),
+        ("PUT", "/api/v1/plan/actions/{id}/status") => json!({"status": "done"}),
+        ("PUT", "/api/v1/referrals/{id}/decision") => {
+            json!({"decision": "refuse", "cohort": "", "reason": "not_eligible"})
+        }
+        _ => return None,
+    })
+}
+
+/// A value for an OpenAPI schema: its example, its first choice, or one of its type
+/// and format; objects get every property (required or not), optional nullable ones
+/// null.
+fn from_schema(
+    spec: &serde_json::Value,
+    schema: &serde_json::Value,
+    depth: usize,
+) -> serde_json::Value {
+    use serde_json::{Value, json};
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => reference
+            .strip_prefix("#/components/schemas/")
+            .and_then(|name| spec["components"]["schemas"].get(name))
+            .unwrap_or(&Value::Null),
+        None => schema,
+    };
+    if depth > 6 {
+        return Value::Null;
+    }
+    if let Some(example) = schema.get("example") {
+        return example.clone();
+    }
+    if let Some(first) = schema.get("enum").and_then(|e| e.get(0)) {
+        return first.clone();
+    }
+    for combinator in ["allOf", "oneOf", "anyOf"] {
+        if let Some(first) = schema
+            .get(combinator)
+            .and_then(Value::as_array)
+            .and_then(|all| all.iter().find(|s| s.get("type") != Some(&json!("null"))))
+        {
+            return from_schema(spec, first, depth + 1);
+        }
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let kind = types
+        .iter()
+        .find(|t| **t != "null")
+        .copied()
+        .unwrap_or("object");
+    match kind {
+        "object" => {
+            let required: Vec<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let mut out = serde_json::Map::new();
+            if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+                for (name, property) in properties {
+                    let nullable = property
+                        .get("type")
+                        .and_then(Value::as_array)
+                        .is_some_and(|ts| ts.contains(&json!("null")));
+                    let value = if nullable && !required.contains(&name.as_str()) {
+                        Value::Null
+                    } else {
+                        from_schema(spec, property, depth + 1)
+                    };
+                    out.insert(name.clone(), value);
+                }
+            }
+            Value::Object(out)
+        }
+        "array" => json!([from_schema(spec, &schema["items"], depth + 1)]),
+        "integer" | "number" => json!(1),
+        "boolean" => json!(true),
+        _ => match schema.get("format").and_then(Value::as_str) {
+            Some("date") => json!("2027-01-15"),
+            Some("date-time") => json!("2027-01-15T10:00:00Z"),
+            Some("uuid") => json!(Uuid::nil()),
+            Some("email") => json!("personne@matrice.example"),
+            _ => json!("Texte"),
+        },
+    }
+}
+
+/// The body a caller sends to a route: none for reads, the OpenAPI schema's request
+/// body (with the route's example over it) for the API, the route's form otherwise.
+fn body_for(route: &Route, spec: &serde_json::Value, fill: &Fill) -> Body {
+    if route.method == Method::GET {
+        return Body::None;
+    }
+    if route.path.starts_with("/api/") {
+        let schema = &spec["paths"][route.path][route.method.as_str().to_lowercase()]["requestBody"]
+            ["content"]["application/json"]["schema"];
+        let mut value = if schema.is_null() {
+            serde_json::json!({})
+        } else {
+            from_schema(spec, schema, 0)
+        };
+        if let (Some(example), Some(object)) = (
+            json_example(&route.method, route.path),
+            value.as_object_mut(),
+        ) {
+            if let Some(fields) = example.as_object() {
+                for (k, v) in fields {
+                    object.insert(k.clone(), v.clone());
+                }
+            }
+        } else if let Some(example) = json_example(&route.method, route.path) {
+            value = example;
+        }
+        return Body::Json(fill.json(&value));
+    }
+    let fields: Vec<(String, String)> = form_example(route.path)
+        .unwrap_or(&[])
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), fill.value(v)))
+        .collect();
+    if route.path == "/orientations/import" {
+        return Body::Multipart(
+            vec![
+                ("programme".into(), fill.value("{programmes}")),
+                ("consent".into(), "yes".into()),
+            ],
+            b"prenom;nom;date_naissance\r\nJeanne;Matrice;01/05/1990\r\n".to_vec(),
+        );
+    }
+    Body::Form(fields)
+}
+
+/// A coach of the tenant to hand a file over to: the demo beneficiary's is
+/// `coach@demo`, so the first address (`coach2@demo`) when the tenant has two.
+async fn other_coach_of(t: &TestApp, tenant: Uuid) -> anyhow::Result<Option<Uuid>> {
+    let db = t.app.db();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql(
+                db,
+                "SELECT u.id AS id FROM users u JOIN memberships m ON m.user_id = u.id \
+                 WHERE m.organisation_id = ? AND m.role = 'coach' ORDER BY u.email",
+            ),
+            [tenant.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => Some(r.try_get::<Uuid>("", "id")?),
+        None => None,
+    })
 }
 
 async fn callers(t: &TestApp) -> anyhow::Result<Vec<Caller>> {
@@ -735,7 +1352,9 @@ async fn routes(admin: &Caller, ids: &BTreeMap<&'static str, Uuid>) -> anyhow::R
             method: Method::PATCH,
             path,
         };
-        let answer = admin.call(&Method::PATCH, &probe.url(ids)).await;
+        let answer = admin
+            .call(&Method::PATCH, &probe.url(ids), &Body::None)
+            .await;
         anyhow::ensure!(
             answer.status_code() == StatusCode::METHOD_NOT_ALLOWED,
             "PATCH {}: expected 405, got {}",
@@ -774,8 +1393,9 @@ fn redirects_to_login(response: &axum_test::TestResponse) -> bool {
             .unwrap_or(false)
 }
 
-/// What a caller may get on another tenant's resource: refused or not found, or for
-/// a write whose (empty) body is refused first, the form's error — never a page of it.
+/// What a caller may get on another tenant's resource: refused or not found, or the
+/// form's error on a field (a body valid in the caller's tenant may name nothing of
+/// the other one) — never a page of it.
 fn refused(status: StatusCode) -> bool {
     matches!(
         status.as_u16(),
@@ -783,10 +1403,21 @@ fn refused(status: StatusCode) -> bool {
     )
 }
 
+/// Write routes where a body is refused before any authorisation by design, so that
+/// every caller gets the form's error: each with why. Any other write route whose
+/// every caller gets 400 or 422 fails the matrix (its body never reached the check).
+const BODY_REFUSED_FIRST: [(&str, &str); 0] = [];
+
+/// Whether a status means the body was refused for its shape or content.
+fn body_refused(status: u16) -> bool {
+    matches!(status, 400 | 422)
+}
+
 #[tokio::test]
 async fn every_route_answers_every_role_as_the_policy_says() -> TestResult {
     let t = TestApp::spawn().await?;
     populate(&t).await?;
+    let tables = tenant_tables(&t).await?;
     let callers = callers(&t).await?;
     let mut own_ids = BTreeMap::new();
     let mut other_ids = BTreeMap::new();
@@ -803,23 +1434,63 @@ async fn every_route_answers_every_role_as_the_policy_says() -> TestResult {
     }
     let admin = callers.last().ok_or_else(|| anyhow::anyhow!("no admin"))?;
     let routes = routes(admin, &own_ids).await?;
+    let spec = admin
+        .client
+        .server
+        .get("/api/v1/openapi.json")
+        .await
+        .json::<serde_json::Value>();
+    let day = (time::OffsetDateTime::now_utc().date() + time::Duration::days(30)).to_string();
+    let own_coach = other_coach_of(&t, t.world.operator_id).await?;
+    let other_coach = other_coach_of(&t, t.world.other_operator_id).await?;
 
     let hostile_columns = make_hostile(&t).await?;
     let mut hostile_pages = 0usize;
     let mut matrix: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut violations = Vec::new();
     let mut calls = 0usize;
+    let mut fingerprints = 0usize;
+    let mut mixed_calls = 0usize;
+    // Every signed-in caller's answers to each write route, both tenants.
+    let mut writes: BTreeMap<String, Vec<u16>> = BTreeMap::new();
     for caller in &callers {
-        let (mine, theirs, their_tenant) = if caller.tenant == t.world.operator_id {
-            (&own_ids, &other_ids, t.world.other_operator_id)
+        let (mine, theirs, their_tenant, coach) = if caller.tenant == t.world.operator_id {
+            (&own_ids, &other_ids, t.world.other_operator_id, own_coach)
         } else {
-            (&other_ids, &own_ids, t.world.operator_id)
+            (&other_ids, &own_ids, t.world.operator_id, other_coach)
         };
-        let before = fingerprint(&t, their_tenant).await?;
+        let fill = Fill {
+            tenant: caller.tenant,
+            ids: mine,
+            coach,
+            day: day.clone(),
+        };
+        let mut last = fingerprint(&t, &tables, their_tenant).await?;
         for route in &routes {
             let key = format!("{} {}", route.method, route.path);
-            let own = caller.call(&route.method, &route.url(mine)).await;
+            let body = body_for(route, &spec, &fill);
+            let own = caller.call(&route.method, &route.url(mine), &body).await;
             calls += 1;
+            let write = route.method != Method::GET;
+            if write && caller.csrf.is_some() {
+                writes
+                    .entry(key.clone())
+                    .or_default()
+                    .push(own.status_code().as_u16());
+            }
+            // Nothing a caller does in their own tenant touches the other one.
+            if write {
+                let now = fingerprint(&t, &tables, their_tenant).await?;
+                fingerprints += 1;
+                let changed = changed_tables(&last, &now);
+                if !changed.is_empty() {
+                    violations.push(format!(
+                        "{key}: {} on their own tenant changed the other tenant's {changed:?}",
+                        caller.name
+                    ));
+                }
+                last = now;
+            }
             let mut cell = format!("{}={}", caller.name, own.status_code().as_u16());
             let mut answers = vec![("own", &own)];
             let other;
@@ -827,9 +1498,29 @@ async fn every_route_answers_every_role_as_the_policy_says() -> TestResult {
                 .tenant_table()
                 .is_some_and(|table| theirs.contains_key(table))
             {
-                other = caller.call(&route.method, &route.url(theirs)).await;
+                // A read of their own changes nothing of the other tenant either: had
+                // it, the comparison below would say so.
+                let before = last.clone();
+                other = caller.call(&route.method, &route.url(theirs), &body).await;
                 calls += 1;
+                let after = fingerprint(&t, &tables, their_tenant).await?;
+                fingerprints += 1;
+                let changed = changed_tables(&before, &after);
+                if !changed.is_empty() {
+                    violations.push(format!(
+                        "{key}: {} on the other tenant's resource ({}) changed its {changed:?}",
+                        caller.name,
+                        other.status_code()
+                    ));
+                }
+                last = after;
                 let _ = write!(cell, "/{}", other.status_code().as_u16());
+                if write && caller.csrf.is_some() {
+                    writes
+                        .entry(key.clone())
+                        .or_default()
+                        .push(other.status_code().as_u16());
+                }
                 if caller.csrf.is_some() && !refused(other.status_code()) {
                     violations.push(format!(
                         "{key}: {} got {} on the other tenant's resource",
@@ -838,6 +1529,34 @@ async fn every_route_answers_every_role_as_the_policy_says() -> TestResult {
                     ));
                 }
                 answers.push(("other", &other));
+            }
+            // An address naming two things (a person and their action, an event and a
+            // candidate, …) with one of them from the other tenant: refused too, never
+            // a change of the caller's own thing under another tenant's name.
+            if caller.csrf.is_some() {
+                for table in route.tenant_tables() {
+                    if route.tenant_tables().len() < 2 || !theirs.contains_key(table) {
+                        continue;
+                    }
+                    let mut mixed = mine.clone();
+                    mixed.insert(table, theirs[table]);
+                    let url = route.url(&mixed);
+                    let answer = caller.call(&route.method, &url, &body).await;
+                    calls += 1;
+                    mixed_calls += 1;
+                    let after = fingerprint(&t, &tables, their_tenant).await?;
+                    fingerprints += 1;
+                    let changed = changed_tables(&last, &after);
+                    last = after;
+                    let status = answer.status_code();
+                    if !refused(status) || !changed.is_empty() {
+                        violations.push(format!(
+                            "{} {url}: {} (only its {table} of the other tenant) got {status}, \
+                             other tenant's tables changed: {changed:?}",
+                            route.method, caller.name
+                        ));
+                    }
+                }
             }
             for (side, answer) in answers {
                 let status = answer.status_code();
@@ -858,7 +1577,11 @@ async fn every_route_answers_every_role_as_the_policy_says() -> TestResult {
                     }
                 }
                 if status.is_server_error() {
-                    violations.push(format!("{key}: {} ({side}) got {status}", caller.name));
+                    violations.push(format!(
+                        "{key}: {} ({side}) got {status}: {}",
+                        caller.name,
+                        answer.text().chars().take(300).collect::<String>()
+                    ));
                 }
                 if caller.csrf.is_none()
                     && !is_public(route.path)
@@ -871,19 +1594,48 @@ async fn every_route_answers_every_role_as_the_policy_says() -> TestResult {
             }
             matrix.entry(key).or_default().push(cell);
         }
-        let after = fingerprint(&t, their_tenant).await?;
-        if before != after {
-            let changed: Vec<_> = before
-                .iter()
-                .filter(|(table, n)| after.get(*table) != Some(n))
-                .map(|(table, n)| format!("{table}: {n} -> {:?}", after.get(table)))
-                .collect();
+        let after = fingerprint(&t, &tables, their_tenant).await?;
+        let changed = changed_tables(&last, &after);
+        if !changed.is_empty() {
             violations.push(format!(
                 "{} changed the other tenant's data: {changed:?}",
                 caller.name
             ));
         }
     }
+
+    // Did every write reach its authorisation?
+    let (mut denied, mut invalid, mut done, mut others) = (0usize, 0usize, 0usize, 0usize);
+    for (key, statuses) in &writes {
+        for status in statuses {
+            match status {
+                403 | 404 => denied += 1,
+                400 | 422 => invalid += 1,
+                200..=399 => done += 1,
+                _ => others += 1,
+            }
+        }
+        if statuses.iter().all(|s| body_refused(*s))
+            && !BODY_REFUSED_FIRST.iter().any(|(route, _)| route == key)
+        {
+            violations.push(format!(
+                "{key}: every caller got {statuses:?}: the body never reached the \
+                 authorisation (give the route a valid body in matrix.rs)"
+            ));
+        }
+    }
+    let signed_in = callers.iter().filter(|c| c.csrf.is_some()).count();
+    println!(
+        "write routes: {} routes x {signed_in} signed-in roles x own/other tenant = {} calls: \
+         {denied} answered 403/404, {invalid} answered 400/422, {done} 2xx/3xx, {others} other",
+        writes.len(),
+        denied + invalid + done + others
+    );
+    println!(
+        "tenant tables from the schema: {}; {fingerprints} before/after comparisons of \
+         the other tenant's rows; {mixed_calls} calls naming one thing of each tenant",
+        tables.len()
+    );
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 
     let mut text = String::from(
@@ -971,6 +1723,18 @@ async fn random_callers_on_random_resources_never_cross_tenants() -> TestResult 
         }
         pool.insert(table, rows);
     }
+    let tables = tenant_tables(&t).await?;
+    let spec = admin
+        .client
+        .server
+        .get("/api/v1/openapi.json")
+        .await
+        .json::<serde_json::Value>();
+    let day = (time::OffsetDateTime::now_utc().date() + time::Duration::days(30)).to_string();
+    let mut coaches = BTreeMap::new();
+    for tenant in [t.world.operator_id, t.world.other_operator_id] {
+        coaches.insert(tenant, other_coach_of(&t, tenant).await?);
+    }
     let handle = tokio::runtime::Handle::current();
     let mut runner = TestRunner::new(Config {
         cases: 300,
@@ -1003,15 +1767,22 @@ async fn random_callers_on_random_resources_never_cross_tenants() -> TestResult 
         ids.insert(table, id);
         let url = route.url(&ids);
         let crossing = tenant != caller.tenant;
+        let fill = Fill {
+            tenant: caller.tenant,
+            ids: &own_ids,
+            coach: coaches.get(&caller.tenant).copied().flatten(),
+            day: day.clone(),
+        };
+        let body = body_for(route, &spec, &fill);
         let call = async {
             let before = if crossing {
-                Some(fingerprint(&t, tenant).await?)
+                Some(fingerprint(&t, &tables, tenant).await?)
             } else {
                 None
             };
-            let status = caller.call(&route.method, &url).await.status_code();
+            let status = caller.call(&route.method, &url, &body).await.status_code();
             let after = if crossing {
-                Some(fingerprint(&t, tenant).await?)
+                Some(fingerprint(&t, &tables, tenant).await?)
             } else {
                 None
             };

@@ -739,3 +739,156 @@ async fn the_caseload_figures_match_the_rows_counted_one_by_one() -> TestResult 
     );
     Ok(())
 }
+
+/// A user's id, by address.
+async fn user_id(t: &TestApp, email: &str) -> anyhow::Result<uuid::Uuid> {
+    use parcours_db::ConnectionTrait;
+    let db = t.app.db();
+    let row = db
+        .query_one_raw(parcours_db::Statement::from_sql_and_values(
+            db.get_database_backend(),
+            crate::matrix::sql(db, "SELECT id FROM users WHERE email = ?"),
+            [email.into()],
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user {email}"))?;
+    Ok(row.try_get::<uuid::Uuid>("", "id")?)
+}
+
+/// Every way into a person's messages, reading and writing, pages and API, with the
+/// status it answers.
+async fn message_ways(client: &Client, person: uuid::Uuid, thread: &str) -> Vec<(String, u16)> {
+    let list = format!("/beneficiaries/{person}/messages");
+    let page = format!("/messages/{thread}");
+    let mut out = Vec::new();
+    for path in [
+        list.clone(),
+        page.clone(),
+        format!("/api/v1/beneficiaries/{person}/messages"),
+        format!("/api/v1/threads/{thread}"),
+    ] {
+        let status = client.server.get(&path).await.status_code().as_u16();
+        out.push((format!("GET {path}"), status));
+    }
+    let token = client.token_from("/home").await;
+    let started = client
+        .server
+        .post(&list)
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("subject", "Un sujet"),
+            ("body", "Un message"),
+        ])
+        .await;
+    out.push((format!("POST {list}"), started.status_code().as_u16()));
+    let replied = client
+        .server
+        .post(&page)
+        .form(&[("_csrf", token.as_str()), ("body", "Une réponse")])
+        .await;
+    out.push((format!("POST {page}"), replied.status_code().as_u16()));
+    let api_start = api_post(
+        client,
+        &format!("/api/v1/beneficiaries/{person}/messages"),
+        json!({"subject": "Un sujet", "body": "Un message"}),
+    )
+    .await;
+    out.push(("POST api start".into(), api_start.status_code().as_u16()));
+    let api_reply = api_post(
+        client,
+        &format!("/api/v1/threads/{thread}/messages"),
+        json!({"body": "Une réponse"}),
+    )
+    .await;
+    out.push(("POST api reply".into(), api_reply.status_code().as_u16()));
+    out
+}
+
+/// Messages are between the person and their coaches: another coach of the same
+/// operator is refused on every way in (each refusal audited like the others), until
+/// the file is handed to them; the coach who handed it over keeps the conversation.
+#[tokio::test]
+async fn only_the_persons_coaches_and_the_one_who_handed_over_read_their_messages() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let coach = t.login_as(COACH).await?;
+    let colleague = t.login_as(COACH2).await?;
+    let colleague_id = user_id(&t, COACH2).await?;
+    let started = api_post(
+        &coach,
+        &format!("/api/v1/beneficiaries/{person}/messages"),
+        json!({"subject": "Préparer l'entretien", "body": "Apportez votre CV."}),
+    )
+    .await;
+    assert_eq!(
+        started.status_code(),
+        StatusCode::CREATED,
+        "{}",
+        started.text()
+    );
+    let thread = started.json::<Value>()["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no thread id"))?
+        .to_owned();
+
+    let denied_before = denials(&t, person, colleague_id).await?;
+    let tried = message_ways(&colleague, person, &thread).await;
+    for (way, status) in &tried {
+        assert_eq!(*status, 403, "another coach of the operator: {way}");
+    }
+    assert_eq!(
+        denials(&t, person, colleague_id).await? - denied_before,
+        tried.len(),
+        "each refusal is audited"
+    );
+    // The file itself stays open to them, without the messages' link or count.
+    let file = colleague
+        .server
+        .get(&format!("/beneficiaries/{person}"))
+        .await;
+    assert_eq!(file.status_code(), StatusCode::OK);
+    assert!(
+        !file
+            .text()
+            .contains(&format!("/beneficiaries/{person}/messages\""))
+    );
+    // Another organisation's coach does not even see that the thread exists.
+    let stranger = t.login_as(OTHER_COACH).await?;
+    for (way, status) in message_ways(&stranger, person, &thread).await {
+        assert_eq!(status, 404, "another organisation: {way}");
+    }
+
+    // The file is handed over: the new coach reads and writes, and so does the one
+    // who handed it over.
+    let moved = api_put(
+        &coach,
+        &format!("/api/v1/beneficiaries/{person}/coach"),
+        json!({"coach": colleague_id, "reason": "Congé"}),
+    )
+    .await;
+    assert!(moved.status_code().is_success(), "{}", moved.text());
+    for who in [&colleague, &coach] {
+        for (way, status) in message_ways(who, person, &thread).await {
+            assert!(
+                matches!(status, 200 | 201 | 204 | 303),
+                "a coach of the person after the transfer: {way} answered {status}"
+            );
+        }
+    }
+    crate::assert_audited(&t, person, &["messages.access_denied", "messages.read"]).await?;
+    Ok(())
+}
+
+/// How many refusals of the person's messages were audited for a user.
+async fn denials(t: &TestApp, person: uuid::Uuid, user: uuid::Uuid) -> anyhow::Result<usize> {
+    Ok(parcours_db::repo::audit::for_person(
+        t.app.db(),
+        parcours_db::TenantScope::of(t.world.operator_id),
+        person,
+        1_000_000,
+    )
+    .await?
+    .into_iter()
+    .filter(|e| e.action == "messages.access_denied" && e.actor_user_id == Some(user))
+    .count())
+}

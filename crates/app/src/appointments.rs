@@ -662,6 +662,20 @@ impl App {
     }
 
     /// The appointment and the person it concerns, for someone allowed to act on it.
+    /// The person an appointment of the actor's tenant is with, so that a page whose
+    /// address names a person checks it before changing anything.
+    pub async fn person_of_appointment(
+        &self,
+        actor: &Actor,
+        appointment_id: Uuid,
+    ) -> Result<Option<Uuid>, AppError> {
+        Ok(
+            repo::find_appointment(self.db(), actor.tenant(), appointment_id)
+                .await?
+                .map(|a| a.person_id),
+        )
+    }
+
     async fn appointment_for(
         &self,
         actor: &Actor,

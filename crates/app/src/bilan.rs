@@ -18,7 +18,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::people::{Enrolment, Person, relation_to};
+use crate::people::{Enrolment, Person, relation_to, relation_with_coaching};
 use crate::{App, AppError, now_ms};
 
 /// What the person agrees to before any assessment; its text lives in the web layer's
@@ -37,6 +37,7 @@ pub mod audit_action {
     pub const ACTIVITY_COMPLETED: &str = "activity.completed";
     pub const PHASE_CHANGED: &str = "journey.phase_changed";
     pub const ACCESS_DENIED: &str = "journey.access_denied";
+    pub const HEALTH_ANSWERS_DENIED: &str = "activity.health_answers_denied";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -58,6 +59,9 @@ pub struct ActivityView {
     pub answered: usize,
     pub status: ActivityStatus,
     pub overdue: bool,
+    /// Its answers may hold health facts and the reader is not the person nor one of
+    /// their coaches: the activity and its status are shown, not its answers.
+    pub answers_withheld: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,6 +287,11 @@ impl App {
         let activities = journey::activities_of_person(self.db(), scope, person.id).await?;
         let ids: Vec<Uuid> = activities.iter().map(|a| a.id).collect();
         let answers = journey::answers_of_activities(self.db(), scope, &ids).await?;
+        let health_visible = allows(
+            actor.role,
+            Action::ReadHealthAnswers,
+            relation_with_coaching(self.db(), actor, &person).await?,
+        );
         let mut views = Vec::with_capacity(activities.len());
         for activity in activities {
             let Some(instrument) =
@@ -291,13 +300,9 @@ impl App {
                 continue;
             };
             let answered = answers.get(&activity.id).map_or(0, Vec::len);
-            views.push(view(
-                activity,
-                &instrument,
-                answered,
-                enrolment.as_ref(),
-                now,
-            ));
+            let mut shown = view(activity, &instrument, answered, enrolment.as_ref(), now);
+            shown.answers_withheld = instrument.health && !health_visible;
+            views.push(shown);
         }
         // Bilan time: the activities done and the sessions held with the coach.
         let sessions =
@@ -412,6 +417,20 @@ impl App {
                 audit_action::ACCESS_DENIED,
             )
             .await?;
+        // Answers that may hold health facts: the person and their coaches only; the
+        // journey still shows the activity and its status to the rest of the staff.
+        if self
+            .instrument(&activity.instrument_id, activity.instrument_version)
+            .is_some_and(|i| i.health)
+        {
+            self.authorize_person(
+                actor,
+                person.id,
+                Action::ReadHealthAnswers,
+                audit_action::HEALTH_ANSWERS_DENIED,
+            )
+            .await?;
+        }
         let now = now_ms();
         audit::record(
             self.db(),
@@ -997,6 +1016,7 @@ fn view(
         answered,
         status,
         activity,
+        answers_withheld: false,
     }
 }
 

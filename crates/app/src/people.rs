@@ -1,8 +1,8 @@
 //! A person's file: reading it and changing it, each access audited in its transaction.
 
-use parcours_db::repo::{accounts, audit, people, programmes};
+use parcours_db::repo::{accounts, audit, people, programmes, transfers};
 use parcours_db::{ConnectionTrait, TransactionTrait};
-use parcours_domain::{Action, Email, Relation, allows};
+use parcours_domain::{Action, Email, Relation, Role, allows};
 use uuid::Uuid;
 
 use crate::auth::Actor;
@@ -144,6 +144,33 @@ pub(crate) fn relation_to(actor: &Actor, person: &Person) -> Relation {
     }
 }
 
+/// Whether the actor follows the person (coach of one of their enrolments) or handed
+/// the file over (the previous coach of an enrolment's latest transfer): the facts the
+/// policy needs for messages and health answers. Only a coach can be either, so other
+/// roles skip the two lookups.
+pub(crate) async fn relation_with_coaching(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    person: &Person,
+) -> Result<Relation, AppError> {
+    let mut relation = relation_to(actor, person);
+    if actor.role != Role::Coach || !relation.same_tenant {
+        return Ok(relation);
+    }
+    let scope = actor.tenant();
+    let enrolments = people::enrolments_of_person(conn, scope, person.id).await?;
+    relation.follows = enrolments.iter().any(|e| e.coach_id == Some(actor.user_id));
+    let transfers = transfers::of_person(conn, scope, person.id).await?;
+    relation.handed_over = enrolments.iter().any(|e| {
+        transfers
+            .iter()
+            .rev()
+            .find(|t| t.enrolment_id == e.id)
+            .is_some_and(|t| t.from_coach == Some(actor.user_id))
+    });
+    Ok(relation)
+}
+
 async fn enrolment_views(
     conn: &impl ConnectionTrait,
     actor: &Actor,
@@ -187,7 +214,13 @@ impl App {
         let Some(person) = people::find_person(self.db(), scope, person_id).await? else {
             return Err(AppError::NotFound);
         };
-        if !allows(actor.role, action, relation_to(actor, &person)) {
+        let relation = match action {
+            Action::ExchangeMessages | Action::ReadHealthAnswers => {
+                relation_with_coaching(self.db(), actor, &person).await?
+            }
+            _ => relation_to(actor, &person),
+        };
+        if !allows(actor.role, action, relation) {
             audit::record(
                 self.db(),
                 scope,

@@ -104,6 +104,29 @@ impl App {
         Ok(id)
     }
 
+    /// The person whose plan an objective is (the actor's tenant only), so that a page
+    /// whose address names a person checks it before changing anything.
+    pub async fn person_of_objective(
+        &self,
+        actor: &Actor,
+        objective_id: Uuid,
+    ) -> Result<Option<Uuid>, AppError> {
+        Ok(plan::find_objective(self.db(), actor.tenant(), objective_id).await?)
+    }
+
+    /// The person whose plan an action is (the actor's tenant only).
+    pub async fn person_of_action(
+        &self,
+        actor: &Actor,
+        action_id: Uuid,
+    ) -> Result<Option<Uuid>, AppError> {
+        Ok(
+            plan::objective_of_action(self.db(), actor.tenant(), action_id)
+                .await?
+                .map(|(_, person)| person),
+        )
+    }
+
     pub async fn add_action(
         &self,
         actor: &Actor,

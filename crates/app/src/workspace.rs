@@ -18,7 +18,7 @@ use parcours_domain::{Action, Role, allows};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::people::{Person, audit_by, relation_to};
+use crate::people::{Person, audit_by, relation_to, relation_with_coaching};
 use crate::{App, AppError, checked_text, now_ms};
 
 pub mod audit_action {
@@ -205,7 +205,8 @@ impl App {
         person: &Person,
     ) -> Result<Workspace, AppError> {
         let scope = actor.tenant();
-        let relation = relation_to(actor, person);
+        let relation = relation_with_coaching(conn, actor, person).await?;
+        let can_message = allows(actor.role, Action::ExchangeMessages, relation);
         let now = now_ms();
 
         let activities = journey::activities_of_person(conn, scope, person.id).await?;
@@ -242,7 +243,12 @@ impl App {
                 .iter()
                 .filter(|a| a.status == AppointmentStatus::Held)
                 .count(),
-            unread_messages: unread.get(&person.id).copied().unwrap_or(0),
+            // Only those who may read the messages learn that some wait.
+            unread_messages: if can_message {
+                unread.get(&person.id).copied().unwrap_or(0)
+            } else {
+                0
+            },
         };
 
         let can_write_notes = allows(actor.role, Action::WriteNotes, relation);
@@ -309,7 +315,7 @@ impl App {
             current_coach,
             has_account: person.user_id.is_some(),
             can_read_journal: allows(actor.role, Action::ReadSharedJournal, relation),
-            can_message: allows(actor.role, Action::ExchangeMessages, relation),
+            can_message,
             can_invite: allows(actor.role, Action::ManageJourney, relation),
         })
     }

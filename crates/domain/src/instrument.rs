@@ -203,6 +203,10 @@ pub struct Instrument {
     pub fields: Vec<Field>,
     #[serde(default)]
     pub experiences: Option<ExperiencesSpec>,
+    /// The answers may hold health facts: only the person and the coaches following
+    /// them read them (`Action::ReadHealthAnswers`).
+    #[serde(default)]
+    pub health: bool,
 }
 
 /// A validated answer value, stored as text.

@@ -46,6 +46,9 @@ pub enum Action {
     /// Carry out an erasure: anonymise the person's file (managers only; the person
     /// asks for it, they don't run it).
     ErasePersonalData,
+    /// Read answers that may hold health facts (the constraints form): the person and
+    /// the coaches following them; others see that the activity exists, not its answers.
+    ReadHealthAnswers,
 }
 
 impl Action {
@@ -68,6 +71,7 @@ impl Action {
         Action::OfferOpportunities,
         Action::ExportPersonalData,
         Action::ErasePersonalData,
+        Action::ReadHealthAnswers,
     ];
 }
 
@@ -83,6 +87,11 @@ pub struct Relation {
     pub funds_programme: bool,
     /// The actor's organisation is a partner referrer of the programme.
     pub refers_to_programme: bool,
+    /// The actor is a coach following the person (the coach of one of their enrolments).
+    pub follows: bool,
+    /// The actor followed the person and handed the file over to another coach (the
+    /// previous coach of the latest caseload transfer of one of their enrolments).
+    pub handed_over: bool,
 }
 
 /// The access policy. Personal files are open only to the person and to the staff of
@@ -96,15 +105,21 @@ pub fn allows(role: Role, action: Action, relation: Relation) -> bool {
         (
             Beneficiary,
             ReadPersonFile | WritePersonFile | AnswerActivities | ReadSharedJournal
-            | ExchangeMessages | ShareDocuments | RequestOpportunity | ExportPersonalData,
+            | ExchangeMessages | ShareDocuments | RequestOpportunity | ExportPersonalData
+            | ReadHealthAnswers,
         ) => tenant && relation.is_self,
         // The journal is shared "with the coach", notes are the coaches' and messages go
         // between the person and their coach: managers read none of them.
         (
             Coach,
             ReadPersonFile | WritePersonFile | ReadCaseload | ManageJourney | ReadSharedJournal
-            | WriteNotes | ExchangeMessages | TransferCaseload | RequestOpportunity,
+            | WriteNotes | TransferCaseload | RequestOpportunity,
         ) => tenant,
+        // Messages are the person's and their coach's, not every coach's of the operator:
+        // the coach who handed the file over keeps the conversation they had.
+        (Coach, ExchangeMessages) => tenant && (relation.follows || relation.handed_over),
+        // The constraints form says "this stays between you and your coach".
+        (Coach, ReadHealthAnswers) => tenant && relation.follows,
         (
             ProgrammeManager,
             ReadPersonFile | ReadCaseload | ReadAggregates | ManageProgramme | ManageJourney
@@ -132,6 +147,9 @@ mod tests {
         let own_file: fn(Relation) -> bool = |r| r.same_tenant && r.is_self;
         let funds: fn(Relation) -> bool = |r| r.funds_programme;
         let refers: fn(Relation) -> bool = |r| r.refers_to_programme;
+        let own_coach: fn(Relation) -> bool = |r| r.same_tenant && r.follows;
+        let own_or_former_coach: fn(Relation) -> bool =
+            |r| r.same_tenant && (r.follows || r.handed_over);
         match (role, action) {
             (Beneficiary, ReadPersonFile)
             | (Beneficiary, WritePersonFile)
@@ -140,14 +158,16 @@ mod tests {
             | (Beneficiary, ExchangeMessages)
             | (Beneficiary, ShareDocuments)
             | (Beneficiary, RequestOpportunity)
-            | (Beneficiary, ExportPersonalData) => Some(own_file),
+            | (Beneficiary, ExportPersonalData)
+            | (Beneficiary, ReadHealthAnswers) => Some(own_file),
+            (Coach, ExchangeMessages) => Some(own_or_former_coach),
+            (Coach, ReadHealthAnswers) => Some(own_coach),
             (Coach, ReadPersonFile)
             | (Coach, ReadSharedJournal)
             | (Coach, WritePersonFile)
             | (Coach, ReadCaseload)
             | (Coach, ManageJourney)
             | (Coach, WriteNotes)
-            | (Coach, ExchangeMessages)
             | (Coach, TransferCaseload)
             | (Coach, RequestOpportunity) => Some(tenant),
             (ProgrammeManager, ReadPersonFile)
@@ -168,12 +188,14 @@ mod tests {
 
     fn all_relations() -> Vec<Relation> {
         let mut out = Vec::new();
-        for bits in 0..16u8 {
+        for bits in 0..64u8 {
             out.push(Relation {
                 same_tenant: bits & 1 != 0,
                 is_self: bits & 2 != 0,
                 funds_programme: bits & 4 != 0,
                 refers_to_programme: bits & 8 != 0,
+                follows: bits & 16 != 0,
+                handed_over: bits & 32 != 0,
             });
         }
         out
@@ -196,7 +218,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 7 * 18 * 16);
+        assert_eq!(checked, 7 * 19 * 64);
     }
 
     #[test]
@@ -220,6 +242,8 @@ mod tests {
             is_self: true,
             funds_programme: true,
             refers_to_programme: true,
+            follows: true,
+            handed_over: true,
         };
         for role in [Funder, Referrer, Employer] {
             assert!(!allows(role, ReadPersonFile, everything));
@@ -229,6 +253,49 @@ mod tests {
             assert!(!allows(role, WriteNotes, everything));
             assert!(!allows(role, ExchangeMessages, everything));
             assert!(!allows(role, ShareDocuments, everything));
+            assert!(!allows(role, ReadHealthAnswers, everything));
         }
+    }
+
+    /// Health answers and messages: the person and the coaches who follow them (for
+    /// messages, also the coach who handed the file over); no other coach of the
+    /// operator, and no manager, whatever else holds.
+    #[test]
+    fn health_answers_and_messages_stay_with_the_persons_coaches() {
+        let colleague = Relation {
+            same_tenant: true,
+            ..Relation::default()
+        };
+        let follower = Relation {
+            follows: true,
+            ..colleague
+        };
+        let former = Relation {
+            handed_over: true,
+            ..colleague
+        };
+        assert!(!allows(Coach, ReadHealthAnswers, colleague));
+        assert!(!allows(Coach, ExchangeMessages, colleague));
+        assert!(allows(Coach, ReadHealthAnswers, follower));
+        assert!(allows(Coach, ExchangeMessages, follower));
+        assert!(allows(Coach, ExchangeMessages, former));
+        assert!(!allows(Coach, ReadHealthAnswers, former));
+        // The file itself stays open to every coach and manager of the operator.
+        assert!(allows(Coach, ReadPersonFile, colleague));
+        assert!(allows(ProgrammeManager, ReadPersonFile, colleague));
+        for relation in [colleague, follower, former] {
+            assert!(!allows(ProgrammeManager, ReadHealthAnswers, relation));
+            assert!(!allows(ProgrammeManager, ExchangeMessages, relation));
+            assert!(!allows(Admin, ReadHealthAnswers, relation));
+        }
+        // Another tenant's follower flags count for nothing.
+        let elsewhere = Relation {
+            same_tenant: false,
+            follows: true,
+            handed_over: true,
+            ..Relation::default()
+        };
+        assert!(!allows(Coach, ReadHealthAnswers, elsewhere));
+        assert!(!allows(Coach, ExchangeMessages, elsewhere));
     }
 }

@@ -390,6 +390,7 @@ mod tests {
             ranking: None,
             fields: Vec::new(),
             experiences: None,
+            health: false,
         }
     }
 

@@ -42,7 +42,8 @@ fn hours(lang: Lang, minutes: u32) -> String {
 
 struct ActivityRow {
     title: String,
-    href: String,
+    /// None when the answers are withheld (health facts: the person's coaches only).
+    href: Option<String>,
     status: String,
     status_class: &'static str,
     progress: String,
@@ -115,7 +116,7 @@ fn journey_page(
                 };
                 ActivityRow {
                     title,
-                    href: format!("/activites/{}", v.activity.id),
+                    href: (!v.answers_withheld).then(|| format!("/activites/{}", v.activity.id)),
                     status,
                     status_class: class,
                     progress: if v.questions == 0 {
@@ -132,7 +133,7 @@ fn journey_page(
                     due: p.date(&v.activity.due_at),
                     overdue: v.overdue,
                     minutes: v.minutes,
-                    results_href: (v.status == ActivityStatus::Done)
+                    results_href: (v.status == ActivityStatus::Done && !v.answers_withheld)
                         .then(|| format!("/activites/{}/resultats", v.activity.id)),
                 }
             })

@@ -194,11 +194,21 @@ pub async fn add_action(
     axum::Form(form): axum::Form<ActionForm>,
 ) -> PageResult {
     let person = parse_id(&id)?;
+    let objective = parse_id(&objective)?;
+    // The address names the person: an objective of someone else is not found here.
+    if state
+        .app
+        .person_of_objective(ctx.actor()?, objective)
+        .await?
+        != Some(person)
+    {
+        return Err(HttpError::NotFound);
+    }
     let result = state
         .app
         .add_action(
             ctx.actor()?,
-            parse_id(&objective)?,
+            objective,
             &form.title,
             owner(&form.owner)?,
             &form.due_on,
@@ -222,9 +232,13 @@ pub async fn set_status(
     axum::Form(form): axum::Form<StatusForm>,
 ) -> PageResult {
     let person = parse_id(&id)?;
+    let action = parse_id(&action)?;
+    if state.app.person_of_action(ctx.actor()?, action).await? != Some(person) {
+        return Err(HttpError::NotFound);
+    }
     let result = state
         .app
-        .set_action_status(ctx.actor()?, parse_id(&action)?, status(&form.status)?)
+        .set_action_status(ctx.actor()?, action, status(&form.status)?)
         .await
         .map(|_| ());
     after(&state, &ctx, person, result).await

@@ -440,15 +440,20 @@ pub async fn attendance(
     axum::Form(form): axum::Form<AttendanceForm>,
 ) -> PageResult {
     let person = parse_id(&id)?;
+    let appointment = parse_id(&appointment)?;
+    // The address names the person: someone else's appointment is not found here.
+    if state
+        .app
+        .person_of_appointment(ctx.actor()?, appointment)
+        .await?
+        != Some(person)
+    {
+        return Err(HttpError::NotFound);
+    }
     let status: AppointmentStatus = parse_choice("status", &form.status)?;
     let result = state
         .app
-        .record_attendance(
-            ctx.actor()?,
-            parse_id(&appointment)?,
-            status,
-            form.notes.as_deref(),
-        )
+        .record_attendance(ctx.actor()?, appointment, status, form.notes.as_deref())
         .await
         .map(|_| ());
     after(&state, &ctx, person, result).await

@@ -230,6 +230,7 @@ activity-minutes = about { $minutes } min
 activity-due = due by { $date }
 activity-overdue = overdue
 activity-see-results = see my results
+activity-answers-coaches-only = answers seen only by the person and their coaches
 next-not-enrolled = Your bilan has not started yet. Your coach will contact you.
 next-consent = Before you start, read what we do with your answers and give your agreement.
 next-consent-staff = The person has not given their agreement yet: activities start after that.

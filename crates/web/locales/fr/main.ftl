@@ -230,6 +230,7 @@ activity-minutes = environ { $minutes } min
 activity-due = à faire avant le { $date }
 activity-overdue = en retard
 activity-see-results = voir mes résultats
+activity-answers-coaches-only = réponses réservées à la personne et à ses conseillers
 next-not-enrolled = Votre bilan n'a pas encore commencé. Votre conseiller vous contactera.
 next-consent = Avant de commencer, lisez ce que nous faisons de vos réponses et donnez votre accord.
 next-consent-staff = La personne n'a pas encore donné son accord : les activités commencent après.
