@@ -23,6 +23,7 @@ mod m0017_surveys;
 mod m0018_scale;
 mod m0019_privacy;
 mod m0020_cohort_sample;
+mod m0022_link_purposes;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_scale::Migration),
             Box::new(m0019_privacy::Migration),
             Box::new(m0020_cohort_sample::Migration),
+            Box::new(m0022_link_purposes::Migration),
         ]
     }
 }
