@@ -372,7 +372,7 @@ async fn a_manager_opens_a_light_account_for_an_employer_who_enters_with_a_link(
     let emails = t.sent_emails();
     let mail = emails
         .iter()
-        .find(|e| e.contains("To: helene@lemaire.example"))
+        .find(|e| e.contains("To: helene@lemaire.example") && e.contains("/connexion/"))
         .ok_or_else(|| anyhow::anyhow!("no invitation in {emails:#?}"))?;
     let token = crate::link_token(mail, "/connexion/")?;
     let link = format!("/connexion/{token}");
