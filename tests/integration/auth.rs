@@ -338,3 +338,332 @@ async fn create_admin_makes_a_working_account_and_refuses_duplicates() -> TestRe
     assert!(home.contains("Nouvelle Admin") && home.contains("Comptes de la structure"));
     Ok(())
 }
+
+/// Return targets that would leave the site once a browser reads them (it drops tabs and
+/// newlines, reads `\` as `/`, decodes what it is given): each falls back to a page of ours.
+const OFFSITE_TARGETS: &[&str] = &[
+    "/\t/evil.example",
+    "/%09/evil.example",
+    "//evil.example",
+    "//evil.example/home",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "\\/evil.example",
+    "https://evil.example",
+    "HTTPS://evil.example/home",
+    "http:evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+    "%2F%2Fevil.example",
+    "/%2F%2Fevil.example",
+    "/%2f%5cevil.example",
+    "/%252F%252Fevil.example",
+    "/.//evil.example",
+    "/./\\evil.example",
+    "/ /evil.example",
+    "/\u{3000}/evil.example",
+    "/\u{ff0f}evil.example",
+    "/\u{0}//evil.example",
+    "/\u{b}/evil.example",
+    "",
+];
+
+/// Targets that try to write a header: refused outright.
+const HEADER_SPLITTING_TARGETS: &[&str] = &[
+    "/\r\n/evil.example",
+    "/\n/evil.example",
+    "/\r/evil.example",
+    "/home\r\nSet-Cookie: parcours_session=x",
+    "/%0d%0aSet-Cookie:x=1",
+];
+
+/// Our own pages are followed as given.
+const LOCAL_TARGETS: &[&str] = &[
+    "/explorer?q=aide%20soignant",
+    "/home?tri=etape&filtre=a-surveiller",
+    "/entreprises",
+    "/beneficiaries/7d0e2a36-5b1a-4a6f-9c59-0d7b1f1a2b3c#space",
+];
+
+fn percent_encode_all(raw: &str) -> String {
+    raw.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+#[tokio::test]
+async fn a_language_switch_only_returns_to_a_page_of_the_site() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let client = t.client()?;
+    let long = format!("/{}", "a".repeat(5000));
+    for target in OFFSITE_TARGETS.iter().copied().chain([long.as_str()]) {
+        let answer = client
+            .server
+            .get(&format!("/lang/en?next={}", percent_encode_all(target)))
+            .await;
+        assert_eq!(answer.status_code(), StatusCode::SEE_OTHER, "{target:?}");
+        assert_eq!(answer.header("location"), "/", "{target:?}");
+    }
+    for target in HEADER_SPLITTING_TARGETS {
+        let answer = client
+            .server
+            .get(&format!("/lang/en?next={}", percent_encode_all(target)))
+            .await;
+        assert_eq!(answer.status_code(), StatusCode::BAD_REQUEST, "{target:?}");
+    }
+    for target in LOCAL_TARGETS {
+        let answer = client
+            .server
+            .get(&format!("/lang/fr?next={}", percent_encode_all(target)))
+            .await;
+        assert_eq!(answer.status_code(), StatusCode::SEE_OTHER, "{target:?}");
+        assert_eq!(answer.header("location"), *target);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn signing_in_only_returns_to_a_page_of_the_site() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let client = t.client()?;
+    let sign_in = |next: String| {
+        let client = &client;
+        async move {
+            let token = client.token_from("/connexion").await;
+            client
+                .server
+                .post("/login")
+                .form(&[
+                    ("_csrf", token.as_str()),
+                    ("email", "coach@demo.parcours.test"),
+                    ("password", DEMO_PASSWORD),
+                    ("next", next.as_str()),
+                ])
+                .await
+        }
+    };
+    let long = format!("/{}", "a".repeat(5000));
+    for target in OFFSITE_TARGETS.iter().copied().chain([long.as_str()]) {
+        let answer = sign_in(target.to_owned()).await;
+        assert_eq!(answer.status_code(), StatusCode::SEE_OTHER, "{target:?}");
+        assert_eq!(answer.header("location"), "/home", "{target:?}");
+        // Already signed in: the login page sends on at once, through the same check.
+        let again = client
+            .server
+            .get(&format!("/login?next={}", percent_encode_all(target)))
+            .await;
+        assert_eq!(again.header("location"), "/home", "{target:?}");
+    }
+    for target in HEADER_SPLITTING_TARGETS {
+        let answer = sign_in((*target).to_owned()).await;
+        assert_eq!(answer.status_code(), StatusCode::BAD_REQUEST, "{target:?}");
+    }
+    for target in LOCAL_TARGETS {
+        let answer = sign_in((*target).to_owned()).await;
+        assert_eq!(answer.header("location"), *target);
+    }
+    Ok(())
+}
+
+/// Every `/connexion/…` or `/password/reset/…` token in the emails to `to`.
+fn tokens_sent_to(t: &TestApp, to: &str, marker: &str) -> Vec<String> {
+    t.sent_emails()
+        .iter()
+        .filter(|e| e.contains(&format!("To: {to}")))
+        .filter_map(|e| crate::link_token(e, marker).ok())
+        .collect()
+}
+
+/// Uses a sign-in link in a fresh browser: true when it signed in.
+async fn sign_in_link_works(t: &TestApp, token: &str) -> anyhow::Result<bool> {
+    let browser = t.client()?;
+    let link = format!("/connexion/{token}");
+    let answer = browser.submit(&link, &link, &[]).await;
+    Ok(answer.status_code() == StatusCode::SEE_OTHER)
+}
+
+/// Many requests for a sign-in link at once (issue 23, item 6): a few emails at most,
+/// one live link per address, and the same answer whether the address has an account.
+#[tokio::test]
+async fn sign_in_links_are_limited_and_one_stays_live_under_a_burst() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let client = t.client()?;
+    let token = client.token_from("/connexion").await;
+    let known = "coach@demo.parcours.test";
+    let unknown = "personne@nowhere.example";
+    let mut burst = tokio::task::JoinSet::new();
+    for i in 0..48 {
+        let email = if i % 2 == 0 { known } else { unknown };
+        let request = client
+            .server
+            .post("/connexion")
+            .form(&[("_csrf", token.as_str()), ("email", email)]);
+        burst.spawn(async move { (email, request.await) });
+    }
+    let mut answers = Vec::new();
+    while let Some(joined) = burst.join_next().await {
+        let (email, answer) = joined?;
+        answers.push((answer.status_code(), answer.text().replace(email, "")));
+    }
+    assert_eq!(answers.len(), 48);
+    assert!(
+        answers.windows(2).all(|w| w[0] == w[1]),
+        "the same answer for every request: {:?}",
+        answers.iter().map(|a| a.0).collect::<Vec<_>>()
+    );
+    assert_eq!(answers[0].0, StatusCode::OK);
+    let sent = tokens_sent_to(&t, known, "/connexion/");
+    println!("{} sign-in emails for 24 requests", sent.len());
+    assert!(
+        (1..=parcours_app::auth::RESET_REQUESTS_PER_HOUR as usize).contains(&sent.len()),
+        "{} emails",
+        sent.len()
+    );
+    assert!(tokens_sent_to(&t, unknown, "/connexion/").is_empty());
+    let mut live = 0;
+    for token in &sent {
+        if sign_in_link_works(&t, token).await? {
+            live += 1;
+        }
+    }
+    assert_eq!(live, 1, "one live link per address");
+    // Past the limit the page is the same, and no email is written.
+    let after = client
+        .submit("/connexion", "/connexion", &[("email", known)])
+        .await;
+    assert_eq!(after.status_code(), StatusCode::OK);
+    assert_eq!(after.text().replace(known, ""), answers[0].1);
+    assert_eq!(tokens_sent_to(&t, known, "/connexion/").len(), sent.len());
+    Ok(())
+}
+
+/// A new sign-in link revokes the previous one (sequential requests, under the limit).
+#[tokio::test]
+async fn a_new_sign_in_link_revokes_the_previous_one() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let client = t.client()?;
+    let known = "coach2@demo.parcours.test";
+    for _ in 0..2 {
+        client
+            .submit("/connexion", "/connexion", &[("email", known)])
+            .await
+            .assert_status_ok();
+    }
+    let sent = tokens_sent_to(&t, known, "/connexion/");
+    assert_eq!(sent.len(), 2);
+    // The outbox is not read in order: one of the two works, the other is revoked.
+    let first = sign_in_link_works(&t, &sent[0]).await?;
+    let second = sign_in_link_works(&t, &sent[1]).await?;
+    assert!(first != second, "one live link: {first} {second}");
+    Ok(())
+}
+
+/// Each link kind opens only its own door (issue 23, item 8).
+#[tokio::test]
+async fn a_sign_in_link_does_not_open_the_reset_form_and_vice_versa() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let client = t.client()?;
+    let known = "coach@demo.parcours.test";
+    client
+        .submit("/connexion", "/connexion", &[("email", known)])
+        .await
+        .assert_status_ok();
+    client
+        .submit("/password/forgot", "/password/forgot", &[("email", known)])
+        .await
+        .assert_status_ok();
+    let sign_in = tokens_sent_to(&t, known, "/connexion/").remove(0);
+    let reset = tokens_sent_to(&t, known, "/password/reset/").remove(0);
+    // The sign-in token on the reset URL: neither the form nor a new password.
+    let path = format!("/password/reset/{sign_in}");
+    let form = client.server.get(&path).await;
+    assert_eq!(form.status_code(), StatusCode::NOT_FOUND, "reset form");
+    let set = client
+        .submit(
+            "/password/forgot",
+            &path,
+            &[
+                ("password", "un autre mot de passe"),
+                ("confirm", "un autre mot de passe"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status_code(), StatusCode::NOT_FOUND, "reset submit");
+    // The reset token on the sign-in URL: no session.
+    assert!(
+        !sign_in_link_works(&t, &reset).await?,
+        "reset token signs in"
+    );
+    // Both still do their own job.
+    let form = client.server.get(&format!("/password/reset/{reset}")).await;
+    assert_eq!(form.status_code(), StatusCode::OK);
+    assert!(sign_in_link_works(&t, &sign_in).await?);
+    Ok(())
+}
+
+/// A password reset, and signing out everywhere, revoke every other open link.
+#[tokio::test]
+async fn a_reset_or_signing_out_everywhere_revokes_every_other_link() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let client = t.client()?;
+    let known = "coach@demo.parcours.test";
+    for action in ["/connexion", "/password/forgot", "/password/forgot"] {
+        client
+            .submit(action, action, &[("email", known)])
+            .await
+            .assert_status_ok();
+    }
+    let sign_in = tokens_sent_to(&t, known, "/connexion/").remove(0);
+    let resets = tokens_sent_to(&t, known, "/password/reset/");
+    assert_eq!(resets.len(), 2);
+    let path = format!("/password/reset/{}", resets[0]);
+    client
+        .submit(
+            &path,
+            &path,
+            &[
+                ("password", "un nouveau mot de passe"),
+                ("confirm", "un nouveau mot de passe"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    assert!(
+        !sign_in_link_works(&t, &sign_in).await?,
+        "sign-in link after reset"
+    );
+    let other_reset = format!("/password/reset/{}", resets[1]);
+    assert_eq!(
+        client.server.get(&other_reset).await.status_code(),
+        StatusCode::NOT_FOUND,
+        "second reset link after reset"
+    );
+
+    // Signing out everywhere: the links sent before are dead too.
+    let known = "coach2@demo.parcours.test";
+    for action in ["/connexion", "/password/forgot"] {
+        client
+            .submit(action, action, &[("email", known)])
+            .await
+            .assert_status_ok();
+    }
+    let office = t.login_as(known).await?;
+    office
+        .submit("/home", "/logout/everywhere", &[])
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let sign_in = tokens_sent_to(&t, known, "/connexion/").remove(0);
+    let reset = tokens_sent_to(&t, known, "/password/reset/").remove(0);
+    assert!(
+        !sign_in_link_works(&t, &sign_in).await?,
+        "sign-in link after sign-out"
+    );
+    assert_eq!(
+        client
+            .server
+            .get(&format!("/password/reset/{reset}"))
+            .await
+            .status_code(),
+        StatusCode::NOT_FOUND,
+        "reset link after sign-out everywhere"
+    );
+    Ok(())
+}

@@ -364,15 +364,15 @@ async fn a_manager_opens_a_light_account_for_an_employer_who_enters_with_a_link(
             .text()
             .contains("Pâtisserie Lemaire")
     );
+    // The same address again: the same answer (an existing account is asked by email).
     let again = manager.submit("/entreprises", "/entreprises", &form).await;
-    assert_eq!(again.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(again.text().contains("déjà un compte"));
+    assert_eq!(again.header("location"), "/entreprises?saved=1");
 
     t.app.run_due_jobs(parcours_app::now_ms()).await?;
     let emails = t.sent_emails();
     let mail = emails
         .iter()
-        .find(|e| e.contains("To: helene@lemaire.example"))
+        .find(|e| e.contains("To: helene@lemaire.example") && e.contains("/connexion/"))
         .ok_or_else(|| anyhow::anyhow!("no invitation in {emails:#?}"))?;
     let token = crate::link_token(mail, "/connexion/")?;
     let link = format!("/connexion/{token}");
@@ -549,5 +549,85 @@ async fn a_sponsor_follows_their_mentee_and_records_meetings() -> TestResult {
         )
         .await;
     assert_eq!(unknown.status_code(), StatusCode::NOT_FOUND);
+    Ok(())
+}
+
+/// A manager's invitation answers the same whether the address is new, has an account
+/// in the same operator, or in another operator (issue 23, item 11); an existing
+/// account joins only when its owner accepts from the email.
+#[tokio::test]
+async fn an_invitation_does_not_tell_whether_the_address_has_an_account() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    let mut answers = Vec::new();
+    for email in [
+        "nouvelle@lemaire.example",
+        "coach2@demo.parcours.test",
+        "coach@horizon.parcours.test",
+    ] {
+        let form = [
+            ("organisation", "Pâtisserie Lemaire"),
+            ("contact_name", "Hélène Lemaire"),
+            ("email", email),
+        ];
+        let answer = manager.submit("/entreprises", "/entreprises", &form).await;
+        let location = answer
+            .maybe_header("location")
+            .map(|l| l.to_str().unwrap_or_default().to_owned());
+        answers.push((answer.status_code(), location, answer.text()));
+    }
+    println!(
+        "{:?}",
+        answers
+            .iter()
+            .map(|a| (a.0, a.1.clone()))
+            .collect::<Vec<_>>()
+    );
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:#?}");
+    assert_eq!(answers[0].0, StatusCode::SEE_OTHER);
+    let page = manager.server.get("/entreprises?saved=1").await.text();
+    assert!(page.contains("Invitation envoyée"), "{page}");
+
+    t.app.run_due_jobs(parcours_app::now_ms()).await?;
+    let conn = t.app.db().clone();
+    let horizon = parcours_db::repo::accounts::find_user_by_email(
+        &conn,
+        &parcours_domain::Email::parse("coach@horizon.parcours.test")?,
+    )
+    .await?
+    .ok_or_else(|| anyhow::anyhow!("demo user"))?;
+    let before = parcours_db::repo::accounts::memberships_of(&conn, horizon.id).await?;
+    // Nothing is linked until the owner accepts; the email asks them.
+    let emails = t.sent_emails();
+    let mail = emails
+        .iter()
+        .find(|e| e.contains("To: coach@horizon.parcours.test"))
+        .ok_or_else(|| anyhow::anyhow!("no email to the account's owner in {emails:#?}"))?;
+    assert!(mail.contains("Pâtisserie Lemaire"), "{mail}");
+    let token = crate::link_token(mail, "/rejoindre/")?;
+    let link = format!("/rejoindre/{token}");
+    let owner = t.login_as("coach@horizon.parcours.test").await?;
+    let open = owner.server.get(&link).await;
+    assert_eq!(open.status_code(), StatusCode::OK);
+    assert_eq!(
+        parcours_db::repo::accounts::memberships_of(&conn, horizon.id)
+            .await?
+            .len(),
+        before.len(),
+        "opening the link links nothing"
+    );
+    let accepted = owner.submit(&link, &link, &[]).await;
+    assert_eq!(accepted.status_code(), StatusCode::SEE_OTHER);
+    let after = parcours_db::repo::accounts::memberships_of(&conn, horizon.id).await?;
+    assert_eq!(after.len(), before.len() + 1);
+    assert!(
+        after
+            .iter()
+            .any(|m| m.role == parcours_domain::Role::Employer
+                && m.organisation.name == "Pâtisserie Lemaire")
+    );
+    // Once only.
+    let again = owner.submit(&link, &link, &[]).await;
+    assert_ne!(again.status_code(), StatusCode::SEE_OTHER);
     Ok(())
 }

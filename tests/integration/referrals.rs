@@ -986,6 +986,109 @@ async fn hostile_workbooks_are_refused_and_the_service_stays_up() -> TestResult 
     assert!(
         page.contains("Lu comme xlsx") && page.contains("3 ligne(s) prête(s)"),
         "{page}"
+/// Opening a person's space answers the same whether the file's address is new, has an
+/// account in this operator, or in another (issue 23, item 11); an existing account gets
+/// the space only when its owner accepts from the email.
+#[tokio::test]
+async fn opening_a_space_does_not_tell_whether_the_address_has_an_account() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let programme = t.world.programme_id.to_string();
+    let referrer = t.login_as(REFERRER).await?;
+    let manager = t.login_as(MANAGER).await?;
+    let cases = [
+        ("Nouvelle", "nouvelle.personne@example.org"),
+        ("Mêmestructure", "coach2@demo.parcours.test"),
+        ("Autrestructure", "coach@horizon.parcours.test"),
+    ];
+    let mut answers = Vec::new();
+    let mut files = Vec::new();
+    for (last_name, email) in cases {
+        let sent = referrer
+            .submit(
+                "/orientations",
+                "/orientations",
+                &[
+                    ("programme", programme.as_str()),
+                    ("first_name", "Alex"),
+                    ("last_name", last_name),
+                    ("birth_date", "1990-01-02"),
+                    ("email", email),
+                    ("commune_code", "76540"),
+                    ("consent", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status_code(), StatusCode::SEE_OTHER, "{last_name}");
+        let id = referral_id(&manager, last_name).await?;
+        manager
+            .submit(
+                "/orientations",
+                &format!("/orientations/{id}/decision"),
+                &[("decision", "accept")],
+            )
+            .await;
+        let list: Vec<Value> = manager.server.get("/api/v1/referrals").await.json();
+        let person = list
+            .iter()
+            .find(|r| r["last_name"] == last_name)
+            .and_then(|r| r["person_id"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let file = format!("/beneficiaries/{person}");
+        let opened = manager.submit(&file, &format!("{file}/espace"), &[]).await;
+        let location = opened
+            .maybe_header("location")
+            .map(|l| l.to_str().unwrap_or_default().replace(&person, "ID"));
+        let page = manager.server.get(&format!("{file}?saved=1")).await.text();
+        let space = [
+            "a son espace",
+            "pas encore d&#39;espace",
+            "déjà un autre compte",
+        ]
+        .map(|m| page.contains(m));
+        answers.push((opened.status_code(), location, opened.text(), space));
+        files.push(person);
+    }
+    println!(
+        "{:?}",
+        answers
+            .iter()
+            .map(|a| (a.0, a.1.clone(), a.3))
+            .collect::<Vec<_>>()
+    );
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:#?}");
+    assert_eq!(answers[0].0, StatusCode::SEE_OTHER);
+
+    // The other operator's coach is asked; nothing is attached until they accept.
+    t.app.run_due_jobs(parcours_app::now_ms()).await?;
+    let emails = t.sent_emails();
+    let mail = emails
+        .iter()
+        .find(|e| e.contains("To: coach@horizon.parcours.test"))
+        .ok_or_else(|| anyhow::anyhow!("no email to the owner in {emails:#?}"))?;
+    assert!(!mail.contains("/connexion/"), "no sign-in link: {mail}");
+    let token = crate::link_token(mail, "/rejoindre/")?;
+    let scope = parcours_db::TenantScope::of(t.world.operator_id);
+    let app = &t.app;
+    let attached = |person: String| async move {
+        let person = parcours_db::repo::people::find_person(app.db(), scope, person.parse()?)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("person"))?;
+        anyhow::Ok(person.user_id.is_some())
+    };
+    assert!(
+        !attached(files[2].clone()).await?,
+        "attached before acceptance"
+    );
+    let link = format!("/rejoindre/{token}");
+    let owner = t.client()?;
+    assert_eq!(owner.server.get(&link).await.status_code(), StatusCode::OK);
+    assert!(!attached(files[2].clone()).await?, "attached by a visit");
+    let accepted = owner.submit(&link, &link, &[]).await;
+    assert_eq!(accepted.status_code(), StatusCode::SEE_OTHER);
+    assert!(
+        attached(files[2].clone()).await?,
+        "attached after acceptance"
     );
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Signing in and out, sessions, the login rate limit and password reset.
 
+use parcours_db::repo::security::LinkPurpose;
 use parcours_db::repo::{accounts, security};
 use parcours_db::{TenantScope, TransactionTrait};
 use parcours_domain::{Email, Role};
@@ -11,8 +12,9 @@ use crate::{App, AppError, digest, now_ms, random_token, same_secret};
 /// Shortest password we accept (NIST SP 800-63B asks for at least 8).
 pub const MIN_PASSWORD_CHARS: usize = 10;
 const RESET_TTL_MS: i64 = 3600 * 1000;
-/// Reset links sent per address and per hour, at most.
+/// Reset links sent per address and per hour, at most; sign-in links the same.
 pub const RESET_REQUESTS_PER_HOUR: u64 = 3;
+const LINK_REQUEST_WINDOW_MS: i64 = 3600 * 1000;
 /// Sessions are extended at most this often, to keep reads cheap.
 const SESSION_TOUCH_EVERY_MS: i64 = 5 * 60 * 1000;
 
@@ -194,7 +196,15 @@ impl App {
         now: i64,
     ) -> Result<String, AppError> {
         let token = random_token();
-        security::insert_password_reset(conn, &digest(&token), user_id, now, now + ttl_ms).await?;
+        security::insert_password_reset(
+            conn,
+            &digest(&token),
+            user_id,
+            LinkPurpose::Invitation,
+            now,
+            now + ttl_ms,
+        )
+        .await?;
         Ok(token)
     }
 
@@ -202,11 +212,14 @@ impl App {
     pub async fn sign_in_with_link(&self, token: &str) -> Result<NewSession, LoginError> {
         let now = now_ms();
         let token_hash = digest(token);
-        let Some(user_id) = security::find_usable_reset(self.db(), &token_hash, now).await? else {
+        let signs_in = [LinkPurpose::SignIn, LinkPurpose::Invitation];
+        let Some(user_id) =
+            security::find_usable_reset(self.db(), &token_hash, &signs_in, now).await?
+        else {
             return Err(LoginError::InvalidCredentials);
         };
         let txn = self.db().begin().await?;
-        if !security::consume_reset(&txn, &token_hash, now).await? {
+        if !security::consume_reset(&txn, &token_hash, &signs_in, now).await? {
             return Err(LoginError::InvalidCredentials);
         }
         let session = self.open_session(&txn, user_id, now).await?;
@@ -215,16 +228,18 @@ impl App {
     }
 
     /// Emails a sign-in link valid an hour if the account exists; the same answer
-    /// either way.
-    pub async fn request_sign_in_link(&self, raw_email: &str) -> Result<(), AppError> {
+    /// either way. Limited like reset links: [`RESET_REQUESTS_PER_HOUR`] per address
+    /// (silently), the sign-in limit per network address; a new link revokes the
+    /// previous one, so an address has one live sign-in link at most.
+    pub async fn request_sign_in_link(&self, raw_email: &str, ip: &str) -> Result<(), AppError> {
         let email = Email::parse(raw_email).map_err(|_| AppError::invalid("email", "invalid"))?;
-        let Some(user) = accounts::find_user_by_email(self.db(), &email).await? else {
+        let now = now_ms();
+        let Some(token) = self
+            .issue_requested_link(&email, LinkPurpose::SignIn, ip, now)
+            .await?
+        else {
             return Ok(());
         };
-        let now = now_ms();
-        let token = self
-            .issue_sign_in_link(self.db(), user.id, RESET_TTL_MS, now)
-            .await?;
         let link = format!("{}/connexion/{token}", self.config().base_url);
         mail::send(
             &self.config().outbox_dir,
@@ -232,12 +247,65 @@ impl App {
                 to: email.as_str(),
                 subject: "Parcours : votre lien de connexion",
                 body: format!(
-                    "Bonjour,\n\nPour entrer dans Parcours sans mot de passe, ouvrez ce lien dans l'heure :\n{link}\n\n                     Si vous n'avez rien demandé, ignorez ce message.\n\n--\nHello,\nTo sign in to Parcours without a \
+                    "Bonjour,\n\nPour entrer dans Parcours sans mot de passe, ouvrez ce lien dans l'heure :\n{link}\n\n\
+                     Si vous n'avez rien demandé, ignorez ce message.\n\n--\nHello,\nTo sign in to Parcours without a \
                      password, open this link within the hour:\n{link}\n"
                 ),
                 calendar: None,
             },
         )
+    }
+
+    /// A link asked for with an address (sign-in or reset): the token to email, or None
+    /// when the address has no account or asked too often. The same work is done either
+    /// way (the answer and its time do not tell), and the per-address count is a locked
+    /// counter taken in the transaction that revokes the previous link and stores the
+    /// new one, so a burst of requests yields at most the limit and one live link.
+    async fn issue_requested_link(
+        &self,
+        email: &Email,
+        purpose: LinkPurpose,
+        ip: &str,
+        now: i64,
+    ) -> Result<Option<String>, AppError> {
+        let config = self.config();
+        // Keyed on a digest so the tables hold no email addresses.
+        let key = digest(&format!("{}:{}", purpose.code(), email.as_str()));
+        let (_, by_ip) =
+            security::failures_since(self.db(), &key, ip, now - config.login_window_ms).await?;
+        if by_ip >= config.login_max_failures_per_ip {
+            let secs = u64::try_from(config.login_window_ms / 1000).unwrap_or(900);
+            return Err(AppError::RateLimited {
+                retry_after_secs: secs,
+            });
+        }
+        // Counted as attempts (not successes), so that the per-address limit of the
+        // network sees them.
+        security::record_login_attempt(self.db(), &key, ip, false, now).await?;
+        let user = accounts::find_user_by_email(self.db(), email).await?;
+        let token = random_token();
+        let max = i64::try_from(RESET_REQUESTS_PER_HOUR).unwrap_or(3);
+        let txn = self.db().begin().await?;
+        let allowed =
+            security::take_link_request(&txn, &key, LINK_REQUEST_WINDOW_MS, max, now).await?;
+        let issued = match user {
+            Some(user) if allowed => {
+                security::revoke_links(&txn, user.id, &[purpose], now).await?;
+                security::insert_password_reset(
+                    &txn,
+                    &digest(&token),
+                    user.id,
+                    purpose,
+                    now,
+                    now + RESET_TTL_MS,
+                )
+                .await?;
+                Some(token)
+            }
+            _ => None,
+        };
+        txn.commit().await?;
+        Ok(issued)
     }
 
     /// The user behind a session cookie, if the session is live. Slides its expiry.
@@ -286,8 +354,13 @@ impl App {
 
     /// Ends every session of the user (a lost phone, a shared computer); returns how
     /// many were open.
+    /// The links emailed to them (sign-in, reset, invitation) stop working too.
     pub async fn logout_everywhere(&self, actor: &Actor) -> Result<u64, AppError> {
-        Ok(security::delete_sessions_of_user(self.db(), actor.user_id).await?)
+        let txn = self.db().begin().await?;
+        let ended = security::delete_sessions_of_user(&txn, actor.user_id).await?;
+        security::revoke_links(&txn, actor.user_id, &[], now_ms()).await?;
+        txn.commit().await?;
+        Ok(ended)
     }
 
     fn send_lockout_notice(&self, email: &Email) -> Result<(), AppError> {
@@ -323,36 +396,12 @@ impl App {
     pub async fn request_password_reset(&self, raw_email: &str, ip: &str) -> Result<(), AppError> {
         let email = Email::parse(raw_email).map_err(|_| AppError::invalid("email", "invalid"))?;
         let now = now_ms();
-        let config = self.config();
-        let reset_key = digest(&format!("reset:{}", email.as_str()));
-        let (by_account, _) =
-            security::failures_since(self.db(), &reset_key, ip, now - 3600 * 1000).await?;
-        let (_, by_ip) =
-            security::failures_since(self.db(), &reset_key, ip, now - config.login_window_ms)
-                .await?;
-        if by_ip >= config.login_max_failures_per_ip {
-            let secs = u64::try_from(config.login_window_ms / 1000).unwrap_or(900);
-            return Err(AppError::RateLimited {
-                retry_after_secs: secs,
-            });
-        }
-        // Counted as attempts (not successes), so that the limits above see them.
-        security::record_login_attempt(self.db(), &reset_key, ip, false, now).await?;
-        if by_account >= RESET_REQUESTS_PER_HOUR {
-            return Ok(());
-        }
-        let Some(user) = accounts::find_user_by_email(self.db(), &email).await? else {
+        let Some(token) = self
+            .issue_requested_link(&email, LinkPurpose::Reset, ip, now)
+            .await?
+        else {
             return Ok(());
         };
-        let token = random_token();
-        security::insert_password_reset(
-            self.db(),
-            &digest(&token),
-            user.id,
-            now,
-            now + RESET_TTL_MS,
-        )
-        .await?;
         let link = format!("{}/password/reset/{token}", self.config().base_url);
         let body = format!(
             "Bonjour,\n\nPour choisir un nouveau mot de passe Parcours, ouvrez ce lien dans l'heure :\n{link}\n\n\
@@ -374,27 +423,32 @@ impl App {
     /// True when the reset link is still usable (to show the form or an explanation).
     pub async fn reset_token_usable(&self, token: &str) -> Result<bool, AppError> {
         Ok(
-            security::find_usable_reset(self.db(), &digest(token), now_ms())
+            security::find_usable_reset(self.db(), &digest(token), &[LinkPurpose::Reset], now_ms())
                 .await?
                 .is_some(),
         )
     }
 
-    /// Sets the new password, uses up the token and signs the user out everywhere.
+    /// Sets the new password, uses up the token and signs the user out everywhere:
+    /// sessions end and every other link emailed to them stops working.
     pub async fn reset_password(&self, token: &str, new_password: &str) -> Result<(), AppError> {
         check_new_password(new_password)?;
         let now = now_ms();
         let token_hash = digest(token);
-        let Some(user_id) = security::find_usable_reset(self.db(), &token_hash, now).await? else {
+        let reset = [LinkPurpose::Reset];
+        let Some(user_id) =
+            security::find_usable_reset(self.db(), &token_hash, &reset, now).await?
+        else {
             return Err(AppError::NotFound);
         };
         let hash = hash_password(new_password.to_owned()).await?;
         let txn = self.db().begin().await?;
-        if !security::consume_reset(&txn, &token_hash, now).await? {
+        if !security::consume_reset(&txn, &token_hash, &reset, now).await? {
             return Err(AppError::NotFound);
         }
         accounts::set_password_hash(&txn, user_id, &hash).await?;
         security::delete_sessions_of_user(&txn, user_id).await?;
+        security::revoke_links(&txn, user_id, &[], now).await?;
         txn.commit().await?;
         Ok(())
     }

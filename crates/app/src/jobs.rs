@@ -27,6 +27,8 @@ pub mod kind {
     pub const OPPORTUNITY_ANSWER: &str = "email.opportunity_answer";
     pub const EMPLOYER_INVITATION: &str = "email.employer_invitation";
     pub const PERSON_INVITATION: &str = "email.person_invitation";
+    /// An existing account is asked to accept joining an organisation.
+    pub const MEMBERSHIP_INVITATION: &str = "email.membership_invitation";
     pub const ADVISOR_LINK: &str = "email.advisor_link";
     pub const SELECTION_INVITATION: &str = "email.selection_invitation";
     /// Daily: follow-up surveys due are emailed, unanswered ones reminded once.
@@ -228,6 +230,7 @@ impl App {
             (kind::EMPLOYER_INVITATION | kind::PERSON_INVITATION, Some(scope)) => {
                 self.send_invitation(scope, &job.kind, &payload).await
             }
+            (kind::MEMBERSHIP_INVITATION, Some(_)) => self.send_join_invitation(&payload).await,
             (other, _) => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }
     }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod homes;
 pub mod jobs;
+pub mod joining;
 pub mod journal;
 pub mod mail;
 pub mod messages;

@@ -857,13 +857,11 @@ impl App {
         else {
             return Err(AppError::Invalid(errors));
         };
-        if accounts::find_user_by_email(self.db(), &email)
-            .await?
-            .is_some()
-        {
-            return Err(AppError::invalid("email", "taken"));
-        }
-        // Nobody knows this password: the account signs in with links.
+        // The answer is the same whether the address has an account (here or in another
+        // operator) or not: an existing account is asked by email to accept joining.
+        let existing = accounts::find_user_by_email(self.db(), &email).await?;
+        // Nobody knows this password: the account signs in with links. Hashed either
+        // way, so that the time of the answer does not tell either.
         let hash = self.hash_password(&random_token()).await?;
         let scope = actor.tenant();
         let now = now_ms();
@@ -875,9 +873,31 @@ impl App {
             now,
         )
         .await?;
+        opportunities::add_partner(&txn, scope, org, now).await?;
+        if let Some(existing) = existing {
+            let invitation = accounts::MembershipInvitation {
+                tenant_id: scope.id(),
+                user_id: existing.id,
+                organisation_id: org,
+                role: Role::Employer,
+                person_id: None,
+            };
+            self.invite_existing_account(&txn, scope, &invitation, actor.user_id, now)
+                .await?;
+            audit::record(
+                &txn,
+                scope,
+                Some(actor.user_id),
+                audit_action::EMPLOYER_INVITED,
+                None,
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+            return Ok(());
+        }
         let user = accounts::insert_user(&txn, &email, &contact_name, &hash, now).await?;
         accounts::insert_membership(&txn, user, org, Role::Employer, now).await?;
-        opportunities::add_partner(&txn, scope, org, now).await?;
         let token = self
             .issue_sign_in_link(&txn, user, INVITATION_TTL_MS, now)
             .await?;

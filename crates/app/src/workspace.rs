@@ -313,7 +313,11 @@ impl App {
             transfers,
             coaches,
             current_coach,
-            has_account: person.user_id.is_some(),
+            // A pending invitation to an existing account reads like a new space: the
+            // page must not tell whether the address already had an account.
+            has_account: person.user_id.is_some()
+                || accounts::person_invitation_pending(conn, scope, person.id, crate::now_ms())
+                    .await?,
             can_read_journal: allows(actor.role, Action::ReadSharedJournal, relation),
             can_message,
             can_invite: allows(actor.role, Action::ManageJourney, relation),
@@ -564,18 +568,36 @@ impl App {
         else {
             return Err(AppError::invalid("invitation", "no_email"));
         };
-        if accounts::find_user_by_email(self.db(), &email)
-            .await?
-            .is_some()
-        {
-            return Err(AppError::invalid("invitation", "email_taken"));
-        }
+        // The same answer whether the address has an account or not: an existing account
+        // is asked by email to accept the personal space (hashed either way, for time).
+        let existing = accounts::find_user_by_email(self.db(), &email).await?;
         let scope = actor.tenant();
         // Nobody knows this password: the person signs in with links until they set one.
         let hash = self.hash_password(&crate::random_token()).await?;
         let now = now_ms();
         let name = format!("{} {}", person.first_name, person.last_name);
         let txn = self.db().begin().await?;
+        if let Some(existing) = existing {
+            let invitation = accounts::MembershipInvitation {
+                tenant_id: scope.id(),
+                user_id: existing.id,
+                organisation_id: scope.id(),
+                role: Role::Beneficiary,
+                person_id: Some(person.id),
+            };
+            self.invite_existing_account(&txn, scope, &invitation, actor.user_id, now)
+                .await?;
+            audit_by(
+                &txn,
+                actor,
+                audit_action::PERSON_INVITED,
+                Some(person.id),
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+            return Ok(());
+        }
         let user = accounts::insert_user(&txn, &email, &name, &hash, now).await?;
         accounts::insert_membership(&txn, user, scope.id(), Role::Beneficiary, now).await?;
         if !people::attach_user(&txn, scope, person.id, user, now).await? {

@@ -22,6 +22,7 @@ pub mod placements;
 pub mod plan;
 pub mod privacy;
 pub mod projects;
+pub mod redirect;
 pub mod referrals;
 pub mod selection;
 pub mod sessions;
@@ -114,6 +115,10 @@ fn page_routes() -> Routes {
         .route(
             "/connexion/{token}",
             get(pages::link_login_open).post(pages::link_login_use),
+        )
+        .route(
+            "/rejoindre/{token}",
+            get(pages::join_open).post(pages::join_accept),
         )
         .route(
             "/orientations/suivi",

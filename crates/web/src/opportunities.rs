@@ -485,10 +485,12 @@ pub async fn partners(
     ctx: Ctx,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
+    // The same notice whether the address had an account or not.
     partners_page(
         &state,
         &ctx,
-        q.notice(ctx.lang),
+        q.notice(ctx.lang)
+            .map(|_| ctx.lang.t("partners-invitation-sent")),
         Vec::new(),
         InviteForm::default(),
     )

@@ -433,14 +433,14 @@ struct PersonPage {
     milestones: Option<bool>,
 }
 
-/// Only same-site paths are followed after sign-in or a language switch.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_owned()
-        }
-        _ => "/home".to_owned(),
-    }
+/// Only same-site paths are followed after sign-in or a language switch (see
+/// [`crate::redirect`]); a target that tries to write a header is a bad request.
+fn safe_next(next: Option<&str>, fallback: &str) -> Result<String, crate::redirect::Refusal> {
+    crate::redirect::target_or(next.filter(|n| !n.is_empty()), fallback)
+}
+
+fn bad_next() -> Response {
+    (StatusCode::BAD_REQUEST, "Bad request: invalid `next`").into_response()
 }
 
 pub(crate) fn see_other(to: &str) -> Response {
@@ -492,7 +492,10 @@ fn login_form(ctx: &Ctx, email: &str, next: &str) -> FormPage {
 
 pub async fn login_page(ctx: Ctx, Query(q): Query<LoginQuery>) -> PageResult {
     if ctx.actor.is_some() {
-        return Ok(see_other(&safe_next(q.next.as_deref())));
+        return Ok(match safe_next(q.next.as_deref(), "/home") {
+            Ok(target) => see_other(&target),
+            Err(_) => bad_next(),
+        });
     }
     let mut page = login_form(&ctx, "", q.next.as_deref().unwrap_or(""));
     if q.bye.as_deref() == Some("all") {
@@ -532,6 +535,10 @@ pub async fn login_submit(
             code: "required",
         });
     }
+    let target = match safe_next(Some(&form.next), "/home") {
+        Ok(target) => target,
+        Err(_) => return Ok(bad_next()),
+    };
     let mut page = login_form(&ctx, &form.email, &form.next);
     if !missing.is_empty() {
         page.errors = attach_errors(lang, &mut page.fields, &missing);
@@ -543,7 +550,7 @@ pub async fn login_submit(
         .await
     {
         Ok(session) => {
-            let mut response = see_other(&safe_next(Some(&form.next)));
+            let mut response = see_other(&target);
             // A browser-session cookie: the server ends idle sessions itself.
             response.headers_mut().append(
                 SET_COOKIE,
@@ -689,7 +696,7 @@ pub(crate) async fn link_request(
         Err(AppError::invalid("email", "required"))
     } else {
         match kind {
-            LinkKind::SignIn => state.app.request_sign_in_link(email).await,
+            LinkKind::SignIn => state.app.request_sign_in_link(email, &ctx.client_ip).await,
             LinkKind::PasswordReset => {
                 state
                     .app
@@ -766,6 +773,75 @@ pub async fn link_login_use(
         }
         Err(LoginError::NoMembership) => Err(HttpError::Forbidden),
         Err(other) => Err(HttpError::Internal(format!("sign-in link: {other:?}"))),
+    }
+}
+
+/// An existing account asked to join an organisation: the page says what it joins and
+/// one button accepts (a mail scanner's visit accepts nothing).
+fn join_form(ctx: &Ctx, token: &str) -> FormPage {
+    FormPage::new(
+        ctx,
+        "join-title",
+        format!("/rejoindre/{token}"),
+        "join-accept",
+    )
+}
+
+fn join_refused(ctx: &Ctx, mut page: FormPage, key: &str, status: StatusCode) -> PageResult {
+    page.show_form = false;
+    page.errors = vec![ErrorItem {
+        field: "",
+        message: ctx.lang.t(key),
+    }];
+    page.respond(status)
+}
+
+pub async fn join_open(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> PageResult {
+    let mut page = join_form(&ctx, &token);
+    if !plausible_token(&token) {
+        return join_refused(&ctx, page, "join-expired", StatusCode::NOT_FOUND);
+    }
+    match state.app.join_offer(&token).await {
+        Ok(offer) => {
+            let key = if offer.role == parcours_domain::Role::Beneficiary {
+                "join-beneficiary"
+            } else {
+                "join-employer"
+            };
+            page.intro = Some(page.p.ta2(
+                key,
+                "operator",
+                &offer.operator,
+                "organisation",
+                &offer.organisation,
+            ));
+            page.respond(StatusCode::OK)
+        }
+        Err(AppError::NotFound) => join_refused(&ctx, page, "join-expired", StatusCode::NOT_FOUND),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn join_accept(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> PageResult {
+    let page = join_form(&ctx, &token);
+    if !plausible_token(&token) {
+        return join_refused(&ctx, page, "join-expired", StatusCode::NOT_FOUND);
+    }
+    match state.app.accept_join(&token).await {
+        Ok(()) => Ok(see_other("/home")),
+        Err(AppError::NotFound) => join_refused(&ctx, page, "join-expired", StatusCode::NOT_FOUND),
+        Err(AppError::Invalid(_)) => {
+            join_refused(&ctx, page, "join-has-account", StatusCode::CONFLICT)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -896,11 +972,10 @@ pub async fn switch_language(
     Query(q): Query<NextQuery>,
 ) -> PageResult {
     let lang = Lang::parse(&code).ok_or(HttpError::NotFound)?;
-    let next = match q.next.as_deref() {
-        Some(n) => safe_next(Some(n)),
-        None => "/".to_owned(),
+    let mut response = match safe_next(q.next.as_deref(), "/") {
+        Ok(target) => see_other(&target),
+        Err(_) => return Ok(bad_next()),
     };
-    let mut response = see_other(&next);
     let one_year = 365 * 24 * 3600;
     response.headers_mut().append(
         SET_COOKIE,
@@ -1234,10 +1309,23 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed() {
-        assert_eq!(safe_next(Some("/beneficiaries/x")), "/beneficiaries/x");
-        assert_eq!(safe_next(Some("//evil.example")), "/home");
-        assert_eq!(safe_next(Some("https://evil.example")), "/home");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/home");
-        assert_eq!(safe_next(None), "/home");
+        let follow = |next| safe_next(next, "/home").ok();
+        assert_eq!(
+            follow(Some("/beneficiaries/x")).as_deref(),
+            Some("/beneficiaries/x")
+        );
+        assert_eq!(follow(Some("//evil.example")).as_deref(), Some("/home"));
+        assert_eq!(
+            follow(Some("https://evil.example")).as_deref(),
+            Some("/home")
+        );
+        assert_eq!(follow(Some("/\\evil.example")).as_deref(), Some("/home"));
+        assert_eq!(follow(Some("/\t/evil.example")).as_deref(), Some("/home"));
+        assert_eq!(follow(Some("")).as_deref(), Some("/home"));
+        assert_eq!(follow(None).as_deref(), Some("/home"));
+        assert_eq!(
+            safe_next(Some("/\r\n/evil.example"), "/home"),
+            Err(crate::redirect::Refusal::HeaderSplitting)
+        );
     }
 }

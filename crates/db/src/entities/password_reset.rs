@@ -7,6 +7,8 @@ pub struct Model {
     #[serde(skip)]
     pub token_hash: String,
     pub user_id: Uuid,
+    /// `sign_in`, `reset` or `invitation` (an invitation signs in).
+    pub purpose: String,
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,

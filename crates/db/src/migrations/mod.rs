@@ -24,6 +24,7 @@ mod m0018_scale;
 mod m0019_privacy;
 mod m0020_cohort_sample;
 mod m0021_race_guards;
+mod m0022_link_purposes;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_privacy::Migration),
             Box::new(m0020_cohort_sample::Migration),
             Box::new(m0021_race_guards::Migration),
+            Box::new(m0022_link_purposes::Migration),
         ]
     }
 }

@@ -8,7 +8,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::parse_code;
-use crate::entities::{membership, organisation, user};
+use crate::TenantScope;
+use crate::entities::{membership, membership_invitation, organisation, user};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
@@ -256,4 +257,98 @@ pub async fn organisations_of_kind(
         .into_iter()
         .map(organisation_record)
         .collect()
+}
+
+/// An existing account asked to join an organisation (an operator's manager invited its
+/// address): nothing is linked until its owner accepts from the email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipInvitation {
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
+    pub organisation_id: Uuid,
+    pub role: Role,
+    /// For a person's own space: the file the account is attached to.
+    pub person_id: Option<Uuid>,
+}
+
+pub async fn insert_membership_invitation(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    token_hash: &str,
+    invitation: &MembershipInvitation,
+    invited_by: Uuid,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), DbErr> {
+    membership_invitation::ActiveModel {
+        token_hash: Set(token_hash.to_owned()),
+        tenant_id: Set(scope.id()),
+        user_id: Set(invitation.user_id),
+        organisation_id: Set(invitation.organisation_id),
+        role: Set(invitation.role.code().to_owned()),
+        person_id: Set(invitation.person_id),
+        invited_by: Set(invited_by),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The invitation behind a token, if it is unused and unexpired.
+pub async fn find_membership_invitation(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<MembershipInvitation>, DbErr> {
+    let Some(m) = membership_invitation::Entity::find_by_id(token_hash.to_owned())
+        .filter(membership_invitation::Column::ExpiresAt.gt(now))
+        .filter(membership_invitation::Column::UsedAt.is_null())
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(MembershipInvitation {
+        tenant_id: m.tenant_id,
+        user_id: m.user_id,
+        organisation_id: m.organisation_id,
+        role: parse_code(&m.role)?,
+        person_id: m.person_id,
+    }))
+}
+
+/// Marks the invitation used; false if it was used (or expired) first.
+pub async fn consume_membership_invitation(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+    now: i64,
+) -> Result<bool, DbErr> {
+    let result = membership_invitation::Entity::update_many()
+        .col_expr(membership_invitation::Column::UsedAt, Some(now).into())
+        .filter(membership_invitation::Column::TokenHash.eq(token_hash))
+        .filter(membership_invitation::Column::UsedAt.is_null())
+        .filter(membership_invitation::Column::ExpiresAt.gt(now))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// True when the person's file waits for an existing account to accept it.
+pub async fn person_invitation_pending(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    person_id: Uuid,
+    now: i64,
+) -> Result<bool, DbErr> {
+    Ok(membership_invitation::Entity::find()
+        .filter(membership_invitation::Column::TenantId.eq(scope.id()))
+        .filter(membership_invitation::Column::PersonId.eq(person_id))
+        .filter(membership_invitation::Column::UsedAt.is_null())
+        .filter(membership_invitation::Column::ExpiresAt.gt(now))
+        .count(conn)
+        .await?
+        > 0)
 }

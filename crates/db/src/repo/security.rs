@@ -1,13 +1,36 @@
-//! Sessions, login attempts (for the rate limit) and password-reset tokens.
+//! Sessions, login attempts (for the rate limit), emailed links (sign-in, reset,
+//! invitation) and the counters that limit requests for links.
 //! Secrets are stored hashed: a copy of the database does not open sessions.
 
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, Set,
 };
 use uuid::Uuid;
 
-use crate::entities::{login_attempt, password_reset, session};
+use crate::entities::{link_request_limit, login_attempt, password_reset, session};
+
+/// What an emailed link is for; each opens only its own door.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// Asked for at /connexion: signs in once.
+    SignIn,
+    /// Asked for at /password/forgot: sets a new password once.
+    Reset,
+    /// Sent when a manager opens a light account: signs in once.
+    Invitation,
+}
+
+impl LinkPurpose {
+    pub fn code(self) -> &'static str {
+        match self {
+            LinkPurpose::SignIn => "sign_in",
+            LinkPurpose::Reset => "reset",
+            LinkPurpose::Invitation => "invitation",
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -155,12 +178,14 @@ pub async fn insert_password_reset(
     conn: &impl ConnectionTrait,
     token_hash: &str,
     user_id: Uuid,
+    purpose: LinkPurpose,
     now: i64,
     expires_at: i64,
 ) -> Result<(), DbErr> {
     password_reset::ActiveModel {
         token_hash: Set(token_hash.to_owned()),
         user_id: Set(user_id),
+        purpose: Set(purpose.code().to_owned()),
         created_at: Set(now),
         expires_at: Set(expires_at),
         used_at: Set(None),
@@ -170,31 +195,104 @@ pub async fn insert_password_reset(
     Ok(())
 }
 
-/// The user a reset token belongs to, if the token is unused and unexpired.
+/// The user a link belongs to, if it is unused, unexpired and for one of `purposes`.
 pub async fn find_usable_reset(
     conn: &impl ConnectionTrait,
     token_hash: &str,
+    purposes: &[LinkPurpose],
     now: i64,
 ) -> Result<Option<Uuid>, DbErr> {
     Ok(password_reset::Entity::find_by_id(token_hash.to_owned())
         .filter(password_reset::Column::ExpiresAt.gt(now))
         .filter(password_reset::Column::UsedAt.is_null())
+        .filter(password_reset::Column::Purpose.is_in(purposes.iter().map(|p| p.code())))
         .one(conn)
         .await?
         .map(|m| m.user_id))
 }
 
-/// Marks the token used; false if someone used it first (single use under races).
+/// Marks the link used; false if someone used it first (single use under races), or
+/// if it is not for one of `purposes`.
 pub async fn consume_reset(
     conn: &impl ConnectionTrait,
     token_hash: &str,
+    purposes: &[LinkPurpose],
     now: i64,
 ) -> Result<bool, DbErr> {
     let result = password_reset::Entity::update_many()
         .col_expr(password_reset::Column::UsedAt, Some(now).into())
         .filter(password_reset::Column::TokenHash.eq(token_hash))
         .filter(password_reset::Column::UsedAt.is_null())
+        .filter(password_reset::Column::Purpose.is_in(purposes.iter().map(|p| p.code())))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// Revokes the user's open links of `purposes` (all of them when empty); returns how
+/// many were open.
+pub async fn revoke_links(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    purposes: &[LinkPurpose],
+    now: i64,
+) -> Result<u64, DbErr> {
+    let mut update = password_reset::Entity::update_many()
+        .col_expr(password_reset::Column::UsedAt, Some(now).into())
+        .filter(password_reset::Column::UserId.eq(user_id))
+        .filter(password_reset::Column::UsedAt.is_null());
+    if !purposes.is_empty() {
+        update =
+            update.filter(password_reset::Column::Purpose.is_in(purposes.iter().map(|p| p.code())));
+    }
+    Ok(update.exec(conn).await?.rows_affected)
+}
+
+/// Counts one request under `key` and says whether it is within `max` per `window_ms`.
+/// The count is a single row updated in place: concurrent requests queue on its lock
+/// (in the caller's transaction), so a burst cannot pass the limit together. Call it
+/// first in a transaction (on SQLite the write lock is then taken at once).
+pub async fn take_link_request(
+    conn: &impl ConnectionTrait,
+    key: &str,
+    window_ms: i64,
+    max: i64,
+    now: i64,
+) -> Result<bool, DbErr> {
+    link_request_limit::Entity::insert(link_request_limit::ActiveModel {
+        key: Set(key.to_owned()),
+        window_start: Set(now),
+        count: Set(0),
+    })
+    .on_conflict(
+        OnConflict::column(link_request_limit::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    let cutoff = now - window_ms;
+    // An elapsed window starts again with this request.
+    let restarted = link_request_limit::Entity::update_many()
+        .col_expr(link_request_limit::Column::WindowStart, now.into())
+        .col_expr(link_request_limit::Column::Count, 1i64.into())
+        .filter(link_request_limit::Column::Key.eq(key))
+        .filter(link_request_limit::Column::WindowStart.lte(cutoff))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if restarted == 1 {
+        return Ok(max > 0);
+    }
+    let counted = link_request_limit::Entity::update_many()
+        .col_expr(
+            link_request_limit::Column::Count,
+            Expr::col(link_request_limit::Column::Count).add(1),
+        )
+        .filter(link_request_limit::Column::Key.eq(key))
+        .filter(link_request_limit::Column::Count.lt(max))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    Ok(counted == 1)
 }

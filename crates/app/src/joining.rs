@@ -1,0 +1,200 @@
+//! An invitation to an address that already has an account (in this operator or in
+//! another): the manager's answer is the same as for a new address, so an invitation
+//! does not tell who has an account; the owner gets an email with a link to accept
+//! joining the organisation in that role, and nothing is linked until they do.
+
+use parcours_db::repo::accounts::{self, MembershipInvitation};
+use parcours_db::repo::{audit, people};
+use parcours_db::{ConnectionTrait, TenantScope, TransactionTrait, is_unique_violation};
+use parcours_domain::Role;
+use uuid::Uuid;
+
+use crate::jobs::{self, Payload};
+use crate::mail::{self, OutgoingMail};
+use crate::{App, AppError, digest, now_ms, random_token};
+
+pub mod audit_action {
+    pub const ACCEPTED: &str = "membership.invitation_accepted";
+}
+
+/// How long the owner of an account has to accept.
+pub const JOIN_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
+
+/// What the link offers, for the page that asks the owner to accept.
+#[derive(Debug, Clone)]
+pub struct JoinOffer {
+    pub operator: String,
+    pub organisation: String,
+    pub role: Role,
+}
+
+impl App {
+    /// In the caller's transaction: stores the pending invitation and queues its email.
+    pub(crate) async fn invite_existing_account(
+        &self,
+        conn: &impl ConnectionTrait,
+        scope: TenantScope,
+        invitation: &MembershipInvitation,
+        invited_by: Uuid,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let token = random_token();
+        accounts::insert_membership_invitation(
+            conn,
+            scope,
+            &digest(&token),
+            invitation,
+            invited_by,
+            now,
+            now + JOIN_TTL_MS,
+        )
+        .await?;
+        jobs::queue(
+            conn,
+            Some(scope),
+            jobs::kind::MEMBERSHIP_INVITATION,
+            &Payload {
+                user_id: Some(invitation.user_id),
+                token: Some(token),
+                ..Payload::default()
+            },
+            now,
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// What a join link offers; `NotFound` when it is unknown, used or expired.
+    pub async fn join_offer(&self, token: &str) -> Result<JoinOffer, AppError> {
+        let Some(invitation) =
+            accounts::find_membership_invitation(self.db(), &digest(token), now_ms()).await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        let name_of = |id| async move {
+            Ok::<_, AppError>(
+                accounts::find_organisation(self.db(), id)
+                    .await?
+                    .map(|o| o.name)
+                    .unwrap_or_default(),
+            )
+        };
+        Ok(JoinOffer {
+            operator: name_of(invitation.tenant_id).await?,
+            organisation: name_of(invitation.organisation_id).await?,
+            role: invitation.role,
+        })
+    }
+
+    /// The owner accepts: the membership is added (and the person's file attached for
+    /// a personal space), once.
+    pub async fn accept_join(&self, token: &str) -> Result<(), AppError> {
+        let now = now_ms();
+        let token_hash = digest(token);
+        let Some(invitation) =
+            accounts::find_membership_invitation(self.db(), &token_hash, now).await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        let scope = TenantScope::of(invitation.tenant_id);
+        let txn = self.db().begin().await?;
+        if !accounts::consume_membership_invitation(&txn, &token_hash, now).await? {
+            return Err(AppError::NotFound);
+        }
+        let already = accounts::memberships_of(&txn, invitation.user_id)
+            .await?
+            .iter()
+            .any(|m| m.organisation.id == invitation.organisation_id && m.role == invitation.role);
+        if !already {
+            accounts::insert_membership(
+                &txn,
+                invitation.user_id,
+                invitation.organisation_id,
+                invitation.role,
+                now,
+            )
+            .await?;
+        }
+        if let Some(person) = invitation.person_id {
+            // One file per account, and a file that found its account meanwhile stays.
+            match people::attach_user(&txn, scope, person, invitation.user_id, now).await {
+                Ok(true) => {}
+                Ok(false) => return Err(AppError::invalid("invitation", "has_account")),
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(AppError::invalid("invitation", "has_account"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        audit::record(
+            &txn,
+            scope,
+            Some(invitation.user_id),
+            audit_action::ACCEPTED,
+            invitation.person_id,
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The email that asks the owner of an account to accept.
+    pub(crate) async fn send_join_invitation(&self, payload: &Payload) -> Result<(), AppError> {
+        let (Some(user), Some(token)) = (payload.user_id, &payload.token) else {
+            return Err(AppError::Internal(
+                "join invitation job without its link".into(),
+            ));
+        };
+        let Some(user) = accounts::find_user(self.db(), user).await? else {
+            return Ok(());
+        };
+        let offer = match self.join_offer(token).await {
+            Ok(offer) => offer,
+            // Accepted or expired before the email left: nothing to send.
+            Err(AppError::NotFound) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let link = format!("{}/rejoindre/{token}", self.config().base_url);
+        let (fr, en) = if offer.role == Role::Beneficiary {
+            (
+                format!(
+                    "{} vous ouvre un espace personnel dans son programme",
+                    offer.operator
+                ),
+                format!(
+                    "{} opens a personal space for you in its programme",
+                    offer.operator
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "{} vous invite à rejoindre l'espace entreprise de {}",
+                    offer.operator, offer.organisation
+                ),
+                format!(
+                    "{} invites you to join the employer space of {}",
+                    offer.operator, offer.organisation
+                ),
+            )
+        };
+        mail::send(
+            &self.config().outbox_dir,
+            OutgoingMail {
+                to: &user.email,
+                subject: "Parcours : une invitation à accepter",
+                body: format!(
+                    "Bonjour,\n\n{fr}, avec le compte Parcours que vous avez déjà. Rien ne change \
+                     tant que vous n'acceptez pas. Pour accepter, ouvrez ce lien dans les 14 jours :\n{link}\n\
+                     Si vous ne connaissez pas cette structure, ignorez ce message.\n\n--\nHello,\n\n{en}, \
+                     with the Parcours account you already have. Nothing changes until you accept. To \
+                     accept, open this link within 14 days:\n{link}\nIf you do not know this organisation, \
+                     ignore this message.\n"
+                ),
+                calendar: None,
+            },
+        )
+    }
+}
