@@ -420,7 +420,7 @@ fn source_of(path: &str, param: &str) -> Option<Source> {
         "action" => "plan_actions",
         "thread" => "message_threads",
         "id" => {
-            const BY_PREFIX: [(&str, &str); 20] = [
+            const BY_PREFIX: [(&str, &str); 21] = [
                 ("/beneficiaries/", "persons"),
                 ("/api/v1/beneficiaries/", "persons"),
                 ("/activites/", "activities"),
@@ -434,6 +434,7 @@ fn source_of(path: &str, param: &str) -> Option<Source> {
                 ("/api/v1/plan/actions/", "plan_actions"),
                 ("/api/v1/plan/objectives/", "plan_objectives"),
                 ("/api/v1/referrals/", "referrals"),
+                ("/api/v1/programmes/", "programmes"),
                 ("/orientations/import/", "referral_imports"),
                 ("/orientations/", "referrals"),
                 ("/api/v1/threads/", "message_threads"),

@@ -269,8 +269,8 @@ struct SectionCells {
 impl SectionCells {
     /// Adds a population's figures and what a reader knows links them: the statuses
     /// add up to the participants, the situations to the finished, every employment
-    /// or business exit is durable or transition, and dynamic = durable + transition
-    /// + positive. Percentages are of the participants (status) and of the finished
+    /// or business exit is durable or transition, and dynamic is durable, transition
+    /// and positive together. Percentages are of the participants (status) and of the finished
     /// (the rest).
     fn add(table: &mut Table, tally: &Tally) -> SectionCells {
         let participants = table.cell(tally.participants);
@@ -589,10 +589,12 @@ pub fn rule_guard(earlier: &ReportModel, next: &ReportModel, min_cell: u64) -> O
     if next.table.values.len() != n {
         return Some(0);
     }
-    let mut both = Table::default();
-    both.values = earlier.table.values.clone();
+    let mut both = Table {
+        values: earlier.table.values.clone(),
+        relations: earlier.table.relations.clone(),
+        ..Table::default()
+    };
     both.values.extend(&next.table.values);
-    both.relations = earlier.table.relations.clone();
     both.relations.extend(
         next.table
             .relations
@@ -606,8 +608,8 @@ pub fn rule_guard(earlier: &ReportModel, next: &ReportModel, min_cell: u64) -> O
     hidden.extend(b_hidden);
     let system = Unknowns::new(&both.relations, &hidden);
     let mut smallest: Option<u64> = None;
-    for c in 0..2 * n {
-        if hidden[c] && both.values[c] > 0 && system.determines(&[(c, 1)]) {
+    for (c, h) in hidden.iter().enumerate() {
+        if *h && both.values[c] > 0 && system.determines(&[(c, 1)]) {
             smallest = Some(0);
         }
     }
@@ -1091,7 +1093,7 @@ mod tests {
         CountRow {
             contract_type: contract.map(|c| c.0),
             contract_months: contract.map(|c| c.1),
-            qualifying: (situation == Situation::Training).then_some(count % 2 == 0),
+            qualifying: (situation == Situation::Training).then_some(count.is_multiple_of(2)),
             ..finished(situation, count)
         }
     }
@@ -1138,7 +1140,7 @@ mod tests {
                 situation: (st == 1).then_some(Situation::ALL[si]),
                 contract_type: (st == 1 && si == 0).then_some(ContractType::ALL[ct]),
                 contract_months: Some(months),
-                qualifying: Some(count % 2 == 0),
+                qualifying: Some(count.is_multiple_of(2)),
                 referrer: (referrer > 0).then(|| format!("r{referrer}")),
                 departement: Some(format!("{}", 27 + dep)),
                 quarter: Some(format!("2025-Q{}", 1 + (count % 3))),
