@@ -26,6 +26,12 @@ fuzz_target!(|data: &[u8]| {
         count: field(5),
     }
     .parse(1_790_000_000_000);
+    // The text rule: what it lets through holds no control but LF and TAB.
+    for (_, value) in &fields {
+        if let Ok(clean) = parcours_domain::text::clean(value) {
+            assert!(!clean.chars().any(|c| c.is_control() && c != '\n' && c != '\t'));
+        }
+    }
     let _ = parcours_domain::email::Email::parse(&field(0));
     let _ = parcours_domain::referral::parse_publics(&field(1));
     let _ = parcours_domain::referral::phone_digits(&field(2));

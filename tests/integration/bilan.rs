@@ -915,3 +915,26 @@ async fn health_answers_stay_with_the_person_and_their_coaches() -> TestResult {
     }
     Ok(())
 }
+}
+
+/// The live job-title search of the experiences activity is bounded like the public
+/// searches: an overlong query is refused with a message, not searched.
+#[tokio::test]
+async fn the_live_job_search_refuses_an_overlong_query() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let me = t.login_as(BENEFICIARY).await?;
+    consent(&me).await;
+    let id = activity_id(&journey(&me, person).await, "experiences", "once");
+    let path = format!("/activites/{id}");
+    for q in ["boulangere ".repeat(5000), vec!["boulangere"; 17].join(" ")] {
+        let page = me.server.get(&path).add_query_param("q", &q).await.text();
+        assert!(
+            page.contains("Cette recherche est trop longue")
+                || page.contains("Cette recherche compte trop de mots"),
+            "{page}"
+        );
+        assert!(!page.contains("value=\"11573\""), "searched anyway");
+    }
+    Ok(())
+}

@@ -135,3 +135,132 @@ async fn a_broken_release_leaves_the_active_catalog_in_place() -> TestResult {
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
+
+/// Every public search refuses an overlong query by naming `q` (by characters, by bytes,
+/// by words) before searching; queries at the bounds are served.
+#[tokio::test]
+async fn public_searches_refuse_overlong_queries_naming_q() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let client = t.client()?;
+    let words = |n: usize| vec!["boulanger"; n].join(" ");
+    let refused = [
+        ("a".repeat(201), "too_long"),
+        ("é".repeat(201), "too_long"),
+        // 101 characters but 404 bytes.
+        ("\u{1F35E}".repeat(101), "too_long"),
+        ("boulangere ".repeat(5000), "too_long"),
+        (words(17), "too_many_words"),
+        (
+            "a-b-c-d-e-f-g-h-i-j-k-l-m-n-o-p-q".to_owned(),
+            "too_many_words",
+        ),
+    ];
+    for path in ["/api/v1/occupations", "/api/v1/communes"] {
+        for (q, code) in &refused {
+            let r = client.server.get(path).add_query_param("q", q).await;
+            assert_eq!(
+                r.status_code(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{path} {code}"
+            );
+            assert_eq!(r.header("content-type"), "application/problem+json");
+            let problem = r.json::<serde_json::Value>();
+            assert_eq!(problem["errors"][0]["field"], "q", "{problem}");
+            assert_eq!(problem["errors"][0]["code"], *code, "{problem}");
+        }
+        for q in ["a".repeat(200), "é".repeat(200), words(16)] {
+            let r = client.server.get(path).add_query_param("q", &q).await;
+            assert_eq!(r.status_code(), StatusCode::OK, "{path} {}", q.len());
+        }
+    }
+    let page = client
+        .server
+        .get("/metiers")
+        .add_query_param("q", "boulangere ".repeat(5000))
+        .await;
+    assert_eq!(page.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = page.text();
+    assert!(
+        html.contains("Cette recherche est trop longue") && html.contains("href=\"#q\""),
+        "{html}"
+    );
+    let too_many = client
+        .server
+        .get("/metiers")
+        .add_query_param("q", words(17))
+        .await;
+    assert!(too_many.text().contains("trop de mots"));
+    // The commune typed on a fiche is a search too: refused as unknown, not searched.
+    let fiche = client
+        .server
+        .get("/metiers/D1102")
+        .add_query_param("commune", "rouen ".repeat(1000))
+        .await
+        .text();
+    assert!(fiche.contains("Commune introuvable"), "{fiche}");
+    Ok(())
+}
+
+/// An anonymous address gets a burst of searches, then 429 with Retry-After and a message
+/// saying what to do, on every public search; other pages and signed-in users are not
+/// affected.
+#[tokio::test]
+async fn anonymous_searches_are_limited_per_address_and_signed_in_users_are_not() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let anonymous = t.client()?;
+    let burst = parcours_web::throttle::SEARCH_BURST as usize;
+    let mut served = 0;
+    let mut limited = None;
+    // The bucket refills a little while the test runs: allow for it.
+    for i in 0..burst + 20 {
+        let path = if i % 2 == 0 {
+            "/api/v1/occupations"
+        } else {
+            "/api/v1/communes"
+        };
+        let r = anonymous.server.get(path).add_query_param("q", "rou").await;
+        if r.status_code() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(r);
+            break;
+        }
+        assert_eq!(r.status_code(), StatusCode::OK);
+        served += 1;
+    }
+    assert!(served >= burst, "only {served} searches served");
+    let limited = limited.ok_or_else(|| anyhow::anyhow!("never limited"))?;
+    let retry: u64 = limited.header("retry-after").to_str()?.parse()?;
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(limited.header("content-type"), "application/problem+json");
+    let problem = limited.json::<serde_json::Value>();
+    assert_eq!(problem["status"], 429);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("sign in")),
+        "{problem}"
+    );
+    // The explorer page and a fiche's commune say it in the visitor's language.
+    for path in ["/metiers?q=boulangere", "/metiers/D1102?commune=rouen"] {
+        let page = anonymous.server.get(path).await;
+        assert_eq!(page.status_code(), StatusCode::TOO_MANY_REQUESTS, "{path}");
+        assert!(page.maybe_header("retry-after").is_some());
+        assert!(page.text().contains("Trop de recherches"), "{path}");
+    }
+    // Browsing without a search, and any other page, is not limited.
+    anonymous
+        .server
+        .get("/metiers?domaine=J")
+        .await
+        .assert_status_ok();
+    anonymous.server.get("/login").await.assert_status_ok();
+    // A signed-in user from the same address searches freely.
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    for _ in 0..burst + 10 {
+        coach
+            .server
+            .get("/api/v1/occupations?q=boulangere")
+            .await
+            .assert_status_ok();
+    }
+    Ok(())
+}

@@ -986,6 +986,10 @@ async fn hostile_workbooks_are_refused_and_the_service_stays_up() -> TestResult 
     assert!(
         page.contains("Lu comme xlsx") && page.contains("3 ligne(s) prête(s)"),
         "{page}"
+    );
+    Ok(())
+}
+
 /// Opening a person's space answers the same whether the file's address is new, has an
 /// account in this operator, or in another (issue 23, item 11); an existing account gets
 /// the space only when its owner accepts from the email.

@@ -245,3 +245,223 @@ async fn the_api_refuses_malformed_bodies_in_json_as_it_documents() -> TestResul
     assert!(spec.contains("application/problem+json") && spec.contains("\"Problem\""));
     Ok(())
 }
+
+/// Rows of the tables free text goes to, to check that a refused request wrote nothing.
+async fn text_rows(t: &TestApp) -> anyhow::Result<Vec<i64>> {
+    let db = t.app.db();
+    let mut counts = Vec::new();
+    for table in ["notes", "journal_entries", "messages", "login_attempts"] {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no count of {table}"))?;
+        counts.push(row.try_get::<i64>("", "n")?);
+    }
+    Ok(counts)
+}
+
+/// The Unicode Cc characters other than LF, TAB and CR, from the C0 and C1 ranges.
+const CONTROLS: [&str; 7] = [
+    "\0", "\u{1}", "\u{8}", "\u{b}", "\u{1b}", "\u{7f}", "\u{85}",
+];
+
+/// A control character in any text field — a form of a page, a JSON body, a query, signed
+/// in or not — is refused with an error naming the field, writes nothing, and is never a
+/// 500 (PostgreSQL cannot store NUL: it was one; SQLite stored it).
+#[tokio::test]
+async fn control_characters_in_any_text_field_are_refused_by_name_and_write_nothing() -> TestResult
+{
+    let t = TestApp::spawn().await?;
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let me = t.login_as("beneficiaire@demo.parcours.test").await?;
+    let anonymous = t.client()?;
+    let person = crate::some_person_of_coach(&t).await?;
+    let file = format!("/beneficiaries/{person}");
+    let notes_api = format!("/api/v1/beneficiaries/{person}/notes");
+    let coach_token = coach.token_from("/home").await;
+    let before = text_rows(&t).await?;
+    for control in CONTROLS {
+        let text = format!("Rendez-vous{control} mardi");
+        let form = coach
+            .submit(&file, &format!("{file}/notes"), &[("body", &text)])
+            .await;
+        assert_eq!(
+            form.status_code(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{control:?}"
+        );
+        let page = form.text();
+        assert!(page.contains("« body »"), "{control:?}: {page}");
+        let journal = me
+            .submit(
+                "/parcours/journal/nouveau",
+                "/parcours/journal",
+                &[("prompt", ""), ("body", "ok"), ("shared", &text)],
+            )
+            .await;
+        assert_eq!(
+            journal.status_code(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{control:?}"
+        );
+        let message = me
+            .submit(
+                "/parcours/messages",
+                "/parcours/messages",
+                &[("subject", &text), ("body", "bonjour")],
+            )
+            .await;
+        assert_eq!(
+            message.status_code(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{control:?}"
+        );
+        assert!(message.text().contains("« subject »"), "{control:?}");
+        let login = anonymous.login(&text, "whatever-password").await;
+        assert_eq!(
+            login.status_code(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{control:?}"
+        );
+        for body in [
+            serde_json::json!({"body": text, "visibility": "private"}),
+            serde_json::json!({"visibility": "private", "body": "ok", text.clone(): "x"}),
+        ] {
+            let json = coach
+                .server
+                .post(&notes_api)
+                .add_header("x-csrf-token", coach_token.clone())
+                .json(&body)
+                .await;
+            assert_eq!(
+                json.status_code(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{control:?}"
+            );
+            assert_eq!(json.header("content-type"), "application/problem+json");
+            let problem = json.json::<serde_json::Value>();
+            assert_eq!(
+                problem["errors"][0]["code"], "control_character",
+                "{problem}"
+            );
+            assert!(
+                problem["errors"][0]["field"] == "body"
+                    || problem["errors"][0]["field"] == text.as_str(),
+                "{problem}"
+            );
+        }
+        let search = anonymous
+            .server
+            .get("/api/v1/occupations")
+            .add_query_param("q", &text)
+            .await;
+        assert_eq!(
+            search.status_code(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{control:?}"
+        );
+        assert_eq!(
+            search.json::<serde_json::Value>()["errors"][0]["field"],
+            "q"
+        );
+    }
+    assert_eq!(
+        text_rows(&t).await?,
+        before,
+        "a refused request wrote something"
+    );
+    Ok(())
+}
+
+/// A textarea's line breaks arrive as CR LF: stored as LF, like a lone CR; tabs, and
+/// separators that are not controls (U+2028, no-break space), are ordinary text.
+#[tokio::test]
+async fn line_breaks_are_stored_as_lf_and_other_text_is_kept() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let person = crate::some_person_of_coach(&t).await?;
+    let file = format!("/beneficiaries/{person}");
+    let notes_api = format!("/api/v1/beneficiaries/{person}/notes");
+    let form = coach
+        .submit(
+            &file,
+            &format!("{file}/notes"),
+            &[("body", "Ligne 1\r\nLigne 2\rLigne\t3\u{2028}fin\u{a0}!")],
+        )
+        .await;
+    assert_eq!(form.status_code(), StatusCode::SEE_OTHER);
+    let token = coach.token_from("/home").await;
+    let json = coach
+        .server
+        .post(&notes_api)
+        .add_header("x-csrf-token", token)
+        .json(&serde_json::json!({"body": "A\r\nB", "visibility": "private"}))
+        .await;
+    assert_eq!(json.status_code(), StatusCode::CREATED);
+    let notes = coach
+        .server
+        .get(&notes_api)
+        .await
+        .json::<serde_json::Value>();
+    let bodies: Vec<&str> = notes
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n["body"].as_str())
+        .collect();
+    assert!(
+        bodies.contains(&"Ligne 1\nLigne 2\nLigne\t3\u{2028}fin\u{a0}!"),
+        "{bodies:?}"
+    );
+    assert!(bodies.contains(&"A\nB"), "{bodies:?}");
+    Ok(())
+}
+
+/// `/metrics` is served only to the bearer of the configured token (compared in constant
+/// time); without one configured it does not exist.
+#[tokio::test]
+async fn metrics_need_the_configured_bearer_token() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let disabled = t.client()?.server.get("/metrics").await;
+    assert_eq!(disabled.status_code(), StatusCode::NOT_FOUND);
+    assert!(!disabled.text().contains("http_requests_total"));
+
+    let state = AppState::new(t.app.clone()).with_metrics_token(Some("s3cret-metrics".into()));
+    let server = TestServer::builder().http_transport().try_build(
+        parcours_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )?;
+    server.get("/login").await.assert_status_ok();
+    for refused in [
+        None,
+        Some("Bearer wrong"),
+        Some("Bearer s3cret-metric"),
+        Some("Bearer s3cret-metrics2"),
+        Some("Basic s3cret-metrics"),
+        Some("s3cret-metrics"),
+        Some("Bearer "),
+    ] {
+        let mut request = server.get("/metrics");
+        if let Some(value) = refused {
+            request = request.add_header("authorization", value.to_owned());
+        }
+        let r = request.await;
+        assert_eq!(r.status_code(), StatusCode::UNAUTHORIZED, "{refused:?}");
+        assert_eq!(r.header("www-authenticate"), "Bearer realm=\"metrics\"");
+        assert!(!r.text().contains("http_requests_total"), "{refused:?}");
+    }
+    let metrics = server
+        .get("/metrics")
+        .add_header("authorization", "Bearer s3cret-metrics")
+        .await;
+    metrics.assert_status_ok();
+    let text = metrics.text();
+    assert!(text.contains("http_requests_total"), "{text}");
+    assert!(text.contains("route=\"/login\""), "{text}");
+    // An empty setting is no token: still disabled.
+    let empty = AppState::new(t.app.clone()).with_metrics_token(Some("  ".into()));
+    assert!(empty.metrics_token.is_none());
+    Ok(())
+}

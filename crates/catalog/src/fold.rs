@@ -35,6 +35,17 @@ pub fn words(text: &str) -> Vec<String> {
 /// Edit distance with transpositions (optimal string alignment), giving up past `max`.
 pub fn distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
     let a: Vec<char> = a.chars().collect();
+    distance_within_chars(&a, b, max)
+}
+
+/// [`distance_within`] with the first text's characters read once by the caller, who
+/// compares it with many words. Lengths further apart than `max` are not compared, and
+/// the table stops as soon as a whole row is past `max` (dissimilar words in a few rows).
+pub fn distance_within_chars(a: &[char], b: &str, max: usize) -> Option<usize> {
+    let b_len = b.chars().count();
+    if a.len().abs_diff(b_len) > max {
+        return None;
+    }
     let b: Vec<char> = b.chars().collect();
     if a.len().abs_diff(b.len()) > max {
         return None;

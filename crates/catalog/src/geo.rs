@@ -249,6 +249,9 @@ impl Geo {
 
     /// Communes by folded name prefix (or any word of it) or INSEE code prefix.
     pub fn search(&self, query: &str, limit: usize) -> Vec<CommuneHit> {
+        if crate::search::check_query(query).is_err() {
+            return Vec::new();
+        }
         let q = fold(query).split_whitespace().collect::<Vec<_>>().join(" ");
         if q.is_empty() {
             return Vec::new();

@@ -7,8 +7,60 @@
 
 use std::collections::HashMap;
 
-use crate::fold::{distance_within, words};
+use crate::fold::{distance_within_chars, words};
 use crate::{Appellation, Catalog, Fiche};
+
+/// What a search reads at most: a person types a few words (a pasted job title has up
+/// to 16). Callers refuse longer queries with [`check_query`]; the index answers them
+/// with nothing, so that no query costs more than a short one.
+pub const MAX_QUERY_CHARS: usize = 200;
+pub const MAX_QUERY_BYTES: usize = 400;
+pub const MAX_QUERY_WORDS: usize = 16;
+/// The largest edit distance tolerated (for words of 8 letters or more).
+const MAX_TYPOS: usize = 2;
+/// Typo matches kept per query word, the closest first: enough for any real typo,
+/// few enough that a nonsense word cannot touch the whole vocabulary.
+const MAX_FUZZY_WORDS: usize = 64;
+
+/// Why a query is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryError {
+    TooLong,
+    TooManyWords,
+}
+
+impl QueryError {
+    /// The field-error code (`too_long`, `too_many_words`).
+    pub fn code(self) -> &'static str {
+        match self {
+            QueryError::TooLong => "too_long",
+            QueryError::TooManyWords => "too_many_words",
+        }
+    }
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QueryError::TooLong => write!(
+                f,
+                "is longer than {MAX_QUERY_CHARS} characters ({MAX_QUERY_BYTES} bytes)"
+            ),
+            QueryError::TooManyWords => write!(f, "has more than {MAX_QUERY_WORDS} words"),
+        }
+    }
+}
+
+/// Whether a search query is within the bounds (length first: counting words reads it).
+pub fn check_query(query: &str) -> Result<(), QueryError> {
+    if query.len() > MAX_QUERY_BYTES || query.chars().count() > MAX_QUERY_CHARS {
+        return Err(QueryError::TooLong);
+    }
+    if words(query).len() > MAX_QUERY_WORDS {
+        return Err(QueryError::TooManyWords);
+    }
+    Ok(())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
@@ -24,6 +76,15 @@ pub struct SearchIndex {
     /// Folded words, sorted, so that a prefix is a contiguous range.
     vocabulary: Vec<String>,
     postings: Vec<Vec<u32>>,
+    /// Characters in the longest vocabulary word: a longer query word (past the typos
+    /// allowed) can match nothing, and is not compared with anything.
+    longest_word: usize,
+}
+
+/// A folded query word, its characters read once.
+struct QueryWord<'a> {
+    text: &'a str,
+    chars: Vec<char>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,26 +106,31 @@ pub struct AppellationHit {
 }
 
 /// How well a query word matched a vocabulary word.
-fn word_score(query: &str, word: &str) -> Option<f32> {
-    if word == query {
+fn word_score(query: &QueryWord<'_>, word: &str) -> Option<f32> {
+    if word == query.text {
         return Some(3.0);
     }
-    if word.starts_with(query) {
-        return Some(2.0 + query.len() as f32 / word.len() as f32 * 0.5);
+    if word.starts_with(query.text) {
+        return Some(2.0 + query.text.len() as f32 / word.len() as f32 * 0.5);
     }
-    let allowed = match query.chars().count() {
+    let length = query.chars.len();
+    let allowed = match length {
         0..=3 => 0,
         4..=7 => 1,
-        _ => 2,
+        _ => MAX_TYPOS,
     };
     if allowed == 0 {
         return None;
     }
     // A typo in a word prefix ("devlop") matches the same length of the word.
-    let cut: String = word.chars().take(query.chars().count() + allowed).collect();
-    let best = [word, cut.as_str()]
+    let cut_len = word
+        .char_indices()
+        .nth(length + allowed)
+        .map_or(word.len(), |(at, _)| at);
+    let cut = &word[..cut_len];
+    let best = [word, cut]
         .iter()
-        .filter_map(|w| distance_within(query, w, allowed))
+        .filter_map(|w| distance_within_chars(&query.chars, w, allowed))
         .min()?;
     Some(1.5 - best as f32 * 0.25)
 }
@@ -96,54 +162,70 @@ impl SearchIndex {
         }
         let mut sorted: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
-        let (vocabulary, postings) = sorted.into_iter().unzip();
+        let (vocabulary, postings): (Vec<String>, Vec<Vec<u32>>) = sorted.into_iter().unzip();
+        let longest_word = vocabulary
+            .iter()
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(0);
         SearchIndex {
             entries,
             vocabulary,
             postings,
+            longest_word,
         }
     }
 
     /// Vocabulary words matching one query word, with their score: the exact word and
-    /// words it starts (a binary-searched range); only when there are none, words
-    /// within the allowed edit distance (same first letter first, then any).
-    fn matching_words(&self, q: &str) -> Vec<(usize, f32)> {
-        let start = self.vocabulary.partition_point(|w| w.as_str() < q);
-        let mut out: Vec<(usize, f32)> = self.vocabulary[start..]
+    /// words it starts (a binary-searched range); only when there are none, the closest
+    /// words within the allowed edit distance (same first letter first, then any).
+    fn matching_words(&self, q: &QueryWord<'_>) -> Vec<(usize, f32)> {
+        if q.chars.len() > self.longest_word + MAX_TYPOS {
+            return Vec::new();
+        }
+        let start = self.vocabulary.partition_point(|w| w.as_str() < q.text);
+        let out: Vec<(usize, f32)> = self.vocabulary[start..]
             .iter()
-            .take_while(|w| w.starts_with(q))
+            .take_while(|w| w.starts_with(q.text))
             .enumerate()
             .filter_map(|(i, w)| word_score(q, w).map(|s| (start + i, s)))
             .collect();
         if !out.is_empty() {
             return out;
         }
-        let first = q.chars().next().unwrap_or(' ');
+        let first = q.chars.first().copied().unwrap_or(' ');
         let initial_start = self
             .vocabulary
             .partition_point(|w| w.chars().next().is_some_and(|c| c < first));
-        out = self.vocabulary[initial_start..]
+        let mut fuzzy: Vec<(usize, f32)> = self.vocabulary[initial_start..]
             .iter()
             .take_while(|w| w.starts_with(first))
             .enumerate()
             .filter_map(|(i, w)| word_score(q, w).map(|s| (initial_start + i, s)))
             .collect();
-        if out.is_empty() && q.chars().count() >= 6 {
-            out = self
+        if fuzzy.is_empty() && q.chars.len() >= 6 {
+            fuzzy = self
                 .vocabulary
                 .iter()
                 .enumerate()
                 .filter_map(|(i, w)| word_score(q, w).map(|s| (i, s - 0.25)))
                 .collect();
         }
-        out
+        if fuzzy.len() > MAX_FUZZY_WORDS {
+            fuzzy.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            fuzzy.truncate(MAX_FUZZY_WORDS);
+        }
+        fuzzy
     }
 
     /// Every label entry matching all query words, with its score: shorter labels (fewer
     /// extra words) higher, the fiche label a little more.
     fn scored_entries(&self, query: &str) -> Vec<(f32, Entry)> {
+        if check_query(query).is_err() {
+            return Vec::new();
+        }
         let query_words = words(query);
-        if query_words.is_empty() || query_words.len() > 16 {
+        if query_words.is_empty() {
             return Vec::new();
         }
         // Per entry: how many query words matched so far, and the summed score.
@@ -154,7 +236,11 @@ impl SearchIndex {
         for (qi, q) in query_words.iter().enumerate() {
             let qi = u8::try_from(qi).unwrap_or(u8::MAX);
             touched.clear();
-            for (word, s) in self.matching_words(q) {
+            let q = QueryWord {
+                text: q,
+                chars: q.chars().collect(),
+            };
+            for (word, s) in self.matching_words(&q) {
                 for entry in &self.postings[word] {
                     let e = *entry as usize;
                     if matched[e] != qi {

@@ -207,6 +207,10 @@ struct ServeArgs {
     /// Do not run background jobs in this process (run `parcours worker` instead).
     #[arg(long)]
     no_worker: bool,
+    /// Serve `/metrics` to requests with `Authorization: Bearer <token>`; without a
+    /// token `/metrics` answers 404. Prefer the variable: arguments show in `ps`.
+    #[arg(long, env = "PARCOURS_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     #[command(flatten)]
     poll: PollArgs,
 }
@@ -416,7 +420,13 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     })?;
     let local = listener.local_addr().context("reading the bound address")?;
     println!("\n  Open http://{local}/  (Ctrl-C to stop)");
-    parcours_web::serve(listener, AppState::new(app))
+    let state = AppState::new(app).with_metrics_token(args.metrics_token.clone());
+    if state.metrics_token.is_some() {
+        println!("  /metrics: served to the bearer of PARCOURS_METRICS_TOKEN");
+    } else {
+        println!("  /metrics: disabled (set PARCOURS_METRICS_TOKEN to serve it)");
+    }
+    parcours_web::serve(listener, state)
         .await
         .context("serving")?;
     Ok(())

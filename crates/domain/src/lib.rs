@@ -17,6 +17,7 @@ pub mod referral;
 pub mod role;
 pub mod scoring;
 pub mod selection;
+pub mod text;
 pub mod workspace;
 
 pub use email::{Email, EmailError};

@@ -706,7 +706,13 @@ fn experiences_page(
     let answers: Vec<_> = detail.answers.values().cloned().collect();
     let outcome = parcours_app::bilan::experiences(instrument, &answers, catalog.as_deref());
     let held: Vec<u32> = outcome.jobs.iter().map(|j| j.code).collect();
-    let hits = match (&catalog, query.is_empty()) {
+    // The live search is signed-in only (not throttled), but bounded like every search.
+    let mut errors = errors;
+    let refused = parcours_catalog::search::check_query(query).err();
+    if let Some(e) = refused {
+        errors.push(lang.t(&format!("error-q-{}", e.code())));
+    }
+    let hits = match (&catalog, query.is_empty() || refused.is_some()) {
         (Some(c), false) => c
             .search_appellations(query, JOB_HITS)
             .into_iter()

@@ -2,27 +2,104 @@
 //! with the local labour market; and the matching `/api/v1` endpoints.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::IntoResponse;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use fluent_templates::fluent_bundle::FluentValue;
 use parcours_app::FieldError;
+use parcours_catalog::search::{QueryError, check_query};
 use parcours_catalog::{Catalog, Fiche, ItemKind, OccupationHit};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::errors::HttpError;
+use crate::errors::{FieldProblem, HttpError, Problem};
 use crate::i18n::Lang;
-use crate::pages::{ErrorItem, Field, Page, PageResult, attach_errors, format_count, render};
+use crate::pages::{
+    ErrorItem, ErrorPage, Field, Page, PageResult, attach_errors, format_count, render,
+};
 
 const RESULTS: usize = 30;
 
 fn catalog(state: &AppState) -> Result<Arc<Catalog>, HttpError> {
     state.app.catalog().ok_or(HttpError::Unavailable)
+}
+
+/// Why a public search was not run.
+pub(crate) enum SearchRefused {
+    /// Too long, or too many words: a field error on `q`.
+    Query(QueryError),
+    /// This anonymous address searched too much lately: retry after so many seconds.
+    Throttled(u64),
+}
+
+/// Admits one public search: an anonymous visitor's takes a token from their network
+/// address's bucket (refused queries too: they cost the same to send), then the query
+/// must be within the bounds of [`check_query`]. Signed-in users are not throttled.
+pub(crate) fn admit_search(state: &AppState, ctx: &Ctx, query: &str) -> Result<(), SearchRefused> {
+    if ctx.actor.is_none() {
+        state
+            .search_throttle
+            .take(&ctx.client_ip, Instant::now())
+            .map_err(SearchRefused::Throttled)?;
+    }
+    check_query(query).map_err(SearchRefused::Query)
+}
+
+/// The answer to a refused search: 422 naming `q` or 429 with Retry-After, as
+/// problem+json for the API or as a page in the visitor's language.
+fn api_refusal(field: &str, refused: SearchRefused) -> Response {
+    match refused {
+        SearchRefused::Query(e) => HttpError::Unprocessable(vec![FieldProblem {
+            field: field.to_owned(),
+            code: e.code().to_owned(),
+            message: format!("`{field}` {e}"),
+        }])
+        .into_response(),
+        SearchRefused::Throttled(secs) => {
+            let body = serde_json::json!({
+                "type": "about:blank",
+                "title": "Too many searches",
+                "status": 429,
+                "detail": format!(
+                    "Too many searches from your network address: wait {secs} seconds and try again, or sign in."
+                ),
+            });
+            throttled(
+                (StatusCode::TOO_MANY_REQUESTS, body.to_string()).into_response(),
+                secs,
+                "application/problem+json",
+            )
+        }
+    }
+}
+
+fn throttled(mut response: Response, secs: u64, content_type: &'static str) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn page_throttled(ctx: &Ctx, secs: u64) -> PageResult {
+    let lang = ctx.lang;
+    let page = render(&ErrorPage {
+        p: Page::new(ctx, lang.t("error-429-title")),
+        message: lang.t_args(
+            "error-search-rate-limited",
+            &[("seconds", FluentValue::from(secs))],
+        ),
+    })?;
+    Ok(throttled(
+        (StatusCode::TOO_MANY_REQUESTS, page).into_response(),
+        secs,
+        "text/html; charset=utf-8",
+    ))
 }
 
 fn source(lang: Lang, catalog: &Catalog) -> String {
@@ -49,6 +126,7 @@ pub struct ListedFiche {
 struct OccupationsPage {
     p: Page,
     fields: Vec<Field>,
+    errors: Vec<ErrorItem>,
     results_heading: Option<String>,
     hits: Vec<OccupationHit>,
     list_heading: Option<String>,
@@ -81,6 +159,7 @@ pub async fn occupations(
                 .value(query)
                 .hint(lang, "explorer-search-hint"),
         ],
+        errors: Vec::new(),
         results_heading: None,
         hits: Vec::new(),
         list_heading: None,
@@ -106,6 +185,21 @@ pub async fn occupations(
         source: source(lang, &catalog),
     };
     if !query.is_empty() {
+        match admit_search(&state, &ctx, query) {
+            Ok(()) => {}
+            Err(SearchRefused::Throttled(secs)) => return page_throttled(&ctx, secs),
+            Err(SearchRefused::Query(e)) => {
+                page.errors = attach_errors(
+                    lang,
+                    &mut page.fields,
+                    &[FieldError {
+                        field: "q",
+                        code: e.code(),
+                    }],
+                );
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+            }
+        }
         page.hits = catalog.search_occupations(query, RESULTS);
         page.results_heading = Some(lang.t_args(
             "explorer-results",
@@ -304,7 +398,12 @@ pub async fn fiche(
     let mut market_view = None;
     if !q.commune.trim().is_empty() {
         let mut problems = Vec::new();
-        let commune = resolve_commune(&catalog, &q.commune);
+        // The commune is searched by name: a public search like the others.
+        let commune = match admit_search(&state, &ctx, q.commune.trim()) {
+            Ok(()) => resolve_commune(&catalog, &q.commune),
+            Err(SearchRefused::Throttled(secs)) => return page_throttled(&ctx, secs),
+            Err(SearchRefused::Query(_)) => None,
+        };
         if commune.is_none() {
             problems.push(FieldError {
                 field: "commune",
@@ -507,16 +606,23 @@ pub struct CommuneSummary {
     pub employment_area: Option<u32>,
 }
 
-/// Occupations matching words (public).
+/// Occupations matching words (public). Anonymous callers get a limited number of
+/// searches a minute per network address.
 #[utoipa::path(get, path = "/api/v1/occupations", params(SearchParams), responses(
     (status = 200, description = "Best matches first", body = [OccupationSummary]),
+    (status = 422, description = "`q` longer than 200 characters (400 bytes) or of more than 16 words", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many anonymous searches from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     (status = 503, description = "Reference data not loaded")
 ))]
 pub async fn api_occupations(
     State(state): State<AppState>,
+    ctx: Ctx,
     Query(params): Query<SearchParams>,
-) -> Result<Json<Vec<OccupationSummary>>, HttpError> {
+) -> Result<Response, HttpError> {
     let catalog = catalog(&state)?;
+    if let Err(refused) = admit_search(&state, &ctx, &params.q) {
+        return Ok(api_refusal("q", refused));
+    }
     let limit = params.limit.unwrap_or(20).min(100);
     Ok(Json(
         catalog
@@ -527,8 +633,9 @@ pub async fn api_occupations(
                 label: h.label,
                 appellation: h.appellation,
             })
-            .collect(),
-    ))
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
 }
 
 /// One ROME fiche (public).
@@ -630,16 +737,23 @@ pub async fn api_occupation(
     }))
 }
 
-/// Communes by name or INSEE code (public), the most populated first.
+/// Communes by name or INSEE code (public), the most populated first. Anonymous
+/// callers get a limited number of searches a minute per network address.
 #[utoipa::path(get, path = "/api/v1/communes", params(SearchParams), responses(
     (status = 200, description = "Matching communes", body = [CommuneSummary]),
+    (status = 422, description = "`q` longer than 200 characters (400 bytes) or of more than 16 words", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "Too many anonymous searches from this address; see Retry-After", body = Problem, content_type = "application/problem+json"),
     (status = 503, description = "Reference data not loaded")
 ))]
 pub async fn api_communes(
     State(state): State<AppState>,
+    ctx: Ctx,
     Query(params): Query<SearchParams>,
-) -> Result<Json<Vec<CommuneSummary>>, HttpError> {
+) -> Result<Response, HttpError> {
     let catalog = catalog(&state)?;
+    if let Err(refused) = admit_search(&state, &ctx, &params.q) {
+        return Ok(api_refusal("q", refused));
+    }
     let limit = params.limit.unwrap_or(20).min(100);
     Ok(Json(
         catalog
@@ -651,6 +765,7 @@ pub async fn api_communes(
                 population: c.population,
                 employment_area: c.area,
             })
-            .collect(),
-    ))
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
 }

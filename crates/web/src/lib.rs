@@ -10,6 +10,7 @@ pub mod errors;
 pub mod explorer;
 pub mod headers;
 pub mod i18n;
+pub mod input;
 pub mod jobs;
 pub mod journal;
 pub mod messages;
@@ -28,9 +29,11 @@ pub mod selection;
 pub mod sessions;
 pub mod sponsors;
 pub mod synthesis;
+pub mod throttle;
 pub mod workspace;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -41,7 +44,7 @@ use parcours_app::App;
 use tower_http::csrf::CsrfLayer;
 
 /// Largest request body accepted anywhere (uploads get their own limit later).
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -49,6 +52,10 @@ pub struct AppState {
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
     pub metrics: Option<PrometheusHandle>,
+    /// The bearer token `/metrics` requires; without one, `/metrics` is not served.
+    pub metrics_token: Option<Arc<str>>,
+    /// Anonymous searches per network address (see [`throttle`]).
+    pub search_throttle: Arc<throttle::Throttle>,
 }
 
 impl AppState {
@@ -58,7 +65,15 @@ impl AppState {
             app,
             secure_cookies,
             metrics: ops::metrics_handle(),
+            metrics_token: None,
+            search_throttle: Arc::new(throttle::Throttle::for_search()),
         }
+    }
+
+    /// Serves `/metrics` to requests bearing this token (an empty one counts as none).
+    pub fn with_metrics_token(mut self, token: Option<String>) -> Self {
+        self.metrics_token = token.filter(|t| !t.trim().is_empty()).map(Arc::from);
+        self
     }
 }
 
@@ -525,7 +540,9 @@ pub fn router(state: AppState) -> Router {
         .router
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
-        // Innermost first: token check, then Origin check, then error pages, then context.
+        // Innermost first: the text rule, token check, then Origin check, then error
+        // pages, then context.
+        .layer(from_fn(input::text_rule))
         .layer(from_fn(csrf::require_token))
         .layer(CsrfLayer::new())
         .layer(from_fn(errors::render_errors))

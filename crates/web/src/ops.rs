@@ -4,10 +4,11 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use parcours_app::same_secret;
 
 use crate::AppState;
 
@@ -41,7 +42,37 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus text, for the bearer of the configured token only (`PARCOURS_METRICS_TOKEN`):
+/// route names, volumes and latencies help an attacker time and aim. Without a token
+/// configured the endpoint does not exist (404); a missing or wrong token gets 401.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = state.metrics_token.as_deref() else {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain")],
+            "metrics are disabled: set PARCOURS_METRICS_TOKEN to serve them",
+        )
+            .into_response();
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split_once(' ')
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        })
+        .map(|(_, token)| token.trim());
+    if !sent.is_some_and(|sent| same_secret(expected, sent)) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [
+                (header::CONTENT_TYPE, "text/plain"),
+                (header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\""),
+            ],
+            "a bearer token is required",
+        )
+            .into_response();
+    }
     let body = state
         .metrics
         .as_ref()
