@@ -915,7 +915,6 @@ async fn health_answers_stay_with_the_person_and_their_coaches() -> TestResult {
     }
     Ok(())
 }
-}
 
 /// The live job-title search of the experiences activity is bounded like the public
 /// searches: an overlong query is refused with a message, not searched.
