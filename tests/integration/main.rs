@@ -7,6 +7,7 @@ mod auth;
 mod bilan;
 mod cli;
 mod durability;
+mod erasure;
 mod explorer;
 mod journal;
 mod matrix;
