@@ -273,7 +273,10 @@ async fn the_funder_sees_figures_without_small_cells() -> TestResult {
     // 10 people were referred: fewer than 11, so hidden (with the next smallest phase,
     // or 100 - 25 - 35 - 20 - 10 would give it back); 35 in investigation: shown.
     assert!(html.contains("masqué"));
-    assert!(!html.contains("moins de 11"), "a hidden cell says nothing of its size");
+    assert!(
+        !html.contains("moins de 11"),
+        "a hidden cell says nothing of its size"
+    );
     assert!(html.contains("<td class=\"num\">35</td>"));
     assert!(html.contains("<td class=\"num\">100</td>"));
     assert!(!html.contains("/beneficiaries/"), "no link to any file");

@@ -7,6 +7,7 @@ mod auth;
 mod bilan;
 mod cli;
 mod durability;
+mod erasure;
 mod explorer;
 #[path = "../../crates/app/tests/support/hostile_workbooks.rs"]
 mod hostile_workbooks;
@@ -18,8 +19,8 @@ mod pistes;
 mod plan;
 mod privacy;
 mod processes;
-mod races;
 mod projects;
+mod races;
 mod referrals;
 mod scale;
 mod security;

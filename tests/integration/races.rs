@@ -87,7 +87,13 @@ fn referral_body(programme: Uuid, i: usize, same_person: bool) -> Value {
         ("Alix", "Course")
     };
     let phone = if same_person {
-        ["06 12 34 56 78", "+33 6.12.34.56.78", "0612345678", "06-12-34-56-78"][i % 4].to_owned()
+        [
+            "06 12 34 56 78",
+            "+33 6.12.34.56.78",
+            "0612345678",
+            "06-12-34-56-78",
+        ][i % 4]
+            .to_owned()
     } else {
         format!("06 00 00 {:02} {:02}", i / 100, i % 100)
     };
@@ -110,7 +116,8 @@ async fn post_referrals(
 ) -> anyhow::Result<Vec<axum_test::TestResponse>> {
     let bodies = Arc::new(bodies);
     concurrently(bodies.len(), |i| {
-        let (referrer, bodies, token) = (Arc::clone(referrer), Arc::clone(&bodies), token.to_owned());
+        let (referrer, bodies, token) =
+            (Arc::clone(referrer), Arc::clone(&bodies), token.to_owned());
         async move {
             referrer
                 .server
@@ -147,7 +154,10 @@ async fn the_same_person_referred_at_once_is_stored_once() -> TestResult {
     let identical = (0..N).map(|_| referral_body(programme, 0, true)).collect();
     let responses = post_referrals(&referrer, &token, identical).await?;
     let kept = stored(&t, &manager, "legoff").await;
-    println!("identical: statuses {:?}, stored {kept}", status_counts(&responses));
+    println!(
+        "identical: statuses {:?}, stored {kept}",
+        status_counts(&responses)
+    );
     assert_eq!(kept, 1, "one referral of the person");
     assert_losers(&responses, 201, 1, "already_referred");
 
@@ -166,11 +176,19 @@ async fn the_same_person_referred_at_once_is_stored_once() -> TestResult {
         .add_header("x-csrf-token", mtoken)
         .json(&json!({"decision": "refuse", "reason": "unreachable"}))
         .await;
-    assert_eq!(refused.status_code(), StatusCode::NO_CONTENT, "{}", refused.text());
+    assert_eq!(
+        refused.status_code(),
+        StatusCode::NO_CONTENT,
+        "{}",
+        refused.text()
+    );
     let spelt = (0..N).map(|i| referral_body(programme, i, true)).collect();
     let responses = post_referrals(&referrer, &token, spelt).await?;
     let kept = stored(&t, &manager, "legoff").await;
-    println!("spellings: statuses {:?}, stored {kept}", status_counts(&responses));
+    println!(
+        "spellings: statuses {:?}, stored {kept}",
+        status_counts(&responses)
+    );
     assert_eq!(kept, 2, "the refused one and one new");
     assert_losers(&responses, 201, 1, "already_referred");
     Ok(())
@@ -178,9 +196,16 @@ async fn the_same_person_referred_at_once_is_stored_once() -> TestResult {
 
 /// Sets the referrer's quota so that `left` places remain; returns how many stand.
 async fn leave_places(t: &TestApp, referrer_org: Uuid, left: i32) -> anyhow::Result<i32> {
-    let standing = referrals::standing_count(t.app.db(), t.world.programme_id, referrer_org).await?;
+    let standing =
+        referrals::standing_count(t.app.db(), t.world.programme_id, referrer_org).await?;
     let standing = i32::try_from(standing)?;
-    referrals::set_quota(t.app.db(), t.world.programme_id, referrer_org, Some(standing + left)).await?;
+    referrals::set_quota(
+        t.app.db(),
+        t.world.programme_id,
+        referrer_org,
+        Some(standing + left),
+    )
+    .await?;
     Ok(standing)
 }
 
@@ -193,7 +218,9 @@ async fn a_referrer_one_short_of_its_quota_gets_one_more_whatever_the_race() -> 
     let token = referrer.token_from("/orientations").await;
     for left in [1, 3] {
         let before = leave_places(&t, org, left).await?;
-        let people = (0..N).map(|i| referral_body(programme, i + 100 * left as usize, false)).collect();
+        let people = (0..N)
+            .map(|i| referral_body(programme, i + 100 * left as usize, false))
+            .collect();
         let responses = post_referrals(&referrer, &token, people).await?;
         let after = referrals::standing_count(t.app.db(), programme, org).await?;
         println!(
@@ -201,7 +228,11 @@ async fn a_referrer_one_short_of_its_quota_gets_one_more_whatever_the_race() -> 
             status_counts(&responses),
             i64::try_from(after)? - i64::from(before + left)
         );
-        assert_eq!(after, u64::try_from(before + left)?, "the quota is reached, never passed");
+        assert_eq!(
+            after,
+            u64::try_from(before + left)?,
+            "the quota is reached, never passed"
+        );
         assert_losers(&responses, 201, usize::try_from(left)?, "quota_reached");
     }
     Ok(())
@@ -236,11 +267,7 @@ fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// Statuses, and that every loser's page says `message` (the sequential case's words).
-fn assert_page_losers(
-    responses: &[axum_test::TestResponse],
-    winners: usize,
-    message: &str,
-) {
+fn assert_page_losers(responses: &[axum_test::TestResponse], winners: usize, message: &str) {
     let statuses = status_counts(responses);
     let expected = if winners == responses.len() {
         vec![(303, winners)]
@@ -251,10 +278,11 @@ fn assert_page_losers(
         statuses,
         expected,
         "statuses (code, how many); a loser: {:?}",
-        responses
-            .iter()
-            .find(|r| r.status_code() != 303)
-            .map(|r| r.text().chars().take(400).collect::<String>())
+        responses.iter().find(|r| r.status_code() != 303).map(|r| r
+            .text()
+            .chars()
+            .take(400)
+            .collect::<String>())
     );
     for r in responses.iter().filter(|r| r.status_code() == 422) {
         assert!(r.text().contains(message), "{message} in {}", r.text());
@@ -274,7 +302,11 @@ async fn upload_csv(client: &Client, programme: Uuid, csv: &str) -> anyhow::Resu
                 .file_name("orientations.csv")
                 .mime_type("text/csv"),
         );
-    let r = client.server.post("/orientations/import").multipart(form).await;
+    let r = client
+        .server
+        .post("/orientations/import")
+        .multipart(form)
+        .await;
     anyhow::ensure!(r.status_code() == 303, "upload: {}", r.text());
     Ok(r.header("location").to_str()?.to_owned())
 }
@@ -305,10 +337,13 @@ async fn imports_and_single_referrals_share_the_quota_and_the_person_atomically(
     let before = leave_places(&t, org, 3).await?;
     let (a, b) = (Arc::new(a), Arc::new(b));
     let referrer2 = Arc::clone(&referrer);
-    let bodies: Vec<Value> = (0..N - 2).map(|i| referral_body(programme, 500 + i, false)).collect();
+    let bodies: Vec<Value> = (0..N - 2)
+        .map(|i| referral_body(programme, 500 + i, false))
+        .collect();
     let bodies = Arc::new(bodies);
     let responses = concurrently(N, |i| {
-        let (referrer, bodies, token) = (Arc::clone(&referrer2), Arc::clone(&bodies), token.clone());
+        let (referrer, bodies, token) =
+            (Arc::clone(&referrer2), Arc::clone(&bodies), token.clone());
         let (a, b) = (Arc::clone(&a), Arc::clone(&b));
         async move {
             match i {
@@ -343,7 +378,11 @@ async fn imports_and_single_referrals_share_the_quota_and_the_person_atomically(
         "no 500: {:?}",
         status_counts(&responses)
     );
-    assert_eq!(after, u64::try_from(before + 3)?, "the quota is reached, never passed");
+    assert_eq!(
+        after,
+        u64::try_from(before + 3)?,
+        "the quota is reached, never passed"
+    );
 
     // The same person in a file and in N - 1 single referrals: stored once.
     referrals::set_quota(t.app.db(), programme, org, None).await?;
@@ -376,7 +415,10 @@ async fn imports_and_single_referrals_share_the_quota_and_the_person_atomically(
     })
     .await?;
     let kept = stored(&t, &manager, "legoff").await;
-    println!("file + singles of one person: statuses {:?}, stored {kept}", status_counts(&responses));
+    println!(
+        "file + singles of one person: statuses {:?}, stored {kept}",
+        status_counts(&responses)
+    );
     assert!(responses.iter().all(|r| r.status_code() != 500));
     assert_eq!(kept, 1, "one referral of the person");
     Ok(())
@@ -386,7 +428,9 @@ const EMPLOYER: &str = "employer@demo.parcours.test";
 const BENEFICIARY: &str = "beneficiaire@demo.parcours.test";
 
 /// The demo operator's opportunities.
-async fn opportunities_of(t: &TestApp) -> anyhow::Result<Vec<parcours_db::repo::opportunities::Opportunity>> {
+async fn opportunities_of(
+    t: &TestApp,
+) -> anyhow::Result<Vec<parcours_db::repo::opportunities::Opportunity>> {
     Ok(parcours_db::repo::opportunities::of_tenant(
         t.app.db(),
         parcours_db::TenantScope::of(t.world.operator_id),
@@ -395,8 +439,8 @@ async fn opportunities_of(t: &TestApp) -> anyhow::Result<Vec<parcours_db::repo::
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_opportunity_requested_at_once_is_requested_once_and_the_employer_told_once() -> TestResult
-{
+async fn an_opportunity_requested_at_once_is_requested_once_and_the_employer_told_once()
+-> TestResult {
     let t = TestApp::spawn().await?;
     let person = t.world.beneficiary_person_id;
     let me = Arc::new(t.login_as(BENEFICIARY).await?);
@@ -408,7 +452,9 @@ async fn an_opportunity_requested_at_once_is_requested_once_and_the_employer_tol
         .ok_or_else(|| anyhow::anyhow!("no demo offer"))?;
     let id = offer.id.to_string();
     let action = format!("/beneficiaries/{person}/opportunites/demandes");
-    let forms = (0..N).map(|_| pairs(&[("opportunity", id.as_str()), ("message", "Bonjour")])).collect();
+    let forms = (0..N)
+        .map(|_| pairs(&[("opportunity", id.as_str()), ("message", "Bonjour")]))
+        .collect();
     let responses = post_forms(&me, &token, &action, forms).await?;
     let requests = parcours_db::repo::opportunities::requests_of_person(
         t.app.db(),
@@ -466,7 +512,8 @@ async fn requests_with_links(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_employer_accepts_no_more_candidates_than_places_and_gives_feedback_once() -> TestResult {
+async fn an_employer_accepts_no_more_candidates_than_places_and_gives_feedback_once() -> TestResult
+{
     let t = TestApp::spawn().await?;
     let offers = opportunities_of(&t).await?;
     let offer = offers
@@ -493,7 +540,11 @@ async fn an_employer_accepts_no_more_candidates_than_places_and_gives_feedback_o
     }
     let (links, tokens) = (Arc::new(links), Arc::new(tokens));
     let answers = concurrently(N, |i| {
-        let (browsers, links, tokens) = (Arc::clone(&browsers), Arc::clone(&links), Arc::clone(&tokens));
+        let (browsers, links, tokens) = (
+            Arc::clone(&browsers),
+            Arc::clone(&links),
+            Arc::clone(&tokens),
+        );
         async move {
             let link = format!("/demandes/{}", links[i].1);
             browsers[i]
@@ -515,7 +566,11 @@ async fn an_employer_accepts_no_more_candidates_than_places_and_gives_feedback_o
         status_counts(&answers)
     );
     assert_eq!(accepted, places, "never more than the places");
-    assert_page_losers(&answers, places, "Toutes les places de cette offre sont prises");
+    assert_page_losers(
+        &answers,
+        places,
+        "Toutes les places de cette offre sont prises",
+    );
 
     Ok(())
 }
@@ -547,7 +602,9 @@ async fn feedback_given_at_once_is_kept_once_per_side() -> TestResult {
         .ok_or_else(|| anyhow::anyhow!("no employer email"))?;
     let link = format!("/demandes/{}", crate::link_token(mail, "/demandes/")?);
     let employer = Arc::new(t.client()?);
-    let accepted = employer.submit(&link, &link, &[("decision", "accept")]).await;
+    let accepted = employer
+        .submit(&link, &link, &[("decision", "accept")])
+        .await;
     assert_eq!(accepted.status_code(), StatusCode::SEE_OTHER);
     let request = parcours_db::repo::opportunities::requests_of_person(
         t.app.db(),
@@ -566,17 +623,28 @@ async fn feedback_given_at_once_is_kept_once_per_side() -> TestResult {
         .collect();
     let responses = post_forms(&employer, &token, &format!("{link}/avis"), forms).await?;
     let given = parcours_db::repo::opportunities::feedback_for(t.app.db(), [request.id]).await?;
-    println!("employer feedback x{N}: statuses {:?}, stored {}", status_counts(&responses), given.len());
+    println!(
+        "employer feedback x{N}: statuses {:?}, stored {}",
+        status_counts(&responses),
+        given.len()
+    );
     assert_eq!(given.len(), 1);
     assert_page_losers(&responses, 1, "L&#39;avis est déjà donné");
 
     // The person's side, likewise.
     let token = me.token_from("/parcours/opportunites").await;
     let forms = (0..N).map(|_| pairs(&[("rating", "3")])).collect();
-    let action = format!("/beneficiaries/{person}/opportunites/demandes/{}/avis", request.id);
+    let action = format!(
+        "/beneficiaries/{person}/opportunites/demandes/{}/avis",
+        request.id
+    );
     let responses = post_forms(&me, &token, &action, forms).await?;
     let given = parcours_db::repo::opportunities::feedback_for(t.app.db(), [request.id]).await?;
-    println!("candidate feedback x{N}: statuses {:?}, stored {}", status_counts(&responses), given.len());
+    println!(
+        "candidate feedback x{N}: statuses {:?}, stored {}",
+        status_counts(&responses),
+        given.len()
+    );
     assert_eq!(given.len(), 2, "one per side");
     assert_page_losers(&responses, 1, "L&#39;avis est déjà donné");
     Ok(())
@@ -616,7 +684,9 @@ async fn a_slot_is_booked_once_and_a_link_books_once() -> TestResult {
     // The person books the same slot N times at once from their space.
     let me = Arc::new(t.login_as(BENEFICIARY).await?);
     let token = me.token_from("/parcours/rendez-vous").await;
-    let forms = (0..N).map(|_| pairs(&[("slot", slots[0].as_str())])).collect();
+    let forms = (0..N)
+        .map(|_| pairs(&[("slot", slots[0].as_str())]))
+        .collect();
     let responses = post_forms(&me, &token, "/parcours/rendez-vous/reserver", forms).await?;
     let booked = |all: Vec<appointments::Appointment>, slot: &str| {
         all.iter()
@@ -626,8 +696,14 @@ async fn a_slot_is_booked_once_and_a_link_books_once() -> TestResult {
             })
             .count()
     };
-    let held = booked(appointments::appointments_of_person(t.app.db(), scope, person).await?, &slots[0]);
-    println!("one slot booked {N} times: statuses {:?}, booked {held}", status_counts(&responses));
+    let held = booked(
+        appointments::appointments_of_person(t.app.db(), scope, person).await?,
+        &slots[0],
+    );
+    println!(
+        "one slot booked {N} times: statuses {:?}, booked {held}",
+        status_counts(&responses)
+    );
     assert_eq!(held, 1);
     assert_page_losers(&responses, 1, "Quelqu&#39;un vient de prendre ce créneau");
 
@@ -645,11 +721,16 @@ async fn a_slot_is_booked_once_and_a_link_books_once() -> TestResult {
     .await?;
     let visitor = Arc::new(t.client()?);
     let token = visitor.token_from(&format!("/rendez-vous/{link}")).await;
-    let forms = (1..=N).map(|i| pairs(&[("slot", slots[i].as_str())])).collect();
+    let forms = (1..=N)
+        .map(|i| pairs(&[("slot", slots[i].as_str())]))
+        .collect();
     let responses = post_forms(&visitor, &token, &format!("/rendez-vous/{link}"), forms).await?;
     let all = appointments::appointments_of_person(t.app.db(), scope, person).await?;
     let from_link: usize = slots[1..].iter().map(|s| booked(all.clone(), s)).sum();
-    println!("one link, {N} slots at once: statuses {:?}, booked {from_link}", status_counts(&responses));
+    println!(
+        "one link, {N} slots at once: statuses {:?}, booked {from_link}",
+        status_counts(&responses)
+    );
     assert_eq!(from_link, 1);
     assert_page_losers(&responses, 1, "a déjà servi");
     Ok(())
@@ -703,7 +784,10 @@ async fn a_slot_is_never_both_withdrawn_and_booked() -> TestResult {
                 } else {
                     me.server
                         .post("/parcours/rendez-vous/reserver")
-                        .form(&[("_csrf", my_token.as_str()), ("slot", slot.to_string().as_str())])
+                        .form(&[
+                            ("_csrf", my_token.as_str()),
+                            ("slot", slot.to_string().as_str()),
+                        ])
                         .await
                 }
             }
@@ -725,7 +809,9 @@ async fn a_slot_is_never_both_withdrawn_and_booked() -> TestResult {
         if held {
             t.app
                 .db()
-                .execute_unprepared("UPDATE appointments SET slot_hold = NULL, status = 'cancelled'")
+                .execute_unprepared(
+                    "UPDATE appointments SET slot_hold = NULL, status = 'cancelled'",
+                )
                 .await?;
         }
     }
@@ -760,7 +846,9 @@ async fn a_person_invited_at_once_to_a_selection_event_gets_one_email() -> TestR
         .to_owned();
     let token = manager.token_from(&event).await;
     let camille = t.world.beneficiary_person_id.to_string();
-    let forms = (0..N).map(|_| pairs(&[("person", camille.as_str())])).collect();
+    let forms = (0..N)
+        .map(|_| pairs(&[("person", camille.as_str())]))
+        .collect();
     let responses = post_forms(&manager, &token, &format!("{event}/invitations"), forms).await?;
     t.app.run_due_jobs(parcours_app::now_ms()).await?;
     let emails = t
@@ -768,9 +856,16 @@ async fn a_person_invited_at_once_to_a_selection_event_gets_one_email() -> TestR
         .iter()
         .filter(|e| e.contains(&format!("To: {BENEFICIARY}")) && e.contains("Atelier CV"))
         .count();
-    println!("selection invitation x{N}: statuses {:?}, emails {emails}", status_counts(&responses));
+    println!(
+        "selection invitation x{N}: statuses {:?}, emails {emails}",
+        status_counts(&responses)
+    );
     assert_eq!(emails, 1, "one email per person invited");
-    assert_eq!(status_counts(&responses), vec![(303, N)], "inviting again is not an error");
+    assert_eq!(
+        status_counts(&responses),
+        vec![(303, N)],
+        "inviting again is not an error"
+    );
     Ok(())
 }
 
@@ -778,7 +873,8 @@ async fn a_person_invited_at_once_to_a_selection_event_gets_one_email() -> TestR
 /// left): the migration keeps every row, gives the keys to the oldest standing one of
 /// each person, and the database then refuses a new duplicate.
 #[tokio::test]
-async fn the_race_guard_migration_keeps_existing_duplicates_and_constrains_new_ones() -> TestResult {
+async fn the_race_guard_migration_keeps_existing_duplicates_and_constrains_new_ones() -> TestResult
+{
     use parcours_db::repo::opportunities;
     use parcours_domain::referral::ReferralInput;
     let t = TestApp::spawn().await?;
@@ -796,7 +892,8 @@ async fn the_race_guard_migration_keeps_existing_duplicates_and_constrains_new_o
         "referrals_standing_phone_key",
         "opportunity_requests_standing_person",
     ] {
-        db.execute_unprepared(&format!("DROP INDEX {index}")).await?;
+        db.execute_unprepared(&format!("DROP INDEX {index}"))
+            .await?;
     }
     let candidate = ReferralInput {
         first_name: "Jeanne".into(),
@@ -831,7 +928,11 @@ async fn the_race_guard_migration_keeps_existing_duplicates_and_constrains_new_o
         .iter()
         .find(|o| o.title == "Deux semaines au fournil")
         .ok_or_else(|| anyhow::anyhow!("no demo offer"))?;
-    let member = t.world.cohort.first().ok_or_else(|| anyhow::anyhow!("no cohort"))?;
+    let member = t
+        .world
+        .cohort
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("no cohort"))?;
     for i in 0..2 {
         opportunities::insert_request(
             db,
@@ -877,7 +978,9 @@ async fn the_race_guard_migration_keeps_existing_duplicates_and_constrains_new_o
     )
     .await?;
     let requests = count("SELECT COUNT(*) AS n FROM opportunity_requests WHERE token_hash IS NOT NULL AND person_key IS NULL").await?;
-    println!("migration over duplicates: {kept} referrals kept, {keyed} keyed; {requests} request(s) left unkeyed");
+    println!(
+        "migration over duplicates: {kept} referrals kept, {keyed} keyed; {requests} request(s) left unkeyed"
+    );
     assert_eq!((kept, keyed, requests), (3, 1, 1));
     // From now on the database refuses the same person, whatever the app checked.
     let again = referrals::insert(

@@ -50,7 +50,9 @@ fn figures_of_lines(lines: &[Vec<String>]) -> Figures {
 }
 
 fn figure(v: &Value) -> Option<u64> {
-    v.get("count").and_then(Value::as_u64).or_else(|| v.as_u64())
+    v.get("count")
+        .and_then(Value::as_u64)
+        .or_else(|| v.as_u64())
 }
 
 /// The report's JSON (command line or API) as the CSV's figures.
@@ -113,7 +115,10 @@ fn html_tables(html: &str) -> BTreeMap<String, Vec<(String, Vec<String>)>> {
             .to_owned()
     };
     let mut tables = BTreeMap::new();
-    for part in html.split("<section class=\"card\" aria-labelledby=\"").skip(1) {
+    for part in html
+        .split("<section class=\"card\" aria-labelledby=\"")
+        .skip(1)
+    {
         let id = part.split('"').next().unwrap_or_default().to_owned();
         let Some(body) = part
             .split("<tbody>")
@@ -126,11 +131,7 @@ fn html_tables(html: &str) -> BTreeMap<String, Vec<(String, Vec<String>)>> {
             .split("<tr>")
             .skip(1)
             .map(|row| {
-                let label = row
-                    .split("</th>")
-                    .next()
-                    .map(strip)
-                    .unwrap_or_default();
+                let label = row.split("</th>").next().map(strip).unwrap_or_default();
                 let cells = row
                     .split("<td")
                     .skip(1)
@@ -215,7 +216,8 @@ fn derivable(csv: &Figures, home: &[Option<u64>], truth: &Figures) -> Vec<Key> {
         hidden.push(v.is_none());
     }
     let at = |g: &str, k: &str, i: &str| index.get(&key(g, k, i)).copied();
-    let mut sections: Vec<(String, String)> = csv.keys().map(|k| (k.0.clone(), k.1.clone())).collect();
+    let mut sections: Vec<(String, String)> =
+        csv.keys().map(|k| (k.0.clone(), k.1.clone())).collect();
     sections.dedup();
     for (g, k) in &sections {
         let cell = |i: &str| at(g, k, i);
@@ -250,7 +252,11 @@ fn derivable(csv: &Figures, home: &[Option<u64>], truth: &Figures) -> Vec<Key> {
         .map(|k| k.2.clone())
         .collect();
     for group in PARTITIONS {
-        let keys: Vec<&String> = sections.iter().filter(|s| s.0 == group).map(|s| &s.1).collect();
+        let keys: Vec<&String> = sections
+            .iter()
+            .filter(|s| s.0 == group)
+            .map(|s| &s.1)
+            .collect();
         if keys.is_empty() {
             continue;
         }
@@ -314,11 +320,7 @@ async fn read_every_surface(
     slug: &str,
     name: &str,
 ) -> anyhow::Result<(Figures, Vec<Option<u64>>)> {
-    let id = t
-        .app
-        .outcomes_report_by_slug(slug, None)
-        .await?
-        .0;
+    let id = t.app.outcomes_report_by_slug(slug, None).await?.0;
     let base = format!("/programmes/{id}/resultats");
     let csv_text = funder.server.get(&format!("{base}.csv")).await.text();
     let lines: Vec<Vec<String>> = csv_text
@@ -330,7 +332,12 @@ async fn read_every_surface(
     assert!(csv.len() > 13, "{csv_text}");
 
     // The workbook.
-    let xlsx = funder.server.get(&format!("{base}.xlsx")).await.as_bytes().to_vec();
+    let xlsx = funder
+        .server
+        .get(&format!("{base}.xlsx"))
+        .await
+        .as_bytes()
+        .to_vec();
     {
         use calamine::Reader;
         let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(xlsx))?;
@@ -352,11 +359,23 @@ async fn read_every_surface(
         .json();
     assert_eq!(figures_of_json(slug, &api), csv, "api");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_parcours"))
-        .args(["report", "outcomes", "--programme", slug, "--format", "json"])
+        .args([
+            "report",
+            "outcomes",
+            "--programme",
+            slug,
+            "--format",
+            "json",
+        ])
         .env("PARCOURS_DATABASE_URL", &t.database_url)
         .env_remove("PARCOURS_REF_DIR")
         .output()?;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cli: Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(figures_of_json(slug, &cli), csv, "command line");
     for json in [&api, &cli] {
@@ -389,7 +408,11 @@ async fn read_every_surface(
                 .filter(|c| !c.ends_with('%') || c.contains('('))
                 .map(|c| shown_count(c))
                 .collect();
-            let counts = if keys.len() == 1 { counts[..1].to_vec() } else { counts };
+            let counts = if keys.len() == 1 {
+                counts[..1].to_vec()
+            } else {
+                counts
+            };
             assert_eq!(counts.len(), keys.len(), "page {id} {label}: {cells:?}");
             for (k, c) in keys.iter().zip(&counts) {
                 same(&format!("page {id} {label}"), k, *c, &csv);
@@ -400,7 +423,11 @@ async fn read_every_surface(
             let head = &words[..words.len().min(2)];
             let line = pdf[from..]
                 .lines()
-                .find(|l| l.split_whitespace().take(head.len()).eq(head.iter().copied()))
+                .find(|l| {
+                    l.split_whitespace()
+                        .take(head.len())
+                        .eq(head.iter().copied())
+                })
                 .ok_or_else(|| anyhow::anyhow!("pdf: no row {label:?} after {from}:\n{pdf}"))?;
             from += pdf[from..].find(line).unwrap_or(0) + line.len();
             let mut tokens = line.split_whitespace().peekable();
@@ -453,12 +480,18 @@ async fn no_hidden_cell_can_be_derived_from_what_a_funder_reads() -> TestResult 
         let (_, all) = t.app.outcomes_report_by_slug(slug, Some(1)).await?;
         let truth = figures_of_json(slug, &serde_json::to_value(&all)?);
         let derived = derivable(&csv, &home, &truth);
-        assert!(derived.is_empty(), "{slug}: derivable hidden cells {derived:?}");
+        assert!(
+            derived.is_empty(),
+            "{slug}: derivable hidden cells {derived:?}"
+        );
         // A small cell is hidden wherever it sits.
         for (k, v) in &csv {
             assert!(!v.is_some_and(|n| n > 0 && n < 11), "{slug}: {k:?} = {v:?}");
         }
-        assert!(!home.iter().flatten().any(|n| *n > 0 && *n < 11), "{home:?}");
+        assert!(
+            !home.iter().flatten().any(|n| *n > 0 && *n < 11),
+            "{home:?}"
+        );
     }
     Ok(())
 }
@@ -466,7 +499,9 @@ async fn no_hidden_cell_can_be_derived_from_what_a_funder_reads() -> TestResult 
 /// 40 people in long CDDs, 20 in short ones and `six` in a CDD of exactly 6 months,
 /// all finished.
 fn contracts_cohort(six: usize) -> String {
-    let mut csv = String::from("external_id,birth_year,commune,referrer,publics,entered_on,status,ended_on,drop_reason,outcome,contract_type,contract_months,training_qualifying\n");
+    let mut csv = String::from(
+        "external_id,birth_year,commune,referrer,publics,entered_on,status,ended_on,drop_reason,outcome,contract_type,contract_months,training_qualifying\n",
+    );
     let mut n = 0;
     for (months, count) in [(12, 40), (3, 20), (6, six)] {
         for _ in 0..count {
@@ -489,7 +524,10 @@ async fn a_new_label_rule_that_would_single_people_out_is_refused() -> TestResul
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let funder = t.login_as("funder@demo.parcours.test").await?;
     let page = format!("/programmes/{programme}/resultats");
-    let (_, before) = t.app.outcomes_report_by_slug("normandie-2026", None).await?;
+    let (_, before) = t
+        .app
+        .outcomes_report_by_slug("normandie-2026", None)
+        .await?;
     // 6 → 7 moves the one 6-month CDD from durable to transition; so would 6 → 12, and
     // 6 → 7 without businesses: each is refused, in plain French, and nothing changes.
     for (months, business) in [("7", "yes"), ("12", "yes"), ("7", "")] {
@@ -497,7 +535,10 @@ async fn a_new_label_rule_that_would_single_people_out_is_refused() -> TestResul
             .submit(
                 &page,
                 &format!("{page}/regle"),
-                &[("durable_months", months), ("business_is_durable", business)],
+                &[
+                    ("durable_months", months),
+                    ("business_is_durable", business),
+                ],
             )
             .await;
         assert_eq!(
@@ -513,7 +554,10 @@ async fn a_new_label_rule_that_would_single_people_out_is_refused() -> TestResul
         );
         assert!(text.contains("reconnaître ces personnes"), "{text}");
     }
-    let (_, after) = t.app.outcomes_report_by_slug("normandie-2026", None).await?;
+    let (_, after) = t
+        .app
+        .outcomes_report_by_slug("normandie-2026", None)
+        .await?;
     assert_eq!(after.rule, before.rule, "the rule in force is unchanged");
     assert_eq!(
         serde_json::to_value(&after)?,
@@ -523,7 +567,8 @@ async fn a_new_label_rule_that_would_single_people_out_is_refused() -> TestResul
     // The definitions say how figures are hidden and why a rule may be refused.
     let text = funder.server.get(&page).await.text();
     assert!(
-        text.contains("retrouvé exactement par calcul") && text.contains("règle de décompte est refusée"),
+        text.contains("retrouvé exactement par calcul")
+            && text.contains("règle de décompte est refusée"),
         "{text}"
     );
     Ok(())

@@ -37,6 +37,9 @@ pub mod kind {
     /// Daily: files without contact for two years are told, then anonymised.
     pub const PERSONS_INACTIVITY: &str = "persons.inactivity";
     pub const INACTIVITY_NOTICE: &str = "email.inactivity_notice";
+    /// Daily: after erasures, the space their text held is released (PostgreSQL
+    /// `VACUUM` of the personal tables, SQLite WAL truncation).
+    pub const ERASED_SPACE: &str = "privacy.vacuum";
 }
 
 pub mod audit_action {
@@ -49,11 +52,12 @@ pub const MAX_ATTEMPTS: i32 = 5;
 const LEASE_MS: i64 = 5 * 60 * 1000;
 const DAILY_MS: i64 = 24 * 3600 * 1000;
 /// Jobs of the whole installation that run once a day, each queued again by itself.
-const DAILY: [&str; 4] = [
+const DAILY: [&str; 5] = [
     kind::DOCUMENTS_PURGE,
     kind::REFERRALS_EXPIRY,
     kind::SURVEYS_SEND,
     kind::PERSONS_INACTIVITY,
+    kind::ERASED_SPACE,
 ];
 
 /// The wait before try `attempt + 1`: 30 s, 1 min, 2 min… at most 6 hours.
@@ -179,7 +183,8 @@ impl App {
                 kind::DOCUMENTS_PURGE
                 | kind::REFERRALS_EXPIRY
                 | kind::SURVEYS_SEND
-                | kind::PERSONS_INACTIVITY,
+                | kind::PERSONS_INACTIVITY
+                | kind::ERASED_SPACE,
                 _,
             ) => {
                 if job.kind == kind::DOCUMENTS_PURGE {
@@ -188,6 +193,12 @@ impl App {
                     self.send_surveys(now).await?;
                 } else if job.kind == kind::PERSONS_INACTIVITY {
                     self.sweep_inactive(now).await?;
+                } else if job.kind == kind::ERASED_SPACE {
+                    // Erasures since the previous pass (or ever, on the first).
+                    let since = jobs::last_done_at(self.db(), kind::ERASED_SPACE)
+                        .await?
+                        .unwrap_or(0);
+                    self.release_space_after_erasures(since).await?;
                 } else {
                     self.expire_referrals(now).await?;
                     self.expire_requests(now).await?;

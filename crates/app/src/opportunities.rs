@@ -566,9 +566,11 @@ impl App {
         let Some(person) = people::find_person(self.db(), scope, request.person_id).await? else {
             return Err(AppError::NotFound);
         };
+        // An erased person's project keeps its row with an empty title: nothing to show.
         let project = projects::current_project(self.db(), scope, person.id)
             .await?
-            .map(|p| p.title);
+            .map(|p| p.title)
+            .filter(|title| !title.is_empty());
         let feedback_given = opportunities::feedback_for(self.db(), [request.id])
             .await?
             .iter()

@@ -744,8 +744,7 @@ impl App {
             }
             rows.push(row);
         }
-        let phase_counts =
-            parcours_db::repo::people::phase_counts(self.db(), programme_id).await?;
+        let phase_counts = parcours_db::repo::people::phase_counts(self.db(), programme_id).await?;
         let phases = parcours_domain::Phase::ALL
             .iter()
             .map(|phase| {

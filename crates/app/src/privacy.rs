@@ -297,9 +297,41 @@ impl App {
             .await?;
         }
         txn.commit().await?;
+        self.release_erased_space().await;
         self.forget_reports().await;
         self.forget_cohorts().await;
         Ok(())
+    }
+
+    /// After an erasure, on SQLite, the WAL still holds the pages as they were: it is
+    /// checkpointed and truncated at once. A failure (a long reader) is logged and left
+    /// to the daily job, which also vacuums PostgreSQL.
+    async fn release_erased_space(&self) {
+        if self.db().get_database_backend() != parcours_db::DbBackend::Sqlite {
+            return;
+        }
+        match privacy::release_erased_space(self.db()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!("WAL checkpoint after an erasure was busy; the daily job retries")
+            }
+            Err(error) => tracing::warn!(%error, "WAL checkpoint after an erasure failed"),
+        }
+    }
+
+    /// Daily: when files were anonymised since the last pass (`since`), the space their
+    /// text occupied is released (PostgreSQL: `VACUUM` of the registry's tables;
+    /// SQLite: a truncating WAL checkpoint). Returns whether there was anything to do.
+    pub async fn release_space_after_erasures(&self, since: i64) -> Result<bool, AppError> {
+        if !privacy::erased_since(self.db(), audit_action::ANONYMISED, since).await? {
+            return Ok(false);
+        }
+        if !privacy::release_erased_space(self.db()).await? {
+            return Err(AppError::Internal(
+                "the WAL checkpoint after erasures was busy".into(),
+            ));
+        }
+        Ok(true)
     }
 
     /// The daily pass over files without contact: withdraws the notices of people who
@@ -389,6 +421,7 @@ impl App {
             }
         }
         if report.anonymised > 0 {
+            self.release_erased_space().await;
             self.forget_reports().await;
             self.forget_cohorts().await;
         }

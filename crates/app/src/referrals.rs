@@ -1439,7 +1439,6 @@ impl App {
         Ok(())
     }
 
-
     /// The manager records that they saw the proofs of what a referral declared.
     pub async fn check_evidence(
         &self,

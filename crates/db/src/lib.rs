@@ -46,7 +46,9 @@ pub enum ConnectError {
 }
 
 /// Opens the database. SQLite files (and their folder) are created on first use and run
-/// in WAL mode with a busy timeout and foreign keys enforced.
+/// in WAL mode with a busy timeout and foreign keys enforced, and with `secure_delete`
+/// on every connection: deleted or overwritten content is zeroed, so an erased person's
+/// text does not linger in the file's free space.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -68,6 +70,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
+                .pragma("secure_delete", "ON")
         });
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         options.max_connections(16);

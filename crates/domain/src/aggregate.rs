@@ -119,9 +119,9 @@ impl Table {
     }
 
     fn shares_relation(&self, a: usize, b: usize) -> bool {
-        self.relations.iter().any(|r| {
-            r.iter().any(|(c, _)| *c == a) && r.iter().any(|(c, _)| *c == b)
-        })
+        self.relations
+            .iter()
+            .any(|r| r.iter().any(|(c, _)| *c == a) && r.iter().any(|(c, _)| *c == b))
     }
 
     /// A hidden denominator hides its percentages; a hidden cell hides its copies
@@ -328,14 +328,20 @@ mod tests {
         let parts: Vec<usize> = [12, 25, 34, 21, 10].iter().map(|v| t.cell(*v)).collect();
         t.sum(total, &parts);
         let alone: Vec<bool> = t.values.iter().map(|v| *v > 0 && *v < MIN_CELL).collect();
-        assert!(t.derivable(&alone)[parts[4]], "102 - 12 - 25 - 34 - 21 = 10");
+        assert!(
+            t.derivable(&alone)[parts[4]],
+            "102 - 12 - 25 - 34 - 21 = 10"
+        );
         let hidden = t.protect(MIN_CELL, &[]);
         assert!(hidden[parts[4]]);
         assert!(hidden[parts[0]], "the smallest other part: {hidden:?}");
         assert_eq!(hidden.iter().filter(|h| **h).count(), 2);
         assert_eq!(t.exposed(&hidden).count(), 0);
         let shown = Unknowns::new(&t.relations, &hidden);
-        assert!(shown.determines(&[(parts[0], 1), (parts[4], 1)]), "their sum is known");
+        assert!(
+            shown.determines(&[(parts[0], 1), (parts[4], 1)]),
+            "their sum is known"
+        );
     }
 
     #[test]

@@ -449,7 +449,8 @@ impl ReportModel {
             if !rows.is_empty() {
                 let columns: Vec<Vec<usize>> = rows.values().map(SectionCells::all).collect();
                 for (i, total) in overall.all().into_iter().enumerate() {
-                    let parts: Vec<usize> = columns.iter().filter_map(|c| c.get(i)).copied().collect();
+                    let parts: Vec<usize> =
+                        columns.iter().filter_map(|c| c.get(i)).copied().collect();
                     table.sum(total, &parts);
                 }
             }
@@ -505,7 +506,12 @@ impl ReportModel {
     /// figures.
     pub fn protect(&self, min_cell: u64) -> Vec<bool> {
         let mut whole = vec![false; self.table.values.len()];
-        for c in self.overall.all().into_iter().chain(self.phases.iter().copied()) {
+        for c in self
+            .overall
+            .all()
+            .into_iter()
+            .chain(self.phases.iter().copied())
+        {
             whole[c] = true;
         }
         let own = Table {
@@ -1121,7 +1127,10 @@ mod tests {
             .chain(r.by_departement.values())
             .map(business)
             .collect();
-        assert!(shown.iter().filter(|c| c.is_none()).count() >= 2, "{shown:?}");
+        assert!(
+            shown.iter().filter(|c| c.is_none()).count() >= 2,
+            "{shown:?}"
+        );
     }
 
     fn arbitrary_rows() -> impl Strategy<Value = Vec<CountRow>> {
@@ -1135,18 +1144,20 @@ mod tests {
             0_i64..8,
             prop_oneof![1_u64..4, 1_u64..12, 10_u64..40],
         )
-            .prop_map(|(st, si, ct, months, referrer, dep, mask, count)| CountRow {
-                status: ParticipantStatus::ALL[st],
-                situation: (st == 1).then_some(Situation::ALL[si]),
-                contract_type: (st == 1 && si == 0).then_some(ContractType::ALL[ct]),
-                contract_months: Some(months),
-                qualifying: Some(count.is_multiple_of(2)),
-                referrer: (referrer > 0).then(|| format!("r{referrer}")),
-                departement: Some(format!("{}", 27 + dep)),
-                quarter: Some(format!("2025-Q{}", 1 + (count % 3))),
-                publics_mask: mask,
-                count,
-            });
+            .prop_map(
+                |(st, si, ct, months, referrer, dep, mask, count)| CountRow {
+                    status: ParticipantStatus::ALL[st],
+                    situation: (st == 1).then_some(Situation::ALL[si]),
+                    contract_type: (st == 1 && si == 0).then_some(ContractType::ALL[ct]),
+                    contract_months: Some(months),
+                    qualifying: Some(count.is_multiple_of(2)),
+                    referrer: (referrer > 0).then(|| format!("r{referrer}")),
+                    departement: Some(format!("{}", 27 + dep)),
+                    quarter: Some(format!("2025-Q{}", 1 + (count % 3))),
+                    publics_mask: mask,
+                    count,
+                },
+            );
         proptest::collection::vec(row, 1..14)
     }
 
@@ -1192,7 +1203,11 @@ mod tests {
         let mut rows = cohort();
         rows.retain(|r| r.situation != Some(Situation::Employment));
         for (m, n) in months {
-            rows.push(exit(Situation::Employment, Some((ContractType::Cdd, *m)), *n));
+            rows.push(exit(
+                Situation::Employment,
+                Some((ContractType::Cdd, *m)),
+                *n,
+            ));
         }
         rows
     }

@@ -348,7 +348,10 @@ fn page_routes() -> Routes {
         )
         .route("/programmes/{id}/resultats", get(outcomes::results))
         .route("/programmes/{id}/resultats.csv", get(outcomes::results_csv))
-        .route("/api/v1/programmes/{id}/outcomes", get(outcomes::api_report))
+        .route(
+            "/api/v1/programmes/{id}/outcomes",
+            get(outcomes::api_report),
+        )
         .route("/programmes/{id}/resultats.pdf", get(outcomes::results_pdf))
         .route(
             "/programmes/{id}/resultats.xlsx",

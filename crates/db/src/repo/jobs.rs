@@ -200,6 +200,17 @@ pub async fn pending_of_kind(conn: &impl ConnectionTrait, kind: &str) -> Result<
         > 0)
 }
 
+/// When a job of this kind last finished well (a recurring job's previous pass).
+pub async fn last_done_at(conn: &impl ConnectionTrait, kind: &str) -> Result<Option<i64>, DbErr> {
+    Ok(job::Entity::find()
+        .filter(job::Column::Kind.eq(kind))
+        .filter(job::Column::Status.eq(DONE))
+        .order_by_desc(job::Column::FinishedAt)
+        .one(conn)
+        .await?
+        .and_then(|j| j.finished_at))
+}
+
 /// What an administrator of this tenant sees: its jobs and the installation's own.
 fn visible_to(scope: TenantScope) -> Condition {
     Condition::any()

@@ -14,6 +14,7 @@ pub mod notes;
 pub mod opportunities;
 pub mod outcomes;
 pub mod people;
+pub mod personal_data;
 pub mod pistes;
 pub mod placements;
 pub mod plan;

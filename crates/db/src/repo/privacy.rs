@@ -2,23 +2,27 @@
 //! anonymisation that removes who they are and what they wrote while the facts the
 //! programme's figures count (enrolments, phases, outcomes, placements) stay.
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable,
+    PrimaryKeyToColumn, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::personal_data::{
+    self, Blank, Class, OnErasure, PERSONAL_TABLES, PersonalTable, Reach, Section,
+};
 use crate::TenantScope;
 use crate::entities::{
     activity, answer, appointment, audit_event, booking_invitation, caseload_transfer,
     committee_decision, consent, document, document_share, enrolment, journal_entry, membership,
-    message, message_read, message_thread, note, opportunity_request, outcome, password_reset,
-    person, piste_choice, placement, plan_action, plan_objective, project, project_event,
-    project_evidence, referral, referral_event, selection_invitation, session,
-    simulation_evaluation, sponsor_meeting, survey, survey_answer, user,
+    membership_invitation, message, message_read, message_thread, note, opportunity_feedback,
+    opportunity_request, outcome, password_reset, person, piste_choice, placement, plan_action,
+    plan_objective, project, project_event, project_evidence, referral, referral_event,
+    selection_invitation, session, simulation_evaluation, sponsor_meeting, survey, survey_answer,
+    user,
 };
 
 /// Everything held about one person: named sections of rows, and their documents whole.
@@ -36,27 +40,120 @@ pub struct ExportedDocument {
     pub content: Vec<u8>,
 }
 
-async fn rows<E>(conn: &impl ConnectionTrait, filter: Condition) -> Result<Value, DbErr>
+async fn rows<E>(
+    conn: &impl ConnectionTrait,
+    filter: Condition,
+) -> Result<Vec<Value>, DbErr>
 where
     E: EntityTrait,
     E::Model: Serialize,
 {
-    let models = E::find().filter(filter).all(conn).await?;
-    serde_json::to_value(models).map_err(|e| DbErr::Custom(format!("export: {e}")))
+    // In primary-key order (most tables' `id`; an invitation's token hash).
+    let mut select = E::find().filter(filter);
+    for key in E::PrimaryKey::iter() {
+        select = select.order_by_asc(key.into_column());
+    }
+    select.all(conn).await?.iter().map(to_value).collect()
 }
 
-/// The ids of the person's rows of a table, to reach the rows that hang from them.
-fn ids(rows: &Value) -> Vec<Uuid> {
-    rows.as_array()
-        .map(|rows| {
-            rows.iter()
-                .filter_map(|r| r.get("id")?.as_str()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
+/// The rows of a table of the registry that `filter` selects, as JSON (secrets left
+/// out by the entities themselves).
+async fn rows_of_table(
+    conn: &impl ConnectionTrait,
+    table: &str,
+    filter: Condition,
+) -> Result<Vec<Value>, DbErr> {
+    macro_rules! by_table {
+        ($($name:literal => $entity:ident),* $(,)?) => {
+            match table {
+                $($name => rows::<$entity::Entity>(conn, filter).await,)*
+                other => Err(DbErr::Custom(format!("export: no entity for table {other}"))),
+            }
+        };
+    }
+    by_table!(
+        "activities" => activity,
+        "answers" => answer,
+        "appointments" => appointment,
+        "audit_events" => audit_event,
+        "booking_invitations" => booking_invitation,
+        "caseload_transfers" => caseload_transfer,
+        "committee_decisions" => committee_decision,
+        "consents" => consent,
+        "document_shares" => document_share,
+        "documents" => document,
+        "enrolments" => enrolment,
+        "journal_entries" => journal_entry,
+        "message_reads" => message_read,
+        "message_threads" => message_thread,
+        "membership_invitations" => membership_invitation,
+        "messages" => message,
+        "notes" => note,
+        "opportunity_feedback" => opportunity_feedback,
+        "opportunity_requests" => opportunity_request,
+        "outcomes" => outcome,
+        "persons" => person,
+        "piste_choices" => piste_choice,
+        "placements" => placement,
+        "plan_actions" => plan_action,
+        "plan_objectives" => plan_objective,
+        "project_events" => project_event,
+        "project_evidence" => project_evidence,
+        "projects" => project,
+        "referral_events" => referral_event,
+        "referrals" => referral,
+        "selection_invitations" => selection_invitation,
+        "simulation_evaluations" => simulation_evaluation,
+        "sponsor_meetings" => sponsor_meeting,
+        "survey_answers" => survey_answer,
+        "surveys" => survey,
+        "users" => user,
+    )
 }
 
-/// The person's rows, section by section; `None` when the person is not of this tenant.
+/// The person's rows of a table of the registry; `None` for their account when they
+/// have none.
+fn reach_condition(
+    t: &PersonalTable,
+    tenant: Uuid,
+    person_id: Uuid,
+    account: Option<Uuid>,
+) -> Result<Option<Condition>, DbErr> {
+    let col = |name: &str| Expr::col((Alias::new(t.table), Alias::new(name)));
+    Ok(match t.reach {
+        Reach::Person => Some(
+            Condition::all()
+                .add(col("tenant_id").eq(tenant))
+                .add(col("id").eq(person_id)),
+        ),
+        Reach::Account => account.map(|id| Condition::all().add(col("id").eq(id))),
+        Reach::Direct(column) => Some(
+            Condition::all()
+                .add(col("tenant_id").eq(tenant))
+                .add(col(column).eq(person_id)),
+        ),
+        Reach::Via { column, parent } => {
+            let parent = personal_data::table(parent)
+                .ok_or_else(|| DbErr::Custom(format!("{}: parent {parent} not listed", t.table)))?;
+            let Some(inner) = reach_condition(parent, tenant, person_id, account)? else {
+                return Ok(None);
+            };
+            let ids = Query::select()
+                .column((Alias::new(parent.table), Alias::new("id")))
+                .from(Alias::new(parent.table))
+                .cond_where(inner)
+                .to_owned();
+            Some(
+                Condition::all()
+                    .add(col("tenant_id").eq(tenant))
+                    .add(col(column).in_subquery(ids)),
+            )
+        }
+    })
+}
+
+/// The person's rows, one section per table of the registry
+/// ([`personal_data::PERSONAL_TABLES`]); `None` when the person is not of this tenant.
 pub async fn export(
     conn: &impl ConnectionTrait,
     scope: TenantScope,
@@ -71,101 +168,17 @@ pub async fn export(
         return Ok(None);
     };
     let mut sections = Map::new();
-    let account = match person.user_id {
-        Some(user_id) => user::Entity::find_by_id(user_id).one(conn).await?,
-        None => None,
-    };
-    let mut put = |name: &str, value: Value| {
-        sections.insert(name.to_owned(), value);
-    };
-    put("person", to_value(&person)?);
-    put("account", to_value(&account)?);
-
-    // Tables that name the person directly.
-    macro_rules! of_person {
-        ($entity:ident) => {
-            rows::<$entity::Entity>(
-                conn,
-                Condition::all()
-                    .add($entity::Column::TenantId.eq(tenant))
-                    .add($entity::Column::PersonId.eq(person_id)),
-            )
-            .await?
+    for t in PERSONAL_TABLES {
+        let rows = match reach_condition(t, tenant, person_id, person.user_id)? {
+            Some(filter) => rows_of_table(conn, t.table, filter).await?,
+            None => Vec::new(),
         };
-    }
-    // Tables that hang from one of those.
-    macro_rules! under {
-        ($entity:ident, $column:ident, $parents:expr) => {
-            rows::<$entity::Entity>(
-                conn,
-                Condition::all()
-                    .add($entity::Column::TenantId.eq(tenant))
-                    .add($entity::Column::$column.is_in(ids(&$parents))),
-            )
-            .await?
+        let value = match t.section {
+            Section::One(_) => rows.into_iter().next().unwrap_or(Value::Null),
+            Section::Rows(_) => Value::Array(rows),
         };
+        sections.insert(t.section.name().to_owned(), value);
     }
-    let activities = of_person!(activity);
-    let threads = of_person!(message_thread);
-    let objectives = of_person!(plan_objective);
-    let projects = of_person!(project);
-    let referrals = rows::<referral::Entity>(
-        conn,
-        Condition::all()
-            .add(referral::Column::TenantId.eq(tenant))
-            .add(referral::Column::PersonId.eq(person_id)),
-    )
-    .await?;
-    let surveys = of_person!(survey);
-    let requests = of_person!(opportunity_request);
-
-    put("consents", of_person!(consent));
-    put("enrolments", of_person!(enrolment));
-    put("answers", under!(answer, ActivityId, activities));
-    put("activities", activities);
-    put("journal_entries", of_person!(journal_entry));
-    put("notes", of_person!(note));
-    put("messages", under!(message, ThreadId, threads));
-    put("message_threads", threads);
-    put("plan_actions", under!(plan_action, ObjectiveId, objectives));
-    put("plan_objectives", objectives);
-    put("project_events", under!(project_event, ProjectId, projects));
-    put(
-        "project_evidence",
-        under!(project_evidence, ProjectId, projects),
-    );
-    put("projects", projects);
-    put("piste_choices", of_person!(piste_choice));
-    put("appointments", of_person!(appointment));
-    put("booking_invitations", of_person!(booking_invitation));
-    put(
-        "referral_events",
-        under!(referral_event, ReferralId, referrals),
-    );
-    put("referrals", referrals);
-    put(
-        "sponsor_meetings",
-        under!(sponsor_meeting, RequestId, requests),
-    );
-    put("opportunity_requests", requests);
-    put("placements", of_person!(placement));
-    put("outcomes", of_person!(outcome));
-    put("survey_answers", under!(survey_answer, SurveyId, surveys));
-    put("surveys", surveys);
-    put("selection_invitations", of_person!(selection_invitation));
-    put("simulation_evaluations", of_person!(simulation_evaluation));
-    put("committee_decisions", of_person!(committee_decision));
-    put("caseload_transfers", of_person!(caseload_transfer));
-    put("document_shares", of_person!(document_share));
-    put("documents", of_person!(document));
-    // Who opened the file, and when: the person's own view of the audit trail.
-    let trail = audit_event::Entity::find()
-        .filter(audit_event::Column::TenantId.eq(tenant))
-        .filter(audit_event::Column::PersonId.eq(person_id))
-        .order_by_asc(audit_event::Column::At)
-        .all(conn)
-        .await?;
-    put("file_accesses", to_value(&trail)?);
 
     let documents = document::Entity::find()
         .filter(document::Column::TenantId.eq(tenant))
@@ -220,9 +233,8 @@ pub async fn anonymise(
     if person.anonymised_at.is_some() {
         return Ok(false);
     }
-    let none_text = || Expr::value(Option::<String>::None);
-    let (first, last) = anonymous_name(person_id);
-
+    // The account can no longer sign in: its sessions, memberships and reset links go;
+    // the row stays (others' rows point to it) and the walk below blanks it.
     if let Some(user_id) = person.user_id {
         session::Entity::delete_many()
             .filter(session::Column::UserId.eq(user_id))
@@ -236,24 +248,46 @@ pub async fn anonymise(
             .filter(password_reset::Column::UserId.eq(user_id))
             .exec(conn)
             .await?;
-        // The row stays (others' rows point to it); nothing in it can sign in or name.
-        user::Entity::update_many()
-            .col_expr(
-                user::Column::Email,
-                Expr::value(format!("anonymised-{user_id}@invalid")),
-            )
-            .col_expr(user::Column::DisplayName, Expr::value(first.clone()))
-            .col_expr(user::Column::PasswordHash, Expr::value("!"))
-            .filter(user::Column::Id.eq(user_id))
-            .exec(conn)
-            .await?;
+    }
+    // Every table of the registry: what was written is deleted, what is counted
+    // keeps its row with the personal text blanked. Children come before parents.
+    for t in PERSONAL_TABLES {
+        let Some(filter) = reach_condition(t, tenant, person_id, person.user_id)? else {
+            continue;
+        };
+        match t.on_erasure {
+            OnErasure::Delete => {
+                let delete = Query::delete()
+                    .from_table(Alias::new(t.table))
+                    .cond_where(filter)
+                    .to_owned();
+                conn.execute(&delete).await?;
+            }
+            OnErasure::Blank => {
+                let values: Vec<(Alias, Expr)> = t
+                    .columns
+                    .iter()
+                    .filter_map(|(name, class)| match class {
+                        Class::Erased(blank) | Class::Secret(Some(blank)) => Some((
+                            Alias::new(*name),
+                            blank_value(*blank, person_id, person.user_id),
+                        )),
+                        _ => None,
+                    })
+                    .collect();
+                if values.is_empty() {
+                    continue;
+                }
+                let update = Query::update()
+                    .table(Alias::new(t.table))
+                    .values(values)
+                    .cond_where(filter)
+                    .to_owned();
+                conn.execute(&update).await?;
+            }
+        }
     }
     person::Entity::update_many()
-        .col_expr(person::Column::FirstName, Expr::value(first.clone()))
-        .col_expr(person::Column::LastName, Expr::value(last.clone()))
-        .col_expr(person::Column::Email, none_text())
-        .col_expr(person::Column::Phone, none_text())
-        .col_expr(person::Column::CommuneCode, none_text())
         .col_expr(person::Column::UserId, Expr::value(Option::<Uuid>::None))
         .col_expr(person::Column::AnonymisedAt, Expr::value(now))
         .col_expr(person::Column::UpdatedAt, Expr::value(now))
@@ -261,137 +295,68 @@ pub async fn anonymise(
         .filter(person::Column::TenantId.eq(tenant))
         .exec(conn)
         .await?;
-
-    // The person's rows of a table, or the rows hanging from some of them.
-    macro_rules! theirs {
-        ($entity:ident) => {
-            Condition::all()
-                .add($entity::Column::TenantId.eq(tenant))
-                .add($entity::Column::PersonId.eq(person_id))
-        };
-        ($entity:ident, $column:ident in $parents:expr) => {
-            Condition::all()
-                .add($entity::Column::TenantId.eq(tenant))
-                .add($entity::Column::$column.is_in($parents))
-        };
-    }
-    macro_rules! ids {
-        ($entity:ident) => {
-            $entity::Entity::find()
-                .select_only()
-                .column($entity::Column::Id)
-                .filter(theirs!($entity))
-                .into_tuple::<Uuid>()
-                .all(conn)
-                .await?
-        };
-    }
-    macro_rules! delete {
-        ($entity:ident, $condition:expr) => {
-            $entity::Entity::delete_many()
-                .filter($condition)
-                .exec(conn)
-                .await?;
-        };
-    }
-    macro_rules! set {
-        ($entity:ident, $condition:expr, $($column:ident = $value:expr),+) => {
-            $entity::Entity::update_many()
-                $(.col_expr($entity::Column::$column, $value))+
-                .filter($condition)
-                .exec(conn)
-                .await?;
-        };
-    }
-    let activities = ids!(activity);
-    let threads = ids!(message_thread);
-    let objectives = ids!(plan_objective);
-    let projects = ids!(project);
-    let requests = ids!(opportunity_request);
-    let surveys = ids!(survey);
-    let referrals = ids!(referral);
-
-    // Gone: answers to the questionnaires (psychological results; the activities'
-    // dates stay), what the person and the staff wrote, documents, invitations.
-    delete!(answer, theirs!(answer, ActivityId in activities));
-    delete!(journal_entry, theirs!(journal_entry));
-    delete!(note, theirs!(note));
-    delete!(message, theirs!(message, ThreadId in threads.clone()));
-    delete!(message_read, theirs!(message_read, ThreadId in threads));
-    delete!(message_thread, theirs!(message_thread));
-    delete!(plan_action, theirs!(plan_action, ObjectiveId in objectives));
-    delete!(plan_objective, theirs!(plan_objective));
-    delete!(document_share, theirs!(document_share));
-    delete!(document, theirs!(document));
-    delete!(booking_invitation, theirs!(booking_invitation));
-
-    // Emptied: free texts written about the person where the row itself is a counted
-    // fact. Survey ratings stay in the survey's figures; what the person wrote goes.
-    let empty = || Expr::value("");
-    set!(
-        project_event,
-        theirs!(project_event, ProjectId in projects.clone()),
-        Comment = empty()
-    );
-    set!(
-        project_evidence,
-        theirs!(project_evidence, ProjectId in projects),
-        Note = empty()
-    );
-    set!(
-        piste_choice,
-        theirs!(piste_choice),
-        RejectedReason = none_text()
-    );
-    set!(appointment, theirs!(appointment), Notes = none_text());
-    set!(
-        opportunity_request,
-        theirs!(opportunity_request),
-        Message = none_text()
-    );
-    set!(
-        sponsor_meeting,
-        theirs!(sponsor_meeting, RequestId in requests),
-        Note = none_text()
-    );
-    set!(
-        simulation_evaluation,
-        theirs!(simulation_evaluation),
-        Comment = none_text()
-    );
-    set!(
-        caseload_transfer,
-        theirs!(caseload_transfer),
-        Reason = none_text()
-    );
-    set!(
-        survey_answer,
-        theirs!(survey_answer, SurveyId in surveys),
-        Text = none_text()
-    );
-    set!(enrolment, theirs!(enrolment), ExternalId = none_text());
-    set!(
-        referral,
-        theirs!(referral, Id in referrals.clone()),
-        FirstName = Expr::value(first),
-        LastName = Expr::value(last),
-        BirthDate = empty(),
-        Email = none_text(),
-        Phone = none_text(),
-        CommuneCode = none_text(),
-        Motivation = none_text(),
-        IdentityKeys = empty(),
-        EmailKey = none_text(),
-        PhoneKey = none_text(),
-        AdvisorEmail = none_text(),
-        RefusalReason = none_text()
-    );
-    set!(
-        referral_event,
-        theirs!(referral_event, ReferralId in referrals),
-        Reason = none_text()
-    );
     Ok(true)
+}
+
+/// What an erased column becomes.
+fn blank_value(blank: Blank, person_id: Uuid, account: Option<Uuid>) -> Expr {
+    let (first, last) = anonymous_name(person_id);
+    match blank {
+        Blank::Null => Expr::value(Option::<String>::None),
+        Blank::Empty => Expr::value(""),
+        Blank::AnonymousFirstName => Expr::value(first),
+        Blank::AnonymousLastName => Expr::value(last),
+        Blank::InvalidEmail => Expr::value(format!(
+            "anonymised-{}@invalid",
+            account.unwrap_or(person_id)
+        )),
+        Blank::NoPassword => Expr::value("!"),
+    }
+}
+
+/// Makes the space an erasure freed unreadable: on SQLite (where `secure_delete`
+/// already zeroes freed cells and pages) the WAL, which still holds the pages as they
+/// were, is checkpointed and truncated; on PostgreSQL the registry's tables are
+/// vacuumed, so the dead rows' space is reclaimed. Returns false when SQLite could not
+/// finish the checkpoint (a reader held it): the daily job tries again.
+pub async fn release_erased_space(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    match conn.get_database_backend() {
+        DbBackend::Sqlite => {
+            let row = conn
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Sqlite,
+                    "PRAGMA wal_checkpoint(TRUNCATE)",
+                ))
+                .await?;
+            let busy = match row {
+                Some(row) => row.try_get_by_index::<i64>(0)?,
+                None => 0,
+            };
+            Ok(busy == 0)
+        }
+        DbBackend::Postgres => {
+            let tables: Vec<&str> = PERSONAL_TABLES.iter().map(|t| t.table).collect();
+            // VACUUM runs outside a transaction; the names are the registry's constants.
+            conn.execute_unprepared(&format!("VACUUM {}", tables.join(", ")))
+                .await?;
+            Ok(true)
+        }
+        _ => Ok(true),
+    }
+}
+
+/// Whether any file was anonymised (audit `action`) since `since`.
+pub async fn erased_since(
+    conn: &impl ConnectionTrait,
+    action: &str,
+    since: i64,
+) -> Result<bool, DbErr> {
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq(action))
+        .filter(audit_event::Column::At.gte(since))
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 /// Records the person's request to be erased (kept until a manager carries it out).
