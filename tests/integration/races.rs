@@ -527,7 +527,7 @@ async fn an_employer_accepts_no_more_candidates_than_places_and_gives_feedback_o
         .filter(|r| r.status == parcours_domain::opportunity::RequestStatus::Accepted)
         .count();
     let places = usize::try_from(offer.capacity)?.saturating_sub(accepted_before);
-    anyhow::ensure!(places >= 1 && places < N, "{places} places left");
+    anyhow::ensure!((1..N).contains(&places), "{places} places left");
     // Each link answered from a browser of its own (no account: the link is the key).
     let browsers = Arc::new(
         (0..N)

@@ -132,7 +132,7 @@ pub async fn lock_slot(
         .filter(slot::Column::Id.eq(id))
         .col_expr(
             slot::Column::CancelledAt,
-            Expr::col(slot::Column::CancelledAt).into(),
+            Expr::col(slot::Column::CancelledAt),
         )
         .exec(conn)
         .await?;

@@ -339,7 +339,7 @@ pub async fn lock_places(
         .filter(opportunity::Column::Id.eq(id))
         .col_expr(
             opportunity::Column::Capacity,
-            Expr::col(opportunity::Column::Capacity).into(),
+            Expr::col(opportunity::Column::Capacity),
         )
         .exec(conn)
         .await?;

@@ -40,10 +40,7 @@ pub struct ExportedDocument {
     pub content: Vec<u8>,
 }
 
-async fn rows<E>(
-    conn: &impl ConnectionTrait,
-    filter: Condition,
-) -> Result<Vec<Value>, DbErr>
+async fn rows<E>(conn: &impl ConnectionTrait, filter: Condition) -> Result<Vec<Value>, DbErr>
 where
     E: EntityTrait,
     E::Model: Serialize,

@@ -665,7 +665,7 @@ pub async fn lock_quota(
         .filter(referrer_quota::Column::OrganisationId.eq(organisation))
         .col_expr(
             referrer_quota::Column::Quota,
-            Expr::col(referrer_quota::Column::Quota).into(),
+            Expr::col(referrer_quota::Column::Quota),
         )
         .exec(conn)
         .await?;
