@@ -385,6 +385,14 @@ const LOCAL_TARGETS: &[&str] = &[
     "/beneficiaries/7d0e2a36-5b1a-4a6f-9c59-0d7b1f1a2b3c#space",
 ];
 
+/// A control character other than tab and line breaks is refused (422) by the one text
+/// rule of every field before any handler, the redirect check included.
+fn refused_by_the_text_rule(target: &str) -> bool {
+    target
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
 fn percent_encode_all(raw: &str) -> String {
     raw.bytes().map(|b| format!("%{b:02X}")).collect()
 }
@@ -399,8 +407,16 @@ async fn a_language_switch_only_returns_to_a_page_of_the_site() -> TestResult {
             .server
             .get(&format!("/lang/en?next={}", percent_encode_all(target)))
             .await;
+        if refused_by_the_text_rule(target) {
+            assert_eq!(
+                answer.status_code(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{target:?}"
+            );
+            continue;
+        }
         assert_eq!(answer.status_code(), StatusCode::SEE_OTHER, "{target:?}");
-        assert_eq!(answer.header("location"), "/", "{target:?}");
+        assert_eq!(answer.header("location"), "/home", "{target:?}");
     }
     for target in HEADER_SPLITTING_TARGETS {
         let answer = client
@@ -443,6 +459,14 @@ async fn signing_in_only_returns_to_a_page_of_the_site() -> TestResult {
     let long = format!("/{}", "a".repeat(5000));
     for target in OFFSITE_TARGETS.iter().copied().chain([long.as_str()]) {
         let answer = sign_in(target.to_owned()).await;
+        if refused_by_the_text_rule(target) {
+            assert_eq!(
+                answer.status_code(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{target:?}"
+            );
+            continue;
+        }
         assert_eq!(answer.status_code(), StatusCode::SEE_OTHER, "{target:?}");
         assert_eq!(answer.header("location"), "/home", "{target:?}");
         // Already signed in: the login page sends on at once, through the same check.
@@ -614,7 +638,23 @@ async fn a_reset_or_signing_out_everywhere_revokes_every_other_link() -> TestRes
     let sign_in = tokens_sent_to(&t, known, "/connexion/").remove(0);
     let resets = tokens_sent_to(&t, known, "/password/reset/");
     assert_eq!(resets.len(), 2);
-    let path = format!("/password/reset/{}", resets[0]);
+    // One live link per address: the second request revoked the first. The outbox is
+    // not read in sending order, so find the live one by opening both.
+    let mut live = Vec::new();
+    for reset in &resets {
+        let status = client
+            .server
+            .get(&format!("/password/reset/{reset}"))
+            .await
+            .status_code();
+        if status == StatusCode::OK {
+            live.push(reset.clone());
+        } else {
+            assert_eq!(status, StatusCode::NOT_FOUND, "a revoked reset link");
+        }
+    }
+    assert_eq!(live.len(), 1, "one live reset link");
+    let path = format!("/password/reset/{}", live[0]);
     client
         .submit(
             &path,
@@ -630,12 +670,17 @@ async fn a_reset_or_signing_out_everywhere_revokes_every_other_link() -> TestRes
         !sign_in_link_works(&t, &sign_in).await?,
         "sign-in link after reset"
     );
-    let other_reset = format!("/password/reset/{}", resets[1]);
-    assert_eq!(
-        client.server.get(&other_reset).await.status_code(),
-        StatusCode::NOT_FOUND,
-        "second reset link after reset"
-    );
+    for reset in &resets {
+        assert_eq!(
+            client
+                .server
+                .get(&format!("/password/reset/{reset}"))
+                .await
+                .status_code(),
+            StatusCode::NOT_FOUND,
+            "a reset link after the reset"
+        );
+    }
 
     // Signing out everywhere: the links sent before are dead too.
     let known = "coach2@demo.parcours.test";

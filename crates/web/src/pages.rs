@@ -972,7 +972,9 @@ pub async fn switch_language(
     Query(q): Query<NextQuery>,
 ) -> PageResult {
     let lang = Lang::parse(&code).ok_or(HttpError::NotFound)?;
-    let mut response = match safe_next(q.next.as_deref(), "/") {
+    // No target: the site's root; one that leaves the site: the home page, as before.
+    let fallback = if q.next.is_some() { "/home" } else { "/" };
+    let mut response = match safe_next(q.next.as_deref(), fallback) {
         Ok(target) => see_other(&target),
         Err(_) => return Ok(bad_next()),
     };

@@ -37,6 +37,7 @@ enum LinkRequestLimits {
 #[derive(DeriveIden)]
 enum MembershipInvitations {
     Table,
+    Id,
     TokenHash,
     TenantId,
     UserId,
@@ -109,7 +110,8 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(MembershipInvitations::Table)
-                .col(string(MembershipInvitations::TokenHash).primary_key())
+                .col(uuid(MembershipInvitations::Id).primary_key())
+                .col(string(MembershipInvitations::TokenHash).unique_key())
                 .col(uuid(MembershipInvitations::TenantId))
                 .col(uuid(MembershipInvitations::UserId))
                 .col(uuid(MembershipInvitations::OrganisationId))

@@ -281,6 +281,7 @@ pub async fn insert_membership_invitation(
     expires_at: i64,
 ) -> Result<(), DbErr> {
     membership_invitation::ActiveModel {
+        id: Set(Uuid::now_v7()),
         token_hash: Set(token_hash.to_owned()),
         tenant_id: Set(scope.id()),
         user_id: Set(invitation.user_id),
@@ -303,7 +304,8 @@ pub async fn find_membership_invitation(
     token_hash: &str,
     now: i64,
 ) -> Result<Option<MembershipInvitation>, DbErr> {
-    let Some(m) = membership_invitation::Entity::find_by_id(token_hash.to_owned())
+    let Some(m) = membership_invitation::Entity::find()
+        .filter(membership_invitation::Column::TokenHash.eq(token_hash))
         .filter(membership_invitation::Column::ExpiresAt.gt(now))
         .filter(membership_invitation::Column::UsedAt.is_null())
         .one(conn)

@@ -156,22 +156,10 @@ pub const PERSONAL_TABLES: &[PersonalTable] = &[
     table!("booking_invitations", PERSON, Section::Rows("booking_invitations"), Delete, [
         "person_id": Key, "coach_id": Key, "token_hash": Secret(None),
     ]),
-    // Keyed by its token's hash (no `id`): an invitation to join an organisation.
-    PersonalTable {
-        table: "membership_invitations",
-        reach: PERSON,
-        section: Section::Rows("membership_invitations"),
-        on_erasure: OnErasure::Delete,
-        columns: &[
-            ("token_hash", Secret(None)),
-            ("tenant_id", Key),
-            ("user_id", Key),
-            ("organisation_id", Key),
-            ("role", Kept),
-            ("person_id", Key),
-            ("invited_by", Key),
-        ],
-    },
+    table!("membership_invitations", PERSON, Section::Rows("membership_invitations"), Delete, [
+        "token_hash": Secret(None), "user_id": Key, "organisation_id": Key, "role": Kept,
+        "person_id": Key, "invited_by": Key,
+    ]),
     // Kept, personal text blanked: counted facts.
     table!("activities", PERSON, Section::Rows("activities"), Blank, [
         "person_id": Key, "enrolment_id": Key, "instrument_id": Kept, "occasion": Kept,
