@@ -876,6 +876,8 @@ impl App {
         )
         .await?;
         opportunities::add_partner(&txn, scope, org, now).await?;
+        // An existing account is only linked once its owner accepts; a new one gets
+        // its sign-in link. The manager's answer is the same either way.
         if let Some(existing) = existing {
             let invitation = accounts::MembershipInvitation {
                 tenant_id: scope.id(),
@@ -886,36 +888,26 @@ impl App {
             };
             self.invite_existing_account(&txn, scope, &invitation, actor.user_id, now)
                 .await?;
-            audit::record(
+        } else {
+            let user = accounts::insert_user(&txn, &email, &contact_name, &hash, now).await?;
+            accounts::insert_membership(&txn, user, org, Role::Employer, now).await?;
+            let token = self
+                .issue_sign_in_link(&txn, user, INVITATION_TTL_MS, now)
+                .await?;
+            jobs::queue(
                 &txn,
-                scope,
-                Some(actor.user_id),
-                audit_action::EMPLOYER_INVITED,
-                None,
+                Some(scope),
+                jobs::kind::EMPLOYER_INVITATION,
+                &Payload {
+                    user_id: Some(user),
+                    token: Some(token),
+                    ..Payload::default()
+                },
+                now,
                 now,
             )
             .await?;
-            txn.commit().await?;
-            return Ok(());
         }
-        let user = accounts::insert_user(&txn, &email, &contact_name, &hash, now).await?;
-        accounts::insert_membership(&txn, user, org, Role::Employer, now).await?;
-        let token = self
-            .issue_sign_in_link(&txn, user, INVITATION_TTL_MS, now)
-            .await?;
-        jobs::queue(
-            &txn,
-            Some(scope),
-            jobs::kind::EMPLOYER_INVITATION,
-            &Payload {
-                user_id: Some(user),
-                token: Some(token),
-                ..Payload::default()
-            },
-            now,
-            now,
-        )
-        .await?;
         audit::record(
             &txn,
             scope,

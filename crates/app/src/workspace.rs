@@ -587,38 +587,29 @@ impl App {
             };
             self.invite_existing_account(&txn, scope, &invitation, actor.user_id, now)
                 .await?;
-            audit_by(
+        } else {
+            let user = accounts::insert_user(&txn, &email, &name, &hash, now).await?;
+            accounts::insert_membership(&txn, user, scope.id(), Role::Beneficiary, now).await?;
+            if !people::attach_user(&txn, scope, person.id, user, now).await? {
+                return Err(AppError::invalid("invitation", "has_account"));
+            }
+            let token = self
+                .issue_sign_in_link(&txn, user, PERSON_INVITATION_TTL_MS, now)
+                .await?;
+            crate::jobs::queue(
                 &txn,
-                actor,
-                audit_action::PERSON_INVITED,
-                Some(person.id),
+                Some(scope),
+                crate::jobs::kind::PERSON_INVITATION,
+                &crate::jobs::Payload {
+                    user_id: Some(user),
+                    token: Some(token),
+                    ..crate::jobs::Payload::default()
+                },
+                now,
                 now,
             )
             .await?;
-            txn.commit().await?;
-            return Ok(());
         }
-        let user = accounts::insert_user(&txn, &email, &name, &hash, now).await?;
-        accounts::insert_membership(&txn, user, scope.id(), Role::Beneficiary, now).await?;
-        if !people::attach_user(&txn, scope, person.id, user, now).await? {
-            return Err(AppError::invalid("invitation", "has_account"));
-        }
-        let token = self
-            .issue_sign_in_link(&txn, user, PERSON_INVITATION_TTL_MS, now)
-            .await?;
-        crate::jobs::queue(
-            &txn,
-            Some(scope),
-            crate::jobs::kind::PERSON_INVITATION,
-            &crate::jobs::Payload {
-                user_id: Some(user),
-                token: Some(token),
-                ..crate::jobs::Payload::default()
-            },
-            now,
-            now,
-        )
-        .await?;
         audit_by(
             &txn,
             actor,
