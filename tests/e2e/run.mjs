@@ -664,6 +664,17 @@ async function referralJourney(browser, base, work, shots) {
   const ref = await refContext.newPage();
   await login(ref, base, 'referrer@demo.parcours.test');
   await ref.goto(`${base}/orientations`);
+  // A workbook that once took the server down (a cell at XFD1048576): refused, with
+  // a message that names the sheet and the cell, on an accessible page.
+  await ref.setInputFiles('#file', join(here, '../../fuzz/seeds/import_files/far-cell.xlsx'));
+  await ref.check('#import-consent');
+  await Promise.all([ref.waitForNavigation(), ref.click('form[action="/orientations/import"] button')]);
+  const refused = await ref.textContent('body');
+  check(refused.includes('XFD1048576'), 'referrals: a workbook past the limits is refused naming its cell');
+  await axeCheck(ref, 'referrals hostile workbook refused');
+  await phoneCheck(ref, 'referrals hostile workbook refused');
+  await shoot(ref, shots, 'referrals hostile workbook refused', 360);
+  await ref.goto(`${base}/orientations`);
   const csv = 'prenom;nom;date_naissance;email;telephone;commune;publics;email_conseiller\n'
     + 'Gaël;Lévy;08/02/1994;gael@example.org;;76540;youth;lea.morel@francetravail.example\n'
     + 'Sarah;Benali;1987-13-01;sarah@example.org;;;;\n'
