@@ -8,7 +8,7 @@ use parcours_domain::{Email, OrgKind, Role};
 use uuid::Uuid;
 
 use crate::auth::{Actor, check_new_password};
-use crate::{App, AppError, now_ms};
+use crate::{App, AppError};
 
 impl App {
     /// Creates an administrator of an operator organisation, creating the organisation
@@ -29,7 +29,7 @@ impl App {
         }
         check_new_password(password)?;
         let hash = self.hash_password(password).await?;
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let org_id = match accounts::find_organisation_by_name(
             &txn,
@@ -95,7 +95,14 @@ impl App {
         authors.sort_unstable();
         authors.dedup();
         let names = crate::workspace::user_names(self.db(), authors).await?;
-        crate::people::audit_by(self.db(), actor, "audit.read", query.person_id, now_ms()).await?;
+        crate::people::audit_by(
+            self.db(),
+            actor,
+            crate::audit_action::AuditAction::AuditRead,
+            query.person_id,
+            self.now(),
+        )
+        .await?;
         Ok((
             events
                 .into_iter()

@@ -14,10 +14,12 @@ use uuid::Uuid;
 use crate::jobs::{self, Payload};
 use crate::mail::{self, OutgoingMail};
 use crate::referrals::ReferralsView;
-use crate::{App, AppError, digest, now_ms, random_token};
+use crate::{App, AppError, digest, random_token};
 
 pub mod audit_action {
-    pub const FOLLOWED: &str = "referrals.read_by_advisor_link";
+    use crate::audit_action::AuditAction;
+
+    pub const FOLLOWED: AuditAction = AuditAction::ReferralsReadByAdvisorLink;
 }
 
 /// How long an advisor's link opens their referrals.
@@ -45,14 +47,22 @@ impl App {
     /// The referrals an advisor follows, from their link; `NotFound` when the link is
     /// unknown or expired.
     pub async fn advisor_referrals(&self, token: &str) -> Result<ReferralsView, AppError> {
-        let now = now_ms();
+        let now = self.now();
         let Some(link) = referrals::use_advisor_link(self.db(), &digest(token), now).await? else {
             return Err(AppError::NotFound);
         };
         let scope = TenantScope::of(link.tenant_id);
         let rows = referrals::of_advisor(self.db(), scope, &link.email).await?;
         let lines = self.lines(rows, false).await?;
-        audit::record(self.db(), scope, None, audit_action::FOLLOWED, None, now).await?;
+        audit::record(
+            self.db(),
+            scope,
+            None,
+            audit_action::FOLLOWED.as_str(),
+            None,
+            now,
+        )
+        .await?;
         Ok(ReferralsView {
             deciding: false,
             lines,
@@ -68,7 +78,7 @@ impl App {
         let Ok(email) = Email::parse(raw_email.trim()) else {
             return Err(AppError::invalid("email", "invalid"));
         };
-        let now = now_ms();
+        let now = self.now();
         if referrals::advisor_link_since(self.db(), email.as_str(), now - RESEND_AFTER_MS).await? {
             return Ok(());
         }

@@ -18,7 +18,7 @@ use crate::auth::Actor;
 use crate::jobs::{self, Payload, kind};
 use crate::mail::{self, CalendarFile, OutgoingMail};
 use crate::people::{Person, audit_by, relation_to};
-use crate::{App, AppError, digest, now_ms, random_token};
+use crate::{App, AppError, digest, random_token};
 
 /// An invitation link stays usable this long.
 pub const INVITATION_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
@@ -32,15 +32,17 @@ pub const MAX_NOTES: usize = 10_000;
 const MAX_PLACE: usize = 300;
 
 pub mod audit_action {
-    pub const SLOTS_PUBLISHED: &str = "appointment.slots_published";
-    pub const SLOT_WITHDRAWN: &str = "appointment.slot_withdrawn";
-    pub const INVITED: &str = "appointment.invited";
-    pub const INVITATION_OPENED: &str = "appointment.invitation_opened";
-    pub const BOOKED: &str = "appointment.booked";
-    pub const STATUS_CHANGED: &str = "appointment.status_changed";
-    pub const NOTES_WRITTEN: &str = "appointment.notes_written";
-    pub const READ: &str = "appointment.read";
-    pub const ACCESS_DENIED: &str = "appointment.access_denied";
+    use crate::audit_action::AuditAction;
+
+    pub const SLOTS_PUBLISHED: AuditAction = AuditAction::AppointmentSlotsPublished;
+    pub const SLOT_WITHDRAWN: AuditAction = AuditAction::AppointmentSlotWithdrawn;
+    pub const INVITED: AuditAction = AuditAction::AppointmentInvited;
+    pub const INVITATION_OPENED: AuditAction = AuditAction::AppointmentInvitationOpened;
+    pub const BOOKED: AuditAction = AuditAction::AppointmentBooked;
+    pub const STATUS_CHANGED: AuditAction = AuditAction::AppointmentStatusChanged;
+    pub const NOTES_WRITTEN: AuditAction = AuditAction::AppointmentNotesWritten;
+    pub const READ: AuditAction = AuditAction::AppointmentRead;
+    pub const ACCESS_DENIED: AuditAction = AuditAction::AppointmentAccessDenied;
 }
 
 /// The slot form as typed (Paris wall-clock time).
@@ -308,7 +310,7 @@ impl App {
 
     pub async fn publish_slots(&self, actor: &Actor, input: &SlotInput) -> Result<usize, AppError> {
         Self::session_staff(actor)?;
-        let now = now_ms();
+        let now = self.now();
         let (starts, minutes, mode, place) = input.parse(now)?;
         let scope = actor.tenant();
         let txn = self.db().begin().await?;
@@ -336,7 +338,7 @@ impl App {
     pub async fn agenda(&self, actor: &Actor) -> Result<Vec<AgendaSlot>, AppError> {
         Self::session_staff(actor)?;
         let scope = actor.tenant();
-        let from = now_ms() - 24 * 3600 * 1000;
+        let from = self.now() - 24 * 3600 * 1000;
         let slots = repo::slots_of_coach(self.db(), scope, actor.user_id, from).await?;
         // The names of everyone booked, in one query.
         let names = people::find_persons(
@@ -373,7 +375,7 @@ impl App {
         if slot.coach_id != actor.user_id {
             return Err(AppError::Forbidden);
         }
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         // Under the slot's lock: a booking made meanwhile is seen, and one that comes
         // after finds the slot withdrawn.
@@ -405,7 +407,7 @@ impl App {
             )
             .await?;
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let token = random_token();
         if token.is_empty() {
             return Err(AppError::Internal("no random source".into()));
@@ -453,12 +455,12 @@ impl App {
             return Err(AppError::NotFound);
         };
         let scope = TenantScope::of(invitation.tenant_id);
-        let now = now_ms();
+        let now = self.now();
         audit::record(
             self.db(),
             scope,
             None,
-            audit_action::INVITATION_OPENED,
+            audit_action::INVITATION_OPENED.as_str(),
             Some(invitation.person_id),
             now,
         )
@@ -492,7 +494,7 @@ impl App {
         else {
             return Err(AppError::NotFound);
         };
-        let now = now_ms();
+        let now = self.now();
         if invitation.used_at.is_some() || invitation.expires_at <= now {
             return Err(AppError::invalid("invitation", "expired"));
         }
@@ -553,7 +555,7 @@ impl App {
         by_user: Option<Uuid>,
         invitation: Option<Uuid>,
     ) -> Result<Uuid, AppError> {
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         // Read under the slot's lock: a withdrawal made meanwhile is seen (the slot
         // held by someone else fails on the unique hold below).
@@ -602,7 +604,7 @@ impl App {
             &txn,
             scope,
             by_user,
-            audit_action::BOOKED,
+            audit_action::BOOKED.as_str(),
             Some(person),
             now,
         )
@@ -640,7 +642,7 @@ impl App {
             .and_then(|e| e.coach_id);
         let open_slots = match (relation.is_self, coach) {
             (true, Some(coach)) => {
-                repo::open_slots_of_coach(self.db(), scope, coach, now_ms()).await?
+                repo::open_slots_of_coach(self.db(), scope, coach, self.now()).await?
             }
             _ => Vec::new(),
         };
@@ -712,7 +714,7 @@ impl App {
             .await?;
         let relation = relation_to(actor, &person);
         let staff = allows(actor.role, Action::ManageJourney, relation);
-        let now = now_ms();
+        let now = self.now();
         let by_role = if staff { "coach" } else { "person" };
         if !staff {
             let own = allows(actor.role, Action::AnswerActivities, relation);
@@ -796,10 +798,14 @@ impl App {
             actor,
             audit_action::READ,
             Some(person.id),
-            now_ms(),
+            self.now(),
         )
         .await?;
-        Ok(calendar_of(&appointment, &self.config().base_url, now_ms()))
+        Ok(calendar_of(
+            &appointment,
+            &self.config().base_url,
+            self.now(),
+        ))
     }
 
     /// The calendar file from the invitation link (the token is the key).
@@ -815,7 +821,7 @@ impl App {
         let scope = TenantScope::of(invitation.tenant_id);
         match repo::find_appointment(self.db(), scope, appointment_id).await? {
             Some(a) if a.person_id == invitation.person_id => {
-                Ok(calendar_of(&a, &self.config().base_url, now_ms()))
+                Ok(calendar_of(&a, &self.config().base_url, self.now()))
             }
             _ => Err(AppError::NotFound),
         }
@@ -967,7 +973,7 @@ mod tests {
             place: String::new(),
             count: "99".into(),
         };
-        let Err(AppError::Invalid(errors)) = input.parse(now_ms()) else {
+        let Err(AppError::Invalid(errors)) = input.parse(crate::now_ms()) else {
             panic!("expected field errors");
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
@@ -978,7 +984,7 @@ mod tests {
             mode: "on_site".into(),
             ..input
         };
-        let Err(AppError::Invalid(errors)) = past.parse(now_ms()) else {
+        let Err(AppError::Invalid(errors)) = past.parse(crate::now_ms()) else {
             panic!("expected field errors");
         };
         let codes: Vec<(&str, &str)> = errors.iter().map(|e| (e.field, e.code)).collect();

@@ -7,7 +7,7 @@ use parcours_domain::{Email, Role};
 use uuid::Uuid;
 
 use crate::mail::{self, OutgoingMail};
-use crate::{App, AppError, digest, now_ms, random_token, same_secret};
+use crate::{App, AppError, digest, random_token, same_secret};
 
 /// Shortest password we accept (NIST SP 800-63B asks for at least 8).
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -17,6 +17,12 @@ pub const RESET_REQUESTS_PER_HOUR: u64 = 3;
 const LINK_REQUEST_WINDOW_MS: i64 = 3600 * 1000;
 /// Sessions are extended at most this often, to keep reads cheap.
 const SESSION_TOUCH_EVERY_MS: i64 = 5 * 60 * 1000;
+
+#[derive(askama::Template)]
+#[template(path = "email/sign_in_link.txt")]
+struct SignInLinkEmail<'a> {
+    link: &'a str,
+}
 
 /// The signed-in user as every use case sees them.
 #[derive(Debug, Clone)]
@@ -103,7 +109,7 @@ impl App {
         password: &str,
         ip: &str,
     ) -> Result<NewSession, LoginError> {
-        let now = now_ms();
+        let now = self.now();
         let config = self.config();
         let email = Email::parse(raw_email).ok();
         // Keyed on a digest so the attempts table holds no email addresses.
@@ -210,7 +216,7 @@ impl App {
 
     /// Signs in with a link: uses it up and opens a session.
     pub async fn sign_in_with_link(&self, token: &str) -> Result<NewSession, LoginError> {
-        let now = now_ms();
+        let now = self.now();
         let token_hash = digest(token);
         let signs_in = [LinkPurpose::SignIn, LinkPurpose::Invitation];
         let Some(user_id) =
@@ -233,7 +239,7 @@ impl App {
     /// previous one, so an address has one live sign-in link at most.
     pub async fn request_sign_in_link(&self, raw_email: &str, ip: &str) -> Result<(), AppError> {
         let email = Email::parse(raw_email).map_err(|_| AppError::invalid("email", "invalid"))?;
-        let now = now_ms();
+        let now = self.now();
         let Some(token) = self
             .issue_requested_link(&email, LinkPurpose::SignIn, ip, now)
             .await?
@@ -246,11 +252,7 @@ impl App {
             OutgoingMail {
                 to: email.as_str(),
                 subject: "Parcours : votre lien de connexion",
-                body: format!(
-                    "Bonjour,\n\nPour entrer dans Parcours sans mot de passe, ouvrez ce lien dans l'heure :\n{link}\n\n\
-                     Si vous n'avez rien demandé, ignorez ce message.\n\n--\nHello,\nTo sign in to Parcours without a \
-                     password, open this link within the hour:\n{link}\n"
-                ),
+                body: mail::body(&SignInLinkEmail { link: &link })?,
                 calendar: None,
             },
         )
@@ -313,7 +315,7 @@ impl App {
         if token.is_empty() || token.len() > 128 {
             return Ok(None);
         }
-        let now = now_ms();
+        let now = self.now();
         let id_hash = digest(token);
         let Some(session) = security::find_live_session(self.db(), &id_hash, now).await? else {
             return Ok(None);
@@ -358,7 +360,7 @@ impl App {
     pub async fn logout_everywhere(&self, actor: &Actor) -> Result<u64, AppError> {
         let txn = self.db().begin().await?;
         let ended = security::delete_sessions_of_user(&txn, actor.user_id).await?;
-        security::revoke_links(&txn, actor.user_id, &[], now_ms()).await?;
+        security::revoke_links(&txn, actor.user_id, &[], self.now()).await?;
         txn.commit().await?;
         Ok(ended)
     }
@@ -395,7 +397,7 @@ impl App {
     /// sign-in limit per network address.
     pub async fn request_password_reset(&self, raw_email: &str, ip: &str) -> Result<(), AppError> {
         let email = Email::parse(raw_email).map_err(|_| AppError::invalid("email", "invalid"))?;
-        let now = now_ms();
+        let now = self.now();
         let Some(token) = self
             .issue_requested_link(&email, LinkPurpose::Reset, ip, now)
             .await?
@@ -422,18 +424,21 @@ impl App {
 
     /// True when the reset link is still usable (to show the form or an explanation).
     pub async fn reset_token_usable(&self, token: &str) -> Result<bool, AppError> {
-        Ok(
-            security::find_usable_reset(self.db(), &digest(token), &[LinkPurpose::Reset], now_ms())
-                .await?
-                .is_some(),
+        Ok(security::find_usable_reset(
+            self.db(),
+            &digest(token),
+            &[LinkPurpose::Reset],
+            self.now(),
         )
+        .await?
+        .is_some())
     }
 
     /// Sets the new password, uses up the token and signs the user out everywhere:
     /// sessions end and every other link emailed to them stops working.
     pub async fn reset_password(&self, token: &str, new_password: &str) -> Result<(), AppError> {
         check_new_password(new_password)?;
-        let now = now_ms();
+        let now = self.now();
         let token_hash = digest(token);
         let reset = [LinkPurpose::Reset];
         let Some(user_id) =

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::people::{Enrolment, Person, relation_to, relation_with_coaching};
-use crate::{App, AppError, now_ms};
+use crate::{App, AppError};
 
 /// What the person agrees to before any assessment; its text lives in the web layer's
 /// translations under this version, which is stored with the consent.
@@ -30,14 +30,16 @@ pub const BILAN_CAP_MINUTES: u32 = 24 * 60;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 pub mod audit_action {
-    pub const JOURNEY_READ: &str = "journey.read";
-    pub const CONSENT_GIVEN: &str = "consent.given";
-    pub const ACTIVITY_READ: &str = "activity.read";
-    pub const ANSWERS_SAVED: &str = "activity.answers_saved";
-    pub const ACTIVITY_COMPLETED: &str = "activity.completed";
-    pub const PHASE_CHANGED: &str = "journey.phase_changed";
-    pub const ACCESS_DENIED: &str = "journey.access_denied";
-    pub const HEALTH_ANSWERS_DENIED: &str = "activity.health_answers_denied";
+    use crate::audit_action::AuditAction;
+
+    pub const JOURNEY_READ: AuditAction = AuditAction::JourneyRead;
+    pub const CONSENT_GIVEN: AuditAction = AuditAction::ConsentGiven;
+    pub const ACTIVITY_READ: AuditAction = AuditAction::ActivityRead;
+    pub const ANSWERS_SAVED: AuditAction = AuditAction::ActivityAnswersSaved;
+    pub const ACTIVITY_COMPLETED: AuditAction = AuditAction::ActivityCompleted;
+    pub const PHASE_CHANGED: AuditAction = AuditAction::JourneyPhaseChanged;
+    pub const ACCESS_DENIED: AuditAction = AuditAction::JourneyAccessDenied;
+    pub const HEALTH_ANSWERS_DENIED: AuditAction = AuditAction::ActivityHealthAnswersDenied;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -272,12 +274,12 @@ impl App {
             )
             .await?;
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         audit::record(
             self.db(),
             scope,
             Some(actor.user_id),
-            audit_action::JOURNEY_READ,
+            audit_action::JOURNEY_READ.as_str(),
             Some(person.id),
             now,
         )
@@ -354,7 +356,7 @@ impl App {
             )
             .await?;
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let Some(enrolment) = people::current_enrolment(&txn, scope, person.id).await? else {
             return Err(AppError::invalid("consent", "not_enrolled"));
@@ -390,7 +392,7 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::CONSENT_GIVEN,
+            audit_action::CONSENT_GIVEN.as_str(),
             Some(person.id),
             now,
         )
@@ -431,12 +433,12 @@ impl App {
             )
             .await?;
         }
-        let now = now_ms();
+        let now = self.now();
         audit::record(
             self.db(),
             scope,
             Some(actor.user_id),
-            audit_action::ACTIVITY_READ,
+            audit_action::ACTIVITY_READ.as_str(),
             Some(person.id),
             now,
         )
@@ -515,7 +517,7 @@ impl App {
                 audit_action::ACCESS_DENIED,
             )
             .await?;
-        let now = now_ms();
+        let now = self.now();
         let detail = self.detail(actor, &person, activity, now).await?;
         if !detail.can_answer {
             let code = match detail.view.status {
@@ -573,9 +575,9 @@ impl App {
             scope,
             Some(actor.user_id),
             if done {
-                audit_action::ACTIVITY_COMPLETED
+                audit_action::ACTIVITY_COMPLETED.as_str()
             } else {
-                audit_action::ANSWERS_SAVED
+                audit_action::ANSWERS_SAVED.as_str()
             },
             Some(person.id),
             now,
@@ -826,7 +828,7 @@ impl App {
         );
         self.inner
             .cohorts
-            .get_or_compute(key, now_ms(), async || {
+            .get_or_compute(key, self.now(), async || {
                 let takings = journey::completed_answers_in_programme(
                     self.db(),
                     scope,
@@ -857,7 +859,7 @@ impl App {
             )
             .await?;
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let Some(enrolment) = people::current_enrolment(&txn, scope, person.id).await? else {
             return Err(AppError::invalid("phase", "not_enrolled"));
@@ -877,7 +879,7 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::PHASE_CHANGED,
+            audit_action::PHASE_CHANGED.as_str(),
             Some(person.id),
             now,
         )

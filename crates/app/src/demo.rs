@@ -9,7 +9,7 @@ use parcours_domain::instrument::{Instrument, Kind, Occasion};
 use parcours_domain::{Email, OrgKind, Phase, Role};
 use uuid::Uuid;
 
-use crate::{App, AppError, now_ms};
+use crate::{App, AppError};
 
 /// The password of every demo account. Printed at start-up; demo databases only.
 pub const DEMO_PASSWORD: &str = "parcours-demo";
@@ -220,7 +220,7 @@ impl App {
     /// Seeds the demo world in one transaction.
     pub async fn seed_demo(&self) -> Result<DemoWorld, AppError> {
         let hash = self.hash_password(DEMO_PASSWORD).await?;
-        let now = now_ms();
+        let now = self.now();
         let day = 24 * 3600 * 1000;
         let txn = self.db().begin().await?;
 
@@ -592,7 +592,7 @@ impl App {
     /// come from a latent level per scale plus noise: deterministic, not real people.
     pub async fn seed_demo_answers(&self, world: &DemoWorld) -> Result<usize, AppError> {
         let scope = TenantScope::of(world.operator_id);
-        let now = now_ms();
+        let now = self.now();
         let day = 24 * 3600 * 1000;
         let txn = self.db().begin().await?;
         let mut completed = 0;

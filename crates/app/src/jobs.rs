@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::people::audit_by;
-use crate::{App, AppError, now_ms};
+use crate::{App, AppError};
 
 pub mod kind {
     pub const BOOKING_INVITATION: &str = "email.booking_invitation";
@@ -43,7 +43,9 @@ pub mod kind {
 }
 
 pub mod audit_action {
-    pub const JOB_RETRIED: &str = "job.retried";
+    use crate::audit_action::AuditAction;
+
+    pub const JOB_RETRIED: AuditAction = AuditAction::JobRetried;
 }
 
 /// Tries before a job is declared dead.
@@ -153,7 +155,7 @@ impl App {
             for job in batch {
                 match self.run_job(&job, now).await {
                     Ok(()) => {
-                        jobs::complete(self.db(), job.id, now_ms()).await?;
+                        jobs::complete(self.db(), job.id, self.now()).await?;
                         report.done += 1;
                     }
                     Err(error) => {
@@ -162,7 +164,7 @@ impl App {
                         tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %message, "job failed");
                         let retry_at = (job.attempts < job.max_attempts)
                             .then(|| now + backoff_ms(job.attempts));
-                        jobs::fail(self.db(), job.id, &message, retry_at, now_ms()).await?;
+                        jobs::fail(self.db(), job.id, &message, retry_at, self.now()).await?;
                         if retry_at.is_some() {
                             report.retried += 1;
                         } else {
@@ -266,7 +268,7 @@ impl App {
     /// Queues a dead job again.
     pub async fn retry_job(&self, actor: &Actor, id: Uuid) -> Result<(), AppError> {
         Self::admin_only(actor)?;
-        let now = now_ms();
+        let now = self.now();
         if !jobs::retry(self.db(), actor.tenant(), id, now).await? {
             return Err(AppError::NotFound);
         }

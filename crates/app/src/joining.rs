@@ -11,10 +11,12 @@ use uuid::Uuid;
 
 use crate::jobs::{self, Payload};
 use crate::mail::{self, OutgoingMail};
-use crate::{App, AppError, digest, now_ms, random_token};
+use crate::{App, AppError, digest, random_token};
 
 pub mod audit_action {
-    pub const ACCEPTED: &str = "membership.invitation_accepted";
+    use crate::audit_action::AuditAction;
+
+    pub const ACCEPTED: AuditAction = AuditAction::MembershipInvitationAccepted;
 }
 
 /// How long the owner of an account has to accept.
@@ -68,7 +70,7 @@ impl App {
     /// What a join link offers; `NotFound` when it is unknown, used or expired.
     pub async fn join_offer(&self, token: &str) -> Result<JoinOffer, AppError> {
         let Some(invitation) =
-            accounts::find_membership_invitation(self.db(), &digest(token), now_ms()).await?
+            accounts::find_membership_invitation(self.db(), &digest(token), self.now()).await?
         else {
             return Err(AppError::NotFound);
         };
@@ -90,7 +92,7 @@ impl App {
     /// The owner accepts: the membership is added (and the person's file attached for
     /// a personal space), once.
     pub async fn accept_join(&self, token: &str) -> Result<(), AppError> {
-        let now = now_ms();
+        let now = self.now();
         let token_hash = digest(token);
         let Some(invitation) =
             accounts::find_membership_invitation(self.db(), &token_hash, now).await?
@@ -131,7 +133,7 @@ impl App {
             &txn,
             scope,
             Some(invitation.user_id),
-            audit_action::ACCEPTED,
+            audit_action::ACCEPTED.as_str(),
             invitation.person_id,
             now,
         )

@@ -11,14 +11,16 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::people::{Person, relation_to};
-use crate::{App, AppError, now_ms};
+use crate::{App, AppError};
 
 pub mod audit_action {
-    pub const JOURNAL_READ: &str = "journal.read";
-    pub const ENTRY_WRITTEN: &str = "journal.entry_written";
-    pub const ENTRY_CHANGED: &str = "journal.entry_changed";
-    pub const ENTRY_DELETED: &str = "journal.entry_deleted";
-    pub const ACCESS_DENIED: &str = "journal.access_denied";
+    use crate::audit_action::AuditAction;
+
+    pub const JOURNAL_READ: AuditAction = AuditAction::JournalRead;
+    pub const ENTRY_WRITTEN: AuditAction = AuditAction::JournalEntryWritten;
+    pub const ENTRY_CHANGED: AuditAction = AuditAction::JournalEntryChanged;
+    pub const ENTRY_DELETED: AuditAction = AuditAction::JournalEntryDeleted;
+    pub const ACCESS_DENIED: AuditAction = AuditAction::JournalAccessDenied;
 }
 
 #[derive(Debug, Clone)]
@@ -71,9 +73,9 @@ impl App {
             self.db(),
             scope,
             Some(actor.user_id),
-            audit_action::JOURNAL_READ,
+            audit_action::JOURNAL_READ.as_str(),
             Some(person.id),
-            now_ms(),
+            self.now(),
         )
         .await?;
         let phase = people::current_enrolment(self.db(), scope, person.id)
@@ -109,9 +111,9 @@ impl App {
             self.db(),
             actor.tenant(),
             Some(actor.user_id),
-            audit_action::JOURNAL_READ,
+            audit_action::JOURNAL_READ.as_str(),
             Some(entry.person_id),
-            now_ms(),
+            self.now(),
         )
         .await?;
         Ok((entry, is_owner))
@@ -166,7 +168,7 @@ impl App {
             .await?;
         self.check_entry(input)?;
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let phase = match &input.prompt_id {
             Some(id) => self.journal_prompts().get(id).map(|p| p.phase),
             None => None,
@@ -195,7 +197,7 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::ENTRY_WRITTEN,
+            audit_action::ENTRY_WRITTEN.as_str(),
             Some(person.id),
             now,
         )
@@ -222,14 +224,14 @@ impl App {
             shared,
         })?;
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let txn = parcours_db::TransactionTrait::begin(self.db()).await?;
         journal::update_entry(&txn, scope, &entry, body.trim(), shared, now).await?;
         audit::record(
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::ENTRY_CHANGED,
+            audit_action::ENTRY_CHANGED.as_str(),
             Some(entry.person_id),
             now,
         )
@@ -249,14 +251,14 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let txn = parcours_db::TransactionTrait::begin(self.db()).await?;
         journal::delete_entry(&txn, scope, entry.id).await?;
         audit::record(
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::ENTRY_DELETED,
+            audit_action::ENTRY_DELETED.as_str(),
             Some(entry.person_id),
             now,
         )

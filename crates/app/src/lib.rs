@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod advisors;
 pub mod appointments;
+pub mod audit_action;
 pub mod auth;
 pub mod bilan;
 pub mod demo;
@@ -30,6 +31,7 @@ pub mod selection;
 pub mod sponsors;
 pub mod surveys;
 pub mod synthesis;
+pub mod unit_of_work;
 pub mod workspace;
 
 use std::path::PathBuf;
@@ -89,6 +91,31 @@ struct Inner {
     /// Programmes' scale statistics computed lately, for reliability and norms (see
     /// `bilan`).
     cohorts: bilan::CohortCache,
+    clock: Clock,
+}
+
+/// The time every use case reads: the system's, moved forward by tests (a follow-up
+/// due in six months, a session gone idle) instead of rewriting stored times.
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset_ms: std::sync::atomic::AtomicI64,
+}
+
+impl Clock {
+    /// Milliseconds since the Unix epoch, as this application sees them.
+    pub fn now_ms(&self) -> i64 {
+        now_ms().saturating_add(self.offset_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Moves this application's time forward (tests only; nothing calls it in serve).
+    pub fn advance_ms(&self, ms: i64) {
+        self.offset_ms
+            .fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn advance_days(&self, days: i64) {
+        self.advance_ms(days.saturating_mul(24 * 3600 * 1000));
+    }
 }
 
 impl App {
@@ -109,6 +136,7 @@ impl App {
                 journal_prompts,
                 reports: outcomes::ReportCache::new(outcomes::REPORT_TTL_MS),
                 cohorts: bilan::CohortCache::new(outcomes::REPORT_TTL_MS),
+                clock: Clock::default(),
             }),
         })
     }
@@ -123,6 +151,16 @@ impl App {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.inner.db
+    }
+
+    /// The application's clock: use cases read the time here, tests move it.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// Now, by the application's clock.
+    pub fn now(&self) -> i64 {
+        self.inner.clock.now_ms()
     }
 
     pub fn config(&self) -> &AppConfig {

@@ -22,6 +22,14 @@ pub struct CalendarFile {
     pub content: String,
 }
 
+/// Renders an email body from its template (`templates/email/`, French then English,
+/// as every message is sent to people whose language the sender may not know).
+pub fn body(template: &impl askama::Template) -> Result<String, AppError> {
+    template
+        .render()
+        .map_err(|e| AppError::Internal(format!("email template: {e}")))
+}
+
 pub fn send(outbox: &Path, mail: OutgoingMail<'_>) -> Result<(), AppError> {
     std::fs::create_dir_all(outbox).map_err(|e| {
         AppError::Internal(format!("cannot create outbox {}: {e}", outbox.display()))

@@ -14,12 +14,14 @@ use crate::jobs::{self, Payload};
 use crate::mail::{self, OutgoingMail};
 use crate::people::{Person, audit_by};
 use crate::workspace::user_names;
-use crate::{App, AppError, checked_text, now_ms, text_field};
+use crate::{App, AppError, checked_text, text_field};
 
 pub mod audit_action {
-    pub const SENT: &str = "message.sent";
-    pub const READ: &str = "messages.read";
-    pub const ACCESS_DENIED: &str = "messages.access_denied";
+    use crate::audit_action::AuditAction;
+
+    pub const SENT: AuditAction = AuditAction::MessageSent;
+    pub const READ: AuditAction = AuditAction::MessagesRead;
+    pub const ACCESS_DENIED: AuditAction = AuditAction::MessagesAccessDenied;
 }
 
 #[derive(Debug, Clone)]
@@ -104,7 +106,7 @@ impl App {
         let ids: Vec<Uuid> = threads.iter().map(|t| t.id).collect();
         let all = messages::messages_of_threads(&txn, scope, ids.iter().copied()).await?;
         let marks = messages::read_marks(&txn, scope, ids).await?;
-        audit_by(&txn, actor, audit_action::READ, Some(person.id), now_ms()).await?;
+        audit_by(&txn, actor, audit_action::READ, Some(person.id), self.now()).await?;
         txn.commit().await?;
         let threads = threads
             .into_iter()
@@ -140,7 +142,7 @@ impl App {
         let (thread, person) = self.readable_thread(actor, thread_id).await?;
         let scope = actor.tenant();
         let side = side_of(actor);
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let rows = messages::messages_of_threads(&txn, scope, [thread.id]).await?;
         let marks = messages::read_marks(&txn, scope, [thread.id]).await?;
@@ -189,7 +191,7 @@ impl App {
             return Err(AppError::invalid("person", "no_account"));
         }
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let thread =
             messages::insert_thread(&txn, scope, person.id, &subject, actor.user_id, now).await?;
@@ -203,7 +205,7 @@ impl App {
     pub async fn reply(&self, actor: &Actor, thread_id: Uuid, body: &str) -> Result<(), AppError> {
         let (thread, person) = self.readable_thread(actor, thread_id).await?;
         let body = checked_text("body", body, MAX_MESSAGE)?;
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         self.post_message(&txn, actor, &person, thread.id, &body, now)
             .await?;

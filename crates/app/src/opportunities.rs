@@ -18,16 +18,18 @@ use crate::auth::Actor;
 use crate::jobs::{self, Payload};
 use crate::mail::{self, OutgoingMail};
 use crate::people::{Person, audit_by};
-use crate::{App, AppError, FieldError, digest, now_ms, random_token};
+use crate::{App, AppError, FieldError, digest, random_token};
 
 pub mod audit_action {
-    pub const OFFERED: &str = "opportunity.offered";
-    pub const REQUESTED: &str = "opportunity.requested";
-    pub const ANSWERED: &str = "opportunity.answered";
-    pub const FEEDBACK: &str = "opportunity.feedback_given";
-    pub const READ: &str = "opportunities.read";
-    pub const ACCESS_DENIED: &str = "opportunities.access_denied";
-    pub const EMPLOYER_INVITED: &str = "employer.invited";
+    use crate::audit_action::AuditAction;
+
+    pub const OFFERED: AuditAction = AuditAction::OpportunityOffered;
+    pub const REQUESTED: AuditAction = AuditAction::OpportunityRequested;
+    pub const ANSWERED: AuditAction = AuditAction::OpportunityAnswered;
+    pub const FEEDBACK: AuditAction = AuditAction::OpportunityFeedbackGiven;
+    pub const READ: AuditAction = AuditAction::OpportunitiesRead;
+    pub const ACCESS_DENIED: AuditAction = AuditAction::OpportunitiesAccessDenied;
+    pub const EMPLOYER_INVITED: AuditAction = AuditAction::EmployerInvited;
 }
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -181,7 +183,7 @@ impl App {
             return Err(AppError::invalid("code_rome", "unknown"));
         }
         let scope = TenantScope::of(operator);
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let id = opportunities::insert(
             &txn,
@@ -196,7 +198,7 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::OFFERED,
+            audit_action::OFFERED.as_str(),
             None,
             now,
         )
@@ -231,7 +233,7 @@ impl App {
             actor,
             audit_action::READ,
             Some(view.person.id),
-            now_ms(),
+            self.now(),
         )
         .await?;
         Ok(view)
@@ -398,7 +400,7 @@ impl App {
             return Err(AppError::invalid("message", "too_long"));
         }
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let token = random_token();
         let txn = self.db().begin().await?;
         // The database keeps one standing request per person and opportunity: a
@@ -505,7 +507,7 @@ impl App {
         if already {
             return Err(AppError::invalid("feedback", "already_given"));
         }
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         // One feedback per side (a unique index): a concurrent one that got there first
         // answers as the check above does.
@@ -530,7 +532,7 @@ impl App {
             &txn,
             scope,
             actor.map(|a| a.user_id),
-            audit_action::FEEDBACK,
+            audit_action::FEEDBACK.as_str(),
             Some(request.person_id),
             now,
         )
@@ -547,7 +549,7 @@ impl App {
         else {
             return Err(AppError::NotFound);
         };
-        if now_ms() > request.created_at + FEEDBACK_WINDOW_MS {
+        if self.now() > request.created_at + FEEDBACK_WINDOW_MS {
             return Err(AppError::NotFound);
         }
         let scope = TenantScope::of(request.tenant_id);
@@ -584,7 +586,8 @@ impl App {
         Ok(EmployerRequestView {
             candidate: format!("{} {initial}.", person.first_name),
             contact,
-            can_answer: request.status == RequestStatus::Requested && now_ms() < request.respond_by,
+            can_answer: request.status == RequestStatus::Requested
+                && self.now() < request.respond_by,
             project,
             feedback_given,
             request,
@@ -596,7 +599,7 @@ impl App {
     /// (without details: they read the answer in Parcours).
     pub async fn answer_from_link(&self, token: &str, accept: bool) -> Result<(), AppError> {
         let (scope, request, _) = self.request_of_link(token).await?;
-        if request.status != RequestStatus::Requested || now_ms() >= request.respond_by {
+        if request.status != RequestStatus::Requested || self.now() >= request.respond_by {
             return Err(AppError::invalid("decision", "closed"));
         }
         let status = if accept {
@@ -604,7 +607,7 @@ impl App {
         } else {
             RequestStatus::Declined
         };
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         // Places are taken by acceptances: counted under the opportunity's lock so that
         // links answered at once can't accept more candidates than there are places.
@@ -635,7 +638,7 @@ impl App {
             &txn,
             scope,
             None,
-            audit_action::ANSWERED,
+            audit_action::ANSWERED.as_str(),
             Some(request.person_id),
             now,
         )
@@ -866,7 +869,7 @@ impl App {
         // way, so that the time of the answer does not tell either.
         let hash = self.hash_password(&random_token()).await?;
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let org = accounts::insert_organisation(
             &txn,
@@ -912,7 +915,7 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::EMPLOYER_INVITED,
+            audit_action::EMPLOYER_INVITED.as_str(),
             None,
             now,
         )

@@ -15,7 +15,7 @@ use parcours_domain::placement::ContractType;
 use parcours_domain::referral::{Public, departement_of, looks_like_formula, parse_publics};
 use uuid::Uuid;
 
-use crate::{App, AppError, now_ms};
+use crate::{App, AppError};
 
 pub use parcours_db::repo::outcomes::{OutcomeFact as Fact, OutcomeRecord};
 
@@ -585,7 +585,7 @@ impl App {
         operator: Option<&str>,
         bytes: &[u8],
     ) -> Result<ImportSummary, ImportFailure> {
-        let now = now_ms();
+        let now = self.now();
         let this_year = time::OffsetDateTime::now_utc().year();
         let catalog = self.catalog();
         let (rows, mut problems) =
@@ -699,7 +699,7 @@ impl App {
         let key = (programme.id, programme.min_cell, rule.version);
         self.inner
             .reports
-            .get_or_compute(key, now_ms(), async || {
+            .get_or_compute(key, self.now(), async || {
                 self.outcomes_report(programme, None).await
             })
             .await
@@ -936,7 +936,7 @@ impl App {
     /// reference cohort's proportions (63 % finished, 24 % in progress, 13 % dropped),
     /// written in batches of 20,000 per transaction.
     pub async fn seed_participants(&self, slug: &str, count: usize) -> Result<usize, AppError> {
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let (programme, _, _) = self
             .programme_for_import(&txn, slug, None, now)
@@ -980,7 +980,7 @@ impl App {
         plan: &SeedPlan,
         count: usize,
     ) -> Result<usize, AppError> {
-        let now = now_ms();
+        let now = self.now();
         let mut dice = Dice(0x9E37_79B9_7F4A_7C15 ^ count as u64);
         let mut done = 0;
         let run = format!("{:x}", now);
@@ -1082,11 +1082,13 @@ pub(crate) struct SeedPlan {
 }
 
 pub mod audit_action {
-    pub const RECORDED: &str = "outcome.recorded";
-    pub const READ: &str = "outcomes.read";
-    pub const ACCESS_DENIED: &str = "outcomes.access_denied";
-    pub const REPORT_READ: &str = "outcomes.report_read";
-    pub const RULE_CHANGED: &str = "outcomes.rule_changed";
+    use crate::audit_action::AuditAction;
+
+    pub const RECORDED: AuditAction = AuditAction::OutcomeRecorded;
+    pub const READ: AuditAction = AuditAction::OutcomesRead;
+    pub const ACCESS_DENIED: AuditAction = AuditAction::OutcomesAccessDenied;
+    pub const REPORT_READ: AuditAction = AuditAction::OutcomesReportRead;
+    pub const RULE_CHANGED: AuditAction = AuditAction::OutcomesRuleChanged;
 }
 
 /// A person's exit and follow-up facts, and whether the reader may add one.
@@ -1157,7 +1159,7 @@ impl App {
             actor,
             audit_action::READ,
             Some(person.id),
-            now_ms(),
+            self.now(),
         )
         .await?;
         Ok(PersonOutcomes {
@@ -1207,7 +1209,7 @@ impl App {
         else {
             return Err(AppError::invalid("point", "no_enrolment"));
         };
-        let now = now_ms();
+        let now = self.now();
         let today = time::OffsetDateTime::now_utc().date();
         let at_exit = checked.point == parcours_domain::outcome::FollowUpPoint::Exit;
         // The exit may be recorded late: the day given, never in the future nor
@@ -1293,9 +1295,9 @@ impl App {
             self.db(),
             TenantScope::of(programme.tenant_id),
             Some(actor.user_id),
-            audit_action::REPORT_READ,
+            audit_action::REPORT_READ.as_str(),
             None,
-            now_ms(),
+            self.now(),
         )
         .await?;
         let can_configure =
@@ -1372,7 +1374,7 @@ impl App {
         };
         self.check_rule_change(actor.organisation_id, months, business_is_durable)
             .await?;
-        let now = now_ms();
+        let now = self.now();
         let version = outcomes::save_rule(
             self.db(),
             actor.organisation_id,
@@ -1386,7 +1388,7 @@ impl App {
             self.db(),
             TenantScope::of(view.programme.tenant_id),
             Some(actor.user_id),
-            audit_action::RULE_CHANGED,
+            audit_action::RULE_CHANGED.as_str(),
             None,
             now,
         )

@@ -6,7 +6,7 @@ use parcours_domain::{Action, Email, Relation, Role, allows};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::{App, AppError, FieldError, now_ms};
+use crate::{App, AppError, FieldError};
 
 pub use parcours_db::repo::audit::AuditEvent;
 pub use parcours_db::repo::people::{Contact, Enrolment, Person};
@@ -34,10 +34,12 @@ pub struct EnrolmentView {
 
 /// Audit actions, stable strings: reports and exports rely on them.
 pub mod audit_action {
-    pub const PERSON_READ: &str = "person.read";
-    pub const PERSON_READ_DENIED: &str = "person.read_denied";
-    pub const PERSON_CONTACT_UPDATED: &str = "person.contact_updated";
-    pub const PERSON_WRITE_DENIED: &str = "person.write_denied";
+    use crate::audit_action::AuditAction;
+
+    pub const PERSON_READ: AuditAction = AuditAction::PersonRead;
+    pub const PERSON_READ_DENIED: AuditAction = AuditAction::PersonReadDenied;
+    pub const PERSON_CONTACT_UPDATED: AuditAction = AuditAction::PersonContactUpdated;
+    pub const PERSON_WRITE_DENIED: AuditAction = AuditAction::PersonWriteDenied;
 }
 
 /// The contact form as typed; parsed into a [`Contact`] or field errors.
@@ -120,7 +122,7 @@ impl ContactInput {
 pub(crate) async fn audit_by(
     conn: &impl ConnectionTrait,
     actor: &Actor,
-    action: &str,
+    action: crate::audit_action::AuditAction,
     person: Option<Uuid>,
     at: i64,
 ) -> Result<(), AppError> {
@@ -128,7 +130,7 @@ pub(crate) async fn audit_by(
         conn,
         actor.tenant(),
         Some(actor.user_id),
-        action,
+        action.as_str(),
         person,
         at,
     )
@@ -208,7 +210,7 @@ impl App {
         actor: &Actor,
         person_id: Uuid,
         action: Action,
-        denied_audit: &'static str,
+        denied_audit: crate::audit_action::AuditAction,
     ) -> Result<Person, AppError> {
         let scope = actor.tenant();
         let Some(person) = people::find_person(self.db(), scope, person_id).await? else {
@@ -225,9 +227,9 @@ impl App {
                 self.db(),
                 scope,
                 Some(actor.user_id),
-                denied_audit,
+                denied_audit.as_str(),
                 Some(person.id),
-                now_ms(),
+                self.now(),
             )
             .await?;
             return Err(AppError::Forbidden);
@@ -241,8 +243,8 @@ impl App {
         &self,
         actor: &Actor,
         person_id: Uuid,
-        read_audit: &'static str,
-        denied_audit: &'static str,
+        read_audit: crate::audit_action::AuditAction,
+        denied_audit: crate::audit_action::AuditAction,
     ) -> Result<Person, AppError> {
         let person = self
             .authorize_person(actor, person_id, Action::ReadPersonFile, denied_audit)
@@ -251,9 +253,9 @@ impl App {
             self.db(),
             actor.tenant(),
             Some(actor.user_id),
-            read_audit,
+            read_audit.as_str(),
             Some(person.id),
-            now_ms(),
+            self.now(),
         )
         .await?;
         Ok(person)
@@ -281,9 +283,9 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::PERSON_READ,
+            audit_action::PERSON_READ.as_str(),
             Some(person.id),
-            now_ms(),
+            self.now(),
         )
         .await?;
         // The person's own pages never show the access log; staff see its latest rows.
@@ -335,7 +337,7 @@ impl App {
             )
             .await?;
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let contact = input.parse().map_err(AppError::Invalid)?;
         let txn = self.db().begin().await?;
         if !people::update_contact(&txn, scope, person.id, &contact, now).await? {
@@ -345,7 +347,7 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::PERSON_CONTACT_UPDATED,
+            audit_action::PERSON_CONTACT_UPDATED.as_str(),
             Some(person.id),
             now,
         )

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::auth::Actor;
 use crate::bilan::{self as bilan_use_cases, Outcome};
 use crate::people::{Person, relation_to};
-use crate::{App, AppError, now_ms};
+use crate::{App, AppError};
 
 /// How many pistes the person is shown.
 pub const PISTES_SHOWN: usize = 40;
@@ -26,9 +26,11 @@ pub const PISTES_SHOWN: usize = 40;
 pub const MAX_REASON: usize = 500;
 
 pub mod audit_action {
-    pub const PISTES_READ: &str = "pistes.read";
-    pub const PISTE_CHANGED: &str = "pistes.changed";
-    pub const ACCESS_DENIED: &str = "pistes.access_denied";
+    use crate::audit_action::AuditAction;
+
+    pub const PISTES_READ: AuditAction = AuditAction::PistesRead;
+    pub const PISTE_CHANGED: AuditAction = AuditAction::PistesChanged;
+    pub const ACCESS_DENIED: AuditAction = AuditAction::PistesAccessDenied;
 }
 
 #[derive(Debug, Clone)]
@@ -310,7 +312,7 @@ impl App {
             return Err(AppError::invalid("reason", "too_long"));
         }
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let mut choice = pistes::choices_of_person(&txn, scope, person.id)
             .await?
@@ -340,7 +342,7 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::PISTE_CHANGED,
+            audit_action::PISTE_CHANGED.as_str(),
             Some(person.id),
             now,
         )

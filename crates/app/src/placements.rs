@@ -12,12 +12,14 @@ use uuid::Uuid;
 use crate::auth::Actor;
 use crate::people::{Person, audit_by, relation_to};
 use crate::workspace::user_names;
-use crate::{App, AppError, FieldError, now_ms};
+use crate::{App, AppError, FieldError};
 
 pub mod audit_action {
-    pub const RECORDED: &str = "placement.recorded";
-    pub const READ: &str = "placements.read";
-    pub const ACCESS_DENIED: &str = "placements.access_denied";
+    use crate::audit_action::AuditAction;
+
+    pub const RECORDED: AuditAction = AuditAction::PlacementRecorded;
+    pub const READ: AuditAction = AuditAction::PlacementsRead;
+    pub const ACCESS_DENIED: AuditAction = AuditAction::PlacementsAccessDenied;
 }
 
 #[derive(Debug, Clone)]
@@ -57,7 +59,7 @@ impl App {
         let txn = self.db().begin().await?;
         let records = placements::of_person(&txn, actor.tenant(), person.id).await?;
         let names = user_names(&txn, records.iter().map(|r| r.recorded_by).collect()).await?;
-        audit_by(&txn, actor, audit_action::READ, Some(person.id), now_ms()).await?;
+        audit_by(&txn, actor, audit_action::READ, Some(person.id), self.now()).await?;
         txn.commit().await?;
         let accepted_requests = self.accepted_requests(actor, person.id).await?;
         Ok(PlacementsView {
@@ -118,7 +120,7 @@ impl App {
                 }
             }
         };
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let id = placements::insert(
             &txn,

@@ -9,16 +9,18 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::people::{Person, relation_to};
-use crate::{App, AppError, now_ms};
+use crate::{App, AppError};
 use parcours_domain::{Action, allows};
 
 /// Longest objective or action title.
 pub const MAX_TITLE: usize = 200;
 
 pub mod audit_action {
-    pub const PLAN_READ: &str = "plan.read";
-    pub const PLAN_CHANGED: &str = "plan.changed";
-    pub const ACCESS_DENIED: &str = "plan.access_denied";
+    use crate::audit_action::AuditAction;
+
+    pub const PLAN_READ: AuditAction = AuditAction::PlanRead;
+    pub const PLAN_CHANGED: AuditAction = AuditAction::PlanChanged;
+    pub const ACCESS_DENIED: AuditAction = AuditAction::PlanAccessDenied;
 }
 
 #[derive(Debug, Clone)]
@@ -79,7 +81,7 @@ impl App {
             conn,
             actor.tenant(),
             Some(actor.user_id),
-            audit_action::PLAN_CHANGED,
+            audit_action::PLAN_CHANGED.as_str(),
             Some(person),
             now,
         )
@@ -95,7 +97,7 @@ impl App {
     ) -> Result<Uuid, AppError> {
         let person = self.project_worker(actor, person_id).await?;
         let t = title("title", raw_title)?;
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let id =
             plan::insert_objective(&txn, actor.tenant(), person.id, &t, actor.user_id, now).await?;
@@ -142,7 +144,7 @@ impl App {
         let person = self.project_worker(actor, person_id).await?;
         let t = title("action_title", raw_title)?;
         let due = due_date(due_on)?;
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let id = plan::insert_action(
             &txn,
@@ -174,7 +176,7 @@ impl App {
             return Err(AppError::NotFound);
         };
         let person = self.project_worker(actor, person_id).await?;
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         plan::set_action_status(&txn, scope, action_id, status, actor.user_id, now).await?;
         Self::plan_changed(&txn, actor, person.id, now).await?;

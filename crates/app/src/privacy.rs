@@ -19,16 +19,18 @@ use crate::auth::Actor;
 use crate::jobs::{self, Payload, kind};
 use crate::mail::{self, OutgoingMail};
 use crate::people::audit_action as person_audit;
-use crate::{App, AppError, now_ms};
+use crate::{App, AppError};
 
 pub mod audit_action {
-    pub const DATA_READ: &str = "privacy.read";
-    pub const DATA_EXPORTED: &str = "privacy.exported";
-    pub const ERASURE_REQUESTED: &str = "privacy.erasure_requested";
-    pub const ERASURE_WITHDRAWN: &str = "privacy.erasure_withdrawn";
-    pub const ANONYMISED: &str = "privacy.anonymised";
-    pub const INACTIVITY_NOTICE: &str = "privacy.inactivity_notice";
-    pub const NOTICE_WITHDRAWN: &str = "privacy.notice_withdrawn";
+    use crate::audit_action::AuditAction;
+
+    pub const DATA_READ: AuditAction = AuditAction::PrivacyRead;
+    pub const DATA_EXPORTED: AuditAction = AuditAction::PrivacyExported;
+    pub const ERASURE_REQUESTED: AuditAction = AuditAction::PrivacyErasureRequested;
+    pub const ERASURE_WITHDRAWN: AuditAction = AuditAction::PrivacyErasureWithdrawn;
+    pub const ANONYMISED: AuditAction = AuditAction::PrivacyAnonymised;
+    pub const INACTIVITY_NOTICE: AuditAction = AuditAction::PrivacyInactivityNotice;
+    pub const NOTICE_WITHDRAWN: AuditAction = AuditAction::PrivacyNoticeWithdrawn;
 }
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -91,9 +93,9 @@ impl App {
             self.db(),
             scope,
             Some(actor.user_id),
-            audit_action::DATA_READ,
+            audit_action::DATA_READ.as_str(),
             Some(person_id),
-            now_ms(),
+            self.now(),
         )
         .await?;
         Ok(DataRights {
@@ -135,7 +137,7 @@ impl App {
             zip.write_all(&content).map_err(io_error)?;
         }
         let bytes = zip.finish().map_err(zip_error)?.into_inner();
-        let day = crate::utc_day(now_ms());
+        let day = crate::utc_day(self.now());
         Ok(Download {
             filename: format!("parcours-donnees-{day}.zip"),
             bytes,
@@ -158,12 +160,12 @@ impl App {
         let Some(data) = privacy::export(self.db(), scope, person_id).await? else {
             return Err(AppError::NotFound);
         };
-        let now = now_ms();
+        let now = self.now();
         audit::record(
             self.db(),
             scope,
             Some(actor.user_id),
-            audit_action::DATA_EXPORTED,
+            audit_action::DATA_EXPORTED.as_str(),
             Some(person_id),
             now,
         )
@@ -218,7 +220,7 @@ impl App {
         )
         .await?;
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let (changed, action) = if ask {
             (
@@ -236,7 +238,7 @@ impl App {
                 &txn,
                 scope,
                 Some(actor.user_id),
-                action,
+                action.as_str(),
                 Some(person_id),
                 now,
             )
@@ -283,14 +285,14 @@ impl App {
         )
         .await?;
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         if privacy::anonymise(&txn, scope, person_id, now).await? {
             audit::record(
                 &txn,
                 scope,
                 Some(actor.user_id),
-                audit_action::ANONYMISED,
+                audit_action::ANONYMISED.as_str(),
                 Some(person_id),
                 now,
             )
@@ -323,7 +325,7 @@ impl App {
     /// text occupied is released (PostgreSQL: `VACUUM` of the registry's tables;
     /// SQLite: a truncating WAL checkpoint). Returns whether there was anything to do.
     pub async fn release_space_after_erasures(&self, since: i64) -> Result<bool, AppError> {
-        if !privacy::erased_since(self.db(), audit_action::ANONYMISED, since).await? {
+        if !privacy::erased_since(self.db(), audit_action::ANONYMISED.as_str(), since).await? {
             return Ok(false);
         }
         if !privacy::release_erased_space(self.db()).await? {
@@ -347,7 +349,7 @@ impl App {
                 &txn,
                 scope,
                 None,
-                audit_action::NOTICE_WITHDRAWN,
+                audit_action::NOTICE_WITHDRAWN.as_str(),
                 Some(person),
                 now,
             )
@@ -371,7 +373,7 @@ impl App {
                         &txn,
                         scope,
                         None,
-                        audit_action::ANONYMISED,
+                        audit_action::ANONYMISED.as_str(),
                         Some(*person),
                         now,
                     )
@@ -396,7 +398,7 @@ impl App {
                     &txn,
                     scope,
                     None,
-                    audit_action::INACTIVITY_NOTICE,
+                    audit_action::INACTIVITY_NOTICE.as_str(),
                     Some(*person),
                     now,
                 )

@@ -14,17 +14,19 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::people::{Person, relation_to};
-use crate::{App, AppError, now_ms};
+use crate::{App, AppError};
 
 /// Longest evidence note or gate comment.
 pub const MAX_NOTE: usize = 2000;
 
 pub mod audit_action {
-    pub const PROJECT_READ: &str = "project.read";
-    pub const PROJECT_CHOSEN: &str = "project.chosen";
-    pub const EVIDENCE_RECORDED: &str = "project.evidence_recorded";
-    pub const STATUS_CHANGED: &str = "project.status_changed";
-    pub const ACCESS_DENIED: &str = "project.access_denied";
+    use crate::audit_action::AuditAction;
+
+    pub const PROJECT_READ: AuditAction = AuditAction::ProjectRead;
+    pub const PROJECT_CHOSEN: AuditAction = AuditAction::ProjectChosen;
+    pub const EVIDENCE_RECORDED: AuditAction = AuditAction::ProjectEvidenceRecorded;
+    pub const STATUS_CHANGED: AuditAction = AuditAction::ProjectStatusChanged;
+    pub const ACCESS_DENIED: AuditAction = AuditAction::ProjectAccessDenied;
 }
 
 #[derive(Debug, Clone)]
@@ -84,9 +86,9 @@ impl App {
             self.db(),
             actor.tenant(),
             Some(actor.user_id),
-            audit_action::ACCESS_DENIED,
+            audit_action::ACCESS_DENIED.as_str(),
             Some(person.id),
-            now_ms(),
+            self.now(),
         )
         .await?;
         Err(AppError::Forbidden)
@@ -192,7 +194,7 @@ impl App {
             }
         };
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let id = projects::insert_project(
             &txn,
@@ -222,7 +224,7 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::PROJECT_CHOSEN,
+            audit_action::PROJECT_CHOSEN.as_str(),
             Some(person.id),
             now,
         )
@@ -254,14 +256,14 @@ impl App {
         if project.status == ProjectStatus::Validated {
             return Err(AppError::invalid("project", "validated"));
         }
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         projects::record_evidence(&txn, scope, project.id, item, note, actor.user_id, now).await?;
         audit::record(
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::EVIDENCE_RECORDED,
+            audit_action::EVIDENCE_RECORDED.as_str(),
             Some(person.id),
             now,
         )
@@ -312,7 +314,7 @@ impl App {
                 return Err(AppError::invalid("evidence", "missing"));
             }
         }
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         projects::set_status(&txn, scope, project.id, to, now).await?;
         projects::insert_event(
@@ -330,7 +332,7 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::STATUS_CHANGED,
+            audit_action::STATUS_CHANGED.as_str(),
             Some(person.id),
             now,
         )

@@ -8,7 +8,7 @@ use parcours_catalog::{Catalog, CatalogVersion, Counts, LoadError};
 use parcours_db::TransactionTrait;
 use parcours_db::repo::reference::{self, ActiveCatalog};
 
-use crate::{App, AppError, now_ms};
+use crate::{App, AppError};
 
 #[derive(Debug, Clone)]
 pub struct ImportReport {
@@ -44,7 +44,7 @@ impl App {
             published: catalog.version.published.clone(),
             fiches: i32::try_from(counts.fiches).unwrap_or(i32::MAX),
             appellations: i32::try_from(counts.appellations).unwrap_or(i32::MAX),
-            loaded_at: now_ms(),
+            loaded_at: self.now(),
         };
         let txn = self.db().begin().await.map_err(AppError::from)?;
         reference::activate(&txn, &record)

@@ -19,20 +19,22 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::mail::{self, OutgoingMail};
-use crate::{App, AppError, FieldError, now_ms};
+use crate::{App, AppError, FieldError};
 
 /// The person's consent that their referrer sees where they stand (steps only).
 pub const MILESTONES_CONSENT_SCOPE: &str = "referrer_milestones";
 pub const MILESTONES_CONSENT_TEXT_VERSION: &str = "referrer-milestones-v1";
 
 pub mod audit_action {
-    pub const MILESTONES_GIVEN: &str = "consent.referrer_milestones_given";
-    pub const MILESTONES_WITHDRAWN: &str = "consent.referrer_milestones_withdrawn";
-    pub const SUBMITTED: &str = "referral.submitted";
-    pub const IMPORTED: &str = "referral.imported";
-    pub const ACCEPTED: &str = "referral.accepted";
-    pub const REFUSED: &str = "referral.refused";
-    pub const EXPIRED: &str = "referral.expired";
+    use crate::audit_action::AuditAction;
+
+    pub const MILESTONES_GIVEN: AuditAction = AuditAction::ConsentReferrerMilestonesGiven;
+    pub const MILESTONES_WITHDRAWN: AuditAction = AuditAction::ConsentReferrerMilestonesWithdrawn;
+    pub const SUBMITTED: AuditAction = AuditAction::ReferralSubmitted;
+    pub const IMPORTED: AuditAction = AuditAction::ReferralImported;
+    pub const ACCEPTED: AuditAction = AuditAction::ReferralAccepted;
+    pub const REFUSED: AuditAction = AuditAction::ReferralRefused;
+    pub const EXPIRED: AuditAction = AuditAction::ReferralExpired;
 }
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -49,8 +51,8 @@ pub use workbook::{
 };
 
 /// Today's date (UTC), for ages.
-fn today() -> time::Date {
-    time::OffsetDateTime::from_unix_timestamp(now_ms() / 1000).map_or(time::Date::MIN, |t| t.date())
+fn today(now: i64) -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp(now / 1000).map_or(time::Date::MIN, |t| t.date())
 }
 
 /// A programme's stored rules as the domain's eligibility check.
@@ -512,7 +514,7 @@ impl App {
         input: &ReferralInput,
     ) -> Result<Uuid, AppError> {
         let programme = self.referable(actor, programme_id).await?;
-        let now = now_ms();
+        let now = self.now();
         let candidate = input
             .check(this_year(now))
             .map_err(|p| AppError::Invalid(field_errors(&p)))?;
@@ -549,7 +551,7 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::SUBMITTED,
+            audit_action::SUBMITTED.as_str(),
             None,
             now,
         )
@@ -680,7 +682,7 @@ impl App {
                     &referral.birth_date,
                     &declared,
                     referral.commune_code.as_deref(),
-                    today(),
+                    today(self.now()),
                 )
             } else {
                 Vec::new()
@@ -739,7 +741,7 @@ impl App {
         if referral.status != ReferralStatus::Submitted {
             return Err(AppError::invalid("decision", "already_decided"));
         }
-        let now = now_ms();
+        let now = self.now();
         let birth_year = referral
             .birth_date
             .get(..4)
@@ -803,7 +805,7 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::ACCEPTED,
+            audit_action::ACCEPTED.as_str(),
             Some(person),
             now,
         )
@@ -827,7 +829,7 @@ impl App {
         let Some(referral) = referrals::find(self.db(), scope, referral_id).await? else {
             return Err(AppError::NotFound);
         };
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         if !referrals::decide(
             &txn,
@@ -848,7 +850,7 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::REFUSED,
+            audit_action::REFUSED.as_str(),
             None,
             now,
         )
@@ -909,7 +911,7 @@ impl App {
             &name,
             starts_on,
             capacity,
-            now_ms(),
+            self.now(),
         )
         .await?)
     }
@@ -945,7 +947,7 @@ impl App {
                 encoding,
                 rows: &json,
             },
-            now_ms(),
+            self.now(),
         )
         .await?)
     }
@@ -978,7 +980,7 @@ impl App {
             .await?
             .into_iter()
             .collect();
-        Ok(check_rows(rows, &standing, this_year(now_ms())))
+        Ok(check_rows(rows, &standing, this_year(self.now())))
     }
 
     pub async fn import_view(
@@ -1042,7 +1044,7 @@ impl App {
             return Err(AppError::invalid("import", "rows_to_fix"));
         }
         let ready = checked.iter().filter(|c| !c.row.skip).count();
-        let now = now_ms();
+        let now = self.now();
         let year = this_year(now);
         let txn = self.db().begin().await?;
         // Closing first is a write: a second commit of the same import waits, then
@@ -1088,7 +1090,7 @@ impl App {
             &txn,
             scope,
             Some(actor.user_id),
-            audit_action::IMPORTED,
+            audit_action::IMPORTED.as_str(),
             None,
             now,
         )
@@ -1119,7 +1121,7 @@ impl App {
             )
             .await?
             {
-                audit::record(&txn, scope, None, audit_action::EXPIRED, None, now).await?;
+                audit::record(&txn, scope, None, audit_action::EXPIRED.as_str(), None, now).await?;
             }
             txn.commit().await?;
         }
@@ -1196,7 +1198,7 @@ impl App {
             )
             .await?;
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let standing =
             journey::current_consent(&txn, scope, person.id, MILESTONES_CONSENT_SCOPE).await?;
@@ -1414,7 +1416,7 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         referrals::save_rules(
             &txn,
@@ -1447,7 +1449,7 @@ impl App {
         seen: bool,
     ) -> Result<(), AppError> {
         Self::deciding(actor)?;
-        let checked = seen.then(|| (now_ms(), actor.user_id));
+        let checked = seen.then(|| (self.now(), actor.user_id));
         if referrals::set_evidence_checked(self.db(), actor.tenant(), referral_id, checked).await? {
             Ok(())
         } else {

@@ -17,7 +17,7 @@ use parcours_domain::{Email, OrgKind, Phase, Role};
 use uuid::Uuid;
 
 use crate::demo::{SplitMix, demo_phase, synthetic_answers};
-use crate::{App, AppError, now_ms};
+use crate::{App, AppError};
 
 /// People per coach, as in the programmes the seeds describe.
 pub const PEOPLE_PER_COACH: usize = 40;
@@ -66,7 +66,7 @@ impl App {
         slug: &str,
         count: usize,
     ) -> Result<BeneficiarySeed, AppError> {
-        let now = now_ms();
+        let now = self.now();
         let run = format!("{:x}", now);
         let txn = self.db().begin().await?;
         let (programme_id, scope) = match outcome_repo::programmes_by_slug(&txn, slug)

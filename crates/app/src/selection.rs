@@ -17,12 +17,14 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::people::audit_by;
-use crate::{App, AppError, now_ms, text_field};
+use crate::{App, AppError, text_field};
 
 pub mod audit_action {
-    pub const ATTENDANCE: &str = "selection.attendance_recorded";
-    pub const EVALUATED: &str = "selection.evaluated";
-    pub const DECIDED: &str = "selection.decided";
+    use crate::audit_action::AuditAction;
+
+    pub const ATTENDANCE: AuditAction = AuditAction::SelectionAttendanceRecorded;
+    pub const EVALUATED: AuditAction = AuditAction::SelectionEvaluated;
+    pub const DECIDED: AuditAction = AuditAction::SelectionDecided;
 }
 
 #[derive(Debug, Clone)]
@@ -83,7 +85,7 @@ impl App {
         let evaluations = selection::evaluations(self.db(), scope).await?;
         let decisions = selection::decisions(self.db(), scope).await?;
         // Candidates: people just accepted (phase referred) and anyone already invited.
-        let enrolled = people::caseload(self.db(), scope, None, now_ms()).await?;
+        let enrolled = people::caseload(self.db(), scope, None, self.now()).await?;
         let invited_ids: HashSet<Uuid> = invitations.iter().map(|i| i.person_id).collect();
         let mut candidates = Vec::new();
         for row in &enrolled {
@@ -237,7 +239,7 @@ impl App {
             starts_at,
             place,
             actor.user_id,
-            now_ms(),
+            self.now(),
         )
         .await?)
     }
@@ -258,7 +260,7 @@ impl App {
     ) -> Result<usize, AppError> {
         let event = self.event_of(actor, event_id).await?;
         let scope = actor.tenant();
-        let enrolled: HashSet<Uuid> = people::caseload(self.db(), scope, None, now_ms())
+        let enrolled: HashSet<Uuid> = people::caseload(self.db(), scope, None, self.now())
             .await?
             .into_iter()
             .filter(|r| r.enrolment.programme_id == event.programme_id)
@@ -272,7 +274,7 @@ impl App {
         if chosen.is_empty() {
             return Err(AppError::invalid("people", "required"));
         }
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         // Each newly invited person is told by email (a job: the page does not wait).
         // "Newly" is what the insert found, not a read before it: invitations sent at
@@ -363,7 +365,7 @@ impl App {
         let attendance: Attendance = attendance
             .parse()
             .map_err(|_| AppError::invalid("attendance", "required"))?;
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         if !selection::set_attendance(
             &txn,
@@ -409,7 +411,7 @@ impl App {
         if comment.chars().count() > MAX_REASONS {
             return Err(AppError::invalid("comment", "too_long"));
         }
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         selection::save_evaluation(
             &txn,
@@ -453,7 +455,7 @@ impl App {
         let (Some(decision), Some(reasons)) = (decision, reasons) else {
             return Err(AppError::Invalid(errors));
         };
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         selection::insert_decision(
             &txn,

@@ -12,11 +12,13 @@ use parcours_domain::opportunity::{OpportunityKind, RequestStatus};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::{App, AppError, FieldError, now_ms};
+use crate::{App, AppError, FieldError};
 
 pub mod audit_action {
-    pub const MENTEES_READ: &str = "mentees.read";
-    pub const MEETING_LOGGED: &str = "sponsor.meeting_logged";
+    use crate::audit_action::AuditAction;
+
+    pub const MENTEES_READ: AuditAction = AuditAction::MenteesRead;
+    pub const MEETING_LOGGED: AuditAction = AuditAction::SponsorMeetingLogged;
 }
 
 /// Longest note on a meeting.
@@ -60,7 +62,7 @@ impl App {
         let sponsorships = self.sponsorships(actor).await?;
         let mut meetings =
             sponsors::of_requests(self.db(), sponsorships.iter().map(|(_, r)| r.id)).await?;
-        let now = now_ms();
+        let now = self.now();
         let mut out = Vec::with_capacity(sponsorships.len());
         for (offer, request) in sponsorships {
             let scope = TenantScope::of(request.tenant_id);
@@ -75,7 +77,7 @@ impl App {
                 self.db(),
                 scope,
                 Some(actor.user_id),
-                audit_action::MENTEES_READ,
+                audit_action::MENTEES_READ.as_str(),
                 Some(person.id),
                 now,
             )
@@ -140,7 +142,7 @@ impl App {
             return Err(AppError::Invalid(errors));
         }
         let scope = TenantScope::of(request.tenant_id);
-        let now = now_ms();
+        let now = self.now();
         sponsors::insert(
             self.db(),
             scope,
@@ -155,7 +157,7 @@ impl App {
             self.db(),
             scope,
             Some(actor.user_id),
-            audit_action::MEETING_LOGGED,
+            audit_action::MEETING_LOGGED.as_str(),
             Some(request.person_id),
             now,
         )

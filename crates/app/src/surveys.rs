@@ -14,7 +14,7 @@ use parcours_domain::outcome::{OutcomeInput, SatisfactionFigure};
 use uuid::Uuid;
 
 use crate::mail::{self, OutgoingMail};
-use crate::{App, AppError, FieldError, digest, now_ms, random_token};
+use crate::{App, AppError, FieldError, digest, random_token};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 /// When each survey is due after the exit (days).
@@ -42,7 +42,9 @@ pub const DEFAULT_QUESTIONS: [(&str, &str); 4] = [
 ];
 
 pub mod audit_action {
-    pub const ANSWERED: &str = "survey.answered";
+    use crate::audit_action::AuditAction;
+
+    pub const ANSWERED: AuditAction = AuditAction::SurveyAnswered;
 }
 
 /// Whether a point asks the satisfaction questions.
@@ -77,7 +79,7 @@ impl App {
         if !existing.is_empty() {
             return Ok(existing);
         }
-        let now = now_ms();
+        let now = self.now();
         for (i, (text, kind)) in DEFAULT_QUESTIONS.iter().enumerate() {
             surveys::add_question(
                 conn,
@@ -342,7 +344,7 @@ impl App {
         let checked = input
             .check()
             .map_err(|_| AppError::invalid("situation", "required"))?;
-        let now = now_ms();
+        let now = self.now();
         // The stand-in reason that let a dropped participant's answer pass the check
         // is not kept: the reason recorded at exit stays the one.
         let fact = OutcomeFact {
@@ -391,7 +393,7 @@ impl App {
             &txn,
             scope,
             None,
-            audit_action::ANSWERED,
+            audit_action::ANSWERED.as_str(),
             Some(survey.person_id),
             now,
         )
@@ -480,7 +482,7 @@ impl App {
                 position,
                 &text,
                 kind,
-                now_ms(),
+                self.now(),
             )
             .await?;
         }

@@ -25,7 +25,7 @@ use crate::bilan::{BILAN_CAP_MINUTES, Outcome, outcome};
 use crate::jobs::{self, Payload};
 use crate::mail::{self, OutgoingMail};
 use crate::people::{Person, audit_by, relation_to};
-use crate::{App, AppError, digest, now_ms, random_token};
+use crate::{App, AppError, digest, random_token};
 
 pub const KIND_SYNTHESIS: &str = "synthesis";
 /// The person's written agreement to keep their documents after the bilan.
@@ -37,16 +37,18 @@ pub const KEEP_MS: i64 = 3 * 365 * 24 * 3600 * 1000;
 pub const GRACE_MS: i64 = 30 * 24 * 3600 * 1000;
 
 pub mod audit_action {
-    pub const ISSUED: &str = "synthesis.issued";
-    pub const DOWNLOADED: &str = "synthesis.downloaded";
-    pub const READ: &str = "synthesis.read";
-    pub const ACCESS_DENIED: &str = "synthesis.access_denied";
-    pub const KEEP_GIVEN: &str = "consent.keep_documents_given";
-    pub const KEEP_WITHDRAWN: &str = "consent.keep_documents_withdrawn";
-    pub const PURGED: &str = "documents.purged";
-    pub const SHARED: &str = "document.shared";
-    pub const SHARE_REVOKED: &str = "document.share_revoked";
-    pub const SHARE_DOWNLOADED: &str = "document.share_downloaded";
+    use crate::audit_action::AuditAction;
+
+    pub const ISSUED: AuditAction = AuditAction::SynthesisIssued;
+    pub const DOWNLOADED: AuditAction = AuditAction::SynthesisDownloaded;
+    pub const READ: AuditAction = AuditAction::SynthesisRead;
+    pub const ACCESS_DENIED: AuditAction = AuditAction::SynthesisAccessDenied;
+    pub const KEEP_GIVEN: AuditAction = AuditAction::ConsentKeepDocumentsGiven;
+    pub const KEEP_WITHDRAWN: AuditAction = AuditAction::ConsentKeepDocumentsWithdrawn;
+    pub const PURGED: AuditAction = AuditAction::DocumentsPurged;
+    pub const SHARED: AuditAction = AuditAction::DocumentShared;
+    pub const SHARE_REVOKED: AuditAction = AuditAction::DocumentShareRevoked;
+    pub const SHARE_DOWNLOADED: AuditAction = AuditAction::DocumentShareDownloaded;
 }
 
 /// The wording the person agrees to when giving their synthesis to someone.
@@ -99,7 +101,7 @@ impl App {
             actor,
             audit_action::ACCESS_DENIED,
             Some(person.id),
-            now_ms(),
+            self.now(),
         )
         .await?;
         Err(AppError::Forbidden)
@@ -117,7 +119,7 @@ impl App {
             actor,
             audit_action::READ,
             Some(person.id),
-            now_ms(),
+            self.now(),
         )
         .await?;
         let relation = relation_to(actor, &person);
@@ -401,7 +403,7 @@ impl App {
             )
             .await?;
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let content = self
             .synthesis_content(scope, &person, lang, words, now)
             .await?;
@@ -443,7 +445,7 @@ impl App {
             actor,
             audit_action::DOWNLOADED,
             Some(person.id),
-            now_ms(),
+            self.now(),
         )
         .await?;
         Ok(document)
@@ -465,7 +467,7 @@ impl App {
             )
             .await?;
         let scope = actor.tenant();
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let standing = journey::current_consent(&txn, scope, person.id, KEEP_CONSENT_SCOPE).await?;
         match (keep, standing) {
@@ -521,7 +523,15 @@ impl App {
             }
             let txn = self.db().begin().await?;
             documents::delete_of_person(&txn, scope, person).await?;
-            audit::record(&txn, scope, None, audit_action::PURGED, Some(person), now).await?;
+            audit::record(
+                &txn,
+                scope,
+                None,
+                audit_action::PURGED.as_str(),
+                Some(person),
+                now,
+            )
+            .await?;
             txn.commit().await?;
             purged += 1;
         }
@@ -550,7 +560,7 @@ impl App {
             actor,
             audit_action::DOWNLOADED,
             Some(person.id),
-            now_ms(),
+            self.now(),
         )
         .await?;
         Ok(document)
@@ -604,7 +614,7 @@ impl App {
             return Err(AppError::Invalid(errors));
         };
         let token = random_token();
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let id = documents::insert_share(
             &txn,
@@ -661,7 +671,7 @@ impl App {
         if share.person_id != person.id {
             return Err(AppError::NotFound);
         }
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         if documents::revoke_share(&txn, scope, share.id, now).await? {
             audit_by(
@@ -684,7 +694,7 @@ impl App {
         let Some(share) = documents::share_by_token_hash(self.db(), &digest(token)).await? else {
             return Err(AppError::NotFound);
         };
-        let now = now_ms();
+        let now = self.now();
         if share.revoked_at.is_some() || share.expires_at <= now {
             return Err(AppError::NotFound);
         }
@@ -698,7 +708,7 @@ impl App {
             &txn,
             scope,
             None,
-            audit_action::SHARE_DOWNLOADED,
+            audit_action::SHARE_DOWNLOADED.as_str(),
             Some(share.person_id),
             now,
         )

@@ -19,17 +19,19 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::people::{Person, audit_by, relation_to, relation_with_coaching};
-use crate::{App, AppError, checked_text, now_ms};
+use crate::{App, AppError, checked_text};
 
 pub mod audit_action {
-    pub const NOTE_WRITTEN: &str = "note.written";
-    pub const NOTE_DELETED: &str = "note.deleted";
-    pub const NOTES_READ: &str = "notes.read";
-    pub const NOTES_ACCESS_DENIED: &str = "notes.access_denied";
-    pub const TRANSFERRED: &str = "caseload.transferred";
-    pub const TRANSFER_DENIED: &str = "caseload.transfer_denied";
-    pub const PERSON_INVITED: &str = "person.invited";
-    pub const INVITE_DENIED: &str = "person.invite_denied";
+    use crate::audit_action::AuditAction;
+
+    pub const NOTE_WRITTEN: AuditAction = AuditAction::NoteWritten;
+    pub const NOTE_DELETED: AuditAction = AuditAction::NoteDeleted;
+    pub const NOTES_READ: AuditAction = AuditAction::NotesRead;
+    pub const NOTES_ACCESS_DENIED: AuditAction = AuditAction::NotesAccessDenied;
+    pub const TRANSFERRED: AuditAction = AuditAction::CaseloadTransferred;
+    pub const TRANSFER_DENIED: AuditAction = AuditAction::CaseloadTransferDenied;
+    pub const PERSON_INVITED: AuditAction = AuditAction::PersonInvited;
+    pub const INVITE_DENIED: AuditAction = AuditAction::PersonInviteDenied;
 }
 
 /// How long the link that opens a person's space stays valid.
@@ -207,7 +209,7 @@ impl App {
         let scope = actor.tenant();
         let relation = relation_with_coaching(conn, actor, person).await?;
         let can_message = allows(actor.role, Action::ExchangeMessages, relation);
-        let now = now_ms();
+        let now = self.now();
 
         let activities = journey::activities_of_person(conn, scope, person.id).await?;
         let flagged_answers = journey::flagged_activities_of_person(conn, scope, person.id).await?;
@@ -344,7 +346,7 @@ impl App {
         let visibility: NoteVisibility = visibility
             .parse()
             .map_err(|_| AppError::invalid("visibility", "invalid"))?;
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         let id = notes::insert(
             &txn,
@@ -393,7 +395,7 @@ impl App {
         if note.author_id != actor.user_id {
             return Err(AppError::Forbidden);
         }
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         notes::delete(&txn, scope, note.id).await?;
         audit_by(
@@ -470,7 +472,7 @@ impl App {
             actor,
             audit_action::NOTES_READ,
             Some(person.id),
-            now_ms(),
+            self.now(),
         )
         .await?;
         txn.commit().await?;
@@ -523,7 +525,7 @@ impl App {
         if enrolment.coach_id == Some(to) {
             return Err(AppError::invalid("coach", "same"));
         }
-        let now = now_ms();
+        let now = self.now();
         let txn = self.db().begin().await?;
         transfers::transfer(
             &txn,
@@ -574,7 +576,7 @@ impl App {
         let scope = actor.tenant();
         // Nobody knows this password: the person signs in with links until they set one.
         let hash = self.hash_password(&crate::random_token()).await?;
-        let now = now_ms();
+        let now = self.now();
         let name = format!("{} {}", person.first_name, person.last_name);
         let txn = self.db().begin().await?;
         if let Some(existing) = existing {
