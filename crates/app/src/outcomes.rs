@@ -15,6 +15,7 @@ use parcours_domain::placement::ContractType;
 use parcours_domain::referral::{Public, departement_of, looks_like_formula, parse_publics};
 use uuid::Uuid;
 
+use crate::unit_of_work::{Audit, Bookkeeping};
 use crate::{App, AppError};
 
 pub use parcours_db::repo::outcomes::{OutcomeFact as Fact, OutcomeRecord};
@@ -937,9 +938,9 @@ impl App {
     /// written in batches of 20,000 per transaction.
     pub async fn seed_participants(&self, slug: &str, count: usize) -> Result<usize, AppError> {
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.bookkeeping(Bookkeeping::Seed).await?;
         let (programme, _, _) = self
-            .programme_for_import(&txn, slug, None, now)
+            .programme_for_import(&*txn, slug, None, now)
             .await
             .map_err(|e| match e {
                 ImportFailure::App(e) => e,
@@ -947,11 +948,11 @@ impl App {
             })?;
         let mut referrers = Vec::new();
         for name in SEED_REFERRERS {
-            let id = match accounts::find_organisation_by_name(&txn, OrgKind::Referrer, name)
+            let id = match accounts::find_organisation_by_name(&*txn, OrgKind::Referrer, name)
                 .await?
             {
                 Some(o) => o.id,
-                None => accounts::insert_organisation(&txn, OrgKind::Referrer, name, now).await?,
+                None => accounts::insert_organisation(&*txn, OrgKind::Referrer, name, now).await?,
             };
             referrers.push(id);
         }
@@ -1059,8 +1060,8 @@ impl App {
                     exit,
                 });
             }
-            let txn = self.db().begin().await?;
-            outcomes::insert_participants(&txn, plan.scope, plan.programme_id, &participants, now)
+            let txn = self.bookkeeping(Bookkeeping::Seed).await?;
+            outcomes::insert_participants(&*txn, plan.scope, plan.programme_id, &participants, now)
                 .await?;
             txn.commit().await?;
             done += batch;
@@ -1089,6 +1090,8 @@ pub mod audit_action {
     pub const ACCESS_DENIED: AuditAction = AuditAction::OutcomesAccessDenied;
     pub const REPORT_READ: AuditAction = AuditAction::OutcomesReportRead;
     pub const RULE_CHANGED: AuditAction = AuditAction::OutcomesRuleChanged;
+    pub const MIN_CELL_SET: AuditAction = AuditAction::OutcomesMinCellSet;
+    pub const PARTICIPANTS_IMPORTED: AuditAction = AuditAction::ParticipantsImported;
 }
 
 /// A person's exit and follow-up facts, and whether the reader may add one.
@@ -1154,14 +1157,8 @@ impl App {
             facts.iter().filter_map(|f| f.recorded_by).collect(),
         )
         .await?;
-        crate::people::audit_by(
-            self.db(),
-            actor,
-            audit_action::READ,
-            Some(person.id),
-            self.now(),
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::READ, person.id))
+            .await?;
         Ok(PersonOutcomes {
             is_self: relation.is_self,
             can_record: parcours_domain::allows(
@@ -1230,9 +1227,9 @@ impl App {
         }
         let ended_on = ended.to_string();
         let fact = fact_of(checked, "coach");
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let id = outcomes::record(
-            &txn,
+            &*txn,
             scope,
             enrolment.id,
             person.id,
@@ -1243,11 +1240,11 @@ impl App {
         )
         .await?;
         if at_exit {
-            self.schedule_surveys(&txn, scope, &enrolment, date_ms(ended), now)
+            self.schedule_surveys(&*txn, scope, &enrolment, date_ms(ended), now)
                 .await?;
         }
-        crate::people::audit_by(&txn, actor, audit_action::RECORDED, Some(person.id), now).await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::RECORDED, person.id))
+            .await?;
         self.forget_reports().await;
         Ok(id)
     }
@@ -1291,15 +1288,11 @@ impl App {
                 min_cell,
             })
             .await?;
-        parcours_db::repo::audit::record(
-            self.db(),
-            TenantScope::of(programme.tenant_id),
-            Some(actor.user_id),
-            audit_action::REPORT_READ.as_str(),
-            None,
-            self.now(),
-        )
-        .await?;
+        // Read in the programme's tenant (a funder reads from their own).
+        self.change_in(TenantScope::of(programme.tenant_id), Some(actor.user_id))
+            .await?
+            .commit(Audit::tenant(audit_action::REPORT_READ))
+            .await?;
         let can_configure =
             relation.same_tenant && actor.role == parcours_domain::Role::ProgrammeManager;
         let (texts, questions) = if can_configure {
@@ -1352,7 +1345,15 @@ impl App {
                 _ => return Err(AppError::invalid("min_cell", "too_small")),
             },
         };
-        outcomes::set_min_cell(self.db(), programme_id, min_cell).await?;
+        let txn = self
+            .change_in(
+                TenantScope::of(view.programme.tenant_id),
+                Some(actor.user_id),
+            )
+            .await?;
+        outcomes::set_min_cell(&*txn, programme_id, min_cell).await?;
+        txn.commit(Audit::tenant(audit_action::MIN_CELL_SET))
+            .await?;
         Ok(())
     }
 
@@ -1374,9 +1375,16 @@ impl App {
         };
         self.check_rule_change(actor.organisation_id, months, business_is_durable)
             .await?;
-        let now = self.now();
+        // The funder changes how the programme's tenant reports.
+        let txn = self
+            .change_in(
+                TenantScope::of(view.programme.tenant_id),
+                Some(actor.user_id),
+            )
+            .await?;
+        let now = txn.at();
         let version = outcomes::save_rule(
-            self.db(),
+            &*txn,
             actor.organisation_id,
             months,
             business_is_durable,
@@ -1384,15 +1392,8 @@ impl App {
             now,
         )
         .await?;
-        parcours_db::repo::audit::record(
-            self.db(),
-            TenantScope::of(view.programme.tenant_id),
-            Some(actor.user_id),
-            audit_action::RULE_CHANGED.as_str(),
-            None,
-            now,
-        )
-        .await?;
+        txn.commit(Audit::tenant(audit_action::RULE_CHANGED))
+            .await?;
         Ok(version)
     }
 

@@ -6,10 +6,10 @@
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashSet};
 
+use parcours_db::TenantScope;
 use parcours_db::repo::programmes::{self, Programme};
 use parcours_db::repo::referrals::{self, Cohort, NewImport, NewReferral, Referral, ReferralEvent};
-use parcours_db::repo::{accounts, audit, journey, people};
-use parcours_db::{TenantScope, TransactionTrait};
+use parcours_db::repo::{accounts, journey, people};
 use parcours_domain::referral::{
     Candidate, EXPIRES_AFTER_DAYS, ReferralInput, ReferralProblem, ReferralStatus, RefusalReason,
 };
@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::mail::{self, OutgoingMail};
+use crate::unit_of_work::Audit;
 use crate::{App, AppError, FieldError};
 
 /// The person's consent that their referrer sees where they stand (steps only).
@@ -35,6 +36,11 @@ pub mod audit_action {
     pub const ACCEPTED: AuditAction = AuditAction::ReferralAccepted;
     pub const REFUSED: AuditAction = AuditAction::ReferralRefused;
     pub const EXPIRED: AuditAction = AuditAction::ReferralExpired;
+    pub const IMPORT_UPLOADED: AuditAction = AuditAction::ReferralImportUploaded;
+    pub const IMPORT_CORRECTED: AuditAction = AuditAction::ReferralImportCorrected;
+    pub const EVIDENCE_CHECKED: AuditAction = AuditAction::ReferralEvidenceChecked;
+    pub const COHORT_ADDED: AuditAction = AuditAction::CohortAdded;
+    pub const SETTINGS_SAVED: AuditAction = AuditAction::ProgrammeSettingsSaved;
 }
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -522,9 +528,10 @@ impl App {
         // Checked inside the transaction, after the quota row is locked: concurrent
         // referrals of the same referrer are counted one after the other, and the
         // unique identity keys refuse the same person submitted at once by anyone.
-        let txn = self.db().begin().await?;
-        let quota = referrals::lock_quota(&txn, programme.id, actor.organisation_id).await?;
-        let standing: HashSet<String> = referrals::standing_keys(&txn, programme.id)
+        // The referrer changes the programme's tenant, not their own.
+        let txn = self.change_in(scope, Some(actor.user_id)).await?;
+        let quota = referrals::lock_quota(&*txn, programme.id, actor.organisation_id).await?;
+        let standing: HashSet<String> = referrals::standing_keys(&*txn, programme.id)
             .await?
             .into_iter()
             .collect();
@@ -535,28 +542,19 @@ impl App {
         {
             return Err(AppError::invalid("identity", "already_referred"));
         }
-        check_quota(&txn, actor, &programme, quota, 1).await?;
+        check_quota(&*txn, actor, &programme, quota, 1).await?;
         let id = self
-            .insert_referral(&txn, scope, actor, &programme, &candidate, None, now)
+            .insert_referral(&*txn, scope, actor, &programme, &candidate, None, now)
             .await
             .map_err(|e| already_referred_if_unique(e, "identity", "already_referred"))?;
         self.send_advisor_links(
-            &txn,
+            &*txn,
             scope,
             candidate.advisor_email.iter().cloned().collect(),
             now,
         )
         .await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::SUBMITTED.as_str(),
-            None,
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::tenant(audit_action::SUBMITTED)).await?;
         Ok(id)
     }
 
@@ -746,9 +744,9 @@ impl App {
             .birth_date
             .get(..4)
             .and_then(|y| y.parse::<i32>().ok());
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let person = people::insert_person(
-            &txn,
+            &*txn,
             scope,
             people::NewPerson {
                 user_id: None,
@@ -763,7 +761,7 @@ impl App {
         )
         .await?;
         people::insert_enrolment(
-            &txn,
+            &*txn,
             scope,
             people::NewEnrolment {
                 person_id: person,
@@ -786,7 +784,7 @@ impl App {
         )
         .await?;
         if !referrals::decide(
-            &txn,
+            &*txn,
             scope,
             referral.id,
             ReferralStatus::Accepted,
@@ -801,16 +799,8 @@ impl App {
             // Decided by someone else meanwhile: the transaction is dropped, nothing kept.
             return Err(AppError::invalid("decision", "already_decided"));
         }
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::ACCEPTED.as_str(),
-            Some(person),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::ACCEPTED, person))
+            .await?;
         Ok(person)
     }
 
@@ -830,9 +820,9 @@ impl App {
             return Err(AppError::NotFound);
         };
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         if !referrals::decide(
-            &txn,
+            &*txn,
             scope,
             referral.id,
             ReferralStatus::Refused,
@@ -846,16 +836,7 @@ impl App {
         {
             return Err(AppError::invalid("decision", "already_decided"));
         }
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::REFUSED.as_str(),
-            None,
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::tenant(audit_action::REFUSED)).await?;
         Ok(())
     }
 
@@ -904,16 +885,20 @@ impl App {
         let (Some(name), true) = (name, errors.is_empty()) else {
             return Err(AppError::Invalid(errors));
         };
-        Ok(referrals::insert_cohort(
-            self.db(),
+        let txn = self.change(actor).await?;
+        let id = referrals::insert_cohort(
+            &*txn,
             scope,
             programme.id,
             &name,
             starts_on,
             capacity,
-            self.now(),
+            txn.at(),
         )
-        .await?)
+        .await?;
+        txn.commit(Audit::tenant(audit_action::COHORT_ADDED))
+            .await?;
+        Ok(id)
     }
 
     // ------------------------------------------------------------ imports
@@ -936,9 +921,12 @@ impl App {
         let json = serde_json::to_string(&rows)
             .map_err(|e| AppError::Internal(format!("import rows: {e}")))?;
         let name: String = filename.chars().take(120).collect();
-        Ok(referrals::insert_import(
-            self.db(),
-            TenantScope::of(programme.tenant_id),
+        let scope = TenantScope::of(programme.tenant_id);
+        // The referrer changes the programme's tenant, not their own.
+        let txn = self.change_in(scope, Some(actor.user_id)).await?;
+        let id = referrals::insert_import(
+            &*txn,
+            scope,
             NewImport {
                 programme_id: programme.id,
                 referrer_org_id: actor.organisation_id,
@@ -947,9 +935,12 @@ impl App {
                 encoding,
                 rows: &json,
             },
-            self.now(),
+            txn.at(),
         )
-        .await?)
+        .await?;
+        txn.commit(Audit::tenant(audit_action::IMPORT_UPLOADED))
+            .await?;
+        Ok(id)
     }
 
     async fn import_of(
@@ -1017,7 +1008,7 @@ impl App {
         import_id: Uuid,
         corrections: &[ImportRow],
     ) -> Result<(), AppError> {
-        let (_, import, _, mut rows) = self.import_of(actor, import_id).await?;
+        let (scope, import, _, mut rows) = self.import_of(actor, import_id).await?;
         if import.status != "pending" {
             return Err(AppError::invalid("import", "closed"));
         }
@@ -1028,7 +1019,10 @@ impl App {
         }
         let json = serde_json::to_string(&rows)
             .map_err(|e| AppError::Internal(format!("import rows: {e}")))?;
-        referrals::update_import_rows(self.db(), import.id, &json).await?;
+        let txn = self.change_in(scope, Some(actor.user_id)).await?;
+        referrals::update_import_rows(&*txn, import.id, &json).await?;
+        txn.commit(Audit::tenant(audit_action::IMPORT_CORRECTED))
+            .await?;
         Ok(())
     }
 
@@ -1046,15 +1040,16 @@ impl App {
         let ready = checked.iter().filter(|c| !c.row.skip).count();
         let now = self.now();
         let year = this_year(now);
-        let txn = self.db().begin().await?;
+        // The referrer changes the programme's tenant, not their own.
+        let txn = self.change_in(scope, Some(actor.user_id)).await?;
         // Closing first is a write: a second commit of the same import waits, then
         // finds it closed. The quota is counted under its lock, as for one referral.
-        if !referrals::close_import(&txn, import.id, "committed", now).await? {
+        if !referrals::close_import(&*txn, import.id, "committed", now).await? {
             return Err(AppError::invalid("import", "closed"));
         }
-        let quota = referrals::lock_quota(&txn, programme.id, actor.organisation_id).await?;
+        let quota = referrals::lock_quota(&*txn, programme.id, actor.organisation_id).await?;
         check_quota(
-            &txn,
+            &*txn,
             actor,
             &programme,
             quota,
@@ -1072,7 +1067,7 @@ impl App {
             // A person referred meanwhile by someone else: nothing of the file is kept,
             // and the file's page then shows the row to fix, as it would have before.
             self.insert_referral(
-                &txn,
+                &*txn,
                 scope,
                 actor,
                 &programme,
@@ -1085,17 +1080,8 @@ impl App {
             advisors.extend(candidate.advisor_email);
             count += 1;
         }
-        self.send_advisor_links(&txn, scope, advisors, now).await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::IMPORTED.as_str(),
-            None,
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        self.send_advisor_links(&*txn, scope, advisors, now).await?;
+        txn.commit(Audit::tenant(audit_action::IMPORTED)).await?;
         Ok(count)
     }
 
@@ -1107,9 +1093,10 @@ impl App {
         let overdue = referrals::overdue(self.db(), now).await?;
         for r in &overdue {
             let scope = TenantScope::of(r.tenant_id);
-            let txn = self.db().begin().await?;
+            let txn = self.change_in(scope, None).await?;
+            // Decided meanwhile: nothing was written, the change is dropped.
             if referrals::decide(
-                &txn,
+                &*txn,
                 scope,
                 r.id,
                 ReferralStatus::Expired,
@@ -1121,9 +1108,8 @@ impl App {
             )
             .await?
             {
-                audit::record(&txn, scope, None, audit_action::EXPIRED.as_str(), None, now).await?;
+                txn.commit(Audit::tenant(audit_action::EXPIRED)).await?;
             }
-            txn.commit().await?;
         }
         let soon = referrals::expiring(
             self.db(),
@@ -1199,13 +1185,13 @@ impl App {
             .await?;
         let scope = actor.tenant();
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let standing =
-            journey::current_consent(&txn, scope, person.id, MILESTONES_CONSENT_SCOPE).await?;
-        match (give, standing) {
+            journey::current_consent(&*txn, scope, person.id, MILESTONES_CONSENT_SCOPE).await?;
+        let done = match (give, standing) {
             (true, None) => {
                 journey::record_consent(
-                    &txn,
+                    &*txn,
                     scope,
                     person.id,
                     MILESTONES_CONSENT_SCOPE,
@@ -1214,30 +1200,17 @@ impl App {
                     now,
                 )
                 .await?;
-                crate::people::audit_by(
-                    &txn,
-                    actor,
-                    audit_action::MILESTONES_GIVEN,
-                    Some(person.id),
-                    now,
-                )
-                .await?;
+                audit_action::MILESTONES_GIVEN
             }
             (false, Some(_)) => {
-                journey::withdraw_consent(&txn, scope, person.id, MILESTONES_CONSENT_SCOPE, now)
+                journey::withdraw_consent(&*txn, scope, person.id, MILESTONES_CONSENT_SCOPE, now)
                     .await?;
-                crate::people::audit_by(
-                    &txn,
-                    actor,
-                    audit_action::MILESTONES_WITHDRAWN,
-                    Some(person.id),
-                    now,
-                )
-                .await?;
+                audit_action::MILESTONES_WITHDRAWN
             }
-            _ => {}
-        }
-        txn.commit().await?;
+            // Already as asked: nothing written, the change is dropped.
+            _ => return Ok(()),
+        };
+        txn.commit(Audit::of(done, person.id)).await?;
         Ok(())
     }
 
@@ -1417,9 +1390,9 @@ impl App {
             return Err(AppError::Invalid(errors));
         }
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         referrals::save_rules(
-            &txn,
+            &*txn,
             actor.tenant(),
             programme.id,
             &referrals::Rules {
@@ -1435,9 +1408,10 @@ impl App {
         )
         .await?;
         for (org, quota) in quotas {
-            referrals::set_quota(&txn, programme.id, org, quota).await?;
+            referrals::set_quota(&*txn, programme.id, org, quota).await?;
         }
-        txn.commit().await?;
+        txn.commit(Audit::tenant(audit_action::SETTINGS_SAVED))
+            .await?;
         Ok(())
     }
 
@@ -1449,12 +1423,14 @@ impl App {
         seen: bool,
     ) -> Result<(), AppError> {
         Self::deciding(actor)?;
-        let checked = seen.then(|| (self.now(), actor.user_id));
-        if referrals::set_evidence_checked(self.db(), actor.tenant(), referral_id, checked).await? {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
+        let txn = self.change(actor).await?;
+        let checked = seen.then(|| (txn.at(), actor.user_id));
+        if !referrals::set_evidence_checked(&*txn, actor.tenant(), referral_id, checked).await? {
+            return Err(AppError::NotFound);
         }
+        txn.commit(Audit::tenant(audit_action::EVIDENCE_CHECKED))
+            .await?;
+        Ok(())
     }
 }
 

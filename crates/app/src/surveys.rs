@@ -9,11 +9,12 @@ use std::collections::HashMap;
 use parcours_db::repo::outcomes::{self, OutcomeFact};
 use parcours_db::repo::surveys::{self, NewSurvey, Question, Survey};
 use parcours_db::repo::{accounts, people};
-use parcours_db::{ConnectionTrait, TenantScope, TransactionTrait};
+use parcours_db::{ConnectionTrait, TenantScope};
 use parcours_domain::outcome::{OutcomeInput, SatisfactionFigure};
 use uuid::Uuid;
 
 use crate::mail::{self, OutgoingMail};
+use crate::unit_of_work::Audit;
 use crate::{App, AppError, FieldError, digest, random_token};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -45,6 +46,7 @@ pub mod audit_action {
     use crate::audit_action::AuditAction;
 
     pub const ANSWERED: AuditAction = AuditAction::SurveyAnswered;
+    pub const QUESTIONS_EDITED: AuditAction = AuditAction::SurveyQuestionsEdited;
 }
 
 /// Whether a point asks the satisfaction questions.
@@ -351,8 +353,9 @@ impl App {
             drop_reason: None,
             ..crate::outcomes::fact_of(checked, "survey")
         };
-        let txn = self.db().begin().await?;
-        if !surveys::mark_answered(&txn, survey.id, now).await? {
+        // The person answers through their link: nobody signed in.
+        let txn = self.change_in(scope, None).await?;
+        if !surveys::mark_answered(&*txn, survey.id, now).await? {
             return Err(AppError::invalid("survey", "answered"));
         }
         // At exit, the person's own answer adds a fact; the status and the coach's exit
@@ -363,7 +366,7 @@ impl App {
             survey.point.as_str()
         };
         outcomes::record(
-            &txn,
+            &*txn,
             scope,
             survey.enrolment_id,
             survey.person_id,
@@ -378,7 +381,7 @@ impl App {
         .await?;
         for (question, rating, text) in given {
             surveys::insert_answer(
-                &txn,
+                &*txn,
                 scope,
                 survey.id,
                 survey.programme_id,
@@ -389,16 +392,8 @@ impl App {
             )
             .await?;
         }
-        parcours_db::repo::audit::record(
-            &txn,
-            scope,
-            None,
-            audit_action::ANSWERED.as_str(),
-            Some(survey.person_id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::ANSWERED, survey.person_id))
+            .await?;
         self.forget_reports().await;
         Ok(())
     }
@@ -465,9 +460,8 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let scope = TenantScope::of(view.programme.tenant_id);
-        let existing = self
-            .programme_questions(self.db(), scope, programme_id)
-            .await?;
+        let txn = self.change_in(scope, Some(actor.user_id)).await?;
+        let existing = self.programme_questions(&*txn, scope, programme_id).await?;
         if let Some((text, kind)) = add {
             let text =
                 crate::text_field("question", text, 300).map_err(|e| AppError::Invalid(vec![e]))?;
@@ -475,25 +469,19 @@ impl App {
                 return Err(AppError::invalid("kind", "required"));
             }
             let position = existing.iter().map(|q| q.position).max().unwrap_or(0) + 1;
-            surveys::add_question(
-                self.db(),
-                scope,
-                programme_id,
-                position,
-                &text,
-                kind,
-                self.now(),
-            )
-            .await?;
+            surveys::add_question(&*txn, scope, programme_id, position, &text, kind, txn.at())
+                .await?;
         }
         if let Some(id) = retire
-            && !surveys::retire_question(self.db(), scope, programme_id, id).await?
+            && !surveys::retire_question(&*txn, scope, programme_id, id).await?
         {
             return Err(AppError::NotFound);
         }
         if let Some(on) = follow_up_m12 {
-            surveys::set_follow_up_m12(self.db(), programme_id, on).await?;
+            surveys::set_follow_up_m12(&*txn, programme_id, on).await?;
         }
+        txn.commit(Audit::tenant(audit_action::QUESTIONS_EDITED))
+            .await?;
         Ok(())
     }
 }

@@ -6,12 +6,9 @@
 //! ended, unless the person asked in writing to keep them (then three years).
 
 use parcours_db::TenantScope;
-use parcours_db::TransactionTrait;
 use parcours_db::repo::documents::{self, Document, NewShare};
 pub use parcours_db::repo::documents::{DocumentInfo, Share};
-use parcours_db::repo::{
-    accounts, appointments, audit, journey, people, plan, programmes, projects,
-};
+use parcours_db::repo::{accounts, appointments, journey, people, plan, programmes, projects};
 use parcours_documents::{ProjectPart, ResultLine, StepGroup, Synthesis, SynthesisLabels};
 use parcours_domain::appointment::AppointmentStatus;
 use parcours_domain::instrument::Kind;
@@ -24,7 +21,8 @@ use crate::auth::Actor;
 use crate::bilan::{BILAN_CAP_MINUTES, Outcome, outcome};
 use crate::jobs::{self, Payload};
 use crate::mail::{self, OutgoingMail};
-use crate::people::{Person, audit_by, relation_to};
+use crate::people::{Person, relation_to};
+use crate::unit_of_work::Audit;
 use crate::{App, AppError, digest, random_token};
 
 pub const KIND_SYNTHESIS: &str = "synthesis";
@@ -96,14 +94,8 @@ impl App {
         if relation.is_self || allows(actor.role, Action::ManageJourney, relation) {
             return Ok(person);
         }
-        audit_by(
-            self.db(),
-            actor,
-            audit_action::ACCESS_DENIED,
-            Some(person.id),
-            self.now(),
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::ACCESS_DENIED, person.id))
+            .await?;
         Err(AppError::Forbidden)
     }
 
@@ -114,14 +106,8 @@ impl App {
     ) -> Result<SynthesisView, AppError> {
         let person = self.synthesis_reader(actor, person_id).await?;
         let scope = actor.tenant();
-        audit_by(
-            self.db(),
-            actor,
-            audit_action::READ,
-            Some(person.id),
-            self.now(),
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::READ, person.id))
+            .await?;
         let relation = relation_to(actor, &person);
         let issued_at = documents::latest(self.db(), scope, person.id, KIND_SYNTHESIS)
             .await?
@@ -412,9 +398,9 @@ impl App {
             .await
             .map_err(|e| AppError::Internal(format!("typesetting task: {e}")))?
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let id = documents::insert(
-            &txn,
+            &*txn,
             scope,
             person.id,
             KIND_SYNTHESIS,
@@ -423,8 +409,8 @@ impl App {
             now,
         )
         .await?;
-        audit_by(&txn, actor, audit_action::ISSUED, Some(person.id), now).await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::ISSUED, person.id))
+            .await?;
         Ok(id)
     }
 
@@ -440,14 +426,8 @@ impl App {
         else {
             return Err(AppError::NotFound);
         };
-        audit_by(
-            self.db(),
-            actor,
-            audit_action::DOWNLOADED,
-            Some(person.id),
-            self.now(),
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::DOWNLOADED, person.id))
+            .await?;
         Ok(document)
     }
 
@@ -468,12 +448,13 @@ impl App {
             .await?;
         let scope = actor.tenant();
         let now = self.now();
-        let txn = self.db().begin().await?;
-        let standing = journey::current_consent(&txn, scope, person.id, KEEP_CONSENT_SCOPE).await?;
-        match (keep, standing) {
+        let txn = self.change(actor).await?;
+        let standing =
+            journey::current_consent(&*txn, scope, person.id, KEEP_CONSENT_SCOPE).await?;
+        let done = match (keep, standing) {
             (true, None) => {
                 journey::record_consent(
-                    &txn,
+                    &*txn,
                     scope,
                     person.id,
                     KEEP_CONSENT_SCOPE,
@@ -482,22 +463,16 @@ impl App {
                     now,
                 )
                 .await?;
-                audit_by(&txn, actor, audit_action::KEEP_GIVEN, Some(person.id), now).await?;
+                audit_action::KEEP_GIVEN
             }
             (false, Some(_)) => {
-                journey::withdraw_consent(&txn, scope, person.id, KEEP_CONSENT_SCOPE, now).await?;
-                audit_by(
-                    &txn,
-                    actor,
-                    audit_action::KEEP_WITHDRAWN,
-                    Some(person.id),
-                    now,
-                )
-                .await?;
+                journey::withdraw_consent(&*txn, scope, person.id, KEEP_CONSENT_SCOPE, now).await?;
+                audit_action::KEEP_WITHDRAWN
             }
-            _ => {}
-        }
-        txn.commit().await?;
+            // Already as asked: nothing written, the change is dropped.
+            _ => return Ok(()),
+        };
+        txn.commit(Audit::of(done, person.id)).await?;
         Ok(())
     }
 
@@ -521,18 +496,9 @@ impl App {
             if now < limit {
                 continue;
             }
-            let txn = self.db().begin().await?;
-            documents::delete_of_person(&txn, scope, person).await?;
-            audit::record(
-                &txn,
-                scope,
-                None,
-                audit_action::PURGED.as_str(),
-                Some(person),
-                now,
-            )
-            .await?;
-            txn.commit().await?;
+            let txn = self.change_in(scope, None).await?;
+            documents::delete_of_person(&*txn, scope, person).await?;
+            txn.commit(Audit::of(audit_action::PURGED, person)).await?;
             purged += 1;
         }
         Ok(purged)
@@ -555,14 +521,8 @@ impl App {
         if document.person_id != person.id {
             return Err(AppError::NotFound);
         }
-        audit_by(
-            self.db(),
-            actor,
-            audit_action::DOWNLOADED,
-            Some(person.id),
-            self.now(),
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::DOWNLOADED, person.id))
+            .await?;
         Ok(document)
     }
 
@@ -615,9 +575,9 @@ impl App {
         };
         let token = random_token();
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let id = documents::insert_share(
-            &txn,
+            &*txn,
             scope,
             NewShare {
                 person_id: person.id,
@@ -632,7 +592,7 @@ impl App {
         )
         .await?;
         jobs::queue(
-            &txn,
+            &*txn,
             Some(scope),
             jobs::kind::DOCUMENT_SHARE,
             &Payload {
@@ -644,8 +604,8 @@ impl App {
             now,
         )
         .await?;
-        audit_by(&txn, actor, audit_action::SHARED, Some(person.id), now).await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::SHARED, person.id))
+            .await?;
         Ok(id)
     }
 
@@ -672,18 +632,12 @@ impl App {
             return Err(AppError::NotFound);
         }
         let now = self.now();
-        let txn = self.db().begin().await?;
-        if documents::revoke_share(&txn, scope, share.id, now).await? {
-            audit_by(
-                &txn,
-                actor,
-                audit_action::SHARE_REVOKED,
-                Some(person.id),
-                now,
-            )
-            .await?;
+        let txn = self.change(actor).await?;
+        // Already revoked: nothing written, the change is dropped.
+        if documents::revoke_share(&*txn, scope, share.id, now).await? {
+            txn.commit(Audit::of(audit_action::SHARE_REVOKED, person.id))
+                .await?;
         }
-        txn.commit().await?;
         Ok(())
     }
 
@@ -702,18 +656,11 @@ impl App {
         let Some(document) = documents::find(self.db(), scope, share.document_id).await? else {
             return Err(AppError::NotFound);
         };
-        let txn = self.db().begin().await?;
-        documents::count_download(&txn, scope, share.id, now).await?;
-        audit::record(
-            &txn,
-            scope,
-            None,
-            audit_action::SHARE_DOWNLOADED.as_str(),
-            Some(share.person_id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        // The recipient has no account: the change is the system's, on the person's file.
+        let txn = self.change_in(scope, None).await?;
+        documents::count_download(&*txn, scope, share.id, now).await?;
+        txn.commit(Audit::of(audit_action::SHARE_DOWNLOADED, share.person_id))
+            .await?;
         Ok(document)
     }
 
