@@ -484,6 +484,15 @@ fn already_referred_if_unique(e: AppError, field: &'static str, code: &'static s
     }
 }
 
+/// The managers' reminder of referrals about to expire (no names).
+#[derive(askama::Template)]
+#[template(path = "email/referrals_awaiting.txt")]
+struct ReferralsAwaitingEmail<'a> {
+    count: usize,
+    days: i64,
+    link: &'a str,
+}
+
 impl App {
     /// The programme if the actor's organisation refers to it.
     async fn referable(&self, actor: &Actor, programme_id: Uuid) -> Result<Programme, AppError> {
@@ -1127,11 +1136,11 @@ impl App {
                     continue;
                 }
                 let link = format!("{}/orientations", self.config().base_url);
-                let body = format!(
-                    "Bonjour,\n\n{n} orientation(s) attendent votre réponse et expireront dans {REMIND_BEFORE_DAYS} jours.\n\
-                     Répondez depuis : {link}\n\n--\nHello,\n\n{n} referral(s) await your answer and will expire in \
-                     {REMIND_BEFORE_DAYS} days.\nAnswer from: {link}\n"
-                );
+                let body = mail::body(&ReferralsAwaitingEmail {
+                    count: n,
+                    days: REMIND_BEFORE_DAYS,
+                    link: &link,
+                })?;
                 mail::send(
                     &self.config().outbox_dir,
                     OutgoingMail {
@@ -1437,6 +1446,23 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reminder_email_reads_as_it_did_when_written_inline() {
+        let (n, link) = (3, "https://x/orientations");
+        let before = format!(
+            "Bonjour,\n\n{n} orientation(s) attendent votre réponse et expireront dans {REMIND_BEFORE_DAYS} jours.\n\
+             Répondez depuis : {link}\n\n--\nHello,\n\n{n} referral(s) await your answer and will expire in \
+             {REMIND_BEFORE_DAYS} days.\nAnswer from: {link}\n"
+        );
+        let now = mail::body(&ReferralsAwaitingEmail {
+            count: n,
+            days: REMIND_BEFORE_DAYS,
+            link,
+        })
+        .unwrap();
+        assert_eq!(now, before);
+    }
 
     #[test]
     fn a_french_excel_file_is_read() {

@@ -69,6 +69,18 @@ pub struct TextAnswers {
     pub texts: Vec<String>,
 }
 
+/// The follow-up questionnaire's link (or its reminder), from the operator.
+#[derive(askama::Template)]
+#[template(path = "email/follow_up_survey.txt")]
+struct FollowUpSurveyEmail<'a> {
+    opening_fr: &'a str,
+    operator: &'a str,
+    when_fr: &'a str,
+    link: &'a str,
+    opening_en: &'a str,
+    when_en: &'a str,
+}
+
 impl App {
     /// The questions of a programme, the defaults written the first time.
     pub(crate) async fn programme_questions(
@@ -226,14 +238,14 @@ impl App {
             OutgoingMail {
                 to: &to,
                 subject,
-                body: format!(
-                    "Bonjour,\n\n{opening_fr}{operator} aimerait savoir où vous en êtes {when_fr}. \
-                     Cela prend deux minutes, sans mot de passe :\n{link}\n\nVos réponses aident à \
-                     améliorer le programme ; elles ne sont jamais publiées avec votre nom.\n\n--\nHello,\n\n\
-                     {opening_en}{operator} would like to know where you stand {when_en}. It takes two \
-                     minutes, no password:\n{link}\n\nYour answers help improve the programme; they are \
-                     never published with your name.\n"
-                ),
+                body: mail::body(&FollowUpSurveyEmail {
+                    opening_fr,
+                    operator: &operator,
+                    when_fr,
+                    link: &link,
+                    opening_en,
+                    when_en,
+                })?,
                 calendar: None,
             },
         )?;
@@ -483,5 +495,40 @@ impl App {
         txn.commit(Audit::tenant(audit_action::QUESTIONS_EDITED))
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_survey_email_reads_as_it_did_when_written_inline() {
+        let (opening_fr, operator, when_fr, link, opening_en, when_en) = (
+            "Petit rappel : ",
+            "L'Envol & co",
+            "à la fin",
+            "https://x/q/t",
+            "A reminder: ",
+            "at the end",
+        );
+        let before = format!(
+            "Bonjour,\n\n{opening_fr}{operator} aimerait savoir où vous en êtes {when_fr}. \
+             Cela prend deux minutes, sans mot de passe :\n{link}\n\nVos réponses aident à \
+             améliorer le programme ; elles ne sont jamais publiées avec votre nom.\n\n--\nHello,\n\n\
+             {opening_en}{operator} would like to know where you stand {when_en}. It takes two \
+             minutes, no password:\n{link}\n\nYour answers help improve the programme; they are \
+             never published with your name.\n"
+        );
+        let now = mail::body(&FollowUpSurveyEmail {
+            opening_fr,
+            operator,
+            when_fr,
+            link,
+            opening_en,
+            when_en,
+        })
+        .unwrap();
+        assert_eq!(now, before);
     }
 }

@@ -79,6 +79,13 @@ fn hours(minutes: u32, lang: &str) -> String {
     }
 }
 
+/// The recipient's link to a shared synthesis (the person's name is not in it).
+#[derive(askama::Template)]
+#[template(path = "email/document_shared.txt")]
+struct DocumentSharedEmail<'a> {
+    link: &'a str,
+}
+
 impl App {
     /// Who may have the synthesis: the person, and the staff who conduct the bilan.
     async fn synthesis_reader(&self, actor: &Actor, person_id: Uuid) -> Result<Person, AppError> {
@@ -681,14 +688,7 @@ impl App {
             return Ok(());
         }
         let link = format!("{}/documents/partage/{token}", self.config().base_url);
-        let body = format!(
-            "Bonjour,\n\nUne personne accompagnée dans Parcours vous transmet la synthèse de son \
-             bilan, avec son accord enregistré.\nTéléchargez-la depuis ce lien, valable 30 jours \
-             (la personne peut le retirer à tout moment) :\n{link}\n\n\
-             --\nHello,\n\nA person supported in Parcours gives you the synthesis of their bilan, \
-             with their recorded consent.\nDownload it from this link, valid for 30 days (the \
-             person may withdraw it at any time):\n{link}\n"
-        );
+        let body = mail::body(&DocumentSharedEmail { link: &link })?;
         mail::send(
             &self.config().outbox_dir,
             OutgoingMail {
@@ -698,5 +698,25 @@ impl App {
                 calendar: None,
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_share_email_reads_as_it_did_when_written_inline() {
+        let link = "https://x/documents/partage/t";
+        let before = format!(
+            "Bonjour,\n\nUne personne accompagnée dans Parcours vous transmet la synthèse de son \
+             bilan, avec son accord enregistré.\nTéléchargez-la depuis ce lien, valable 30 jours \
+             (la personne peut le retirer à tout moment) :\n{link}\n\n\
+             --\nHello,\n\nA person supported in Parcours gives you the synthesis of their bilan, \
+             with their recorded consent.\nDownload it from this link, valid for 30 days (the \
+             person may withdraw it at any time):\n{link}\n"
+        );
+        let now = mail::body(&DocumentSharedEmail { link }).unwrap();
+        assert_eq!(now, before);
     }
 }
