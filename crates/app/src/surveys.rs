@@ -363,7 +363,7 @@ impl App {
         // is not kept: the reason recorded at exit stays the one.
         let fact = OutcomeFact {
             drop_reason: None,
-            ..crate::outcomes::fact_of(checked, "survey")
+            ..crate::outcome_facts::fact_of(checked, "survey")
         };
         // The person answers through their link: nobody signed in.
         let txn = self.change_in(scope, None).await?;

@@ -187,7 +187,6 @@ impl App {
     }
 }
 
-
 /// An import refused: a field of the upload form, or the file itself.
 #[derive(Debug)]
 pub enum ImportFailure {

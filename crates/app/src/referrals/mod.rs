@@ -56,7 +56,6 @@ pub use workbook::{
     MAX_CELL_BYTES, MAX_IMPORT_COLUMNS, MAX_PART_MIB, MAX_SHEET_ROWS, MAX_WORKBOOK_PARTS,
 };
 
-
 mod consent;
 mod decisions;
 mod imports;

@@ -301,7 +301,11 @@ fn rows_of((header, records): Table) -> Result<Vec<ImportRow>, FileProblem> {
 
 /// Checks every row: its fields, then whether the same person is already referred to
 /// the programme or appears earlier in the file.
-pub(super) fn check_rows(rows: &[ImportRow], standing: &HashSet<String>, year: i32) -> Vec<CheckedRow> {
+pub(super) fn check_rows(
+    rows: &[ImportRow],
+    standing: &HashSet<String>,
+    year: i32,
+) -> Vec<CheckedRow> {
     let mut seen: HashSet<String> = HashSet::new();
     rows.iter()
         .map(|row| {
