@@ -26,7 +26,6 @@ mod import;
 mod participants;
 mod report;
 mod seed;
-mod text;
 
 pub use participants::{
     MAX_PARTICIPANT_CELL_BYTES, MAX_PARTICIPANT_ROWS, MAX_PARTICIPANTS_MIB, PARTICIPANTS_HEADER,
@@ -34,7 +33,8 @@ pub use participants::{
 };
 use report::effective_min_cell;
 pub(crate) use seed::SeedPlan;
-pub use text::report_text;
+// The report's text form is presentation: it lives with the documents.
+pub use parcours_documents::outcomes_text::report_text;
 
 /// A file row that cannot be imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

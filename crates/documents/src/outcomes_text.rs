@@ -1,6 +1,7 @@
-//! The outcomes report as text for the terminal.
+//! The outcomes report as text for the terminal (the operator's command line): a
+//! presentation of the domain's report, like the synthesis PDF beside it.
 
-use super::*;
+use parcours_domain::outcome::OutcomesReport;
 
 fn figure_text(f: &parcours_domain::outcome::Figure) -> String {
     match f {
