@@ -64,8 +64,12 @@ impl App {
         Ok(ProgrammeReport {
             texts,
             questions,
-            follow_up_m12: parcours_db::repo::surveys::follow_up_m12(self.db(), programme.id)
-                .await?,
+            follow_up_m12: parcours_db::repo::surveys::follow_up_m12(
+                self.db(),
+                TenantScope::of(programme.tenant_id),
+                programme.id,
+            )
+            .await?,
             can_configure: relation.same_tenant
                 && actor.role == parcours_domain::Role::ProgrammeManager,
             can_change_rule: relation.funds_programme

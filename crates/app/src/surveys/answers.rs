@@ -118,7 +118,7 @@ impl App {
         };
         // The person answers through their link: nobody signed in.
         let txn = self.change_in(scope, None).await?;
-        if !surveys::mark_answered(&*txn, survey.id, now).await? {
+        if !surveys::mark_answered(&*txn, scope, survey.id, now).await? {
             return Err(AppError::invalid("survey", "answered"));
         }
         // At exit, the person's own answer adds a fact; the status and the coach's exit

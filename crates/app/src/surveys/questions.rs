@@ -11,7 +11,7 @@ impl App {
         scope: TenantScope,
         programme_id: Uuid,
     ) -> Result<Vec<Question>, AppError> {
-        let existing = surveys::questions(conn, programme_id).await?;
+        let existing = surveys::questions(conn, scope, programme_id).await?;
         if !existing.is_empty() {
             return Ok(existing);
         }
@@ -28,7 +28,7 @@ impl App {
             )
             .await?;
         }
-        Ok(surveys::questions(conn, programme_id).await?)
+        Ok(surveys::questions(conn, scope, programme_id).await?)
     }
 
     /// Satisfaction by question for a programme's results: the share who agree (3 or
@@ -43,7 +43,7 @@ impl App {
         let questions = self
             .programme_questions(self.db(), scope, programme_id)
             .await?;
-        let answers = surveys::answers(self.db(), programme_id).await?;
+        let answers = surveys::answers(self.db(), scope, programme_id).await?;
         let mut figures = Vec::new();
         let mut texts = Vec::new();
         for q in questions {
@@ -111,7 +111,7 @@ impl App {
             return Err(AppError::NotFound);
         }
         if let Some(on) = follow_up_m12 {
-            surveys::set_follow_up_m12(&*txn, programme_id, on).await?;
+            surveys::set_follow_up_m12(&*txn, scope, programme_id, on).await?;
         }
         txn.commit(Audit::tenant(audit_action::QUESTIONS_EDITED))
             .await?;

@@ -24,7 +24,7 @@ impl App {
         exit_at: i64,
         now: i64,
     ) -> Result<(), AppError> {
-        let m12 = surveys::follow_up_m12(conn, enrolment.programme_id).await?;
+        let m12 = surveys::follow_up_m12(conn, scope, enrolment.programme_id).await?;
         for (point, days) in POINTS {
             if point == "m12" && !m12 {
                 continue;
@@ -73,12 +73,12 @@ impl App {
     /// Returns how many emails were written.
     pub async fn send_surveys(&self, now: i64) -> Result<usize, AppError> {
         let mut sent = 0;
-        for survey in surveys::due(self.db(), now).await? {
+        for survey in surveys::due_in_every_tenant(self.db(), now).await? {
             if self.email_survey(&survey, false, now).await? {
                 sent += 1;
             }
         }
-        for survey in surveys::to_remind(self.db(), now - REMIND_AFTER_MS).await? {
+        for survey in surveys::to_remind_in_every_tenant(self.db(), now - REMIND_AFTER_MS).await? {
             if self.email_survey(&survey, true, now).await? {
                 sent += 1;
             }
@@ -109,7 +109,7 @@ impl App {
             Some(person) => self.contact_email(&person).await?,
             None => None,
         };
-        surveys::set_link(self.db(), survey.id, &digest(&token), reminder, now).await?;
+        surveys::set_link(self.db(), scope, survey.id, &digest(&token), reminder, now).await?;
         let Some(to) = to else {
             return Ok(false);
         };
