@@ -101,10 +101,19 @@ pub enum AuditAction {
     SynthesisDownloaded,
     SynthesisIssued,
     SynthesisRead,
+    // Records' use cases that wrote without a trace before issue 24.
+    CohortAdded,
+    OutcomesMinCellSet,
+    ParticipantsImported,
+    ProgrammeSettingsSaved,
+    ReferralEvidenceChecked,
+    ReferralImportCorrected,
+    ReferralImportUploaded,
+    SurveyQuestionsEdited,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 97] = [
+    pub const ALL: [AuditAction; 105] = [
         AuditAction::ActivityAnswersSaved,
         AuditAction::ActivityCompleted,
         AuditAction::ActivityHealthAnswersDenied,
@@ -202,6 +211,14 @@ impl AuditAction {
         AuditAction::SynthesisDownloaded,
         AuditAction::SynthesisIssued,
         AuditAction::SynthesisRead,
+        AuditAction::CohortAdded,
+        AuditAction::OutcomesMinCellSet,
+        AuditAction::ParticipantsImported,
+        AuditAction::ProgrammeSettingsSaved,
+        AuditAction::ReferralEvidenceChecked,
+        AuditAction::ReferralImportCorrected,
+        AuditAction::ReferralImportUploaded,
+        AuditAction::SurveyQuestionsEdited,
     ];
 
     /// The string stored in `audit_events.action`.
@@ -306,6 +323,14 @@ impl AuditAction {
             AuditAction::SynthesisDownloaded => "synthesis.downloaded",
             AuditAction::SynthesisIssued => "synthesis.issued",
             AuditAction::SynthesisRead => "synthesis.read",
+            AuditAction::CohortAdded => "cohort.added",
+            AuditAction::OutcomesMinCellSet => "outcomes.min_cell_set",
+            AuditAction::ParticipantsImported => "participants.imported",
+            AuditAction::ProgrammeSettingsSaved => "programme.settings_saved",
+            AuditAction::ReferralEvidenceChecked => "referral.evidence_checked",
+            AuditAction::ReferralImportCorrected => "referral.import_corrected",
+            AuditAction::ReferralImportUploaded => "referral.import_uploaded",
+            AuditAction::SurveyQuestionsEdited => "survey.questions_edited",
         }
     }
 

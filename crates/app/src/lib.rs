@@ -16,6 +16,7 @@ pub mod journal;
 pub mod mail;
 pub mod messages;
 pub mod opportunities;
+pub mod outcome_facts;
 pub mod outcomes;
 pub mod people;
 pub mod pistes;

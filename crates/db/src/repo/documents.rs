@@ -74,8 +74,11 @@ pub async fn latest(
         .map(Document::from))
 }
 
-/// (tenant, person) pairs that still hold documents, for the retention purge.
-pub async fn holders(conn: &impl ConnectionTrait) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
+/// (tenant, person) pairs that still hold documents, across tenants: the
+/// installation's daily retention purge, which then works in each pair's tenant.
+pub async fn holders_in_every_tenant(
+    conn: &impl ConnectionTrait,
+) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
     let mut out: Vec<(Uuid, Uuid)> = document::Entity::find()
         .select_only()
         .column(document::Column::TenantId)

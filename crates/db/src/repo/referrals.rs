@@ -285,7 +285,10 @@ pub async fn decide(
 }
 
 /// Submitted referrals past their date, of every operator (the expiry job).
-pub async fn overdue(conn: &impl ConnectionTrait, now: i64) -> Result<Vec<Referral>, DbErr> {
+pub async fn overdue_in_every_tenant(
+    conn: &impl ConnectionTrait,
+    now: i64,
+) -> Result<Vec<Referral>, DbErr> {
     referral::Entity::find()
         .filter(referral::Column::Status.eq(ReferralStatus::Submitted.code()))
         .filter(referral::Column::ExpiresAt.lte(now))
@@ -297,7 +300,7 @@ pub async fn overdue(conn: &impl ConnectionTrait, now: i64) -> Result<Vec<Referr
 }
 
 /// Submitted referrals of every operator expiring between `from` and `to` (reminders).
-pub async fn expiring(
+pub async fn expiring_in_every_tenant(
     conn: &impl ConnectionTrait,
     from: i64,
     to: i64,

@@ -85,12 +85,18 @@ pub async fn schedule(
     Ok(Some(id))
 }
 
+/// Across tenants, by id: the survey job names its survey, and the survey says whose
+/// tenant it is in.
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Survey>, DbErr> {
     Ok(survey::Entity::find_by_id(id).one(conn).await?.map(record))
 }
 
-/// Surveys due and not yet sent, of every operator.
-pub async fn due(conn: &impl ConnectionTrait, now: i64) -> Result<Vec<Survey>, DbErr> {
+/// Surveys due and not yet sent, across tenants: the installation's daily sending
+/// job; each survey carries its tenant for what follows.
+pub async fn due_in_every_tenant(
+    conn: &impl ConnectionTrait,
+    now: i64,
+) -> Result<Vec<Survey>, DbErr> {
     Ok(survey::Entity::find()
         .filter(survey::Column::DueAt.lte(now))
         .filter(survey::Column::SentAt.is_null())
@@ -102,8 +108,9 @@ pub async fn due(conn: &impl ConnectionTrait, now: i64) -> Result<Vec<Survey>, D
         .collect())
 }
 
-/// Sent before `sent_before`, unanswered, never reminded.
-pub async fn to_remind(
+/// Sent before `sent_before`, unanswered, never reminded, across tenants (the daily
+/// reminder job).
+pub async fn to_remind_in_every_tenant(
     conn: &impl ConnectionTrait,
     sent_before: i64,
 ) -> Result<Vec<Survey>, DbErr> {
@@ -121,6 +128,7 @@ pub async fn to_remind(
 /// A new link for the survey (a reminder makes the previous link unusable).
 pub async fn set_link(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     id: Uuid,
     token_hash: &str,
     reminder: bool,
@@ -128,7 +136,8 @@ pub async fn set_link(
 ) -> Result<(), DbErr> {
     let mut update = survey::Entity::update_many()
         .col_expr(survey::Column::TokenHash, Expr::value(token_hash))
-        .filter(survey::Column::Id.eq(id));
+        .filter(survey::Column::Id.eq(id))
+        .filter(survey::Column::TenantId.eq(scope.id()));
     update = if reminder {
         update.col_expr(survey::Column::RemindedAt, Expr::value(now))
     } else {
@@ -138,6 +147,8 @@ pub async fn set_link(
     Ok(())
 }
 
+/// Across tenants: the person's link (no account) is the only key they hold; the
+/// survey found says its tenant.
 pub async fn by_token_hash(
     conn: &impl ConnectionTrait,
     token_hash: &str,
@@ -150,10 +161,16 @@ pub async fn by_token_hash(
 }
 
 /// Marks the survey answered; false when it already was (a second answer is refused).
-pub async fn mark_answered(conn: &impl ConnectionTrait, id: Uuid, now: i64) -> Result<bool, DbErr> {
+pub async fn mark_answered(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    id: Uuid,
+    now: i64,
+) -> Result<bool, DbErr> {
     Ok(survey::Entity::update_many()
         .col_expr(survey::Column::AnsweredAt, Expr::value(now))
         .filter(survey::Column::Id.eq(id))
+        .filter(survey::Column::TenantId.eq(scope.id()))
         .filter(survey::Column::AnsweredAt.is_null())
         .exec(conn)
         .await?
@@ -189,10 +206,12 @@ pub struct Question {
 
 pub async fn questions(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme_id: Uuid,
 ) -> Result<Vec<Question>, DbErr> {
     Ok(survey_question::Entity::find()
         .filter(survey_question::Column::ProgrammeId.eq(programme_id))
+        .filter(survey_question::Column::TenantId.eq(scope.id()))
         .order_by_asc(survey_question::Column::Position)
         .all(conn)
         .await?
@@ -279,10 +298,12 @@ pub async fn insert_answer(
 /// All answers of a programme: (question, rating, text).
 pub async fn answers(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme_id: Uuid,
 ) -> Result<Vec<(Uuid, Option<i32>, Option<String>)>, DbErr> {
     Ok(survey_answer::Entity::find()
         .filter(survey_answer::Column::ProgrammeId.eq(programme_id))
+        .filter(survey_answer::Column::TenantId.eq(scope.id()))
         .order_by_asc(survey_answer::Column::CreatedAt)
         .all(conn)
         .await?
@@ -291,8 +312,13 @@ pub async fn answers(
         .collect())
 }
 
-pub async fn follow_up_m12(conn: &impl ConnectionTrait, programme_id: Uuid) -> Result<bool, DbErr> {
+pub async fn follow_up_m12(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    programme_id: Uuid,
+) -> Result<bool, DbErr> {
     Ok(programme::Entity::find_by_id(programme_id)
+        .filter(programme::Column::TenantId.eq(scope.id()))
         .one(conn)
         .await?
         .is_some_and(|p| p.follow_up_m12))
@@ -300,12 +326,14 @@ pub async fn follow_up_m12(conn: &impl ConnectionTrait, programme_id: Uuid) -> R
 
 pub async fn set_follow_up_m12(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme_id: Uuid,
     on: bool,
 ) -> Result<(), DbErr> {
     programme::Entity::update_many()
         .col_expr(programme::Column::FollowUpM12, Expr::value(on))
         .filter(programme::Column::Id.eq(programme_id))
+        .filter(programme::Column::TenantId.eq(scope.id()))
         .exec(conn)
         .await?;
     Ok(())
