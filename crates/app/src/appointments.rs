@@ -5,8 +5,8 @@
 
 use parcours_db::repo::appointments::{self as repo, NewSlot};
 pub use parcours_db::repo::appointments::{Appointment, Slot};
-use parcours_db::repo::{accounts, audit, people};
-use parcours_db::{TenantScope, TransactionTrait, is_unique_violation};
+use parcours_db::repo::{accounts, people};
+use parcours_db::{TenantScope, is_unique_violation};
 use parcours_domain::appointment::{
     AppointmentStatus, BookedVia, CalendarEvent, MAX_MINUTES, MAX_SERIES, MIN_MINUTES, SessionMode,
     from_paris_local, ics, paris_local,
@@ -17,7 +17,8 @@ use uuid::Uuid;
 use crate::auth::Actor;
 use crate::jobs::{self, Payload, kind};
 use crate::mail::{self, CalendarFile, OutgoingMail};
-use crate::people::{Person, audit_by, relation_to};
+use crate::people::{Person, relation_to};
+use crate::unit_of_work::Audit;
 use crate::{App, AppError, digest, random_token};
 
 /// An invitation link stays usable this long.
@@ -313,10 +314,10 @@ impl App {
         let now = self.now();
         let (starts, minutes, mode, place) = input.parse(now)?;
         let scope = actor.tenant();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         for starts_at in &starts {
             repo::insert_slot(
-                &txn,
+                &*txn,
                 scope,
                 actor.user_id,
                 &NewSlot {
@@ -329,8 +330,8 @@ impl App {
             )
             .await?;
         }
-        audit_by(&txn, actor, audit_action::SLOTS_PUBLISHED, None, now).await?;
-        txn.commit().await?;
+        txn.commit(Audit::tenant(audit_action::SLOTS_PUBLISHED))
+            .await?;
         Ok(starts.len())
     }
 
@@ -375,17 +376,17 @@ impl App {
         if slot.coach_id != actor.user_id {
             return Err(AppError::Forbidden);
         }
-        let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
+        let now = txn.at();
         // Under the slot's lock: a booking made meanwhile is seen, and one that comes
         // after finds the slot withdrawn.
-        repo::lock_slot(&txn, scope, slot.id).await?;
-        if repo::is_held(&txn, scope, slot.id).await? {
+        repo::lock_slot(&*txn, scope, slot.id).await?;
+        if repo::is_held(&*txn, scope, slot.id).await? {
             return Err(AppError::invalid("slot", "booked"));
         }
-        repo::withdraw_slot(&txn, scope, slot.id, now).await?;
-        audit_by(&txn, actor, audit_action::SLOT_WITHDRAWN, None, now).await?;
-        txn.commit().await?;
+        repo::withdraw_slot(&*txn, scope, slot.id, now).await?;
+        txn.commit(Audit::tenant(audit_action::SLOT_WITHDRAWN))
+            .await?;
         Ok(())
     }
 
@@ -413,9 +414,9 @@ impl App {
             return Err(AppError::Internal("no random source".into()));
         }
         let emailed = self.contact_email(&person).await?.is_some();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let invitation = repo::insert_invitation(
-            &txn,
+            &*txn,
             scope,
             person.id,
             actor.user_id,
@@ -426,7 +427,7 @@ impl App {
         .await?;
         if emailed {
             jobs::queue(
-                &txn,
+                &*txn,
                 Some(scope),
                 kind::BOOKING_INVITATION,
                 &Payload {
@@ -439,8 +440,8 @@ impl App {
             )
             .await?;
         }
-        audit_by(&txn, actor, audit_action::INVITED, Some(person.id), now).await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::INVITED, person.id))
+            .await?;
         Ok(InvitationSent {
             link: format!("{}/rendez-vous/{token}", self.config().base_url),
             emailed,
@@ -455,15 +456,13 @@ impl App {
             return Err(AppError::NotFound);
         };
         let scope = TenantScope::of(invitation.tenant_id);
-        let now = self.now();
-        audit::record(
-            self.db(),
-            scope,
-            None,
-            audit_action::INVITATION_OPENED.as_str(),
-            Some(invitation.person_id),
-            now,
-        )
+        // Opened by whoever holds the link: no signed-in author.
+        let txn = self.change_in(scope, None).await?;
+        let now = txn.at();
+        txn.commit(Audit::of(
+            audit_action::INVITATION_OPENED,
+            invitation.person_id,
+        ))
         .await?;
         let usable = invitation.used_at.is_none() && invitation.expires_at > now;
         let open_slots = if usable {
@@ -555,23 +554,23 @@ impl App {
         by_user: Option<Uuid>,
         invitation: Option<Uuid>,
     ) -> Result<Uuid, AppError> {
-        let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change_in(scope, by_user).await?;
+        let now = txn.at();
         // Read under the slot's lock: a withdrawal made meanwhile is seen (the slot
         // held by someone else fails on the unique hold below).
-        let Some(slot) = repo::lock_slot(&txn, scope, slot_id).await? else {
+        let Some(slot) = repo::lock_slot(&*txn, scope, slot_id).await? else {
             return Err(AppError::invalid("slot", "unavailable"));
         };
         if slot.coach_id != coach || slot.cancelled_at.is_some() || slot.starts_at <= now {
             return Err(AppError::invalid("slot", "unavailable"));
         }
         if let Some(id) = invitation
-            && !repo::use_invitation(&txn, id, now).await?
+            && !repo::use_invitation(&*txn, id, now).await?
         {
             return Err(AppError::invalid("invitation", "expired"));
         }
         let appointment =
-            match repo::insert_appointment(&txn, scope, slot.id, person, via, now).await {
+            match repo::insert_appointment(&*txn, scope, slot.id, person, via, now).await {
                 Ok(id) => id,
                 Err(e) if is_unique_violation(&e) => {
                     return Err(AppError::invalid("slot", "taken"));
@@ -583,7 +582,7 @@ impl App {
             ..Payload::default()
         };
         jobs::queue(
-            &txn,
+            &*txn,
             Some(scope),
             kind::APPOINTMENT_CONFIRMATION,
             &payload,
@@ -592,7 +591,7 @@ impl App {
         )
         .await?;
         jobs::queue(
-            &txn,
+            &*txn,
             Some(scope),
             kind::APPOINTMENT_REMINDER,
             &payload,
@@ -600,16 +599,7 @@ impl App {
             now,
         )
         .await?;
-        audit::record(
-            &txn,
-            scope,
-            by_user,
-            audit_action::BOOKED.as_str(),
-            Some(person),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::BOOKED, person)).await?;
         Ok(appointment)
     }
 
@@ -747,11 +737,17 @@ impl App {
             Some("") => None,
             other => other,
         };
+        let status_changed = status != appointment.status;
+        let notes_changed = staff && notes != appointment.notes.as_deref();
+        if !status_changed && !notes_changed {
+            // Nothing to change, nothing to trace.
+            return Ok(person.id);
+        }
         let scope = actor.tenant();
-        let txn = self.db().begin().await?;
-        if status != appointment.status {
+        let txn = self.change(actor).await?;
+        if status_changed {
             repo::set_status(
-                &txn,
+                &*txn,
                 scope,
                 appointment.id,
                 status,
@@ -760,27 +756,21 @@ impl App {
                 now,
             )
             .await?;
-            audit_by(
-                &txn,
-                actor,
-                audit_action::STATUS_CHANGED,
-                Some(person.id),
-                now,
-            )
-            .await?;
         }
-        if staff && notes != appointment.notes.as_deref() {
-            repo::set_notes(&txn, scope, appointment.id, notes, actor.user_id, now).await?;
-            audit_by(
-                &txn,
-                actor,
-                audit_action::NOTES_WRITTEN,
-                Some(person.id),
-                now,
-            )
-            .await?;
+        if notes_changed {
+            repo::set_notes(&*txn, scope, appointment.id, notes, actor.user_id, now).await?;
         }
-        txn.commit().await?;
+        // One row per kind of change, the status's first.
+        let last = if notes_changed {
+            if status_changed {
+                txn.audit(Audit::of(audit_action::STATUS_CHANGED, person.id))
+                    .await?;
+            }
+            audit_action::NOTES_WRITTEN
+        } else {
+            audit_action::STATUS_CHANGED
+        };
+        txn.commit(Audit::of(last, person.id)).await?;
         Ok(person.id)
     }
 
@@ -793,14 +783,8 @@ impl App {
         let (appointment, person) = self
             .appointment_for(actor, appointment_id, Action::ReadPersonFile)
             .await?;
-        audit_by(
-            self.db(),
-            actor,
-            audit_action::READ,
-            Some(person.id),
-            self.now(),
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::READ, person.id))
+            .await?;
         Ok(calendar_of(
             &appointment,
             &self.config().base_url,

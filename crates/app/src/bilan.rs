@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use parcours_catalog::Catalog;
 use parcours_db::repo::journey::{self, Activity, Consent, NewActivity};
-use parcours_db::repo::{audit, people};
-use parcours_db::{TenantScope, TransactionTrait};
+use parcours_db::TenantScope;
+use parcours_db::repo::people;
 use parcours_domain::instrument::{
     AnswerError, FieldType, Instrument, JOB_PREFIX, Kind, LIFE_PREFIX, Occasion, Registry,
     SKILL_PREFIX, Text,
@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::people::{Enrolment, Person, relation_to, relation_with_coaching};
+use crate::unit_of_work::Audit;
 use crate::{App, AppError};
 
 /// What the person agrees to before any assessment; its text lives in the web layer's
@@ -275,15 +276,8 @@ impl App {
             .await?;
         let scope = actor.tenant();
         let now = self.now();
-        audit::record(
-            self.db(),
-            scope,
-            Some(actor.user_id),
-            audit_action::JOURNEY_READ.as_str(),
-            Some(person.id),
-            now,
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::JOURNEY_READ, person.id))
+            .await?;
         let enrolment = people::current_enrolment(self.db(), scope, person.id).await?;
         let consent = journey::current_consent(self.db(), scope, person.id, CONSENT_SCOPE).await?;
         let activities = journey::activities_of_person(self.db(), scope, person.id).await?;
@@ -356,19 +350,19 @@ impl App {
             )
             .await?;
         let scope = actor.tenant();
-        let now = self.now();
-        let txn = self.db().begin().await?;
-        let Some(enrolment) = people::current_enrolment(&txn, scope, person.id).await? else {
+        let txn = self.change(actor).await?;
+        let now = txn.at();
+        let Some(enrolment) = people::current_enrolment(&*txn, scope, person.id).await? else {
             return Err(AppError::invalid("consent", "not_enrolled"));
         };
-        if journey::current_consent(&txn, scope, person.id, CONSENT_SCOPE)
+        if journey::current_consent(&*txn, scope, person.id, CONSENT_SCOPE)
             .await?
             .is_some()
         {
             return Ok(());
         }
         journey::record_consent(
-            &txn,
+            &*txn,
             scope,
             person.id,
             CONSENT_SCOPE,
@@ -377,27 +371,19 @@ impl App {
             now,
         )
         .await?;
-        if journey::activities_of_person(&txn, scope, person.id)
+        if journey::activities_of_person(&*txn, scope, person.id)
             .await?
             .is_empty()
         {
             let activities = plan(self.instruments(), now);
-            journey::insert_activities(&txn, scope, person.id, enrolment.id, &activities, now)
+            journey::insert_activities(&*txn, scope, person.id, enrolment.id, &activities, now)
                 .await?;
         }
         if enrolment.phase == Phase::Referred {
-            journey::set_phase(&txn, scope, enrolment.id, Phase::Preliminary, now).await?;
+            journey::set_phase(&*txn, scope, enrolment.id, Phase::Preliminary, now).await?;
         }
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::CONSENT_GIVEN.as_str(),
-            Some(person.id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::CONSENT_GIVEN, person.id))
+            .await?;
         Ok(())
     }
 
@@ -434,15 +420,8 @@ impl App {
             .await?;
         }
         let now = self.now();
-        audit::record(
-            self.db(),
-            scope,
-            Some(actor.user_id),
-            audit_action::ACTIVITY_READ.as_str(),
-            Some(person.id),
-            now,
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::ACTIVITY_READ, person.id))
+            .await?;
         self.detail(actor, &person, activity, now).await
     }
 
@@ -553,13 +532,13 @@ impl App {
             }
         }
         let answered_after = ids_after.len();
-        let txn = self.db().begin().await?;
-        journey::save_answers(&txn, scope, activity_id, &to_save, now).await?;
-        journey::delete_answers(&txn, scope, activity_id, &to_delete).await?;
+        let txn = self.change(actor).await?;
+        journey::save_answers(&*txn, scope, activity_id, &to_save, now).await?;
+        journey::delete_answers(&*txn, scope, activity_id, &to_delete).await?;
         let done = complete
             || (instrument.kind == Kind::Likert && answered_after >= instrument.items.len());
         journey::mark_activity(
-            &txn,
+            &*txn,
             scope,
             activity_id,
             detail.view.activity.started_at.is_none().then_some(now),
@@ -567,23 +546,15 @@ impl App {
         )
         .await?;
         if done && instrument.kind == Kind::Likert {
-            record_quality(&txn, scope, instrument, activity_id).await?;
+            record_quality(&*txn, scope, instrument, activity_id).await?;
         }
-        journey::touch_enrolment(&txn, scope, detail.view.activity.enrolment_id, now).await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            if done {
-                audit_action::ACTIVITY_COMPLETED.as_str()
-            } else {
-                audit_action::ANSWERS_SAVED.as_str()
-            },
-            Some(person.id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        journey::touch_enrolment(&*txn, scope, detail.view.activity.enrolment_id, now).await?;
+        let action = if done {
+            audit_action::ACTIVITY_COMPLETED
+        } else {
+            audit_action::ANSWERS_SAVED
+        };
+        txn.commit(Audit::of(action, person.id)).await?;
         Ok(if done {
             SaveOutcome::Completed
         } else {
@@ -859,32 +830,24 @@ impl App {
             )
             .await?;
         let scope = actor.tenant();
-        let now = self.now();
-        let txn = self.db().begin().await?;
-        let Some(enrolment) = people::current_enrolment(&txn, scope, person.id).await? else {
+        let txn = self.change(actor).await?;
+        let now = txn.at();
+        let Some(enrolment) = people::current_enrolment(&*txn, scope, person.id).await? else {
             return Err(AppError::invalid("phase", "not_enrolled"));
         };
         let Some(next) = Phase::ALL.get(enrolment.phase.step()).copied() else {
             return Err(AppError::invalid("phase", "last_phase"));
         };
         if enrolment.phase == Phase::Referred
-            && journey::current_consent(&txn, scope, person.id, CONSENT_SCOPE)
+            && journey::current_consent(&*txn, scope, person.id, CONSENT_SCOPE)
                 .await?
                 .is_none()
         {
             return Err(AppError::invalid("phase", "consent_required"));
         }
-        journey::set_phase(&txn, scope, enrolment.id, next, now).await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::PHASE_CHANGED.as_str(),
-            Some(person.id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        journey::set_phase(&*txn, scope, enrolment.id, next, now).await?;
+        txn.commit(Audit::of(audit_action::PHASE_CHANGED, person.id))
+            .await?;
         Ok(next)
     }
 

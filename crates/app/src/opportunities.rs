@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 
 use parcours_db::repo::opportunities::{self, NewRequest, Opportunity, Request};
-use parcours_db::repo::{accounts, audit, people, pistes, projects};
-use parcours_db::{TenantScope, TransactionTrait, is_unique_violation};
+use parcours_db::repo::{accounts, people, pistes, projects};
+use parcours_db::{TenantScope, is_unique_violation};
 use parcours_domain::opportunity::{
     FeedbackSide, OpportunityInput, Problem, RequestStatus, fit_rank,
 };
@@ -17,7 +17,8 @@ use uuid::Uuid;
 use crate::auth::Actor;
 use crate::jobs::{self, Payload};
 use crate::mail::{self, OutgoingMail};
-use crate::people::{Person, audit_by};
+use crate::people::Person;
+use crate::unit_of_work::{Audit, Bookkeeping};
 use crate::{App, AppError, FieldError, digest, random_token};
 
 pub mod audit_action {
@@ -30,6 +31,9 @@ pub mod audit_action {
     pub const READ: AuditAction = AuditAction::OpportunitiesRead;
     pub const ACCESS_DENIED: AuditAction = AuditAction::OpportunitiesAccessDenied;
     pub const EMPLOYER_INVITED: AuditAction = AuditAction::EmployerInvited;
+    pub const PAUSED: AuditAction = AuditAction::OpportunityPaused;
+    pub const RESUMED: AuditAction = AuditAction::OpportunityResumed;
+    pub const EXPIRED: AuditAction = AuditAction::OpportunityExpired;
 }
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -183,10 +187,11 @@ impl App {
             return Err(AppError::invalid("code_rome", "unknown"));
         }
         let scope = TenantScope::of(operator);
-        let now = self.now();
-        let txn = self.db().begin().await?;
+        // The offer lives in the operator's tenant, where its trace is kept.
+        let txn = self.change_in(scope, Some(actor.user_id)).await?;
+        let now = txn.at();
         let id = opportunities::insert(
-            &txn,
+            &*txn,
             scope,
             actor.organisation_id,
             actor.user_id,
@@ -194,16 +199,7 @@ impl App {
             now,
         )
         .await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::OFFERED.as_str(),
-            None,
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::tenant(audit_action::OFFERED)).await?;
         Ok(id)
     }
 
@@ -214,11 +210,27 @@ impl App {
         paused: bool,
     ) -> Result<(), AppError> {
         self.employer_operators(actor).await?;
-        if opportunities::set_paused(self.db(), actor.organisation_id, id, paused).await? {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
+        let Some(offer) = opportunities::of_employer(self.db(), actor.organisation_id)
+            .await?
+            .into_iter()
+            .find(|o| o.id == id)
+        else {
+            return Err(AppError::NotFound);
+        };
+        // Traced in the operator's tenant, where the offer is shown to people.
+        let txn = self
+            .change_in(TenantScope::of(offer.tenant_id), Some(actor.user_id))
+            .await?;
+        if !opportunities::set_paused(&*txn, actor.organisation_id, id, paused).await? {
+            return Err(AppError::NotFound);
         }
+        let action = if paused {
+            audit_action::PAUSED
+        } else {
+            audit_action::RESUMED
+        };
+        txn.commit(Audit::tenant(action)).await?;
+        Ok(())
     }
 
     /// What a person may request, the closest fits first, and their requests.
@@ -228,14 +240,8 @@ impl App {
         person_id: Uuid,
     ) -> Result<CandidateView, AppError> {
         let view = self.candidate_view(actor, person_id).await?;
-        audit_by(
-            self.db(),
-            actor,
-            audit_action::READ,
-            Some(view.person.id),
-            self.now(),
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::READ, view.person.id))
+            .await?;
         Ok(view)
     }
 
@@ -400,13 +406,13 @@ impl App {
             return Err(AppError::invalid("message", "too_long"));
         }
         let scope = actor.tenant();
-        let now = self.now();
         let token = random_token();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
+        let now = txn.at();
         // The database keeps one standing request per person and opportunity: a
         // concurrent request that got there first answers as the check above does.
         let request = match opportunities::insert_request(
-            &txn,
+            &*txn,
             scope,
             NewRequest {
                 opportunity_id: id,
@@ -427,7 +433,7 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         jobs::queue(
-            &txn,
+            &*txn,
             Some(scope),
             jobs::kind::OPPORTUNITY_REQUEST,
             &Payload {
@@ -439,15 +445,8 @@ impl App {
             now,
         )
         .await?;
-        audit_by(
-            &txn,
-            actor,
-            audit_action::REQUESTED,
-            Some(view.person.id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::REQUESTED, view.person.id))
+            .await?;
         Ok(request)
     }
 
@@ -507,12 +506,13 @@ impl App {
         if already {
             return Err(AppError::invalid("feedback", "already_given"));
         }
-        let now = self.now();
-        let txn = self.db().begin().await?;
+        // The employer answers from a link: no signed-in author then.
+        let txn = self.change_in(scope, actor.map(|a| a.user_id)).await?;
+        let now = txn.at();
         // One feedback per side (a unique index): a concurrent one that got there first
         // answers as the check above does.
         match opportunities::insert_feedback(
-            &txn,
+            &*txn,
             scope,
             request.id,
             side,
@@ -528,16 +528,8 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         }
-        audit::record(
-            &txn,
-            scope,
-            actor.map(|a| a.user_id),
-            audit_action::FEEDBACK.as_str(),
-            Some(request.person_id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::FEEDBACK, request.person_id))
+            .await?;
         Ok(())
     }
 
@@ -607,23 +599,24 @@ impl App {
         } else {
             RequestStatus::Declined
         };
-        let now = self.now();
-        let txn = self.db().begin().await?;
+        // Answered from the employer's link: no signed-in author.
+        let txn = self.change_in(scope, None).await?;
+        let now = txn.at();
         // Places are taken by acceptances: counted under the opportunity's lock so that
         // links answered at once can't accept more candidates than there are places.
         let Some((capacity, accepted)) =
-            opportunities::lock_places(&txn, scope, request.opportunity_id).await?
+            opportunities::lock_places(&*txn, scope, request.opportunity_id).await?
         else {
             return Err(AppError::NotFound);
         };
         if accept && accepted >= u64::try_from(capacity).unwrap_or(0) {
             return Err(AppError::invalid("decision", "full"));
         }
-        if !opportunities::answer_request(&txn, scope, request.id, status, now).await? {
+        if !opportunities::answer_request(&*txn, scope, request.id, status, now).await? {
             return Err(AppError::invalid("decision", "closed"));
         }
         jobs::queue(
-            &txn,
+            &*txn,
             Some(scope),
             jobs::kind::OPPORTUNITY_ANSWER,
             &Payload {
@@ -634,16 +627,8 @@ impl App {
             now,
         )
         .await?;
-        audit::record(
-            &txn,
-            scope,
-            None,
-            audit_action::ANSWERED.as_str(),
-            Some(request.person_id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::ANSWERED, request.person_id))
+            .await?;
         Ok(())
     }
 
@@ -673,7 +658,10 @@ impl App {
         let overdue = opportunities::overdue_requests(self.db(), now).await?;
         for r in &overdue {
             let scope = TenantScope::of(r.tenant_id);
-            opportunities::answer_request(self.db(), scope, r.id, RequestStatus::Expired, now)
+            // The system closes the request on the person's file.
+            let txn = self.change_in(scope, None).await?;
+            opportunities::answer_request(&*txn, scope, r.id, RequestStatus::Expired, now).await?;
+            txn.commit(Audit::of(audit_action::EXPIRED, r.person_id))
                 .await?;
         }
         for r in opportunities::requests_to_remind(self.db(), now, now + 2 * DAY_MS).await? {
@@ -704,7 +692,10 @@ impl App {
                     },
                 )?;
             }
-            opportunities::mark_reminded(self.db(), r.id, now).await?;
+            // Only the reminder's own ledger: nothing on anyone's file changed.
+            let txn = self.bookkeeping(Bookkeeping::JobQueue).await?;
+            opportunities::mark_reminded(&*txn, r.id, now).await?;
+            txn.commit().await?;
         }
         Ok(overdue.len())
     }
@@ -869,16 +860,16 @@ impl App {
         // way, so that the time of the answer does not tell either.
         let hash = self.hash_password(&random_token()).await?;
         let scope = actor.tenant();
-        let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
+        let now = txn.at();
         let org = accounts::insert_organisation(
-            &txn,
+            &*txn,
             parcours_domain::OrgKind::Employer,
             &organisation,
             now,
         )
         .await?;
-        opportunities::add_partner(&txn, scope, org, now).await?;
+        opportunities::add_partner(&*txn, scope, org, now).await?;
         // An existing account is only linked once its owner accepts; a new one gets
         // its sign-in link. The manager's answer is the same either way.
         if let Some(existing) = existing {
@@ -889,16 +880,16 @@ impl App {
                 role: Role::Employer,
                 person_id: None,
             };
-            self.invite_existing_account(&txn, scope, &invitation, actor.user_id, now)
+            self.invite_existing_account(&*txn, scope, &invitation, actor.user_id, now)
                 .await?;
         } else {
-            let user = accounts::insert_user(&txn, &email, &contact_name, &hash, now).await?;
-            accounts::insert_membership(&txn, user, org, Role::Employer, now).await?;
+            let user = accounts::insert_user(&*txn, &email, &contact_name, &hash, now).await?;
+            accounts::insert_membership(&*txn, user, org, Role::Employer, now).await?;
             let token = self
-                .issue_sign_in_link(&txn, user, INVITATION_TTL_MS, now)
+                .issue_sign_in_link(&*txn, user, INVITATION_TTL_MS, now)
                 .await?;
             jobs::queue(
-                &txn,
+                &*txn,
                 Some(scope),
                 jobs::kind::EMPLOYER_INVITATION,
                 &Payload {
@@ -911,16 +902,8 @@ impl App {
             )
             .await?;
         }
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::EMPLOYER_INVITED.as_str(),
-            None,
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::tenant(audit_action::EMPLOYER_INVITED))
+            .await?;
         Ok(())
     }
 

@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use parcours_db::TransactionTrait;
 use parcours_db::repo::people;
 use parcours_db::repo::programmes::{self, Programme};
 use parcours_db::repo::selection::{self, Decision, Event};
@@ -16,7 +15,7 @@ use parcours_domain::{Action, Phase, Relation, allows};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::people::audit_by;
+use crate::unit_of_work::Audit;
 use crate::{App, AppError, text_field};
 
 pub mod audit_action {
@@ -25,6 +24,8 @@ pub mod audit_action {
     pub const ATTENDANCE: AuditAction = AuditAction::SelectionAttendanceRecorded;
     pub const EVALUATED: AuditAction = AuditAction::SelectionEvaluated;
     pub const DECIDED: AuditAction = AuditAction::SelectionDecided;
+    pub const EVENT_ADDED: AuditAction = AuditAction::SelectionEventAdded;
+    pub const INVITED: AuditAction = AuditAction::SelectionInvited;
 }
 
 #[derive(Debug, Clone)]
@@ -230,8 +231,9 @@ impl App {
             return Err(AppError::Invalid(errors));
         };
         let starts_at = from_paris_local(time::PrimitiveDateTime::new(day, clock));
-        Ok(selection::insert_event(
-            self.db(),
+        let txn = self.change(actor).await?;
+        let id = selection::insert_event(
+            &*txn,
             scope,
             programme,
             kind,
@@ -239,9 +241,11 @@ impl App {
             starts_at,
             place,
             actor.user_id,
-            self.now(),
+            txn.at(),
         )
-        .await?)
+        .await?;
+        txn.commit(Audit::tenant(audit_action::EVENT_ADDED)).await?;
+        Ok(id)
     }
 
     async fn event_of(&self, actor: &Actor, event: Uuid) -> Result<Event, AppError> {
@@ -274,15 +278,15 @@ impl App {
         if chosen.is_empty() {
             return Err(AppError::invalid("people", "required"));
         }
-        let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
+        let now = txn.at();
         // Each newly invited person is told by email (a job: the page does not wait).
         // "Newly" is what the insert found, not a read before it: invitations sent at
         // once queue one email.
-        let invited = selection::invite(&txn, scope, event.id, &chosen, now).await?;
+        let invited = selection::invite(&*txn, scope, event.id, &chosen, now).await?;
         for person in &invited {
             crate::jobs::queue(
-                &txn,
+                &*txn,
                 Some(scope),
                 crate::jobs::kind::SELECTION_INVITATION,
                 &crate::jobs::Payload {
@@ -295,7 +299,15 @@ impl App {
             )
             .await?;
         }
-        txn.commit().await?;
+        // One row per person newly invited: the invitation is on their file.
+        let Some((last, others)) = invited.split_last() else {
+            // Everyone chosen was invited already: nothing changed, nothing to trace.
+            return Ok(chosen.len());
+        };
+        for person in others {
+            txn.audit(Audit::of(audit_action::INVITED, *person)).await?;
+        }
+        txn.commit(Audit::of(audit_action::INVITED, *last)).await?;
         Ok(chosen.len())
     }
 
@@ -365,10 +377,10 @@ impl App {
         let attendance: Attendance = attendance
             .parse()
             .map_err(|_| AppError::invalid("attendance", "required"))?;
-        let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
+        let now = txn.at();
         if !selection::set_attendance(
-            &txn,
+            &*txn,
             actor.tenant(),
             event.id,
             person,
@@ -380,8 +392,8 @@ impl App {
         {
             return Err(AppError::NotFound);
         }
-        audit_by(&txn, actor, audit_action::ATTENDANCE, Some(person), now).await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::ATTENDANCE, person))
+            .await?;
         Ok(())
     }
 
@@ -411,10 +423,10 @@ impl App {
         if comment.chars().count() > MAX_REASONS {
             return Err(AppError::invalid("comment", "too_long"));
         }
-        let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
+        let now = txn.at();
         selection::save_evaluation(
-            &txn,
+            &*txn,
             scope,
             event.id,
             person,
@@ -424,8 +436,8 @@ impl App {
             now,
         )
         .await?;
-        audit_by(&txn, actor, audit_action::EVALUATED, Some(person), now).await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::EVALUATED, person))
+            .await?;
         Ok(())
     }
 
@@ -455,10 +467,10 @@ impl App {
         let (Some(decision), Some(reasons)) = (decision, reasons) else {
             return Err(AppError::Invalid(errors));
         };
-        let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
+        let now = txn.at();
         selection::insert_decision(
-            &txn,
+            &*txn,
             actor.tenant(),
             &Decision {
                 person_id: person,
@@ -470,8 +482,8 @@ impl App {
             },
         )
         .await?;
-        audit_by(&txn, actor, audit_action::DECIDED, Some(person), now).await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::DECIDED, person))
+            .await?;
         Ok(())
     }
 }
