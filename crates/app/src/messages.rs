@@ -16,6 +16,13 @@ use crate::unit_of_work::Audit;
 use crate::workspace::user_names;
 use crate::{App, AppError, checked_text, text_field};
 
+/// "A message waits for you", with a link and nothing of the message.
+#[derive(askama::Template)]
+#[template(path = "email/message_notice.txt")]
+struct MessageNoticeEmail<'a> {
+    link: &'a str,
+}
+
 pub mod audit_action {
     use crate::audit_action::AuditAction;
 
@@ -297,12 +304,7 @@ impl App {
         let Some(to) = to else {
             return Ok(());
         };
-        let body = format!(
-            "Bonjour,\n\nUn nouveau message vous attend dans Parcours.\n\
-             Connectez-vous pour le lire : {link}\n\n\
-             --\nHello,\n\nA new message is waiting for you in Parcours.\n\
-             Sign in to read it: {link}\n"
-        );
+        let body = mail::body(&MessageNoticeEmail { link: &link })?;
         mail::send(
             &self.config().outbox_dir,
             OutgoingMail {

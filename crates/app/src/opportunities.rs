@@ -21,6 +21,45 @@ use crate::people::Person;
 use crate::unit_of_work::{Audit, Bookkeeping};
 use crate::{App, AppError, FieldError, digest, random_token};
 
+/// The employer is reminded that a request waits (no link: only its hash is kept).
+#[derive(askama::Template)]
+#[template(path = "email/opportunity_reminder.txt")]
+struct OpportunityReminderEmail<'a> {
+    title: &'a str,
+    base: &'a str,
+}
+
+/// A request for the employer's offer, with the link to answer it.
+#[derive(askama::Template)]
+#[template(path = "email/opportunity_request.txt")]
+struct OpportunityRequestEmail<'a> {
+    title: &'a str,
+    link: &'a str,
+}
+
+/// The person is told an answer waits in Parcours.
+#[derive(askama::Template)]
+#[template(path = "email/opportunity_answer.txt")]
+struct OpportunityAnswerEmail<'a> {
+    link: &'a str,
+}
+
+/// A referred person's own space opens.
+#[derive(askama::Template)]
+#[template(path = "email/person_invitation.txt")]
+struct PersonInvitationEmail<'a> {
+    operator: &'a str,
+    link: &'a str,
+}
+
+/// An employer's light account opens.
+#[derive(askama::Template)]
+#[template(path = "email/employer_invitation.txt")]
+struct EmployerInvitationEmail<'a> {
+    operator: &'a str,
+    link: &'a str,
+}
+
 pub mod audit_action {
     use crate::audit_action::AuditAction;
 
@@ -682,12 +721,7 @@ impl App {
                     OutgoingMail {
                         to: &user.email,
                         subject: "Parcours : une demande attend votre réponse",
-                        body: format!(
-                            "Bonjour,\n\nUne demande pour votre offre « {title} » attend votre réponse avant deux jours.\n\
-                             Répondez depuis le lien du premier e-mail, ou depuis votre espace : {base}/entreprise\n\n\
-                             --\nHello,\n\nA request for your offer “{title}” awaits your answer within two days.\n\
-                             Answer from the link in the first email, or from your space: {base}/entreprise\n"
-                        ),
+                        body: mail::body(&OpportunityReminderEmail { title, base })?,
                         calendar: None,
                     },
                 )?;
@@ -723,13 +757,10 @@ impl App {
             if role != Role::Employer {
                 continue;
             }
-            let body = format!(
-                "Bonjour,\n\nUne personne accompagnée dans Parcours demande votre offre « {} ».\n\
-                 Répondez depuis ce lien, sans compte à créer :\n{link}\n\n--\nHello,\n\n\
-                 A person supported in Parcours asks for your offer “{}”.\nAnswer from this link, \
-                 no account needed:\n{link}\n",
-                opportunity.title, opportunity.title
-            );
+            let body = mail::body(&OpportunityRequestEmail {
+                title: &opportunity.title,
+                link: &link,
+            })?;
             mail::send(
                 &self.config().outbox_dir,
                 OutgoingMail {
@@ -766,10 +797,7 @@ impl App {
             OutgoingMail {
                 to: &to,
                 subject: "Parcours : réponse à votre demande",
-                body: format!(
-                    "Bonjour,\n\nUne entreprise a répondu à votre demande. Lisez sa réponse dans Parcours : {link}\n\n\
-                     --\nHello,\n\nAn employer answered your request. Read the answer in Parcours: {link}\n"
-                ),
+                body: mail::body(&OpportunityAnswerEmail { link: &link })?,
                 calendar: None,
             },
         )
@@ -929,27 +957,18 @@ impl App {
         let (subject, body) = if kind == crate::jobs::kind::PERSON_INVITATION {
             (
                 "Parcours : votre espace personnel",
-                format!(
-                    "Bonjour,\n\n{operator} vous accueille dans son programme et vous ouvre votre espace \
-                     dans Parcours : votre bilan, vos rendez-vous, vos messages et les rencontres avec des \
-                     entreprises.\nEntrez sans mot de passe par ce lien, valable 14 jours :\n{link}\n\
-                     Ensuite, demandez un nouveau lien sur la page de connexion quand vous voulez.\n\n--\n\
-                     Hello,\n\n{operator} welcomes you to its programme and opens your space in Parcours: your \
-                     bilan, your appointments, your messages and meetings with employers.\nSign in without a \
-                     password with this link, valid for 14 days:\n{link}\nAfterwards, ask for a new link on the \
-                     sign-in page whenever you like.\n"
-                ),
+                mail::body(&PersonInvitationEmail {
+                    operator: &operator,
+                    link: &link,
+                })?,
             )
         } else {
             (
                 "Parcours : votre espace entreprise",
-                format!(
-                    "Bonjour,\n\n{operator} vous ouvre un espace dans Parcours pour proposer des rencontres, \
-                     des immersions et des offres aux personnes qu'il accompagne.\nEntrez sans mot de passe \
-                     par ce lien, valable 7 jours :\n{link}\n\n--\nHello,\n\n{operator} opens a space for you in \
-                     Parcours to offer meetings, immersions and jobs to the people it supports.\nSign in without a \
-                     password with this link, valid for 7 days:\n{link}\n"
-                ),
+                mail::body(&EmployerInvitationEmail {
+                    operator: &operator,
+                    link: &link,
+                })?,
             )
         };
         mail::send(

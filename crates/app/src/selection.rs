@@ -18,6 +18,20 @@ use crate::auth::Actor;
 use crate::unit_of_work::Audit;
 use crate::{App, AppError, text_field};
 
+/// The invitation to an event of the selection week.
+#[derive(askama::Template)]
+#[template(path = "email/selection_invitation.txt")]
+struct SelectionInvitationEmail<'a> {
+    kind_fr: &'a str,
+    kind_en: &'a str,
+    title: &'a str,
+    when_fr: &'a str,
+    when_en: &'a str,
+    /// Empty when the event has no place.
+    place: &'a str,
+    link: &'a str,
+}
+
 pub mod audit_action {
     use crate::audit_action::AuditAction;
 
@@ -340,27 +354,21 @@ impl App {
             }
             EventKind::Workshop => ("un atelier", "a workshop"),
         };
-        let place = if event.place.is_empty() {
-            String::new()
-        } else {
-            format!("\n{}", event.place)
-        };
         let link = format!("{}/parcours", self.config().base_url);
         crate::mail::send(
             &self.config().outbox_dir,
             crate::mail::OutgoingMail {
                 to: &to,
                 subject: "Parcours : vous êtes invité(e) à la semaine de sélection",
-                body: format!(
-                    "Bonjour,\n\nVous êtes invité(e) à {kind_fr}, « {} », le {} (heure de Paris).{place}\n\n\
-                     Un empêchement ? Prévenez votre conseiller. Votre espace : {link}\n\n--\nHello,\n\n\
-                     You are invited to {kind_en}, \"{}\", on {} (Paris time).{place}\n\n\
-                     Can't make it? Tell your coach. Your space: {link}\n",
-                    event.title,
-                    crate::appointments::when_fr(event.starts_at),
-                    event.title,
-                    crate::appointments::when_en(event.starts_at),
-                ),
+                body: crate::mail::body(&SelectionInvitationEmail {
+                    kind_fr,
+                    kind_en,
+                    title: &event.title,
+                    when_fr: &crate::appointments::when_fr(event.starts_at),
+                    when_en: &crate::appointments::when_en(event.starts_at),
+                    place: &event.place,
+                    link: &link,
+                })?,
                 calendar: None,
             },
         )
