@@ -113,8 +113,7 @@ impl App {
         let ids: Vec<Uuid> = threads.iter().map(|t| t.id).collect();
         let all = messages::messages_of_threads(&*txn, scope, ids.iter().copied()).await?;
         let marks = messages::read_marks(&*txn, scope, ids).await?;
-        txn.commit(Audit::of(audit_action::READ, person.id))
-            .await?;
+        txn.commit(Audit::of(audit_action::READ, person.id)).await?;
         let threads = threads
             .into_iter()
             .map(|thread| {
@@ -155,8 +154,7 @@ impl App {
         let marks = messages::read_marks(&*txn, scope, [thread.id]).await?;
         messages::mark_read(&*txn, scope, thread.id, actor.user_id, side, now).await?;
         let names = user_names(&*txn, rows.iter().map(|m| m.author_id).collect()).await?;
-        txn.commit(Audit::of(audit_action::READ, person.id))
-            .await?;
+        txn.commit(Audit::of(audit_action::READ, person.id)).await?;
         let other_read = marks.last_read(thread.id, side.other());
         let messages = rows
             .into_iter()
@@ -213,7 +211,8 @@ impl App {
         let body = checked_text("body", body, MAX_MESSAGE)?;
         let txn = self.change(actor).await?;
         let now = txn.at();
-        self.post_message(&*txn, actor, thread.id, &body, now).await?;
+        self.post_message(&*txn, actor, thread.id, &body, now)
+            .await?;
         txn.commit(Audit::of(audit_action::SENT, person.id)).await?;
         Ok(())
     }
@@ -314,5 +313,24 @@ impl App {
                 calendar: None,
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod email_tests {
+    use super::*;
+
+    #[test]
+    fn the_notice_reads_as_before() {
+        let link = "https://p.test/messages/1";
+        assert_eq!(
+            mail::body(&MessageNoticeEmail { link }).unwrap(),
+            format!(
+                "Bonjour,\n\nUn nouveau message vous attend dans Parcours.\n\
+                 Connectez-vous pour le lire : {link}\n\n\
+                 --\nHello,\n\nA new message is waiting for you in Parcours.\n\
+                 Sign in to read it: {link}\n"
+            )
+        );
     }
 }

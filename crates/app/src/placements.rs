@@ -59,8 +59,7 @@ impl App {
         let txn = self.change(actor).await?;
         let records = placements::of_person(&*txn, actor.tenant(), person.id).await?;
         let names = user_names(&*txn, records.iter().map(|r| r.recorded_by).collect()).await?;
-        txn.commit(Audit::of(audit_action::READ, person.id))
-            .await?;
+        txn.commit(Audit::of(audit_action::READ, person.id)).await?;
         let accepted_requests = self.accepted_requests(actor, person.id).await?;
         Ok(PlacementsView {
             is_self: relation.is_self,

@@ -5,8 +5,8 @@
 
 use parcours_db::TenantScope;
 use parcours_db::repo::opportunities::{self, Opportunity, Request};
-use parcours_db::repo::sponsors::{self, Meeting};
 use parcours_db::repo::people;
+use parcours_db::repo::sponsors::{self, Meeting};
 use parcours_domain::Phase;
 use parcours_domain::opportunity::{OpportunityKind, RequestStatus};
 use uuid::Uuid;

@@ -5,8 +5,8 @@
 use parcours_db::repo::appointments::{self as repo};
 use parcours_db::repo::{accounts, people};
 use parcours_db::{TenantScope, is_unique_violation};
-use parcours_domain::appointment::{AppointmentStatus, BookedVia};
 use parcours_domain::Action;
+use parcours_domain::appointment::{AppointmentStatus, BookedVia};
 use uuid::Uuid;
 
 use super::*;

@@ -1,16 +1,16 @@
 //! The worker's side: the emails of an invitation, a confirmation and a reminder. Their
 //! text is in `templates/email/`.
 
+use parcours_db::TenantScope;
 use parcours_db::repo::appointments::{self as repo};
 use parcours_db::repo::people;
-use parcours_db::TenantScope;
 use parcours_domain::appointment::AppointmentStatus;
 
+use super::dates::{mode_en, mode_fr};
 use super::*;
 use crate::jobs::{Payload, kind};
-use crate::{App, AppError, digest};
-use super::dates::{mode_en, mode_fr};
 use crate::mail::{self, CalendarFile, OutgoingMail};
+use crate::{App, AppError, digest};
 
 /// The link to pick a slot.
 #[derive(askama::Template)]

@@ -5,8 +5,7 @@
 
 pub use parcours_db::repo::appointments::{Appointment, Slot};
 use parcours_domain::appointment::{
-    AppointmentStatus, MAX_MINUTES, MAX_SERIES, MIN_MINUTES, SessionMode,
-    from_paris_local,
+    AppointmentStatus, MAX_MINUTES, MAX_SERIES, MIN_MINUTES, SessionMode, from_paris_local,
 };
 
 use crate::AppError;
@@ -18,9 +17,7 @@ mod mail;
 mod sessions;
 mod slots;
 
-pub use dates::{
-    MONTHS_EN, MONTHS_FR, calendar_of, day_en, day_fr, paris_today, when_en, when_fr,
-};
+pub use dates::{MONTHS_EN, MONTHS_FR, calendar_of, day_en, day_fr, paris_today, when_en, when_fr};
 
 /// An invitation link stays usable this long.
 pub const INVITATION_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
@@ -227,5 +224,4 @@ mod tests {
             ]
         );
     }
-
 }

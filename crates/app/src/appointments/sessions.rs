@@ -1,9 +1,9 @@
 //! A person's sessions: reading them, recording what became of one (attendance, notes),
 //! and their calendar files.
 
+use parcours_db::TenantScope;
 use parcours_db::repo::appointments::{self as repo};
 use parcours_db::repo::{accounts, people};
-use parcours_db::TenantScope;
 use parcours_domain::appointment::AppointmentStatus;
 use parcours_domain::{Action, allows};
 use uuid::Uuid;

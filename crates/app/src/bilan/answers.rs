@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 use parcours_db::repo::bilan::{self as repo, Activity};
 use parcours_db::repo::people;
 use parcours_domain::instrument::{
-    AnswerError, FieldType, Instrument, JOB_PREFIX, Kind,
-    SKILL_PREFIX,
+    AnswerError, FieldType, Instrument, JOB_PREFIX, Kind, SKILL_PREFIX,
 };
 use parcours_domain::scoring::{self, RawAnswer};
 use parcours_domain::{Action, allows};

@@ -1,12 +1,9 @@
 //! A person's journey: its view, the consent that opens the activity plan, and moving
 //! to the next phase.
 
-
 use parcours_db::repo::bilan::{self as repo};
 use parcours_db::repo::people;
-use parcours_domain::instrument::{
-    Instrument, Text,
-};
+use parcours_domain::instrument::{Instrument, Text};
 use parcours_domain::{Action, Phase, allows};
 use uuid::Uuid;
 

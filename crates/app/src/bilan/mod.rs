@@ -4,11 +4,9 @@
 use std::collections::BTreeMap;
 
 use parcours_db::repo::bilan::{Activity, Consent, NewActivity};
-use parcours_domain::instrument::{
-    Instrument, Registry, Text,
-};
-use parcours_domain::scoring::{ChangeReading, LikertResult, RawAnswer};
 use parcours_domain::Phase;
+use parcours_domain::instrument::{Instrument, Registry, Text};
+use parcours_domain::scoring::{ChangeReading, LikertResult, RawAnswer};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -19,8 +17,8 @@ mod journey;
 mod outcome;
 mod results;
 
-pub use outcome::{experiences, outcome};
 pub(crate) use answers::record_quality;
+pub use outcome::{experiences, outcome};
 pub(crate) use results::CohortCache;
 pub use results::{COHORT_SAMPLE, CohortScale};
 
@@ -235,7 +233,6 @@ pub(crate) fn plan(registry: &Registry, consent_at: i64) -> Vec<NewActivity> {
 fn is_open(activity: &Activity, enrolment_phase: Phase) -> bool {
     activity.phase.step() <= enrolment_phase.step()
 }
-
 
 fn view(
     activity: Activity,

@@ -5,11 +5,9 @@ use std::collections::BTreeMap;
 
 use parcours_catalog::Catalog;
 use parcours_domain::instrument::{
-    FieldType, Instrument, JOB_PREFIX, Kind, LIFE_PREFIX,
-    SKILL_PREFIX, Text,
+    FieldType, Instrument, JOB_PREFIX, Kind, LIFE_PREFIX, SKILL_PREFIX, Text,
 };
 use parcours_domain::scoring::{self, RawAnswer};
-
 
 use super::*;
 

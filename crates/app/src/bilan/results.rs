@@ -4,12 +4,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use parcours_db::repo::bilan::{self as repo, Activity};
 use parcours_db::TenantScope;
+use parcours_db::repo::bilan::{self as repo, Activity};
 use parcours_db::repo::people;
-use parcours_domain::instrument::{
-    Instrument, Kind, Occasion,
-};
+use parcours_domain::instrument::{Instrument, Kind, Occasion};
 use parcours_domain::scoring::{self, LikertResult, RawAnswer};
 use parcours_domain::{Action, Relation, allows};
 use uuid::Uuid;

@@ -1,16 +1,14 @@
 //! The worker's side: the emails of a request, an answer and a light account's
 //! invitation. Their text is in `templates/email/`.
 
-
+use parcours_db::TenantScope;
 use parcours_db::repo::opportunities::{self};
 use parcours_db::repo::{accounts, people};
-use parcours_db::TenantScope;
 use parcours_domain::Role;
 
 use crate::jobs::Payload;
 use crate::mail::{self, OutgoingMail};
 use crate::{App, AppError};
-
 
 /// A request for the employer's offer, with the link to answer it.
 #[derive(askama::Template)]
@@ -156,5 +154,54 @@ impl App {
                 calendar: None,
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_emails_read_as_before() {
+        let (title, link, operator) = ("Soudeur « TIG »", "https://p.test/x", "Cap Emploi");
+        assert_eq!(
+            mail::body(&OpportunityRequestEmail { title, link }).unwrap(),
+            format!(
+                "Bonjour,\n\nUne personne accompagnée dans Parcours demande votre offre « {title} ».\n\
+                 Répondez depuis ce lien, sans compte à créer :\n{link}\n\n--\nHello,\n\n\
+                 A person supported in Parcours asks for your offer “{title}”.\nAnswer from this link, \
+                 no account needed:\n{link}\n"
+            )
+        );
+        assert_eq!(
+            mail::body(&OpportunityAnswerEmail { link }).unwrap(),
+            format!(
+                "Bonjour,\n\nUne entreprise a répondu à votre demande. Lisez sa réponse dans Parcours : {link}\n\n\
+                 --\nHello,\n\nAn employer answered your request. Read the answer in Parcours: {link}\n"
+            )
+        );
+        assert_eq!(
+            mail::body(&PersonInvitationEmail { operator, link }).unwrap(),
+            format!(
+                "Bonjour,\n\n{operator} vous accueille dans son programme et vous ouvre votre espace \
+                 dans Parcours : votre bilan, vos rendez-vous, vos messages et les rencontres avec des \
+                 entreprises.\nEntrez sans mot de passe par ce lien, valable 14 jours :\n{link}\n\
+                 Ensuite, demandez un nouveau lien sur la page de connexion quand vous voulez.\n\n--\n\
+                 Hello,\n\n{operator} welcomes you to its programme and opens your space in Parcours: your \
+                 bilan, your appointments, your messages and meetings with employers.\nSign in without a \
+                 password with this link, valid for 14 days:\n{link}\nAfterwards, ask for a new link on the \
+                 sign-in page whenever you like.\n"
+            )
+        );
+        assert_eq!(
+            mail::body(&EmployerInvitationEmail { operator, link }).unwrap(),
+            format!(
+                "Bonjour,\n\n{operator} vous ouvre un espace dans Parcours pour proposer des rencontres, \
+                 des immersions et des offres aux personnes qu'il accompagne.\nEntrez sans mot de passe \
+                 par ce lien, valable 7 jours :\n{link}\n\n--\nHello,\n\n{operator} opens a space for you in \
+                 Parcours to offer meetings, immersions and jobs to the people it supports.\nSign in without a \
+                 password with this link, valid for 7 days:\n{link}\n"
+            )
+        );
     }
 }

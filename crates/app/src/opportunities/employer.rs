@@ -1,10 +1,9 @@
 //! The employer's side: their space, offering an opportunity to a partner operator,
 //! pausing it.
 
-
-use parcours_db::repo::opportunities::{self};
-use parcours_db::repo::accounts;
 use parcours_db::TenantScope;
+use parcours_db::repo::accounts;
+use parcours_db::repo::opportunities::{self};
 use parcours_domain::opportunity::OpportunityInput;
 use parcours_domain::{Action, Relation, allows};
 use uuid::Uuid;

@@ -1,14 +1,11 @@
 //! The employer's emailed link (no account): reading a request, answering it, leaving
 //! feedback; and the daily expiry of requests left unanswered.
 
-
+use parcours_db::TenantScope;
 use parcours_db::repo::opportunities::{self, Opportunity, Request};
 use parcours_db::repo::{accounts, people, projects};
-use parcours_db::TenantScope;
-use parcours_domain::opportunity::{
-    FeedbackSide, RequestStatus,
-};
 use parcours_domain::Role;
+use parcours_domain::opportunity::{FeedbackSide, RequestStatus};
 
 use crate::jobs::{self, Payload};
 use crate::mail::{self, OutgoingMail};
@@ -186,5 +183,24 @@ impl App {
             txn.commit().await?;
         }
         Ok(overdue.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reminder_reads_as_before() {
+        let (title, base) = ("Soudeur « TIG »", "https://p.test");
+        assert_eq!(
+            mail::body(&OpportunityReminderEmail { title, base }).unwrap(),
+            format!(
+                "Bonjour,\n\nUne demande pour votre offre « {title} » attend votre réponse avant deux jours.\n\
+                 Répondez depuis le lien du premier e-mail, ou depuis votre espace : {base}/entreprise\n\n\
+                 --\nHello,\n\nA request for your offer “{title}” awaits your answer within two days.\n\
+                 Answer from the link in the first email, or from your space: {base}/entreprise\n"
+            )
+        );
     }
 }

@@ -3,7 +3,6 @@
 //! requests one; the employer answers from an emailed link, without an account; once met,
 //! both sides leave feedback. Requests left unanswered expire.
 
-
 use parcours_db::repo::opportunities::{Opportunity, Request};
 use parcours_domain::opportunity::Problem;
 use uuid::Uuid;
@@ -12,9 +11,9 @@ use crate::people::Person;
 use crate::{AppError, FieldError};
 
 mod candidate;
+mod emails;
 mod employer;
 mod link;
-mod emails;
 mod partners;
 
 pub mod audit_action {
@@ -122,7 +121,6 @@ fn comment(raw: &str) -> Result<Option<String>, AppError> {
     }
     Ok((!c.is_empty()).then(|| c.to_owned()))
 }
-
 
 /// An employer partner of the operator, as managers see it.
 #[derive(Debug, Clone)]

@@ -1,9 +1,8 @@
 //! The manager's side: the operator's partner employers, and opening an employer's
 //! light account.
 
-
-use parcours_db::repo::opportunities::{self, Opportunity};
 use parcours_db::repo::accounts;
+use parcours_db::repo::opportunities::{self, Opportunity};
 use parcours_domain::{Action, Relation, Role, allows};
 
 use crate::auth::Actor;

@@ -209,3 +209,39 @@ impl App {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_invitation_reads_as_before_with_or_without_a_place() {
+        let (kind_fr, kind_en, title, link) =
+            ("un atelier", "a workshop", "CV", "https://p.test/parcours");
+        let (when_fr, when_en) = (
+            "jeudi 3 décembre 2026 à 10h00",
+            "Thursday, 3 December 2026 at 10:00",
+        );
+        for (place, shown) in [("", String::new()), ("Salle 2", "\nSalle 2".to_owned())] {
+            let body = crate::mail::body(&SelectionInvitationEmail {
+                kind_fr,
+                kind_en,
+                title,
+                when_fr,
+                when_en,
+                place,
+                link,
+            })
+            .unwrap();
+            assert_eq!(
+                body,
+                format!(
+                    "Bonjour,\n\nVous êtes invité(e) à {kind_fr}, « {title} », le {when_fr} (heure de Paris).{shown}\n\n\
+                     Un empêchement ? Prévenez votre conseiller. Votre espace : {link}\n\n--\nHello,\n\n\
+                     You are invited to {kind_en}, \"{title}\", on {when_en} (Paris time).{shown}\n\n\
+                     Can't make it? Tell your coach. Your space: {link}\n"
+                )
+            );
+        }
+    }
+}

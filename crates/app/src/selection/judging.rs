@@ -1,6 +1,5 @@
 //! Who came, the evaluation grids of the simulations, and the committee's decisions.
 
-
 use parcours_db::repo::selection::{self, Decision};
 use parcours_domain::selection::{
     Attendance, CommitteeDecision, EventKind, MAX_REASONS, grid_scores,
@@ -130,8 +129,7 @@ impl App {
             },
         )
         .await?;
-        txn.commit(Audit::of(audit_action::DECIDED, person))
-            .await?;
+        txn.commit(Audit::of(audit_action::DECIDED, person)).await?;
         Ok(())
     }
 }

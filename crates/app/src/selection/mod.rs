@@ -7,9 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use parcours_db::repo::people;
 use parcours_db::repo::programmes::{self, Programme};
 use parcours_db::repo::selection::{self, Decision, Event};
-use parcours_domain::selection::{
-    Attendance, grid_mean,
-};
+use parcours_domain::selection::{Attendance, grid_mean};
 use parcours_domain::{Action, Phase, Relation, allows};
 use uuid::Uuid;
 
