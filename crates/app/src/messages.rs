@@ -2,7 +2,6 @@
 //! read marks per side, and an email that says "you have a message" and nothing more.
 
 use parcours_db::TenantScope;
-use parcours_db::TransactionTrait;
 use parcours_db::repo::messages::{self, Message, Thread};
 use parcours_db::repo::{accounts, people};
 use parcours_domain::workspace::{MAX_MESSAGE, MAX_SUBJECT, MessageSide, is_read};
@@ -12,9 +11,17 @@ use uuid::Uuid;
 use crate::auth::Actor;
 use crate::jobs::{self, Payload};
 use crate::mail::{self, OutgoingMail};
-use crate::people::{Person, audit_by};
+use crate::people::Person;
+use crate::unit_of_work::Audit;
 use crate::workspace::user_names;
 use crate::{App, AppError, checked_text, text_field};
+
+/// "A message waits for you", with a link and nothing of the message.
+#[derive(askama::Template)]
+#[template(path = "email/message_notice.txt")]
+struct MessageNoticeEmail<'a> {
+    link: &'a str,
+}
 
 pub mod audit_action {
     use crate::audit_action::AuditAction;
@@ -101,13 +108,12 @@ impl App {
         let person = self.message_party(actor, person_id).await?;
         let scope = actor.tenant();
         let side = side_of(actor);
-        let txn = self.db().begin().await?;
-        let threads = messages::threads_of_person(&txn, scope, person.id).await?;
+        let txn = self.change(actor).await?;
+        let threads = messages::threads_of_person(&*txn, scope, person.id).await?;
         let ids: Vec<Uuid> = threads.iter().map(|t| t.id).collect();
-        let all = messages::messages_of_threads(&txn, scope, ids.iter().copied()).await?;
-        let marks = messages::read_marks(&txn, scope, ids).await?;
-        audit_by(&txn, actor, audit_action::READ, Some(person.id), self.now()).await?;
-        txn.commit().await?;
+        let all = messages::messages_of_threads(&*txn, scope, ids.iter().copied()).await?;
+        let marks = messages::read_marks(&*txn, scope, ids).await?;
+        txn.commit(Audit::of(audit_action::READ, person.id)).await?;
         let threads = threads
             .into_iter()
             .map(|thread| {
@@ -142,14 +148,13 @@ impl App {
         let (thread, person) = self.readable_thread(actor, thread_id).await?;
         let scope = actor.tenant();
         let side = side_of(actor);
-        let now = self.now();
-        let txn = self.db().begin().await?;
-        let rows = messages::messages_of_threads(&txn, scope, [thread.id]).await?;
-        let marks = messages::read_marks(&txn, scope, [thread.id]).await?;
-        messages::mark_read(&txn, scope, thread.id, actor.user_id, side, now).await?;
-        let names = user_names(&txn, rows.iter().map(|m| m.author_id).collect()).await?;
-        audit_by(&txn, actor, audit_action::READ, Some(person.id), now).await?;
-        txn.commit().await?;
+        let txn = self.change(actor).await?;
+        let now = txn.at();
+        let rows = messages::messages_of_threads(&*txn, scope, [thread.id]).await?;
+        let marks = messages::read_marks(&*txn, scope, [thread.id]).await?;
+        messages::mark_read(&*txn, scope, thread.id, actor.user_id, side, now).await?;
+        let names = user_names(&*txn, rows.iter().map(|m| m.author_id).collect()).await?;
+        txn.commit(Audit::of(audit_action::READ, person.id)).await?;
         let other_read = marks.last_read(thread.id, side.other());
         let messages = rows
             .into_iter()
@@ -191,13 +196,12 @@ impl App {
             return Err(AppError::invalid("person", "no_account"));
         }
         let scope = actor.tenant();
-        let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
+        let now = txn.at();
         let thread =
-            messages::insert_thread(&txn, scope, person.id, &subject, actor.user_id, now).await?;
-        self.post_message(&txn, actor, &person, thread, &body, now)
-            .await?;
-        txn.commit().await?;
+            messages::insert_thread(&*txn, scope, person.id, &subject, actor.user_id, now).await?;
+        self.post_message(&*txn, actor, thread, &body, now).await?;
+        txn.commit(Audit::of(audit_action::SENT, person.id)).await?;
         Ok(thread)
     }
 
@@ -205,21 +209,21 @@ impl App {
     pub async fn reply(&self, actor: &Actor, thread_id: Uuid, body: &str) -> Result<(), AppError> {
         let (thread, person) = self.readable_thread(actor, thread_id).await?;
         let body = checked_text("body", body, MAX_MESSAGE)?;
-        let now = self.now();
-        let txn = self.db().begin().await?;
-        self.post_message(&txn, actor, &person, thread.id, &body, now)
+        let txn = self.change(actor).await?;
+        let now = txn.at();
+        self.post_message(&*txn, actor, thread.id, &body, now)
             .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::SENT, person.id)).await?;
         Ok(())
     }
 
     /// Stores a message, marks the thread read by its writer, and queues one email to
-    /// the other side unless they already have an unread message in this thread.
+    /// the other side unless they already have an unread message in this thread. The
+    /// caller commits it with its audit row.
     async fn post_message(
         &self,
         conn: &impl parcours_db::ConnectionTrait,
         actor: &Actor,
-        person: &Person,
         thread: Uuid,
         body: &str,
         now: i64,
@@ -250,7 +254,6 @@ impl App {
             )
             .await?;
         }
-        audit_by(conn, actor, audit_action::SENT, Some(person.id), now).await?;
         Ok(())
     }
 
@@ -300,12 +303,7 @@ impl App {
         let Some(to) = to else {
             return Ok(());
         };
-        let body = format!(
-            "Bonjour,\n\nUn nouveau message vous attend dans Parcours.\n\
-             Connectez-vous pour le lire : {link}\n\n\
-             --\nHello,\n\nA new message is waiting for you in Parcours.\n\
-             Sign in to read it: {link}\n"
-        );
+        let body = mail::body(&MessageNoticeEmail { link: &link })?;
         mail::send(
             &self.config().outbox_dir,
             OutgoingMail {
@@ -315,5 +313,24 @@ impl App {
                 calendar: None,
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod email_tests {
+    use super::*;
+
+    #[test]
+    fn the_notice_reads_as_before() {
+        let link = "https://p.test/messages/1";
+        assert_eq!(
+            mail::body(&MessageNoticeEmail { link }).unwrap(),
+            format!(
+                "Bonjour,\n\nUn nouveau message vous attend dans Parcours.\n\
+                 Connectez-vous pour le lire : {link}\n\n\
+                 --\nHello,\n\nA new message is waiting for you in Parcours.\n\
+                 Sign in to read it: {link}\n"
+            )
+        );
     }
 }

@@ -1,7 +1,6 @@
 //! Placements: the staff conducting the bilan record what became of the person (a
 //! contract, a training, a business) as facts; the person sees them on their journey.
 
-use parcours_db::TransactionTrait;
 use parcours_db::repo::placements::{self, PlacementRecord};
 use parcours_db::repo::{accounts, opportunities};
 use parcours_domain::Action;
@@ -10,7 +9,8 @@ use parcours_domain::placement::PlacementInput;
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::people::{Person, audit_by, relation_to};
+use crate::people::{Person, relation_to};
+use crate::unit_of_work::Audit;
 use crate::workspace::user_names;
 use crate::{App, AppError, FieldError};
 
@@ -56,11 +56,10 @@ impl App {
             )
             .await?;
         let relation = relation_to(actor, &person);
-        let txn = self.db().begin().await?;
-        let records = placements::of_person(&txn, actor.tenant(), person.id).await?;
-        let names = user_names(&txn, records.iter().map(|r| r.recorded_by).collect()).await?;
-        audit_by(&txn, actor, audit_action::READ, Some(person.id), self.now()).await?;
-        txn.commit().await?;
+        let txn = self.change(actor).await?;
+        let records = placements::of_person(&*txn, actor.tenant(), person.id).await?;
+        let names = user_names(&*txn, records.iter().map(|r| r.recorded_by).collect()).await?;
+        txn.commit(Audit::of(audit_action::READ, person.id)).await?;
         let accepted_requests = self.accepted_requests(actor, person.id).await?;
         Ok(PlacementsView {
             is_self: relation.is_self,
@@ -120,10 +119,10 @@ impl App {
                 }
             }
         };
-        let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
+        let now = txn.at();
         let id = placements::insert(
-            &txn,
+            &*txn,
             actor.tenant(),
             person.id,
             &facts,
@@ -132,8 +131,8 @@ impl App {
             now,
         )
         .await?;
-        audit_by(&txn, actor, audit_action::RECORDED, Some(person.id), now).await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::RECORDED, person.id))
+            .await?;
         Ok(id)
     }
 

@@ -5,13 +5,14 @@
 
 use parcours_db::TenantScope;
 use parcours_db::repo::opportunities::{self, Opportunity, Request};
+use parcours_db::repo::people;
 use parcours_db::repo::sponsors::{self, Meeting};
-use parcours_db::repo::{audit, people};
 use parcours_domain::Phase;
 use parcours_domain::opportunity::{OpportunityKind, RequestStatus};
 use uuid::Uuid;
 
 use crate::auth::Actor;
+use crate::unit_of_work::Audit;
 use crate::{App, AppError, FieldError};
 
 pub mod audit_action {
@@ -62,7 +63,6 @@ impl App {
         let sponsorships = self.sponsorships(actor).await?;
         let mut meetings =
             sponsors::of_requests(self.db(), sponsorships.iter().map(|(_, r)| r.id)).await?;
-        let now = self.now();
         let mut out = Vec::with_capacity(sponsorships.len());
         for (offer, request) in sponsorships {
             let scope = TenantScope::of(request.tenant_id);
@@ -73,15 +73,10 @@ impl App {
             let step = people::current_enrolment(self.db(), scope, person.id)
                 .await?
                 .map(|e| e.phase);
-            audit::record(
-                self.db(),
-                scope,
-                Some(actor.user_id),
-                audit_action::MENTEES_READ.as_str(),
-                Some(person.id),
-                now,
-            )
-            .await?;
+            // The mentee's file lives in their programme's tenant, not the sponsor's.
+            let txn = self.change_in(scope, Some(actor.user_id)).await?;
+            txn.commit(Audit::of(audit_action::MENTEES_READ, person.id))
+                .await?;
             let (theirs, rest): (Vec<Meeting>, Vec<Meeting>) = meetings
                 .into_iter()
                 .partition(|m| m.request_id == request.id);
@@ -142,9 +137,11 @@ impl App {
             return Err(AppError::Invalid(errors));
         }
         let scope = TenantScope::of(request.tenant_id);
-        let now = self.now();
+        // The meeting and its audit row land together, in the mentee's tenant.
+        let txn = self.change_in(scope, Some(actor.user_id)).await?;
+        let now = txn.at();
         sponsors::insert(
-            self.db(),
+            &*txn,
             scope,
             request.id,
             met_on.trim(),
@@ -153,15 +150,8 @@ impl App {
             now,
         )
         .await?;
-        audit::record(
-            self.db(),
-            scope,
-            Some(actor.user_id),
-            audit_action::MEETING_LOGGED.as_str(),
-            Some(request.person_id),
-            now,
-        )
-        .await?;
+        txn.commit(Audit::of(audit_action::MEETING_LOGGED, request.person_id))
+            .await?;
         Ok(())
     }
 }

@@ -4,11 +4,13 @@
 pub mod accounts;
 pub mod appointments;
 pub mod audit;
+pub mod bilan;
 pub mod documents;
 pub mod generated;
 pub mod jobs;
 pub mod journal;
-pub mod journey;
+/// The bilan's repository under its former name, for callers not yet renamed.
+pub use bilan as journey;
 pub mod messages;
 pub mod notes;
 pub mod opportunities;

@@ -1228,6 +1228,11 @@ committee-error-reasons-too-long = The reasons are too long (2,000 characters at
 audit-selection-attendance_recorded = Attendance at a selection event
 audit-selection-evaluated = Simulation grid filled in
 audit-selection-decided = Selection committee decision
+audit-selection-event_added = Selection event added
+audit-selection-invited = Invited to a selection event
+audit-opportunity-paused = Employer offer paused
+audit-opportunity-resumed = Employer offer reopened
+audit-opportunity-expired = Request expired without an answer
 
 # Sign-in links and partner employers
 link-login-ask = Get a sign-in link by email

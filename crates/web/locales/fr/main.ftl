@@ -1228,6 +1228,11 @@ committee-error-reasons-too-long = Les raisons sont trop longues (2 000 caractè
 audit-selection-attendance_recorded = Présence à un événement de sélection
 audit-selection-evaluated = Grille de simulation remplie
 audit-selection-decided = Décision du comité de sélection
+audit-selection-event_added = Événement de sélection ajouté
+audit-selection-invited = Invitation à un événement de sélection
+audit-opportunity-paused = Offre entreprise suspendue
+audit-opportunity-resumed = Offre entreprise rouverte
+audit-opportunity-expired = Demande expirée sans réponse
 
 # Sign-in links and partner employers
 link-login-ask = Recevoir un lien de connexion par e-mail

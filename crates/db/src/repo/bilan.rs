@@ -1,4 +1,4 @@
-//! The bilan's journey: consents, activities and raw answers. Tenant-scoped throughout.
+//! The bilan (named as the app's and web's feature): consents, activities and raw answers. Tenant-scoped throughout.
 
 use parcours_domain::Phase;
 use parcours_domain::instrument::Occasion;
