@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use parcours_db::repo::{accounts, audit, referrals};
+use parcours_db::repo::{accounts, referrals};
 use parcours_db::{ConnectionTrait, TenantScope};
 use parcours_domain::Email;
 use uuid::Uuid;
@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::jobs::{self, Payload};
 use crate::mail::{self, OutgoingMail};
 use crate::referrals::ReferralsView;
+use crate::unit_of_work::Audit;
 use crate::{App, AppError, digest, random_token};
 
 pub mod audit_action {
@@ -54,15 +55,8 @@ impl App {
         let scope = TenantScope::of(link.tenant_id);
         let rows = referrals::of_advisor(self.db(), scope, &link.email).await?;
         let lines = self.lines(rows, false).await?;
-        audit::record(
-            self.db(),
-            scope,
-            None,
-            audit_action::FOLLOWED.as_str(),
-            None,
-            now,
-        )
-        .await?;
+        self.record_in(scope, None, Audit::tenant(audit_action::FOLLOWED))
+            .await?;
         Ok(ReferralsView {
             deciding: false,
             lines,

@@ -1,12 +1,13 @@
 //! Signing in and out, sessions, the login rate limit and password reset.
 
+use parcours_db::TenantScope;
 use parcours_db::repo::security::LinkPurpose;
 use parcours_db::repo::{accounts, security};
-use parcours_db::{TenantScope, TransactionTrait};
 use parcours_domain::{Email, Role};
 use uuid::Uuid;
 
 use crate::mail::{self, OutgoingMail};
+use crate::unit_of_work::Bookkeeping;
 use crate::{App, AppError, digest, random_token, same_secret};
 
 /// Shortest password we accept (NIST SP 800-63B asks for at least 8).
@@ -147,7 +148,7 @@ impl App {
             return Err(LoginError::InvalidCredentials);
         };
 
-        let txn = self.db().begin().await?;
+        let txn = self.bookkeeping(Bookkeeping::Sessions).await?;
         security::clear_failures(&txn, &account_key).await?;
         let session = self.open_session(&txn, user.id, now).await?;
         // Signing in is a contact: it keeps the file from being anonymised as inactive.
@@ -224,7 +225,7 @@ impl App {
         else {
             return Err(LoginError::InvalidCredentials);
         };
-        let txn = self.db().begin().await?;
+        let txn = self.bookkeeping(Bookkeeping::Sessions).await?;
         if !security::consume_reset(&txn, &token_hash, &signs_in, now).await? {
             return Err(LoginError::InvalidCredentials);
         }
@@ -287,7 +288,7 @@ impl App {
         let user = accounts::find_user_by_email(self.db(), email).await?;
         let token = random_token();
         let max = i64::try_from(RESET_REQUESTS_PER_HOUR).unwrap_or(3);
-        let txn = self.db().begin().await?;
+        let txn = self.bookkeeping(Bookkeeping::Sessions).await?;
         let allowed =
             security::take_link_request(&txn, &key, LINK_REQUEST_WINDOW_MS, max, now).await?;
         let issued = match user {
@@ -358,7 +359,7 @@ impl App {
     /// many were open.
     /// The links emailed to them (sign-in, reset, invitation) stop working too.
     pub async fn logout_everywhere(&self, actor: &Actor) -> Result<u64, AppError> {
-        let txn = self.db().begin().await?;
+        let txn = self.bookkeeping(Bookkeeping::Sessions).await?;
         let ended = security::delete_sessions_of_user(&txn, actor.user_id).await?;
         security::revoke_links(&txn, actor.user_id, &[], self.now()).await?;
         txn.commit().await?;
@@ -447,7 +448,7 @@ impl App {
             return Err(AppError::NotFound);
         };
         let hash = hash_password(new_password.to_owned()).await?;
-        let txn = self.db().begin().await?;
+        let txn = self.bookkeeping(Bookkeeping::Sessions).await?;
         if !security::consume_reset(&txn, &token_hash, &reset, now).await? {
             return Err(AppError::NotFound);
         }

@@ -3,12 +3,13 @@
 //! spread over the journey, and a second operator to show that tenants stay apart.
 //! All names are invented.
 
+use parcours_db::TenantScope;
 use parcours_db::repo::{accounts, journey, people, programmes};
-use parcours_db::{TenantScope, TransactionTrait};
 use parcours_domain::instrument::{Instrument, Kind, Occasion};
 use parcours_domain::{Email, OrgKind, Phase, Role};
 use uuid::Uuid;
 
+use crate::unit_of_work::Bookkeeping;
 use crate::{App, AppError};
 
 /// The password of every demo account. Printed at start-up; demo databases only.
@@ -222,7 +223,7 @@ impl App {
         let hash = self.hash_password(DEMO_PASSWORD).await?;
         let now = self.now();
         let day = 24 * 3600 * 1000;
-        let txn = self.db().begin().await?;
+        let txn = self.bookkeeping(Bookkeeping::Seed).await?;
 
         let operator =
             accounts::insert_organisation(&txn, OrgKind::Operator, "Cap Avenir Normandie", now)
@@ -594,7 +595,7 @@ impl App {
         let scope = TenantScope::of(world.operator_id);
         let now = self.now();
         let day = 24 * 3600 * 1000;
-        let txn = self.db().begin().await?;
+        let txn = self.bookkeeping(Bookkeeping::Seed).await?;
         let mut completed = 0;
         for (n, member) in world.cohort.iter().enumerate() {
             let phase = member.phase;

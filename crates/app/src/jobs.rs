@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::people::audit_by;
+use crate::unit_of_work::Audit;
 use crate::{App, AppError};
 
 pub mod kind {
@@ -269,10 +269,11 @@ impl App {
     pub async fn retry_job(&self, actor: &Actor, id: Uuid) -> Result<(), AppError> {
         Self::admin_only(actor)?;
         let now = self.now();
-        if !jobs::retry(self.db(), actor.tenant(), id, now).await? {
+        let txn = self.change(actor).await?;
+        if !jobs::retry(&txn, actor.tenant(), id, now).await? {
             return Err(AppError::NotFound);
         }
-        audit_by(self.db(), actor, audit_action::JOB_RETRIED, None, now).await?;
+        txn.commit(Audit::tenant(audit_action::JOB_RETRIED)).await?;
         Ok(())
     }
 }

@@ -4,13 +4,14 @@
 //! joining the organisation in that role, and nothing is linked until they do.
 
 use parcours_db::repo::accounts::{self, MembershipInvitation};
-use parcours_db::repo::{audit, people};
-use parcours_db::{ConnectionTrait, TenantScope, TransactionTrait, is_unique_violation};
+use parcours_db::repo::people;
+use parcours_db::{ConnectionTrait, TenantScope, is_unique_violation};
 use parcours_domain::Role;
 use uuid::Uuid;
 
 use crate::jobs::{self, Payload};
 use crate::mail::{self, OutgoingMail};
+use crate::unit_of_work::Audit;
 use crate::{App, AppError, digest, random_token};
 
 pub mod audit_action {
@@ -100,7 +101,7 @@ impl App {
             return Err(AppError::NotFound);
         };
         let scope = TenantScope::of(invitation.tenant_id);
-        let txn = self.db().begin().await?;
+        let txn = self.change_in(scope, Some(invitation.user_id)).await?;
         if !accounts::consume_membership_invitation(&txn, &token_hash, now).await? {
             return Err(AppError::NotFound);
         }
@@ -129,16 +130,11 @@ impl App {
                 Err(e) => return Err(e.into()),
             }
         }
-        audit::record(
-            &txn,
-            scope,
-            Some(invitation.user_id),
-            audit_action::ACCEPTED.as_str(),
-            invitation.person_id,
-            now,
-        )
+        txn.commit(Audit {
+            action: audit_action::ACCEPTED,
+            person: invitation.person_id,
+        })
         .await?;
-        txn.commit().await?;
         Ok(())
     }
 

@@ -6,11 +6,10 @@
 
 use std::io::Write;
 
-use parcours_db::repo::audit;
+use parcours_db::TenantScope;
 use parcours_db::repo::people;
 use parcours_db::repo::privacy;
 pub use parcours_db::repo::privacy::{ConsentRecord, PendingPerson};
-use parcours_db::{TenantScope, TransactionTrait};
 use parcours_domain::policy::Action;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -19,6 +18,7 @@ use crate::auth::Actor;
 use crate::jobs::{self, Payload, kind};
 use crate::mail::{self, OutgoingMail};
 use crate::people::audit_action as person_audit;
+use crate::unit_of_work::Audit;
 use crate::{App, AppError};
 
 pub mod audit_action {
@@ -89,15 +89,8 @@ impl App {
         else {
             return Err(AppError::NotFound);
         };
-        audit::record(
-            self.db(),
-            scope,
-            Some(actor.user_id),
-            audit_action::DATA_READ.as_str(),
-            Some(person_id),
-            self.now(),
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::DATA_READ, person_id))
+            .await?;
         Ok(DataRights {
             person_id,
             consents,
@@ -161,15 +154,8 @@ impl App {
             return Err(AppError::NotFound);
         };
         let now = self.now();
-        audit::record(
-            self.db(),
-            scope,
-            Some(actor.user_id),
-            audit_action::DATA_EXPORTED.as_str(),
-            Some(person_id),
-            now,
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::DATA_EXPORTED, person_id))
+            .await?;
         let mut files = Vec::new();
         let mut listed = Vec::new();
         for d in data.documents {
@@ -221,7 +207,7 @@ impl App {
         .await?;
         let scope = actor.tenant();
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let (changed, action) = if ask {
             (
                 privacy::request_erasure(&txn, scope, person_id, now).await?,
@@ -233,18 +219,10 @@ impl App {
                 audit_action::ERASURE_WITHDRAWN,
             )
         };
+        // Nothing changed (asked twice): the change is dropped, with nothing to trace.
         if changed {
-            audit::record(
-                &txn,
-                scope,
-                Some(actor.user_id),
-                action.as_str(),
-                Some(person_id),
-                now,
-            )
-            .await?;
+            txn.commit(Audit::of(action, person_id)).await?;
         }
-        txn.commit().await?;
         Ok(())
     }
 
@@ -286,19 +264,12 @@ impl App {
         .await?;
         let scope = actor.tenant();
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
+        // Already anonymised: nothing was written, the change is dropped.
         if privacy::anonymise(&txn, scope, person_id, now).await? {
-            audit::record(
-                &txn,
-                scope,
-                Some(actor.user_id),
-                audit_action::ANONYMISED.as_str(),
-                Some(person_id),
-                now,
-            )
-            .await?;
+            txn.commit(Audit::of(audit_action::ANONYMISED, person_id))
+                .await?;
         }
-        txn.commit().await?;
         self.release_erased_space().await;
         self.forget_reports().await;
         self.forget_cohorts().await;
@@ -343,18 +314,10 @@ impl App {
         let mut report = InactivityReport::default();
         for (tenant, person) in privacy::returned_after_notice(self.db()).await? {
             let scope = TenantScope::of(tenant);
-            let txn = self.db().begin().await?;
+            let txn = self.change_at(scope, None, now).await?;
             privacy::set_inactivity_notice(&txn, scope, person, None).await?;
-            audit::record(
-                &txn,
-                scope,
-                None,
-                audit_action::NOTICE_WITHDRAWN.as_str(),
-                Some(person),
-                now,
-            )
-            .await?;
-            txn.commit().await?;
+            txn.commit(Audit::of(audit_action::NOTICE_WITHDRAWN, person))
+                .await?;
             report.withdrawn += 1;
         }
         loop {
@@ -367,20 +330,12 @@ impl App {
             .await?;
             for (tenant, person) in &due {
                 let scope = TenantScope::of(*tenant);
-                let txn = self.db().begin().await?;
+                let txn = self.change_at(scope, None, now).await?;
                 if privacy::anonymise(&txn, scope, *person, now).await? {
-                    audit::record(
-                        &txn,
-                        scope,
-                        None,
-                        audit_action::ANONYMISED.as_str(),
-                        Some(*person),
-                        now,
-                    )
-                    .await?;
+                    txn.commit(Audit::of(audit_action::ANONYMISED, *person))
+                        .await?;
                     report.anonymised += 1;
                 }
-                txn.commit().await?;
             }
             if (due.len() as u64) < BATCH {
                 break;
@@ -392,17 +347,8 @@ impl App {
                     .await?;
             for (tenant, person) in &to_tell {
                 let scope = TenantScope::of(*tenant);
-                let txn = self.db().begin().await?;
+                let txn = self.change_at(scope, None, now).await?;
                 privacy::set_inactivity_notice(&txn, scope, *person, Some(now)).await?;
-                audit::record(
-                    &txn,
-                    scope,
-                    None,
-                    audit_action::INACTIVITY_NOTICE.as_str(),
-                    Some(*person),
-                    now,
-                )
-                .await?;
                 jobs::queue(
                     &txn,
                     Some(scope),
@@ -415,7 +361,8 @@ impl App {
                     now,
                 )
                 .await?;
-                txn.commit().await?;
+                txn.commit(Audit::of(audit_action::INACTIVITY_NOTICE, *person))
+                    .await?;
                 report.notices += 1;
             }
             if (to_tell.len() as u64) < BATCH {

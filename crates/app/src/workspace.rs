@@ -10,7 +10,7 @@ use parcours_db::repo::transfers::{self, NewTransfer};
 use parcours_db::repo::{
     accounts, appointments, audit, journal, journey, messages, people, pistes, projects,
 };
-use parcours_db::{ConnectionTrait, TenantScope, TransactionTrait};
+use parcours_db::{ConnectionTrait, TenantScope};
 use parcours_domain::appointment::AppointmentStatus;
 use parcours_domain::project::ProjectStatus;
 use parcours_domain::workspace::{MAX_NOTE, MAX_TRANSFER_REASON, NoteVisibility};
@@ -18,7 +18,8 @@ use parcours_domain::{Action, Role, allows};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::people::{Person, audit_by, relation_to, relation_with_coaching};
+use crate::people::{Person, relation_to, relation_with_coaching};
+use crate::unit_of_work::Audit;
 use crate::{App, AppError, checked_text};
 
 pub mod audit_action {
@@ -318,8 +319,7 @@ impl App {
             // A pending invitation to an existing account reads like a new space: the
             // page must not tell whether the address already had an account.
             has_account: person.user_id.is_some()
-                || accounts::person_invitation_pending(conn, scope, person.id, crate::now_ms())
-                    .await?,
+                || accounts::person_invitation_pending(conn, scope, person.id, now).await?,
             can_read_journal: allows(actor.role, Action::ReadSharedJournal, relation),
             can_message,
             can_invite: allows(actor.role, Action::ManageJourney, relation),
@@ -347,7 +347,7 @@ impl App {
             .parse()
             .map_err(|_| AppError::invalid("visibility", "invalid"))?;
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let id = notes::insert(
             &txn,
             actor.tenant(),
@@ -358,15 +358,8 @@ impl App {
             now,
         )
         .await?;
-        audit_by(
-            &txn,
-            actor,
-            audit_action::NOTE_WRITTEN,
-            Some(person.id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::NOTE_WRITTEN, person.id))
+            .await?;
         Ok(id)
     }
 
@@ -395,18 +388,11 @@ impl App {
         if note.author_id != actor.user_id {
             return Err(AppError::Forbidden);
         }
-        let now = self.now();
-        let txn = self.db().begin().await?;
+        let _now = self.now();
+        let txn = self.change(actor).await?;
         notes::delete(&txn, scope, note.id).await?;
-        audit_by(
-            &txn,
-            actor,
-            audit_action::NOTE_DELETED,
-            Some(person.id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::NOTE_DELETED, person.id))
+            .await?;
         Ok(())
     }
 
@@ -450,7 +436,7 @@ impl App {
             .await?;
         let scope = actor.tenant();
         let all = allows(actor.role, Action::WriteNotes, relation_to(actor, &person));
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let writer = all.then_some(actor.user_id);
         let (notes, total, page, pages) = match page {
             None => {
@@ -467,15 +453,8 @@ impl App {
                 (notes, total, page, pages)
             }
         };
-        audit_by(
-            &txn,
-            actor,
-            audit_action::NOTES_READ,
-            Some(person.id),
-            self.now(),
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::NOTES_READ, person.id))
+            .await?;
         Ok(NotesPage {
             is_self: relation_to(actor, &person).is_self,
             person,
@@ -526,7 +505,7 @@ impl App {
             return Err(AppError::invalid("coach", "same"));
         }
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         transfers::transfer(
             &txn,
             scope,
@@ -541,8 +520,8 @@ impl App {
             now,
         )
         .await?;
-        audit_by(&txn, actor, audit_action::TRANSFERRED, Some(person.id), now).await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::TRANSFERRED, person.id))
+            .await?;
         Ok(())
     }
 }
@@ -578,7 +557,7 @@ impl App {
         let hash = self.hash_password(&crate::random_token()).await?;
         let now = self.now();
         let name = format!("{} {}", person.first_name, person.last_name);
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         if let Some(existing) = existing {
             let invitation = accounts::MembershipInvitation {
                 tenant_id: scope.id(),
@@ -612,15 +591,8 @@ impl App {
             )
             .await?;
         }
-        audit_by(
-            &txn,
-            actor,
-            audit_action::PERSON_INVITED,
-            Some(person.id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::PERSON_INVITED, person.id))
+            .await?;
         Ok(())
     }
 }
