@@ -11,7 +11,7 @@ use parcours_db::{ConnectionTrait, TenantScope};
 use parcours_domain::Email;
 use uuid::Uuid;
 
-use crate::jobs::{self, Payload};
+use crate::jobs::{self, AdvisorLink};
 use crate::mail::{self, OutgoingMail};
 use crate::referrals::ReferralsView;
 use crate::unit_of_work::Audit;
@@ -85,13 +85,9 @@ impl App {
     pub(crate) async fn send_advisor_link(
         &self,
         scope: TenantScope,
-        payload: &Payload,
+        job: &AdvisorLink,
     ) -> Result<(), AppError> {
-        let (Some(link), Some(token)) = (payload.link_id, &payload.token) else {
-            return Err(AppError::Internal(
-                "advisor link job without its link".into(),
-            ));
-        };
+        let (link, token) = (job.link_id, &job.token);
         let Some(to) = referrals::advisor_link_email(self.db(), scope, link).await? else {
             return Ok(());
         };
@@ -135,14 +131,12 @@ async fn issue_link(
         now,
     )
     .await?;
-    jobs::queue(
+    jobs::enqueue_job(
         conn,
         Some(scope),
-        jobs::kind::ADVISOR_LINK,
-        &Payload {
-            link_id: Some(link),
-            token: Some(token),
-            ..Payload::default()
+        &AdvisorLink {
+            link_id: link,
+            token,
         },
         now,
         now,

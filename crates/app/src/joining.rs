@@ -9,7 +9,7 @@ use parcours_db::{ConnectionTrait, TenantScope, is_unique_violation};
 use parcours_domain::Role;
 use uuid::Uuid;
 
-use crate::jobs::{self, Payload};
+use crate::jobs::{self, JoinInvitation};
 use crate::mail::{self, OutgoingMail};
 use crate::unit_of_work::Audit;
 use crate::{App, AppError, digest, random_token};
@@ -52,14 +52,12 @@ impl App {
             now + JOIN_TTL_MS,
         )
         .await?;
-        jobs::queue(
+        jobs::enqueue_job(
             conn,
             Some(scope),
-            jobs::kind::MEMBERSHIP_INVITATION,
-            &Payload {
-                user_id: Some(invitation.user_id),
-                token: Some(token),
-                ..Payload::default()
+            &JoinInvitation {
+                user_id: invitation.user_id,
+                token,
             },
             now,
             now,
@@ -139,12 +137,8 @@ impl App {
     }
 
     /// The email that asks the owner of an account to accept.
-    pub(crate) async fn send_join_invitation(&self, payload: &Payload) -> Result<(), AppError> {
-        let (Some(user), Some(token)) = (payload.user_id, &payload.token) else {
-            return Err(AppError::Internal(
-                "join invitation job without its link".into(),
-            ));
-        };
+    pub(crate) async fn send_join_invitation(&self, job: &JoinInvitation) -> Result<(), AppError> {
+        let (user, token) = (job.user_id, &job.token);
         let Some(user) = accounts::find_user(self.db(), user).await? else {
             return Ok(());
         };

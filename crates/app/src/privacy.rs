@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::jobs::{self, Payload, kind};
+use crate::jobs::InactivityNotice;
 use crate::mail::{self, OutgoingMail};
 use crate::people::audit_action as person_audit;
 use crate::unit_of_work::Audit;
@@ -349,18 +349,8 @@ impl App {
                 let scope = TenantScope::of(*tenant);
                 let txn = self.change_at(scope, None, now).await?;
                 privacy::set_inactivity_notice(&txn, scope, *person, Some(now)).await?;
-                jobs::queue(
-                    &txn,
-                    Some(scope),
-                    kind::INACTIVITY_NOTICE,
-                    &Payload {
-                        person_id: Some(*person),
-                        ..Payload::default()
-                    },
-                    now,
-                    now,
-                )
-                .await?;
+                txn.queue(&InactivityNotice { person_id: *person }, now)
+                    .await?;
                 txn.commit(Audit::of(audit_action::INACTIVITY_NOTICE, *person))
                     .await?;
                 report.notices += 1;
@@ -381,11 +371,9 @@ impl App {
     pub(crate) async fn send_inactivity_notice(
         &self,
         scope: TenantScope,
-        payload: &Payload,
+        job: &InactivityNotice,
     ) -> Result<(), AppError> {
-        let Some(person_id) = payload.person_id else {
-            return Err(AppError::Internal("notice job without its person".into()));
-        };
+        let person_id = job.person_id;
         let Some(person) = people::find_person(self.db(), scope, person_id).await? else {
             return Ok(());
         };

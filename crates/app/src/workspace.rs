@@ -18,6 +18,7 @@ use parcours_domain::{Action, Role, allows};
 use uuid::Uuid;
 
 use crate::auth::Actor;
+use crate::jobs::PersonInvitation;
 use crate::people::{Person, relation_to, relation_with_coaching};
 use crate::unit_of_work::Audit;
 use crate::{App, AppError, checked_text};
@@ -577,16 +578,11 @@ impl App {
             let token = self
                 .issue_sign_in_link(&txn, user, PERSON_INVITATION_TTL_MS, now)
                 .await?;
-            crate::jobs::queue(
-                &txn,
-                Some(scope),
-                crate::jobs::kind::PERSON_INVITATION,
-                &crate::jobs::Payload {
-                    user_id: Some(user),
-                    token: Some(token),
-                    ..crate::jobs::Payload::default()
+            txn.queue(
+                &PersonInvitation {
+                    user_id: user,
+                    token,
                 },
-                now,
                 now,
             )
             .await?;
