@@ -29,6 +29,13 @@ pub const ADVISOR_LINK_TTL_MS: i64 = 90 * 24 * 3600 * 1000;
 /// through the request form).
 const RESEND_AFTER_MS: i64 = 15 * 60 * 1000;
 
+#[derive(askama::Template)]
+#[template(path = "email/advisor_link.txt")]
+struct AdvisorLinkEmail<'a> {
+    operator: &'a str,
+    url: &'a str,
+}
+
 impl App {
     /// In the transaction that stores new referrals: one link by email to each
     /// advisor address they name.
@@ -101,14 +108,10 @@ impl App {
             OutgoingMail {
                 to: &to,
                 subject: "Parcours : suivre vos orientations",
-                body: format!(
-                    "Bonjour,\n\nVous suivez des personnes orientées vers {operator}. Sans compte, ce lien \
-                     montre où en sont vos orientations (reçue, acceptée ou non et pourquoi, et l'étape du \
-                     parcours quand la personne l'accepte). Il est valable 90 jours :\n{url}\n\n--\nHello,\n\n\
-                     You follow people referred to {operator}. Without an account, this link shows where your \
-                     referrals stand (received, accepted or not and why, and the person's step when they \
-                     agree). It is valid for 90 days:\n{url}\n"
-                ),
+                body: mail::body(&AdvisorLinkEmail {
+                    operator: &operator,
+                    url: &url,
+                })?,
                 calendar: None,
             },
         )
@@ -143,4 +146,25 @@ async fn issue_link(
     )
     .await?;
     Ok(link)
+}
+
+#[cfg(test)]
+mod email_tests {
+    use super::*;
+
+    #[test]
+    fn the_link_renders_the_text_it_always_had() {
+        let (operator, url) = ("L'Atelier & co", "https://x/orientations/suivi/t");
+        assert_eq!(
+            mail::body(&AdvisorLinkEmail { operator, url }).unwrap(),
+            format!(
+                "Bonjour,\n\nVous suivez des personnes orientées vers {operator}. Sans compte, ce lien \
+                 montre où en sont vos orientations (reçue, acceptée ou non et pourquoi, et l'étape du \
+                 parcours quand la personne l'accepte). Il est valable 90 jours :\n{url}\n\n--\nHello,\n\n\
+                 You follow people referred to {operator}. Without an account, this link shows where your \
+                 referrals stand (received, accepted or not and why, and the person's step when they \
+                 agree). It is valid for 90 days:\n{url}\n"
+            )
+        );
+    }
 }

@@ -31,6 +31,14 @@ pub struct JoinOffer {
     pub role: Role,
 }
 
+#[derive(askama::Template)]
+#[template(path = "email/join_invitation.txt")]
+struct JoinInvitationEmail<'a> {
+    fr: &'a str,
+    en: &'a str,
+    link: &'a str,
+}
+
 impl App {
     /// In the caller's transaction: stores the pending invitation and queues its email.
     pub(crate) async fn invite_existing_account(
@@ -177,16 +185,34 @@ impl App {
             OutgoingMail {
                 to: &user.email,
                 subject: "Parcours : une invitation à accepter",
-                body: format!(
-                    "Bonjour,\n\n{fr}, avec le compte Parcours que vous avez déjà. Rien ne change \
-                     tant que vous n'acceptez pas. Pour accepter, ouvrez ce lien dans les 14 jours :\n{link}\n\
-                     Si vous ne connaissez pas cette structure, ignorez ce message.\n\n--\nHello,\n\n{en}, \
-                     with the Parcours account you already have. Nothing changes until you accept. To \
-                     accept, open this link within 14 days:\n{link}\nIf you do not know this organisation, \
-                     ignore this message.\n"
-                ),
+                body: mail::body(&JoinInvitationEmail {
+                    fr: &fr,
+                    en: &en,
+                    link: &link,
+                })?,
                 calendar: None,
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod email_tests {
+    use super::*;
+
+    #[test]
+    fn the_invitation_renders_the_text_it_always_had() {
+        let (fr, en, link) = ("A & B vous ouvre", "A & B opens", "https://x/rejoindre/t");
+        assert_eq!(
+            mail::body(&JoinInvitationEmail { fr, en, link }).unwrap(),
+            format!(
+                "Bonjour,\n\n{fr}, avec le compte Parcours que vous avez déjà. Rien ne change \
+                 tant que vous n'acceptez pas. Pour accepter, ouvrez ce lien dans les 14 jours :\n{link}\n\
+                 Si vous ne connaissez pas cette structure, ignorez ce message.\n\n--\nHello,\n\n{en}, \
+                 with the Parcours account you already have. Nothing changes until you accept. To \
+                 accept, open this link within 14 days:\n{link}\nIf you do not know this organisation, \
+                 ignore this message.\n"
+            )
+        );
     }
 }
