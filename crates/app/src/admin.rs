@@ -1,13 +1,14 @@
 //! Administration: accounts made from the command line, the tenant's audit log.
 
+use parcours_db::is_unique_violation;
 use parcours_db::repo::accounts;
 use parcours_db::repo::audit;
 pub use parcours_db::repo::audit::TenantLogQuery;
-use parcours_db::{TransactionTrait, is_unique_violation};
 use parcours_domain::{Email, OrgKind, Role};
 use uuid::Uuid;
 
 use crate::auth::{Actor, check_new_password};
+use crate::unit_of_work::{Audit, Bookkeeping};
 use crate::{App, AppError};
 
 impl App {
@@ -30,7 +31,8 @@ impl App {
         check_new_password(password)?;
         let hash = self.hash_password(password).await?;
         let now = self.now();
-        let txn = self.db().begin().await?;
+        // An operator's first account, on its own: no tenant exists yet to trace it in.
+        let txn = self.bookkeeping(Bookkeeping::Seed).await?;
         let org_id = match accounts::find_organisation_by_name(
             &txn,
             OrgKind::Operator,
@@ -95,12 +97,12 @@ impl App {
         authors.sort_unstable();
         authors.dedup();
         let names = crate::workspace::user_names(self.db(), authors).await?;
-        crate::people::audit_by(
-            self.db(),
+        self.record(
             actor,
-            crate::audit_action::AuditAction::AuditRead,
-            query.person_id,
-            self.now(),
+            Audit {
+                action: crate::audit_action::AuditAction::AuditRead,
+                person: query.person_id,
+            },
         )
         .await?;
         Ok((

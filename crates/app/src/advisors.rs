@@ -6,14 +6,15 @@
 
 use std::collections::BTreeSet;
 
-use parcours_db::repo::{accounts, audit, referrals};
+use parcours_db::repo::{accounts, referrals};
 use parcours_db::{ConnectionTrait, TenantScope};
 use parcours_domain::Email;
 use uuid::Uuid;
 
-use crate::jobs::{self, Payload};
+use crate::jobs::{self, AdvisorLink};
 use crate::mail::{self, OutgoingMail};
 use crate::referrals::ReferralsView;
+use crate::unit_of_work::Audit;
 use crate::{App, AppError, digest, random_token};
 
 pub mod audit_action {
@@ -27,6 +28,13 @@ pub const ADVISOR_LINK_TTL_MS: i64 = 90 * 24 * 3600 * 1000;
 /// A new link is not sent to the same address more often than this (no mail bombing
 /// through the request form).
 const RESEND_AFTER_MS: i64 = 15 * 60 * 1000;
+
+#[derive(askama::Template)]
+#[template(path = "email/advisor_link.txt")]
+struct AdvisorLinkEmail<'a> {
+    operator: &'a str,
+    url: &'a str,
+}
 
 impl App {
     /// In the transaction that stores new referrals: one link by email to each
@@ -54,15 +62,8 @@ impl App {
         let scope = TenantScope::of(link.tenant_id);
         let rows = referrals::of_advisor(self.db(), scope, &link.email).await?;
         let lines = self.lines(rows, false).await?;
-        audit::record(
-            self.db(),
-            scope,
-            None,
-            audit_action::FOLLOWED.as_str(),
-            None,
-            now,
-        )
-        .await?;
+        self.record_in(scope, None, Audit::tenant(audit_action::FOLLOWED))
+            .await?;
         Ok(ReferralsView {
             deciding: false,
             lines,
@@ -91,13 +92,9 @@ impl App {
     pub(crate) async fn send_advisor_link(
         &self,
         scope: TenantScope,
-        payload: &Payload,
+        job: &AdvisorLink,
     ) -> Result<(), AppError> {
-        let (Some(link), Some(token)) = (payload.link_id, &payload.token) else {
-            return Err(AppError::Internal(
-                "advisor link job without its link".into(),
-            ));
-        };
+        let (link, token) = (job.link_id, &job.token);
         let Some(to) = referrals::advisor_link_email(self.db(), scope, link).await? else {
             return Ok(());
         };
@@ -111,14 +108,10 @@ impl App {
             OutgoingMail {
                 to: &to,
                 subject: "Parcours : suivre vos orientations",
-                body: format!(
-                    "Bonjour,\n\nVous suivez des personnes orientées vers {operator}. Sans compte, ce lien \
-                     montre où en sont vos orientations (reçue, acceptée ou non et pourquoi, et l'étape du \
-                     parcours quand la personne l'accepte). Il est valable 90 jours :\n{url}\n\n--\nHello,\n\n\
-                     You follow people referred to {operator}. Without an account, this link shows where your \
-                     referrals stand (received, accepted or not and why, and the person's step when they \
-                     agree). It is valid for 90 days:\n{url}\n"
-                ),
+                body: mail::body(&AdvisorLinkEmail {
+                    operator: &operator,
+                    url: &url,
+                })?,
                 calendar: None,
             },
         )
@@ -141,18 +134,37 @@ async fn issue_link(
         now,
     )
     .await?;
-    jobs::queue(
+    jobs::enqueue_job(
         conn,
         Some(scope),
-        jobs::kind::ADVISOR_LINK,
-        &Payload {
-            link_id: Some(link),
-            token: Some(token),
-            ..Payload::default()
+        &AdvisorLink {
+            link_id: link,
+            token,
         },
         now,
         now,
     )
     .await?;
     Ok(link)
+}
+
+#[cfg(test)]
+mod email_tests {
+    use super::*;
+
+    #[test]
+    fn the_link_renders_the_text_it_always_had() {
+        let (operator, url) = ("L'Atelier & co", "https://x/orientations/suivi/t");
+        assert_eq!(
+            mail::body(&AdvisorLinkEmail { operator, url }).unwrap(),
+            format!(
+                "Bonjour,\n\nVous suivez des personnes orientées vers {operator}. Sans compte, ce lien \
+                 montre où en sont vos orientations (reçue, acceptée ou non et pourquoi, et l'étape du \
+                 parcours quand la personne l'accepte). Il est valable 90 jours :\n{url}\n\n--\nHello,\n\n\
+                 You follow people referred to {operator}. Without an account, this link shows where your \
+                 referrals stand (received, accepted or not and why, and the person's step when they \
+                 agree). It is valid for 90 days:\n{url}\n"
+            )
+        );
+    }
 }

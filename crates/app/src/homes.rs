@@ -95,6 +95,7 @@ impl App {
     pub async fn home(&self, actor: &Actor) -> Result<Home, AppError> {
         let db = self.db();
         let scope = actor.tenant();
+        let now = self.now();
         let in_tenant = Relation {
             same_tenant: true,
             ..Relation::default()
@@ -106,9 +107,9 @@ impl App {
                     db,
                     scope,
                     Some(actor.user_id),
-                    &follow_up_since(),
+                    &follow_up_since(now),
                     None,
-                    crate::now_ms(),
+                    now,
                 )
                 .await?,
             ),
@@ -124,7 +125,7 @@ impl App {
                         false,
                     ));
                 }
-                let since = follow_up_since();
+                let since = follow_up_since(now);
                 let (caseload, people_total) =
                     if allows(actor.role, Action::ReadCaseload, in_tenant) {
                         (
@@ -134,7 +135,7 @@ impl App {
                                 None,
                                 &since,
                                 Some(MANAGER_LIST_LIMIT),
-                                crate::now_ms(),
+                                now,
                             )
                             .await?,
                             people::count_followed(db, scope, &since).await?,
@@ -203,8 +204,11 @@ impl App {
 
 /// People who left a programme more than a year ago (past the last follow-up point)
 /// leave the caseloads; they still count in the programme's results.
-fn follow_up_since() -> String {
-    (time::OffsetDateTime::now_utc().date() - time::Duration::days(FOLLOW_UP_DAYS)).to_string()
+fn follow_up_since(now: i64) -> String {
+    let today = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .date();
+    (today - time::Duration::days(FOLLOW_UP_DAYS)).to_string()
 }
 
 const FOLLOW_UP_DAYS: i64 = 400;

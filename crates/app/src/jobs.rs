@@ -8,11 +8,12 @@ use parcours_db::TenantScope;
 use parcours_db::repo::jobs::{self, NewJob};
 pub use parcours_db::repo::jobs::{Job, JobCounts};
 use parcours_domain::Role;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::people::audit_by;
+use crate::unit_of_work::Audit;
 use crate::{App, AppError};
 
 pub mod kind {
@@ -98,6 +99,121 @@ pub struct Payload {
     pub survey_id: Option<Uuid>,
 }
 
+/// One kind of background job: its stored kind string and its payload, serialised as
+/// the job row's JSON. The worker reads a row back as the struct its kind names.
+pub trait BackgroundJob: Serialize + DeserializeOwned {
+    /// The kind string stored in `jobs.kind` (never changes: queued rows rely on it).
+    const KIND: &'static str;
+}
+
+/// A personal space was opened: the person gets their sign-in link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonInvitation {
+    pub user_id: Uuid,
+    pub token: String,
+}
+
+impl BackgroundJob for PersonInvitation {
+    const KIND: &'static str = kind::PERSON_INVITATION;
+}
+
+/// An existing account is asked to accept joining an organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinInvitation {
+    pub user_id: Uuid,
+    pub token: String,
+}
+
+impl BackgroundJob for JoinInvitation {
+    const KIND: &'static str = kind::MEMBERSHIP_INVITATION;
+}
+
+/// A referrer's advisor gets the link to the referrals they follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvisorLink {
+    pub link_id: Uuid,
+    pub token: String,
+}
+
+impl BackgroundJob for AdvisorLink {
+    const KIND: &'static str = kind::ADVISOR_LINK;
+}
+
+/// A person without contact for almost two years is told before their file goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InactivityNotice {
+    pub person_id: Uuid,
+}
+
+impl BackgroundJob for InactivityNotice {
+    const KIND: &'static str = kind::INACTIVITY_NOTICE;
+}
+
+/// The installation's daily jobs carry nothing (`{}`); each queues itself again.
+macro_rules! daily_job {
+    ($(#[$doc:meta])* $name:ident = $kind:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct $name {}
+
+        impl BackgroundJob for $name {
+            const KIND: &'static str = $kind;
+        }
+    };
+}
+
+daily_job!(
+    /// Documents past their retention are deleted.
+    DocumentsPurge = kind::DOCUMENTS_PURGE
+);
+daily_job!(
+    /// Referrals and opportunity requests left unanswered expire.
+    ReferralsExpiry = kind::REFERRALS_EXPIRY
+);
+daily_job!(
+    /// Follow-up surveys due are emailed, unanswered ones reminded once.
+    SurveysSend = kind::SURVEYS_SEND
+);
+daily_job!(
+    /// Files without contact are told, then anonymised.
+    PersonsInactivity = kind::PERSONS_INACTIVITY
+);
+daily_job!(
+    /// After erasures, the space their text held is released.
+    ErasedSpace = kind::ERASED_SPACE
+);
+
+/// Queues a typed job in the caller's transaction (`tenant` is `None` for the
+/// installation's own jobs).
+pub(crate) async fn enqueue_job<J: BackgroundJob>(
+    conn: &impl ConnectionTrait,
+    tenant: Option<TenantScope>,
+    job: &J,
+    run_at: i64,
+    now: i64,
+) -> Result<Uuid, AppError> {
+    let payload =
+        serde_json::to_string(job).map_err(|e| AppError::Internal(format!("job payload: {e}")))?;
+    Ok(jobs::enqueue(
+        conn,
+        NewJob {
+            tenant,
+            kind: J::KIND,
+            payload,
+            run_at,
+            max_attempts: MAX_ATTEMPTS,
+        },
+        now,
+    )
+    .await?)
+}
+
+/// A job row read back as the struct of its kind.
+fn payload_of<J: BackgroundJob>(job: &Job) -> Result<J, AppError> {
+    serde_json::from_str(&job.payload)
+        .map_err(|e| AppError::Internal(format!("unreadable payload: {e}")))
+}
+
 /// What one pass of the worker did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunReport {
@@ -112,7 +228,8 @@ pub struct JobsOverview {
     pub troubled: Vec<Job>,
 }
 
-/// Queues a job in the caller's transaction.
+/// Queues a job in the caller's transaction, with the shared payload of every kind (the
+/// use cases not yet moved to [`enqueue_job`]).
 pub(crate) async fn queue(
     conn: &impl ConnectionTrait,
     tenant: Option<TenantScope>,
@@ -143,7 +260,7 @@ impl App {
     pub async fn run_due_jobs(&self, now: i64) -> Result<RunReport, AppError> {
         for daily in DAILY {
             if !jobs::pending_of_kind(self.db(), daily).await? {
-                queue(self.db(), None, daily, &Payload::default(), now, now).await?;
+                self.queue_daily(daily, now, now).await?;
             }
         }
         let mut report = RunReport::default();
@@ -176,10 +293,39 @@ impl App {
         }
     }
 
+    /// Queues one of the installation's daily jobs, by its kind string.
+    async fn queue_daily(&self, daily: &str, run_at: i64, now: i64) -> Result<(), AppError> {
+        let db = self.db();
+        match daily {
+            kind::DOCUMENTS_PURGE => enqueue_job(db, None, &DocumentsPurge {}, run_at, now).await,
+            kind::REFERRALS_EXPIRY => enqueue_job(db, None, &ReferralsExpiry {}, run_at, now).await,
+            kind::SURVEYS_SEND => enqueue_job(db, None, &SurveysSend {}, run_at, now).await,
+            kind::PERSONS_INACTIVITY => {
+                enqueue_job(db, None, &PersonsInactivity {}, run_at, now).await
+            }
+            kind::ERASED_SPACE => enqueue_job(db, None, &ErasedSpace {}, run_at, now).await,
+            other => Err(AppError::Internal(format!("unknown daily job {other}"))),
+        }?;
+        Ok(())
+    }
+
     async fn run_job(&self, job: &Job, now: i64) -> Result<(), AppError> {
+        let scope = job.tenant_id.map(TenantScope::of);
+        // Kinds with their own struct are read as it; the others still share `Payload`.
+        match (job.kind.as_str(), scope) {
+            (JoinInvitation::KIND, Some(_)) => {
+                return self.send_join_invitation(&payload_of(job)?).await;
+            }
+            (InactivityNotice::KIND, Some(scope)) => {
+                return self.send_inactivity_notice(scope, &payload_of(job)?).await;
+            }
+            (AdvisorLink::KIND, Some(scope)) => {
+                return self.send_advisor_link(scope, &payload_of(job)?).await;
+            }
+            _ => {}
+        }
         let payload: Payload = serde_json::from_str(&job.payload)
             .map_err(|e| AppError::Internal(format!("unreadable payload: {e}")))?;
-        let scope = job.tenant_id.map(TenantScope::of);
         match (job.kind.as_str(), scope) {
             (
                 kind::DOCUMENTS_PURGE
@@ -205,16 +351,7 @@ impl App {
                     self.expire_referrals(now).await?;
                     self.expire_requests(now).await?;
                 }
-                queue(
-                    self.db(),
-                    None,
-                    &job.kind,
-                    &Payload::default(),
-                    now + DAILY_MS,
-                    now,
-                )
-                .await?;
-                Ok(())
+                self.queue_daily(&job.kind, now + DAILY_MS, now).await
             }
             (kind::BOOKING_INVITATION, Some(scope)) => {
                 self.send_invitation_mail(scope, &payload).await
@@ -229,10 +366,6 @@ impl App {
                 self.send_request_mail(scope, &payload).await
             }
             (kind::OPPORTUNITY_ANSWER, Some(scope)) => self.send_answer_mail(scope, &payload).await,
-            (kind::INACTIVITY_NOTICE, Some(scope)) => {
-                self.send_inactivity_notice(scope, &payload).await
-            }
-            (kind::ADVISOR_LINK, Some(scope)) => self.send_advisor_link(scope, &payload).await,
             (kind::SURVEY, Some(_)) => match payload.survey_id {
                 Some(id) => self.send_one_survey(id, now).await,
                 None => Err(AppError::Internal("survey job without its survey".into())),
@@ -243,7 +376,6 @@ impl App {
             (kind::EMPLOYER_INVITATION | kind::PERSON_INVITATION, Some(scope)) => {
                 self.send_invitation(scope, &job.kind, &payload).await
             }
-            (kind::MEMBERSHIP_INVITATION, Some(_)) => self.send_join_invitation(&payload).await,
             (other, _) => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }
     }
@@ -269,10 +401,11 @@ impl App {
     pub async fn retry_job(&self, actor: &Actor, id: Uuid) -> Result<(), AppError> {
         Self::admin_only(actor)?;
         let now = self.now();
-        if !jobs::retry(self.db(), actor.tenant(), id, now).await? {
+        let txn = self.change(actor).await?;
+        if !jobs::retry(&txn, actor.tenant(), id, now).await? {
             return Err(AppError::NotFound);
         }
-        audit_by(self.db(), actor, audit_action::JOB_RETRIED, None, now).await?;
+        txn.commit(Audit::tenant(audit_action::JOB_RETRIED)).await?;
         Ok(())
     }
 }
@@ -287,5 +420,69 @@ mod tests {
         assert_eq!(backoff_ms(2), 60_000);
         assert_eq!(backoff_ms(4), 240_000);
         assert_eq!(backoff_ms(30), 6 * 3600 * 1000);
+    }
+
+    /// A typed job writes the JSON the shared payload wrote, and a row queued in the old
+    /// shape reads back as its kind's struct.
+    fn same_shape<J: BackgroundJob + PartialEq + std::fmt::Debug>(typed: &J, old: &Payload) {
+        let old_json = serde_json::to_string(old).unwrap();
+        assert_eq!(
+            serde_json::to_string(typed).unwrap(),
+            old_json,
+            "{}",
+            J::KIND
+        );
+        assert_eq!(&serde_json::from_str::<J>(&old_json).unwrap(), typed);
+    }
+
+    #[test]
+    fn typed_jobs_keep_the_stored_payloads() {
+        let id = Uuid::from_u128(7);
+        let token = "tok".to_owned();
+        same_shape(
+            &PersonInvitation {
+                user_id: id,
+                token: token.clone(),
+            },
+            &Payload {
+                user_id: Some(id),
+                token: Some(token.clone()),
+                ..Payload::default()
+            },
+        );
+        same_shape(
+            &JoinInvitation {
+                user_id: id,
+                token: token.clone(),
+            },
+            &Payload {
+                user_id: Some(id),
+                token: Some(token.clone()),
+                ..Payload::default()
+            },
+        );
+        same_shape(
+            &AdvisorLink {
+                link_id: id,
+                token: token.clone(),
+            },
+            &Payload {
+                link_id: Some(id),
+                token: Some(token),
+                ..Payload::default()
+            },
+        );
+        same_shape(
+            &InactivityNotice { person_id: id },
+            &Payload {
+                person_id: Some(id),
+                ..Payload::default()
+            },
+        );
+        same_shape(&DocumentsPurge {}, &Payload::default());
+        same_shape(&ErasedSpace {}, &Payload::default());
+        assert_eq!(PersonsInactivity::KIND, "persons.inactivity");
+        assert_eq!(SurveysSend::KIND, "surveys.send");
+        assert_eq!(ReferralsExpiry::KIND, "referrals.expire");
     }
 }

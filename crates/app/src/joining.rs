@@ -4,13 +4,14 @@
 //! joining the organisation in that role, and nothing is linked until they do.
 
 use parcours_db::repo::accounts::{self, MembershipInvitation};
-use parcours_db::repo::{audit, people};
-use parcours_db::{ConnectionTrait, TenantScope, TransactionTrait, is_unique_violation};
+use parcours_db::repo::people;
+use parcours_db::{ConnectionTrait, TenantScope, is_unique_violation};
 use parcours_domain::Role;
 use uuid::Uuid;
 
-use crate::jobs::{self, Payload};
+use crate::jobs::{self, JoinInvitation};
 use crate::mail::{self, OutgoingMail};
+use crate::unit_of_work::Audit;
 use crate::{App, AppError, digest, random_token};
 
 pub mod audit_action {
@@ -28,6 +29,14 @@ pub struct JoinOffer {
     pub operator: String,
     pub organisation: String,
     pub role: Role,
+}
+
+#[derive(askama::Template)]
+#[template(path = "email/join_invitation.txt")]
+struct JoinInvitationEmail<'a> {
+    fr: &'a str,
+    en: &'a str,
+    link: &'a str,
 }
 
 impl App {
@@ -51,14 +60,12 @@ impl App {
             now + JOIN_TTL_MS,
         )
         .await?;
-        jobs::queue(
+        jobs::enqueue_job(
             conn,
             Some(scope),
-            jobs::kind::MEMBERSHIP_INVITATION,
-            &Payload {
-                user_id: Some(invitation.user_id),
-                token: Some(token),
-                ..Payload::default()
+            &JoinInvitation {
+                user_id: invitation.user_id,
+                token,
             },
             now,
             now,
@@ -100,7 +107,7 @@ impl App {
             return Err(AppError::NotFound);
         };
         let scope = TenantScope::of(invitation.tenant_id);
-        let txn = self.db().begin().await?;
+        let txn = self.change_in(scope, Some(invitation.user_id)).await?;
         if !accounts::consume_membership_invitation(&txn, &token_hash, now).await? {
             return Err(AppError::NotFound);
         }
@@ -129,26 +136,17 @@ impl App {
                 Err(e) => return Err(e.into()),
             }
         }
-        audit::record(
-            &txn,
-            scope,
-            Some(invitation.user_id),
-            audit_action::ACCEPTED.as_str(),
-            invitation.person_id,
-            now,
-        )
+        txn.commit(Audit {
+            action: audit_action::ACCEPTED,
+            person: invitation.person_id,
+        })
         .await?;
-        txn.commit().await?;
         Ok(())
     }
 
     /// The email that asks the owner of an account to accept.
-    pub(crate) async fn send_join_invitation(&self, payload: &Payload) -> Result<(), AppError> {
-        let (Some(user), Some(token)) = (payload.user_id, &payload.token) else {
-            return Err(AppError::Internal(
-                "join invitation job without its link".into(),
-            ));
-        };
+    pub(crate) async fn send_join_invitation(&self, job: &JoinInvitation) -> Result<(), AppError> {
+        let (user, token) = (job.user_id, &job.token);
         let Some(user) = accounts::find_user(self.db(), user).await? else {
             return Ok(());
         };
@@ -187,16 +185,34 @@ impl App {
             OutgoingMail {
                 to: &user.email,
                 subject: "Parcours : une invitation à accepter",
-                body: format!(
-                    "Bonjour,\n\n{fr}, avec le compte Parcours que vous avez déjà. Rien ne change \
-                     tant que vous n'acceptez pas. Pour accepter, ouvrez ce lien dans les 14 jours :\n{link}\n\
-                     Si vous ne connaissez pas cette structure, ignorez ce message.\n\n--\nHello,\n\n{en}, \
-                     with the Parcours account you already have. Nothing changes until you accept. To \
-                     accept, open this link within 14 days:\n{link}\nIf you do not know this organisation, \
-                     ignore this message.\n"
-                ),
+                body: mail::body(&JoinInvitationEmail {
+                    fr: &fr,
+                    en: &en,
+                    link: &link,
+                })?,
                 calendar: None,
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod email_tests {
+    use super::*;
+
+    #[test]
+    fn the_invitation_renders_the_text_it_always_had() {
+        let (fr, en, link) = ("A & B vous ouvre", "A & B opens", "https://x/rejoindre/t");
+        assert_eq!(
+            mail::body(&JoinInvitationEmail { fr, en, link }).unwrap(),
+            format!(
+                "Bonjour,\n\n{fr}, avec le compte Parcours que vous avez déjà. Rien ne change \
+                 tant que vous n'acceptez pas. Pour accepter, ouvrez ce lien dans les 14 jours :\n{link}\n\
+                 Si vous ne connaissez pas cette structure, ignorez ce message.\n\n--\nHello,\n\n{en}, \
+                 with the Parcours account you already have. Nothing changes until you accept. To \
+                 accept, open this link within 14 days:\n{link}\nIf you do not know this organisation, \
+                 ignore this message.\n"
+            )
+        );
     }
 }

@@ -4,13 +4,14 @@
 
 pub use parcours_db::repo::journal::JournalEntry;
 use parcours_db::repo::journal::{self, NewEntry};
-use parcours_db::repo::{audit, people};
+use parcours_db::repo::people;
 use parcours_domain::journal::{MAX_ENTRY, Prompt};
 use parcours_domain::{Action, Phase, allows};
 use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::people::{Person, relation_to};
+use crate::unit_of_work::Audit;
 use crate::{App, AppError};
 
 pub mod audit_action {
@@ -69,15 +70,8 @@ impl App {
     pub async fn journal(&self, actor: &Actor, person_id: Uuid) -> Result<JournalView, AppError> {
         let (person, is_owner) = self.journal_reader(actor, person_id).await?;
         let scope = actor.tenant();
-        audit::record(
-            self.db(),
-            scope,
-            Some(actor.user_id),
-            audit_action::JOURNAL_READ.as_str(),
-            Some(person.id),
-            self.now(),
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::JOURNAL_READ, person.id))
+            .await?;
         let phase = people::current_enrolment(self.db(), scope, person.id)
             .await?
             .map_or(Phase::Preliminary, |e| e.phase);
@@ -107,13 +101,9 @@ impl App {
         entry_id: Uuid,
     ) -> Result<(JournalEntry, bool), AppError> {
         let (entry, is_owner) = self.entry_for(actor, entry_id).await?;
-        audit::record(
-            self.db(),
-            actor.tenant(),
-            Some(actor.user_id),
-            audit_action::JOURNAL_READ.as_str(),
-            Some(entry.person_id),
-            self.now(),
+        self.record(
+            actor,
+            Audit::of(audit_action::JOURNAL_READ, entry.person_id),
         )
         .await?;
         Ok((entry, is_owner))
@@ -179,7 +169,7 @@ impl App {
                 .await?
                 .map_or(Phase::Preliminary, |e| e.phase),
         };
-        let txn = parcours_db::TransactionTrait::begin(self.db()).await?;
+        let txn = self.change(actor).await?;
         let id = journal::insert_entry(
             &txn,
             scope,
@@ -193,16 +183,8 @@ impl App {
             now,
         )
         .await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::ENTRY_WRITTEN.as_str(),
-            Some(person.id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::ENTRY_WRITTEN, person.id))
+            .await?;
         Ok(id)
     }
 
@@ -225,18 +207,10 @@ impl App {
         })?;
         let scope = actor.tenant();
         let now = self.now();
-        let txn = parcours_db::TransactionTrait::begin(self.db()).await?;
+        let txn = self.change(actor).await?;
         journal::update_entry(&txn, scope, &entry, body.trim(), shared, now).await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::ENTRY_CHANGED.as_str(),
-            Some(entry.person_id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::ENTRY_CHANGED, entry.person_id))
+            .await?;
         Ok(())
     }
 
@@ -251,19 +225,11 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let scope = actor.tenant();
-        let now = self.now();
-        let txn = parcours_db::TransactionTrait::begin(self.db()).await?;
+        let _now = self.now();
+        let txn = self.change(actor).await?;
         journal::delete_entry(&txn, scope, entry.id).await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::ENTRY_DELETED.as_str(),
-            Some(entry.person_id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::ENTRY_DELETED, entry.person_id))
+            .await?;
         Ok(())
     }
 }

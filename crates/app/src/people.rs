@@ -1,11 +1,12 @@
 //! A person's file: reading it and changing it, each access audited in its transaction.
 
+use parcours_db::ConnectionTrait;
 use parcours_db::repo::{accounts, audit, people, programmes, transfers};
-use parcours_db::{ConnectionTrait, TransactionTrait};
 use parcours_domain::{Action, Email, Relation, Role, allows};
 use uuid::Uuid;
 
 use crate::auth::Actor;
+use crate::unit_of_work::Audit;
 use crate::{App, AppError, FieldError};
 
 pub use parcours_db::repo::audit::AuditEvent;
@@ -117,26 +118,9 @@ impl ContactInput {
     }
 }
 
-/// The audit row of something the actor did in their own tenant, in the caller's
-/// transaction (or on its own).
-pub(crate) async fn audit_by(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    action: crate::audit_action::AuditAction,
-    person: Option<Uuid>,
-    at: i64,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        actor.tenant(),
-        Some(actor.user_id),
-        action.as_str(),
-        person,
-        at,
-    )
-    .await?;
-    Ok(())
-}
+/// Kept for the use cases not yet on the unit of work; new code writes
+/// `txn.commit(Audit::of(..))`.
+pub(crate) use crate::unit_of_work::audit_by;
 
 pub(crate) fn relation_to(actor: &Actor, person: &Person) -> Relation {
     Relation {
@@ -223,15 +207,8 @@ impl App {
             _ => relation_to(actor, &person),
         };
         if !allows(actor.role, action, relation) {
-            audit::record(
-                self.db(),
-                scope,
-                Some(actor.user_id),
-                denied_audit.as_str(),
-                Some(person.id),
-                self.now(),
-            )
-            .await?;
+            self.record(actor, Audit::of(denied_audit, person.id))
+                .await?;
             return Err(AppError::Forbidden);
         }
         Ok(person)
@@ -249,15 +226,7 @@ impl App {
         let person = self
             .authorize_person(actor, person_id, Action::ReadPersonFile, denied_audit)
             .await?;
-        audit::record(
-            self.db(),
-            actor.tenant(),
-            Some(actor.user_id),
-            read_audit.as_str(),
-            Some(person.id),
-            self.now(),
-        )
-        .await?;
+        self.record(actor, Audit::of(read_audit, person.id)).await?;
         Ok(person)
     }
 
@@ -277,30 +246,22 @@ impl App {
             )
             .await?;
         let scope = actor.tenant();
-        let txn = self.db().begin().await?;
-        let enrolments = enrolment_views(&txn, actor, person.id).await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::PERSON_READ.as_str(),
-            Some(person.id),
-            self.now(),
-        )
-        .await?;
+        // The read is recorded first, so that the trail shown includes it.
+        self.record(actor, Audit::of(audit_action::PERSON_READ, person.id))
+            .await?;
+        let txn = self.db();
+        let enrolments = enrolment_views(txn, actor, person.id).await?;
         // The person's own pages never show the access log; staff see its latest rows.
         let (workspace, (shared_notes, shared_notes_total), audit_trail) =
             if relation_to(actor, &person).is_self {
                 let shared =
-                    crate::workspace::latest_note_views(&txn, scope, person.id, false, None)
-                        .await?;
+                    crate::workspace::latest_note_views(txn, scope, person.id, false, None).await?;
                 (None, shared, Vec::new())
             } else {
-                let trail = audit::for_person(&txn, scope, person.id, AUDIT_TRAIL_SHOWN).await?;
-                let workspace = self.workspace_of(&txn, actor, &person).await?;
+                let trail = audit::for_person(txn, scope, person.id, AUDIT_TRAIL_SHOWN).await?;
+                let workspace = self.workspace_of(txn, actor, &person).await?;
                 (Some(workspace), (Vec::new(), 0), trail)
             };
-        txn.commit().await?;
         Ok(PersonFile {
             person,
             enrolments,
@@ -339,20 +300,12 @@ impl App {
         let scope = actor.tenant();
         let now = self.now();
         let contact = input.parse().map_err(AppError::Invalid)?;
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         if !people::update_contact(&txn, scope, person.id, &contact, now).await? {
             return Err(AppError::NotFound);
         }
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::PERSON_CONTACT_UPDATED.as_str(),
-            Some(person.id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::PERSON_CONTACT_UPDATED, person.id))
+            .await?;
         Ok(())
     }
 }

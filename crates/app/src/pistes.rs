@@ -8,9 +8,8 @@ use std::collections::BTreeMap;
 use parcours_catalog::recommend::{
     self, Profile, Recommendation, Training, WEIGHTS_VERSION, Weights,
 };
-use parcours_db::TransactionTrait;
+use parcours_db::repo::journey;
 use parcours_db::repo::pistes::{self, PisteChoice};
-use parcours_db::repo::{audit, journey};
 use parcours_domain::instrument::{Kind, Text};
 use parcours_domain::{Action, allows};
 use uuid::Uuid;
@@ -18,6 +17,7 @@ use uuid::Uuid;
 use crate::auth::Actor;
 use crate::bilan::{self as bilan_use_cases, Outcome};
 use crate::people::{Person, relation_to};
+use crate::unit_of_work::Audit;
 use crate::{App, AppError};
 
 /// How many pistes the person is shown.
@@ -313,7 +313,7 @@ impl App {
         }
         let scope = actor.tenant();
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let mut choice = pistes::choices_of_person(&txn, scope, person.id)
             .await?
             .into_iter()
@@ -338,16 +338,8 @@ impl App {
         }
         choice.updated_at = now;
         pistes::save_choice(&txn, scope, person.id, &choice, actor.user_id).await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::PISTE_CHANGED.as_str(),
-            Some(person.id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::PISTE_CHANGED, person.id))
+            .await?;
         Ok(())
     }
 }

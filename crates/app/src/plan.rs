@@ -1,14 +1,13 @@
 //! The action plan, shared by the person and their coach: objectives, and actions with
 //! an owner, a due date and a status. Either of them may add and move things on.
 
-use parcours_db::repo::audit;
 use parcours_db::repo::plan::{self, NewAction, Objective};
-use parcours_db::{ConnectionTrait, TransactionTrait};
 use parcours_domain::plan::{ActionOwner, ActionStatus};
 use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::people::{Person, relation_to};
+use crate::unit_of_work::Audit;
 use crate::{App, AppError};
 use parcours_domain::{Action, allows};
 
@@ -70,25 +69,6 @@ impl App {
         })
     }
 
-    /// The audit row of a change, in the change's own transaction.
-    async fn plan_changed(
-        conn: &impl ConnectionTrait,
-        actor: &Actor,
-        person: Uuid,
-        now: i64,
-    ) -> Result<(), AppError> {
-        audit::record(
-            conn,
-            actor.tenant(),
-            Some(actor.user_id),
-            audit_action::PLAN_CHANGED.as_str(),
-            Some(person),
-            now,
-        )
-        .await?;
-        Ok(())
-    }
-
     pub async fn add_objective(
         &self,
         actor: &Actor,
@@ -98,11 +78,11 @@ impl App {
         let person = self.project_worker(actor, person_id).await?;
         let t = title("title", raw_title)?;
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let id =
             plan::insert_objective(&txn, actor.tenant(), person.id, &t, actor.user_id, now).await?;
-        Self::plan_changed(&txn, actor, person.id, now).await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::PLAN_CHANGED, person.id))
+            .await?;
         Ok(id)
     }
 
@@ -145,7 +125,7 @@ impl App {
         let t = title("action_title", raw_title)?;
         let due = due_date(due_on)?;
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let id = plan::insert_action(
             &txn,
             scope,
@@ -159,8 +139,8 @@ impl App {
             now,
         )
         .await?;
-        Self::plan_changed(&txn, actor, person.id, now).await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::PLAN_CHANGED, person.id))
+            .await?;
         Ok(id)
     }
 
@@ -177,10 +157,10 @@ impl App {
         };
         let person = self.project_worker(actor, person_id).await?;
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         plan::set_action_status(&txn, scope, action_id, status, actor.user_id, now).await?;
-        Self::plan_changed(&txn, actor, person.id, now).await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::PLAN_CHANGED, person.id))
+            .await?;
         Ok(person.id)
     }
 }

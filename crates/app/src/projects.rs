@@ -3,9 +3,8 @@
 //! signed off by the coach with a comment; the whole history is kept.
 
 use parcours_catalog::recommend::{self, Recommendation, Weights};
-use parcours_db::TransactionTrait;
+use parcours_db::repo::accounts;
 use parcours_db::repo::projects::{self, EvidenceRecord, GateEvent, NewProject, Project};
-use parcours_db::repo::{accounts, audit};
 use parcours_domain::project::{
     Criterion, Evidence, GateRefusal, ProjectKind, ProjectStatus, check_move,
 };
@@ -14,6 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::Actor;
 use crate::people::{Person, relation_to};
+use crate::unit_of_work::Audit;
 use crate::{App, AppError};
 
 /// Longest evidence note or gate comment.
@@ -82,15 +82,8 @@ impl App {
         {
             return Ok(person);
         }
-        audit::record(
-            self.db(),
-            actor.tenant(),
-            Some(actor.user_id),
-            audit_action::ACCESS_DENIED.as_str(),
-            Some(person.id),
-            self.now(),
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::ACCESS_DENIED, person.id))
+            .await?;
         Err(AppError::Forbidden)
     }
 
@@ -195,7 +188,7 @@ impl App {
         };
         let scope = actor.tenant();
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let id = projects::insert_project(
             &txn,
             scope,
@@ -220,16 +213,8 @@ impl App {
             now,
         )
         .await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::PROJECT_CHOSEN.as_str(),
-            Some(person.id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::PROJECT_CHOSEN, person.id))
+            .await?;
         Ok(id)
     }
 
@@ -257,18 +242,10 @@ impl App {
             return Err(AppError::invalid("project", "validated"));
         }
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         projects::record_evidence(&txn, scope, project.id, item, note, actor.user_id, now).await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::EVIDENCE_RECORDED.as_str(),
-            Some(person.id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::EVIDENCE_RECORDED, person.id))
+            .await?;
         Ok(())
     }
 
@@ -315,7 +292,7 @@ impl App {
             }
         }
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         projects::set_status(&txn, scope, project.id, to, now).await?;
         projects::insert_event(
             &txn,
@@ -328,16 +305,8 @@ impl App {
             now,
         )
         .await?;
-        audit::record(
-            &txn,
-            scope,
-            Some(actor.user_id),
-            audit_action::STATUS_CHANGED.as_str(),
-            Some(person.id),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
+        txn.commit(Audit::of(audit_action::STATUS_CHANGED, person.id))
+            .await?;
         Ok(())
     }
 }

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use parcours_catalog::{Catalog, CatalogVersion, Counts, LoadError};
-use parcours_db::TransactionTrait;
 use parcours_db::repo::reference::{self, ActiveCatalog};
 
+use crate::unit_of_work::Bookkeeping;
 use crate::{App, AppError};
 
 #[derive(Debug, Clone)]
@@ -46,11 +46,11 @@ impl App {
             appellations: i32::try_from(counts.appellations).unwrap_or(i32::MAX),
             loaded_at: self.now(),
         };
-        let txn = self.db().begin().await.map_err(AppError::from)?;
+        let txn = self.bookkeeping(Bookkeeping::Reference).await?;
         reference::activate(&txn, &record)
             .await
             .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
+        txn.commit().await?;
         let version = catalog.version.clone();
         if let Ok(mut slot) = self.inner.catalog.write() {
             *slot = Some(Arc::new(catalog));

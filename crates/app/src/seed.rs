@@ -4,12 +4,12 @@
 //! exit facts for those who left. Deterministic, written in batches with multi-row
 //! inserts; not real people, never meant for a production database.
 
+use parcours_db::TenantScope;
 use parcours_db::repo::generated::{
     Batch, GenActivity, GenAnswer, GenEnrolment, GenPerson, GenPiste, GenSession,
 };
 use parcours_db::repo::outcomes::{self as outcome_repo, OutcomeFact};
 use parcours_db::repo::{accounts, programmes};
-use parcours_db::{TenantScope, TransactionTrait};
 use parcours_domain::instrument::{Kind, Occasion};
 use parcours_domain::outcome::quarter_of;
 use parcours_domain::referral::departement_of;
@@ -17,6 +17,7 @@ use parcours_domain::{Email, OrgKind, Phase, Role};
 use uuid::Uuid;
 
 use crate::demo::{SplitMix, demo_phase, synthetic_answers};
+use crate::unit_of_work::Bookkeeping;
 use crate::{App, AppError};
 
 /// People per coach, as in the programmes the seeds describe.
@@ -68,7 +69,7 @@ impl App {
     ) -> Result<BeneficiarySeed, AppError> {
         let now = self.now();
         let run = format!("{:x}", now);
-        let txn = self.db().begin().await?;
+        let txn = self.bookkeeping(Bookkeeping::Seed).await?;
         let (programme_id, scope) = match outcome_repo::programmes_by_slug(&txn, slug)
             .await?
             .first()
@@ -148,7 +149,7 @@ impl App {
             report.pistes += batch.pistes.len();
             report.sessions += batch.sessions.len();
             report.exits += batch.enrolments.iter().filter(|e| e.exit.is_some()).count();
-            let txn = self.db().begin().await?;
+            let txn = self.bookkeeping(Bookkeeping::Seed).await?;
             parcours_db::repo::generated::insert_batch(&txn, scope, batch, now).await?;
             txn.commit().await?;
             done += size;

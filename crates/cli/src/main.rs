@@ -438,7 +438,7 @@ async fn run_worker(app: App, poll_ms: u64) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match app.run_due_jobs(parcours_app::now_ms()).await {
+        match app.run_due_jobs(app.now()).await {
             Ok(report) if report != parcours_app::jobs::RunReport::default() => tracing::info!(
                 done = report.done,
                 retried = report.retried,
@@ -460,7 +460,7 @@ async fn worker(global: &Global, args: WorkerArgs) -> anyhow::Result<()> {
     let app = App::new(db, AppConfig::new(global.outbox.clone(), base_url))?;
     if args.once {
         let report = app
-            .run_due_jobs(parcours_app::now_ms())
+            .run_due_jobs(app.now())
             .await
             .context("running due jobs")?;
         println!(

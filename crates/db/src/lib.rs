@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use sea_orm::{ConnectOptions, Database};
 pub use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, QueryResult,
-    Statement, TransactionTrait, Value,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
+    QueryResult, Statement, TransactionTrait, Value,
 };
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;

@@ -6,20 +6,23 @@
 
 use std::io::Write;
 
-use parcours_db::repo::audit;
+use parcours_db::TenantScope;
 use parcours_db::repo::people;
 use parcours_db::repo::privacy;
 pub use parcours_db::repo::privacy::{ConsentRecord, PendingPerson};
-use parcours_db::{TenantScope, TransactionTrait};
 use parcours_domain::policy::Action;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::jobs::{self, Payload, kind};
+use crate::jobs::InactivityNotice;
 use crate::mail::{self, OutgoingMail};
 use crate::people::audit_action as person_audit;
+use crate::unit_of_work::Audit;
 use crate::{App, AppError};
+
+mod inactivity;
+pub use inactivity::InactivityReport;
 
 pub mod audit_action {
     use crate::audit_action::AuditAction;
@@ -58,14 +61,6 @@ pub struct Download {
     pub bytes: Vec<u8>,
 }
 
-/// What one daily pass did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct InactivityReport {
-    pub notices: usize,
-    pub withdrawn: usize,
-    pub anonymised: usize,
-}
-
 impl App {
     /// The signed-in person's file id, or "not found" for anyone without one.
     async fn own_file_id(&self, actor: &Actor) -> Result<Uuid, AppError> {
@@ -89,15 +84,8 @@ impl App {
         else {
             return Err(AppError::NotFound);
         };
-        audit::record(
-            self.db(),
-            scope,
-            Some(actor.user_id),
-            audit_action::DATA_READ.as_str(),
-            Some(person_id),
-            self.now(),
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::DATA_READ, person_id))
+            .await?;
         Ok(DataRights {
             person_id,
             consents,
@@ -161,15 +149,8 @@ impl App {
             return Err(AppError::NotFound);
         };
         let now = self.now();
-        audit::record(
-            self.db(),
-            scope,
-            Some(actor.user_id),
-            audit_action::DATA_EXPORTED.as_str(),
-            Some(person_id),
-            now,
-        )
-        .await?;
+        self.record(actor, Audit::of(audit_action::DATA_EXPORTED, person_id))
+            .await?;
         let mut files = Vec::new();
         let mut listed = Vec::new();
         for d in data.documents {
@@ -221,7 +202,7 @@ impl App {
         .await?;
         let scope = actor.tenant();
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
         let (changed, action) = if ask {
             (
                 privacy::request_erasure(&txn, scope, person_id, now).await?,
@@ -233,18 +214,10 @@ impl App {
                 audit_action::ERASURE_WITHDRAWN,
             )
         };
+        // Nothing changed (asked twice): the change is dropped, with nothing to trace.
         if changed {
-            audit::record(
-                &txn,
-                scope,
-                Some(actor.user_id),
-                action.as_str(),
-                Some(person_id),
-                now,
-            )
-            .await?;
+            txn.commit(Audit::of(action, person_id)).await?;
         }
-        txn.commit().await?;
         Ok(())
     }
 
@@ -286,19 +259,12 @@ impl App {
         .await?;
         let scope = actor.tenant();
         let now = self.now();
-        let txn = self.db().begin().await?;
+        let txn = self.change(actor).await?;
+        // Already anonymised: nothing was written, the change is dropped.
         if privacy::anonymise(&txn, scope, person_id, now).await? {
-            audit::record(
-                &txn,
-                scope,
-                Some(actor.user_id),
-                audit_action::ANONYMISED.as_str(),
-                Some(person_id),
-                now,
-            )
-            .await?;
+            txn.commit(Audit::of(audit_action::ANONYMISED, person_id))
+                .await?;
         }
-        txn.commit().await?;
         self.release_erased_space().await;
         self.forget_reports().await;
         self.forget_cohorts().await;
@@ -334,145 +300,6 @@ impl App {
             ));
         }
         Ok(true)
-    }
-
-    /// The daily pass over files without contact: withdraws the notices of people who
-    /// came back, anonymises those told 30 days ago who did not, and tells those
-    /// reaching two years minus 30 days.
-    pub async fn sweep_inactive(&self, now: i64) -> Result<InactivityReport, AppError> {
-        let mut report = InactivityReport::default();
-        for (tenant, person) in privacy::returned_after_notice(self.db()).await? {
-            let scope = TenantScope::of(tenant);
-            let txn = self.db().begin().await?;
-            privacy::set_inactivity_notice(&txn, scope, person, None).await?;
-            audit::record(
-                &txn,
-                scope,
-                None,
-                audit_action::NOTICE_WITHDRAWN.as_str(),
-                Some(person),
-                now,
-            )
-            .await?;
-            txn.commit().await?;
-            report.withdrawn += 1;
-        }
-        loop {
-            let due = privacy::inactive_since(
-                self.db(),
-                now - INACTIVITY_MS,
-                Some(now - NOTICE_MS),
-                BATCH,
-            )
-            .await?;
-            for (tenant, person) in &due {
-                let scope = TenantScope::of(*tenant);
-                let txn = self.db().begin().await?;
-                if privacy::anonymise(&txn, scope, *person, now).await? {
-                    audit::record(
-                        &txn,
-                        scope,
-                        None,
-                        audit_action::ANONYMISED.as_str(),
-                        Some(*person),
-                        now,
-                    )
-                    .await?;
-                    report.anonymised += 1;
-                }
-                txn.commit().await?;
-            }
-            if (due.len() as u64) < BATCH {
-                break;
-            }
-        }
-        loop {
-            let to_tell =
-                privacy::inactive_since(self.db(), now - INACTIVITY_MS + NOTICE_MS, None, BATCH)
-                    .await?;
-            for (tenant, person) in &to_tell {
-                let scope = TenantScope::of(*tenant);
-                let txn = self.db().begin().await?;
-                privacy::set_inactivity_notice(&txn, scope, *person, Some(now)).await?;
-                audit::record(
-                    &txn,
-                    scope,
-                    None,
-                    audit_action::INACTIVITY_NOTICE.as_str(),
-                    Some(*person),
-                    now,
-                )
-                .await?;
-                jobs::queue(
-                    &txn,
-                    Some(scope),
-                    kind::INACTIVITY_NOTICE,
-                    &Payload {
-                        person_id: Some(*person),
-                        ..Payload::default()
-                    },
-                    now,
-                    now,
-                )
-                .await?;
-                txn.commit().await?;
-                report.notices += 1;
-            }
-            if (to_tell.len() as u64) < BATCH {
-                break;
-            }
-        }
-        if report.anonymised > 0 {
-            self.release_erased_space().await;
-            self.forget_reports().await;
-            self.forget_cohorts().await;
-        }
-        Ok(report)
-    }
-
-    /// The notice itself, by email when the file has an address.
-    pub(crate) async fn send_inactivity_notice(
-        &self,
-        scope: TenantScope,
-        payload: &Payload,
-    ) -> Result<(), AppError> {
-        let Some(person_id) = payload.person_id else {
-            return Err(AppError::Internal("notice job without its person".into()));
-        };
-        let Some(person) = people::find_person(self.db(), scope, person_id).await? else {
-            return Ok(());
-        };
-        let Some((_, Some(notice_at), None)) = privacy::status(self.db(), scope, person_id).await?
-        else {
-            // Withdrawn or already anonymised: nothing to say.
-            return Ok(());
-        };
-        let Some(to) = self.contact_email(&person).await? else {
-            return Ok(());
-        };
-        let base = &self.config().base_url;
-        let day = crate::utc_day(notice_at + NOTICE_MS);
-        let body = format!(
-            "Bonjour,\n\nVotre dossier Parcours n'a pas bougé depuis bientôt deux ans.\n\
-             Sans nouvelles de votre part d'ici le {day}, il sera anonymisé : votre nom, \
-             vos coordonnées et ce que vous avez écrit seront effacés.\n\
-             Pour le garder, connectez-vous ({base}/login) ou contactez votre conseiller.\n\
-             Vous pouvez aussi télécharger vos données : {base}/parcours/donnees\n\n\
-             --\nHello,\n\nYour Parcours file has not changed for almost two years.\n\
-             Unless we hear from you by {day}, it will be anonymised: your name, contact \
-             details and what you wrote will be erased.\n\
-             To keep it, sign in ({base}/login) or contact your coach.\n\
-             You can also download your data: {base}/parcours/donnees\n"
-        );
-        mail::send(
-            &self.config().outbox_dir,
-            OutgoingMail {
-                to: &to,
-                subject: "Parcours : votre dossier va être anonymisé",
-                body,
-                calendar: None,
-            },
-        )
     }
 }
 
