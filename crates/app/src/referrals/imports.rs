@@ -150,7 +150,7 @@ impl App {
         }
         let quota = referrals::lock_quota(&*txn, programme.id, actor.organisation_id).await?;
         check_quota(
-            &*txn,
+            &txn,
             actor,
             &programme,
             quota,

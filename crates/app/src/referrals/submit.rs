@@ -33,7 +33,7 @@ impl App {
         {
             return Err(AppError::invalid("identity", "already_referred"));
         }
-        check_quota(&*txn, actor, &programme, quota, 1).await?;
+        check_quota(&txn, actor, &programme, quota, 1).await?;
         let id = self
             .insert_referral(&*txn, scope, actor, &programme, &candidate, None, now)
             .await
