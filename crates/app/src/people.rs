@@ -120,7 +120,6 @@ impl ContactInput {
 
 /// Kept for the use cases not yet on the unit of work; new code writes
 /// `txn.commit(Audit::of(..))`.
-pub(crate) use crate::unit_of_work::audit_by;
 
 pub(crate) fn relation_to(actor: &Actor, person: &Person) -> Relation {
     Relation {

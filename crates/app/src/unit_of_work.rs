@@ -115,6 +115,7 @@ macro_rules! connection_of_txn {
 
 connection_of_txn!(Change);
 connection_of_txn!(Unaudited);
+connection_of_txn!(Undecided);
 
 impl Change {
     /// The time of the change, by the application's clock, read once when it began.
@@ -191,7 +192,47 @@ impl Unaudited {
     }
 }
 
+/// A change whose tenant is found inside its own transaction (an import that may create
+/// the operator it lands in): it cannot commit until [`Undecided::in_tenant`] makes it
+/// a [`Change`], which then commits only with its audit row.
+pub struct Undecided {
+    txn: DatabaseTransaction,
+    at: i64,
+}
+
+impl Deref for Undecided {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+impl Undecided {
+    pub fn at(&self) -> i64 {
+        self.at
+    }
+
+    /// The tenant is known: from here on, an ordinary change by `by` (`None`: the system).
+    pub fn in_tenant(self, scope: TenantScope, by: Option<Uuid>) -> Change {
+        Change {
+            txn: self.txn,
+            scope,
+            by,
+            at: self.at,
+        }
+    }
+}
+
 impl App {
+    /// Begins a change whose tenant the transaction itself will find or create.
+    pub async fn change_undecided(&self) -> Result<Undecided, AppError> {
+        Ok(Undecided {
+            txn: self.db().begin().await?,
+            at: self.now(),
+        })
+    }
+
     /// Begins a change the actor makes in their own tenant.
     pub async fn change(&self, actor: &Actor) -> Result<Change, AppError> {
         self.change_in(actor.tenant(), Some(actor.user_id)).await
@@ -271,26 +312,4 @@ impl App {
             why,
         })
     }
-}
-
-/// The audit row of something the actor did in their own tenant, in the caller's
-/// transaction (or on its own). The older way, left for the use cases not yet moved to
-/// [`Change::commit`]; delete it with its last caller.
-pub(crate) async fn audit_by(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    action: AuditAction,
-    person: Option<Uuid>,
-    at: i64,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        actor.tenant(),
-        Some(actor.user_id),
-        action.as_str(),
-        person,
-        at,
-    )
-    .await?;
-    Ok(())
 }

@@ -114,7 +114,7 @@ impl App {
         let catalog = self.catalog();
         let (rows, mut problems) =
             read_participants(bytes, this_year, catalog.as_ref().map(|c| &c.geo))?;
-        let txn = self.db().begin().await?;
+        let txn = self.change_undecided().await?;
         let (programme, created, operator_name) =
             self.programme_for_import(&txn, slug, operator, now).await?;
         let existing = outcomes::existing_external_ids(&txn, programme.id).await?;
@@ -171,16 +171,11 @@ impl App {
         }
         outcomes::insert_participants(&txn, programme.tenant, programme.id, &participants, now)
             .await?;
-        parcours_db::repo::audit::record(
-            &txn,
-            programme.tenant,
-            None,
-            "participants.imported",
-            None,
-            now,
-        )
+        let txn = txn.in_tenant(programme.tenant, None);
+        txn.commit(Audit::tenant(
+            crate::audit_action::AuditAction::ParticipantsImported,
+        ))
         .await?;
-        txn.commit().await?;
         self.forget_reports().await;
         Ok(ImportSummary {
             programme_id: programme.id,
