@@ -1,6 +1,6 @@
 //! What each role sees first after signing in.
 
-use parcours_db::repo::{accounts, people, programmes};
+use parcours_db::repo::{installation::accounts, people, programmes};
 use parcours_domain::aggregate::{MIN_CELL, Table};
 use parcours_domain::{Action, Phase, Relation, Role, allows};
 use uuid::Uuid;

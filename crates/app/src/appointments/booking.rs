@@ -3,7 +3,7 @@
 //! queued in the same change.
 
 use parcours_db::repo::appointments::{self as repo};
-use parcours_db::repo::{accounts, people};
+use parcours_db::repo::{installation::accounts, people};
 use parcours_db::{TenantScope, is_unique_violation};
 use parcours_domain::Action;
 use parcours_domain::appointment::{AppointmentStatus, BookedVia};

@@ -3,7 +3,7 @@
 
 use parcours_db::TenantScope;
 use parcours_db::repo::appointments::{self as repo};
-use parcours_db::repo::{accounts, people};
+use parcours_db::repo::{installation::accounts, people};
 use parcours_domain::appointment::AppointmentStatus;
 use parcours_domain::{Action, allows};
 use uuid::Uuid;

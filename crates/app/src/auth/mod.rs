@@ -1,8 +1,8 @@
 //! Signing in and out, sessions, the login rate limit and password reset.
 
 use parcours_db::TenantScope;
-use parcours_db::repo::security::LinkPurpose;
-use parcours_db::repo::{accounts, security};
+use parcours_db::repo::installation::security::LinkPurpose;
+use parcours_db::repo::{installation::accounts, installation::security};
 use parcours_domain::{Email, Role};
 use uuid::Uuid;
 

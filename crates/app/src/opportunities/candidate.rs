@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use parcours_db::repo::opportunities::{self, NewRequest, Request};
-use parcours_db::repo::{accounts, pistes, projects};
+use parcours_db::repo::{installation::accounts, pistes, projects};
 use parcours_db::{TenantScope, is_unique_violation};
 use parcours_domain::opportunity::{FeedbackSide, RequestStatus, fit_rank};
 use parcours_domain::{Action, Role};

@@ -2,7 +2,7 @@
 //! pausing it.
 
 use parcours_db::TenantScope;
-use parcours_db::repo::accounts;
+use parcours_db::repo::installation::accounts;
 use parcours_db::repo::opportunities::{self};
 use parcours_domain::opportunity::OpportunityInput;
 use parcours_domain::{Action, Relation, allows};

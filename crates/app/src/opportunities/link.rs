@@ -3,7 +3,7 @@
 
 use parcours_db::TenantScope;
 use parcours_db::repo::opportunities::{self, Opportunity, Request};
-use parcours_db::repo::{accounts, people, projects};
+use parcours_db::repo::{installation::accounts, people, projects};
 use parcours_domain::Role;
 use parcours_domain::opportunity::{FeedbackSide, RequestStatus};
 

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use parcours_db::TenantScope;
 use parcours_db::repo::programmes::{self, Programme};
 use parcours_db::repo::referrals::{self, Cohort, NewImport, NewReferral, Referral, ReferralEvent};
-use parcours_db::repo::{accounts, journey, people};
+use parcours_db::repo::{installation::accounts, journey, people};
 use parcours_domain::referral::{
     Candidate, EXPIRES_AFTER_DAYS, ReferralInput, ReferralProblem, ReferralStatus, RefusalReason,
 };

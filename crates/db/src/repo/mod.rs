@@ -1,13 +1,12 @@
 //! Repositories: small functions over any connection or transaction, so that a use
 //! case can combine a change and its audit row in one transaction.
 
-pub mod accounts;
 pub mod appointments;
 pub mod audit;
 pub mod bilan;
 pub mod documents;
 pub mod generated;
-pub mod jobs;
+pub mod installation;
 pub mod journal;
 /// The bilan's repository under its former name, for callers not yet renamed.
 pub use bilan as journey;
@@ -23,9 +22,7 @@ pub mod plan;
 pub mod privacy;
 pub mod programmes;
 pub mod projects;
-pub mod reference;
 pub mod referrals;
-pub mod security;
 pub mod selection;
 pub mod sponsors;
 pub mod surveys;

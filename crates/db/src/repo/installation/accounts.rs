@@ -7,7 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::parse_code;
+use crate::repo::parse_code;
 use crate::TenantScope;
 use crate::entities::{membership, membership_invitation, organisation, user};
 
