@@ -164,7 +164,7 @@ async fn enrolment_views(
 ) -> Result<Vec<EnrolmentView>, AppError> {
     let mut views = Vec::new();
     for enrolment in people::enrolments_of_person(conn, actor.tenant(), person_id).await? {
-        let programme_name = programmes::find(conn, enrolment.programme_id)
+        let programme_name = programmes::unscoped::find(conn, enrolment.programme_id)
             .await?
             .map(|p| p.name)
             .unwrap_or_default();
