@@ -1,7 +1,7 @@
 //! A person's file: reading it and changing it, each access audited in its transaction.
 
 use parcours_db::ConnectionTrait;
-use parcours_db::repo::{installation::accounts, audit, people, programmes, transfers};
+use parcours_db::repo::{audit, installation::accounts, people, programmes, transfers};
 use parcours_domain::{Action, Email, Relation, Role, allows};
 use uuid::Uuid;
 

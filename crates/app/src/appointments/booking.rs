@@ -77,7 +77,8 @@ impl App {
     /// What a link's token opens. The token is the key: no login, so that people far
     /// from digital tools can book from a text message.
     pub async fn invitation(&self, token: &str) -> Result<InvitationView, AppError> {
-        let Some(invitation) = repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
+        let Some(invitation) =
+            repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
         else {
             return Err(AppError::NotFound);
         };
@@ -115,7 +116,8 @@ impl App {
 
     /// Books a slot from an invitation link: once per link, a slot held by nobody.
     pub async fn book_with_invitation(&self, token: &str, slot_id: Uuid) -> Result<Uuid, AppError> {
-        let Some(invitation) = repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
+        let Some(invitation) =
+            repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
         else {
             return Err(AppError::NotFound);
         };

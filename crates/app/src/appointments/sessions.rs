@@ -210,7 +210,8 @@ impl App {
         token: &str,
         appointment_id: Uuid,
     ) -> Result<String, AppError> {
-        let Some(invitation) = repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
+        let Some(invitation) =
+            repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
         else {
             return Err(AppError::NotFound);
         };

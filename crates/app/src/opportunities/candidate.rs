@@ -47,7 +47,8 @@ impl App {
             .await?;
         let scope = actor.tenant();
         let all = opportunities::of_tenant(self.db(), scope).await?;
-        let requests = opportunities::requests_for(self.db(), scope, all.iter().map(|o| o.id)).await?;
+        let requests =
+            opportunities::requests_for(self.db(), scope, all.iter().map(|o| o.id)).await?;
         // The person's occupations: the project's, then the pistes kept.
         let mut wanted: HashSet<String> = pistes::choices_of_person(self.db(), scope, person.id)
             .await?
@@ -129,9 +130,11 @@ impl App {
             .into_iter()
             .filter(|r| r.person_id == person.id)
             .collect();
-        let feedback = opportunities::feedback_for(self.db(), scope, mine.iter().map(|r| r.id)).await?;
+        let feedback =
+            opportunities::feedback_for(self.db(), scope, mine.iter().map(|r| r.id)).await?;
         let meetings =
-            parcours_db::repo::sponsors::of_requests(self.db(), scope, mine.iter().map(|r| r.id)).await?;
+            parcours_db::repo::sponsors::of_requests(self.db(), scope, mine.iter().map(|r| r.id))
+                .await?;
         let lines = mine
             .into_iter()
             .map(|request| {

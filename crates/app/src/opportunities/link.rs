@@ -27,7 +27,8 @@ impl App {
         &self,
         token: &str,
     ) -> Result<(TenantScope, Request, Opportunity), AppError> {
-        let Some(request) = opportunities::unscoped::request_by_token_hash(self.db(), &digest(token)).await?
+        let Some(request) =
+            opportunities::unscoped::request_by_token_hash(self.db(), &digest(token)).await?
         else {
             return Err(AppError::NotFound);
         };
@@ -154,7 +155,9 @@ impl App {
             txn.commit(Audit::of(audit_action::EXPIRED, r.person_id))
                 .await?;
         }
-        for r in opportunities::unscoped::requests_to_remind(self.db(), now, now + 2 * DAY_MS).await? {
+        for r in
+            opportunities::unscoped::requests_to_remind(self.db(), now, now + 2 * DAY_MS).await?
+        {
             let scope = TenantScope::of(r.tenant_id);
             let Some(opportunity) = opportunities::find(self.db(), scope, r.opportunity_id).await?
             else {

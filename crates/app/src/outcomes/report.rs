@@ -82,7 +82,8 @@ impl App {
             }
             rows.push(row);
         }
-        let phase_counts = parcours_db::repo::people::phase_counts(self.db(), scope, programme_id).await?;
+        let phase_counts =
+            parcours_db::repo::people::phase_counts(self.db(), scope, programme_id).await?;
         let phases = parcours_domain::Phase::ALL
             .iter()
             .map(|phase| {

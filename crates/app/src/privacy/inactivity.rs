@@ -54,9 +54,13 @@ impl App {
             }
         }
         loop {
-            let to_tell =
-                privacy::unscoped::inactive_since(self.db(), now - INACTIVITY_MS + NOTICE_MS, None, BATCH)
-                    .await?;
+            let to_tell = privacy::unscoped::inactive_since(
+                self.db(),
+                now - INACTIVITY_MS + NOTICE_MS,
+                None,
+                BATCH,
+            )
+            .await?;
             for (tenant, person) in &to_tell {
                 let scope = TenantScope::of(*tenant);
                 let txn = self.change_at(scope, None, now).await?;

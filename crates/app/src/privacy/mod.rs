@@ -291,7 +291,9 @@ impl App {
     /// text occupied is released (PostgreSQL: `VACUUM` of the registry's tables;
     /// SQLite: a truncating WAL checkpoint). Returns whether there was anything to do.
     pub async fn release_space_after_erasures(&self, since: i64) -> Result<bool, AppError> {
-        if !privacy::unscoped::erased_since(self.db(), audit_action::ANONYMISED.as_str(), since).await? {
+        if !privacy::unscoped::erased_since(self.db(), audit_action::ANONYMISED.as_str(), since)
+            .await?
+        {
             return Ok(false);
         }
         if !privacy::unscoped::release_erased_space(self.db()).await? {

@@ -10,7 +10,11 @@ impl App {
             Role::Referrer => (
                 false,
                 referrals::of_referrer(self.db(), actor.organisation_id).await?,
-                programmes::list_referred_by(self.db(), parcours_db::ReferrerScope::of(actor.organisation_id)).await?,
+                programmes::list_referred_by(
+                    self.db(),
+                    parcours_db::ReferrerScope::of(actor.organisation_id),
+                )
+                .await?,
                 Vec::new(),
             ),
             Role::ProgrammeManager => {

@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use parcours_db::repo::documents::{self, DocumentInfo, Share};
 use parcours_db::repo::notes::{self, Note};
 use parcours_db::repo::transfers::{self, NewTransfer};
-use parcours_db::repo::{installation::accounts, appointments, audit, journal, journey, messages, people, pistes, projects};
+use parcours_db::repo::{
+    appointments, audit, installation::accounts, journal, journey, messages, people, pistes,
+    projects,
+};
 use parcours_db::{ConnectionTrait, TenantScope};
 use parcours_domain::appointment::AppointmentStatus;
 use parcours_domain::project::ProjectStatus;

@@ -1,5 +1,11 @@
 //! Repositories: small functions over any connection or transaction, so that a use
 //! case can combine a change and its audit row in one transaction.
+//!
+//! The tenant rule: a function on tenant data takes a [`crate::TenantScope`] (or, for a
+//! partner's view that spans operators, an [`crate::EmployerScope`],
+//! [`crate::ReferrerScope`] or [`crate::FunderScope`]) as its second argument and filters
+//! on it. The few that must cross tenants live in [`installation`] or in a file's
+//! `unscoped` module, each with the reason.
 
 pub mod appointments;
 pub mod audit;

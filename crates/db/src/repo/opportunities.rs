@@ -10,8 +10,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::parse_code;
-use crate::{EmployerScope, TenantScope};
 use crate::entities::{employer_partner, opportunity, opportunity_feedback, opportunity_request};
+use crate::{EmployerScope, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opportunity {

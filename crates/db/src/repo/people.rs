@@ -12,8 +12,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::parse_code;
-use crate::{ReferrerScope, TenantScope};
 use crate::entities::{activity, appointment, enrolment, person, programme, slot};
+use crate::{ReferrerScope, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {

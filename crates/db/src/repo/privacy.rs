@@ -203,7 +203,7 @@ fn to_value(model: &impl Serialize) -> Result<Value, DbErr> {
 
 /// The name an anonymised person goes by: nothing of who they were, only enough to tell
 /// two apart in a list.
-pub fn anonymous_name(person_id: Uuid) -> (String, String) {
+pub(crate) fn anonymous_name(person_id: Uuid) -> (String, String) {
     let simple = person_id.simple().to_string();
     let tail = simple.get(simple.len().saturating_sub(6)..).unwrap_or("");
     ("Anonyme".to_owned(), tail.to_owned())
@@ -533,7 +533,9 @@ pub mod unscoped {
             .column(person::Column::Id)
             .filter(person::Column::AnonymisedAt.is_null())
             .filter(person::Column::UpdatedAt.lt(before))
-            .filter(Expr::col((person::Entity, person::Column::Id)).not_in_subquery(recent_enrolments));
+            .filter(
+                Expr::col((person::Entity, person::Column::Id)).not_in_subquery(recent_enrolments),
+            );
         let query = match noticed_before {
             Some(at) => query.filter(person::Column::InactivityNoticeAt.lte(at)),
             None => query.filter(person::Column::InactivityNoticeAt.is_null()),

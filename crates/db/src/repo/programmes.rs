@@ -6,8 +6,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{FunderScope, ReferrerScope, TenantScope};
 use crate::entities::{programme, programme_referrer};
+use crate::{FunderScope, ReferrerScope, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Programme {
