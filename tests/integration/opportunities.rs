@@ -590,13 +590,14 @@ async fn an_invitation_does_not_tell_whether_the_address_has_an_account() -> Tes
 
     t.app.run_due_jobs(parcours_app::now_ms()).await?;
     let conn = t.app.db().clone();
-    let horizon = parcours_db::repo::accounts::find_user_by_email(
+    let horizon = parcours_db::repo::installation::accounts::find_user_by_email(
         &conn,
         &parcours_domain::Email::parse("coach@horizon.parcours.test")?,
     )
     .await?
     .ok_or_else(|| anyhow::anyhow!("demo user"))?;
-    let before = parcours_db::repo::accounts::memberships_of(&conn, horizon.id).await?;
+    let before =
+        parcours_db::repo::installation::accounts::memberships_of(&conn, horizon.id).await?;
     // Nothing is linked until the owner accepts; the email asks them.
     let emails = t.sent_emails();
     let mail = emails
@@ -610,7 +611,7 @@ async fn an_invitation_does_not_tell_whether_the_address_has_an_account() -> Tes
     let open = owner.server.get(&link).await;
     assert_eq!(open.status_code(), StatusCode::OK);
     assert_eq!(
-        parcours_db::repo::accounts::memberships_of(&conn, horizon.id)
+        parcours_db::repo::installation::accounts::memberships_of(&conn, horizon.id)
             .await?
             .len(),
         before.len(),
@@ -618,7 +619,8 @@ async fn an_invitation_does_not_tell_whether_the_address_has_an_account() -> Tes
     );
     let accepted = owner.submit(&link, &link, &[]).await;
     assert_eq!(accepted.status_code(), StatusCode::SEE_OTHER);
-    let after = parcours_db::repo::accounts::memberships_of(&conn, horizon.id).await?;
+    let after =
+        parcours_db::repo::installation::accounts::memberships_of(&conn, horizon.id).await?;
     assert_eq!(after.len(), before.len() + 1);
     assert!(
         after

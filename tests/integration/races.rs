@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum_test::http::StatusCode;
 use parcours_db::ConnectionTrait;
-use parcours_db::repo::{accounts, referrals};
+use parcours_db::repo::{installation::accounts, referrals};
 use parcours_domain::email::Email;
 use parcours_test_support::{Client, TestApp, concurrently, status_counts};
 use serde_json::{Value, json};
@@ -521,11 +521,15 @@ async fn an_employer_accepts_no_more_candidates_than_places_and_gives_feedback_o
         .find(|o| o.title == "Deux semaines au fournil")
         .ok_or_else(|| anyhow::anyhow!("no demo offer"))?;
     let links = requests_with_links(&t, offer.id, N).await?;
-    let accepted_before = parcours_db::repo::opportunities::requests_for(t.app.db(), [offer.id])
-        .await?
-        .iter()
-        .filter(|r| r.status == parcours_domain::opportunity::RequestStatus::Accepted)
-        .count();
+    let accepted_before = parcours_db::repo::opportunities::requests_for(
+        t.app.db(),
+        parcours_db::TenantScope::of(offer.tenant_id),
+        [offer.id],
+    )
+    .await?
+    .iter()
+    .filter(|r| r.status == parcours_domain::opportunity::RequestStatus::Accepted)
+    .count();
     let places = usize::try_from(offer.capacity)?.saturating_sub(accepted_before);
     anyhow::ensure!((1..N).contains(&places), "{places} places left");
     // Each link answered from a browser of its own (no account: the link is the key).
@@ -555,11 +559,15 @@ async fn an_employer_accepts_no_more_candidates_than_places_and_gives_feedback_o
         }
     })
     .await?;
-    let accepted = parcours_db::repo::opportunities::requests_for(t.app.db(), [offer.id])
-        .await?
-        .iter()
-        .filter(|r| r.status == parcours_domain::opportunity::RequestStatus::Accepted)
-        .count()
+    let accepted = parcours_db::repo::opportunities::requests_for(
+        t.app.db(),
+        parcours_db::TenantScope::of(offer.tenant_id),
+        [offer.id],
+    )
+    .await?
+    .iter()
+    .filter(|r| r.status == parcours_domain::opportunity::RequestStatus::Accepted)
+    .count()
         - accepted_before;
     println!(
         "accepting {N} candidates for {places} place(s): statuses {:?}, accepted {accepted}",
@@ -622,7 +630,12 @@ async fn feedback_given_at_once_is_kept_once_per_side() -> TestResult {
         .map(|_| pairs(&[("rating", "4"), ("comment", "Bien")]))
         .collect();
     let responses = post_forms(&employer, &token, &format!("{link}/avis"), forms).await?;
-    let given = parcours_db::repo::opportunities::feedback_for(t.app.db(), [request.id]).await?;
+    let given = parcours_db::repo::opportunities::feedback_for(
+        t.app.db(),
+        parcours_db::TenantScope::of(request.tenant_id),
+        [request.id],
+    )
+    .await?;
     println!(
         "employer feedback x{N}: statuses {:?}, stored {}",
         status_counts(&responses),
@@ -639,7 +652,12 @@ async fn feedback_given_at_once_is_kept_once_per_side() -> TestResult {
         request.id
     );
     let responses = post_forms(&me, &token, &action, forms).await?;
-    let given = parcours_db::repo::opportunities::feedback_for(t.app.db(), [request.id]).await?;
+    let given = parcours_db::repo::opportunities::feedback_for(
+        t.app.db(),
+        parcours_db::TenantScope::of(request.tenant_id),
+        [request.id],
+    )
+    .await?;
     println!(
         "candidate feedback x{N}: statuses {:?}, stored {}",
         status_counts(&responses),

@@ -276,7 +276,7 @@ async fn a_referrer_imports_a_file_fixes_it_and_the_manager_decides() -> TestRes
     assert_eq!(mine.len(), 5);
     assert!(mine.iter().all(|r| r["person_id"].is_null()));
     assert!(mine.iter().all(|r| r["milestone"].is_null()));
-    let manager_user = parcours_db::repo::accounts::find_user_by_email(
+    let manager_user = parcours_db::repo::installation::accounts::find_user_by_email(
         t.app.db(),
         &parcours_domain::Email::parse(MANAGER)?,
     )

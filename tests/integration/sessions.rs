@@ -479,9 +479,9 @@ async fn a_failing_job_is_retried_with_backoff_then_shown_to_admins() -> TestRes
     let t = TestApp::spawn().await?;
     let now = parcours_app::now_ms();
     let scope = parcours_db::TenantScope::of(t.world.operator_id);
-    let id = parcours_db::repo::jobs::enqueue(
+    let id = parcours_db::repo::installation::jobs::enqueue(
         t.app.db(),
-        parcours_db::repo::jobs::NewJob {
+        parcours_db::repo::installation::jobs::NewJob {
             tenant: Some(scope),
             kind: parcours_app::jobs::kind::APPOINTMENT_REMINDER,
             payload: json!({"appointment_id": uuid::Uuid::now_v7()}).to_string(),
@@ -493,7 +493,7 @@ async fn a_failing_job_is_retried_with_backoff_then_shown_to_admins() -> TestRes
     .await?;
     let first = t.app.run_due_jobs(now).await?;
     assert_eq!((first.retried, first.dead), (1, 0));
-    let job = parcours_db::repo::jobs::find(t.app.db(), id)
+    let job = parcours_db::repo::installation::jobs::find(t.app.db(), id)
         .await?
         .unwrap();
     assert_eq!(job.run_at, now + 30_000, "first retry after 30 s");
@@ -510,7 +510,7 @@ async fn a_failing_job_is_retried_with_backoff_then_shown_to_admins() -> TestRes
         at += parcours_app::jobs::backoff_ms(5);
         t.app.run_due_jobs(at).await?;
     }
-    let job = parcours_db::repo::jobs::find(t.app.db(), id)
+    let job = parcours_db::repo::installation::jobs::find(t.app.db(), id)
         .await?
         .unwrap();
     assert_eq!((job.status.as_str(), job.attempts), ("dead", 5));
@@ -531,7 +531,7 @@ async fn a_failing_job_is_retried_with_backoff_then_shown_to_admins() -> TestRes
         )
         .await;
     assert_eq!(retried.header("location"), "/admin/taches?saved=1");
-    let job = parcours_db::repo::jobs::find(t.app.db(), id)
+    let job = parcours_db::repo::installation::jobs::find(t.app.db(), id)
         .await?
         .unwrap();
     assert_eq!((job.status.as_str(), job.attempts), ("pending", 0));

@@ -1,9 +1,9 @@
 //! Administration: accounts made from the command line, the tenant's audit log.
 
 use parcours_db::is_unique_violation;
-use parcours_db::repo::accounts;
 use parcours_db::repo::audit;
 pub use parcours_db::repo::audit::TenantLogQuery;
+use parcours_db::repo::installation::accounts;
 use parcours_domain::{Email, OrgKind, Role};
 use uuid::Uuid;
 

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use parcours_db::repo::{accounts, referrals};
+use parcours_db::repo::{installation::accounts, referrals};
 use parcours_db::{ConnectionTrait, TenantScope};
 use parcours_domain::Email;
 use uuid::Uuid;

@@ -1,6 +1,6 @@
 //! What each role sees first after signing in.
 
-use parcours_db::repo::{accounts, people, programmes};
+use parcours_db::repo::{installation::accounts, people, programmes};
 use parcours_domain::aggregate::{MIN_CELL, Table};
 use parcours_domain::{Action, Phase, Relation, Role, allows};
 use uuid::Uuid;
@@ -121,7 +121,7 @@ impl App {
                     out.push(figures(
                         p.id,
                         p.name,
-                        people::phase_counts(db, p.id).await?,
+                        people::phase_counts(db, scope, p.id).await?,
                         false,
                     ));
                 }
@@ -156,7 +156,12 @@ impl App {
                     ..Relation::default()
                 };
                 let mut out = Vec::new();
-                for p in programmes::list_funded_by(db, actor.organisation_id).await? {
+                for p in programmes::list_funded_by(
+                    db,
+                    parcours_db::FunderScope::of(actor.organisation_id),
+                )
+                .await?
+                {
                     if allows(actor.role, Action::ReadAggregates, funds) {
                         // The same total as the programme's report: protected with it.
                         let (total, counts) = self.funder_home_figures(&p).await?;
@@ -179,9 +184,18 @@ impl App {
             }
             Role::Referrer => {
                 let mut out = Vec::new();
-                for p in programmes::list_referred_by(db, actor.organisation_id).await? {
-                    let counts =
-                        people::phase_counts_for_referrer(db, p.id, actor.organisation_id).await?;
+                for p in programmes::list_referred_by(
+                    db,
+                    parcours_db::ReferrerScope::of(actor.organisation_id),
+                )
+                .await?
+                {
+                    let counts = people::phase_counts_for_referrer(
+                        db,
+                        parcours_db::ReferrerScope::of(actor.organisation_id),
+                        p.id,
+                    )
+                    .await?;
                     out.push(figures(p.id, p.name, counts, true));
                 }
                 Home::Referrer(out)

@@ -5,8 +5,8 @@
 
 use parcours_db::ConnectionTrait;
 use parcours_db::TenantScope;
-use parcours_db::repo::jobs::{self, NewJob};
-pub use parcours_db::repo::jobs::{Job, JobCounts};
+use parcours_db::repo::installation::jobs::{self, NewJob};
+pub use parcours_db::repo::installation::jobs::{Job, JobCounts};
 use parcours_domain::Role;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

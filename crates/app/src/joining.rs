@@ -3,7 +3,7 @@
 //! does not tell who has an account; the owner gets an email with a link to accept
 //! joining the organisation in that role, and nothing is linked until they do.
 
-use parcours_db::repo::accounts::{self, MembershipInvitation};
+use parcours_db::repo::installation::accounts::{self, MembershipInvitation};
 use parcours_db::repo::people;
 use parcours_db::{ConnectionTrait, TenantScope, is_unique_violation};
 use parcours_domain::Role;

@@ -3,7 +3,7 @@
 
 use parcours_db::TenantScope;
 use parcours_db::repo::messages::{self, Message, Thread};
-use parcours_db::repo::{accounts, people};
+use parcours_db::repo::{installation::accounts, people};
 use parcours_domain::workspace::{MAX_MESSAGE, MAX_SUBJECT, MessageSide, is_read};
 use parcours_domain::{Action, Role};
 use uuid::Uuid;

@@ -1,7 +1,7 @@
 //! A person's file: reading it and changing it, each access audited in its transaction.
 
 use parcours_db::ConnectionTrait;
-use parcours_db::repo::{accounts, audit, people, programmes, transfers};
+use parcours_db::repo::{audit, installation::accounts, people, programmes, transfers};
 use parcours_domain::{Action, Email, Relation, Role, allows};
 use uuid::Uuid;
 
@@ -163,7 +163,7 @@ async fn enrolment_views(
 ) -> Result<Vec<EnrolmentView>, AppError> {
     let mut views = Vec::new();
     for enrolment in people::enrolments_of_person(conn, actor.tenant(), person_id).await? {
-        let programme_name = programmes::find(conn, enrolment.programme_id)
+        let programme_name = programmes::unscoped::find(conn, enrolment.programme_id)
             .await?
             .map(|p| p.name)
             .unwrap_or_default();

@@ -2,7 +2,7 @@
 //! contract, a training, a business) as facts; the person sees them on their journey.
 
 use parcours_db::repo::placements::{self, PlacementRecord};
-use parcours_db::repo::{accounts, opportunities};
+use parcours_db::repo::{installation::accounts, opportunities};
 use parcours_domain::Action;
 use parcours_domain::opportunity::RequestStatus;
 use parcours_domain::placement::PlacementInput;

@@ -3,7 +3,7 @@
 //! signed off by the coach with a comment; the whole history is kept.
 
 use parcours_catalog::recommend::{self, Recommendation, Weights};
-use parcours_db::repo::accounts;
+use parcours_db::repo::installation::accounts;
 use parcours_db::repo::projects::{self, EvidenceRecord, GateEvent, NewProject, Project};
 use parcours_domain::project::{
     Criterion, Evidence, GateRefusal, ProjectKind, ProjectStatus, check_move,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use parcours_catalog::{Catalog, CatalogVersion, Counts, LoadError};
-use parcours_db::repo::reference::{self, ActiveCatalog};
+use parcours_db::repo::installation::reference::{self, ActiveCatalog};
 
 use crate::unit_of_work::Bookkeeping;
 use crate::{App, AppError};

@@ -9,7 +9,7 @@ use parcours_db::repo::generated::{
     Batch, GenActivity, GenAnswer, GenEnrolment, GenPerson, GenPiste, GenSession,
 };
 use parcours_db::repo::outcomes::{self as outcome_repo, OutcomeFact};
-use parcours_db::repo::{accounts, programmes};
+use parcours_db::repo::{installation::accounts, programmes};
 use parcours_domain::instrument::{Kind, Occasion};
 use parcours_domain::outcome::quarter_of;
 use parcours_domain::referral::departement_of;

@@ -42,12 +42,20 @@ impl App {
     /// The employer's accepted sponsorships, with their offer.
     async fn sponsorships(&self, actor: &Actor) -> Result<Vec<(Opportunity, Request)>, AppError> {
         self.employer_operators(actor).await?;
-        let offers: Vec<Opportunity> = opportunities::of_employer(self.db(), actor.organisation_id)
-            .await?
-            .into_iter()
-            .filter(|o| o.kind == OpportunityKind::Sponsorship)
-            .collect();
-        let requests = opportunities::requests_for(self.db(), offers.iter().map(|o| o.id)).await?;
+        let offers: Vec<Opportunity> = opportunities::of_employer(
+            self.db(),
+            parcours_db::EmployerScope::of(actor.organisation_id),
+        )
+        .await?
+        .into_iter()
+        .filter(|o| o.kind == OpportunityKind::Sponsorship)
+        .collect();
+        let requests = opportunities::requests_for_employer(
+            self.db(),
+            parcours_db::EmployerScope::of(actor.organisation_id),
+            offers.iter().map(|o| o.id),
+        )
+        .await?;
         Ok(requests
             .into_iter()
             .filter(|r| r.status == RequestStatus::Accepted)
@@ -61,8 +69,12 @@ impl App {
     /// Who the employer sponsors; each person's file read is audited.
     pub async fn mentees(&self, actor: &Actor) -> Result<Vec<Mentee>, AppError> {
         let sponsorships = self.sponsorships(actor).await?;
-        let mut meetings =
-            sponsors::of_requests(self.db(), sponsorships.iter().map(|(_, r)| r.id)).await?;
+        let mut meetings = sponsors::of_requests_for_employer(
+            self.db(),
+            parcours_db::EmployerScope::of(actor.organisation_id),
+            sponsorships.iter().map(|(_, r)| r.id),
+        )
+        .await?;
         let mut out = Vec::with_capacity(sponsorships.len());
         for (offer, request) in sponsorships {
             let scope = TenantScope::of(request.tenant_id);

@@ -32,6 +32,40 @@ impl TenantScope {
     }
 }
 
+/// Declares a scope for a partner organisation's own view, which spans the operator
+/// tenants it works with (so it cannot be a [`TenantScope`]). Built by the application
+/// layer from the signed-in user's membership, never from request input.
+macro_rules! partner_scope {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            pub fn of(organisation_id: Uuid) -> Self {
+                $name(organisation_id)
+            }
+
+            pub fn id(self) -> Uuid {
+                self.0
+            }
+        }
+    };
+}
+
+partner_scope!(
+    /// An employer's view: its own offers and partnerships, in every operator tenant.
+    EmployerScope
+);
+partner_scope!(
+    /// A referrer's view: the programmes it refers into and the people it sent.
+    ReferrerScope
+);
+partner_scope!(
+    /// A funder's view: the programmes it funds.
+    FunderScope
+);
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]

@@ -3,7 +3,7 @@
 //! queued in the same change.
 
 use parcours_db::repo::appointments::{self as repo};
-use parcours_db::repo::{accounts, people};
+use parcours_db::repo::{installation::accounts, people};
 use parcours_db::{TenantScope, is_unique_violation};
 use parcours_domain::Action;
 use parcours_domain::appointment::{AppointmentStatus, BookedVia};
@@ -77,7 +77,8 @@ impl App {
     /// What a link's token opens. The token is the key: no login, so that people far
     /// from digital tools can book from a text message.
     pub async fn invitation(&self, token: &str) -> Result<InvitationView, AppError> {
-        let Some(invitation) = repo::invitation_by_token_hash(self.db(), &digest(token)).await?
+        let Some(invitation) =
+            repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
         else {
             return Err(AppError::NotFound);
         };
@@ -115,7 +116,8 @@ impl App {
 
     /// Books a slot from an invitation link: once per link, a slot held by nobody.
     pub async fn book_with_invitation(&self, token: &str, slot_id: Uuid) -> Result<Uuid, AppError> {
-        let Some(invitation) = repo::invitation_by_token_hash(self.db(), &digest(token)).await?
+        let Some(invitation) =
+            repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
         else {
             return Err(AppError::NotFound);
         };
@@ -191,7 +193,7 @@ impl App {
             return Err(AppError::invalid("slot", "unavailable"));
         }
         if let Some(id) = invitation
-            && !repo::use_invitation(&*txn, id, now).await?
+            && !repo::use_invitation(&*txn, scope, id, now).await?
         {
             return Err(AppError::invalid("invitation", "expired"));
         }

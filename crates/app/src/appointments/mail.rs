@@ -46,7 +46,8 @@ impl App {
                 "invitation job without its token".into(),
             ));
         };
-        let Some(invitation) = repo::invitation_by_token_hash(self.db(), &digest(token)).await?
+        let Some(invitation) =
+            repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
         else {
             return Err(AppError::Internal(format!("invitation {id} is gone")));
         };

@@ -3,7 +3,7 @@
 
 use parcours_db::TenantScope;
 use parcours_db::repo::appointments::{self as repo};
-use parcours_db::repo::{accounts, people};
+use parcours_db::repo::{installation::accounts, people};
 use parcours_domain::appointment::AppointmentStatus;
 use parcours_domain::{Action, allows};
 use uuid::Uuid;
@@ -210,7 +210,8 @@ impl App {
         token: &str,
         appointment_id: Uuid,
     ) -> Result<String, AppError> {
-        let Some(invitation) = repo::invitation_by_token_hash(self.db(), &digest(token)).await?
+        let Some(invitation) =
+            repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
         else {
             return Err(AppError::NotFound);
         };

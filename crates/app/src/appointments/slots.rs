@@ -2,7 +2,7 @@
 //! free one.
 
 use parcours_db::repo::appointments::{self as repo, NewSlot};
-use parcours_db::repo::{accounts, people};
+use parcours_db::repo::{installation::accounts, people};
 use parcours_domain::Role;
 use uuid::Uuid;
 

@@ -1,8 +1,8 @@
 //! Signing in and out, sessions, the login rate limit and password reset.
 
 use parcours_db::TenantScope;
-use parcours_db::repo::security::LinkPurpose;
-use parcours_db::repo::{accounts, security};
+use parcours_db::repo::installation::security::LinkPurpose;
+use parcours_db::repo::{installation::accounts, installation::security};
 use parcours_domain::{Email, Role};
 use uuid::Uuid;
 
@@ -156,7 +156,7 @@ impl App {
         security::clear_failures(&txn, &account_key).await?;
         let session = self.open_session(&txn, user.id, now).await?;
         // Signing in is a contact: it keeps the file from being anonymised as inactive.
-        parcours_db::repo::privacy::touch_person_of_user(&txn, user.id, now).await?;
+        parcours_db::repo::privacy::unscoped::touch_person_of_user(&txn, user.id, now).await?;
         txn.commit().await?;
         Ok(session)
     }

@@ -4,7 +4,7 @@
 //! All names are invented.
 
 use parcours_db::TenantScope;
-use parcours_db::repo::{accounts, journey, people, programmes};
+use parcours_db::repo::{installation::accounts, journey, people, programmes};
 use parcours_domain::instrument::{Instrument, Kind, Occasion};
 use parcours_domain::{Email, OrgKind, Phase, Role};
 use uuid::Uuid;

@@ -95,8 +95,8 @@ impl App {
             now,
         )
         .await?;
-        programmes::add_referrer(&txn, programme, france_travail).await?;
-        programmes::add_referrer(&txn, programme, mission_locale).await?;
+        programmes::add_referrer(&txn, scope, programme, france_travail).await?;
+        programmes::add_referrer(&txn, scope, programme, mission_locale).await?;
         // Last year's programme, over: its participants' history gives the results
         // pages and exports something to show (generated, not real people).
         let previous = programmes::insert(
@@ -108,8 +108,8 @@ impl App {
             now,
         )
         .await?;
-        programmes::add_referrer(&txn, previous, france_travail).await?;
-        programmes::add_referrer(&txn, previous, mission_locale).await?;
+        programmes::add_referrer(&txn, scope, previous, france_travail).await?;
+        programmes::add_referrer(&txn, scope, previous, mission_locale).await?;
         // The employer works with the operator and offers a first immersion.
         parcours_db::repo::opportunities::add_partner(&txn, scope, employer, now).await?;
         if let Some(employer_user) = user_of("employer@demo.parcours.test") {

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use parcours_db::repo::opportunities::{self, NewRequest, Request};
-use parcours_db::repo::{accounts, pistes, projects};
+use parcours_db::repo::{installation::accounts, pistes, projects};
 use parcours_db::{TenantScope, is_unique_violation};
 use parcours_domain::opportunity::{FeedbackSide, RequestStatus, fit_rank};
 use parcours_domain::{Action, Role};
@@ -47,7 +47,8 @@ impl App {
             .await?;
         let scope = actor.tenant();
         let all = opportunities::of_tenant(self.db(), scope).await?;
-        let requests = opportunities::requests_for(self.db(), all.iter().map(|o| o.id)).await?;
+        let requests =
+            opportunities::requests_for(self.db(), scope, all.iter().map(|o| o.id)).await?;
         // The person's occupations: the project's, then the pistes kept.
         let mut wanted: HashSet<String> = pistes::choices_of_person(self.db(), scope, person.id)
             .await?
@@ -129,9 +130,11 @@ impl App {
             .into_iter()
             .filter(|r| r.person_id == person.id)
             .collect();
-        let feedback = opportunities::feedback_for(self.db(), mine.iter().map(|r| r.id)).await?;
+        let feedback =
+            opportunities::feedback_for(self.db(), scope, mine.iter().map(|r| r.id)).await?;
         let meetings =
-            parcours_db::repo::sponsors::of_requests(self.db(), mine.iter().map(|r| r.id)).await?;
+            parcours_db::repo::sponsors::of_requests(self.db(), scope, mine.iter().map(|r| r.id))
+                .await?;
         let lines = mine
             .into_iter()
             .map(|request| {
@@ -284,7 +287,7 @@ impl App {
         }
         let rating = rating(rating_raw)?;
         let comment = comment(comment_raw)?;
-        let already = opportunities::feedback_for(self.db(), [request.id])
+        let already = opportunities::feedback_for(self.db(), scope, [request.id])
             .await?
             .iter()
             .any(|f| f.side == side);

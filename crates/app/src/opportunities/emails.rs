@@ -3,7 +3,7 @@
 
 use parcours_db::TenantScope;
 use parcours_db::repo::opportunities::{self};
-use parcours_db::repo::{accounts, people};
+use parcours_db::repo::{installation::accounts, people};
 use parcours_domain::Role;
 
 use crate::jobs::Payload;

@@ -2,7 +2,7 @@
 //! pausing it.
 
 use parcours_db::TenantScope;
-use parcours_db::repo::accounts;
+use parcours_db::repo::installation::accounts;
 use parcours_db::repo::opportunities::{self};
 use parcours_domain::opportunity::OpportunityInput;
 use parcours_domain::{Action, Relation, allows};
@@ -17,8 +17,11 @@ use super::*;
 impl App {
     /// The operators an employer actor works with; refused for anyone else.
     pub(crate) async fn employer_operators(&self, actor: &Actor) -> Result<Vec<Uuid>, AppError> {
-        let operators =
-            opportunities::operators_of_employer(self.db(), actor.organisation_id).await?;
+        let operators = opportunities::operators_of_employer(
+            self.db(),
+            parcours_db::EmployerScope::of(actor.organisation_id),
+        )
+        .await?;
         let partner = Relation {
             same_tenant: !operators.is_empty(),
             ..Relation::default()
@@ -37,8 +40,17 @@ impl App {
                 named.push((id, org.name));
             }
         }
-        let offers = opportunities::of_employer(self.db(), actor.organisation_id).await?;
-        let requests = opportunities::requests_for(self.db(), offers.iter().map(|o| o.id)).await?;
+        let offers = opportunities::of_employer(
+            self.db(),
+            parcours_db::EmployerScope::of(actor.organisation_id),
+        )
+        .await?;
+        let requests = opportunities::requests_for_employer(
+            self.db(),
+            parcours_db::EmployerScope::of(actor.organisation_id),
+            offers.iter().map(|o| o.id),
+        )
+        .await?;
         Ok(EmployerView {
             organisation: actor.organisation_name.clone(),
             operators: named,
@@ -97,18 +109,27 @@ impl App {
         paused: bool,
     ) -> Result<(), AppError> {
         self.employer_operators(actor).await?;
-        let Some(offer) = opportunities::of_employer(self.db(), actor.organisation_id)
-            .await?
-            .into_iter()
-            .find(|o| o.id == id)
-        else {
+        let Some(offer) = opportunities::of_employer(
+            self.db(),
+            parcours_db::EmployerScope::of(actor.organisation_id),
+        )
+        .await?
+        .into_iter()
+        .find(|o| o.id == id) else {
             return Err(AppError::NotFound);
         };
         // Traced in the operator's tenant, where the offer is shown to people.
         let txn = self
             .change_in(TenantScope::of(offer.tenant_id), Some(actor.user_id))
             .await?;
-        if !opportunities::set_paused(&*txn, actor.organisation_id, id, paused).await? {
+        if !opportunities::set_paused(
+            &*txn,
+            parcours_db::EmployerScope::of(actor.organisation_id),
+            id,
+            paused,
+        )
+        .await?
+        {
             return Err(AppError::NotFound);
         }
         let action = if paused {

@@ -3,7 +3,7 @@
 
 use parcours_db::TenantScope;
 use parcours_db::repo::opportunities::{self, Opportunity, Request};
-use parcours_db::repo::{accounts, people, projects};
+use parcours_db::repo::{installation::accounts, people, projects};
 use parcours_domain::Role;
 use parcours_domain::opportunity::{FeedbackSide, RequestStatus};
 
@@ -27,7 +27,8 @@ impl App {
         &self,
         token: &str,
     ) -> Result<(TenantScope, Request, Opportunity), AppError> {
-        let Some(request) = opportunities::request_by_token_hash(self.db(), &digest(token)).await?
+        let Some(request) =
+            opportunities::unscoped::request_by_token_hash(self.db(), &digest(token)).await?
         else {
             return Err(AppError::NotFound);
         };
@@ -55,7 +56,7 @@ impl App {
             .await?
             .map(|p| p.title)
             .filter(|title| !title.is_empty());
-        let feedback_given = opportunities::feedback_for(self.db(), [request.id])
+        let feedback_given = opportunities::feedback_for(self.db(), scope, [request.id])
             .await?
             .iter()
             .any(|f| f.side == FeedbackSide::Employer);
@@ -145,7 +146,7 @@ impl App {
     /// kept; the employer answers from the first email or their space). Returns how many
     /// expired.
     pub async fn expire_requests(&self, now: i64) -> Result<usize, AppError> {
-        let overdue = opportunities::overdue_requests(self.db(), now).await?;
+        let overdue = opportunities::unscoped::overdue_requests(self.db(), now).await?;
         for r in &overdue {
             let scope = TenantScope::of(r.tenant_id);
             // The system closes the request on the person's file.
@@ -154,7 +155,9 @@ impl App {
             txn.commit(Audit::of(audit_action::EXPIRED, r.person_id))
                 .await?;
         }
-        for r in opportunities::requests_to_remind(self.db(), now, now + 2 * DAY_MS).await? {
+        for r in
+            opportunities::unscoped::requests_to_remind(self.db(), now, now + 2 * DAY_MS).await?
+        {
             let scope = TenantScope::of(r.tenant_id);
             let Some(opportunity) = opportunities::find(self.db(), scope, r.opportunity_id).await?
             else {
@@ -179,7 +182,7 @@ impl App {
             }
             // Only the reminder's own ledger: nothing on anyone's file changed.
             let txn = self.bookkeeping(Bookkeeping::JobQueue).await?;
-            opportunities::mark_reminded(&*txn, r.id, now).await?;
+            opportunities::mark_reminded(&*txn, scope, r.id, now).await?;
             txn.commit().await?;
         }
         Ok(overdue.len())

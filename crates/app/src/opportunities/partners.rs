@@ -1,7 +1,7 @@
 //! The manager's side: the operator's partner employers, and opening an employer's
 //! light account.
 
-use parcours_db::repo::accounts;
+use parcours_db::repo::installation::accounts;
 use parcours_db::repo::opportunities::{self, Opportunity};
 use parcours_domain::{Action, Relation, Role, allows};
 

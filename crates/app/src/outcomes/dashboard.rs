@@ -10,7 +10,7 @@ impl App {
         actor: &crate::auth::Actor,
         programme_id: Uuid,
     ) -> Result<ProgrammeReport, AppError> {
-        let Some(programme) = programmes::find(self.db(), programme_id).await? else {
+        let Some(programme) = programmes::unscoped::find(self.db(), programme_id).await? else {
             return Err(AppError::NotFound);
         };
         let relation = parcours_domain::Relation {
@@ -175,10 +175,13 @@ impl App {
             .chain(outcomes::rules_of(self.db(), funder).await?)
             .filter(|r| seen.insert((r.durable_months, r.business_is_durable)))
             .collect();
-        for p in programmes::list_funded_by(self.db(), funder).await? {
+        for p in programmes::list_funded_by(self.db(), parcours_db::FunderScope::of(funder)).await?
+        {
             let own = self.programme_ref(&p).await?;
             let min_cell = effective_min_cell(&own, None);
-            let counts = self.report_counts(p.id).await?;
+            let counts = self
+                .report_counts(TenantScope::of(p.tenant_id), p.id)
+                .await?;
             let next_model = counts.model(&next);
             for rule in &earlier {
                 if rule_guard(&counts.model(rule), &next_model, min_cell).is_some() {

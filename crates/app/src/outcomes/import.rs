@@ -162,12 +162,12 @@ impl App {
             *by_status.entry(p.status.clone()).or_default() += 1;
             participants.push(p);
         }
-        let known: HashSet<Uuid> = programmes::referrers_of(&txn, programme.id)
+        let known: HashSet<Uuid> = programmes::referrers_of(&txn, programme.tenant, programme.id)
             .await?
             .into_iter()
             .collect();
         for id in referrers.values().filter(|id| !known.contains(id)) {
-            programmes::add_referrer(&txn, programme.id, *id).await?;
+            programmes::add_referrer(&txn, programme.tenant, programme.id, *id).await?;
         }
         outcomes::insert_participants(&txn, programme.tenant, programme.id, &participants, now)
             .await?;

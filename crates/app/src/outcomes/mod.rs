@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use parcours_db::TenantScope;
 use parcours_db::repo::outcomes::{self, ImportedParticipant, OutcomeFact};
-use parcours_db::repo::{accounts, programmes};
+use parcours_db::repo::{installation::accounts, programmes};
 use parcours_domain::OrgKind;
 use parcours_domain::outcome::{
     LabelRule, OutcomesReport, ParticipantStatus, ReportModel, Situation, quarter_of, rule_guard,

@@ -52,7 +52,7 @@ impl App {
     ) -> Result<OutcomesReport, AppError> {
         let rule: LabelRule = outcomes::current_rule(self.db(), programme.funder).await?;
         let min_cell = effective_min_cell(programme, min_cell);
-        let counts = self.report_counts(programme.id).await?;
+        let counts = self.report_counts(programme.tenant, programme.id).await?;
         let mut report = counts.report(&rule, min_cell);
         report.satisfaction = self
             .satisfaction(programme.id, programme.tenant.id(), min_cell)
@@ -62,7 +62,11 @@ impl App {
     }
 
     /// Everything a programme's report is built from, named.
-    pub(super) async fn report_counts(&self, programme_id: Uuid) -> Result<ReportCounts, AppError> {
+    pub(super) async fn report_counts(
+        &self,
+        scope: TenantScope,
+        programme_id: Uuid,
+    ) -> Result<ReportCounts, AppError> {
         let (counted, by_public) = outcomes::report_counts(self.db(), programme_id).await?;
         let mut names: HashMap<Uuid, String> = HashMap::new();
         let mut rows = Vec::with_capacity(counted.len());
@@ -78,7 +82,8 @@ impl App {
             }
             rows.push(row);
         }
-        let phase_counts = parcours_db::repo::people::phase_counts(self.db(), programme_id).await?;
+        let phase_counts =
+            parcours_db::repo::people::phase_counts(self.db(), scope, programme_id).await?;
         let phases = parcours_domain::Phase::ALL
             .iter()
             .map(|phase| {

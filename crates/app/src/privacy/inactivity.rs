@@ -24,7 +24,7 @@ impl App {
     /// reaching two years minus 30 days.
     pub async fn sweep_inactive(&self, now: i64) -> Result<InactivityReport, AppError> {
         let mut report = InactivityReport::default();
-        for (tenant, person) in privacy::returned_after_notice(self.db()).await? {
+        for (tenant, person) in privacy::unscoped::returned_after_notice(self.db()).await? {
             let scope = TenantScope::of(tenant);
             let txn = self.change_at(scope, None, now).await?;
             privacy::set_inactivity_notice(&txn, scope, person, None).await?;
@@ -33,7 +33,7 @@ impl App {
             report.withdrawn += 1;
         }
         loop {
-            let due = privacy::inactive_since(
+            let due = privacy::unscoped::inactive_since(
                 self.db(),
                 now - INACTIVITY_MS,
                 Some(now - NOTICE_MS),
@@ -54,9 +54,13 @@ impl App {
             }
         }
         loop {
-            let to_tell =
-                privacy::inactive_since(self.db(), now - INACTIVITY_MS + NOTICE_MS, None, BATCH)
-                    .await?;
+            let to_tell = privacy::unscoped::inactive_since(
+                self.db(),
+                now - INACTIVITY_MS + NOTICE_MS,
+                None,
+                BATCH,
+            )
+            .await?;
             for (tenant, person) in &to_tell {
                 let scope = TenantScope::of(*tenant);
                 let txn = self.change_at(scope, None, now).await?;

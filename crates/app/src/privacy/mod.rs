@@ -278,7 +278,7 @@ impl App {
         if self.db().get_database_backend() != parcours_db::DbBackend::Sqlite {
             return;
         }
-        match privacy::release_erased_space(self.db()).await {
+        match privacy::unscoped::release_erased_space(self.db()).await {
             Ok(true) => {}
             Ok(false) => {
                 tracing::warn!("WAL checkpoint after an erasure was busy; the daily job retries")
@@ -291,10 +291,12 @@ impl App {
     /// text occupied is released (PostgreSQL: `VACUUM` of the registry's tables;
     /// SQLite: a truncating WAL checkpoint). Returns whether there was anything to do.
     pub async fn release_space_after_erasures(&self, since: i64) -> Result<bool, AppError> {
-        if !privacy::erased_since(self.db(), audit_action::ANONYMISED.as_str(), since).await? {
+        if !privacy::unscoped::erased_since(self.db(), audit_action::ANONYMISED.as_str(), since)
+            .await?
+        {
             return Ok(false);
         }
-        if !privacy::release_erased_space(self.db()).await? {
+        if !privacy::unscoped::release_erased_space(self.db()).await? {
             return Err(AppError::Internal(
                 "the WAL checkpoint after erasures was busy".into(),
             ));

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use parcours_db::TenantScope;
 use parcours_db::repo::programmes::{self, Programme};
 use parcours_db::repo::referrals::{self, Cohort, NewImport, NewReferral, Referral, ReferralEvent};
-use parcours_db::repo::{accounts, journey, people};
+use parcours_db::repo::{installation::accounts, journey, people};
 use parcours_domain::referral::{
     Candidate, EXPIRES_AFTER_DAYS, ReferralInput, ReferralProblem, ReferralStatus, RefusalReason,
 };
@@ -171,7 +171,11 @@ fn already_referred_if_unique(e: AppError, field: &'static str, code: &'static s
 impl App {
     /// The programme if the actor's organisation refers to it.
     async fn referable(&self, actor: &Actor, programme_id: Uuid) -> Result<Programme, AppError> {
-        let referred = programmes::list_referred_by(self.db(), actor.organisation_id).await?;
+        let referred = programmes::list_referred_by(
+            self.db(),
+            parcours_db::ReferrerScope::of(actor.organisation_id),
+        )
+        .await?;
         let programme = referred.into_iter().find(|p| p.id == programme_id);
         let relation = Relation {
             refers_to_programme: programme.is_some(),

@@ -49,7 +49,7 @@ impl App {
         let rules = referrals::rules(self.db(), programme.id).await?;
         let quotas = referrals::quotas(self.db(), programme.id).await?;
         let mut referrers = Vec::new();
-        for org in programmes::referrers_of(self.db(), programme.id).await? {
+        for org in programmes::referrers_of(self.db(), actor.tenant(), programme.id).await? {
             let name = accounts::find_organisation(self.db(), org)
                 .await?
                 .map(|o| o.name)
@@ -136,7 +136,7 @@ impl App {
         {
             refuse("ends_on", "before_start");
         }
-        let referrers = programmes::referrers_of(self.db(), programme.id).await?;
+        let referrers = programmes::referrers_of(self.db(), actor.tenant(), programme.id).await?;
         let mut quotas = Vec::new();
         for (org, raw) in &input.quotas {
             if !referrers.contains(org) {

@@ -10,7 +10,11 @@ impl App {
             Role::Referrer => (
                 false,
                 referrals::of_referrer(self.db(), actor.organisation_id).await?,
-                programmes::list_referred_by(self.db(), actor.organisation_id).await?,
+                programmes::list_referred_by(
+                    self.db(),
+                    parcours_db::ReferrerScope::of(actor.organisation_id),
+                )
+                .await?,
                 Vec::new(),
             ),
             Role::ProgrammeManager => {
@@ -62,7 +66,7 @@ impl App {
                 slot.insert(name);
             }
             if let Entry::Vacant(slot) = programme_names.entry(referral.programme_id) {
-                let name = programmes::find(self.db(), referral.programme_id)
+                let name = programmes::unscoped::find(self.db(), referral.programme_id)
                     .await?
                     .map(|p| p.name)
                     .unwrap_or_default();

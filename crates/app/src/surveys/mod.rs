@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use parcours_db::repo::outcomes::{self, OutcomeFact};
 use parcours_db::repo::surveys::{self, NewSurvey, Question, Survey};
-use parcours_db::repo::{accounts, people};
+use parcours_db::repo::{installation::accounts, people};
 use parcours_db::{ConnectionTrait, TenantScope};
 use parcours_domain::outcome::{OutcomeInput, SatisfactionFigure};
 use uuid::Uuid;

@@ -29,7 +29,7 @@ impl App {
         let mut programme = String::new();
         let mut circumstances = Vec::new();
         if let Some(e) = &enrolment {
-            programme = programmes::find(db, e.programme_id)
+            programme = programmes::unscoped::find(db, e.programme_id)
                 .await?
                 .map(|p| p.name)
                 .unwrap_or_default();

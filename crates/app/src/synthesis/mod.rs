@@ -8,7 +8,9 @@
 use parcours_db::TenantScope;
 use parcours_db::repo::documents::{self, Document, NewShare};
 pub use parcours_db::repo::documents::{DocumentInfo, Share};
-use parcours_db::repo::{accounts, appointments, journey, people, plan, programmes, projects};
+use parcours_db::repo::{
+    appointments, installation::accounts, journey, people, plan, programmes, projects,
+};
 use parcours_documents::{ProjectPart, ResultLine, StepGroup, Synthesis, SynthesisLabels};
 use parcours_domain::appointment::AppointmentStatus;
 use parcours_domain::instrument::Kind;

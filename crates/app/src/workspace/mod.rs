@@ -8,7 +8,8 @@ use parcours_db::repo::documents::{self, DocumentInfo, Share};
 use parcours_db::repo::notes::{self, Note};
 use parcours_db::repo::transfers::{self, NewTransfer};
 use parcours_db::repo::{
-    accounts, appointments, audit, journal, journey, messages, people, pistes, projects,
+    appointments, audit, installation::accounts, journal, journey, messages, people, pistes,
+    projects,
 };
 use parcours_db::{ConnectionTrait, TenantScope};
 use parcours_domain::appointment::AppointmentStatus;

@@ -422,26 +422,34 @@ pub async fn insert_invitation(
     Ok(id)
 }
 
-/// The invitation a link's token opens; the caller checks expiry.
-pub async fn invitation_by_token_hash(
-    conn: &impl ConnectionTrait,
-    token_hash: &str,
-) -> Result<Option<Invitation>, DbErr> {
-    Ok(booking_invitation::Entity::find()
-        .filter(booking_invitation::Column::TokenHash.eq(token_hash))
-        .one(conn)
-        .await?
-        .map(Invitation::from))
+/// Lookups that cross tenants.
+pub mod unscoped {
+    use super::*;
+
+    /// The invitation a link's token opens; the caller checks expiry. The token is the
+    /// key: the tenant is only known from the row it finds.
+    pub async fn invitation_by_token_hash(
+        conn: &impl ConnectionTrait,
+        token_hash: &str,
+    ) -> Result<Option<Invitation>, DbErr> {
+        Ok(booking_invitation::Entity::find()
+            .filter(booking_invitation::Column::TokenHash.eq(token_hash))
+            .one(conn)
+            .await?
+            .map(Invitation::from))
+    }
 }
 
 /// Marks it used once; false if it already was (two tabs booking at once).
 pub async fn use_invitation(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     id: Uuid,
     now: i64,
 ) -> Result<bool, DbErr> {
     let r = booking_invitation::Entity::update_many()
         .col_expr(booking_invitation::Column::UsedAt, Expr::value(now))
+        .filter(booking_invitation::Column::TenantId.eq(scope.id()))
         .filter(booking_invitation::Column::Id.eq(id))
         .filter(booking_invitation::Column::UsedAt.is_null())
         .exec(conn)

@@ -1,13 +1,18 @@
 //! Repositories: small functions over any connection or transaction, so that a use
 //! case can combine a change and its audit row in one transaction.
+//!
+//! The tenant rule: a function on tenant data takes a [`crate::TenantScope`] (or, for a
+//! partner's view that spans operators, an [`crate::EmployerScope`],
+//! [`crate::ReferrerScope`] or [`crate::FunderScope`]) as its second argument and filters
+//! on it. The few that must cross tenants live in [`installation`] or in a file's
+//! `unscoped` module, each with the reason.
 
-pub mod accounts;
 pub mod appointments;
 pub mod audit;
 pub mod bilan;
 pub mod documents;
 pub mod generated;
-pub mod jobs;
+pub mod installation;
 pub mod journal;
 /// The bilan's repository under its former name, for callers not yet renamed.
 pub use bilan as journey;
@@ -23,9 +28,7 @@ pub mod plan;
 pub mod privacy;
 pub mod programmes;
 pub mod projects;
-pub mod reference;
 pub mod referrals;
-pub mod security;
 pub mod selection;
 pub mod sponsors;
 pub mod surveys;

@@ -5,13 +5,13 @@ use parcours_domain::opportunity::{FeedbackSide, Offer, OpportunityKind, Request
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
 use super::parse_code;
-use crate::TenantScope;
 use crate::entities::{employer_partner, opportunity, opportunity_feedback, opportunity_request};
+use crate::{EmployerScope, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opportunity {
@@ -114,10 +114,10 @@ pub async fn add_partner(
 /// The operators an employer works with.
 pub async fn operators_of_employer(
     conn: &impl ConnectionTrait,
-    employer_org: Uuid,
+    employer: EmployerScope,
 ) -> Result<Vec<Uuid>, DbErr> {
     Ok(employer_partner::Entity::find()
-        .filter(employer_partner::Column::EmployerOrgId.eq(employer_org))
+        .filter(employer_partner::Column::EmployerOrgId.eq(employer.id()))
         .all(conn)
         .await?
         .into_iter()
@@ -170,14 +170,15 @@ pub async fn insert(
     Ok(id)
 }
 
+/// Pauses or resumes one of the employer's own offers.
 pub async fn set_paused(
     conn: &impl ConnectionTrait,
-    employer_org: Uuid,
+    employer: EmployerScope,
     id: Uuid,
     paused: bool,
 ) -> Result<bool, DbErr> {
     Ok(opportunity::Entity::update_many()
-        .filter(opportunity::Column::EmployerOrgId.eq(employer_org))
+        .filter(opportunity::Column::EmployerOrgId.eq(employer.id()))
         .filter(opportunity::Column::Id.eq(id))
         .col_expr(opportunity::Column::Paused, Expr::value(paused))
         .exec(conn)
@@ -189,10 +190,10 @@ pub async fn set_paused(
 /// An employer's opportunities, newest first.
 pub async fn of_employer(
     conn: &impl ConnectionTrait,
-    employer_org: Uuid,
+    employer: EmployerScope,
 ) -> Result<Vec<Opportunity>, DbErr> {
     opportunity::Entity::find()
-        .filter(opportunity::Column::EmployerOrgId.eq(employer_org))
+        .filter(opportunity::Column::EmployerOrgId.eq(employer.id()))
         .order_by_desc(opportunity::Column::CreatedAt)
         .all(conn)
         .await?
@@ -268,15 +269,44 @@ pub async fn insert_request(
     Ok(id)
 }
 
-/// Requests for some opportunities (capacity and the employer's lists).
+/// Requests for some of the tenant's opportunities (their capacity).
 pub async fn requests_for(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     opportunities: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<Request>, DbErr> {
+    let own = opportunity::Entity::find()
+        .select_only()
+        .column(opportunity::Column::Id)
+        .filter(opportunity::Column::TenantId.eq(scope.id()));
+    requests_on(conn, opportunities, own).await
+}
+
+/// Requests for some of the employer's own offers, in every operator tenant (the
+/// employer's lists).
+pub async fn requests_for_employer(
+    conn: &impl ConnectionTrait,
+    employer: EmployerScope,
+    opportunities: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<Request>, DbErr> {
+    let own = opportunity::Entity::find()
+        .select_only()
+        .column(opportunity::Column::Id)
+        .filter(opportunity::Column::EmployerOrgId.eq(employer.id()));
+    requests_on(conn, opportunities, own).await
+}
+
+/// Requests on the given opportunities that the `own` query also lists.
+async fn requests_on(
+    conn: &impl ConnectionTrait,
+    opportunities: impl IntoIterator<Item = Uuid>,
+    own: sea_orm::Select<opportunity::Entity>,
 ) -> Result<Vec<Request>, DbErr> {
     requests_of(
         conn,
         opportunity_request::Entity::find()
             .filter(opportunity_request::Column::OpportunityId.is_in(opportunities))
+            .filter(opportunity_request::Column::OpportunityId.in_subquery(own.into_query()))
             .order_by_desc(opportunity_request::Column::CreatedAt),
     )
     .await
@@ -297,17 +327,53 @@ pub async fn requests_of_person(
     .await
 }
 
-/// The request an employer's link opens (the token is the key).
-pub async fn request_by_token_hash(
-    conn: &impl ConnectionTrait,
-    token_hash: &str,
-) -> Result<Option<Request>, DbErr> {
-    opportunity_request::Entity::find()
-        .filter(opportunity_request::Column::TokenHash.eq(token_hash))
-        .one(conn)
-        .await?
-        .map(Request::try_from)
-        .transpose()
+/// Lookups that cross tenants.
+pub mod unscoped {
+    use super::*;
+
+    /// The request an employer's link opens: the token is the key, and the tenant is
+    /// only known from the row it finds.
+    pub async fn request_by_token_hash(
+        conn: &impl ConnectionTrait,
+        token_hash: &str,
+    ) -> Result<Option<Request>, DbErr> {
+        opportunity_request::Entity::find()
+            .filter(opportunity_request::Column::TokenHash.eq(token_hash))
+            .one(conn)
+            .await?
+            .map(Request::try_from)
+            .transpose()
+    }
+
+    /// Requests still waiting past their answer date, of every operator: the
+    /// installation's daily sweep expires them.
+    pub async fn overdue_requests(
+        conn: &impl ConnectionTrait,
+        now: i64,
+    ) -> Result<Vec<Request>, DbErr> {
+        requests_of(
+            conn,
+            waiting().filter(opportunity_request::Column::RespondBy.lte(now)),
+        )
+        .await
+    }
+
+    /// Requests still waiting that fall due before `by` and were not reminded yet, of
+    /// every operator: the installation's daily sweep reminds their employer.
+    pub async fn requests_to_remind(
+        conn: &impl ConnectionTrait,
+        now: i64,
+        by: i64,
+    ) -> Result<Vec<Request>, DbErr> {
+        requests_of(
+            conn,
+            waiting()
+                .filter(opportunity_request::Column::RespondBy.gt(now))
+                .filter(opportunity_request::Column::RespondBy.lte(by))
+                .filter(opportunity_request::Column::RemindedAt.is_null()),
+        )
+        .await
+    }
 }
 
 pub async fn find_request(
@@ -381,18 +447,6 @@ pub async fn answer_request(
         > 0)
 }
 
-/// Requests still waiting past their answer date, of every operator.
-pub async fn overdue_requests(
-    conn: &impl ConnectionTrait,
-    now: i64,
-) -> Result<Vec<Request>, DbErr> {
-    requests_of(
-        conn,
-        waiting().filter(opportunity_request::Column::RespondBy.lte(now)),
-    )
-    .await
-}
-
 /// Requests still waiting for the employer's answer, of every operator.
 fn waiting() -> sea_orm::Select<opportunity_request::Entity> {
     opportunity_request::Entity::find()
@@ -436,12 +490,20 @@ pub async fn insert_feedback(
     Ok(())
 }
 
+/// The feedback given on some of the tenant's requests.
 pub async fn feedback_for(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     requests: impl IntoIterator<Item = Uuid>,
 ) -> Result<Vec<Feedback>, DbErr> {
+    let own = opportunity_request::Entity::find()
+        .select_only()
+        .column(opportunity_request::Column::Id)
+        .filter(opportunity_request::Column::TenantId.eq(scope.id()))
+        .into_query();
     opportunity_feedback::Entity::find()
         .filter(opportunity_feedback::Column::RequestId.is_in(requests))
+        .filter(opportunity_feedback::Column::RequestId.in_subquery(own))
         .all(conn)
         .await?
         .into_iter()
@@ -457,24 +519,14 @@ pub async fn feedback_for(
         .collect()
 }
 
-/// Requests still waiting that fall due before `by` and were not reminded yet.
-pub async fn requests_to_remind(
+pub async fn mark_reminded(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    id: Uuid,
     now: i64,
-    by: i64,
-) -> Result<Vec<Request>, DbErr> {
-    requests_of(
-        conn,
-        waiting()
-            .filter(opportunity_request::Column::RespondBy.gt(now))
-            .filter(opportunity_request::Column::RespondBy.lte(by))
-            .filter(opportunity_request::Column::RemindedAt.is_null()),
-    )
-    .await
-}
-
-pub async fn mark_reminded(conn: &impl ConnectionTrait, id: Uuid, now: i64) -> Result<(), DbErr> {
+) -> Result<(), DbErr> {
     opportunity_request::Entity::update_many()
+        .filter(opportunity_request::Column::TenantId.eq(scope.id()))
         .filter(opportunity_request::Column::Id.eq(id))
         .col_expr(opportunity_request::Column::RemindedAt, Expr::value(now))
         .exec(conn)

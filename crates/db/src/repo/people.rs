@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{CaseStatement, Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
 use super::parse_code;
-use crate::TenantScope;
-use crate::entities::{activity, appointment, enrolment, person, slot};
+use crate::entities::{activity, appointment, enrolment, person, programme, slot};
+use crate::{ReferrerScope, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
@@ -78,7 +78,7 @@ pub struct NewEnrolment {
 }
 
 /// The quarter ("2025-Q3") of a moment, in UTC (a report groups entries by quarter).
-pub fn quarter_of_ms(ms: i64) -> Option<String> {
+pub(crate) fn quarter_of_ms(ms: i64) -> Option<String> {
     let t = time::OffsetDateTime::from_unix_timestamp(ms / 1000).ok()?;
     Some(format!("{}-Q{}", t.year(), u8::from(t.month()).div_ceil(3)))
 }
@@ -512,13 +512,22 @@ async fn activity_tallies(
 /// small-cell suppression before showing it.
 pub async fn phase_counts(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme_id: Uuid,
 ) -> Result<Vec<(Phase, u64)>, DbErr> {
+    // Scoped through the programme's owner: every enrolment in the tenant's programme
+    // counts, as its manager and funder read the whole programme.
+    let own = programme::Entity::find()
+        .select_only()
+        .column(programme::Column::Id)
+        .filter(programme::Column::TenantId.eq(scope.id()))
+        .into_query();
     let rows: Vec<(String, i64)> = enrolment::Entity::find()
         .select_only()
         .column(enrolment::Column::Phase)
         .column_as(enrolment::Column::Id.count(), "n")
         .filter(enrolment::Column::ProgrammeId.eq(programme_id))
+        .filter(enrolment::Column::ProgrammeId.in_subquery(own))
         .group_by(enrolment::Column::Phase)
         .into_tuple()
         .all(conn)
@@ -531,9 +540,10 @@ pub async fn phase_counts(
 /// Phase counts of the people one referrer organisation sent into a programme.
 pub async fn phase_counts_for_referrer(
     conn: &impl ConnectionTrait,
+    referrer: ReferrerScope,
     programme_id: Uuid,
-    referrer_id: Uuid,
 ) -> Result<Vec<(Phase, u64)>, DbErr> {
+    let referrer_id = referrer.id();
     let rows: Vec<(String, i64)> = enrolment::Entity::find()
         .select_only()
         .column(enrolment::Column::Phase)

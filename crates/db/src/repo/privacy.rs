@@ -203,7 +203,7 @@ fn to_value(model: &impl Serialize) -> Result<Value, DbErr> {
 
 /// The name an anonymised person goes by: nothing of who they were, only enough to tell
 /// two apart in a list.
-pub fn anonymous_name(person_id: Uuid) -> (String, String) {
+pub(crate) fn anonymous_name(person_id: Uuid) -> (String, String) {
     let simple = person_id.simple().to_string();
     let tail = simple.get(simple.len().saturating_sub(6)..).unwrap_or("");
     ("Anonyme".to_owned(), tail.to_owned())
@@ -311,51 +311,6 @@ fn blank_value(blank: Blank, person_id: Uuid, account: Option<Uuid>) -> Expr {
     }
 }
 
-/// Makes the space an erasure freed unreadable: on SQLite (where `secure_delete`
-/// already zeroes freed cells and pages) the WAL, which still holds the pages as they
-/// were, is checkpointed and truncated; on PostgreSQL the registry's tables are
-/// vacuumed, so the dead rows' space is reclaimed. Returns false when SQLite could not
-/// finish the checkpoint (a reader held it): the daily job tries again.
-pub async fn release_erased_space(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    match conn.get_database_backend() {
-        DbBackend::Sqlite => {
-            let row = conn
-                .query_one_raw(Statement::from_string(
-                    DbBackend::Sqlite,
-                    "PRAGMA wal_checkpoint(TRUNCATE)",
-                ))
-                .await?;
-            let busy = match row {
-                Some(row) => row.try_get_by_index::<i64>(0)?,
-                None => 0,
-            };
-            Ok(busy == 0)
-        }
-        DbBackend::Postgres => {
-            let tables: Vec<&str> = PERSONAL_TABLES.iter().map(|t| t.table).collect();
-            // VACUUM runs outside a transaction; the names are the registry's constants.
-            conn.execute_unprepared(&format!("VACUUM {}", tables.join(", ")))
-                .await?;
-            Ok(true)
-        }
-        _ => Ok(true),
-    }
-}
-
-/// Whether any file was anonymised (audit `action`) since `since`.
-pub async fn erased_since(
-    conn: &impl ConnectionTrait,
-    action: &str,
-    since: i64,
-) -> Result<bool, DbErr> {
-    Ok(audit_event::Entity::find()
-        .filter(audit_event::Column::Action.eq(action))
-        .filter(audit_event::Column::At.gte(since))
-        .one(conn)
-        .await?
-        .is_some())
-}
-
 /// Records the person's request to be erased (kept until a manager carries it out).
 pub async fn request_erasure(
     conn: &impl ConnectionTrait,
@@ -436,35 +391,6 @@ pub async fn pending(
         .collect())
 }
 
-/// People of any tenant, not anonymised, with no contact since `before`: their file
-/// was last changed and their enrolments last active before it. With
-/// `noticed_before`, those whose notice went out by then; without, those never told.
-pub async fn inactive_since(
-    conn: &impl ConnectionTrait,
-    before: i64,
-    noticed_before: Option<i64>,
-    limit: u64,
-) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
-    let recent_enrolments = enrolment::Entity::find()
-        .select_only()
-        .column(enrolment::Column::PersonId)
-        .filter(enrolment::Column::LastActivityAt.gte(before))
-        .as_query()
-        .to_owned();
-    let query = person::Entity::find()
-        .select_only()
-        .column(person::Column::TenantId)
-        .column(person::Column::Id)
-        .filter(person::Column::AnonymisedAt.is_null())
-        .filter(person::Column::UpdatedAt.lt(before))
-        .filter(Expr::col((person::Entity, person::Column::Id)).not_in_subquery(recent_enrolments));
-    let query = match noticed_before {
-        Some(at) => query.filter(person::Column::InactivityNoticeAt.lte(at)),
-        None => query.filter(person::Column::InactivityNoticeAt.is_null()),
-    };
-    query.limit(limit).into_tuple().all(conn).await
-}
-
 /// The consents the person gave, and withdrew, oldest first.
 pub async fn consents(
     conn: &impl ConnectionTrait,
@@ -531,52 +457,143 @@ pub async fn set_inactivity_notice(
     Ok(())
 }
 
-/// Files with a running notice where the person came back after it (a sign-in, a
-/// change to the file, activity in an enrolment): the notice is withdrawn.
-pub async fn returned_after_notice(
-    conn: &impl ConnectionTrait,
-) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
-    let noticed: Vec<(Uuid, Uuid, i64, i64)> = person::Entity::find()
-        .select_only()
-        .column(person::Column::TenantId)
-        .column(person::Column::Id)
-        .column(person::Column::InactivityNoticeAt)
-        .column(person::Column::UpdatedAt)
-        .filter(person::Column::AnonymisedAt.is_null())
-        .filter(person::Column::InactivityNoticeAt.is_not_null())
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut back = Vec::new();
-    for (tenant, id, notice, updated) in noticed {
-        let active_after = enrolment::Entity::find()
-            .filter(enrolment::Column::TenantId.eq(tenant))
-            .filter(enrolment::Column::PersonId.eq(id))
-            .filter(enrolment::Column::LastActivityAt.gt(notice))
-            .one(conn)
-            .await?
-            .is_some();
-        if updated > notice || active_after {
-            back.push((tenant, id));
+/// Functions that cross tenants; each says why.
+pub mod unscoped {
+    use super::*;
+
+    /// Makes the space an erasure freed unreadable: on SQLite (where `secure_delete`
+    /// already zeroes freed cells and pages) the WAL, which still holds the pages as they
+    /// were, is checkpointed and truncated; on PostgreSQL the registry's tables are
+    /// vacuumed, so the dead rows' space is reclaimed. Returns false when SQLite could not
+    /// finish the checkpoint (a reader held it): the daily job tries again.
+    ///
+    /// Crosses tenants: the freed space is the database's, shared by every tenant.
+    pub async fn release_erased_space(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
+        match conn.get_database_backend() {
+            DbBackend::Sqlite => {
+                let row = conn
+                    .query_one_raw(Statement::from_string(
+                        DbBackend::Sqlite,
+                        "PRAGMA wal_checkpoint(TRUNCATE)",
+                    ))
+                    .await?;
+                let busy = match row {
+                    Some(row) => row.try_get_by_index::<i64>(0)?,
+                    None => 0,
+                };
+                Ok(busy == 0)
+            }
+            DbBackend::Postgres => {
+                let tables: Vec<&str> = PERSONAL_TABLES.iter().map(|t| t.table).collect();
+                // VACUUM runs outside a transaction; the names are the registry's constants.
+                conn.execute_unprepared(&format!("VACUUM {}", tables.join(", ")))
+                    .await?;
+                Ok(true)
+            }
+            _ => Ok(true),
         }
     }
-    Ok(back)
-}
 
-/// A sign-in is a contact: it touches the person's file and withdraws any notice.
-pub async fn touch_person_of_user(
-    conn: &impl ConnectionTrait,
-    user_id: Uuid,
-    now: i64,
-) -> Result<(), DbErr> {
-    person::Entity::update_many()
-        .col_expr(person::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            person::Column::InactivityNoticeAt,
-            Expr::value(Option::<i64>::None),
-        )
-        .filter(person::Column::UserId.eq(user_id))
-        .exec(conn)
-        .await?;
-    Ok(())
+    /// Whether any file was anonymised (audit `action`) since `since`.
+    ///
+    /// Crosses tenants: the daily release of erased space runs once for the whole installation.
+    pub async fn erased_since(
+        conn: &impl ConnectionTrait,
+        action: &str,
+        since: i64,
+    ) -> Result<bool, DbErr> {
+        Ok(audit_event::Entity::find()
+            .filter(audit_event::Column::Action.eq(action))
+            .filter(audit_event::Column::At.gte(since))
+            .one(conn)
+            .await?
+            .is_some())
+    }
+
+    /// People of any tenant, not anonymised, with no contact since `before`: their file
+    /// was last changed and their enrolments last active before it. With
+    /// `noticed_before`, those whose notice went out by then; without, those never told.
+    ///
+    /// Crosses tenants: the installation's daily inactivity sweep runs over every tenant.
+    pub async fn inactive_since(
+        conn: &impl ConnectionTrait,
+        before: i64,
+        noticed_before: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
+        let recent_enrolments = enrolment::Entity::find()
+            .select_only()
+            .column(enrolment::Column::PersonId)
+            .filter(enrolment::Column::LastActivityAt.gte(before))
+            .as_query()
+            .to_owned();
+        let query = person::Entity::find()
+            .select_only()
+            .column(person::Column::TenantId)
+            .column(person::Column::Id)
+            .filter(person::Column::AnonymisedAt.is_null())
+            .filter(person::Column::UpdatedAt.lt(before))
+            .filter(
+                Expr::col((person::Entity, person::Column::Id)).not_in_subquery(recent_enrolments),
+            );
+        let query = match noticed_before {
+            Some(at) => query.filter(person::Column::InactivityNoticeAt.lte(at)),
+            None => query.filter(person::Column::InactivityNoticeAt.is_null()),
+        };
+        query.limit(limit).into_tuple().all(conn).await
+    }
+
+    /// Files with a running notice where the person came back after it (a sign-in, a
+    /// change to the file, activity in an enrolment): the notice is withdrawn.
+    ///
+    /// Crosses tenants: the installation's daily inactivity sweep runs over every tenant.
+    pub async fn returned_after_notice(
+        conn: &impl ConnectionTrait,
+    ) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
+        let noticed: Vec<(Uuid, Uuid, i64, i64)> = person::Entity::find()
+            .select_only()
+            .column(person::Column::TenantId)
+            .column(person::Column::Id)
+            .column(person::Column::InactivityNoticeAt)
+            .column(person::Column::UpdatedAt)
+            .filter(person::Column::AnonymisedAt.is_null())
+            .filter(person::Column::InactivityNoticeAt.is_not_null())
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let mut back = Vec::new();
+        for (tenant, id, notice, updated) in noticed {
+            let active_after = enrolment::Entity::find()
+                .filter(enrolment::Column::TenantId.eq(tenant))
+                .filter(enrolment::Column::PersonId.eq(id))
+                .filter(enrolment::Column::LastActivityAt.gt(notice))
+                .one(conn)
+                .await?
+                .is_some();
+            if updated > notice || active_after {
+                back.push((tenant, id));
+            }
+        }
+        Ok(back)
+    }
+
+    /// A sign-in is a contact: it touches the person's file and withdraws any notice.
+    ///
+    /// Crosses tenants: sign-in knows the user, not yet the tenant of their person file.
+    pub async fn touch_person_of_user(
+        conn: &impl ConnectionTrait,
+        user_id: Uuid,
+        now: i64,
+    ) -> Result<(), DbErr> {
+        person::Entity::update_many()
+            .col_expr(person::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                person::Column::InactivityNoticeAt,
+                Expr::value(Option::<i64>::None),
+            )
+            .filter(person::Column::UserId.eq(user_id))
+            .exec(conn)
+            .await?;
+        Ok(())
+    }
 }

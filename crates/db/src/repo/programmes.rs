@@ -2,12 +2,12 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
-use crate::TenantScope;
 use crate::entities::{programme, programme_referrer};
+use crate::{FunderScope, ReferrerScope, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Programme {
@@ -52,11 +52,23 @@ pub async fn insert(
     Ok(id)
 }
 
+/// Lets a referrer organisation send people into one of the tenant's programmes.
 pub async fn add_referrer(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme_id: Uuid,
     organisation_id: Uuid,
 ) -> Result<(), DbErr> {
+    if programme::Entity::find_by_id(programme_id)
+        .filter(programme::Column::TenantId.eq(scope.id()))
+        .one(conn)
+        .await?
+        .is_none()
+    {
+        return Err(DbErr::RecordNotFound(format!(
+            "programme {programme_id} in this tenant"
+        )));
+    }
     programme_referrer::ActiveModel {
         programme_id: Set(programme_id),
         organisation_id: Set(organisation_id),
@@ -80,12 +92,13 @@ pub async fn list_in_tenant(
         .collect())
 }
 
+/// The programmes a funder funds, whichever operator runs them.
 pub async fn list_funded_by(
     conn: &impl ConnectionTrait,
-    funder_id: Uuid,
+    funder: FunderScope,
 ) -> Result<Vec<Programme>, DbErr> {
     Ok(programme::Entity::find()
-        .filter(programme::Column::FunderId.eq(funder_id))
+        .filter(programme::Column::FunderId.eq(funder.id()))
         .order_by_asc(programme::Column::Name)
         .all(conn)
         .await?
@@ -94,12 +107,13 @@ pub async fn list_funded_by(
         .collect())
 }
 
+/// The programmes a referrer may send people into, whichever operator runs them.
 pub async fn list_referred_by(
     conn: &impl ConnectionTrait,
-    referrer_id: Uuid,
+    referrer: ReferrerScope,
 ) -> Result<Vec<Programme>, DbErr> {
     let ids: Vec<Uuid> = programme_referrer::Entity::find()
-        .filter(programme_referrer::Column::OrganisationId.eq(referrer_id))
+        .filter(programme_referrer::Column::OrganisationId.eq(referrer.id()))
         .all(conn)
         .await?
         .into_iter()
@@ -115,20 +129,35 @@ pub async fn list_referred_by(
         .collect())
 }
 
-pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Programme>, DbErr> {
-    Ok(programme::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(record))
+/// Lookups that cross tenants.
+pub mod unscoped {
+    use super::*;
+
+    /// A programme by id, whichever tenant runs it: its funder, its referrers and the
+    /// operators whose people are enrolled in it see its name; the row holds no
+    /// personal data, and the caller checks its relation to the programme.
+    pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Programme>, DbErr> {
+        Ok(programme::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .map(record))
+    }
 }
 
-/// The referrer organisations of a programme.
+/// The referrer organisations of one of the tenant's programmes.
 pub async fn referrers_of(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme_id: Uuid,
 ) -> Result<Vec<Uuid>, DbErr> {
+    let own = programme::Entity::find()
+        .select_only()
+        .column(programme::Column::Id)
+        .filter(programme::Column::TenantId.eq(scope.id()))
+        .into_query();
     Ok(programme_referrer::Entity::find()
         .filter(programme_referrer::Column::ProgrammeId.eq(programme_id))
+        .filter(programme_referrer::Column::ProgrammeId.in_subquery(own))
         .all(conn)
         .await?
         .into_iter()

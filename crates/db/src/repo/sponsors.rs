@@ -3,12 +3,12 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set,
+    QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
-use crate::TenantScope;
-use crate::entities::sponsor_meeting;
+use crate::entities::{opportunity, opportunity_request, sponsor_meeting};
+use crate::{EmployerScope, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Meeting {
@@ -45,13 +45,47 @@ pub async fn insert(
     Ok(id)
 }
 
-/// The meetings of several sponsorships, most recent first.
+/// The meetings of several of the tenant's sponsorships, most recent first.
 pub async fn of_requests(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     requests: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<Meeting>, DbErr> {
+    let own = opportunity_request::Entity::find()
+        .select_only()
+        .column(opportunity_request::Column::Id)
+        .filter(opportunity_request::Column::TenantId.eq(scope.id()));
+    meetings_of(conn, requests, own).await
+}
+
+/// The meetings of several sponsorships on the employer's own offers, in every operator
+/// tenant, most recent first.
+pub async fn of_requests_for_employer(
+    conn: &impl ConnectionTrait,
+    employer: EmployerScope,
+    requests: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<Meeting>, DbErr> {
+    let offers = opportunity::Entity::find()
+        .select_only()
+        .column(opportunity::Column::Id)
+        .filter(opportunity::Column::EmployerOrgId.eq(employer.id()))
+        .into_query();
+    let own = opportunity_request::Entity::find()
+        .select_only()
+        .column(opportunity_request::Column::Id)
+        .filter(opportunity_request::Column::OpportunityId.in_subquery(offers));
+    meetings_of(conn, requests, own).await
+}
+
+/// Meetings of the given requests that the `own` query also lists.
+async fn meetings_of(
+    conn: &impl ConnectionTrait,
+    requests: impl IntoIterator<Item = Uuid>,
+    own: sea_orm::Select<opportunity_request::Entity>,
 ) -> Result<Vec<Meeting>, DbErr> {
     Ok(sponsor_meeting::Entity::find()
         .filter(sponsor_meeting::Column::RequestId.is_in(requests))
+        .filter(sponsor_meeting::Column::RequestId.in_subquery(own.into_query()))
         .order_by_desc(sponsor_meeting::Column::MetOn)
         .order_by_desc(sponsor_meeting::Column::CreatedAt)
         .all(conn)

@@ -7,9 +7,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::parse_code;
 use crate::TenantScope;
 use crate::entities::{membership, membership_invitation, organisation, user};
+use crate::repo::parse_code;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
