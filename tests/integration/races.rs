@@ -627,12 +627,16 @@ async fn a_slot_is_booked_once_and_a_link_books_once() -> TestResult {
     let person = t.world.beneficiary_person_id;
     let (coach, coach_email) = t.coach_of(person).await?;
     let now = parcours_app::now_ms();
-    let slots: Vec<String> = t
-        .publish_slots(&coach_email, 3, "09:00", N + 1)
-        .await?
-        .iter()
-        .map(Uuid::to_string)
-        .collect();
+    let actor = t.actor(&coach_email).await?;
+    let mut slots = Vec::new();
+    for day in 0..=N {
+        for slot in t
+            .publish_slots(&actor, 3 + i64::try_from(day)?, "09:00", 1)
+            .await?
+        {
+            slots.push(slot.to_string());
+        }
+    }
     // The person books the same slot N times at once from their space.
     let me = Arc::new(t.login_as(BENEFICIARY).await?);
     me.csrf_from("/parcours/rendez-vous").await;
@@ -695,6 +699,7 @@ async fn a_slot_is_never_both_withdrawn_and_booked() -> TestResult {
     let scope = parcours_db::TenantScope::of(t.world.operator_id);
     let person = t.world.beneficiary_person_id;
     let (_, coach_email) = t.coach_of(person).await?;
+    let actor = t.actor(&coach_email).await?;
     let coach = Arc::new(t.login_as(&coach_email).await?);
     let me = Arc::new(t.login_as(BENEFICIARY).await?);
     coach.csrf_from("/agenda").await;
@@ -702,7 +707,7 @@ async fn a_slot_is_never_both_withdrawn_and_booked() -> TestResult {
     let mut both = 0;
     for round in 0..5 {
         let slot = t
-            .publish_slots(&coach_email, 4, &format!("{:02}:00", 9 + round), 1)
+            .publish_slots(&actor, 4, &format!("{:02}:00", 9 + round), 1)
             .await?
             .first()
             .copied()

@@ -38,19 +38,19 @@ impl TestApp {
         Ok((coach, user.email))
     }
 
-    /// `count` consecutive 45-minute phone slots that `coach` publishes, starting
-    /// `days_ahead` days from the app's today at `at` (HH:MM): their ids, in time order.
+    /// `count` consecutive 45-minute phone slots (at most a series, 12) that `coach`
+    /// publishes, starting `days_ahead` days from the app's today at `at` (HH:MM): their
+    /// ids, in time order.
     pub async fn publish_slots(
         &self,
-        coach: &str,
+        coach: &Actor,
         days_ahead: i64,
         at: &str,
         count: usize,
     ) -> anyhow::Result<Vec<Uuid>> {
-        let actor = self.actor(coach).await?;
         let known: std::collections::BTreeSet<Uuid> = self
             .app
-            .agenda(&actor)
+            .agenda(coach)
             .await?
             .iter()
             .map(|s| s.slot.id)
@@ -60,7 +60,7 @@ impl TestApp {
         let published = self
             .app
             .publish_slots(
-                &actor,
+                coach,
                 &SlotInput {
                     date: day.to_string(),
                     time: at.to_owned(),
@@ -74,7 +74,7 @@ impl TestApp {
         anyhow::ensure!(published == count, "{published} slots of {count} published");
         let mut new: Vec<_> = self
             .app
-            .agenda(&actor)
+            .agenda(coach)
             .await?
             .into_iter()
             .map(|s| s.slot)
