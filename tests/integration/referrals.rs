@@ -832,11 +832,7 @@ async fn an_accepted_candidate_gets_their_space_and_asks_for_an_immersion() -> T
 
     // A referrer or a funder cannot open the space; the manager can, once.
     let funder = t.login_as("funder@demo.parcours.test").await?;
-    let denied = funder
-        .server
-        .post(&format!("{file}/espace"))
-        .form(&[("_csrf", funder.token_from("/home").await)])
-        .await;
+    let denied = funder.post_form(&format!("{file}/espace"), &[]).await;
     assert!(
         denied.status_code() == StatusCode::FORBIDDEN
             || denied.status_code() == StatusCode::NOT_FOUND
