@@ -2,7 +2,7 @@
 //! person and the coach, refusals that store nothing, phases and change over time.
 
 use axum_test::http::StatusCode;
-use parcours_test_support::{Client, TestApp, csrf_token};
+use parcours_test_support::{Client, TestApp};
 use serde_json::{Value, json};
 
 use crate::{TestResult, audit_actions};
@@ -42,12 +42,8 @@ async fn consent(client: &Client) {
 }
 
 async fn put_answers(client: &Client, activity: &str, body: Value) -> axum_test::TestResponse {
-    let token = client.token_from("/parcours").await;
     client
-        .server
-        .put(&format!("/api/v1/activities/{activity}/answers"))
-        .add_header("x-csrf-token", token)
-        .json(&body)
+        .put_json(&format!("/api/v1/activities/{activity}/answers"), &body)
         .await
 }
 
@@ -96,16 +92,9 @@ async fn a_beneficiary_consents_answers_one_question_at_a_time_resumes_and_sees_
     assert_eq!(items.len(), 36);
     for (n, item) in items.iter().enumerate().take(10) {
         let path = format!("/activites/{riasec}/q/{}", n + 1);
-        let page = me.server.get(&path).await.text();
-        let token = csrf_token(&page).unwrap();
+        me.server.get(&path).await;
         let response = me
-            .server
-            .post(&path)
-            .form(&[
-                ("_csrf", token.as_str()),
-                ("item", item),
-                ("value", value_for(item)),
-            ])
+            .post_form(&path, &[("item", item), ("value", value_for(item))])
             .await;
         assert_eq!(response.status_code(), StatusCode::SEE_OTHER);
         assert_eq!(
@@ -250,16 +239,12 @@ async fn an_out_of_range_or_unknown_answer_is_refused_and_stores_nothing() -> Te
             .all(|q| q["answer"].is_null())
     );
     // The page form says so next to the question, and stores nothing either.
-    let page = me
-        .server
-        .get(&format!("/activites/{riasec}/q/1"))
-        .await
-        .text();
-    let token = csrf_token(&page).unwrap();
+    me.server.get(&format!("/activites/{riasec}/q/1")).await;
     let response = me
-        .server
-        .post(&format!("/activites/{riasec}/q/1"))
-        .form(&[("_csrf", token.as_str()), ("item", "R1"), ("value", "0")])
+        .post_form(
+            &format!("/activites/{riasec}/q/1"),
+            &[("item", "R1"), ("value", "0")],
+        )
         .await;
     assert_eq!(response.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(response.text().contains("id=\"question-error\""));

@@ -107,19 +107,18 @@ async fn entries_stay_private_unless_shared_with_the_coach() -> TestResult {
             .status_code(),
         StatusCode::NOT_FOUND
     );
-    let token = coach.token_from("/home").await;
     let write = coach
-        .server
-        .post(&format!("/api/v1/beneficiaries/{person}/journal"))
-        .add_header("x-csrf-token", token.clone())
-        .json(&json!({"body": "Écrit par le conseiller"}))
+        .post_json(
+            &format!("/api/v1/beneficiaries/{person}/journal"),
+            &json!({"body": "Écrit par le conseiller"}),
+        )
         .await;
     assert_eq!(write.status_code(), StatusCode::FORBIDDEN);
     let change = coach
-        .server
-        .put(&format!("/api/v1/journal/{shared_id}"))
-        .add_header("x-csrf-token", token)
-        .json(&json!({"body": "changé", "shared": true}))
+        .put_json(
+            &format!("/api/v1/journal/{shared_id}"),
+            &json!({"body": "changé", "shared": true}),
+        )
         .await;
     assert_eq!(change.status_code(), StatusCode::FORBIDDEN);
 
@@ -136,12 +135,11 @@ async fn entries_stay_private_unless_shared_with_the_coach() -> TestResult {
     );
 
     // Unsharing hides the page from the coach again; deleting removes it.
-    let token = me.token_from("/parcours/journal").await;
     let unshare = me
-        .server
-        .put(&format!("/api/v1/journal/{shared_id}"))
-        .add_header("x-csrf-token", token.clone())
-        .json(&json!({"body": "J'ai aimé la visite de la boulangerie.", "shared": false}))
+        .put_json(
+            &format!("/api/v1/journal/{shared_id}"),
+            &json!({"body": "J'ai aimé la visite de la boulangerie.", "shared": false}),
+        )
         .await;
     assert_eq!(unshare.status_code(), StatusCode::NO_CONTENT);
     assert_eq!(
@@ -163,10 +161,10 @@ async fn entries_stay_private_unless_shared_with_the_coach() -> TestResult {
         Some(1)
     );
     let bad_prompt = me
-        .server
-        .post(&format!("/api/v1/beneficiaries/{person}/journal"))
-        .add_header("x-csrf-token", token)
-        .json(&json!({"prompt_id": "no-such-prompt", "body": "x"}))
+        .post_json(
+            &format!("/api/v1/beneficiaries/{person}/journal"),
+            &json!({"prompt_id": "no-such-prompt", "body": "x"}),
+        )
         .await;
     assert_eq!(bad_prompt.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad_prompt.json::<Value>()["errors"][0]["field"], "prompt");

@@ -62,19 +62,10 @@ pub fn link_token(text: &str, marker: &str) -> anyhow::Result<String> {
         .collect())
 }
 
-/// The text of a PDF, as a reader (or a screen reader) gets it.
+/// The text of a PDF, as a reader (or a screen reader) gets it: read in Rust, so that the
+/// suite needs no system tool (Debian's pdftotext stays for `.ci/run`'s extra steps).
 pub fn pdf_text(pdf: &[u8]) -> anyhow::Result<String> {
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("synthese.pdf");
-    std::fs::write(&path, pdf)?;
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .map_err(|e| anyhow::anyhow!("pdftotext (Debian poppler-utils) is needed: {e}"))?;
-    anyhow::ensure!(out.status.success(), "pdftotext failed");
-    Ok(String::from_utf8(out.stdout)?)
+    pdf_extract::extract_text_from_mem(pdf).map_err(|e| anyhow::anyhow!("PDF text: {e}"))
 }
 
 pub async fn audit_actions(t: &TestApp, tenant: Uuid, person: Uuid) -> anyhow::Result<Vec<String>> {

@@ -795,6 +795,48 @@ fn changed_tables(
         .collect()
 }
 
+/// Write routes that may change a tenant's rows without an audit row: bookkeeping of
+/// one's own sign-in, never a person's file. Each with its reason.
+const BOOKKEEPING: [(&str, &str); 5] = [
+    ("POST /login", "signing in opens a session"),
+    (
+        "POST /connexion",
+        "asking for a sign-in link stores the link",
+    ),
+    (
+        "POST /connexion/{token}",
+        "signing in by link opens a session",
+    ),
+    (
+        "POST /password/forgot",
+        "asking to reset one's own password stores the link",
+    ),
+    (
+        "POST /password/reset/{token}",
+        "changing one's own password, by its link",
+    ),
+];
+
+/// Tenant tables whose rows change as the bookkeeping of any request, not as data: the
+/// audit log itself (what is counted) and the sessions (each request touches its own).
+const NOT_DATA: [&str; 2] = ["audit_events", "sessions"];
+
+/// The data tables (not [`NOT_DATA`]) whose rows differ between two fingerprints.
+fn changed_data(
+    before: &BTreeMap<String, (usize, u64)>,
+    after: &BTreeMap<String, (usize, u64)>,
+) -> Vec<String> {
+    changed_tables(before, after)
+        .into_iter()
+        .filter(|c| !NOT_DATA.iter().any(|t| c.starts_with(&format!("{t} "))))
+        .collect()
+}
+
+/// How many audit rows a fingerprint counts.
+fn audit_rows(fingerprint: &BTreeMap<String, (usize, u64)>) -> usize {
+    fingerprint.get("audit_events").map_or(0, |(n, _)| *n)
+}
+
 /// One cell of the matrix: a caller's answer on their own tenant and on the other.
 struct Route {
     method: Method,
@@ -1452,6 +1494,9 @@ async fn every_route_answers_every_role_as_the_policy_says() -> TestResult {
     let mut calls = 0usize;
     let mut fingerprints = 0usize;
     let mut mixed_calls = 0usize;
+    // Writes that changed their own tenant's data and added no audit row.
+    let mut unaudited = Vec::new();
+    let mut audit_checks = 0usize;
     // Every signed-in caller's answers to each write route, both tenants.
     let mut writes: BTreeMap<String, Vec<u16>> = BTreeMap::new();
     for caller in &callers {
@@ -1470,9 +1515,32 @@ async fn every_route_answers_every_role_as_the_policy_says() -> TestResult {
         for route in &routes {
             let key = format!("{} {}", route.method, route.path);
             let body = body_for(route, &spec, &fill);
+            let write = route.method != Method::GET;
+            // A write done on the caller's own tenant commits with its audit row: the
+            // tenant's data before and after, and its audit rows counted.
+            let own_before = if write && caller.csrf.is_some() {
+                Some(fingerprint(&t, &tables, caller.tenant).await?)
+            } else {
+                None
+            };
             let own = caller.call(&route.method, &route.url(mine), &body).await;
             calls += 1;
-            let write = route.method != Method::GET;
+            if let Some(before) = own_before {
+                let after = fingerprint(&t, &tables, caller.tenant).await?;
+                audit_checks += 1;
+                let status = own.status_code().as_u16();
+                let changed = changed_data(&before, &after);
+                if (200..400).contains(&status)
+                    && !changed.is_empty()
+                    && audit_rows(&after) <= audit_rows(&before)
+                    && !BOOKKEEPING.iter().any(|(route, _)| *route == key)
+                {
+                    unaudited.push(format!(
+                        "{key}: {} got {status} and changed {changed:?} with no audit row",
+                        caller.name
+                    ));
+                }
+            }
             if write && caller.csrf.is_some() {
                 writes
                     .entry(key.clone())
@@ -1637,7 +1705,17 @@ async fn every_route_answers_every_role_as_the_policy_says() -> TestResult {
          the other tenant's rows; {mixed_calls} calls naming one thing of each tenant",
         tables.len()
     );
+    println!(
+        "audit rows: {audit_checks} writes on their own tenant compared before/after, \
+         {} changed data with no audit row",
+        unaudited.len()
+    );
     assert!(violations.is_empty(), "{}", violations.join("\n"));
+    assert!(
+        unaudited.is_empty(),
+        "a write committed without its audit row:\n{}",
+        unaudited.join("\n")
+    );
 
     let mut text = String::from(
         "# The access matrix (tests/integration/matrix.rs): for each route, each caller's\n\

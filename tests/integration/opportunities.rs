@@ -237,15 +237,20 @@ async fn a_candidate_requests_an_immersion_the_employer_accepts_from_the_link() 
         .await;
     assert_eq!(by_coach.status_code(), StatusCode::SEE_OTHER);
     // A day before its date, the employer is reminded once; after it, it expires.
-    let soon = parcours_app::now_ms() + 24 * 3600 * 1000;
-    t.app
+    const DAY: i64 = 24 * 3600 * 1000;
+    let respond_by = t
+        .app
         .db()
-        .execute_unprepared(&format!(
-            "UPDATE opportunity_requests SET respond_by = {soon} WHERE status = 'requested'"
+        .query_one_raw(parcours_db::Statement::from_string(
+            t.app.db().get_database_backend(),
+            "SELECT MAX(respond_by) AS d FROM opportunity_requests WHERE status = 'requested'",
         ))
-        .await?;
-    assert_eq!(t.app.expire_requests(parcours_app::now_ms()).await?, 0);
-    t.app.expire_requests(parcours_app::now_ms()).await?;
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no request"))?
+        .try_get::<i64>("", "d")?;
+    t.app.clock().advance_ms(respond_by - DAY - t.app.now());
+    assert_eq!(t.app.expire_requests(t.app.now()).await?, 0);
+    t.app.expire_requests(t.app.now()).await?;
     let reminders = t
         .sent_emails()
         .iter()
@@ -255,13 +260,10 @@ async fn a_candidate_requests_an_immersion_the_employer_accepts_from_the_link() 
         })
         .count();
     assert_eq!(reminders, 1);
-    t.app
-        .db()
-        .execute_unprepared(
-            "UPDATE opportunity_requests SET respond_by = 0 WHERE status = 'requested'",
-        )
-        .await?;
-    assert_eq!(t.app.expire_requests(parcours_app::now_ms()).await?, 1);
+    t.app.clock().advance_ms(2 * DAY);
+    assert_eq!(t.app.expire_requests(t.app.now()).await?, 1);
+    // The person's session went idle while the days passed.
+    let me = t.login_as(BENEFICIARY).await?;
     assert!(
         me.server
             .get("/parcours/opportunites")

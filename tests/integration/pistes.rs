@@ -167,20 +167,18 @@ async fn pistes_follow_the_bilan_and_respect_what_the_person_says() -> TestResul
             .text()
             .contains("n&#39;existe pas dans le répertoire")
     );
-    let token = coach.token_from("/home").await;
     let forbidden = coach
-        .server
-        .put(&format!("/api/v1/beneficiaries/{person}/pistes/M1805"))
-        .add_header("x-csrf-token", token)
-        .json(&json!({"op": "unshortlist"}))
+        .put_json(
+            &format!("/api/v1/beneficiaries/{person}/pistes/M1805"),
+            &json!({"op": "unshortlist"}),
+        )
         .await;
     assert_eq!(forbidden.status_code(), StatusCode::FORBIDDEN);
-    let token = me.token_from("/parcours/pistes").await;
     let pin = me
-        .server
-        .put(&format!("/api/v1/beneficiaries/{person}/pistes/M1805"))
-        .add_header("x-csrf-token", token.clone())
-        .json(&json!({"op": "pin"}))
+        .put_json(
+            &format!("/api/v1/beneficiaries/{person}/pistes/M1805"),
+            &json!({"op": "pin"}),
+        )
         .await;
     assert_eq!(pin.status_code(), StatusCode::FORBIDDEN);
 
@@ -188,10 +186,10 @@ async fn pistes_follow_the_bilan_and_respect_what_the_person_says() -> TestResul
     let mine = pistes(&me, person).await;
     assert_eq!(codes(&mine)[0..2], ["J1501".to_owned(), "M1805".to_owned()]);
     let back = me
-        .server
-        .put(&format!("/api/v1/beneficiaries/{person}/pistes/D1102"))
-        .add_header("x-csrf-token", token)
-        .json(&json!({"op": "unreject"}))
+        .put_json(
+            &format!("/api/v1/beneficiaries/{person}/pistes/D1102"),
+            &json!({"op": "unreject"}),
+        )
         .await;
     assert_eq!(back.status_code(), StatusCode::NO_CONTENT);
     assert!(codes(&pistes(&me, person).await).contains(&"D1102".to_owned()));

@@ -76,19 +76,18 @@ async fn the_person_and_the_coach_share_one_action_plan() -> TestResult {
         .to_owned();
     assert_eq!(plan["objectives"][0]["actions"][0]["status"], "todo");
     assert_eq!(plan["objectives"][0]["actions"][0]["due_on"], "2026-12-15");
-    let token = me.token_from("/parcours/plan").await;
     let done = me
-        .server
-        .put(&format!("/api/v1/plan/actions/{action_id}/status"))
-        .add_header("x-csrf-token", token.clone())
-        .json(&json!({"status": "done"}))
+        .put_json(
+            &format!("/api/v1/plan/actions/{action_id}/status"),
+            &json!({"status": "done"}),
+        )
         .await;
     assert_eq!(done.status_code(), StatusCode::NO_CONTENT);
     let unknown = me
-        .server
-        .put(&format!("/api/v1/plan/actions/{action_id}/status"))
-        .add_header("x-csrf-token", token)
-        .json(&json!({"status": "abandoned"}))
+        .put_json(
+            &format!("/api/v1/plan/actions/{action_id}/status"),
+            &json!({"status": "abandoned"}),
+        )
         .await;
     assert_eq!(unknown.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
     let seen = coach
@@ -106,12 +105,11 @@ async fn the_person_and_the_coach_share_one_action_plan() -> TestResult {
         other.server.get(&api).await.status_code(),
         StatusCode::NOT_FOUND
     );
-    let token = other.token_from("/home").await;
     let foreign = other
-        .server
-        .put(&format!("/api/v1/plan/actions/{action_id}/status"))
-        .add_header("x-csrf-token", token)
-        .json(&json!({"status": "todo"}))
+        .put_json(
+            &format!("/api/v1/plan/actions/{action_id}/status"),
+            &json!({"status": "todo"}),
+        )
         .await;
     assert_eq!(foreign.status_code(), StatusCode::NOT_FOUND);
     let funder = t.login_as("funder@demo.parcours.test").await?;

@@ -507,6 +507,8 @@ async fn files_without_contact_for_two_years_are_told_then_anonymised_unless_the
         .map(|m| m.person_id)
         .find(|id| *id != quiet)
         .ok_or_else(|| anyhow::anyhow!("no cohort"))?;
+    // Kept as SQL: only these two persons go quiet; moving the clock would age the whole
+    // demo world and change the counts below.
     let old = now - 723 * DAY;
     for id in [quiet, other] {
         for sql in [

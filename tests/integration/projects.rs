@@ -80,31 +80,29 @@ async fn a_project_is_validated_only_with_evidence_and_the_coachs_comment() -> T
         )
         .await;
     assert_eq!(ask.status_code(), StatusCode::SEE_OTHER);
-    let token = me.token_from("/parcours/projet").await;
     let self_validate = me
-        .server
-        .put(&format!("{api}/status"))
-        .add_header("x-csrf-token", token)
-        .json(&json!({"to": "validated", "comment": "moi"}))
+        .put_json(
+            &format!("{api}/status"),
+            &json!({"to": "validated", "comment": "moi"}),
+        )
         .await;
     assert_eq!(self_validate.status_code(), StatusCode::FORBIDDEN);
 
     let coach = t.login_as("coach@demo.parcours.test").await?;
-    let token = coach.token_from("/home").await;
     let early = coach
-        .server
-        .put(&format!("{api}/status"))
-        .add_header("x-csrf-token", token.clone())
-        .json(&json!({"to": "validated", "comment": "Bon projet"}))
+        .put_json(
+            &format!("{api}/status"),
+            &json!({"to": "validated", "comment": "Bon projet"}),
+        )
         .await;
     assert_eq!(early.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(early.json::<Value>()["errors"][0]["field"], "evidence");
     for item in &EVIDENCE[2..] {
         let saved = coach
-            .server
-            .put(&format!("{api}/evidence/{item}"))
-            .add_header("x-csrf-token", token.clone())
-            .json(&json!({"note": "Vérifié en entretien"}))
+            .put_json(
+                &format!("{api}/evidence/{item}"),
+                &json!({"note": "Vérifié en entretien"}),
+            )
             .await;
         assert_eq!(saved.status_code(), StatusCode::NO_CONTENT);
     }

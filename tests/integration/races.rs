@@ -111,21 +111,12 @@ fn referral_body(programme: Uuid, i: usize, same_person: bool) -> Value {
 
 async fn post_referrals(
     referrer: &Arc<Client>,
-    token: &str,
     bodies: Vec<Value>,
 ) -> anyhow::Result<Vec<axum_test::TestResponse>> {
     let bodies = Arc::new(bodies);
     concurrently(bodies.len(), |i| {
-        let (referrer, bodies, token) =
-            (Arc::clone(referrer), Arc::clone(&bodies), token.to_owned());
-        async move {
-            referrer
-                .server
-                .post("/api/v1/referrals")
-                .add_header("x-csrf-token", token)
-                .json(&bodies[i])
-                .await
-        }
+        let (referrer, bodies) = (Arc::clone(referrer), Arc::clone(&bodies));
+        async move { referrer.post_json("/api/v1/referrals", &bodies[i]).await }
     })
     .await
 }
@@ -149,10 +140,10 @@ async fn the_same_person_referred_at_once_is_stored_once() -> TestResult {
     let programme = t.world.programme_id;
     let referrer = Arc::new(t.login_as(REFERRER).await?);
     let manager = t.login_as(MANAGER).await?;
-    let token = referrer.token_from("/orientations").await;
+    referrer.csrf_from("/orientations").await;
     // N identical requests, then the same person spelt four ways.
     let identical = (0..N).map(|_| referral_body(programme, 0, true)).collect();
-    let responses = post_referrals(&referrer, &token, identical).await?;
+    let responses = post_referrals(&referrer, identical).await?;
     let kept = stored(&t, &manager, "legoff").await;
     println!(
         "identical: statuses {:?}, stored {kept}",
@@ -169,12 +160,11 @@ async fn the_same_person_referred_at_once_is_stored_once() -> TestResult {
         .and_then(|r| r["id"].as_str())
         .unwrap_or_default()
         .to_owned();
-    let mtoken = manager.token_from("/orientations").await;
     let refused = manager
-        .server
-        .put(&format!("/api/v1/referrals/{first}/decision"))
-        .add_header("x-csrf-token", mtoken)
-        .json(&json!({"decision": "refuse", "reason": "unreachable"}))
+        .put_json(
+            &format!("/api/v1/referrals/{first}/decision"),
+            &json!({"decision": "refuse", "reason": "unreachable"}),
+        )
         .await;
     assert_eq!(
         refused.status_code(),
@@ -183,7 +173,7 @@ async fn the_same_person_referred_at_once_is_stored_once() -> TestResult {
         refused.text()
     );
     let spelt = (0..N).map(|i| referral_body(programme, i, true)).collect();
-    let responses = post_referrals(&referrer, &token, spelt).await?;
+    let responses = post_referrals(&referrer, spelt).await?;
     let kept = stored(&t, &manager, "legoff").await;
     println!(
         "spellings: statuses {:?}, stored {kept}",
@@ -215,13 +205,13 @@ async fn a_referrer_one_short_of_its_quota_gets_one_more_whatever_the_race() -> 
     let programme = t.world.programme_id;
     let org = organisation_of(&t, REFERRER).await?;
     let referrer = Arc::new(t.login_as(REFERRER).await?);
-    let token = referrer.token_from("/orientations").await;
+    referrer.csrf_from("/orientations").await;
     for left in [1, 3] {
         let before = leave_places(&t, org, left).await?;
         let people = (0..N)
             .map(|i| referral_body(programme, i + 100 * left as usize, false))
             .collect();
-        let responses = post_referrals(&referrer, &token, people).await?;
+        let responses = post_referrals(&referrer, people).await?;
         let after = referrals::standing_count(t.app.db(), programme, org).await?;
         println!(
             "quota with {left} left: statuses {:?}, over quota by {}",
@@ -238,22 +228,23 @@ async fn a_referrer_one_short_of_its_quota_gets_one_more_whatever_the_race() -> 
     Ok(())
 }
 
-/// Posts `forms` to `action` at once from one signed-in client (the token of its
-/// session included), one form per request.
+/// Posts `forms` to `action` at once from one client (whose CSRF token the caller has
+/// kept with `csrf_from`), one form per request.
 async fn post_forms(
     client: &Arc<Client>,
-    token: &str,
     action: &str,
     forms: Vec<Vec<(String, String)>>,
 ) -> anyhow::Result<Vec<axum_test::TestResponse>> {
     let forms = Arc::new(forms);
     concurrently(forms.len(), |i| {
         let (client, forms) = (Arc::clone(client), Arc::clone(&forms));
-        let (token, action) = (token.to_owned(), action.to_owned());
+        let action = action.to_owned();
         async move {
-            let mut form = vec![("_csrf".to_owned(), token)];
-            form.extend(forms[i].iter().cloned());
-            client.server.post(&action).form(&form).await
+            let form: Vec<(&str, &str)> = forms[i]
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            client.post_form(&action, &form).await
         }
     })
     .await
@@ -291,7 +282,7 @@ fn assert_page_losers(responses: &[axum_test::TestResponse], winners: usize, mes
 
 async fn upload_csv(client: &Client, programme: Uuid, csv: &str) -> anyhow::Result<String> {
     use axum_test::multipart::{MultipartForm, Part};
-    let token = client.token_from("/orientations").await;
+    let token = client.csrf_from("/orientations").await;
     let form = MultipartForm::new()
         .add_text("_csrf", token)
         .add_text("programme", programme.to_string())
@@ -318,7 +309,7 @@ async fn imports_and_single_referrals_share_the_quota_and_the_person_atomically(
     let org = organisation_of(&t, REFERRER).await?;
     let referrer = Arc::new(t.login_as(REFERRER).await?);
     let manager = t.login_as(MANAGER).await?;
-    let token = referrer.token_from("/orientations").await;
+    referrer.csrf_from("/orientations").await;
     let header = "prenom;nom;date_naissance;email;telephone;commune;publics\n";
     // Two files of two people each (4 > the 3 places left), committed at once with
     // single referrals of other people.
@@ -342,25 +333,17 @@ async fn imports_and_single_referrals_share_the_quota_and_the_person_atomically(
         .collect();
     let bodies = Arc::new(bodies);
     let responses = concurrently(N, |i| {
-        let (referrer, bodies, token) =
-            (Arc::clone(&referrer2), Arc::clone(&bodies), token.clone());
+        let (referrer, bodies) = (Arc::clone(&referrer2), Arc::clone(&bodies));
         let (a, b) = (Arc::clone(&a), Arc::clone(&b));
         async move {
             match i {
                 0 | 1 => {
                     let check = if i == 0 { a } else { b };
-                    referrer
-                        .server
-                        .post(&format!("{check}/valider"))
-                        .form(&[("_csrf", token.as_str())])
-                        .await
+                    referrer.post_form(&format!("{check}/valider"), &[]).await
                 }
                 _ => {
                     referrer
-                        .server
-                        .post("/api/v1/referrals")
-                        .add_header("x-csrf-token", token)
-                        .json(&bodies[i - 2])
+                        .post_json("/api/v1/referrals", &bodies[i - 2])
                         .await
                 }
             }
@@ -395,20 +378,13 @@ async fn imports_and_single_referrals_share_the_quota_and_the_person_atomically(
         .await?,
     );
     let responses = concurrently(N, |i| {
-        let (referrer, token, c) = (Arc::clone(&referrer), token.clone(), Arc::clone(&c));
+        let (referrer, c) = (Arc::clone(&referrer), Arc::clone(&c));
         async move {
             if i == 0 {
-                referrer
-                    .server
-                    .post(&format!("{c}/valider"))
-                    .form(&[("_csrf", token.as_str())])
-                    .await
+                referrer.post_form(&format!("{c}/valider"), &[]).await
             } else {
                 referrer
-                    .server
-                    .post("/api/v1/referrals")
-                    .add_header("x-csrf-token", token)
-                    .json(&referral_body(programme, i, true))
+                    .post_json("/api/v1/referrals", &referral_body(programme, i, true))
                     .await
             }
         }
@@ -444,7 +420,7 @@ async fn an_opportunity_requested_at_once_is_requested_once_and_the_employer_tol
     let t = TestApp::spawn().await?;
     let person = t.world.beneficiary_person_id;
     let me = Arc::new(t.login_as(BENEFICIARY).await?);
-    let token = me.token_from("/parcours/opportunites").await;
+    me.csrf_from("/parcours/opportunites").await;
     let offers = opportunities_of(&t).await?;
     let offer = offers
         .iter()
@@ -455,7 +431,7 @@ async fn an_opportunity_requested_at_once_is_requested_once_and_the_employer_tol
     let forms = (0..N)
         .map(|_| pairs(&[("opportunity", id.as_str()), ("message", "Bonjour")]))
         .collect();
-    let responses = post_forms(&me, &token, &action, forms).await?;
+    let responses = post_forms(&me, &action, forms).await?;
     let requests = parcours_db::repo::opportunities::requests_of_person(
         t.app.db(),
         parcours_db::TenantScope::of(t.world.operator_id),
@@ -538,23 +514,16 @@ async fn an_employer_accepts_no_more_candidates_than_places_and_gives_feedback_o
             .map(|_| t.client())
             .collect::<anyhow::Result<Vec<_>>>()?,
     );
-    let mut tokens = Vec::new();
     for (i, (_, link)) in links.iter().enumerate() {
-        tokens.push(browsers[i].token_from(&format!("/demandes/{link}")).await);
+        browsers[i].csrf_from(&format!("/demandes/{link}")).await;
     }
-    let (links, tokens) = (Arc::new(links), Arc::new(tokens));
+    let links = Arc::new(links);
     let answers = concurrently(N, |i| {
-        let (browsers, links, tokens) = (
-            Arc::clone(&browsers),
-            Arc::clone(&links),
-            Arc::clone(&tokens),
-        );
+        let (browsers, links) = (Arc::clone(&browsers), Arc::clone(&links));
         async move {
             let link = format!("/demandes/{}", links[i].1);
             browsers[i]
-                .server
-                .post(&link)
-                .form(&[("_csrf", tokens[i].as_str()), ("decision", "accept")])
+                .post_form(&link, &[("decision", "accept")])
                 .await
         }
     })
@@ -625,11 +594,11 @@ async fn feedback_given_at_once_is_kept_once_per_side() -> TestResult {
     .ok_or_else(|| anyhow::anyhow!("no request"))?;
 
     // The employer's side, N times at once from the link.
-    let token = employer.token_from(&link).await;
+    employer.csrf_from(&link).await;
     let forms = (0..N)
         .map(|_| pairs(&[("rating", "4"), ("comment", "Bien")]))
         .collect();
-    let responses = post_forms(&employer, &token, &format!("{link}/avis"), forms).await?;
+    let responses = post_forms(&employer, &format!("{link}/avis"), forms).await?;
     let given = parcours_db::repo::opportunities::feedback_for(
         t.app.db(),
         parcours_db::TenantScope::of(request.tenant_id),
@@ -645,13 +614,13 @@ async fn feedback_given_at_once_is_kept_once_per_side() -> TestResult {
     assert_page_losers(&responses, 1, "L&#39;avis est déjà donné");
 
     // The person's side, likewise.
-    let token = me.token_from("/parcours/opportunites").await;
+    me.csrf_from("/parcours/opportunites").await;
     let forms = (0..N).map(|_| pairs(&[("rating", "3")])).collect();
     let action = format!(
         "/beneficiaries/{person}/opportunites/demandes/{}/avis",
         request.id
     );
-    let responses = post_forms(&me, &token, &action, forms).await?;
+    let responses = post_forms(&me, &action, forms).await?;
     let given = parcours_db::repo::opportunities::feedback_for(
         t.app.db(),
         parcours_db::TenantScope::of(request.tenant_id),
@@ -670,42 +639,29 @@ async fn feedback_given_at_once_is_kept_once_per_side() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_slot_is_booked_once_and_a_link_books_once() -> TestResult {
-    use parcours_db::repo::{appointments, people};
+    use parcours_db::repo::appointments;
     let t = TestApp::spawn().await?;
     let scope = parcours_db::TenantScope::of(t.world.operator_id);
     let person = t.world.beneficiary_person_id;
-    let coach = people::current_enrolment(t.app.db(), scope, person)
-        .await?
-        .and_then(|e| e.coach_id)
-        .ok_or_else(|| anyhow::anyhow!("no coach"))?;
+    let (coach, coach_email) = t.coach_of(person).await?;
     let now = parcours_app::now_ms();
+    let actor = t.actor(&coach_email).await?;
     let mut slots = Vec::new();
-    for i in 0..=N {
-        let starts_at = now + 3 * 24 * 3600 * 1000 + i64::try_from(i)? * 3_600_000;
-        slots.push(
-            appointments::insert_slot(
-                t.app.db(),
-                scope,
-                coach,
-                &appointments::NewSlot {
-                    starts_at,
-                    minutes: 45,
-                    mode: parcours_domain::appointment::SessionMode::Phone,
-                    place: "",
-                },
-                now,
-            )
+    for day in 0..=N {
+        for slot in t
+            .publish_slots(&actor, 3 + i64::try_from(day)?, "09:00", 1)
             .await?
-            .to_string(),
-        );
+        {
+            slots.push(slot.to_string());
+        }
     }
     // The person books the same slot N times at once from their space.
     let me = Arc::new(t.login_as(BENEFICIARY).await?);
-    let token = me.token_from("/parcours/rendez-vous").await;
+    me.csrf_from("/parcours/rendez-vous").await;
     let forms = (0..N)
         .map(|_| pairs(&[("slot", slots[0].as_str())]))
         .collect();
-    let responses = post_forms(&me, &token, "/parcours/rendez-vous/reserver", forms).await?;
+    let responses = post_forms(&me, "/parcours/rendez-vous/reserver", forms).await?;
     let booked = |all: Vec<appointments::Appointment>, slot: &str| {
         all.iter()
             .filter(|a| {
@@ -738,11 +694,11 @@ async fn a_slot_is_booked_once_and_a_link_books_once() -> TestResult {
     )
     .await?;
     let visitor = Arc::new(t.client()?);
-    let token = visitor.token_from(&format!("/rendez-vous/{link}")).await;
+    visitor.csrf_from(&format!("/rendez-vous/{link}")).await;
     let forms = (1..=N)
         .map(|i| pairs(&[("slot", slots[i].as_str())]))
         .collect();
-    let responses = post_forms(&visitor, &token, &format!("/rendez-vous/{link}"), forms).await?;
+    let responses = post_forms(&visitor, &format!("/rendez-vous/{link}"), forms).await?;
     let all = appointments::appointments_of_person(t.app.db(), scope, person).await?;
     let from_link: usize = slots[1..].iter().map(|s| booked(all.clone(), s)).sum();
     println!(
@@ -756,57 +712,37 @@ async fn a_slot_is_booked_once_and_a_link_books_once() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_slot_is_never_both_withdrawn_and_booked() -> TestResult {
-    use parcours_db::repo::{appointments, people};
+    use parcours_db::repo::appointments;
     let t = TestApp::spawn().await?;
     let scope = parcours_db::TenantScope::of(t.world.operator_id);
     let person = t.world.beneficiary_person_id;
-    let coach_id = people::current_enrolment(t.app.db(), scope, person)
-        .await?
-        .and_then(|e| e.coach_id)
-        .ok_or_else(|| anyhow::anyhow!("no coach"))?;
-    let coach_user = accounts::find_user(t.app.db(), coach_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no coach user"))?;
-    let coach = Arc::new(t.login_as(coach_user.email.as_str()).await?);
+    let (_, coach_email) = t.coach_of(person).await?;
+    let actor = t.actor(&coach_email).await?;
+    let coach = Arc::new(t.login_as(&coach_email).await?);
     let me = Arc::new(t.login_as(BENEFICIARY).await?);
-    let (coach_token, my_token) = (
-        coach.token_from("/agenda").await,
-        me.token_from("/parcours/rendez-vous").await,
-    );
-    let now = parcours_app::now_ms();
+    coach.csrf_from("/agenda").await;
+    me.csrf_from("/parcours/rendez-vous").await;
     let mut both = 0;
     for round in 0..5 {
-        let slot = appointments::insert_slot(
-            t.app.db(),
-            scope,
-            coach_id,
-            &appointments::NewSlot {
-                starts_at: now + 4 * 24 * 3600 * 1000 + round * 3_600_000,
-                minutes: 45,
-                mode: parcours_domain::appointment::SessionMode::Phone,
-                place: "",
-            },
-            now,
-        )
-        .await?;
+        let slot = t
+            .publish_slots(&actor, 4, &format!("{:02}:00", 9 + round), 1)
+            .await?
+            .first()
+            .copied()
+            .ok_or_else(|| anyhow::anyhow!("no slot"))?;
         let responses = concurrently(N, |i| {
             let (coach, me) = (Arc::clone(&coach), Arc::clone(&me));
-            let (coach_token, my_token) = (coach_token.clone(), my_token.clone());
             async move {
                 if i % 2 == 0 {
                     coach
-                        .server
-                        .post(&format!("/agenda/creneaux/{slot}/retirer"))
-                        .form(&[("_csrf", coach_token.as_str())])
+                        .post_form(&format!("/agenda/creneaux/{slot}/retirer"), &[])
                         .await
                 } else {
-                    me.server
-                        .post("/parcours/rendez-vous/reserver")
-                        .form(&[
-                            ("_csrf", my_token.as_str()),
-                            ("slot", slot.to_string().as_str()),
-                        ])
-                        .await
+                    me.post_form(
+                        "/parcours/rendez-vous/reserver",
+                        &[("slot", slot.to_string().as_str())],
+                    )
+                    .await
                 }
             }
         })
@@ -862,12 +798,12 @@ async fn a_person_invited_at_once_to_a_selection_event_gets_one_email() -> TestR
         .to_str()?
         .trim_end_matches("?saved=1")
         .to_owned();
-    let token = manager.token_from(&event).await;
+    manager.csrf_from(&event).await;
     let camille = t.world.beneficiary_person_id.to_string();
     let forms = (0..N)
         .map(|_| pairs(&[("person", camille.as_str())]))
         .collect();
-    let responses = post_forms(&manager, &token, &format!("{event}/invitations"), forms).await?;
+    let responses = post_forms(&manager, &format!("{event}/invitations"), forms).await?;
     t.app.run_due_jobs(parcours_app::now_ms()).await?;
     let emails = t
         .sent_emails()

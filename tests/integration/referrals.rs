@@ -347,10 +347,11 @@ async fn a_referrer_imports_a_file_fixes_it_and_the_manager_decides() -> TestRes
 
     // Unanswered referrals expire after their date.
     t.app
-        .db()
-        .execute_unprepared("UPDATE referrals SET expires_at = 0 WHERE status = 'submitted'")
-        .await?;
-    assert_eq!(t.app.expire_referrals(parcours_app::now_ms()).await?, 3);
+        .clock()
+        .advance_days(parcours_domain::referral::EXPIRES_AFTER_DAYS + 1);
+    assert_eq!(t.app.expire_referrals(t.app.now()).await?, 3);
+    // The referrer's session went idle meanwhile: sign in again to read the list.
+    let referrer = t.login_as(REFERRER).await?;
     let mine: Vec<Value> = referrer.server.get("/api/v1/referrals").await.json();
     assert_eq!(mine.iter().filter(|r| r["status"] == "expired").count(), 3);
     Ok(())
@@ -722,9 +723,8 @@ async fn an_advisor_without_an_account_follows_referrals_from_a_link() -> TestRe
     assert_eq!(gone.status_code(), StatusCode::GONE);
     assert!(gone.text().contains("n&#39;est plus valable"));
     t.app
-        .db()
-        .execute_unprepared("UPDATE advisor_links SET expires_at = 0, created_at = 0")
-        .await?;
+        .clock()
+        .advance_ms(parcours_app::advisors::ADVISOR_LINK_TTL_MS + 1);
     assert_eq!(
         advisor.server.get(&link).await.status_code(),
         StatusCode::GONE
@@ -757,7 +757,7 @@ async fn an_advisor_without_an_account_follows_referrals_from_a_link() -> TestRe
         )
         .await;
     assert_eq!(again.status_code(), StatusCode::OK);
-    t.app.run_due_jobs(parcours_app::now_ms()).await?;
+    t.app.run_due_jobs(t.app.now()).await?;
     let emails = t.sent_emails();
     let to_advisor: Vec<&String> = emails
         .iter()
@@ -832,11 +832,7 @@ async fn an_accepted_candidate_gets_their_space_and_asks_for_an_immersion() -> T
 
     // A referrer or a funder cannot open the space; the manager can, once.
     let funder = t.login_as("funder@demo.parcours.test").await?;
-    let denied = funder
-        .server
-        .post(&format!("{file}/espace"))
-        .form(&[("_csrf", funder.token_from("/home").await)])
-        .await;
+    let denied = funder.post_form(&format!("{file}/espace"), &[]).await;
     assert!(
         denied.status_code() == StatusCode::FORBIDDEN
             || denied.status_code() == StatusCode::NOT_FOUND

@@ -204,10 +204,10 @@ async fn the_api_refuses_malformed_bodies_in_json_as_it_documents() -> TestResul
     let notes = format!("/api/v1/beneficiaries/{person}/notes");
     // A field of the wrong type, a body that is not JSON, no content type at all.
     let wrong_type = coach
-        .server
-        .post(&notes)
-        .add_header("x-csrf-token", token.clone())
-        .json(&serde_json::json!({"body": {}, "visibility": "private"}))
+        .post_json(
+            &notes,
+            &serde_json::json!({"body": {}, "visibility": "private"}),
+        )
         .await;
     assert_eq!(wrong_type.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
@@ -281,7 +281,6 @@ async fn control_characters_in_any_text_field_are_refused_by_name_and_write_noth
     let person = crate::some_person_of_coach(&t).await?;
     let file = format!("/beneficiaries/{person}");
     let notes_api = format!("/api/v1/beneficiaries/{person}/notes");
-    let coach_token = coach.token_from("/home").await;
     let before = text_rows(&t).await?;
     for control in CONTROLS {
         let text = format!("Rendez-vous{control} mardi");
@@ -330,12 +329,7 @@ async fn control_characters_in_any_text_field_are_refused_by_name_and_write_noth
             serde_json::json!({"body": text, "visibility": "private"}),
             serde_json::json!({"visibility": "private", "body": "ok", text.clone(): "x"}),
         ] {
-            let json = coach
-                .server
-                .post(&notes_api)
-                .add_header("x-csrf-token", coach_token.clone())
-                .json(&body)
-                .await;
+            let json = coach.post_json(&notes_api, &body).await;
             assert_eq!(
                 json.status_code(),
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -393,12 +387,11 @@ async fn line_breaks_are_stored_as_lf_and_other_text_is_kept() -> TestResult {
         )
         .await;
     assert_eq!(form.status_code(), StatusCode::SEE_OTHER);
-    let token = coach.token_from("/home").await;
     let json = coach
-        .server
-        .post(&notes_api)
-        .add_header("x-csrf-token", token)
-        .json(&serde_json::json!({"body": "A\r\nB", "visibility": "private"}))
+        .post_json(
+            &notes_api,
+            &serde_json::json!({"body": "A\r\nB", "visibility": "private"}),
+        )
         .await;
     assert_eq!(json.status_code(), StatusCode::CREATED);
     let notes = coach

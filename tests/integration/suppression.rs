@@ -418,7 +418,8 @@ async fn read_every_surface(
                 same(&format!("page {id} {label}"), k, *c, &csv);
             }
             // The same row in the PDF, after the previous one (a long label wraps:
-            // its first words start the row).
+            // its first words start the row, and the row runs to the blank line that
+            // ends it).
             let words: Vec<&str> = label.split_whitespace().collect();
             let head = &words[..words.len().min(2)];
             let line = pdf[from..]
@@ -429,7 +430,9 @@ async fn read_every_surface(
                         .eq(head.iter().copied())
                 })
                 .ok_or_else(|| anyhow::anyhow!("pdf: no row {label:?} after {from}:\n{pdf}"))?;
-            from += pdf[from..].find(line).unwrap_or(0) + line.len();
+            let start = from + pdf[from..].find(line).unwrap_or(0);
+            let line = pdf[start..].split("\n\n").next().unwrap_or(line);
+            from = start + line.len();
             let mut tokens = line.split_whitespace().peekable();
             for w in &words {
                 if tokens.peek() == Some(w) {

@@ -1,5 +1,5 @@
 //! The synthesis document: the coach issues it, the person downloads a PDF whose text
-//! (read with pdftotext) holds the parts the law asks for; nobody else gets it; the
+//! (read in Rust) holds the parts the law asks for; nobody else gets it; the
 //! retention purge destroys it after the bilan unless the person asked to keep it.
 
 use axum_test::http::StatusCode;
@@ -156,6 +156,8 @@ async fn documents_go_after_the_bilan_unless_the_person_keeps_them() -> TestResu
     // The bilan is still going: nothing is destroyed.
     assert_eq!(t.app.purge_documents(now).await?, 0);
     // It ended 40 days ago: kept documents stay (three years), ...
+    // Kept as SQL: this also ends the bilan (no use case dates an end in the past), and
+    // the pages read below still compute the destruction date on the web's wall clock.
     t.app
         .db()
         .execute_unprepared(&format!(

@@ -15,23 +15,11 @@ const BENEFICIARY: &str = "beneficiaire@demo.parcours.test";
 const OTHER_COACH: &str = "coach@horizon.parcours.test";
 
 async fn api_post(client: &Client, path: &str, body: Value) -> axum_test::TestResponse {
-    let token = client.token_from("/home").await;
-    client
-        .server
-        .post(path)
-        .add_header("x-csrf-token", token)
-        .json(&body)
-        .await
+    client.post_json(path, &body).await
 }
 
 async fn api_put(client: &Client, path: &str, body: Value) -> axum_test::TestResponse {
-    let token = client.token_from("/home").await;
-    client
-        .server
-        .put(path)
-        .add_header("x-csrf-token", token)
-        .json(&body)
-        .await
+    client.put_json(path, &body).await
 }
 
 /// The user id of a staff member, from the coach's transfer form.
@@ -770,22 +758,11 @@ async fn message_ways(client: &Client, person: uuid::Uuid, thread: &str) -> Vec<
         let status = client.server.get(&path).await.status_code().as_u16();
         out.push((format!("GET {path}"), status));
     }
-    let token = client.token_from("/home").await;
     let started = client
-        .server
-        .post(&list)
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("subject", "Un sujet"),
-            ("body", "Un message"),
-        ])
+        .post_form(&list, &[("subject", "Un sujet"), ("body", "Un message")])
         .await;
     out.push((format!("POST {list}"), started.status_code().as_u16()));
-    let replied = client
-        .server
-        .post(&page)
-        .form(&[("_csrf", token.as_str()), ("body", "Une réponse")])
-        .await;
+    let replied = client.post_form(&page, &[("body", "Une réponse")]).await;
     out.push((format!("POST {page}"), replied.status_code().as_u16()));
     let api_start = api_post(
         client,

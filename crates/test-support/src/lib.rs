@@ -15,6 +15,8 @@ use sea_orm::ConnectionTrait;
 
 pub use axum_test;
 
+mod builders;
+
 /// A database made for one test; removed when dropped.
 enum TestDb {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
@@ -153,7 +155,10 @@ impl TestApp {
             .http_transport()
             .save_cookies()
             .try_build(service)?;
-        Ok(Client { server })
+        Ok(Client {
+            server,
+            csrf: std::sync::Mutex::new(None),
+        })
     }
 
     /// A client signed in through the real login form, CSRF token included.
@@ -205,6 +210,8 @@ pub fn decode_quoted_printable(raw: &str) -> String {
 
 pub struct Client {
     pub server: TestServer,
+    /// The session's CSRF token, read once from a page and kept until the next login.
+    csrf: std::sync::Mutex<Option<String>>,
 }
 
 /// The CSRF token a page's forms carry.
@@ -222,8 +229,93 @@ impl Client {
         csrf_token(&page.text()).unwrap_or_default()
     }
 
+    /// The token this client's state-changing requests carry: the session's once signed
+    /// in (read from `/home`), the anonymous cookie's before (read from `/login`). Kept
+    /// until [`Client::login`] or [`Client::forget_csrf`], since a session keeps its token.
+    pub async fn csrf(&self) -> String {
+        if let Some(token) = self.csrf.lock().ok().and_then(|c| c.clone()) {
+            return token;
+        }
+        let mut token = self.token_from("/home").await;
+        if token.is_empty() {
+            token = self.token_from("/login").await;
+        }
+        if let Ok(mut cache) = self.csrf.lock() {
+            *cache = Some(token.clone());
+        }
+        token
+    }
+
+    /// Reads the token from `page`'s forms and keeps it for the calls that follow (a race
+    /// test warms it up so that its calls fire together without a page load each).
+    pub async fn csrf_from(&self, page: &str) -> String {
+        let token = self.token_from(page).await;
+        if let Ok(mut cache) = self.csrf.lock() {
+            *cache = Some(token.clone());
+        }
+        token
+    }
+
+    /// Drops the kept token (after a sign-out or anything else that changes the session).
+    pub fn forget_csrf(&self) {
+        if let Ok(mut cache) = self.csrf.lock() {
+            *cache = None;
+        }
+    }
+
+    /// POSTs a form with the `_csrf` field added, as the page's form would send it.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> axum_test::TestResponse {
+        let token = self.csrf().await;
+        let mut form: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        form.extend_from_slice(fields);
+        let response = self.server.post(path).form(&form).await;
+        if path.starts_with("/login") || path.starts_with("/logout") {
+            // Signing in or out gives the client another session, with another token.
+            self.forget_csrf();
+        }
+        response
+    }
+
+    /// POSTs a JSON body with the `X-CSRF-Token` header, as the API's clients send it.
+    pub async fn post_json<J: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &J,
+    ) -> axum_test::TestResponse {
+        let token = self.csrf().await;
+        self.server
+            .post(path)
+            .add_header("x-csrf-token", token)
+            .json(body)
+            .await
+    }
+
+    /// PUTs a JSON body with the `X-CSRF-Token` header.
+    pub async fn put_json<J: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &J,
+    ) -> axum_test::TestResponse {
+        let token = self.csrf().await;
+        self.server
+            .put(path)
+            .add_header("x-csrf-token", token)
+            .json(body)
+            .await
+    }
+
+    /// DELETEs with the `X-CSRF-Token` header.
+    pub async fn delete(&self, path: &str) -> axum_test::TestResponse {
+        let token = self.csrf().await;
+        self.server
+            .delete(path)
+            .add_header("x-csrf-token", token)
+            .await
+    }
+
     /// Fills and submits the login form.
     pub async fn login(&self, email: &str, password: &str) -> axum_test::TestResponse {
+        self.forget_csrf();
         let token = self.token_from("/login").await;
         self.server
             .post("/login")
