@@ -16,7 +16,9 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::HttpError;
 use crate::i18n::Lang;
-use crate::pages::{Page, PageResult, parse_id, render, see_other};
+use crate::kit::{Page, PageResult, parse_id, render, see_other};
+use crate::routes::Routes;
+use axum::routing::{get, post, put};
 
 /// The prompt an entry answers, in the reader's language, or "Free page".
 fn heading(state: &AppState, lang: Lang, prompt_id: Option<&str>) -> String {
@@ -507,4 +509,22 @@ pub async fn api_delete_entry(
         .delete_journal_entry(actor, parse_id(&id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/parcours/journal", get(own_journal).post(create_entry))
+        .route("/parcours/journal/nouveau", get(new_entry))
+        .route("/parcours/journal/{id}", get(edit_entry).post(update_entry))
+        .route("/parcours/journal/{id}/supprimer", post(delete_entry))
+        .route("/beneficiaries/{id}/journal", get(person_journal))
+        .route(
+            "/api/v1/beneficiaries/{id}/journal",
+            get(api_journal).post(api_write_entry),
+        )
+        .route(
+            "/api/v1/journal/{id}",
+            put(api_update_entry).delete(api_delete_entry),
+        )
 }

@@ -16,10 +16,12 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::HttpError;
 use crate::i18n::Lang;
-use crate::pages::{
+use crate::kit::{
     Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
     saved_redirect,
 };
+use crate::routes::Routes;
+use axum::routing::{get, post, put};
 
 fn training_text(lang: Lang, training: Option<Training>, regulated: bool) -> String {
     let key = match training {
@@ -326,4 +328,17 @@ pub async fn api_change_piste(
         .change_piste(actor, parse_id(&id)?, &code, &op)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/parcours/pistes", get(own_pistes))
+        .route("/beneficiaries/{id}/pistes", get(person_pistes).post(add))
+        .route("/beneficiaries/{id}/pistes/{code}", post(change))
+        .route("/api/v1/beneficiaries/{id}/pistes", get(api_pistes))
+        .route(
+            "/api/v1/beneficiaries/{id}/pistes/{code}",
+            put(api_change_piste),
+        )
 }

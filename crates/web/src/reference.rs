@@ -20,9 +20,11 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::{FieldProblem, HttpError, Problem};
 use crate::i18n::Lang;
-use crate::pages::{
+use crate::kit::{
     ErrorItem, ErrorPage, Field, Page, PageResult, attach_errors, format_count, render,
 };
+use crate::routes::Routes;
+use axum::routing::get;
 
 const RESULTS: usize = 30;
 
@@ -768,4 +770,14 @@ pub async fn api_communes(
             .collect::<Vec<_>>(),
     )
     .into_response())
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/metiers", get(occupations))
+        .route("/metiers/{code}", get(fiche))
+        .route("/api/v1/occupations", get(api_occupations))
+        .route("/api/v1/occupations/{code}", get(api_occupation))
+        .route("/api/v1/communes", get(api_communes))
 }

@@ -1,0 +1,105 @@
+//! Downloads: the referrals export and the attachment helpers other exports share.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::context::Ctx;
+use crate::errors::HttpError;
+
+/// A cell a spreadsheet would run as a formula is written as text (a leading quote).
+/// A CSV download for French Excel: `;`, a BOM, every cell safe from formula
+/// evaluation, never cached on the way.
+pub(crate) fn csv_attachment(
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+    filename: &str,
+) -> Result<Response, HttpError> {
+    let fail = |e: csv::Error| HttpError::Internal(format!("csv: {e}"));
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    writer.write_record(header).map_err(fail)?;
+    for row in rows {
+        writer
+            .write_record(row.iter().map(|c| spreadsheet_safe(c)))
+            .map_err(fail)?;
+    }
+    let mut body = "\u{feff}".as_bytes().to_vec();
+    body.extend(
+        writer
+            .into_inner()
+            .map_err(|e| HttpError::Internal(format!("csv: {e}")))?,
+    );
+    Ok(attachment("text/csv; charset=utf-8", filename, body))
+}
+
+/// A file to download, never cached (exports hold personal or programme data).
+pub(crate) fn attachment(content_type: &str, filename: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub(crate) fn spreadsheet_safe(cell: &str) -> String {
+    if parcours_domain::referral::looks_like_formula(cell) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// The manager's export of the referrals received: `;`-separated with a BOM, so that
+/// French Excel opens it as it is; no cell can run as a formula.
+pub async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, HttpError> {
+    let actor = ctx.actor()?;
+    let view = state.app.referrals(actor).await?;
+    if !view.deciding {
+        return Err(HttpError::Forbidden);
+    }
+    let header = [
+        "programme",
+        "referrer",
+        "first_name",
+        "last_name",
+        "birth_date",
+        "email",
+        "phone",
+        "commune_code",
+        "publics",
+        "status",
+        "refusal_reason",
+        "submitted_on",
+    ];
+    let rows = view.lines.iter().map(|line| {
+        let r = &line.referral;
+        [
+            line.programme_name.clone(),
+            line.referrer_name.clone(),
+            r.first_name.clone(),
+            r.last_name.clone(),
+            r.birth_date.clone(),
+            r.email.clone().unwrap_or_default(),
+            r.phone.clone().unwrap_or_default(),
+            r.commune_code.clone().unwrap_or_default(),
+            r.publics.clone(),
+            r.status.code().to_owned(),
+            r.refusal_reason
+                .map(|x| x.code().to_owned())
+                .unwrap_or_default(),
+            crate::kit::iso_date(r.created_at),
+        ]
+        .to_vec()
+    });
+    csv_attachment(&header, rows, "orientations.csv")
+}
