@@ -244,7 +244,7 @@ pub async fn beneficiary(
 pub async fn openapi() -> Response {
     match ApiDoc::openapi().to_json() {
         Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
-        Err(e) => HttpError::Internal(format!("openapi: {e}")).into_response(),
+        Err(e) => HttpError::internal("openapi", e).into_response(),
     }
 }
 

@@ -290,7 +290,7 @@ fn sessions_page(
     errors: Vec<String>,
 ) -> SessionsPage {
     let p = Page::new(ctx, ctx.lang.t("sessions-title"));
-    let now = parcours_app::now_ms();
+    let now = ctx.now;
     let held = format!("{} h {:02}", view.held_minutes / 60, view.held_minutes % 60);
     SessionsPage {
         is_self: view.is_self,

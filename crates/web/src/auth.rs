@@ -341,7 +341,7 @@ pub async fn link_login_use(
             page.respond(StatusCode::GONE)
         }
         Err(LoginError::NoMembership) => Err(HttpError::Forbidden),
-        Err(other) => Err(HttpError::Internal(format!("sign-in link: {other:?}"))),
+        Err(other) => Err(HttpError::internal_msg(format!("sign-in link: {other:?}"))),
     }
 }
 

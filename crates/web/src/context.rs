@@ -30,6 +30,8 @@ pub struct Ctx {
     pub sent_anon_csrf: Option<String>,
     pub path: String,
     pub client_ip: String,
+    /// The request's time, read once from the app's clock (tests move that clock).
+    pub now: i64,
 }
 
 impl Ctx {
@@ -46,7 +48,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             .extensions
             .get::<Ctx>()
             .cloned()
-            .ok_or_else(|| HttpError::Internal("request context missing".into()))
+            .ok_or_else(|| HttpError::internal_msg("request context missing"))
     }
 }
 
@@ -130,6 +132,7 @@ pub async fn load_context(State(state): State<AppState>, mut req: Request, next:
         sent_anon_csrf,
         path,
         client_ip,
+        now: state.app.now(),
     });
     let mut response = next.run(req).await;
     if let Some(token) = new_anon_csrf {

@@ -1,7 +1,9 @@
 //! One error type for every handler. It becomes a localised HTML page, or
 //! problem+json under `/api/`; internal details are logged, never shown.
 
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use parcours_app::AppError;
 use parcours_app::auth::LoginError;
@@ -23,9 +25,22 @@ pub enum HttpError {
     /// Input refused field by field; rendered as problem+json with an `errors` list.
     #[error("unprocessable input")]
     Unprocessable(Vec<FieldProblem>),
-    #[error("{0}")]
-    Internal(String),
+    /// A failure the reader cannot fix: `what` says where, `source` keeps the chain
+    /// (logged with the request id, never shown).
+    #[error("{what}")]
+    Internal {
+        what: String,
+        #[source]
+        source: Option<BoxError>,
+    },
 }
+
+/// The cause of an internal failure, kept whole so that the log shows the chain.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The request's reference, set (or kept from the client) by the request-id layer,
+/// echoed on every response and quoted on the 500 page.
+pub const REQUEST_ID: &str = "x-request-id";
 
 /// An error answer of the API (RFC 9457 problem details, `application/problem+json`):
 /// for refused input (422), `errors` names each field's problem; nothing was saved.
@@ -91,6 +106,36 @@ pub fn parse_choice<T: std::str::FromStr>(field: &str, value: &str) -> Result<T,
         .map_err(|_| HttpError::unknown_choice(field, value))
 }
 
+impl HttpError {
+    /// An internal failure caused by `source`.
+    pub fn internal(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        HttpError::Internal {
+            what: what.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// An internal failure with no underlying error to keep.
+    pub fn internal_msg(what: impl Into<String>) -> Self {
+        HttpError::Internal {
+            what: what.into(),
+            source: None,
+        }
+    }
+
+    /// The message and each cause under it, outermost first.
+    pub fn chain(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            out.push_str(": ");
+            out.push_str(&e.to_string());
+            cause = e.source();
+        }
+        out
+    }
+}
+
 impl From<AppError> for HttpError {
     fn from(e: AppError) -> Self {
         match e {
@@ -112,8 +157,8 @@ impl From<AppError> for HttpError {
             AppError::Answers(errors) => {
                 HttpError::Unprocessable(errors.iter().map(FieldProblem::from_answer).collect())
             }
-            AppError::Database(e) => HttpError::Internal(format!("database: {e}")),
-            AppError::Internal(msg) => HttpError::Internal(msg),
+            AppError::Database(e) => HttpError::internal("database", e),
+            AppError::Internal(msg) => HttpError::internal_msg(msg),
         }
     }
 }
@@ -122,14 +167,14 @@ impl From<LoginError> for HttpError {
     fn from(e: LoginError) -> Self {
         match e {
             LoginError::App(e) => e.into(),
-            other => HttpError::Internal(other.to_string()),
+            other => HttpError::internal("sign-in", other),
         }
     }
 }
 
 impl From<askama::Error> for HttpError {
     fn from(e: askama::Error) -> Self {
-        HttpError::Internal(format!("template: {e}"))
+        HttpError::internal("template", e)
     }
 }
 
@@ -142,7 +187,7 @@ impl HttpError {
             HttpError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             HttpError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HttpError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -155,9 +200,6 @@ pub(crate) struct ErrorMarker {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        if let HttpError::Internal(detail) = &self {
-            tracing::error!(%detail, "request failed");
-        }
         if let HttpError::Unprocessable(errors) = &self {
             let body = serde_json::json!({
                 "type": "about:blank",
@@ -177,8 +219,37 @@ impl IntoResponse for HttpError {
         response.extensions_mut().insert(ErrorMarker {
             csrf: matches!(self, HttpError::Csrf),
         });
+        if matches!(self, HttpError::Internal { .. }) {
+            // Logged by `log_failures`, which knows the request id.
+            response
+                .extensions_mut()
+                .insert(Failure(std::sync::Arc::from(self.chain())));
+        }
         response
     }
+}
+
+/// The whole chain of an internal failure, for the log.
+#[derive(Debug, Clone)]
+struct Failure(std::sync::Arc<str>);
+
+/// Logs each internal failure with its source chain and the request id the reader
+/// sees on the page (inside the request-id layers, around every route).
+pub async fn log_failures(req: Request, next: Next) -> Response {
+    let request_id = request_id(req.headers()).unwrap_or_default();
+    let response = next.run(req).await;
+    if let Some(Failure(chain)) = response.extensions().get::<Failure>() {
+        tracing::error!(%request_id, error = %chain, "request failed");
+    }
+    response
+}
+
+/// The request id the request-id layer set on the request.
+pub fn request_id(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 pub fn urlencode(s: &str) -> String {

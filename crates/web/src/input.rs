@@ -172,6 +172,7 @@ fn refuse(ctx: Option<&Ctx>, is_api: bool, refused: &Refused) -> Response {
     match render(&ErrorPage {
         p: Page::new(ctx, lang.t("error-control-character-title")),
         message: text,
+        reference: None,
     }) {
         Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
         Err(_) => (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),

@@ -45,6 +45,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use metrics_exporter_prometheus::PrometheusHandle;
 use parcours_app::App;
 use tower_http::csrf::CsrfLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::routes::Routes;
 
@@ -142,6 +143,11 @@ pub fn router(state: AppState) -> Router {
             headers::security_headers,
         ))
         .layer(from_fn(ops::track_metrics))
+        // The request id: set when absent (outermost), echoed on every response, and
+        // logged with any internal failure.
+        .layer(from_fn(errors::log_failures))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 

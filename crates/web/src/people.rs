@@ -129,7 +129,7 @@ fn file_page(
         ws_errors: refusal.messages,
         note_draft: refusal.note_draft,
         current_coach_name: file.enrolments.last().and_then(|e| e.coach_name.clone()),
-        now: parcours_app::now_ms(),
+        now: ctx.now,
         can_revoke: false,
         milestones: None,
         file,

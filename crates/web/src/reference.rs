@@ -96,6 +96,7 @@ fn page_throttled(ctx: &Ctx, secs: u64) -> PageResult {
             "error-search-rate-limited",
             &[("seconds", FluentValue::from(secs))],
         ),
+        reference: None,
     })?;
     Ok(throttled(
         (StatusCode::TOO_MANY_REQUESTS, page).into_response(),

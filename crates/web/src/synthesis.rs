@@ -54,7 +54,7 @@ fn refused_share_page(
 ) -> SynthesisPage {
     SynthesisPage {
         can_revoke: view.is_self,
-        now: parcours_app::now_ms(),
+        now: ctx.now,
         share_errors,
         share_form,
         p: Page::new(ctx, ctx.lang.t("synthesis-page-title")),

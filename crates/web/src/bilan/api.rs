@@ -288,7 +288,7 @@ pub async fn api_results(
     let actor = ctx.actor()?;
     let r = state.app.results(actor, parse_id(&id)?).await?;
     let to_value = |v: serde_json::Result<serde_json::Value>| {
-        v.map_err(|e| HttpError::Internal(format!("results json: {e}")))
+        v.map_err(|e| HttpError::internal("results json", e))
     };
     Ok(Json(ResultsDto {
         activity: r.detail.view.activity.id,

@@ -18,6 +18,8 @@ use axum::middleware::Next;
 pub struct ErrorPage {
     pub p: Page,
     pub message: String,
+    /// On a 500: the request id the reader can quote to support.
+    pub reference: Option<String>,
 }
 
 pub async fn not_found() -> HttpError {
@@ -91,6 +93,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         .uri()
         .path_and_query()
         .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let reference = crate::errors::request_id(req.headers());
     let response = next.run(req).await;
     if is_api && is_plain_rejection(&response) {
         return rejection_as_problem(response).await;
@@ -138,6 +141,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         match render(&ErrorPage {
             p: Page::new(&ctx, title),
             message,
+            reference: reference.filter(|_| code == "500"),
         }) {
             Ok(page) => (status, page).into_response(),
             Err(_) => status.into_response(),
@@ -150,4 +154,94 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::middleware::from_fn;
+    use axum::routing::get;
+    use tower::ServiceExt;
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+    use super::*;
+    use crate::errors::{REQUEST_ID, log_failures};
+
+    /// The layers `router()` puts around the pages, on a route that fails inside.
+    fn failing(lang: Lang) -> Router {
+        let ctx = Ctx {
+            lang,
+            actor: None,
+            csrf: String::new(),
+            sent_anon_csrf: None,
+            path: "/".into(),
+            client_ip: "test".into(),
+            now: 0,
+        };
+        Router::new()
+            .route(
+                "/",
+                get(|| async {
+                    HttpError::internal("database", std::io::Error::other("connection reset"))
+                }),
+            )
+            .layer(from_fn(render_errors))
+            .layer(from_fn(move |mut req: Request, next: Next| {
+                req.extensions_mut().insert(ctx.clone());
+                next.run(req)
+            }))
+            .layer(from_fn(log_failures))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+    }
+
+    async fn body(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[tokio::test]
+    async fn a_failure_shows_its_reference_never_its_cause() {
+        for (lang, words) in [
+            (Lang::En, "Quote this reference to support"),
+            (Lang::Fr, "Communiquez cette référence au support"),
+        ] {
+            let response = failing(lang)
+                .oneshot(Request::get("/").body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            let id = response.headers()[REQUEST_ID].to_str().unwrap().to_owned();
+            assert_eq!(id.len(), 36, "a generated UUID: {id}");
+            let page = body(response).await;
+            assert!(page.contains(words), "{page}");
+            assert!(page.contains(&id), "{page}");
+            assert!(!page.contains("connection reset"), "{page}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_id_sent_is_kept() {
+        let response = failing(Lang::En)
+            .oneshot(
+                Request::get("/")
+                    .header(REQUEST_ID, "abc-123")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.headers()[REQUEST_ID], "abc-123");
+        assert!(body(response).await.contains("abc-123"));
+    }
+
+    #[test]
+    fn the_chain_keeps_the_cause() {
+        let e = HttpError::internal("database", std::io::Error::other("connection reset"));
+        assert_eq!(e.chain(), "database: connection reset");
+        assert_eq!(e.to_string(), "database");
+    }
 }

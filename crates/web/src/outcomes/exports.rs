@@ -116,7 +116,7 @@ pub async fn results_xlsx(
 ) -> Result<Response, HttpError> {
     let view = report_view(&state, &ctx, &id).await?;
     let lines = report_lines(&view);
-    let fail = |e: rust_xlsxwriter::XlsxError| HttpError::Internal(format!("xlsx: {e}"));
+    let fail = |e: rust_xlsxwriter::XlsxError| HttpError::internal("xlsx", e);
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for (col, title) in (0_u16..).zip(REPORT_HEADER) {
@@ -284,12 +284,12 @@ pub async fn results_pdf(
 ) -> Result<Response, HttpError> {
     let view = report_view(&state, &ctx, &id).await?;
     let page = outcomes_page(&ctx, view, None, Vec::new());
-    let report = pdf_report(&page, parcours_app::now_ms());
+    let report = pdf_report(&page, state.app.now());
     // Typesetting takes a moment of CPU: keep it off the async workers.
     let pdf = tokio::task::spawn_blocking(move || parcours_documents::table_report_pdf(&report))
         .await
-        .map_err(|e| HttpError::Internal(format!("typesetting task: {e}")))?
-        .map_err(|e| HttpError::Internal(e.to_string()))?;
+        .map_err(|e| HttpError::internal("typesetting task", e))?
+        .map_err(|e| HttpError::internal("outcomes pdf", e))?;
     Ok(crate::referrals::attachment(
         "application/pdf",
         "resultats.pdf",

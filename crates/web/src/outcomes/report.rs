@@ -357,5 +357,5 @@ pub async fn api_report(
     let view = report_view(&state, &ctx, &id).await?;
     serde_json::to_value(&view.report)
         .map(axum::Json)
-        .map_err(|e| HttpError::Internal(format!("report json: {e}")))
+        .map_err(|e| HttpError::internal("report json", e))
 }

@@ -16,7 +16,7 @@ pub(crate) fn csv_attachment(
     rows: impl Iterator<Item = Vec<String>>,
     filename: &str,
 ) -> Result<Response, HttpError> {
-    let fail = |e: csv::Error| HttpError::Internal(format!("csv: {e}"));
+    let fail = |e: csv::Error| HttpError::internal("csv", e);
     let mut writer = csv::WriterBuilder::new()
         .delimiter(b';')
         .from_writer(Vec::new());
@@ -30,7 +30,7 @@ pub(crate) fn csv_attachment(
     body.extend(
         writer
             .into_inner()
-            .map_err(|e| HttpError::Internal(format!("csv: {e}")))?,
+            .map_err(|e| HttpError::internal("csv", e))?,
     );
     Ok(attachment("text/csv; charset=utf-8", filename, body))
 }
