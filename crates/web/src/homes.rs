@@ -4,8 +4,8 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
-use parcours_app::homes::Home;
-use parcours_domain::Phase;
+use parcours_app::homes::{CaseloadRow, Home};
+use parcours_domain::{Phase, caseload};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -34,13 +34,10 @@ struct HomePage {
 }
 
 impl HomePage {
-    fn watch(&self, row: &parcours_app::homes::CaseloadRow) -> bool {
-        needs_watching(row)
+    fn watch(&self, row: &CaseloadRow) -> bool {
+        line(row).signals.needs_watching()
     }
 }
-
-/// Days without activity after which a person shows as "to watch".
-pub(crate) const INACTIVE_DAYS: u32 = 14;
 
 /// `/home?tri=…&filtre=…`: the caseload's order and filter (names stay stable in URLs).
 #[derive(Debug, Deserialize, Default)]
@@ -50,29 +47,19 @@ pub struct CaseloadQuery {
     filtre: String,
 }
 
-const SORTS: [&str; 4] = ["nom", "etape", "activite", "rdv"];
-const FILTERS: [&str; 2] = ["tous", "a-surveiller"];
-
-/// Someone the coach should look at: inactive, late, absent, answers to check, or a
-/// message waiting.
-pub(crate) fn needs_watching(row: &parcours_app::homes::CaseloadRow) -> bool {
-    row.days_inactive >= INACTIVE_DAYS
-        || row.overdue_activities > 0
-        || row.missed_appointments > 0
-        || row.flagged_answers > 0
-        || row.unread_messages > 0
-}
-
-/// Sorts and filters a caseload (it comes sorted by name).
-fn arrange(rows: &mut Vec<parcours_app::homes::CaseloadRow>, sort: &str, filter: &str) {
-    if filter == "a-surveiller" {
-        rows.retain(needs_watching);
-    }
-    match sort {
-        "etape" => rows.sort_by_key(|r| std::cmp::Reverse(r.enrolment.phase.step())),
-        "activite" => rows.sort_by_key(|r| r.enrolment.last_activity_at),
-        "rdv" => rows.sort_by_key(|r| r.next_appointment.unwrap_or(i64::MAX)),
-        _ => {}
+/// The facts the caseload rules read from a row.
+fn line(row: &CaseloadRow) -> caseload::Line {
+    caseload::Line {
+        signals: caseload::Signals {
+            days_inactive: row.days_inactive,
+            overdue_activities: row.overdue_activities,
+            missed_appointments: row.missed_appointments,
+            flagged_answers: row.flagged_answers,
+            unread_messages: row.unread_messages,
+        },
+        phase: row.enrolment.phase,
+        last_activity_at: row.enrolment.last_activity_at,
+        next_appointment: row.next_appointment,
     }
 }
 
@@ -93,14 +80,11 @@ pub async fn home(
 ) -> PageResult {
     let actor = ctx.actor()?;
     let mut home = state.app.home(actor).await?;
-    let sort = SORTS.iter().find(|s| **s == q.tri).unwrap_or(&SORTS[0]);
-    let filter = FILTERS
-        .iter()
-        .find(|f| **f == q.filtre)
-        .unwrap_or(&FILTERS[0]);
+    let sort = caseload::Sort::from_param(&q.tri);
+    let filter = caseload::Filter::from_param(&q.filtre);
     match &mut home {
         Home::Coach(rows) | Home::ProgrammeManager { caseload: rows, .. } => {
-            arrange(rows, sort, filter);
+            caseload::arrange(rows, sort, filter, line);
         }
         _ => {}
     }
@@ -109,15 +93,15 @@ pub async fn home(
         p: Page::new(&ctx, lang.t("home-title")),
         home,
         phases: Phase::ALL,
-        sort: (*sort).to_owned(),
-        filter: (*filter).to_owned(),
-        sorts: SORTS
+        sort: sort.param().to_owned(),
+        filter: filter.param().to_owned(),
+        sorts: caseload::Sort::ALL
             .iter()
-            .map(|s| (*s, lang.t(&format!("caseload-sort-{s}"))))
+            .map(|s| (s.param(), lang.t(&format!("caseload-sort-{}", s.param()))))
             .collect(),
-        filters: FILTERS
+        filters: caseload::Filter::ALL
             .iter()
-            .map(|f| (*f, lang.t(&format!("caseload-filter-{f}"))))
+            .map(|f| (f.param(), lang.t(&format!("caseload-filter-{}", f.param()))))
             .collect(),
     };
     Ok(render(&page)?.into_response())

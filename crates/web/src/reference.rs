@@ -301,19 +301,6 @@ pub struct FicheQuery {
     rayon: String,
 }
 
-/// The commune a person typed: an INSEE code, or the best match of a name.
-fn resolve_commune(catalog: &Catalog, typed: &str) -> Option<String> {
-    let typed = typed.trim();
-    if catalog.geo.commune(&typed.to_uppercase()).is_some() {
-        return Some(typed.to_uppercase());
-    }
-    catalog
-        .search_communes(typed, 1)
-        .into_iter()
-        .next()
-        .map(|c| c.code)
-}
-
 fn market(
     lang: Lang,
     catalog: &Catalog,
@@ -403,7 +390,7 @@ pub async fn fiche(
         let mut problems = Vec::new();
         // The commune is searched by name: a public search like the others.
         let commune = match admit_search(&state, &ctx, q.commune.trim()) {
-            Ok(()) => resolve_commune(&catalog, &q.commune),
+            Ok(()) => catalog.resolve_commune(&q.commune),
             Err(SearchRefused::Throttled(secs)) => return page_throttled(&ctx, secs),
             Err(SearchRefused::Query(_)) => None,
         };
