@@ -3,6 +3,8 @@
 //! reports made of tables (a programme's results). No package or font is ever
 //! downloaded: the fonts ship inside the binary.
 
+pub mod spreadsheet;
+
 use std::sync::OnceLock;
 
 use serde::Serialize;

@@ -10,7 +10,7 @@ use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::routes::Routes;
 use axum::routing::get;
@@ -214,10 +214,10 @@ pub async fn me(ctx: Ctx) -> Result<Json<Me>, HttpError> {
 ))]
 pub async fn beneficiary(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
 ) -> Result<Json<Beneficiary>, HttpError> {
-    let actor = ctx.actor()?;
+    let actor = &actor;
     let id = Uuid::parse_str(&id).map_err(|_| HttpError::NotFound)?;
     let file = state.app.person_file(actor, id).await?;
     let p = file.person;

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::i18n::Lang;
 use crate::kit::{Page, PageResult, parse_id, render, see_other};
@@ -321,10 +321,10 @@ pub async fn update_entry(
 
 pub async fn delete_entry(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
 ) -> PageResult {
-    let actor = ctx.actor()?;
+    let actor = &actor;
     state
         .app
         .delete_journal_entry(actor, parse_id(&id)?)
@@ -500,10 +500,10 @@ pub async fn api_update_entry(
 ))]
 pub async fn api_delete_entry(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
 ) -> Result<StatusCode, HttpError> {
-    let actor = ctx.actor()?;
+    let actor = &actor;
     state
         .app
         .delete_journal_entry(actor, parse_id(&id)?)

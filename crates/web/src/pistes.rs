@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::i18n::Lang;
 use crate::kit::{
@@ -257,10 +257,10 @@ pub struct PistesDto {
 ))]
 pub async fn api_pistes(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
 ) -> Result<Json<PistesDto>, HttpError> {
-    let actor = ctx.actor()?;
+    let actor = &actor;
     let view = state.app.pistes(actor, parse_id(&id)?).await?;
     Ok(Json(PistesDto {
         person_id: view.person.id,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::kit::{Page, PageResult, parse_id, render, see_other};
 use crate::referrals::attachment;
@@ -78,8 +78,8 @@ pub async fn own_data(
     data_page(&state, &ctx, q.notice(ctx.lang), false).await
 }
 
-pub async fn own_archive(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    let actor = ctx.actor()?;
+pub async fn own_archive(State(state): State<AppState>, SignedIn(actor): SignedIn) -> PageResult {
+    let actor = &actor;
     let person = state
         .app
         .own_person_id(actor)

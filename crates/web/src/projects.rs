@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::{HttpError, parse_choice};
 use crate::i18n::Lang;
 use crate::kit::{
@@ -383,10 +383,10 @@ pub struct ProjectDto {
 ))]
 pub async fn api_project(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
 ) -> Result<Json<ProjectDto>, HttpError> {
-    let actor = ctx.actor()?;
+    let actor = &actor;
     let view = state.app.project(actor, parse_id(&id)?).await?;
     Ok(Json(ProjectDto {
         person_id: view.person.id,

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::i18n::Lang;
 use crate::kit::parse_id;
@@ -282,10 +282,10 @@ pub struct ResultsDto {
 ))]
 pub async fn api_results(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
 ) -> Result<Json<ResultsDto>, HttpError> {
-    let actor = ctx.actor()?;
+    let actor = &actor;
     let r = state.app.results(actor, parse_id(&id)?).await?;
     let to_value = |v: serde_json::Result<serde_json::Value>| {
         v.map_err(|e| HttpError::internal("results json", e))

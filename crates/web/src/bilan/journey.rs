@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::kit::{Page, PageResult, parse_id, render, see_other};
 
@@ -207,8 +207,8 @@ pub async fn person_journey(
     Ok(render(&journey_page(&ctx, journey, None)?)?.into_response())
 }
 
-pub async fn consent(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    let actor = ctx.actor()?;
+pub async fn consent(State(state): State<AppState>, SignedIn(actor): SignedIn) -> PageResult {
+    let actor = &actor;
     let Some(id) = state.app.own_person_id(actor).await? else {
         return Err(HttpError::NotFound);
     };

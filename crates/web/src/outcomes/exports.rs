@@ -116,21 +116,10 @@ pub async fn results_xlsx(
 ) -> Result<Response, HttpError> {
     let view = report_view(&state, &ctx, &id).await?;
     let lines = report_lines(&view);
-    let fail = |e: rust_xlsxwriter::XlsxError| HttpError::internal("xlsx", e);
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    for (col, title) in (0_u16..).zip(REPORT_HEADER) {
-        sheet.write_string_only(0, col, title).map_err(fail)?;
-    }
-    for (row, line) in (1_u32..).zip(&lines) {
-        for (col, cell) in (0_u16..).zip(line) {
-            match cell.parse::<f64>() {
-                Ok(n) if col >= 3 => sheet.write_number_only(row, col, n).map_err(fail)?,
-                _ => sheet.write_string_only(row, col, cell).map_err(fail)?,
-            };
-        }
-    }
-    let body = book.save_to_buffer().map_err(fail)?;
+    let lines: Vec<Vec<String>> = lines.into_iter().map(|l| l.to_vec()).collect();
+    // Counts and percentages (from the fourth column on) are numbers.
+    let body = parcours_documents::spreadsheet::xlsx(&REPORT_HEADER, &lines, 3)
+        .map_err(|e| HttpError::internal("xlsx", e))?;
     Ok(crate::referrals::attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "resultats.xlsx",

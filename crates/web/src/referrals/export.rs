@@ -4,34 +4,19 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
+use parcours_documents::spreadsheet;
+
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::SignedIn;
 use crate::errors::HttpError;
 
-/// A cell a spreadsheet would run as a formula is written as text (a leading quote).
-/// A CSV download for French Excel: `;`, a BOM, every cell safe from formula
-/// evaluation, never cached on the way.
+/// A CSV download for French Excel (see [`spreadsheet::csv`]), never cached on the way.
 pub(crate) fn csv_attachment(
     header: &[&str],
     rows: impl Iterator<Item = Vec<String>>,
     filename: &str,
 ) -> Result<Response, HttpError> {
-    let fail = |e: csv::Error| HttpError::internal("csv", e);
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer(Vec::new());
-    writer.write_record(header).map_err(fail)?;
-    for row in rows {
-        writer
-            .write_record(row.iter().map(|c| spreadsheet_safe(c)))
-            .map_err(fail)?;
-    }
-    let mut body = "\u{feff}".as_bytes().to_vec();
-    body.extend(
-        writer
-            .into_inner()
-            .map_err(|e| HttpError::internal("csv", e))?,
-    );
+    let body = spreadsheet::csv(header, rows).map_err(|e| HttpError::internal("csv", e))?;
     Ok(attachment("text/csv; charset=utf-8", filename, body))
 }
 
@@ -51,19 +36,13 @@ pub(crate) fn attachment(content_type: &str, filename: &str, body: Vec<u8>) -> R
         .into_response()
 }
 
-pub(crate) fn spreadsheet_safe(cell: &str) -> String {
-    if parcours_domain::referral::looks_like_formula(cell) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
 /// The manager's export of the referrals received: `;`-separated with a BOM, so that
 /// French Excel opens it as it is; no cell can run as a formula.
-pub async fn export(State(state): State<AppState>, ctx: Ctx) -> Result<Response, HttpError> {
-    let actor = ctx.actor()?;
-    let view = state.app.referrals(actor).await?;
+pub async fn export(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> Result<Response, HttpError> {
+    let view = state.app.referrals(&actor).await?;
     if !view.deciding {
         return Err(HttpError::Forbidden);
     }

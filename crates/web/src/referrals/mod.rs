@@ -45,7 +45,7 @@ pub(crate) fn router() -> Routes {
 
 #[cfg(test)]
 mod tests {
-    use super::spreadsheet_safe;
+    use parcours_documents::spreadsheet::spreadsheet_safe;
 
     #[test]
     fn cells_that_would_run_as_formulas_are_written_as_text() {
