@@ -7,6 +7,7 @@ pub mod fold;
 pub mod geo;
 mod load;
 pub mod recommend;
+mod resolve;
 pub mod search;
 
 use std::collections::HashMap;

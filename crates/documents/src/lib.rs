@@ -4,6 +4,7 @@
 //! downloaded: the fonts ship inside the binary.
 
 pub mod outcomes_text;
+pub mod spreadsheet;
 
 use std::sync::OnceLock;
 

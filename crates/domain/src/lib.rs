@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod appointment;
+pub mod caseload;
 pub mod email;
 pub mod instrument;
 pub mod journal;

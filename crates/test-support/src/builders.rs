@@ -6,7 +6,8 @@ use parcours_app::appointments::SlotInput;
 use parcours_app::auth::Actor;
 use parcours_app::demo::DEMO_PASSWORD;
 use parcours_db::TenantScope;
-use parcours_db::repo::{accounts, people};
+use parcours_db::repo::installation::accounts;
+use parcours_db::repo::people;
 use uuid::Uuid;
 
 use crate::TestApp;

@@ -10,8 +10,10 @@ use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
+use crate::routes::Routes;
+use axum::routing::get;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -39,10 +41,10 @@ use crate::errors::HttpError;
         crate::plan::api_add_objective,
         crate::plan::api_add_action,
         crate::plan::api_set_status,
-        crate::sessions::api_appointments,
-        crate::sessions::api_publish,
-        crate::sessions::api_invite,
-        crate::sessions::api_attendance,
+        crate::appointments::api_appointments,
+        crate::appointments::api_publish,
+        crate::appointments::api_invite,
+        crate::appointments::api_attendance,
         crate::synthesis::api_download,
         crate::synthesis::api_issue,
         crate::synthesis::api_shares,
@@ -64,9 +66,9 @@ use crate::errors::HttpError;
         crate::journal::api_write_entry,
         crate::journal::api_update_entry,
         crate::journal::api_delete_entry,
-        crate::explorer::api_occupations,
-        crate::explorer::api_occupation,
-        crate::explorer::api_communes
+        crate::reference::api_occupations,
+        crate::reference::api_occupation,
+        crate::reference::api_communes
     ),
     components(schemas(
         Me,
@@ -94,13 +96,13 @@ use crate::errors::HttpError;
         crate::plan::ObjectiveForm,
         crate::plan::ActionForm,
         crate::plan::StatusForm,
-        crate::sessions::SlotDto,
-        crate::sessions::AppointmentDto,
-        crate::sessions::AppointmentsDto,
-        crate::sessions::PublishedDto,
-        crate::sessions::InvitationDto,
-        crate::sessions::SlotForm,
-        crate::sessions::AttendanceForm,
+        crate::appointments::SlotDto,
+        crate::appointments::AppointmentDto,
+        crate::appointments::AppointmentsDto,
+        crate::appointments::PublishedDto,
+        crate::appointments::InvitationDto,
+        crate::appointments::SlotForm,
+        crate::appointments::AttendanceForm,
         crate::synthesis::IssuedDto,
         crate::synthesis::ShareDto,
         crate::referrals::ReferralDto,
@@ -136,12 +138,12 @@ use crate::errors::HttpError;
         crate::bilan::ResultsDto,
         crate::errors::FieldProblem,
         crate::errors::Problem,
-        crate::explorer::OccupationSummary,
-        crate::explorer::OccupationDetail,
-        crate::explorer::NamedCode,
-        crate::explorer::SkillRef,
-        crate::explorer::InterestRef,
-        crate::explorer::CommuneSummary
+        crate::reference::OccupationSummary,
+        crate::reference::OccupationDetail,
+        crate::reference::NamedCode,
+        crate::reference::SkillRef,
+        crate::reference::InterestRef,
+        crate::reference::CommuneSummary
     ))
 )]
 pub struct ApiDoc;
@@ -212,10 +214,10 @@ pub async fn me(ctx: Ctx) -> Result<Json<Me>, HttpError> {
 ))]
 pub async fn beneficiary(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
 ) -> Result<Json<Beneficiary>, HttpError> {
-    let actor = ctx.actor()?;
+    let actor = &actor;
     let id = Uuid::parse_str(&id).map_err(|_| HttpError::NotFound)?;
     let file = state.app.person_file(actor, id).await?;
     let p = file.person;
@@ -242,6 +244,13 @@ pub async fn beneficiary(
 pub async fn openapi() -> Response {
     match ApiDoc::openapi().to_json() {
         Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
-        Err(e) => HttpError::Internal(format!("openapi: {e}")).into_response(),
+        Err(e) => HttpError::internal("openapi", e).into_response(),
     }
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/beneficiaries/{id}", get(beneficiary))
 }

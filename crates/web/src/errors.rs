@@ -4,12 +4,9 @@
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use parcours_app::AppError;
 use parcours_app::auth::LoginError;
-
-use crate::context::Ctx;
-use crate::pages::{ErrorPage, Page, render};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -28,9 +25,22 @@ pub enum HttpError {
     /// Input refused field by field; rendered as problem+json with an `errors` list.
     #[error("unprocessable input")]
     Unprocessable(Vec<FieldProblem>),
-    #[error("{0}")]
-    Internal(String),
+    /// A failure the reader cannot fix: `what` says where, `source` keeps the chain
+    /// (logged with the request id, never shown).
+    #[error("{what}")]
+    Internal {
+        what: String,
+        #[source]
+        source: Option<BoxError>,
+    },
 }
+
+/// The cause of an internal failure, kept whole so that the log shows the chain.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The request's reference, set (or kept from the client) by the request-id layer,
+/// echoed on every response and quoted on the 500 page.
+pub const REQUEST_ID: &str = "x-request-id";
 
 /// An error answer of the API (RFC 9457 problem details, `application/problem+json`):
 /// for refused input (422), `errors` names each field's problem; nothing was saved.
@@ -96,6 +106,36 @@ pub fn parse_choice<T: std::str::FromStr>(field: &str, value: &str) -> Result<T,
         .map_err(|_| HttpError::unknown_choice(field, value))
 }
 
+impl HttpError {
+    /// An internal failure caused by `source`.
+    pub fn internal(what: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        HttpError::Internal {
+            what: what.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// An internal failure with no underlying error to keep.
+    pub fn internal_msg(what: impl Into<String>) -> Self {
+        HttpError::Internal {
+            what: what.into(),
+            source: None,
+        }
+    }
+
+    /// The message and each cause under it, outermost first.
+    pub fn chain(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            out.push_str(": ");
+            out.push_str(&e.to_string());
+            cause = e.source();
+        }
+        out
+    }
+}
+
 impl From<AppError> for HttpError {
     fn from(e: AppError) -> Self {
         match e {
@@ -117,8 +157,8 @@ impl From<AppError> for HttpError {
             AppError::Answers(errors) => {
                 HttpError::Unprocessable(errors.iter().map(FieldProblem::from_answer).collect())
             }
-            AppError::Database(e) => HttpError::Internal(format!("database: {e}")),
-            AppError::Internal(msg) => HttpError::Internal(msg),
+            AppError::Database(e) => HttpError::internal("database", e),
+            AppError::Internal(msg) => HttpError::internal_msg(msg),
         }
     }
 }
@@ -127,14 +167,14 @@ impl From<LoginError> for HttpError {
     fn from(e: LoginError) -> Self {
         match e {
             LoginError::App(e) => e.into(),
-            other => HttpError::Internal(other.to_string()),
+            other => HttpError::internal("sign-in", other),
         }
     }
 }
 
 impl From<askama::Error> for HttpError {
     fn from(e: askama::Error) -> Self {
-        HttpError::Internal(format!("template: {e}"))
+        HttpError::internal("template", e)
     }
 }
 
@@ -147,22 +187,19 @@ impl HttpError {
             HttpError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             HttpError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HttpError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
 
-/// Marks a bare error response for [`render_errors`], which knows the language.
+/// Marks a bare error response for [`crate::kit::render_errors`], which knows the language.
 #[derive(Debug, Clone, Copy)]
-struct ErrorMarker {
-    csrf: bool,
+pub(crate) struct ErrorMarker {
+    pub(crate) csrf: bool,
 }
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        if let HttpError::Internal(detail) = &self {
-            tracing::error!(%detail, "request failed");
-        }
         if let HttpError::Unprocessable(errors) = &self {
             let body = serde_json::json!({
                 "type": "about:blank",
@@ -182,130 +219,37 @@ impl IntoResponse for HttpError {
         response.extensions_mut().insert(ErrorMarker {
             csrf: matches!(self, HttpError::Csrf),
         });
+        if matches!(self, HttpError::Internal { .. }) {
+            // Logged by `log_failures`, which knows the request id.
+            response
+                .extensions_mut()
+                .insert(Failure(std::sync::Arc::from(self.chain())));
+        }
         response
     }
 }
 
-fn is_bare_error(response: &Response) -> bool {
-    let status = response.status();
-    (status.is_client_error() || status.is_server_error())
-        && !response.headers().contains_key(header::CONTENT_TYPE)
-}
+/// The whole chain of an internal failure, for the log.
+#[derive(Debug, Clone)]
+struct Failure(std::sync::Arc<str>);
 
-/// An extractor's refusal (a body that is not the JSON expected, a missing content type,
-/// a bad query string): axum answers those in plain text.
-fn is_plain_rejection(response: &Response) -> bool {
-    response.status().is_client_error()
-        && response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("text/plain"))
-}
-
-/// The API answers in JSON whatever refused the request: the extractor's message goes
-/// in `detail` (and, for a body that does not fit, in `errors` as for any 422).
-async fn rejection_as_problem(response: Response) -> Response {
-    let status = response.status();
-    let (parts, body) = response.into_parts();
-    let detail = axum::body::to_bytes(body, 16 * 1024)
-        .await
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
-    let mut problem = serde_json::json!({
-        "type": "about:blank",
-        "title": status.canonical_reason().unwrap_or("Refused"),
-        "status": status.as_u16(),
-        "detail": detail,
-    });
-    if status == StatusCode::UNPROCESSABLE_ENTITY {
-        problem["errors"] = serde_json::json!([FieldProblem {
-            field: "body".into(),
-            code: "invalid_body".into(),
-            message: detail,
-        }]);
-    }
-    let mut out = (status, problem.to_string()).into_response();
-    for (name, value) in &parts.headers {
-        if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
-            out.headers_mut().append(name, value.clone());
-        }
-    }
-    out.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
-    out
-}
-
-/// Turns bare error statuses (ours, the router's 404/405, the CSRF layer's 403, the
-/// body limit's 413) into a page in the user's language, or problem+json for the API.
-pub async fn render_errors(req: Request, next: Next) -> Response {
-    let ctx = req.extensions().get::<Ctx>().cloned();
-    let is_api = req.uri().path().starts_with("/api/");
-    let path = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+/// Logs each internal failure with its source chain and the request id the reader
+/// sees on the page (inside the request-id layers, around every route).
+pub async fn log_failures(req: Request, next: Next) -> Response {
+    let request_id = request_id(req.headers()).unwrap_or_default();
     let response = next.run(req).await;
-    if is_api && is_plain_rejection(&response) {
-        return rejection_as_problem(response).await;
+    if let Some(Failure(chain)) = response.extensions().get::<Failure>() {
+        tracing::error!(%request_id, error = %chain, "request failed");
     }
-    if !is_bare_error(&response) {
-        return response;
-    }
-    let status = response.status();
-    let csrf = response
-        .extensions()
-        .get::<ErrorMarker>()
-        .is_some_and(|m| m.csrf);
-    if status == StatusCode::UNAUTHORIZED && !is_api {
-        let target = format!("/login?next={}", urlencode(&path));
-        return Redirect::to(&target).into_response();
-    }
-    let Some(ctx) = ctx else {
-        return response;
-    };
-    let code = match status.as_u16() {
-        403 => "403",
-        404 => "404",
-        405 => "405",
-        413 => "413",
-        429 => "429",
-        503 => "503",
-        _ => "500",
-    };
-    let lang = ctx.lang;
-    let title = lang.t(&format!("error-{code}-title"));
-    let message = if csrf {
-        lang.t("error-csrf-text")
-    } else {
-        lang.t(&format!("error-{code}-text"))
-    };
-    let mut out = if is_api {
-        let body = serde_json::json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "detail": message });
-        let mut r = (status, body.to_string()).into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        r
-    } else {
-        match render(&ErrorPage {
-            p: Page::new(&ctx, title),
-            message,
-        }) {
-            Ok(page) => (status, page).into_response(),
-            Err(_) => status.into_response(),
-        }
-    };
-    // Keep headers the inner layers set (Allow on a 405, Retry-After, cookies).
-    for (name, value) in response.headers() {
-        if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
-            out.headers_mut().append(name, value.clone());
-        }
-    }
-    out
+    response
+}
+
+/// The request id the request-id layer set on the request.
+pub fn request_id(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -13,7 +13,7 @@ use parcours_domain::text::{ControlCharacter, first_refused, normalise_line_brea
 
 use crate::context::Ctx;
 use crate::errors::{FieldProblem, HttpError};
-use crate::pages::{ErrorPage, Page, render};
+use crate::kit::{ErrorPage, Page, render};
 
 /// The largest body read here: the router's own limit (bigger ones are refused anyway).
 const MAX_BYTES: usize = crate::MAX_BODY_BYTES;
@@ -172,6 +172,7 @@ fn refuse(ctx: Option<&Ctx>, is_api: bool, refused: &Refused) -> Response {
     match render(&ErrorPage {
         p: Page::new(ctx, lang.t("error-control-character-title")),
         message: text,
+        reference: None,
     }) {
         Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
         Err(_) => (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),

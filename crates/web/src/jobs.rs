@@ -13,7 +13,9 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::HttpError;
-use crate::pages::{Page, PageResult, SavedQuery, parse_id, render, see_other};
+use crate::kit::{Page, PageResult, SavedQuery, parse_id, render, see_other};
+use crate::routes::Routes;
+use axum::routing::{get, post};
 
 #[derive(Template)]
 #[template(path = "jobs.html")]
@@ -99,4 +101,12 @@ pub async fn api_jobs(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Jo
             })
             .collect(),
     }))
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/admin/taches", get(jobs))
+        .route("/admin/taches/{id}/relancer", post(retry))
+        .route("/api/v1/admin/jobs", get(api_jobs))
 }

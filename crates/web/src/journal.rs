@@ -13,10 +13,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::i18n::Lang;
-use crate::pages::{Page, PageResult, parse_id, render, see_other};
+use crate::kit::{Page, PageResult, parse_id, render, see_other};
+use crate::routes::Routes;
+use axum::routing::{get, post, put};
 
 /// The prompt an entry answers, in the reader's language, or "Free page".
 fn heading(state: &AppState, lang: Lang, prompt_id: Option<&str>) -> String {
@@ -319,10 +321,10 @@ pub async fn update_entry(
 
 pub async fn delete_entry(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
 ) -> PageResult {
-    let actor = ctx.actor()?;
+    let actor = &actor;
     state
         .app
         .delete_journal_entry(actor, parse_id(&id)?)
@@ -498,13 +500,31 @@ pub async fn api_update_entry(
 ))]
 pub async fn api_delete_entry(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
 ) -> Result<StatusCode, HttpError> {
-    let actor = ctx.actor()?;
+    let actor = &actor;
     state
         .app
         .delete_journal_entry(actor, parse_id(&id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/parcours/journal", get(own_journal).post(create_entry))
+        .route("/parcours/journal/nouveau", get(new_entry))
+        .route("/parcours/journal/{id}", get(edit_entry).post(update_entry))
+        .route("/parcours/journal/{id}/supprimer", post(delete_entry))
+        .route("/beneficiaries/{id}/journal", get(person_journal))
+        .route(
+            "/api/v1/beneficiaries/{id}/journal",
+            get(api_journal).post(api_write_entry),
+        )
+        .route(
+            "/api/v1/journal/{id}",
+            put(api_update_entry).delete(api_delete_entry),
+        )
 }

@@ -15,9 +15,11 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::HttpError;
-use crate::pages::{
+use crate::kit::{
     Page, PageResult, SavedQuery, field_messages, page_person, parse_id, render, see_other,
 };
+use crate::routes::Routes;
+use axum::routing::{get, post};
 
 #[derive(Template)]
 #[template(path = "messages.html")]
@@ -366,4 +368,21 @@ pub async fn api_reply(
         .reply(ctx.actor()?, parse_id(&id)?, &form.body)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/parcours/messages", get(own_messages).post(own_start))
+        .route(
+            "/beneficiaries/{id}/messages",
+            get(person_messages).post(person_start),
+        )
+        .route("/messages/{thread}", get(thread).post(reply))
+        .route(
+            "/api/v1/beneficiaries/{id}/messages",
+            get(api_threads).post(api_start),
+        )
+        .route("/api/v1/threads/{id}", get(api_thread))
+        .route("/api/v1/threads/{id}/messages", post(api_reply))
 }

@@ -14,10 +14,12 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::i18n::Lang;
-use crate::pages::{
+use crate::kit::{
     Page, PageResult, SavedQuery, field_messages, page_person, parse_id, render, saved_redirect,
     see_other,
 };
+use crate::routes::Routes;
+use axum::routing::{get, post};
 
 fn kinds(lang: Lang) -> Vec<(&'static str, String)> {
     OpportunityKind::ALL
@@ -519,4 +521,25 @@ pub async fn invite_employer(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/entreprises", get(partners).post(invite_employer))
+        .route("/entreprise", get(employer_space))
+        .route("/entreprise/opportunites", post(offer))
+        .route("/entreprise/opportunites/{id}/pause", post(pause))
+        .route("/parcours/opportunites", get(own))
+        .route("/beneficiaries/{id}/opportunites", get(of_person))
+        .route("/beneficiaries/{id}/opportunites/demandes", post(request))
+        .route(
+            "/beneficiaries/{id}/opportunites/demandes/{request}/avis",
+            post(candidate_feedback),
+        )
+        .route(
+            "/demandes/{token}",
+            get(employer_link).post(employer_answer),
+        )
+        .route("/demandes/{token}/avis", post(employer_feedback))
 }

@@ -11,6 +11,8 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use parcours_app::same_secret;
 
 use crate::AppState;
+use crate::routes::Routes;
+use axum::routing::get;
 
 /// The process-wide Prometheus recorder (installed once, shared by every router).
 pub fn metrics_handle() -> Option<PrometheusHandle> {
@@ -124,4 +126,16 @@ pub async fn track_metrics(req: Request, next: Next) -> Response {
     metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(seconds);
     response
+}
+
+/// Health, metrics, the OpenAPI document and static files: served outside the page
+/// layers (no session, no CSRF).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/healthz", get(healthz))
+        .route("/livez", get(livez))
+        .route("/metrics", get(metrics))
+        .route("/api/v1/openapi.json", get(crate::api::openapi))
+        .route("/static/app.css", get(stylesheet))
+        .route(HTMX_PATH, get(htmx))
 }

@@ -13,13 +13,15 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::i18n::Lang;
-use crate::pages::{
+use crate::kit::{
     Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
     saved_redirect,
 };
+use crate::routes::Routes;
+use axum::routing::{get, post, put};
 
 fn training_text(lang: Lang, training: Option<Training>, regulated: bool) -> String {
     let key = match training {
@@ -255,10 +257,10 @@ pub struct PistesDto {
 ))]
 pub async fn api_pistes(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
 ) -> Result<Json<PistesDto>, HttpError> {
-    let actor = ctx.actor()?;
+    let actor = &actor;
     let view = state.app.pistes(actor, parse_id(&id)?).await?;
     Ok(Json(PistesDto {
         person_id: view.person.id,
@@ -326,4 +328,17 @@ pub async fn api_change_piste(
         .change_piste(actor, parse_id(&id)?, &code, &op)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/parcours/pistes", get(own_pistes))
+        .route("/beneficiaries/{id}/pistes", get(person_pistes).post(add))
+        .route("/beneficiaries/{id}/pistes/{code}", post(change))
+        .route("/api/v1/beneficiaries/{id}/pistes", get(api_pistes))
+        .route(
+            "/api/v1/beneficiaries/{id}/pistes/{code}",
+            put(api_change_piste),
+        )
 }

@@ -16,10 +16,12 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::HttpError;
-use crate::pages::{
+use crate::kit::{
     Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
     saved_redirect,
 };
+use crate::routes::Routes;
+use axum::routing::get;
 
 #[derive(Debug, Deserialize, Default, Clone, ToSchema)]
 #[serde(default)]
@@ -235,4 +237,15 @@ pub async fn api_record(
         .record_placement(ctx.actor()?, parse_id(&id)?, &form.input(), &form.request)
         .await?;
     Ok((StatusCode::CREATED, Json(PlacementCreatedDto { id })))
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/parcours/sorties", get(own))
+        .route("/beneficiaries/{id}/sorties", get(of_person).post(record))
+        .route(
+            "/api/v1/beneficiaries/{id}/placements",
+            get(api_list).post(api_record),
+        )
 }

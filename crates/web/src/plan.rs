@@ -16,10 +16,12 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::{HttpError, parse_choice};
 use crate::i18n::Lang;
-use crate::pages::{
+use crate::kit::{
     Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
     saved_redirect,
 };
+use crate::routes::Routes;
+use axum::routing::{get, post, put};
 
 fn status_label(lang: Lang, s: ActionStatus) -> String {
     lang.t(&format!("plan-status-{}", s.code()))
@@ -385,4 +387,27 @@ pub async fn api_set_status(
         .set_action_status(ctx.actor()?, parse_id(&id)?, status(&form.status)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/parcours/plan", get(own_plan))
+        .route("/beneficiaries/{id}/plan", get(person_plan))
+        .route("/beneficiaries/{id}/plan/objectifs", post(add_objective))
+        .route(
+            "/beneficiaries/{id}/plan/objectifs/{objective}/actions",
+            post(add_action),
+        )
+        .route(
+            "/beneficiaries/{id}/plan/actions/{action}",
+            post(set_status),
+        )
+        .route("/api/v1/beneficiaries/{id}/plan", get(api_plan))
+        .route(
+            "/api/v1/beneficiaries/{id}/plan/objectives",
+            post(api_add_objective),
+        )
+        .route("/api/v1/plan/objectives/{id}/actions", post(api_add_action))
+        .route("/api/v1/plan/actions/{id}/status", put(api_set_status))
 }

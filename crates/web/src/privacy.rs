@@ -11,10 +11,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
-use crate::pages::{Page, PageResult, parse_id, render, see_other};
+use crate::kit::{Page, PageResult, parse_id, render, see_other};
 use crate::referrals::attachment;
+use crate::routes::Routes;
+use axum::routing::{get, post};
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
@@ -76,8 +78,8 @@ pub async fn own_data(
     data_page(&state, &ctx, q.notice(ctx.lang), false).await
 }
 
-pub async fn own_archive(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    let actor = ctx.actor()?;
+pub async fn own_archive(State(state): State<AppState>, SignedIn(actor): SignedIn) -> PageResult {
+    let actor = &actor;
     let person = state
         .app
         .own_person_id(actor)
@@ -189,4 +191,20 @@ pub async fn api_personal_data(
     ctx: Ctx,
 ) -> Result<Json<serde_json::Value>, HttpError> {
     Ok(Json(state.app.own_data_export(ctx.actor()?).await?))
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/parcours/donnees", get(own_data))
+        .route("/parcours/donnees/archive.zip", get(own_archive))
+        .route("/parcours/donnees/effacement", post(request_erasure))
+        .route(
+            "/parcours/donnees/effacement/annuler",
+            post(withdraw_erasure),
+        )
+        .route("/donnees", get(requests))
+        .route("/beneficiaries/{id}/donnees.zip", get(person_archive))
+        .route("/beneficiaries/{id}/effacement", post(erase))
+        .route("/api/v1/me/personal-data", get(api_personal_data))
 }

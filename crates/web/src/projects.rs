@@ -13,13 +13,15 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::{HttpError, parse_choice};
 use crate::i18n::Lang;
-use crate::pages::{
+use crate::kit::{
     Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
     saved_redirect,
 };
+use crate::routes::Routes;
+use axum::routing::{get, post, put};
 
 fn status_label(lang: Lang, s: ProjectStatus) -> String {
     lang.t(&format!("project-status-{}", s.code()))
@@ -381,10 +383,10 @@ pub struct ProjectDto {
 ))]
 pub async fn api_project(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
 ) -> Result<Json<ProjectDto>, HttpError> {
-    let actor = ctx.actor()?;
+    let actor = &actor;
     let view = state.app.project(actor, parse_id(&id)?).await?;
     Ok(Json(ProjectDto {
         person_id: view.person.id,
@@ -494,4 +496,25 @@ pub async fn api_move(
         .move_project(actor, parse_id(&id)?, target(&form.to)?, &form.comment)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/parcours/projet", get(own_project))
+        .route(
+            "/beneficiaries/{id}/projet",
+            get(person_project).post(choose),
+        )
+        .route("/beneficiaries/{id}/projet/preuves", post(record_evidence))
+        .route("/beneficiaries/{id}/projet/statut", post(move_status))
+        .route(
+            "/api/v1/beneficiaries/{id}/project",
+            get(api_project).post(api_choose),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/project/evidence/{item}",
+            put(api_record_evidence),
+        )
+        .route("/api/v1/beneficiaries/{id}/project/status", put(api_move))
 }

@@ -13,7 +13,9 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::pages::{Page, PageResult, SavedQuery, field_messages, parse_id, render, see_other};
+use crate::kit::{Page, PageResult, SavedQuery, field_messages, parse_id, render, see_other};
+use crate::routes::Routes;
+use axum::routing::{get, post};
 
 #[derive(Template)]
 #[template(path = "selection.html")]
@@ -298,4 +300,19 @@ pub async fn evaluate(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/selection", get(page))
+        .route("/selection/evenements", post(add_event))
+        .route("/selection/evenements/{id}", get(event))
+        .route("/selection/evenements/{id}/invitations", post(invite))
+        .route(
+            "/selection/evenements/{id}/presence/{person}",
+            post(attendance),
+        )
+        .route("/selection/evenements/{id}/grille/{person}", post(evaluate))
+        .route("/selection/candidats/{person}/decision", post(decide))
 }

@@ -11,7 +11,9 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::pages::{Page, PageResult, SavedQuery, field_messages, parse_id, render, see_other};
+use crate::kit::{Page, PageResult, SavedQuery, field_messages, parse_id, render, see_other};
+use crate::routes::Routes;
+use axum::routing::{get, post};
 
 #[derive(Template)]
 #[template(path = "mentees.html")]
@@ -80,4 +82,14 @@ pub async fn log_meeting(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/entreprise/filleuls", get(mentees))
+        .route(
+            "/entreprise/filleuls/{request}/rencontres",
+            post(log_meeting),
+        )
 }

@@ -14,10 +14,12 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::HttpError;
-use crate::pages::{
+use crate::kit::{
     Page, PageResult, SavedQuery, journey_href, page_person, parse_id, render, saved_redirect,
 };
+use crate::routes::Routes;
 use crate::workspace::pdf_attachment;
+use axum::routing::{delete, get, post};
 
 #[derive(Template)]
 #[template(path = "synthesis.html")]
@@ -52,7 +54,7 @@ fn refused_share_page(
 ) -> SynthesisPage {
     SynthesisPage {
         can_revoke: view.is_self,
-        now: parcours_app::now_ms(),
+        now: ctx.now,
         share_errors,
         share_form,
         p: Page::new(ctx, ctx.lang.t("synthesis-page-title")),
@@ -229,7 +231,7 @@ pub async fn share(
         }
         Err(parcours_app::AppError::Invalid(errors)) => {
             let view = state.app.synthesis(actor, person).await?;
-            let messages = crate::pages::field_messages(ctx.lang, "share", &errors);
+            let messages = crate::kit::field_messages(ctx.lang, "share", &errors);
             let page = refused_share_page(&ctx, view, None, messages, form);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
@@ -385,4 +387,34 @@ pub async fn api_revoke(
         .revoke_share(ctx.actor()?, parse_id(&id)?, parse_id(&share)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/parcours/synthese", get(own_synthesis))
+        .route(
+            "/beneficiaries/{id}/synthese",
+            get(person_synthesis).post(issue),
+        )
+        .route("/beneficiaries/{id}/synthese/document", get(download))
+        .route("/beneficiaries/{id}/synthese/conservation", post(keep))
+        .route("/beneficiaries/{id}/synthese/partages", post(share))
+        .route(
+            "/beneficiaries/{id}/synthese/partages/{share}/retirer",
+            post(revoke),
+        )
+        .route("/documents/partage/{token}", get(shared))
+        .route(
+            "/api/v1/beneficiaries/{id}/synthesis",
+            get(api_download).post(api_issue),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/synthesis/shares",
+            get(api_shares).post(api_share),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/synthesis/shares/{share}",
+            delete(api_revoke),
+        )
 }

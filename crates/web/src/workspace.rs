@@ -16,10 +16,10 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::HttpError;
-use crate::pages::{
-    Page, PageResult, WorkspaceRefusal, field_messages, file_with_refusal, parse_id, render,
-    see_other,
-};
+use crate::kit::{Page, PageResult, field_messages, parse_id, render, see_other};
+use crate::people::{WorkspaceRefusal, file_with_refusal};
+use crate::routes::Routes;
+use axum::routing::{get, post, put};
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
 #[serde(default)]
@@ -301,4 +301,22 @@ pub async fn api_transfer(
         .transfer_caseload(ctx.actor()?, parse_id(&id)?, &form.coach, &form.reason)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/beneficiaries/{id}/notes", get(notes_page).post(add_note))
+        .route(
+            "/beneficiaries/{id}/notes/{note}/supprimer",
+            post(delete_note),
+        )
+        .route("/beneficiaries/{id}/transfert", post(transfer))
+        .route("/beneficiaries/{id}/espace", post(invite))
+        .route("/beneficiaries/{id}/documents/{document}", get(document))
+        .route(
+            "/api/v1/beneficiaries/{id}/notes",
+            get(api_notes).post(api_add_note),
+        )
+        .route("/api/v1/beneficiaries/{id}/coach", put(api_transfer))
 }

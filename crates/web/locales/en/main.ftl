@@ -148,6 +148,7 @@ error-q-too_many_words = This search has too many words: type 10 at most.
 error-search-rate-limited = Too many searches in a short time from your connection. Wait { $seconds } seconds and try again, or sign in.
 error-500-title = Something went wrong
 error-500-text = It is not your fault. Try again in a few minutes. If it goes on, tell your coach.
+error-reference = Quote this reference to support: { $reference }
 error-back-home = Back to home
 
 nav-occupations = Occupations

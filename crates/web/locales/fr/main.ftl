@@ -148,6 +148,7 @@ error-q-too_many_words = Cette recherche compte trop de mots : écrivez-en 10 au
 error-search-rate-limited = Trop de recherches en peu de temps depuis votre connexion. Attendez { $seconds } secondes puis réessayez, ou connectez-vous.
 error-500-title = Un problème est survenu
 error-500-text = Ce n'est pas de votre faute. Réessayez dans quelques minutes. Si cela continue, prévenez votre conseiller.
+error-reference = Communiquez cette référence au support : { $reference }
 error-back-home = Revenir à l'accueil
 
 nav-occupations = Métiers

@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::Ctx;
-use crate::pages::{Page, PageResult, render};
+use crate::kit::{Page, PageResult, render};
+use crate::routes::Routes;
+use axum::routing::get;
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
@@ -78,4 +80,9 @@ pub async fn audit_log(
         next,
     })?
     .into_response())
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new().route("/admin/audit", get(audit_log))
 }

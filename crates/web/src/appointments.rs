@@ -22,10 +22,12 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::{HttpError, parse_choice};
 use crate::i18n::Lang;
-use crate::pages::{
+use crate::kit::{
     Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
     saved_redirect, see_other,
 };
+use crate::routes::Routes;
+use axum::routing::{get, post, put};
 
 fn mode_label(lang: Lang, mode: SessionMode) -> String {
     lang.t(&format!("session-mode-{}", mode.code().replace('_', "-")))
@@ -288,7 +290,7 @@ fn sessions_page(
     errors: Vec<String>,
 ) -> SessionsPage {
     let p = Page::new(ctx, ctx.lang.t("sessions-title"));
-    let now = parcours_app::now_ms();
+    let now = ctx.now;
     let held = format!("{} h {:02}", view.held_minutes / 60, view.held_minutes % 60);
     SessionsPage {
         is_self: view.is_self,
@@ -714,4 +716,39 @@ pub async fn api_attendance(
         .record_attendance(ctx.actor()?, parse_id(&id)?, status, form.notes.as_deref())
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/agenda", get(agenda))
+        .route("/agenda/creneaux", post(publish))
+        .route("/agenda/creneaux/{id}/retirer", post(withdraw))
+        .route("/parcours/rendez-vous", get(own_sessions))
+        .route("/parcours/rendez-vous/reserver", post(book_own))
+        .route("/parcours/rendez-vous/{id}/agenda.ics", get(calendar_file))
+        .route("/beneficiaries/{id}/rendez-vous", get(person_sessions))
+        .route("/beneficiaries/{id}/rendez-vous/invitation", post(invite))
+        .route(
+            "/beneficiaries/{id}/rendez-vous/{appointment}",
+            post(attendance),
+        )
+        .route(
+            "/rendez-vous/{token}",
+            get(invitation).post(book_from_invitation),
+        )
+        .route(
+            "/rendez-vous/{token}/{id}/agenda.ics",
+            get(invitation_calendar),
+        )
+        .route("/api/v1/slots", post(api_publish))
+        .route(
+            "/api/v1/beneficiaries/{id}/appointments",
+            get(api_appointments),
+        )
+        .route(
+            "/api/v1/beneficiaries/{id}/booking-invitations",
+            post(api_invite),
+        )
+        .route("/api/v1/appointments/{id}/attendance", put(api_attendance))
 }

@@ -20,9 +20,11 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::{FieldProblem, HttpError, Problem};
 use crate::i18n::Lang;
-use crate::pages::{
+use crate::kit::{
     ErrorItem, ErrorPage, Field, Page, PageResult, attach_errors, format_count, render,
 };
+use crate::routes::Routes;
+use axum::routing::get;
 
 const RESULTS: usize = 30;
 
@@ -94,6 +96,7 @@ fn page_throttled(ctx: &Ctx, secs: u64) -> PageResult {
             "error-search-rate-limited",
             &[("seconds", FluentValue::from(secs))],
         ),
+        reference: None,
     })?;
     Ok(throttled(
         (StatusCode::TOO_MANY_REQUESTS, page).into_response(),
@@ -298,19 +301,6 @@ pub struct FicheQuery {
     rayon: String,
 }
 
-/// The commune a person typed: an INSEE code, or the best match of a name.
-fn resolve_commune(catalog: &Catalog, typed: &str) -> Option<String> {
-    let typed = typed.trim();
-    if catalog.geo.commune(&typed.to_uppercase()).is_some() {
-        return Some(typed.to_uppercase());
-    }
-    catalog
-        .search_communes(typed, 1)
-        .into_iter()
-        .next()
-        .map(|c| c.code)
-}
-
 fn market(
     lang: Lang,
     catalog: &Catalog,
@@ -400,7 +390,7 @@ pub async fn fiche(
         let mut problems = Vec::new();
         // The commune is searched by name: a public search like the others.
         let commune = match admit_search(&state, &ctx, q.commune.trim()) {
-            Ok(()) => resolve_commune(&catalog, &q.commune),
+            Ok(()) => catalog.resolve_commune(&q.commune),
             Err(SearchRefused::Throttled(secs)) => return page_throttled(&ctx, secs),
             Err(SearchRefused::Query(_)) => None,
         };
@@ -768,4 +758,14 @@ pub async fn api_communes(
             .collect::<Vec<_>>(),
     )
     .into_response())
+}
+
+/// The routes of this feature (see [`crate::routes::Routes`]).
+pub(crate) fn router() -> Routes {
+    Routes::new()
+        .route("/metiers", get(occupations))
+        .route("/metiers/{code}", get(fiche))
+        .route("/api/v1/occupations", get(api_occupations))
+        .route("/api/v1/occupations/{code}", get(api_occupation))
+        .route("/api/v1/communes", get(api_communes))
 }

@@ -1,0 +1,287 @@
+//! The outcomes report as CSV, XLSX and PDF.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use parcours_app::outcomes::ProgrammeReport;
+use parcours_domain::outcome::{Figure, ParticipantsFigure, Section};
+
+use super::*;
+use crate::AppState;
+use crate::context::Ctx;
+use crate::errors::HttpError;
+use crate::i18n::Lang;
+use crate::kit::parse_id;
+
+pub(super) fn csv_figure(f: &Figure) -> [String; 2] {
+    match f {
+        Figure::Shown { count, percent } => [count.to_string(), format!("{percent:.1}")],
+        Figure::Hidden { .. } => ["suppressed".into(), "suppressed".into()],
+    }
+}
+
+pub(super) fn csv_section(out: &mut Vec<[String; 5]>, group: &str, key: &str, s: &Section) {
+    let participants =
+        participants_of(s).map_or_else(|| "suppressed".to_owned(), |n| n.to_string());
+    out.push([
+        group.into(),
+        key.into(),
+        "participants".into(),
+        participants,
+        String::new(),
+    ]);
+    for (k, f) in &s.status {
+        let [c, p] = csv_figure(f);
+        out.push([
+            group.into(),
+            key.into(),
+            format!("status.{}", k.code()),
+            c,
+            p,
+        ]);
+    }
+    for (k, f) in &s.outcomes_among_finished {
+        let [c, p] = csv_figure(f);
+        out.push([
+            group.into(),
+            key.into(),
+            format!("outcome.{}", k.code()),
+            c,
+            p,
+        ]);
+    }
+    for (k, f) in [
+        ("durable_employment", &s.durable_employment),
+        ("transition_employment", &s.transition_employment),
+        ("positive_exits", &s.positive_exits),
+        ("dynamic_exits", &s.dynamic_exits),
+    ] {
+        let [c, p] = csv_figure(f);
+        out.push([group.into(), key.into(), k.into(), c, p]);
+    }
+}
+
+/// The report as lines of a spreadsheet, one figure per line (CSV and XLSX alike).
+pub(super) fn report_lines(view: &ProgrammeReport) -> Vec<[String; 5]> {
+    let r = &view.report;
+    let mut lines = Vec::new();
+    csv_section(&mut lines, "programme", &view.programme.slug, &r.overall);
+    for (group, rows) in [
+        ("public", &r.by_public),
+        ("referrer", &r.by_referrer),
+        ("departement", &r.by_departement),
+        ("entry_quarter", &r.by_entry_quarter),
+    ] {
+        for (key, s) in rows {
+            csv_section(&mut lines, group, key, s);
+        }
+    }
+    lines
+}
+
+/// The programme's report for the signed-in reader, as the downloads need it.
+pub(super) async fn report_view(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<ProgrammeReport, HttpError> {
+    Ok(state
+        .app
+        .programme_report(ctx.actor()?, parse_id(id)?)
+        .await?)
+}
+
+pub(super) const REPORT_HEADER: [&str; 5] = ["group", "key", "indicator", "count", "percent"];
+
+/// The report for a spreadsheet: `;`, a BOM for Excel, one figure per line.
+pub async fn results_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, HttpError> {
+    let view = report_view(&state, &ctx, &id).await?;
+    let lines = report_lines(&view);
+    crate::referrals::csv_attachment(
+        &REPORT_HEADER,
+        lines.into_iter().map(|l| l.to_vec()),
+        "resultats.csv",
+    )
+}
+
+/// The same lines as an Excel workbook: counts and percentages as numbers, text cells
+/// written as text (a workbook never evaluates them).
+pub async fn results_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, HttpError> {
+    let view = report_view(&state, &ctx, &id).await?;
+    let lines = report_lines(&view);
+    let lines: Vec<Vec<String>> = lines.into_iter().map(|l| l.to_vec()).collect();
+    // Counts and percentages (from the fourth column on) are numbers.
+    let body = parcours_documents::spreadsheet::xlsx(&REPORT_HEADER, &lines, 3)
+        .map_err(|e| HttpError::internal("xlsx", e))?;
+    Ok(crate::referrals::attachment(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "resultats.xlsx",
+        body,
+    ))
+}
+
+/// A figure as the PDF prints it: "63 (63,0 %)" in French, "masqué" when hidden.
+pub(super) fn pdf_cells(lang: Lang, b: &Bar, hidden_word: &str) -> [String; 2] {
+    match (b.count, b.percent) {
+        (Some(c), Some(pc)) => [c.to_string(), percent_text(lang, pc)],
+        (Some(c), None) => [c.to_string(), String::new()],
+        _ => [hidden_word.to_owned(), String::new()],
+    }
+}
+
+pub(super) fn percent_text(lang: Lang, pc: f64) -> String {
+    let n = format!("{pc:.1}");
+    match lang {
+        Lang::Fr => format!("{} %", n.replace('.', ",")),
+        Lang::En => format!("{n}%"),
+    }
+}
+
+/// The results page as a document of tables: the charts' data tables, the breakdowns,
+/// satisfaction and the definitions, with what the page says about hidden cells.
+pub(super) fn pdf_report(page: &OutcomesPage, issued_ms: i64) -> parcours_documents::TableReport {
+    use parcours_documents::{Definition, TableSection};
+    let p = &page.p;
+    let lang = p.lang;
+    let hidden_word = p.t("outcomes-suppressed");
+    let empty = p.t("outcomes-empty");
+    let r = &page.view.report;
+    let mut sections = Vec::new();
+    for chart in &page.charts {
+        sections.push(TableSection {
+            title: chart.title.clone(),
+            note: None,
+            columns: vec![p.t("outcomes-col-what"), p.t("col-people"), "%".into()],
+            rows: chart
+                .bars
+                .iter()
+                .map(|b| {
+                    let [c, pc] = pdf_cells(lang, b, &hidden_word);
+                    vec![b.label.clone(), c, pc]
+                })
+                .collect(),
+            empty: empty.clone(),
+        });
+    }
+    for bd in &page.breakdowns {
+        sections.push(TableSection {
+            title: bd.title.clone(),
+            note: None,
+            columns: vec![
+                p.t("outcomes-col-group"),
+                p.t("outcomes-participants"),
+                p.t("participant-status-finished"),
+                p.t("participant-status-dropped"),
+                p.t("label-durable"),
+                p.t("label-dynamic"),
+            ],
+            rows: bd
+                .rows
+                .iter()
+                .map(|row| {
+                    let mut cells = vec![
+                        row.key.clone(),
+                        row.participants
+                            .map_or_else(|| hidden_word.clone(), |n| n.to_string()),
+                    ];
+                    cells.extend(row.cells().iter().map(|b| {
+                        match pdf_cells(lang, b, &hidden_word) {
+                            [c, pc] if pc.is_empty() => c,
+                            [c, pc] => format!("{c} ({pc})"),
+                        }
+                    }));
+                    cells
+                })
+                .collect(),
+            empty: empty.clone(),
+        });
+    }
+    sections.push(TableSection {
+        title: p.t("outcomes-satisfaction"),
+        note: Some(p.t("outcomes-satisfaction-note")),
+        columns: vec![
+            p.t("outcomes-question"),
+            p.t("outcomes-answers"),
+            p.t("outcomes-agree"),
+        ],
+        rows: r
+            .satisfaction
+            .iter()
+            .map(|s| {
+                vec![
+                    s.question.clone(),
+                    match s.answers {
+                        ParticipantsFigure::Count(n) => n.to_string(),
+                        ParticipantsFigure::Hidden { .. } => hidden_word.clone(),
+                    },
+                    s.agree_percent
+                        .map_or_else(|| "–".to_owned(), |pc| percent_text(lang, pc)),
+                ]
+            })
+            .collect(),
+        empty: empty.clone(),
+    });
+    let mut rule = p.tn(
+        "outcomes-rule",
+        &[
+            ("version", r.rule.version.to_string()),
+            ("months", r.rule.durable_months.to_string()),
+        ],
+    );
+    if r.rule.business_is_durable {
+        rule = format!("{rule} {}", p.t("outcomes-rule-business"));
+    }
+    let participants = page
+        .participants
+        .map_or_else(|| hidden_word.clone(), |n| n.to_string());
+    parcours_documents::TableReport {
+        lang: lang.code().to_owned(),
+        title: p.title.clone(),
+        author: "Parcours".into(),
+        about: vec![
+            p.tn("outcomes-pdf-issued", &[("date", p.date(&issued_ms))]),
+            format!("{} : {participants}", p.t("outcomes-participants")),
+            rule,
+        ],
+        sections,
+        definitions_title: p.t("outcomes-definitions"),
+        definitions: page
+            .definitions
+            .iter()
+            .map(|(term, text)| Definition {
+                term: term.clone(),
+                text: text.clone(),
+            })
+            .collect(),
+        footer: p.ta("outcomes-intro", "min", r.min_cell),
+    }
+}
+
+/// The results as a PDF for the funder's files: the same figures and hidden cells as
+/// the page, tagged for screen readers.
+pub async fn results_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, HttpError> {
+    let view = report_view(&state, &ctx, &id).await?;
+    let page = outcomes_page(&ctx, view, None, Vec::new());
+    let report = pdf_report(&page, state.app.now());
+    // Typesetting takes a moment of CPU: keep it off the async workers.
+    let pdf = tokio::task::spawn_blocking(move || parcours_documents::table_report_pdf(&report))
+        .await
+        .map_err(|e| HttpError::internal("typesetting task", e))?
+        .map_err(|e| HttpError::internal("outcomes pdf", e))?;
+    Ok(crate::referrals::attachment(
+        "application/pdf",
+        "resultats.pdf",
+        pdf,
+    ))
+}

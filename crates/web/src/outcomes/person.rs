@@ -1,0 +1,192 @@
+//! A person's outcomes: the recorded situations and the form to add one.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use parcours_app::AppError;
+use parcours_app::outcomes::PersonOutcomes;
+use parcours_domain::outcome::{OutcomeInput, Situation};
+use parcours_domain::placement::ContractType;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::context::Ctx;
+use crate::i18n::Lang;
+use crate::kit::{Page, PageResult, SavedQuery, field_messages, parse_id, render, see_other};
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct OutcomeForm {
+    pub(super) point: String,
+    pub(super) ended_on: String,
+    pub(super) status: String,
+    pub(super) situation: String,
+    pub(super) contract_type: String,
+    pub(super) starts_on: String,
+    pub(super) planned_end: String,
+    pub(super) weekly_hours: String,
+    pub(super) training_name: String,
+    pub(super) qualifying: String,
+    pub(super) drop_reason: String,
+}
+
+impl OutcomeForm {
+    pub(super) fn input(&self) -> OutcomeInput {
+        OutcomeInput {
+            point: self.point.clone(),
+            status: self.status.clone(),
+            situation: self.situation.clone(),
+            contract_type: self.contract_type.clone(),
+            starts_on: self.starts_on.clone(),
+            planned_end: self.planned_end.clone(),
+            weekly_hours: self.weekly_hours.clone(),
+            training_name: self.training_name.clone(),
+            qualifying: self.qualifying.clone(),
+            drop_reason: self.drop_reason.clone(),
+            ended_on: self.ended_on.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "person_outcomes.html")]
+pub(super) struct PersonOutcomesPage {
+    p: Page,
+    view: PersonOutcomes,
+    notice: Option<String>,
+    errors: Vec<String>,
+    form: OutcomeForm,
+    points: Vec<(&'static str, String)>,
+    situations: Vec<(&'static str, String)>,
+    contracts: Vec<(&'static str, String)>,
+}
+
+impl PersonOutcomesPage {
+    fn fact_line(&self, f: &parcours_app::outcomes::Fact) -> String {
+        let lang = self.p.lang;
+        let mut parts = vec![lang.t(&format!(
+            "participant-status-{}",
+            f.status.replace('_', "-")
+        ))];
+        if let Some(s) = &f.situation {
+            parts.push(lang.t(&format!("situation-{}", s.replace('_', "-"))));
+        }
+        if let Some(c) = &f.contract_type {
+            parts.push(lang.t(&format!("contract-{c}")));
+        }
+        if let Some(m) = f.contract_months {
+            parts.push(self.p.ta("outcome-months", "count", m));
+        }
+        if let Some(t) = &f.training_name {
+            parts.push(t.clone());
+        }
+        if let Some(q) = f.qualifying {
+            parts.push(lang.t(if q {
+                "placement-qualifying"
+            } else {
+                "placement-not-qualifying"
+            }));
+        }
+        if let Some(r) = &f.drop_reason {
+            parts.push(r.clone());
+        }
+        parts.join(" · ")
+    }
+    fn recorded_by(&self, r: &parcours_app::outcomes::OutcomeRecord) -> String {
+        r.recorded_by
+            .and_then(|u| self.view.recorded_by.get(&u).cloned())
+            .unwrap_or_else(|| self.p.t(&format!("outcome-source-{}", r.fact.source)))
+    }
+}
+
+pub(super) fn coded_options<T: Copy>(
+    lang: Lang,
+    all: &[T],
+    code: fn(T) -> &'static str,
+    prefix: &str,
+) -> Vec<(&'static str, String)> {
+    all.iter()
+        .map(|v| {
+            let c = code(*v);
+            (c, lang.t(&format!("{prefix}-{}", c.replace('_', "-"))))
+        })
+        .collect()
+}
+
+pub(super) fn person_page(
+    ctx: &Ctx,
+    view: PersonOutcomes,
+    notice: Option<String>,
+    errors: Vec<String>,
+    form: OutcomeForm,
+) -> PersonOutcomesPage {
+    let lang = ctx.lang;
+    PersonOutcomesPage {
+        p: Page::new(
+            ctx,
+            lang.t_args(
+                "outcome-person-title",
+                &[(
+                    "name",
+                    fluent_templates::fluent_bundle::FluentValue::from(format!(
+                        "{} {}",
+                        view.person.first_name, view.person.last_name
+                    )),
+                )],
+            ),
+        ),
+        points: coded_options(
+            lang,
+            parcours_domain::outcome::FollowUpPoint::ALL,
+            |p| p.code(),
+            "outcome-point",
+        ),
+        situations: coded_options(lang, Situation::ALL, |s| s.code(), "situation"),
+        contracts: coded_options(lang, ContractType::ALL, |c| c.code(), "contract"),
+        view,
+        notice,
+        errors,
+        form,
+    }
+}
+
+pub async fn person_outcomes(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> PageResult {
+    let view = state
+        .app
+        .person_outcomes(ctx.actor()?, parse_id(&id)?)
+        .await?;
+    let page = person_page(
+        &ctx,
+        view,
+        q.notice(ctx.lang),
+        Vec::new(),
+        OutcomeForm::default(),
+    );
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn record_outcome(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<OutcomeForm>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let person = parse_id(&id)?;
+    match state.app.record_outcome(actor, person, &form.input()).await {
+        Ok(_) => Ok(see_other(&format!("/beneficiaries/{person}/suivi?saved=1"))),
+        Err(AppError::Invalid(errors)) => {
+            let view = state.app.person_outcomes(actor, person).await?;
+            let messages = field_messages(ctx.lang, "outcome", &errors);
+            let page = person_page(&ctx, view, None, messages, form);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
