@@ -69,36 +69,6 @@ pub fn backoff_ms(attempt: i32) -> i64 {
     (30_000_i64.saturating_mul(1_i64 << doublings)).min(6 * 3600 * 1000)
 }
 
-/// What a job carries: ids, and for an invitation the link's token (erased once sent).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Payload {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub appointment_id: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invitation_id: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thread_id: Option<Uuid>,
-    /// Which side of a thread to tell about a new message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notify: Option<parcours_domain::workspace::MessageSide>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub share_id: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link_id: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_id: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub person_id: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub survey_id: Option<Uuid>,
-}
-
 /// One kind of background job: its stored kind string and its payload, serialised as
 /// the job row's JSON. The worker reads a row back as the struct its kind names.
 pub trait BackgroundJob: Serialize + DeserializeOwned {
@@ -147,6 +117,113 @@ pub struct InactivityNotice {
 
 impl BackgroundJob for InactivityNotice {
     const KIND: &'static str = kind::INACTIVITY_NOTICE;
+}
+
+/// A person is sent the link to pick a booking slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingInvitation {
+    pub invitation_id: Uuid,
+    pub token: String,
+}
+
+impl BackgroundJob for BookingInvitation {
+    const KIND: &'static str = kind::BOOKING_INVITATION;
+}
+
+/// A booked session is confirmed by email, with its calendar file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentConfirmation {
+    pub appointment_id: Uuid,
+}
+
+impl BackgroundJob for AppointmentConfirmation {
+    const KIND: &'static str = kind::APPOINTMENT_CONFIRMATION;
+}
+
+/// The day before a booked session, a reminder (skipped if cancelled or past).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentReminder {
+    pub appointment_id: Uuid,
+}
+
+impl BackgroundJob for AppointmentReminder {
+    const KIND: &'static str = kind::APPOINTMENT_REMINDER;
+}
+
+/// One side of a thread is told a message waits (unless read meanwhile).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageNotice {
+    pub thread_id: Uuid,
+    /// Which side of the thread to tell.
+    pub notify: parcours_domain::workspace::MessageSide,
+}
+
+impl BackgroundJob for MessageNotice {
+    const KIND: &'static str = kind::MESSAGE_NOTICE;
+}
+
+/// The recipient of a shared document gets its link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentShare {
+    pub share_id: Uuid,
+    pub token: String,
+}
+
+impl BackgroundJob for DocumentShare {
+    const KIND: &'static str = kind::DOCUMENT_SHARE;
+}
+
+/// An employer is asked, by a link, to answer a request for their offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpportunityRequest {
+    pub request_id: Uuid,
+    pub token: String,
+}
+
+impl BackgroundJob for OpportunityRequest {
+    const KIND: &'static str = kind::OPPORTUNITY_REQUEST;
+}
+
+/// The person is told the employer answered their request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpportunityAnswer {
+    pub request_id: Uuid,
+}
+
+impl BackgroundJob for OpportunityAnswer {
+    const KIND: &'static str = kind::OPPORTUNITY_ANSWER;
+}
+
+/// An employer's light account opens: its contact gets the sign-in link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmployerInvitation {
+    pub user_id: Uuid,
+    pub token: String,
+}
+
+impl BackgroundJob for EmployerInvitation {
+    const KIND: &'static str = kind::EMPLOYER_INVITATION;
+}
+
+/// A person is invited to an event of the selection week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectionInvitation {
+    pub event_id: Uuid,
+    pub person_id: Uuid,
+}
+
+impl BackgroundJob for SelectionInvitation {
+    const KIND: &'static str = kind::SELECTION_INVITATION;
+}
+
+/// One follow-up survey is emailed when due (unless the daily job sent it already).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpSurvey {
+    pub survey_id: Uuid,
+}
+
+impl BackgroundJob for FollowUpSurvey {
+    const KIND: &'static str = kind::SURVEY;
 }
 
 /// The installation's daily jobs carry nothing (`{}`); each queues itself again.
@@ -228,32 +305,6 @@ pub struct JobsOverview {
     pub troubled: Vec<Job>,
 }
 
-/// Queues a job in the caller's transaction, with the shared payload of every kind (the
-/// use cases not yet moved to [`enqueue_job`]).
-pub(crate) async fn queue(
-    conn: &impl ConnectionTrait,
-    tenant: Option<TenantScope>,
-    kind: &str,
-    payload: &Payload,
-    run_at: i64,
-    now: i64,
-) -> Result<Uuid, AppError> {
-    let payload = serde_json::to_string(payload)
-        .map_err(|e| AppError::Internal(format!("job payload: {e}")))?;
-    Ok(jobs::enqueue(
-        conn,
-        NewJob {
-            tenant,
-            kind,
-            payload,
-            run_at,
-            max_attempts: MAX_ATTEMPTS,
-        },
-        now,
-    )
-    .await?)
-}
-
 impl App {
     /// Runs every job due at `now` (claiming them first, so two workers never run one
     /// twice), and makes sure the daily purge is queued.
@@ -311,21 +362,8 @@ impl App {
 
     async fn run_job(&self, job: &Job, now: i64) -> Result<(), AppError> {
         let scope = job.tenant_id.map(TenantScope::of);
-        // Kinds with their own struct are read as it; the others still share `Payload`.
-        match (job.kind.as_str(), scope) {
-            (JoinInvitation::KIND, Some(_)) => {
-                return self.send_join_invitation(&payload_of(job)?).await;
-            }
-            (InactivityNotice::KIND, Some(scope)) => {
-                return self.send_inactivity_notice(scope, &payload_of(job)?).await;
-            }
-            (AdvisorLink::KIND, Some(scope)) => {
-                return self.send_advisor_link(scope, &payload_of(job)?).await;
-            }
-            _ => {}
-        }
-        let payload: Payload = serde_json::from_str(&job.payload)
-            .map_err(|e| AppError::Internal(format!("unreadable payload: {e}")))?;
+        // Each kind is read back as its own struct; rows queued before the structs
+        // existed have the same JSON keys.
         match (job.kind.as_str(), scope) {
             (
                 kind::DOCUMENTS_PURGE
@@ -353,28 +391,48 @@ impl App {
                 }
                 self.queue_daily(&job.kind, now + DAILY_MS, now).await
             }
-            (kind::BOOKING_INVITATION, Some(scope)) => {
-                self.send_invitation_mail(scope, &payload).await
+            (JoinInvitation::KIND, Some(_)) => self.send_join_invitation(&payload_of(job)?).await,
+            (InactivityNotice::KIND, Some(scope)) => {
+                self.send_inactivity_notice(scope, &payload_of(job)?).await
             }
-            (kind::APPOINTMENT_CONFIRMATION | kind::APPOINTMENT_REMINDER, Some(scope)) => {
-                self.send_appointment_mail(scope, &job.kind, &payload, now)
+            (AdvisorLink::KIND, Some(scope)) => {
+                self.send_advisor_link(scope, &payload_of(job)?).await
+            }
+            (BookingInvitation::KIND, Some(scope)) => {
+                self.send_invitation_mail(scope, &payload_of(job)?).await
+            }
+            (AppointmentConfirmation::KIND, Some(scope)) => {
+                self.send_confirmation_mail(scope, &payload_of(job)?, now)
                     .await
             }
-            (kind::MESSAGE_NOTICE, Some(scope)) => self.send_message_notice(scope, &payload).await,
-            (kind::DOCUMENT_SHARE, Some(scope)) => self.send_share_mail(scope, &payload).await,
-            (kind::OPPORTUNITY_REQUEST, Some(scope)) => {
-                self.send_request_mail(scope, &payload).await
+            (AppointmentReminder::KIND, Some(scope)) => {
+                self.send_reminder_mail(scope, &payload_of(job)?, now).await
             }
-            (kind::OPPORTUNITY_ANSWER, Some(scope)) => self.send_answer_mail(scope, &payload).await,
-            (kind::SURVEY, Some(_)) => match payload.survey_id {
-                Some(id) => self.send_one_survey(id, now).await,
-                None => Err(AppError::Internal("survey job without its survey".into())),
-            },
-            (kind::SELECTION_INVITATION, Some(scope)) => {
-                self.send_selection_invitation(scope, &payload).await
+            (MessageNotice::KIND, Some(scope)) => {
+                self.send_message_notice(scope, &payload_of(job)?).await
             }
-            (kind::EMPLOYER_INVITATION | kind::PERSON_INVITATION, Some(scope)) => {
-                self.send_invitation(scope, &job.kind, &payload).await
+            (DocumentShare::KIND, Some(scope)) => {
+                self.send_share_mail(scope, &payload_of(job)?).await
+            }
+            (OpportunityRequest::KIND, Some(scope)) => {
+                self.send_request_mail(scope, &payload_of(job)?).await
+            }
+            (OpportunityAnswer::KIND, Some(scope)) => {
+                self.send_answer_mail(scope, &payload_of(job)?).await
+            }
+            (FollowUpSurvey::KIND, Some(_)) => {
+                let job: FollowUpSurvey = payload_of(job)?;
+                self.send_one_survey(job.survey_id, now).await
+            }
+            (SelectionInvitation::KIND, Some(scope)) => {
+                self.send_selection_invitation(scope, &payload_of(job)?)
+                    .await
+            }
+            (EmployerInvitation::KIND, Some(scope)) => {
+                self.send_invitation(scope, &payload_of(job)?).await
+            }
+            (PersonInvitation::KIND, Some(scope)) => {
+                self.send_person_invitation(scope, &payload_of(job)?).await
             }
             (other, _) => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }
@@ -413,6 +471,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parcours_domain::workspace::MessageSide;
 
     #[test]
     fn backoff_doubles_and_is_capped() {
@@ -422,13 +481,44 @@ mod tests {
         assert_eq!(backoff_ms(30), 6 * 3600 * 1000);
     }
 
+    /// The shared payload every kind carried before each had its struct, kept here
+    /// to prove that rows queued by earlier versions still read back.
+    #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+    struct Payload {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        appointment_id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        invitation_id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread_id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notify: Option<parcours_domain::workspace::MessageSide>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        share_id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        link_id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        event_id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person_id: Option<Uuid>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        survey_id: Option<Uuid>,
+    }
+
     /// A typed job writes the JSON the shared payload wrote, and a row queued in the old
     /// shape reads back as its kind's struct.
     fn same_shape<J: BackgroundJob + PartialEq + std::fmt::Debug>(typed: &J, old: &Payload) {
+        // Same keys and values (JSON objects have no order; rows are read by key).
         let old_json = serde_json::to_string(old).unwrap();
         assert_eq!(
-            serde_json::to_string(typed).unwrap(),
-            old_json,
+            serde_json::to_value(typed).unwrap(),
+            serde_json::to_value(old).unwrap(),
             "{}",
             J::KIND
         );
@@ -468,7 +558,7 @@ mod tests {
             },
             &Payload {
                 link_id: Some(id),
-                token: Some(token),
+                token: Some(token.clone()),
                 ..Payload::default()
             },
         );
@@ -479,6 +569,117 @@ mod tests {
                 ..Payload::default()
             },
         );
+        same_shape(
+            &BookingInvitation {
+                invitation_id: id,
+                token: token.clone(),
+            },
+            &Payload {
+                invitation_id: Some(id),
+                token: Some(token.clone()),
+                ..Payload::default()
+            },
+        );
+        let appointment = Payload {
+            appointment_id: Some(id),
+            ..Payload::default()
+        };
+        same_shape(
+            &AppointmentConfirmation { appointment_id: id },
+            &appointment,
+        );
+        same_shape(&AppointmentReminder { appointment_id: id }, &appointment);
+        for side in [MessageSide::Person, MessageSide::Staff] {
+            same_shape(
+                &MessageNotice {
+                    thread_id: id,
+                    notify: side,
+                },
+                &Payload {
+                    thread_id: Some(id),
+                    notify: Some(side),
+                    ..Payload::default()
+                },
+            );
+        }
+        same_shape(
+            &DocumentShare {
+                share_id: id,
+                token: token.clone(),
+            },
+            &Payload {
+                share_id: Some(id),
+                token: Some(token.clone()),
+                ..Payload::default()
+            },
+        );
+        same_shape(
+            &OpportunityRequest {
+                request_id: id,
+                token: token.clone(),
+            },
+            &Payload {
+                request_id: Some(id),
+                token: Some(token.clone()),
+                ..Payload::default()
+            },
+        );
+        same_shape(
+            &OpportunityAnswer { request_id: id },
+            &Payload {
+                request_id: Some(id),
+                ..Payload::default()
+            },
+        );
+        same_shape(
+            &EmployerInvitation {
+                user_id: id,
+                token: token.clone(),
+            },
+            &Payload {
+                user_id: Some(id),
+                token: Some(token.clone()),
+                ..Payload::default()
+            },
+        );
+        let other = Uuid::from_u128(8);
+        same_shape(
+            &SelectionInvitation {
+                event_id: id,
+                person_id: other,
+            },
+            &Payload {
+                event_id: Some(id),
+                person_id: Some(other),
+                ..Payload::default()
+            },
+        );
+        same_shape(
+            &FollowUpSurvey { survey_id: id },
+            &Payload {
+                survey_id: Some(id),
+                ..Payload::default()
+            },
+        );
+        // The stored kind strings never change: rows already queued name them.
+        for (kind, expected) in [
+            (BookingInvitation::KIND, "email.booking_invitation"),
+            (
+                AppointmentConfirmation::KIND,
+                "email.appointment_confirmation",
+            ),
+            (AppointmentReminder::KIND, "email.appointment_reminder"),
+            (MessageNotice::KIND, "email.message_notice"),
+            (DocumentShare::KIND, "email.document_share"),
+            (OpportunityRequest::KIND, "email.opportunity_request"),
+            (OpportunityAnswer::KIND, "email.opportunity_answer"),
+            (EmployerInvitation::KIND, "email.employer_invitation"),
+            (PersonInvitation::KIND, "email.person_invitation"),
+            (SelectionInvitation::KIND, "email.selection_invitation"),
+            (FollowUpSurvey::KIND, "email.survey"),
+        ] {
+            assert_eq!(kind, expected);
+        }
         same_shape(&DocumentsPurge {}, &Payload::default());
         same_shape(&ErasedSpace {}, &Payload::default());
         assert_eq!(PersonsInactivity::KIND, "persons.inactivity");

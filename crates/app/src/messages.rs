@@ -9,7 +9,7 @@ use parcours_domain::{Action, Role};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::jobs::{self, Payload};
+use crate::jobs::{self, MessageNotice};
 use crate::mail::{self, OutgoingMail};
 use crate::people::Person;
 use crate::unit_of_work::Audit;
@@ -240,19 +240,11 @@ impl App {
         messages::insert_message(conn, scope, thread, actor.user_id, side, body, now).await?;
         messages::mark_read(conn, scope, thread, actor.user_id, side, now).await?;
         if !already_waiting {
-            jobs::queue(
-                conn,
-                Some(scope),
-                jobs::kind::MESSAGE_NOTICE,
-                &Payload {
-                    thread_id: Some(thread),
-                    notify: Some(side.other()),
-                    ..Payload::default()
-                },
-                now,
-                now,
-            )
-            .await?;
+            let notice = MessageNotice {
+                thread_id: thread,
+                notify: side.other(),
+            };
+            jobs::enqueue_job(conn, Some(scope), &notice, now, now).await?;
         }
         Ok(())
     }
@@ -262,11 +254,9 @@ impl App {
     pub(crate) async fn send_message_notice(
         &self,
         scope: TenantScope,
-        payload: &Payload,
+        job: &MessageNotice,
     ) -> Result<(), AppError> {
-        let (Some(thread_id), Some(notify)) = (payload.thread_id, payload.notify) else {
-            return Err(AppError::Internal("message job without its thread".into()));
-        };
+        let (thread_id, notify) = (job.thread_id, job.notify);
         let Some(thread) = messages::find_thread(self.db(), scope, thread_id).await? else {
             return Ok(());
         };

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::auth::Actor;
-use crate::jobs::{self, Payload, kind};
+use crate::jobs::{AppointmentConfirmation, AppointmentReminder, BookingInvitation};
 use crate::unit_of_work::Audit;
 use crate::{App, AppError, digest, random_token};
 
@@ -52,19 +52,11 @@ impl App {
         )
         .await?;
         if emailed {
-            jobs::queue(
-                &*txn,
-                Some(scope),
-                kind::BOOKING_INVITATION,
-                &Payload {
-                    invitation_id: Some(invitation),
-                    token: Some(token.clone()),
-                    ..Payload::default()
-                },
-                now,
-                now,
-            )
-            .await?;
+            let job = BookingInvitation {
+                invitation_id: invitation,
+                token: token.clone(),
+            };
+            txn.queue(&job, now).await?;
         }
         txn.commit(Audit::of(audit_action::INVITED, person.id))
             .await?;
@@ -205,28 +197,15 @@ impl App {
                 }
                 Err(e) => return Err(e.into()),
             };
-        let payload = Payload {
-            appointment_id: Some(appointment),
-            ..Payload::default()
+        let confirmation = AppointmentConfirmation {
+            appointment_id: appointment,
         };
-        jobs::queue(
-            &*txn,
-            Some(scope),
-            kind::APPOINTMENT_CONFIRMATION,
-            &payload,
-            now,
-            now,
-        )
-        .await?;
-        jobs::queue(
-            &*txn,
-            Some(scope),
-            kind::APPOINTMENT_REMINDER,
-            &payload,
-            (slot.starts_at - REMINDER_LEAD_MS).max(now),
-            now,
-        )
-        .await?;
+        txn.queue(&confirmation, now).await?;
+        let reminder = AppointmentReminder {
+            appointment_id: appointment,
+        };
+        txn.queue(&reminder, (slot.starts_at - REMINDER_LEAD_MS).max(now))
+            .await?;
         txn.commit(Audit::of(audit_action::BOOKED, person)).await?;
         Ok(appointment)
     }

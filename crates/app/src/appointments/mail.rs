@@ -5,10 +5,11 @@ use parcours_db::TenantScope;
 use parcours_db::repo::appointments::{self as repo};
 use parcours_db::repo::people;
 use parcours_domain::appointment::AppointmentStatus;
+use uuid::Uuid;
 
 use super::dates::{mode_en, mode_fr};
 use super::*;
-use crate::jobs::{Payload, kind};
+use crate::jobs::{AppointmentConfirmation, AppointmentReminder, BookingInvitation};
 use crate::mail::{self, CalendarFile, OutgoingMail};
 use crate::{App, AppError, digest};
 
@@ -39,15 +40,10 @@ impl App {
     pub(crate) async fn send_invitation_mail(
         &self,
         scope: TenantScope,
-        payload: &Payload,
+        job: &BookingInvitation,
     ) -> Result<(), AppError> {
-        let (Some(token), Some(id)) = (&payload.token, payload.invitation_id) else {
-            return Err(AppError::Internal(
-                "invitation job without its token".into(),
-            ));
-        };
-        let Some(invitation) =
-            repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
+        let (token, id) = (&job.token, job.invitation_id);
+        let Some(invitation) = repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
         else {
             return Err(AppError::Internal(format!("invitation {id} is gone")));
         };
@@ -71,18 +67,34 @@ impl App {
         )
     }
 
-    pub(crate) async fn send_appointment_mail(
+    pub(crate) async fn send_confirmation_mail(
         &self,
         scope: TenantScope,
-        job_kind: &str,
-        payload: &Payload,
+        job: &AppointmentConfirmation,
         now: i64,
     ) -> Result<(), AppError> {
-        let Some(id) = payload.appointment_id else {
-            return Err(AppError::Internal(
-                "appointment job without its appointment".into(),
-            ));
-        };
+        self.send_appointment_mail(scope, job.appointment_id, false, now)
+            .await
+    }
+
+    pub(crate) async fn send_reminder_mail(
+        &self,
+        scope: TenantScope,
+        job: &AppointmentReminder,
+        now: i64,
+    ) -> Result<(), AppError> {
+        self.send_appointment_mail(scope, job.appointment_id, true, now)
+            .await
+    }
+
+    /// A confirmation and a reminder differ only by their openings.
+    async fn send_appointment_mail(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        reminder: bool,
+        now: i64,
+    ) -> Result<(), AppError> {
         let Some(appointment) = repo::find_appointment(self.db(), scope, id).await? else {
             return Err(AppError::Internal(format!("appointment {id} is gone")));
         };
@@ -98,7 +110,6 @@ impl App {
             return Ok(());
         };
         let slot = &appointment.slot;
-        let reminder = job_kind == kind::APPOINTMENT_REMINDER;
         let (subject, opening_fr, opening_en) = if reminder {
             (
                 "Parcours : rappel de votre rendez-vous",

@@ -11,7 +11,7 @@ use parcours_domain::{Action, Role};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::jobs::{self, Payload};
+use crate::jobs::OpportunityRequest;
 use crate::unit_of_work::Audit;
 use crate::{App, AppError, digest, random_token};
 
@@ -220,19 +220,11 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         };
-        jobs::queue(
-            &*txn,
-            Some(scope),
-            jobs::kind::OPPORTUNITY_REQUEST,
-            &Payload {
-                request_id: Some(request),
-                token: Some(token),
-                ..Payload::default()
-            },
-            now,
-            now,
-        )
-        .await?;
+        let job = OpportunityRequest {
+            request_id: request,
+            token,
+        };
+        txn.queue(&job, now).await?;
         txn.commit(Audit::of(audit_action::REQUESTED, view.person.id))
             .await?;
         Ok(request)

@@ -6,7 +6,7 @@ use parcours_db::repo::opportunities::{self};
 use parcours_db::repo::{installation::accounts, people};
 use parcours_domain::Role;
 
-use crate::jobs::Payload;
+use crate::jobs::{EmployerInvitation, OpportunityAnswer, OpportunityRequest, PersonInvitation};
 use crate::mail::{self, OutgoingMail};
 use crate::{App, AppError};
 
@@ -45,11 +45,9 @@ impl App {
     pub(crate) async fn send_request_mail(
         &self,
         scope: TenantScope,
-        payload: &Payload,
+        job: &OpportunityRequest,
     ) -> Result<(), AppError> {
-        let (Some(id), Some(token)) = (payload.request_id, &payload.token) else {
-            return Err(AppError::Internal("request job without its link".into()));
-        };
+        let (id, token) = (job.request_id, &job.token);
         let Some(request) = opportunities::find_request(self.db(), scope, id).await? else {
             return Ok(());
         };
@@ -83,11 +81,9 @@ impl App {
     pub(crate) async fn send_answer_mail(
         &self,
         scope: TenantScope,
-        payload: &Payload,
+        job: &OpportunityAnswer,
     ) -> Result<(), AppError> {
-        let Some(id) = payload.request_id else {
-            return Err(AppError::Internal("answer job without its request".into()));
-        };
+        let id = job.request_id;
         let Some(request) = opportunities::find_request(self.db(), scope, id).await? else {
             return Ok(());
         };
@@ -109,17 +105,34 @@ impl App {
         )
     }
 
-    /// The email that opens a light account: an employer's space, or a referred
-    /// person's own space.
+    /// The email that opens an employer's light account.
     pub(crate) async fn send_invitation(
         &self,
         scope: TenantScope,
-        kind: &str,
-        payload: &Payload,
+        job: &EmployerInvitation,
     ) -> Result<(), AppError> {
-        let (Some(user), Some(token)) = (payload.user_id, &payload.token) else {
-            return Err(AppError::Internal("invitation job without its link".into()));
-        };
+        self.send_light_account_link(scope, job.user_id, &job.token, false)
+            .await
+    }
+
+    /// The email that opens a referred person's own space.
+    pub(crate) async fn send_person_invitation(
+        &self,
+        scope: TenantScope,
+        job: &PersonInvitation,
+    ) -> Result<(), AppError> {
+        self.send_light_account_link(scope, job.user_id, &job.token, true)
+            .await
+    }
+
+    /// Both invitations carry a sign-in link; only their text differs.
+    async fn send_light_account_link(
+        &self,
+        scope: TenantScope,
+        user: uuid::Uuid,
+        token: &str,
+        person: bool,
+    ) -> Result<(), AppError> {
         let Some(user) = accounts::find_user(self.db(), user).await? else {
             return Ok(());
         };
@@ -128,7 +141,7 @@ impl App {
             .map(|o| o.name)
             .unwrap_or_default();
         let link = format!("{}/connexion/{token}", self.config().base_url);
-        let (subject, body) = if kind == crate::jobs::kind::PERSON_INVITATION {
+        let (subject, body) = if person {
             (
                 "Parcours : votre espace personnel",
                 mail::body(&PersonInvitationEmail {

@@ -7,7 +7,7 @@ use parcours_db::repo::{installation::accounts, people, projects};
 use parcours_domain::Role;
 use parcours_domain::opportunity::{FeedbackSide, RequestStatus};
 
-use crate::jobs::{self, Payload};
+use crate::jobs::OpportunityAnswer;
 use crate::mail::{self, OutgoingMail};
 use crate::unit_of_work::{Audit, Bookkeeping};
 use crate::{App, AppError, digest};
@@ -106,18 +106,10 @@ impl App {
         if !opportunities::answer_request(&*txn, scope, request.id, status, now).await? {
             return Err(AppError::invalid("decision", "closed"));
         }
-        jobs::queue(
-            &*txn,
-            Some(scope),
-            jobs::kind::OPPORTUNITY_ANSWER,
-            &Payload {
-                request_id: Some(request.id),
-                ..Payload::default()
-            },
-            now,
-            now,
-        )
-        .await?;
+        let job = OpportunityAnswer {
+            request_id: request.id,
+        };
+        txn.queue(&job, now).await?;
         txn.commit(Audit::of(audit_action::ANSWERED, request.person_id))
             .await?;
         Ok(())

@@ -6,7 +6,7 @@ use parcours_db::repo::opportunities::{self, Opportunity};
 use parcours_domain::{Action, Relation, Role, allows};
 
 use crate::auth::Actor;
-use crate::jobs::{self, Payload};
+use crate::jobs::EmployerInvitation;
 use crate::unit_of_work::Audit;
 use crate::{App, AppError, FieldError, random_token};
 
@@ -112,16 +112,11 @@ impl App {
             let token = self
                 .issue_sign_in_link(&*txn, user, INVITATION_TTL_MS, now)
                 .await?;
-            jobs::queue(
-                &*txn,
-                Some(scope),
-                jobs::kind::EMPLOYER_INVITATION,
-                &Payload {
-                    user_id: Some(user),
-                    token: Some(token),
-                    ..Payload::default()
+            txn.queue(
+                &EmployerInvitation {
+                    user_id: user,
+                    token,
                 },
-                now,
                 now,
             )
             .await?;

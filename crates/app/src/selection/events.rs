@@ -11,6 +11,7 @@ use parcours_domain::selection::EventKind;
 use uuid::Uuid;
 
 use crate::auth::Actor;
+use crate::jobs::SelectionInvitation;
 use crate::unit_of_work::Audit;
 use crate::{App, AppError, text_field};
 
@@ -134,19 +135,11 @@ impl App {
         // once queue one email.
         let invited = selection::invite(&*txn, scope, event.id, &chosen, now).await?;
         for person in &invited {
-            crate::jobs::queue(
-                &*txn,
-                Some(scope),
-                crate::jobs::kind::SELECTION_INVITATION,
-                &crate::jobs::Payload {
-                    event_id: Some(event.id),
-                    person_id: Some(*person),
-                    ..crate::jobs::Payload::default()
-                },
-                now,
-                now,
-            )
-            .await?;
+            let job = SelectionInvitation {
+                event_id: event.id,
+                person_id: *person,
+            };
+            txn.queue(&job, now).await?;
         }
         // One row per person newly invited: the invitation is on their file.
         let Some((last, others)) = invited.split_last() else {
@@ -163,13 +156,9 @@ impl App {
     pub(crate) async fn send_selection_invitation(
         &self,
         scope: parcours_db::TenantScope,
-        payload: &crate::jobs::Payload,
+        job: &SelectionInvitation,
     ) -> Result<(), AppError> {
-        let (Some(event), Some(person)) = (payload.event_id, payload.person_id) else {
-            return Err(AppError::Internal(
-                "selection invitation job without its event".into(),
-            ));
-        };
+        let (event, person) = (job.event_id, job.person_id);
         let (Some(event), Some(person)) = (
             selection::find_event(self.db(), scope, event).await?,
             people::find_person(self.db(), scope, person).await?,

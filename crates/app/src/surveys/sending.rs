@@ -1,6 +1,7 @@
 //! Surveys scheduled at exit, emailed when due and reminded once.
 
 use super::*;
+use crate::jobs::{FollowUpSurvey, enqueue_job};
 
 /// The follow-up questionnaire's link (or its reminder), from the operator.
 #[derive(askama::Template)]
@@ -52,18 +53,8 @@ impl App {
             .await?;
             // Sent when due by its own job; the daily job catches any left over.
             if let Some(id) = scheduled {
-                crate::jobs::queue(
-                    conn,
-                    Some(scope),
-                    crate::jobs::kind::SURVEY,
-                    &crate::jobs::Payload {
-                        survey_id: Some(id),
-                        ..crate::jobs::Payload::default()
-                    },
-                    due_at,
-                    now,
-                )
-                .await?;
+                let job = FollowUpSurvey { survey_id: id };
+                enqueue_job(conn, Some(scope), &job, due_at, now).await?;
             }
         }
         Ok(())

@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::appointments::{day_en, day_fr, held_minutes, when_en, when_fr};
 use crate::auth::Actor;
 use crate::bilan::{BILAN_CAP_MINUTES, Outcome, outcome};
-use crate::jobs::{self, Payload};
+use crate::jobs::DocumentShare;
 use crate::mail::{self, OutgoingMail};
 use crate::people::{Person, relation_to};
 use crate::unit_of_work::Audit;

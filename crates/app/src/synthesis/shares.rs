@@ -75,16 +75,11 @@ impl App {
             now,
         )
         .await?;
-        jobs::queue(
-            &*txn,
-            Some(scope),
-            jobs::kind::DOCUMENT_SHARE,
-            &Payload {
-                share_id: Some(id),
-                token: Some(token),
-                ..Payload::default()
+        txn.queue(
+            &DocumentShare {
+                share_id: id,
+                token,
             },
-            now,
             now,
         )
         .await?;
@@ -153,11 +148,9 @@ impl App {
     pub(crate) async fn send_share_mail(
         &self,
         scope: TenantScope,
-        payload: &Payload,
+        job: &DocumentShare,
     ) -> Result<(), AppError> {
-        let (Some(id), Some(token)) = (payload.share_id, &payload.token) else {
-            return Err(AppError::Internal("share job without its link".into()));
-        };
+        let (id, token) = (job.share_id, &job.token);
         let Some(share) = documents::find_share(self.db(), scope, id).await? else {
             return Ok(());
         };
