@@ -118,9 +118,6 @@ impl ContactInput {
     }
 }
 
-/// Kept for the use cases not yet on the unit of work; new code writes
-/// `txn.commit(Audit::of(..))`.
-
 pub(crate) fn relation_to(actor: &Actor, person: &Person) -> Relation {
     Relation {
         same_tenant: person.tenant_id == actor.organisation_id,

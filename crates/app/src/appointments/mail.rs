@@ -43,7 +43,8 @@ impl App {
         job: &BookingInvitation,
     ) -> Result<(), AppError> {
         let (token, id) = (&job.token, job.invitation_id);
-        let Some(invitation) = repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
+        let Some(invitation) =
+            repo::unscoped::invitation_by_token_hash(self.db(), &digest(token)).await?
         else {
             return Err(AppError::Internal(format!("invitation {id} is gone")));
         };
