@@ -8,8 +8,8 @@ use parcours_db::TenantScope;
 use parcours_db::repo::installation::jobs::{self, NewJob};
 pub use parcours_db::repo::installation::jobs::{Job, JobCounts};
 use parcours_domain::Role;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::Actor;

@@ -2,6 +2,7 @@
 
 use super::*;
 use parcours_domain::workspace::MessageSide;
+use serde::Deserialize;
 
 #[test]
 fn backoff_doubles_and_is_capped() {
