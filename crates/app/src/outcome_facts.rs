@@ -29,7 +29,7 @@ pub(crate) fn fact_of(
 
 impl App {
     /// Outcomes changed: the next dashboard read computes again (in this process;
-    /// others within [`crate::outcomes::REPORT_TTL_MS`]).
+    /// others within the outcomes' report lifetime).
     pub(crate) async fn forget_reports(&self) {
         self.inner.reports.clear().await;
     }

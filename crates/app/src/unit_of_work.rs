@@ -18,9 +18,8 @@ use parcours_db::{
 };
 use uuid::Uuid;
 
+use crate::actor::Actor;
 use crate::audit_action::AuditAction;
-use crate::auth::Actor;
-use crate::jobs::{BackgroundJob, enqueue_job};
 use crate::{App, AppError};
 
 /// One audit row: what was done, and to whose file if anyone's.
@@ -140,12 +139,6 @@ impl Change {
         )
         .await?;
         Ok(())
-    }
-
-    /// Queues a job to run at `run_at` in this change's tenant: it lands with the change
-    /// or not at all.
-    pub async fn queue<J: BackgroundJob>(&self, job: &J, run_at: i64) -> Result<Uuid, AppError> {
-        enqueue_job(&self.txn, Some(self.scope), job, run_at, self.at).await
     }
 
     /// Writes the audit row and commits the change with it.

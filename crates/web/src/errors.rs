@@ -192,7 +192,7 @@ impl HttpError {
     }
 }
 
-/// Marks a bare error response for [`crate::kit::render_errors`], which knows the language.
+/// Marks a bare error response for the page kit's `render_errors`, which knows the language.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ErrorMarker {
     pub(crate) csrf: bool,

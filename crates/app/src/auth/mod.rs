@@ -1,6 +1,5 @@
 //! Signing in and out, sessions, the login rate limit and password reset.
 
-use parcours_db::TenantScope;
 use parcours_db::repo::installation::security::LinkPurpose;
 use parcours_db::repo::{installation::accounts, installation::security};
 use parcours_domain::{Email, Role};
@@ -8,7 +7,7 @@ use uuid::Uuid;
 
 use crate::mail::{self, OutgoingMail};
 use crate::unit_of_work::Bookkeeping;
-use crate::{App, AppError, digest, random_token, same_secret};
+use crate::{App, AppError, digest, random_token};
 
 mod links;
 
@@ -29,31 +28,7 @@ struct LockoutNoticeEmail<'a> {
     forgot: &'a str,
 }
 
-/// The signed-in user as every use case sees them.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: Uuid,
-    pub display_name: String,
-    pub email: String,
-    pub locale: String,
-    pub role: Role,
-    pub organisation_id: Uuid,
-    pub organisation_name: String,
-    pub session_id_hash: String,
-    pub csrf_token: String,
-}
-
-impl Actor {
-    /// The tenant this user works in: their organisation.
-    pub fn tenant(&self) -> TenantScope {
-        TenantScope::of(self.organisation_id)
-    }
-
-    /// Checks a submitted CSRF token against this session's.
-    pub fn csrf_matches(&self, submitted: &str) -> bool {
-        same_secret(&self.csrf_token, submitted)
-    }
-}
+pub use crate::actor::Actor;
 
 /// A new session: the cookie value to hand to the browser.
 #[derive(Debug, Clone)]

@@ -104,6 +104,13 @@ pub(crate) async fn enqueue_job<J: BackgroundJob>(
     .await?)
 }
 
+impl crate::unit_of_work::Change {
+    /// Queues a job in this change: it runs only if the change commits.
+    pub async fn queue<J: BackgroundJob>(&self, job: &J, run_at: i64) -> Result<Uuid, AppError> {
+        enqueue_job(&**self, Some(self.scope()), job, run_at, self.at()).await
+    }
+}
+
 /// A job row read back as the struct of its kind.
 fn payload_of<J: BackgroundJob>(job: &Job) -> Result<J, AppError> {
     serde_json::from_str(&job.payload)
