@@ -44,15 +44,16 @@ pub fn limit_contexts(limit: &str) -> &'static [&'static str] {
     }
 }
 
-/// Occupations whose very job is driving a road vehicle under a licence: professional
-/// drivers of goods and people (ROME N41, less the couriers who may ride a bike, the
-/// meter readers, the driver's mates and the bus inspectors), ambulance crews, driving
-/// instructors, tow-truck drivers, army drivers.
+/// Occupations whose very job is driving a road vehicle and whose ROME access text
+/// requires a licence (checked fiche by fiche): professional drivers of goods and people
+/// (ROME N41, less the couriers who may ride a bike, meter readers, customs document
+/// couriers, horse-drawn drivers, driver's mates and bus inspectors), ambulance crews,
+/// tow-truck drivers, army light-vehicle drivers; and driving instructors, who teach in a
+/// car.
 const LICENCE_JOBS: &[&str] = &[
-    "N4101", "N4102", "N4103", "N4105", "N4106", "N4107", "N4108", "N4109", "N4111", "N4112",
-    "N4113", "N4114", "N4115", "N4116", "N4117", "N4118", "N4120", "N4122", "N4123", "N4124",
-    "N4125", "N4126", "N4127", "N4128", "N4129", "N4130", "N4131", "J1305", "J1310", "K2110",
-    "K2116", "I1615", "K1712", "K1722", "K1723",
+    "N4101", "N4102", "N4103", "N4105", "N4107", "N4108", "N4109", "N4111", "N4112", "N4113",
+    "N4114", "N4115", "N4116", "N4118", "N4120", "N4122", "N4123", "N4124", "N4125", "N4126",
+    "N4127", "N4128", "N4129", "N4130", "N4131", "J1305", "J1310", "K2110", "I1615", "K1722",
 ];
 
 /// Beyond those, the occupations where one drives a vehicle or a machine all day, which
