@@ -5,6 +5,7 @@ pub mod aggregate;
 pub mod appointment;
 pub mod caseload;
 pub mod email;
+pub mod ids;
 pub mod instrument;
 pub mod journal;
 pub mod journey;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::kit::{Page, PageResult, render};
 use crate::routes::Routes;
 use axum::routing::get;
@@ -40,6 +40,7 @@ struct AuditPage {
 pub async fn audit_log(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<AuditQuery>,
 ) -> PageResult {
     let person = q.personne.trim();
@@ -52,7 +53,7 @@ pub async fn audit_log(
     let (rows, more) = state
         .app
         .audit_log(
-            ctx.actor()?,
+            &actor,
             TenantLogQuery {
                 person_id,
                 refusals_only,

@@ -2,7 +2,7 @@
 //! handlers. Same session and rules as the pages; errors are problem+json.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -10,10 +10,12 @@ use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::{Ctx, SignedIn};
+use crate::context::SignedIn;
 use crate::errors::HttpError;
+use crate::kit::IdPath;
 use crate::routes::Routes;
 use axum::routing::get;
+use parcours_domain::ids::PersonId;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -189,8 +191,7 @@ pub struct Beneficiary {
     (status = 200, description = "The signed-in user", body = Me),
     (status = 401, description = "Not signed in")
 ))]
-pub async fn me(ctx: Ctx) -> Result<Json<Me>, HttpError> {
-    let a = ctx.actor()?;
+pub async fn me(SignedIn(a): SignedIn) -> Result<Json<Me>, HttpError> {
     Ok(Json(Me {
         user_id: a.user_id,
         display_name: a.display_name.clone(),
@@ -214,12 +215,10 @@ pub async fn me(ctx: Ctx) -> Result<Json<Me>, HttpError> {
 ))]
 pub async fn beneficiary(
     State(state): State<AppState>,
-    Path(id): Path<String>,
     SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<Json<Beneficiary>, HttpError> {
-    let actor = &actor;
-    let id = Uuid::parse_str(&id).map_err(|_| HttpError::NotFound)?;
-    let file = state.app.person_file(actor, id).await?;
+    let file = state.app.person_file(&actor, id.into()).await?;
     let p = file.person;
     Ok(Json(Beneficiary {
         id: p.id,

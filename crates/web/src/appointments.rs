@@ -19,15 +19,17 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::{HttpError, parse_choice};
 use crate::i18n::Lang;
 use crate::kit::{
-    Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
+    IdPath, Page, PageResult, SavedQuery, field_messages, journey_href, page_person, render,
     saved_redirect, see_other,
 };
 use crate::routes::Routes;
 use axum::routing::{get, post, put};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::{AppointmentId, PersonId, SlotId};
 
 fn mode_label(lang: Lang, mode: SessionMode) -> String {
     lang.t(&format!("session-mode-{}", mode.code().replace('_', "-")))
@@ -176,9 +178,10 @@ fn agenda_page(
 pub async fn agenda(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let slots = state.app.agenda(ctx.actor()?).await?;
+    let slots = state.app.agenda(&actor).await?;
     Ok(render(&agenda_page(
         &ctx,
         slots,
@@ -192,12 +195,13 @@ pub async fn agenda(
 pub async fn publish(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(form): axum::Form<SlotForm>,
 ) -> PageResult {
-    match state.app.publish_slots(ctx.actor()?, &form.input()).await {
+    match state.app.publish_slots(&actor, &form.input()).await {
         Ok(_) => Ok(see_other("/agenda?saved=1")),
         Err(AppError::Invalid(errors)) => {
-            let slots = state.app.agenda(ctx.actor()?).await?;
+            let slots = state.app.agenda(&actor).await?;
             let page = agenda_page(
                 &ctx,
                 slots,
@@ -214,12 +218,13 @@ pub async fn publish(
 pub async fn withdraw(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<SlotId>,
 ) -> PageResult {
-    match state.app.withdraw_slot(ctx.actor()?, parse_id(&id)?).await {
+    match state.app.withdraw_slot(&actor, id.into()).await {
         Ok(()) => Ok(see_other("/agenda?saved=1")),
         Err(AppError::Invalid(errors)) => {
-            let slots = state.app.agenda(ctx.actor()?).await?;
+            let slots = state.app.agenda(&actor).await?;
             let page = agenda_page(
                 &ctx,
                 slots,
@@ -331,9 +336,15 @@ pub struct SessionsQuery {
     lien: String,
 }
 
-async fn show(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SessionsQuery) -> PageResult {
-    let person = page_person(state, ctx, id).await?;
-    let view = state.app.appointments(ctx.actor()?, person).await?;
+async fn show(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Option<PersonId>,
+    q: &SessionsQuery,
+) -> PageResult {
+    let person = page_person(state, actor, id).await?;
+    let view = state.app.appointments(actor, person).await?;
     let notice = match q.saved.as_str() {
         "" => None,
         "emailed" => Some(ctx.lang.t("sessions-invite-emailed")),
@@ -347,23 +358,26 @@ async fn show(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SessionsQuery) 
 pub async fn own_sessions(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SessionsQuery>,
 ) -> PageResult {
-    show(&state, &ctx, None, &q).await
+    show(&state, &ctx, &actor, None, &q).await
 }
 
 pub async fn person_sessions(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Query(q): Query<SessionsQuery>,
 ) -> PageResult {
-    show(&state, &ctx, Some(&id), &q).await
+    show(&state, &ctx, &actor, Some(id), &q).await
 }
 
 async fn after(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     person: Uuid,
     result: Result<(), AppError>,
 ) -> PageResult {
@@ -371,7 +385,7 @@ async fn after(
         Ok(()) => {
             saved_redirect(
                 state,
-                ctx,
+                actor,
                 person,
                 "/parcours/rendez-vous",
                 "rendez-vous",
@@ -380,7 +394,7 @@ async fn after(
             .await
         }
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.appointments(ctx.actor()?, person).await?;
+            let view = state.app.appointments(actor, person).await?;
             let page = sessions_page(
                 ctx,
                 view,
@@ -395,9 +409,13 @@ async fn after(
 }
 
 /// The coach invites the person to pick a slot; the page then shows the link.
-pub async fn invite(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
-    let person = parse_id(&id)?;
-    let sent = state.app.invite_to_book(ctx.actor()?, person).await?;
+pub async fn invite(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
+) -> PageResult {
+    let person = id.uuid();
+    let sent = state.app.invite_to_book(&actor, person).await?;
     let token = sent.link.rsplit('/').next().unwrap_or_default().to_owned();
     let saved = if sent.emailed { "emailed" } else { "1" };
     Ok(see_other(&format!(
@@ -414,16 +432,16 @@ pub struct BookForm {
 pub async fn book_own(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(form): axum::Form<BookForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let Some(person) = state.app.own_person_id(actor).await? else {
+    let Some(person) = state.app.own_person_id(&actor).await? else {
         return Err(HttpError::NotFound);
     };
     let slot =
         Uuid::parse_str(&form.slot).map_err(|_| HttpError::unknown_choice("slot", &form.slot))?;
-    let result = state.app.book_own(actor, slot).await.map(|_| ());
-    after(&state, &ctx, person, result).await
+    let result = state.app.book_own(&actor, slot).await.map(|_| ());
+    after(&state, &ctx, &actor, person, result).await
 }
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
@@ -438,38 +456,31 @@ pub struct AttendanceForm {
 pub async fn attendance(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, appointment)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    IdPath((id, appointment)): IdPath<(PersonId, AppointmentId)>,
     axum::Form(form): axum::Form<AttendanceForm>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
-    let appointment = parse_id(&appointment)?;
+    let person = id.uuid();
+    let appointment = appointment.uuid();
     // The address names the person: someone else's appointment is not found here.
-    if state
-        .app
-        .person_of_appointment(ctx.actor()?, appointment)
-        .await?
-        != Some(person)
-    {
+    if state.app.person_of_appointment(&actor, appointment).await? != Some(person) {
         return Err(HttpError::NotFound);
     }
     let status: AppointmentStatus = parse_choice("status", &form.status)?;
     let result = state
         .app
-        .record_attendance(ctx.actor()?, appointment, status, form.notes.as_deref())
+        .record_attendance(&actor, appointment, status, form.notes.as_deref())
         .await
         .map(|_| ());
-    after(&state, &ctx, person, result).await
+    after(&state, &ctx, &actor, person, result).await
 }
 
 pub async fn calendar_file(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<AppointmentId>,
 ) -> Result<Response, HttpError> {
-    let body = state
-        .app
-        .appointment_calendar(ctx.actor()?, parse_id(&id)?)
-        .await?;
+    let body = state.app.appointment_calendar(&actor, id.into()).await?;
     Ok(calendar(body))
 }
 
@@ -554,12 +565,9 @@ pub async fn book_from_invitation(
 
 pub async fn invitation_calendar(
     State(state): State<AppState>,
-    Path((token, id)): Path<(String, String)>,
+    IdPath((token, id)): IdPath<(String, AppointmentId)>,
 ) -> Result<Response, HttpError> {
-    let body = state
-        .app
-        .invitation_calendar(&token, parse_id(&id)?)
-        .await?;
+    let body = state.app.invitation_calendar(&token, id.into()).await?;
     Ok(calendar(body))
 }
 
@@ -616,10 +624,10 @@ pub struct AppointmentsDto {
 ))]
 pub async fn api_appointments(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<Json<AppointmentsDto>, HttpError> {
-    let view = state.app.appointments(ctx.actor()?, parse_id(&id)?).await?;
+    let view = state.app.appointments(&actor, id.into()).await?;
     Ok(Json(AppointmentsDto {
         person_id: view.person.id,
         held_minutes: view.held_minutes,
@@ -654,10 +662,10 @@ pub struct PublishedDto {
 ))]
 pub async fn api_publish(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Json(form): Json<SlotForm>,
 ) -> Result<(StatusCode, Json<PublishedDto>), HttpError> {
-    let published = state.app.publish_slots(ctx.actor()?, &form.input()).await?;
+    let published = state.app.publish_slots(&actor, &form.input()).await?;
     Ok((StatusCode::CREATED, Json(PublishedDto { published })))
 }
 
@@ -678,13 +686,10 @@ pub struct InvitationDto {
 ))]
 pub async fn api_invite(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<(StatusCode, Json<InvitationDto>), HttpError> {
-    let sent = state
-        .app
-        .invite_to_book(ctx.actor()?, parse_id(&id)?)
-        .await?;
+    let sent = state.app.invite_to_book(&actor, id.into()).await?;
     Ok((
         StatusCode::CREATED,
         Json(InvitationDto {
@@ -706,14 +711,14 @@ pub async fn api_invite(
 ))]
 pub async fn api_attendance(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<AppointmentId>,
     Json(form): Json<AttendanceForm>,
 ) -> Result<StatusCode, HttpError> {
     let status: AppointmentStatus = parse_choice("status", &form.status)?;
     state
         .app
-        .record_attendance(ctx.actor()?, parse_id(&id)?, status, form.notes.as_deref())
+        .record_attendance(&actor, id.into(), status, form.notes.as_deref())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

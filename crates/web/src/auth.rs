@@ -11,6 +11,7 @@ use parcours_app::{AppError, FieldError};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::context::SignedIn;
 use crate::context::{Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
 use crate::errors::HttpError;
 use crate::i18n::Lang;
@@ -167,8 +168,11 @@ pub async fn login_submit(
 }
 
 /// Ends every session of the signed-in user, this one included.
-pub async fn logout_everywhere(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    state.app.logout_everywhere(ctx.actor()?).await?;
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> PageResult {
+    state.app.logout_everywhere(&actor).await?;
     let mut response = see_other("/login?bye=all");
     response.headers_mut().append(
         SET_COOKIE,

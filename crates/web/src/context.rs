@@ -34,12 +34,6 @@ pub struct Ctx {
     pub now: i64,
 }
 
-impl Ctx {
-    pub fn actor(&self) -> Result<&Actor, HttpError> {
-        self.actor.as_ref().ok_or(HttpError::Unauthenticated)
-    }
-}
-
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = HttpError;
 
@@ -52,10 +46,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-/// The signed-in actor, for handlers that need nothing else from the context: answers
-/// exactly as `ctx.actor()?` did ([`HttpError::Unauthenticated`]) when nobody is
-/// signed in. Put it after the other parts extractors (before a body), so that their
-/// rejections keep coming first, as they did when the check ran in the handler.
+/// The signed-in actor: every handler that needs someone signed in takes it (with the
+/// [`Ctx`] too when it renders a page). When nobody is signed in it answers
+/// [`HttpError::Unauthenticated`]: a page redirects to the sign-in page, the API answers
+/// 401 problem+json. Put it after `Ctx` and before the path's ids and the body.
 #[derive(Debug, Clone)]
 pub struct SignedIn(pub Actor);
 

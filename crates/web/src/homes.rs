@@ -9,7 +9,7 @@ use parcours_domain::{Phase, caseload};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::kit::{Page, PageResult, render, see_other};
 use crate::routes::Routes;
 use axum::routing::get;
@@ -76,10 +76,10 @@ pub async fn landing(ctx: Ctx) -> PageResult {
 pub async fn home(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<CaseloadQuery>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let mut home = state.app.home(actor).await?;
+    let mut home = state.app.home(&actor).await?;
     let sort = caseload::Sort::from_param(&q.tri);
     let filter = caseload::Filter::from_param(&q.filtre);
     match &mut home {

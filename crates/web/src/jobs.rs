@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use parcours_app::jobs::Job;
 use serde::Serialize;
@@ -11,11 +11,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
-use crate::kit::{Page, PageResult, SavedQuery, parse_id, render, see_other};
+use crate::kit::{IdPath, Page, PageResult, SavedQuery, render, see_other};
 use crate::routes::Routes;
 use axum::routing::{get, post};
+use parcours_domain::ids::JobId;
 
 #[derive(Template)]
 #[template(path = "jobs.html")]
@@ -32,9 +33,10 @@ struct JobsPage {
 pub async fn jobs(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let overview = state.app.jobs_overview(ctx.actor()?).await?;
+    let overview = state.app.jobs_overview(&actor).await?;
     Ok(render(&JobsPage {
         p: Page::new(&ctx, ctx.lang.t("jobs-title")),
         notice: q.notice(ctx.lang),
@@ -47,8 +49,12 @@ pub async fn jobs(
     .into_response())
 }
 
-pub async fn retry(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
-    state.app.retry_job(ctx.actor()?, parse_id(&id)?).await?;
+pub async fn retry(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<JobId>,
+) -> PageResult {
+    state.app.retry_job(&actor, id.into()).await?;
     Ok(see_other("/admin/taches?saved=1"))
 }
 
@@ -80,8 +86,11 @@ pub struct JobsDto {
         (status = 200, description = "Counts and failures", body = JobsDto),
         (status = 403, description = "Administrators only")
 ))]
-pub async fn api_jobs(State(state): State<AppState>, ctx: Ctx) -> Result<Json<JobsDto>, HttpError> {
-    let o = state.app.jobs_overview(ctx.actor()?).await?;
+pub async fn api_jobs(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> Result<Json<JobsDto>, HttpError> {
+    let o = state.app.jobs_overview(&actor).await?;
     Ok(Json(JobsDto {
         pending: o.counts.pending,
         retrying: o.counts.retrying,

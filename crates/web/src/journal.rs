@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -16,9 +16,10 @@ use crate::AppState;
 use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::i18n::Lang;
-use crate::kit::{Page, PageResult, parse_id, render, see_other};
+use crate::kit::{IdPath, Page, PageResult, render, see_other};
 use crate::routes::Routes;
 use axum::routing::{get, post, put};
+use parcours_domain::ids::{JournalEntryId, PersonId};
 
 /// The prompt an entry answers, in the reader's language, or "Free page".
 fn heading(state: &AppState, lang: Lang, prompt_id: Option<&str>) -> String {
@@ -108,13 +109,13 @@ pub struct NoticeQuery {
 pub async fn own_journal(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(query): Query<NoticeQuery>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let Some(id) = state.app.own_person_id(actor).await? else {
+    let Some(id) = state.app.own_person_id(&actor).await? else {
         return Err(HttpError::NotFound);
     };
-    let view = state.app.journal(actor, id).await?;
+    let view = state.app.journal(&actor, id).await?;
     let notice = match query.saved.as_str() {
         "" => None,
         "deleted" => Some(ctx.lang.t("journal-deleted")),
@@ -126,10 +127,10 @@ pub async fn own_journal(
 pub async fn person_journal(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let view = state.app.journal(actor, parse_id(&id)?).await?;
+    let view = state.app.journal(&actor, id.into()).await?;
     Ok(render(&journal_page(&state, &ctx, view, None))?.into_response())
 }
 
@@ -205,10 +206,10 @@ fn edit_entry_page(
 pub async fn new_entry(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(query): Query<NoticeQuery>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    if state.app.own_person_id(actor).await?.is_none() {
+    if state.app.own_person_id(&actor).await?.is_none() {
         return Err(HttpError::NotFound);
     }
     let page = new_entry_page(
@@ -252,14 +253,14 @@ fn messages(lang: Lang, e: &AppError) -> Option<Vec<String>> {
 pub async fn create_entry(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(form): axum::Form<EntryForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let Some(person) = state.app.own_person_id(actor).await? else {
+    let Some(person) = state.app.own_person_id(&actor).await? else {
         return Err(HttpError::NotFound);
     };
     let input = form.input();
-    match state.app.write_journal_entry(actor, person, &input).await {
+    match state.app.write_journal_entry(&actor, person, &input).await {
         Ok(_) => Ok(see_other("/parcours/journal?saved=1")),
         Err(e) => match messages(ctx.lang, &e) {
             Some(errors) => {
@@ -275,10 +276,10 @@ pub async fn create_entry(
 pub async fn edit_entry(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<JournalEntryId>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let (entry, is_owner) = state.app.journal_entry(actor, parse_id(&id)?).await?;
+    let (entry, is_owner) = state.app.journal_entry(&actor, id.into()).await?;
     if !is_owner {
         return Err(HttpError::Forbidden);
     }
@@ -296,21 +297,21 @@ pub async fn edit_entry(
 pub async fn update_entry(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<JournalEntryId>,
     axum::Form(form): axum::Form<EntryForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let id = parse_id(&id)?;
+    let id = id.uuid();
     let shared = form.shared == "yes";
     match state
         .app
-        .update_journal_entry(actor, id, &form.body, shared)
+        .update_journal_entry(&actor, id, &form.body, shared)
         .await
     {
         Ok(()) => Ok(see_other("/parcours/journal?saved=1")),
         Err(e) => match messages(ctx.lang, &e) {
             Some(errors) => {
-                let (entry, _) = state.app.journal_entry(actor, id).await?;
+                let (entry, _) = state.app.journal_entry(&actor, id).await?;
                 let page = edit_entry_page(&state, &ctx, &entry, &form.body, shared, errors);
                 Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
             }
@@ -321,14 +322,10 @@ pub async fn update_entry(
 
 pub async fn delete_entry(
     State(state): State<AppState>,
-    Path(id): Path<String>,
     SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<JournalEntryId>,
 ) -> PageResult {
-    let actor = &actor;
-    state
-        .app
-        .delete_journal_entry(actor, parse_id(&id)?)
-        .await?;
+    state.app.delete_journal_entry(&actor, id.into()).await?;
     Ok(see_other("/parcours/journal?saved=deleted"))
 }
 
@@ -378,11 +375,11 @@ pub struct JournalDto {
 pub async fn api_journal(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<Json<JournalDto>, HttpError> {
-    let actor = ctx.actor()?;
     let lang = ctx.lang;
-    let view = state.app.journal(actor, parse_id(&id)?).await?;
+    let view = state.app.journal(&actor, id.into()).await?;
     Ok(Json(JournalDto {
         person_id: view.person.id,
         is_owner: view.is_owner,
@@ -441,11 +438,10 @@ pub struct CreatedDto {
 ))]
 pub async fn api_write_entry(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Json(body): Json<NewEntryDto>,
 ) -> Result<(StatusCode, Json<CreatedDto>), HttpError> {
-    let actor = ctx.actor()?;
     let input = EntryInput {
         prompt_id: body.prompt_id,
         body: body.body,
@@ -453,7 +449,7 @@ pub async fn api_write_entry(
     };
     let id = state
         .app
-        .write_journal_entry(actor, parse_id(&id)?, &input)
+        .write_journal_entry(&actor, id.into(), &input)
         .await?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id })))
 }
@@ -477,14 +473,13 @@ pub struct EntryUpdateDto {
 ))]
 pub async fn api_update_entry(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<JournalEntryId>,
     Json(body): Json<EntryUpdateDto>,
 ) -> Result<StatusCode, HttpError> {
-    let actor = ctx.actor()?;
     state
         .app
-        .update_journal_entry(actor, parse_id(&id)?, &body.body, body.shared)
+        .update_journal_entry(&actor, id.into(), &body.body, body.shared)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -500,14 +495,10 @@ pub async fn api_update_entry(
 ))]
 pub async fn api_delete_entry(
     State(state): State<AppState>,
-    Path(id): Path<String>,
     SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<JournalEntryId>,
 ) -> Result<StatusCode, HttpError> {
-    let actor = &actor;
-    state
-        .app
-        .delete_journal_entry(actor, parse_id(&id)?)
-        .await?;
+    state.app.delete_journal_entry(&actor, id.into()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -13,13 +13,15 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::kit::{
-    Page, PageResult, SavedQuery, field_messages, page_person, parse_id, render, see_other,
+    IdPath, Page, PageResult, SavedQuery, field_messages, page_person, render, see_other,
 };
 use crate::routes::Routes;
 use axum::routing::{get, post};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::{PersonId, ThreadId};
 
 #[derive(Template)]
 #[template(path = "messages.html")]
@@ -88,9 +90,15 @@ fn messages_page(
     }
 }
 
-async fn show_list(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SavedQuery) -> PageResult {
-    let person = page_person(state, ctx, id).await?;
-    let view = state.app.message_threads(ctx.actor()?, person).await?;
+async fn show_list(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Option<PersonId>,
+    q: &SavedQuery,
+) -> PageResult {
+    let person = page_person(state, actor, id).await?;
+    let view = state.app.message_threads(actor, person).await?;
     let page = messages_page(
         ctx,
         view,
@@ -104,18 +112,20 @@ async fn show_list(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SavedQuery
 pub async fn own_messages(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    show_list(&state, &ctx, None, &q).await
+    show_list(&state, &ctx, &actor, None, &q).await
 }
 
 pub async fn person_messages(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    show_list(&state, &ctx, Some(&id), &q).await
+    show_list(&state, &ctx, &actor, Some(id), &q).await
 }
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
@@ -125,9 +135,14 @@ pub struct NewThreadForm {
     pub body: String,
 }
 
-async fn start(state: &AppState, ctx: &Ctx, id: Option<&str>, form: NewThreadForm) -> PageResult {
-    let person = page_person(state, ctx, id).await?;
-    let actor = ctx.actor()?;
+async fn start(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Option<PersonId>,
+    form: NewThreadForm,
+) -> PageResult {
+    let person = page_person(state, actor, id).await?;
     match state
         .app
         .start_thread(actor, person, &form.subject, &form.body)
@@ -147,18 +162,20 @@ async fn start(state: &AppState, ctx: &Ctx, id: Option<&str>, form: NewThreadFor
 pub async fn own_start(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(form): axum::Form<NewThreadForm>,
 ) -> PageResult {
-    start(&state, &ctx, None, form).await
+    start(&state, &ctx, &actor, None, form).await
 }
 
 pub async fn person_start(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     axum::Form(form): axum::Form<NewThreadForm>,
 ) -> PageResult {
-    start(&state, &ctx, Some(&id), form).await
+    start(&state, &ctx, &actor, Some(id), form).await
 }
 
 fn thread_page(
@@ -181,13 +198,11 @@ fn thread_page(
 pub async fn thread(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ThreadId>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let view = state
-        .app
-        .message_thread(ctx.actor()?, parse_id(&id)?)
-        .await?;
+    let view = state.app.message_thread(&actor, id.into()).await?;
     let page = thread_page(&ctx, view, q.notice(ctx.lang), Vec::new(), String::new());
     Ok(render(&page)?.into_response())
 }
@@ -201,15 +216,15 @@ pub struct ReplyForm {
 pub async fn reply(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ThreadId>,
     axum::Form(form): axum::Form<ReplyForm>,
 ) -> PageResult {
-    let thread = parse_id(&id)?;
-    let actor = ctx.actor()?;
-    match state.app.reply(actor, thread, &form.body).await {
+    let thread = id.uuid();
+    match state.app.reply(&actor, thread, &form.body).await {
         Ok(()) => Ok(see_other(&format!("/messages/{thread}?saved=1#reply"))),
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.message_thread(actor, thread).await?;
+            let view = state.app.message_thread(&actor, thread).await?;
             let messages = field_messages(ctx.lang, "messages", &errors);
             let page = thread_page(&ctx, view, None, messages, form.body);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -260,13 +275,10 @@ pub struct ThreadsDto {
 ))]
 pub async fn api_threads(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<Json<ThreadsDto>, HttpError> {
-    let view = state
-        .app
-        .message_threads(ctx.actor()?, parse_id(&id)?)
-        .await?;
+    let view = state.app.message_threads(&actor, id.into()).await?;
     Ok(Json(ThreadsDto {
         person_id: view.person.id,
         reachable: view.reachable,
@@ -302,13 +314,13 @@ pub struct ThreadCreatedDto {
 ))]
 pub async fn api_start(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Json(form): Json<NewThreadForm>,
 ) -> Result<(StatusCode, Json<ThreadCreatedDto>), HttpError> {
     let id = state
         .app
-        .start_thread(ctx.actor()?, parse_id(&id)?, &form.subject, &form.body)
+        .start_thread(&actor, id.into(), &form.subject, &form.body)
         .await?;
     Ok((StatusCode::CREATED, Json(ThreadCreatedDto { id })))
 }
@@ -324,13 +336,10 @@ pub async fn api_start(
 ))]
 pub async fn api_thread(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ThreadId>,
 ) -> Result<Json<Vec<MessageDto>>, HttpError> {
-    let view = state
-        .app
-        .message_thread(ctx.actor()?, parse_id(&id)?)
-        .await?;
+    let view = state.app.message_thread(&actor, id.into()).await?;
     Ok(Json(
         view.messages
             .into_iter()
@@ -359,14 +368,11 @@ pub async fn api_thread(
 ))]
 pub async fn api_reply(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ThreadId>,
     Json(form): Json<ReplyForm>,
 ) -> Result<StatusCode, HttpError> {
-    state
-        .app
-        .reply(ctx.actor()?, parse_id(&id)?, &form.body)
-        .await?;
+    state.app.reply(&actor, id.into(), &form.body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

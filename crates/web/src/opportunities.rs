@@ -12,14 +12,16 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::i18n::Lang;
 use crate::kit::{
-    Page, PageResult, SavedQuery, field_messages, page_person, parse_id, render, saved_redirect,
+    IdPath, Page, PageResult, SavedQuery, field_messages, page_person, render, saved_redirect,
     see_other,
 };
 use crate::routes::Routes;
 use axum::routing::{get, post};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::{OpportunityId, OpportunityRequestId, PersonId};
 
 fn kinds(lang: Lang) -> Vec<(&'static str, String)> {
     OpportunityKind::ALL
@@ -97,9 +99,10 @@ fn employer_page(
 pub async fn employer_space(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let view = state.app.employer_space(ctx.actor()?).await?;
+    let view = state.app.employer_space(&actor).await?;
     let page = employer_page(
         &ctx,
         view,
@@ -113,9 +116,9 @@ pub async fn employer_space(
 pub async fn offer(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(form): axum::Form<OfferForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
     let input = OpportunityInput {
         kind: form.kind.clone(),
         title: form.title.clone(),
@@ -128,13 +131,13 @@ pub async fn offer(
         ends_on: form.ends_on.clone(),
     };
     let outcome = match form.operator.parse::<Uuid>() {
-        Ok(operator) => state.app.offer_opportunity(actor, operator, &input).await,
+        Ok(operator) => state.app.offer_opportunity(&actor, operator, &input).await,
         Err(_) => Err(AppError::invalid("operator", "unknown")),
     };
     match outcome {
         Ok(_) => Ok(see_other("/entreprise?saved=1")),
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.employer_space(actor).await?;
+            let view = state.app.employer_space(&actor).await?;
             let messages = field_messages(ctx.lang, "offer", &errors);
             let page = employer_page(&ctx, view, None, messages, form);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -152,13 +155,13 @@ pub struct PauseForm {
 
 pub async fn pause(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<OpportunityId>,
     axum::Form(form): axum::Form<PauseForm>,
 ) -> PageResult {
     state
         .app
-        .pause_opportunity(ctx.actor()?, parse_id(&id)?, form.paused == "yes")
+        .pause_opportunity(&actor, id.into(), form.paused == "yes")
         .await?;
     Ok(see_other("/entreprise?saved=1"))
 }
@@ -187,13 +190,14 @@ impl CandidatePage {
 async fn show(
     state: &AppState,
     ctx: &Ctx,
-    id: Option<&str>,
+    actor: &Actor,
+    id: Option<PersonId>,
     notice: Option<String>,
     errors: Vec<String>,
     status: StatusCode,
 ) -> PageResult {
-    let person = page_person(state, ctx, id).await?;
-    let view = state.app.opportunities_for(ctx.actor()?, person).await?;
+    let person = page_person(state, actor, id).await?;
+    let view = state.app.opportunities_for(actor, person).await?;
     let page = CandidatePage {
         p: Page::new(ctx, ctx.lang.t("opportunities-title")),
         view,
@@ -206,11 +210,13 @@ async fn show(
 pub async fn own(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
     show(
         &state,
         &ctx,
+        &actor,
         None,
         q.notice(ctx.lang),
         Vec::new(),
@@ -222,13 +228,15 @@ pub async fn own(
 pub async fn of_person(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
     show(
         &state,
         &ctx,
-        Some(&id),
+        &actor,
+        Some(id),
         q.notice(ctx.lang),
         Vec::new(),
         StatusCode::OK,
@@ -246,17 +254,18 @@ pub struct RequestForm {
 async fn refused(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     person: Uuid,
     prefix: &str,
     errors: &[parcours_app::FieldError],
 ) -> PageResult {
     let messages = field_messages(ctx.lang, prefix, errors);
-    let own = state.app.own_person_id(ctx.actor()?).await? == Some(person);
-    let id = person.to_string();
+    let own = state.app.own_person_id(actor).await? == Some(person);
     show(
         state,
         ctx,
-        (!own).then_some(id.as_str()),
+        actor,
+        (!own).then_some(PersonId::from(person)),
         None,
         messages,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -267,19 +276,20 @@ async fn refused(
 pub async fn request(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     axum::Form(form): axum::Form<RequestForm>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
+    let person = id.uuid();
     match state
         .app
-        .request_opportunity(ctx.actor()?, person, &form.opportunity, &form.message)
+        .request_opportunity(&actor, person, &form.opportunity, &form.message)
         .await
     {
         Ok(_) => {
             saved_redirect(
                 &state,
-                &ctx,
+                &actor,
                 person,
                 "/parcours/opportunites",
                 "opportunites",
@@ -288,7 +298,7 @@ pub async fn request(
             .await
         }
         Err(AppError::Invalid(errors)) => {
-            refused(&state, &ctx, person, "opportunity", &errors).await
+            refused(&state, &ctx, &actor, person, "opportunity", &errors).await
         }
         Err(e) => Err(e.into()),
     }
@@ -304,25 +314,20 @@ pub struct FeedbackForm {
 pub async fn candidate_feedback(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, request)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    IdPath((id, request)): IdPath<(PersonId, OpportunityRequestId)>,
     axum::Form(form): axum::Form<FeedbackForm>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
+    let person = id.uuid();
     match state
         .app
-        .candidate_feedback(
-            ctx.actor()?,
-            person,
-            parse_id(&request)?,
-            &form.rating,
-            &form.comment,
-        )
+        .candidate_feedback(&actor, person, request.into(), &form.rating, &form.comment)
         .await
     {
         Ok(()) => {
             saved_redirect(
                 &state,
-                &ctx,
+                &actor,
                 person,
                 "/parcours/opportunites",
                 "opportunites",
@@ -330,7 +335,9 @@ pub async fn candidate_feedback(
             )
             .await
         }
-        Err(AppError::Invalid(errors)) => refused(&state, &ctx, person, "feedback", &errors).await,
+        Err(AppError::Invalid(errors)) => {
+            refused(&state, &ctx, &actor, person, "feedback", &errors).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -462,11 +469,12 @@ pub struct InviteForm {
 async fn partners_page(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     notice: Option<String>,
     errors: Vec<String>,
     form: InviteForm,
 ) -> PageResult {
-    let partners = state.app.partners(ctx.actor()?).await?;
+    let partners = state.app.partners(actor).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -485,12 +493,14 @@ async fn partners_page(
 pub async fn partners(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
     // The same notice whether the address had an account or not.
     partners_page(
         &state,
         &ctx,
+        &actor,
         q.notice(ctx.lang)
             .map(|_| ctx.lang.t("partners-invitation-sent")),
         Vec::new(),
@@ -502,22 +512,18 @@ pub async fn partners(
 pub async fn invite_employer(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(form): axum::Form<InviteForm>,
 ) -> PageResult {
     match state
         .app
-        .invite_employer(
-            ctx.actor()?,
-            &form.organisation,
-            &form.contact_name,
-            &form.email,
-        )
+        .invite_employer(&actor, &form.organisation, &form.contact_name, &form.email)
         .await
     {
         Ok(()) => Ok(see_other("/entreprises?saved=1")),
         Err(AppError::Invalid(errors)) => {
             let messages = field_messages(ctx.lang, "partner", &errors);
-            partners_page(&state, &ctx, None, messages, form).await
+            partners_page(&state, &ctx, &actor, None, messages, form).await
         }
         Err(e) => Err(e.into()),
     }

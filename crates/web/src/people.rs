@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use fluent_templates::fluent_bundle::FluentValue;
@@ -14,12 +14,14 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::i18n::Lang;
-use crate::kit::{ErrorItem, Field, Page, PageResult, attach_errors, parse_id, render, see_other};
+use crate::kit::{ErrorItem, Field, IdPath, Page, PageResult, attach_errors, render, see_other};
 use crate::routes::Routes;
 use axum::routing::{get, post};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::PersonId;
 
 #[derive(Template)]
 #[template(path = "person.html")]
@@ -69,6 +71,7 @@ pub(crate) struct WorkspaceRefusal {
 
 fn person_page(
     ctx: &Ctx,
+    actor: &Actor,
     file: PersonFile,
     fields: Vec<Field>,
     errors: Vec<ErrorItem>,
@@ -76,6 +79,7 @@ fn person_page(
 ) -> Result<PersonPage, HttpError> {
     file_page(
         ctx,
+        actor,
         file,
         fields,
         errors,
@@ -88,10 +92,11 @@ fn person_page(
 pub(crate) async fn file_with_refusal(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     person: Uuid,
     refusal: WorkspaceRefusal,
 ) -> PageResult {
-    let file = state.app.person_file(ctx.actor()?, person).await?;
+    let file = state.app.person_file(actor, person).await?;
     let p = &file.person;
     let fields = contact_fields(
         ctx.lang,
@@ -99,19 +104,19 @@ pub(crate) async fn file_with_refusal(
         p.phone.as_deref().unwrap_or(""),
         p.commune_code.as_deref().unwrap_or(""),
     );
-    let page = file_page(ctx, file, fields, Vec::new(), None, refusal)?;
+    let page = file_page(ctx, actor, file, fields, Vec::new(), None, refusal)?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
 fn file_page(
     ctx: &Ctx,
+    actor: &Actor,
     file: PersonFile,
     fields: Vec<Field>,
     errors: Vec<ErrorItem>,
     notice: Option<String>,
     refusal: WorkspaceRefusal,
 ) -> Result<PersonPage, HttpError> {
-    let actor = ctx.actor()?;
     let name = format!("{} {}", file.person.first_name, file.person.last_name);
     let can_edit = matches!(actor.role, Role::Coach | Role::Beneficiary);
     let show_audit = actor.role != Role::Beneficiary;
@@ -139,11 +144,11 @@ fn file_page(
 pub async fn person(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Query(q): Query<PersonQuery>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let file = state.app.person_file(actor, parse_id(&id)?).await?;
+    let file = state.app.person_file(&actor, id.into()).await?;
     let person = &file.person;
     let fields = contact_fields(
         ctx.lang,
@@ -154,9 +159,9 @@ pub async fn person(
     let notice = q.saved.map(|_| ctx.lang.t("person-saved"));
     let own = actor.role == Role::Beneficiary;
     let person_id = file.person.id;
-    let mut page = person_page(&ctx, file, fields, Vec::new(), notice)?;
+    let mut page = person_page(&ctx, &actor, file, fields, Vec::new(), notice)?;
     if own {
-        page.milestones = state.app.milestones_consent(actor, person_id).await?;
+        page.milestones = state.app.milestones_consent(&actor, person_id).await?;
     }
     Ok(render(&page)?.into_response())
 }
@@ -172,23 +177,23 @@ pub struct ContactForm {
 pub async fn update_contact(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Form(form): Form<ContactForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let id = parse_id(&id)?;
+    let id = id.uuid();
     let input = ContactInput {
         email: form.email.clone(),
         phone: form.phone.clone(),
         commune_code: form.commune_code.clone(),
     };
-    match state.app.update_contact(actor, id, &input).await {
+    match state.app.update_contact(&actor, id, &input).await {
         Ok(()) => Ok(see_other(&format!("/beneficiaries/{id}?saved=1"))),
         Err(AppError::Invalid(errors)) => {
-            let file = state.app.person_file(actor, id).await?;
+            let file = state.app.person_file(&actor, id).await?;
             let mut fields = contact_fields(ctx.lang, &form.email, &form.phone, &form.commune_code);
             let errors = attach_errors(ctx.lang, &mut fields, &errors);
-            let page = person_page(&ctx, file, fields, errors, None)?;
+            let page = person_page(&ctx, &actor, file, fields, errors, None)?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),
@@ -204,14 +209,14 @@ pub struct MilestonesForm {
 
 pub async fn milestones(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Form(form): Form<MilestonesForm>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
+    let id = id.uuid();
     state
         .app
-        .set_milestones_consent(ctx.actor()?, id, form.share == "yes")
+        .set_milestones_consent(&actor, id, form.share == "yes")
         .await?;
     Ok(see_other(&format!("/beneficiaries/{id}?saved=1#referrer")))
 }

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -17,11 +17,13 @@ use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::i18n::Lang;
 use crate::kit::{
-    Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
+    IdPath, Page, PageResult, SavedQuery, field_messages, journey_href, page_person, render,
     saved_redirect,
 };
 use crate::routes::Routes;
 use axum::routing::{get, post, put};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::PersonId;
 
 fn training_text(lang: Lang, training: Option<Training>, regulated: bool) -> String {
     let key = match training {
@@ -135,27 +137,35 @@ fn pistes_page(
     }
 }
 
-async fn show(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SavedQuery) -> PageResult {
-    let person = page_person(state, ctx, id).await?;
-    let view = state.app.pistes(ctx.actor()?, person).await?;
+async fn show(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Option<PersonId>,
+    q: &SavedQuery,
+) -> PageResult {
+    let person = page_person(state, actor, id).await?;
+    let view = state.app.pistes(actor, person).await?;
     Ok(render(&pistes_page(ctx, view, q.notice(ctx.lang), Vec::new()))?.into_response())
 }
 
 pub async fn own_pistes(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    show(&state, &ctx, None, &q).await
+    show(&state, &ctx, &actor, None, &q).await
 }
 
 pub async fn person_pistes(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    show(&state, &ctx, Some(&id), &q).await
+    show(&state, &ctx, &actor, Some(id), &q).await
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -170,18 +180,18 @@ pub struct PisteForm {
 async fn apply(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     person: Uuid,
     code: &str,
     form: &PisteForm,
 ) -> PageResult {
-    let actor = ctx.actor()?;
     let Some(op) = PisteOp::parse(&form.op, &form.reason) else {
         return Err(HttpError::unknown_choice("op", &form.op));
     };
     match state.app.change_piste(actor, person, code, &op).await {
         Ok(()) => {
             let anchor = format!("#piste-{}", code.trim().to_ascii_uppercase());
-            saved_redirect(state, ctx, person, "/parcours/pistes", "pistes", &anchor).await
+            saved_redirect(state, actor, person, "/parcours/pistes", "pistes", &anchor).await
         }
         Err(AppError::Invalid(errors)) => {
             let view = state.app.pistes(actor, person).await?;
@@ -195,20 +205,22 @@ async fn apply(
 pub async fn change(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, code)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    IdPath((id, code)): IdPath<(PersonId, String)>,
     axum::Form(form): axum::Form<PisteForm>,
 ) -> PageResult {
-    apply(&state, &ctx, parse_id(&id)?, &code, &form).await
+    apply(&state, &ctx, &actor, id.into(), &code, &form).await
 }
 
 /// The coach adds a piste by its ROME code.
 pub async fn add(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     axum::Form(form): axum::Form<PisteForm>,
 ) -> PageResult {
-    apply(&state, &ctx, parse_id(&id)?, &form.code, &form).await
+    apply(&state, &ctx, &actor, id.into(), &form.code, &form).await
 }
 
 // ---------------------------------------------------------------- API
@@ -257,11 +269,11 @@ pub struct PistesDto {
 ))]
 pub async fn api_pistes(
     State(state): State<AppState>,
-    Path(id): Path<String>,
     SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<Json<PistesDto>, HttpError> {
     let actor = &actor;
-    let view = state.app.pistes(actor, parse_id(&id)?).await?;
+    let view = state.app.pistes(actor, id.into()).await?;
     Ok(Json(PistesDto {
         person_id: view.person.id,
         catalog_version: view.catalog_version.clone(),
@@ -315,17 +327,16 @@ pub struct PisteChangeDto {
 ))]
 pub async fn api_change_piste(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, code)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    IdPath((id, code)): IdPath<(PersonId, String)>,
     Json(body): Json<PisteChangeDto>,
 ) -> Result<StatusCode, HttpError> {
-    let actor = ctx.actor()?;
     let Some(op) = PisteOp::parse(&body.op, &body.reason) else {
         return Err(HttpError::unknown_choice("op", &body.op));
     };
     state
         .app
-        .change_piste(actor, parse_id(&id)?, &code, &op)
+        .change_piste(&actor, id.into(), &code, &op)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

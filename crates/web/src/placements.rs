@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -14,14 +14,16 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::kit::{
-    Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
+    IdPath, Page, PageResult, SavedQuery, field_messages, journey_href, page_person, render,
     saved_redirect,
 };
 use crate::routes::Routes;
 use axum::routing::get;
+use parcours_app::auth::Actor;
+use parcours_domain::ids::PersonId;
 
 #[derive(Debug, Deserialize, Default, Clone, ToSchema)]
 #[serde(default)]
@@ -99,9 +101,15 @@ fn page(
     }
 }
 
-async fn show(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SavedQuery) -> PageResult {
-    let person = page_person(state, ctx, id).await?;
-    let view = state.app.placements(ctx.actor()?, person).await?;
+async fn show(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Option<PersonId>,
+    q: &SavedQuery,
+) -> PageResult {
+    let person = page_person(state, actor, id).await?;
+    let view = state.app.placements(actor, person).await?;
     let page = page(
         ctx,
         view,
@@ -115,36 +123,38 @@ async fn show(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SavedQuery) -> 
 pub async fn own(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    show(&state, &ctx, None, &q).await
+    show(&state, &ctx, &actor, None, &q).await
 }
 
 pub async fn of_person(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    show(&state, &ctx, Some(&id), &q).await
+    show(&state, &ctx, &actor, Some(id), &q).await
 }
 
 pub async fn record(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     axum::Form(form): axum::Form<PlacementForm>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
-    let actor = ctx.actor()?;
+    let person = id.uuid();
     match state
         .app
-        .record_placement(actor, person, &form.input(), &form.request)
+        .record_placement(&actor, person, &form.input(), &form.request)
         .await
     {
-        Ok(_) => saved_redirect(&state, &ctx, person, "/parcours/sorties", "sorties", "").await,
+        Ok(_) => saved_redirect(&state, &actor, person, "/parcours/sorties", "sorties", "").await,
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.placements(actor, person).await?;
+            let view = state.app.placements(&actor, person).await?;
             let messages = field_messages(ctx.lang, "placement", &errors);
             let page = page(&ctx, view, None, messages, form);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -182,10 +192,10 @@ pub struct PlacementDto {
 ))]
 pub async fn api_list(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<Json<Vec<PlacementDto>>, HttpError> {
-    let view = state.app.placements(ctx.actor()?, parse_id(&id)?).await?;
+    let view = state.app.placements(&actor, id.into()).await?;
     Ok(Json(
         view.lines
             .into_iter()
@@ -228,13 +238,13 @@ pub struct PlacementCreatedDto {
 ))]
 pub async fn api_record(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Json(form): Json<PlacementForm>,
 ) -> Result<(StatusCode, Json<PlacementCreatedDto>), HttpError> {
     let id = state
         .app
-        .record_placement(ctx.actor()?, parse_id(&id)?, &form.input(), &form.request)
+        .record_placement(&actor, id.into(), &form.input(), &form.request)
         .await?;
     Ok((StatusCode::CREATED, Json(PlacementCreatedDto { id })))
 }

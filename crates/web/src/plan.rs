@@ -2,22 +2,24 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
+use parcours_app::auth::Actor;
 use parcours_app::plan::PlanView;
+use parcours_domain::ids::{ActionId, ObjectiveId, PersonId};
 use parcours_domain::plan::{ActionOwner, ActionStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::{HttpError, parse_choice};
 use crate::i18n::Lang;
 use crate::kit::{
-    Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
+    IdPath, Page, PageResult, SavedQuery, field_messages, journey_href, page_person, render,
     saved_redirect,
 };
 use crate::routes::Routes;
@@ -110,39 +112,48 @@ fn plan_page(ctx: &Ctx, view: PlanView, notice: Option<String>, errors: Vec<Stri
     }
 }
 
-async fn show(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SavedQuery) -> PageResult {
-    let person = page_person(state, ctx, id).await?;
-    let view = state.app.plan(ctx.actor()?, person).await?;
+async fn show(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Option<PersonId>,
+    q: &SavedQuery,
+) -> PageResult {
+    let person = page_person(state, actor, id).await?;
+    let view = state.app.plan(actor, person).await?;
     Ok(render(&plan_page(ctx, view, q.notice(ctx.lang), Vec::new()))?.into_response())
 }
 
 pub async fn own_plan(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    show(&state, &ctx, None, &q).await
+    show(&state, &ctx, &actor, None, &q).await
 }
 
 pub async fn person_plan(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    show(&state, &ctx, Some(&id), &q).await
+    show(&state, &ctx, &actor, Some(id), &q).await
 }
 
 async fn after(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     person: Uuid,
     result: Result<(), AppError>,
 ) -> PageResult {
     match result {
-        Ok(()) => saved_redirect(state, ctx, person, "/parcours/plan", "plan", "").await,
+        Ok(()) => saved_redirect(state, actor, person, "/parcours/plan", "plan", "").await,
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.plan(ctx.actor()?, person).await?;
+            let view = state.app.plan(actor, person).await?;
             let page = plan_page(ctx, view, None, field_messages(ctx.lang, "plan", &errors));
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
@@ -159,16 +170,17 @@ pub struct ObjectiveForm {
 pub async fn add_objective(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(person): IdPath<PersonId>,
     axum::Form(form): axum::Form<ObjectiveForm>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
+    let person = person.uuid();
     let result = state
         .app
-        .add_objective(ctx.actor()?, person, &form.title)
+        .add_objective(&actor, person, &form.title)
         .await
         .map(|_| ());
-    after(&state, &ctx, person, result).await
+    after(&state, &ctx, &actor, person, result).await
 }
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
@@ -192,24 +204,19 @@ fn status(code: &str) -> Result<ActionStatus, HttpError> {
 pub async fn add_action(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, objective)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    IdPath((person, objective)): IdPath<(PersonId, ObjectiveId)>,
     axum::Form(form): axum::Form<ActionForm>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
-    let objective = parse_id(&objective)?;
+    let (person, objective) = (person.into(), objective.into());
     // The address names the person: an objective of someone else is not found here.
-    if state
-        .app
-        .person_of_objective(ctx.actor()?, objective)
-        .await?
-        != Some(person)
-    {
+    if state.app.person_of_objective(&actor, objective).await? != Some(person) {
         return Err(HttpError::NotFound);
     }
     let result = state
         .app
         .add_action(
-            ctx.actor()?,
+            &actor,
             objective,
             &form.title,
             owner(&form.owner)?,
@@ -217,7 +224,7 @@ pub async fn add_action(
         )
         .await
         .map(|_| ());
-    after(&state, &ctx, person, result).await
+    after(&state, &ctx, &actor, person, result).await
 }
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
@@ -230,20 +237,20 @@ pub struct StatusForm {
 pub async fn set_status(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, action)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    IdPath((person, action)): IdPath<(PersonId, ActionId)>,
     axum::Form(form): axum::Form<StatusForm>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
-    let action = parse_id(&action)?;
-    if state.app.person_of_action(ctx.actor()?, action).await? != Some(person) {
+    let (person, action) = (person.into(), action.into());
+    if state.app.person_of_action(&actor, action).await? != Some(person) {
         return Err(HttpError::NotFound);
     }
     let result = state
         .app
-        .set_action_status(ctx.actor()?, action, status(&form.status)?)
+        .set_action_status(&actor, action, status(&form.status)?)
         .await
         .map(|_| ());
-    after(&state, &ctx, person, result).await
+    after(&state, &ctx, &actor, person, result).await
 }
 
 // ---------------------------------------------------------------- API
@@ -281,10 +288,10 @@ pub struct PlanDto {
 ))]
 pub async fn api_plan(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<Json<PlanDto>, HttpError> {
-    let view = state.app.plan(ctx.actor()?, parse_id(&id)?).await?;
+    let view = state.app.plan(&actor, id.into()).await?;
     Ok(Json(PlanDto {
         person_id: view.person.id,
         objectives: view
@@ -326,13 +333,13 @@ pub struct CreatedId {
 ))]
 pub async fn api_add_objective(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Json(form): Json<ObjectiveForm>,
 ) -> Result<(StatusCode, Json<CreatedId>), HttpError> {
     let id = state
         .app
-        .add_objective(ctx.actor()?, parse_id(&id)?, &form.title)
+        .add_objective(&actor, id.into(), &form.title)
         .await?;
     Ok((StatusCode::CREATED, Json(CreatedId { id })))
 }
@@ -349,15 +356,15 @@ pub async fn api_add_objective(
 ))]
 pub async fn api_add_action(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ObjectiveId>,
     Json(form): Json<ActionForm>,
 ) -> Result<(StatusCode, Json<CreatedId>), HttpError> {
     let id = state
         .app
         .add_action(
-            ctx.actor()?,
-            parse_id(&id)?,
+            &actor,
+            id.into(),
             &form.title,
             owner(&form.owner)?,
             &form.due_on,
@@ -378,13 +385,13 @@ pub async fn api_add_action(
 ))]
 pub async fn api_set_status(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ActionId>,
     Json(form): Json<StatusForm>,
 ) -> Result<StatusCode, HttpError> {
     state
         .app
-        .set_action_status(ctx.actor()?, parse_id(&id)?, status(&form.status)?)
+        .set_action_status(&actor, id.into(), status(&form.status)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

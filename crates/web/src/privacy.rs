@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use parcours_app::privacy::{ConsentRecord, PendingPerson};
 use serde::Deserialize;
@@ -13,10 +13,12 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
-use crate::kit::{Page, PageResult, parse_id, render, see_other};
+use crate::kit::{IdPath, Page, PageResult, render, see_other};
 use crate::referrals::attachment;
 use crate::routes::Routes;
 use axum::routing::{get, post};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::PersonId;
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
@@ -56,10 +58,11 @@ struct DataPage {
 async fn data_page(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     notice: Option<String>,
     unconfirmed: bool,
 ) -> PageResult {
-    let rights = state.app.data_rights(ctx.actor()?).await?;
+    let rights = state.app.data_rights(actor).await?;
     Ok(render(&DataPage {
         p: Page::new(ctx, ctx.lang.t("data-title")),
         notice,
@@ -73,9 +76,10 @@ async fn data_page(
 pub async fn own_data(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    data_page(&state, &ctx, q.notice(ctx.lang), false).await
+    data_page(&state, &ctx, &actor, q.notice(ctx.lang), false).await
 }
 
 pub async fn own_archive(State(state): State<AppState>, SignedIn(actor): SignedIn) -> PageResult {
@@ -96,19 +100,23 @@ pub async fn own_archive(State(state): State<AppState>, SignedIn(actor): SignedI
 pub async fn request_erasure(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(form): axum::Form<ConfirmForm>,
 ) -> PageResult {
     if form.confirm != "yes" {
-        let mut response = data_page(&state, &ctx, None, true).await?;
+        let mut response = data_page(&state, &ctx, &actor, None, true).await?;
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     }
-    state.app.request_erasure(ctx.actor()?).await?;
+    state.app.request_erasure(&actor).await?;
     Ok(see_other("/parcours/donnees?fait=demande"))
 }
 
-pub async fn withdraw_erasure(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    state.app.withdraw_erasure(ctx.actor()?).await?;
+pub async fn withdraw_erasure(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> PageResult {
+    state.app.withdraw_erasure(&actor).await?;
     Ok(see_other("/parcours/donnees?fait=annulee"))
 }
 
@@ -125,10 +133,11 @@ struct RequestsPage {
 async fn requests_page(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     notice: Option<String>,
     unconfirmed: Option<Uuid>,
 ) -> PageResult {
-    let pending = state.app.data_requests(ctx.actor()?).await?;
+    let pending = state.app.data_requests(actor).await?;
     Ok(render(&RequestsPage {
         p: Page::new(ctx, ctx.lang.t("data-requests-title")),
         notice,
@@ -142,18 +151,19 @@ async fn requests_page(
 pub async fn requests(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    requests_page(&state, &ctx, q.notice(ctx.lang), None).await
+    requests_page(&state, &ctx, &actor, q.notice(ctx.lang), None).await
 }
 
 pub async fn person_archive(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
-    let download = state.app.personal_data_zip(ctx.actor()?, person).await?;
+    let person = id.uuid();
+    let download = state.app.personal_data_zip(&actor, person).await?;
     Ok(attachment(
         "application/zip",
         &download.filename,
@@ -164,18 +174,19 @@ pub async fn person_archive(
 pub async fn erase(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     axum::Form(form): axum::Form<ConfirmForm>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
+    let person = id.uuid();
     if form.confirm != "yes" {
         // The policy first: another tenant's file is not found, whatever the form says.
-        state.app.may_erase(ctx.actor()?, person).await?;
-        let mut response = requests_page(&state, &ctx, None, Some(person)).await?;
+        state.app.may_erase(&actor, person).await?;
+        let mut response = requests_page(&state, &ctx, &actor, None, Some(person)).await?;
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     }
-    state.app.erase_person(ctx.actor()?, person).await?;
+    state.app.erase_person(&actor, person).await?;
     Ok(see_other("/donnees?fait=effacee"))
 }
 
@@ -188,9 +199,9 @@ pub async fn erase(
 ))]
 pub async fn api_personal_data(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(actor): SignedIn,
 ) -> Result<Json<serde_json::Value>, HttpError> {
-    Ok(Json(state.app.own_data_export(ctx.actor()?).await?))
+    Ok(Json(state.app.own_data_export(&actor).await?))
 }
 
 /// The routes of this feature (see [`crate::routes::Routes`]).

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -17,11 +17,13 @@ use crate::context::{Ctx, SignedIn};
 use crate::errors::{HttpError, parse_choice};
 use crate::i18n::Lang;
 use crate::kit::{
-    Page, PageResult, SavedQuery, field_messages, journey_href, page_person, parse_id, render,
+    IdPath, Page, PageResult, SavedQuery, field_messages, journey_href, page_person, render,
     saved_redirect,
 };
 use crate::routes::Routes;
 use axum::routing::{get, post, put};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::PersonId;
 
 fn status_label(lang: Lang, s: ProjectStatus) -> String {
     lang.t(&format!("project-status-{}", s.code()))
@@ -195,27 +197,35 @@ fn project_page(
     }
 }
 
-async fn show(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SavedQuery) -> PageResult {
-    let person = page_person(state, ctx, id).await?;
-    let view = state.app.project(ctx.actor()?, person).await?;
+async fn show(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Option<PersonId>,
+    q: &SavedQuery,
+) -> PageResult {
+    let person = page_person(state, actor, id).await?;
+    let view = state.app.project(actor, person).await?;
     Ok(render(&project_page(ctx, view, q.notice(ctx.lang), Vec::new()))?.into_response())
 }
 
 pub async fn own_project(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    show(&state, &ctx, None, &q).await
+    show(&state, &ctx, &actor, None, &q).await
 }
 
 pub async fn person_project(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    show(&state, &ctx, Some(&id), &q).await
+    show(&state, &ctx, &actor, Some(id), &q).await
 }
 
 /// After a change: back to the page the actor works from, or the same page with the
@@ -223,13 +233,14 @@ pub async fn person_project(
 async fn after(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     person: Uuid,
     result: Result<(), AppError>,
 ) -> PageResult {
     match result {
-        Ok(()) => saved_redirect(state, ctx, person, "/parcours/projet", "projet", "").await,
+        Ok(()) => saved_redirect(state, actor, person, "/parcours/projet", "projet", "").await,
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.project(ctx.actor()?, person).await?;
+            let view = state.app.project(actor, person).await?;
             let page = project_page(
                 ctx,
                 view,
@@ -268,17 +279,17 @@ fn choice(form: &ChooseForm) -> Result<ProjectChoice, HttpError> {
 pub async fn choose(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     axum::Form(form): axum::Form<ChooseForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let person = parse_id(&id)?;
+    let person = id.uuid();
     let result = state
         .app
-        .choose_project(actor, person, &choice(&form)?)
+        .choose_project(&actor, person, &choice(&form)?)
         .await
         .map(|_| ());
-    after(&state, &ctx, person, result).await
+    after(&state, &ctx, &actor, person, result).await
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -295,17 +306,17 @@ fn evidence_item(code: &str) -> Result<Evidence, HttpError> {
 pub async fn record_evidence(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     axum::Form(form): axum::Form<EvidenceForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let person = parse_id(&id)?;
+    let person = id.uuid();
     let item = evidence_item(&form.item)?;
     let result = state
         .app
-        .record_project_evidence(actor, person, item, &form.note)
+        .record_project_evidence(&actor, person, item, &form.note)
         .await;
-    after(&state, &ctx, person, result).await
+    after(&state, &ctx, &actor, person, result).await
 }
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
@@ -324,17 +335,17 @@ fn target(code: &str) -> Result<ProjectStatus, HttpError> {
 pub async fn move_status(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     axum::Form(form): axum::Form<MoveForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let person = parse_id(&id)?;
+    let person = id.uuid();
     let to = target(&form.to)?;
     let result = state
         .app
-        .move_project(actor, person, to, &form.comment)
+        .move_project(&actor, person, to, &form.comment)
         .await;
-    after(&state, &ctx, person, result).await
+    after(&state, &ctx, &actor, person, result).await
 }
 
 // ---------------------------------------------------------------- API
@@ -383,11 +394,11 @@ pub struct ProjectDto {
 ))]
 pub async fn api_project(
     State(state): State<AppState>,
-    Path(id): Path<String>,
     SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<Json<ProjectDto>, HttpError> {
     let actor = &actor;
-    let view = state.app.project(actor, parse_id(&id)?).await?;
+    let view = state.app.project(actor, id.into()).await?;
     Ok(Json(ProjectDto {
         person_id: view.person.id,
         kind: view.project.as_ref().map(|p| p.kind.code().to_owned()),
@@ -434,14 +445,13 @@ pub async fn api_project(
 ))]
 pub async fn api_choose(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Json(form): Json<ChooseForm>,
 ) -> Result<StatusCode, HttpError> {
-    let actor = ctx.actor()?;
     state
         .app
-        .choose_project(actor, parse_id(&id)?, &choice(&form)?)
+        .choose_project(&actor, id.into(), &choice(&form)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -463,14 +473,13 @@ pub struct EvidenceNoteDto {
 ))]
 pub async fn api_record_evidence(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, item)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    IdPath((id, item)): IdPath<(PersonId, String)>,
     Json(body): Json<EvidenceNoteDto>,
 ) -> Result<StatusCode, HttpError> {
-    let actor = ctx.actor()?;
     state
         .app
-        .record_project_evidence(actor, parse_id(&id)?, evidence_item(&item)?, &body.note)
+        .record_project_evidence(&actor, id.into(), evidence_item(&item)?, &body.note)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -486,14 +495,13 @@ pub async fn api_record_evidence(
 ))]
 pub async fn api_move(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Json(form): Json<MoveForm>,
 ) -> Result<StatusCode, HttpError> {
-    let actor = ctx.actor()?;
     state
         .app
-        .move_project(actor, parse_id(&id)?, target(&form.to)?, &form.comment)
+        .move_project(&actor, id.into(), target(&form.to)?, &form.comment)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

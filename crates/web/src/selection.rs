@@ -2,7 +2,7 @@
 //! invitations, attendance and the evaluation grid of simulations.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -12,10 +12,12 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
-use crate::kit::{Page, PageResult, SavedQuery, field_messages, parse_id, render, see_other};
+use crate::context::{Ctx, SignedIn};
+use crate::kit::{IdPath, Page, PageResult, SavedQuery, field_messages, render, see_other};
 use crate::routes::Routes;
 use axum::routing::{get, post};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::{EventId, PersonId};
 
 #[derive(Template)]
 #[template(path = "selection.html")]
@@ -76,10 +78,11 @@ fn selection_page(
 async fn refused(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     prefix: &str,
     errors: &[parcours_app::FieldError],
 ) -> PageResult {
-    let view = state.app.selection(ctx.actor()?).await?;
+    let view = state.app.selection(actor).await?;
     let page = selection_page(ctx, view, None, field_messages(ctx.lang, prefix, errors));
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
@@ -87,9 +90,10 @@ async fn refused(
 pub async fn page(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let view = state.app.selection(ctx.actor()?).await?;
+    let view = state.app.selection(&actor).await?;
     Ok(render(&selection_page(&ctx, view, q.notice(ctx.lang), Vec::new()))?.into_response())
 }
 
@@ -107,12 +111,13 @@ pub struct EventForm {
 pub async fn add_event(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(f): axum::Form<EventForm>,
 ) -> PageResult {
     match state
         .app
         .add_selection_event(
-            ctx.actor()?,
+            &actor,
             &f.programme,
             &f.kind,
             &f.title,
@@ -123,7 +128,7 @@ pub async fn add_event(
         .await
     {
         Ok(id) => Ok(see_other(&format!("/selection/evenements/{id}?saved=1"))),
-        Err(AppError::Invalid(errors)) => refused(&state, &ctx, "event", &errors).await,
+        Err(AppError::Invalid(errors)) => refused(&state, &ctx, &actor, "event", &errors).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -138,17 +143,18 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(person): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(person): IdPath<PersonId>,
     axum::Form(f): axum::Form<DecisionForm>,
 ) -> PageResult {
-    let person = parse_id(&person)?;
+    let person = person.uuid();
     match state
         .app
-        .committee_decide(ctx.actor()?, person, &f.decision, &f.reasons)
+        .committee_decide(&actor, person, &f.decision, &f.reasons)
         .await
     {
         Ok(()) => Ok(see_other(&format!("/selection?saved=1#candidate-{person}"))),
-        Err(AppError::Invalid(errors)) => refused(&state, &ctx, "committee", &errors).await,
+        Err(AppError::Invalid(errors)) => refused(&state, &ctx, &actor, "committee", &errors).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -184,11 +190,12 @@ impl EventPage {
 async fn show_event(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     id: Uuid,
     notice: Option<String>,
     errors: Vec<String>,
 ) -> PageResult {
-    let view = state.app.selection(ctx.actor()?).await?;
+    let view = state.app.selection(actor).await?;
     let Some(line) = view.events.iter().find(|e| e.event.id == id).cloned() else {
         return Err(crate::errors::HttpError::NotFound);
     };
@@ -226,30 +233,40 @@ async fn show_event(
 pub async fn event(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<EventId>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    show_event(&state, &ctx, parse_id(&id)?, q.notice(ctx.lang), Vec::new()).await
+    show_event(
+        &state,
+        &ctx,
+        &actor,
+        id.into(),
+        q.notice(ctx.lang),
+        Vec::new(),
+    )
+    .await
 }
 
 /// Invitations: repeated `person` checkboxes.
 pub async fn invite(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<EventId>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
+    let id = id.uuid();
     let people: Vec<Uuid> = fields
         .iter()
         .filter(|(k, _)| k == "person")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
-    match state.app.invite_to_event(ctx.actor()?, id, &people).await {
+    match state.app.invite_to_event(&actor, id, &people).await {
         Ok(_) => Ok(see_other(&format!("/selection/evenements/{id}?saved=1"))),
         Err(AppError::Invalid(errors)) => {
             let messages = field_messages(ctx.lang, "event", &errors);
-            show_event(&state, &ctx, id, None, messages).await
+            show_event(&state, &ctx, &actor, id, None, messages).await
         }
         Err(e) => Err(e.into()),
     }
@@ -263,14 +280,14 @@ pub struct AttendanceForm {
 
 pub async fn attendance(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, person)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    IdPath((id, person)): IdPath<(EventId, PersonId)>,
     axum::Form(f): axum::Form<AttendanceForm>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
+    let id = id.uuid();
     state
         .app
-        .record_event_attendance(ctx.actor()?, id, parse_id(&person)?, &f.attendance)
+        .record_event_attendance(&actor, id, person.into(), &f.attendance)
         .await?;
     Ok(see_other(&format!("/selection/evenements/{id}?saved=1")))
 }
@@ -279,10 +296,11 @@ pub async fn attendance(
 pub async fn evaluate(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, person)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    IdPath((id, person)): IdPath<(EventId, PersonId)>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
+    let id = id.uuid();
     let comment = fields
         .iter()
         .find(|(k, _)| k == "comment")
@@ -290,13 +308,13 @@ pub async fn evaluate(
         .unwrap_or_default();
     match state
         .app
-        .evaluate(ctx.actor()?, id, parse_id(&person)?, &fields, &comment)
+        .evaluate(&actor, id, person.into(), &fields, &comment)
         .await
     {
         Ok(()) => Ok(see_other(&format!("/selection/evenements/{id}?saved=1"))),
         Err(AppError::Invalid(errors)) => {
             let messages = field_messages(ctx.lang, "event", &errors);
-            show_event(&state, &ctx, id, None, messages).await
+            show_event(&state, &ctx, &actor, id, None, messages).await
         }
         Err(e) => Err(e.into()),
     }

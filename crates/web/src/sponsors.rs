@@ -2,7 +2,7 @@
 //! recorded so far, with a form to record one more.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -10,10 +10,11 @@ use parcours_app::sponsors::Mentee;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::context::Ctx;
-use crate::kit::{Page, PageResult, SavedQuery, field_messages, parse_id, render, see_other};
+use crate::context::{Ctx, SignedIn};
+use crate::kit::{IdPath, Page, PageResult, SavedQuery, field_messages, render, see_other};
 use crate::routes::Routes;
 use axum::routing::{get, post};
+use parcours_domain::ids::OpportunityRequestId;
 
 #[derive(Template)]
 #[template(path = "mentees.html")]
@@ -43,9 +44,10 @@ fn mentees_page(
 pub async fn mentees(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let mentees = state.app.mentees(ctx.actor()?).await?;
+    let mentees = state.app.mentees(&actor).await?;
     let page = mentees_page(&ctx, mentees, q.notice(ctx.lang), Vec::new());
     Ok(render(&page)?.into_response())
 }
@@ -61,21 +63,21 @@ pub struct MeetingForm {
 pub async fn log_meeting(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(request): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(request): IdPath<OpportunityRequestId>,
     axum::Form(form): axum::Form<MeetingForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let request = parse_id(&request)?;
+    let request = request.uuid();
     match state
         .app
-        .log_meeting(actor, request, &form.met_on, &form.note)
+        .log_meeting(&actor, request, &form.met_on, &form.note)
         .await
     {
         Ok(()) => Ok(see_other(&format!(
             "/entreprise/filleuls?saved=1#mentee-{request}"
         ))),
         Err(AppError::Invalid(errors)) => {
-            let mentees = state.app.mentees(actor).await?;
+            let mentees = state.app.mentees(&actor).await?;
             let messages = field_messages(ctx.lang, "meeting", &errors);
             let page = mentees_page(&ctx, mentees, None, messages);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())

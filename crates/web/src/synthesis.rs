@@ -12,14 +12,16 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::kit::{
-    Page, PageResult, SavedQuery, journey_href, page_person, parse_id, render, saved_redirect,
+    IdPath, Page, PageResult, SavedQuery, journey_href, page_person, render, saved_redirect,
 };
 use crate::routes::Routes;
 use crate::workspace::pdf_attachment;
 use axum::routing::{delete, get, post};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::{PersonId, ShareId};
 
 #[derive(Template)]
 #[template(path = "synthesis.html")]
@@ -71,42 +73,60 @@ fn refused_share_page(
     }
 }
 
-async fn show(state: &AppState, ctx: &Ctx, id: Option<&str>, q: &SavedQuery) -> PageResult {
-    let person = page_person(state, ctx, id).await?;
-    let view = state.app.synthesis(ctx.actor()?, person).await?;
+async fn show(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Option<PersonId>,
+    q: &SavedQuery,
+) -> PageResult {
+    let person = page_person(state, actor, id).await?;
+    let view = state.app.synthesis(actor, person).await?;
     Ok(render(&synthesis_page(ctx, view, q.notice(ctx.lang)))?.into_response())
 }
 
 pub async fn own_synthesis(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    show(&state, &ctx, None, &q).await
+    show(&state, &ctx, &actor, None, &q).await
 }
 
 pub async fn person_synthesis(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    show(&state, &ctx, Some(&id), &q).await
+    show(&state, &ctx, &actor, Some(id), &q).await
 }
 
-async fn issue_for(state: &AppState, ctx: &Ctx, person: Uuid) -> Result<Uuid, HttpError> {
+async fn issue_for(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    person: Uuid,
+) -> Result<Uuid, HttpError> {
     let lang = ctx.lang;
     let words = move |key: &str| lang.t(key);
     Ok(state
         .app
-        .issue_synthesis(ctx.actor()?, person, lang.code(), &words)
+        .issue_synthesis(actor, person, lang.code(), &words)
         .await?)
 }
 
-pub async fn issue(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
-    let person = parse_id(&id)?;
-    issue_for(&state, &ctx, person).await?;
-    saved_redirect(&state, &ctx, person, "/parcours/synthese", "synthese", "").await
+pub async fn issue(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
+) -> PageResult {
+    let person = id.uuid();
+    issue_for(&state, &ctx, &actor, person).await?;
+    saved_redirect(&state, &actor, person, "/parcours/synthese", "synthese", "").await
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -118,27 +138,24 @@ pub struct KeepForm {
 
 pub async fn keep(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     axum::Form(form): axum::Form<KeepForm>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
+    let person = id.uuid();
     state
         .app
-        .set_keep_documents(ctx.actor()?, person, form.keep == "yes")
+        .set_keep_documents(&actor, person, form.keep == "yes")
         .await?;
-    saved_redirect(&state, &ctx, person, "/parcours/synthese", "synthese", "").await
+    saved_redirect(&state, &actor, person, "/parcours/synthese", "synthese", "").await
 }
 
 pub async fn download(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<Response, HttpError> {
-    let document = state
-        .app
-        .synthesis_document(ctx.actor()?, parse_id(&id)?)
-        .await?;
+    let document = state.app.synthesis_document(&actor, id.into()).await?;
     Ok(pdf_attachment(document.content))
 }
 
@@ -152,10 +169,10 @@ pub async fn download(
 ))]
 pub async fn api_download(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    signed_in: SignedIn,
+    ids: IdPath<PersonId>,
 ) -> Result<Response, HttpError> {
-    download(State(state), ctx, Path(id)).await
+    download(State(state), signed_in, ids).await
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -174,9 +191,10 @@ pub struct IssuedDto {
 pub async fn api_issue(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<(StatusCode, axum::Json<IssuedDto>), HttpError> {
-    let document_id = issue_for(&state, &ctx, parse_id(&id)?).await?;
+    let document_id = issue_for(&state, &ctx, &actor, id.into()).await?;
     Ok((StatusCode::CREATED, axum::Json(IssuedDto { document_id })))
 }
 
@@ -202,15 +220,15 @@ pub struct NewShareDto {
 pub async fn share(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     axum::Form(form): axum::Form<ShareForm>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
-    let actor = ctx.actor()?;
+    let person = id.uuid();
     match state
         .app
         .share_synthesis(
-            actor,
+            &actor,
             person,
             &form.recipient_name,
             &form.recipient_email,
@@ -221,7 +239,7 @@ pub async fn share(
         Ok(_) => {
             saved_redirect(
                 &state,
-                &ctx,
+                &actor,
                 person,
                 "/parcours/synthese",
                 "synthese",
@@ -230,7 +248,7 @@ pub async fn share(
             .await
         }
         Err(parcours_app::AppError::Invalid(errors)) => {
-            let view = state.app.synthesis(actor, person).await?;
+            let view = state.app.synthesis(&actor, person).await?;
             let messages = crate::kit::field_messages(ctx.lang, "share", &errors);
             let page = refused_share_page(&ctx, view, None, messages, form);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -242,17 +260,14 @@ pub async fn share(
 /// The person withdraws a share link.
 pub async fn revoke(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, share)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    IdPath((id, share)): IdPath<(PersonId, ShareId)>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
-    state
-        .app
-        .revoke_share(ctx.actor()?, person, parse_id(&share)?)
-        .await?;
+    let person = id.uuid();
+    state.app.revoke_share(&actor, person, share.into()).await?;
     saved_redirect(
         &state,
-        &ctx,
+        &actor,
         person,
         "/parcours/synthese",
         "synthese",
@@ -311,10 +326,10 @@ pub struct ShareDto {
 ))]
 pub async fn api_shares(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<Json<Vec<ShareDto>>, HttpError> {
-    let view = state.app.synthesis(ctx.actor()?, parse_id(&id)?).await?;
+    let view = state.app.synthesis(&actor, id.into()).await?;
     Ok(Json(
         view.shares
             .into_iter()
@@ -351,15 +366,15 @@ pub struct ShareCreatedDto {
 ))]
 pub async fn api_share(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Json(form): Json<NewShareDto>,
 ) -> Result<(StatusCode, Json<ShareCreatedDto>), HttpError> {
     let id = state
         .app
         .share_synthesis(
-            ctx.actor()?,
-            parse_id(&id)?,
+            &actor,
+            id.into(),
             &form.recipient_name,
             &form.recipient_email,
             form.consent,
@@ -379,12 +394,12 @@ pub async fn api_share(
 ))]
 pub async fn api_revoke(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, share)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    IdPath((id, share)): IdPath<(PersonId, ShareId)>,
 ) -> Result<StatusCode, HttpError> {
     state
         .app
-        .revoke_share(ctx.actor()?, parse_id(&id)?, parse_id(&share)?)
+        .revoke_share(&actor, id.into(), share.into())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

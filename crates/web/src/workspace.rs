@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fluent_templates::fluent_bundle::FluentValue;
@@ -14,12 +14,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
-use crate::kit::{Page, PageResult, field_messages, parse_id, render, see_other};
+use crate::kit::{IdPath, Page, PageResult, field_messages, render, see_other};
 use crate::people::{WorkspaceRefusal, file_with_refusal};
 use crate::routes::Routes;
 use axum::routing::{get, post, put};
+use parcours_domain::ids::{DocumentId, NoteId, PersonId};
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
 #[serde(default)]
@@ -42,13 +43,14 @@ impl NoteForm {
 pub async fn add_note(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     axum::Form(form): axum::Form<NoteForm>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
+    let person = id.uuid();
     match state
         .app
-        .add_note(ctx.actor()?, person, &form.body, form.visibility())
+        .add_note(&actor, person, &form.body, form.visibility())
         .await
     {
         Ok(_) => Ok(see_other(&format!("/beneficiaries/{person}?saved=1#notes"))),
@@ -57,7 +59,7 @@ pub async fn add_note(
                 messages: field_messages(ctx.lang, "notes", &errors),
                 note_draft: form.body,
             };
-            file_with_refusal(&state, &ctx, person, refusal).await
+            file_with_refusal(&state, &ctx, &actor, person, refusal).await
         }
         Err(e) => Err(e.into()),
     }
@@ -88,14 +90,12 @@ struct NotesTemplate {
 pub async fn notes_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Query(q): Query<NotesQuery>,
 ) -> PageResult {
     let page = q.page.trim().parse::<u64>().unwrap_or(1);
-    let view = state
-        .app
-        .notes_page(ctx.actor()?, parse_id(&id)?, page)
-        .await?;
+    let view = state.app.notes_page(&actor, id.into(), page).await?;
     let person_name = format!("{} {}", view.person.first_name, view.person.last_name);
     Ok(render(&NotesTemplate {
         p: Page::new(
@@ -118,14 +118,11 @@ pub async fn notes_page(
 
 pub async fn delete_note(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, note)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    IdPath((id, note)): IdPath<(PersonId, NoteId)>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
-    state
-        .app
-        .delete_note(ctx.actor()?, person, parse_id(&note)?)
-        .await?;
+    let person = id.uuid();
+    state.app.delete_note(&actor, person, note.into()).await?;
     Ok(see_other(&format!("/beneficiaries/{person}?saved=1#notes")))
 }
 
@@ -141,13 +138,14 @@ pub struct TransferForm {
 pub async fn transfer(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     axum::Form(form): axum::Form<TransferForm>,
 ) -> PageResult {
-    let person = parse_id(&id)?;
+    let person = id.uuid();
     match state
         .app
-        .transfer_caseload(ctx.actor()?, person, &form.coach, &form.reason)
+        .transfer_caseload(&actor, person, &form.coach, &form.reason)
         .await
     {
         Ok(()) => Ok(see_other(&format!(
@@ -158,23 +156,28 @@ pub async fn transfer(
                 messages: field_messages(ctx.lang, "transfer", &errors),
                 note_draft: String::new(),
             };
-            file_with_refusal(&state, &ctx, person, refusal).await
+            file_with_refusal(&state, &ctx, &actor, person, refusal).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
 /// Opens the person's own space: an account on their email and a sign-in link sent.
-pub async fn invite(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
-    let person = parse_id(&id)?;
-    match state.app.invite_person(ctx.actor()?, person).await {
+pub async fn invite(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
+) -> PageResult {
+    let person = id.uuid();
+    match state.app.invite_person(&actor, person).await {
         Ok(()) => Ok(see_other(&format!("/beneficiaries/{person}?saved=1#space"))),
         Err(AppError::Invalid(errors)) => {
             let refusal = WorkspaceRefusal {
                 messages: field_messages(ctx.lang, "space", &errors),
                 note_draft: String::new(),
             };
-            file_with_refusal(&state, &ctx, person, refusal).await
+            file_with_refusal(&state, &ctx, &actor, person, refusal).await
         }
         Err(e) => Err(e.into()),
     }
@@ -183,12 +186,12 @@ pub async fn invite(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Stri
 /// One of the person's documents, by id.
 pub async fn document(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, document)): Path<(String, String)>,
+    SignedIn(actor): SignedIn,
+    IdPath((id, document)): IdPath<(PersonId, DocumentId)>,
 ) -> Result<Response, HttpError> {
     let document = state
         .app
-        .person_document(ctx.actor()?, parse_id(&id)?, parse_id(&document)?)
+        .person_document(&actor, id.into(), document.into())
         .await?;
     Ok(pdf_attachment(document.content))
 }
@@ -232,10 +235,10 @@ pub struct NoteDto {
 ))]
 pub async fn api_notes(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<Json<Vec<NoteDto>>, HttpError> {
-    let (_, notes) = state.app.notes(ctx.actor()?, parse_id(&id)?).await?;
+    let (_, notes) = state.app.notes(&actor, id.into()).await?;
     Ok(Json(
         notes
             .into_iter()
@@ -268,13 +271,13 @@ pub struct NoteCreatedDto {
 ))]
 pub async fn api_add_note(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Json(form): Json<NoteForm>,
 ) -> Result<(StatusCode, Json<NoteCreatedDto>), HttpError> {
     let id = state
         .app
-        .add_note(ctx.actor()?, parse_id(&id)?, &form.body, form.visibility())
+        .add_note(&actor, id.into(), &form.body, form.visibility())
         .await?;
     Ok((StatusCode::CREATED, Json(NoteCreatedDto { id })))
 }
@@ -292,13 +295,13 @@ pub async fn api_add_note(
 ))]
 pub async fn api_transfer(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Json(form): Json<TransferForm>,
 ) -> Result<StatusCode, HttpError> {
     state
         .app
-        .transfer_caseload(ctx.actor()?, parse_id(&id)?, &form.coach, &form.reason)
+        .transfer_caseload(&actor, id.into(), &form.coach, &form.reason)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,7 +1,7 @@
 //! The bilan under `/api/v1/`: journey, activity, answers, results.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use parcours_app::bilan::{ActivityDetail, ActivityStatus, NextStep, SaveOutcome};
 use parcours_domain::instrument::Kind;
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,8 @@ use crate::AppState;
 use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::i18n::Lang;
-use crate::kit::parse_id;
+use crate::kit::IdPath;
+use parcours_domain::ids::{ActivityId, PersonId};
 
 #[derive(Serialize, ToSchema)]
 pub struct ActivitySummary {
@@ -71,10 +72,10 @@ pub(super) fn status_code(s: ActivityStatus) -> &'static str {
 pub async fn api_journey(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> Result<Json<Journey>, HttpError> {
-    let actor = ctx.actor()?;
-    let j = state.app.journey(actor, parse_id(&id)?).await?;
+    let j = state.app.journey(&actor, id.into()).await?;
     let lang = ctx.lang;
     let (next, next_activity) = match j.next {
         NextStep::NotEnrolled => ("not_enrolled", None),
@@ -147,10 +148,10 @@ pub struct ActivityDto {
 pub async fn api_activity(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ActivityId>,
 ) -> Result<Json<ActivityDto>, HttpError> {
-    let actor = ctx.actor()?;
-    let d = state.app.activity(actor, parse_id(&id)?).await?;
+    let d = state.app.activity(&actor, id.into()).await?;
     Ok(Json(activity_dto(ctx.lang, &d)))
 }
 
@@ -231,11 +232,10 @@ pub struct SavedDto {
 ))]
 pub async fn api_save_answers(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ActivityId>,
     Json(body): Json<AnswersDto>,
 ) -> Result<Json<SavedDto>, HttpError> {
-    let actor = ctx.actor()?;
     let answers: Vec<(String, String)> = body
         .answers
         .into_iter()
@@ -243,7 +243,7 @@ pub async fn api_save_answers(
         .collect();
     let outcome = state
         .app
-        .save_answers(actor, parse_id(&id)?, &answers, body.complete)
+        .save_answers(&actor, id.into(), &answers, body.complete)
         .await?;
     Ok(Json(SavedDto {
         status: match outcome {
@@ -282,11 +282,11 @@ pub struct ResultsDto {
 ))]
 pub async fn api_results(
     State(state): State<AppState>,
-    Path(id): Path<String>,
     SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ActivityId>,
 ) -> Result<Json<ResultsDto>, HttpError> {
     let actor = &actor;
-    let r = state.app.results(actor, parse_id(&id)?).await?;
+    let r = state.app.results(actor, id.into()).await?;
     let to_value = |v: serde_json::Result<serde_json::Value>| {
         v.map_err(|e| HttpError::internal("results json", e))
     };

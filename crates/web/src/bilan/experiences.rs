@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -13,9 +13,11 @@ use uuid::Uuid;
 
 use super::*;
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::{FieldProblem, HttpError};
-use crate::kit::{Page, PageResult, parse_id, render, see_other};
+use crate::kit::{IdPath, Page, PageResult, render, see_other};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::ActivityId;
 
 pub(super) struct JobRow {
     code: u32,
@@ -143,10 +145,10 @@ pub(super) fn experiences_page(
 pub(super) async fn submit_experiences(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     detail: &ActivityDetail,
     pairs: &[(String, String)],
 ) -> PageResult {
-    let actor = ctx.actor()?;
     let id = detail.view.activity.id;
     let values = |key: &str| -> Vec<&str> {
         pairs
@@ -228,18 +230,18 @@ pub(super) async fn submit_experiences(
 pub async fn submit_form(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ActivityId>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let id = parse_id(&id)?;
-    let detail = state.app.activity(actor, id).await?;
+    let id = id.uuid();
+    let detail = state.app.activity(&actor, id).await?;
     if detail.instrument.kind == Kind::Experiences {
         let answers: Vec<(String, String)> = pairs
             .into_iter()
             .filter(|(k, _)| k != crate::csrf::FORM_FIELD)
             .collect();
-        return submit_experiences(&state, &ctx, &detail, &answers).await;
+        return submit_experiences(&state, &ctx, &actor, &detail, &answers).await;
     }
     let mut typed: BTreeMap<String, String> = BTreeMap::new();
     for (k, v) in pairs {
@@ -270,7 +272,7 @@ pub async fn submit_form(
                 .map(|(k, v)| (k.clone(), v.clone())),
         )
         .collect();
-    match state.app.save_answers(actor, id, &submitted, true).await {
+    match state.app.save_answers(&actor, id, &submitted, true).await {
         Ok(_) => Ok(see_other(&format!("/activites/{id}/resultats"))),
         Err(AppError::Answers(errors)) => {
             let problems: Vec<FieldProblem> =

@@ -1,7 +1,7 @@
 //! The journey page ("what to do next"), the consent and moving a person to the next phase.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -13,7 +13,9 @@ use super::*;
 use crate::AppState;
 use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
-use crate::kit::{Page, PageResult, parse_id, render, see_other};
+use crate::kit::{IdPath, Page, PageResult, render, see_other};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::PersonId;
 
 pub(super) struct ActivityRow {
     title: String,
@@ -58,10 +60,10 @@ pub(super) struct JourneyPage {
 
 pub(super) fn journey_page(
     ctx: &Ctx,
+    actor: &Actor,
     journey: JourneyView,
     notice: Option<String>,
 ) -> Result<JourneyPage, HttpError> {
-    let actor = ctx.actor()?;
     let lang = ctx.lang;
     let p = Page::new(ctx, lang.t("journey-title"));
     let is_self = journey.person.user_id == Some(actor.user_id);
@@ -187,24 +189,27 @@ pub(super) fn journey_page(
 }
 
 /// The signed-in person's own journey.
-pub async fn own_journey(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    let actor = ctx.actor()?;
-    let Some(id) = state.app.own_person_id(actor).await? else {
+pub async fn own_journey(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(actor): SignedIn,
+) -> PageResult {
+    let Some(id) = state.app.own_person_id(&actor).await? else {
         return Err(HttpError::NotFound);
     };
-    let journey = state.app.journey(actor, id).await?;
-    Ok(render(&journey_page(&ctx, journey, None)?)?.into_response())
+    let journey = state.app.journey(&actor, id).await?;
+    Ok(render(&journey_page(&ctx, &actor, journey, None)?)?.into_response())
 }
 
 /// A person's journey, as their coach sees it.
 pub async fn person_journey(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let journey = state.app.journey(actor, parse_id(&id)?).await?;
-    Ok(render(&journey_page(&ctx, journey, None)?)?.into_response())
+    let journey = state.app.journey(&actor, id.into()).await?;
+    Ok(render(&journey_page(&ctx, &actor, journey, None)?)?.into_response())
 }
 
 pub async fn consent(State(state): State<AppState>, SignedIn(actor): SignedIn) -> PageResult {
@@ -219,19 +224,19 @@ pub async fn consent(State(state): State<AppState>, SignedIn(actor): SignedIn) -
 pub async fn advance(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let id = parse_id(&id)?;
-    match state.app.advance_phase(actor, id).await {
+    let id = id.uuid();
+    match state.app.advance_phase(&actor, id).await {
         Ok(_) => Ok(see_other(&format!("/beneficiaries/{id}/parcours"))),
         Err(AppError::Invalid(errors)) => {
-            let journey = state.app.journey(actor, id).await?;
+            let journey = state.app.journey(&actor, id).await?;
             let message = errors
                 .first()
                 .map(|e| ctx.lang.t(&format!("phase-error-{}", e.code)))
                 .unwrap_or_default();
-            let page = journey_page(&ctx, journey, Some(message))?;
+            let page = journey_page(&ctx, &actor, journey, Some(message))?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),

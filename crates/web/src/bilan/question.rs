@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -14,9 +14,10 @@ use uuid::Uuid;
 
 use super::*;
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
-use crate::kit::{Page, PageResult, parse_id, render, see_other};
+use crate::kit::{IdPath, Page, PageResult, render, see_other};
+use parcours_domain::ids::ActivityId;
 
 pub(super) struct Point {
     value: u32,
@@ -109,11 +110,11 @@ pub struct ActivityQuery {
 pub async fn activity(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ActivityId>,
     axum::extract::Query(query): axum::extract::Query<ActivityQuery>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let detail = state.app.activity(actor, parse_id(&id)?).await?;
+    let detail = state.app.activity(&actor, id.into()).await?;
     if detail.instrument.kind == Kind::Likert || !detail.can_answer {
         return Ok(see_other(&resume_href(&detail)));
     }
@@ -128,10 +129,10 @@ pub async fn activity(
 pub async fn question(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, n)): Path<(String, usize)>,
+    SignedIn(actor): SignedIn,
+    IdPath((id, n)): IdPath<(ActivityId, usize)>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let detail = state.app.activity(actor, parse_id(&id)?).await?;
+    let detail = state.app.activity(&actor, id.into()).await?;
     if !detail.can_answer || detail.instrument.kind != Kind::Likert {
         return Ok(see_other(&resume_href(&detail)));
     }
@@ -151,25 +152,30 @@ pub struct AnswerForm {
 pub async fn answer_question(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, n)): Path<(String, usize)>,
+    SignedIn(actor): SignedIn,
+    IdPath((id, n)): IdPath<(ActivityId, usize)>,
     axum::Form(form): axum::Form<AnswerForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let id = parse_id(&id)?;
+    let id = id.uuid();
     if form.value.is_empty() {
         // Nothing chosen: say so on the same question, store nothing.
-        let detail = state.app.activity(actor, id).await?;
+        let detail = state.app.activity(&actor, id).await?;
         let page = question_page(&ctx, &detail, n, Some(ctx.lang.t("answer-required")))?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     match state
         .app
-        .save_answers(actor, id, &[(form.item.clone(), form.value.clone())], false)
+        .save_answers(
+            &actor,
+            id,
+            &[(form.item.clone(), form.value.clone())],
+            false,
+        )
         .await
     {
         Ok(SaveOutcome::Completed) => Ok(see_other(&format!("/activites/{id}/resultats"))),
         Ok(SaveOutcome::Saved) => {
-            let detail = state.app.activity(actor, id).await?;
+            let detail = state.app.activity(&actor, id).await?;
             let total = detail.instrument.items.len();
             // Next unanswered question after this one, wrapping round to skipped ones.
             let next = (n..total)
@@ -188,7 +194,7 @@ pub async fn answer_question(
             Ok(see_other(&next))
         }
         Err(AppError::Answers(_)) => {
-            let detail = state.app.activity(actor, id).await?;
+            let detail = state.app.activity(&actor, id).await?;
             let page = question_page(&ctx, &detail, n, Some(ctx.lang.t("answer-invalid")))?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }

@@ -1,7 +1,7 @@
 //! An activity's results: the scales, the RIASEC hexagon drawn on the server, the sources.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use parcours_app::bilan::{ActivityStatus, Outcome, ResultView};
 use parcours_domain::Role;
@@ -10,10 +10,12 @@ use parcours_domain::scoring::{self, Change, Consistency, HEXAGON};
 
 use super::*;
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::i18n::Lang;
-use crate::kit::{Page, PageResult, parse_id, render};
+use crate::kit::{IdPath, Page, PageResult, render};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::ActivityId;
 
 pub(super) struct ScaleRow {
     label: String,
@@ -109,8 +111,11 @@ pub(super) fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub(super) fn results_page(ctx: &Ctx, result: &ResultView) -> Result<ResultsPage, HttpError> {
-    let actor = ctx.actor()?;
+pub(super) fn results_page(
+    ctx: &Ctx,
+    actor: &Actor,
+    result: &ResultView,
+) -> Result<ResultsPage, HttpError> {
     let lang = ctx.lang;
     let detail = &result.detail;
     let instrument = &detail.instrument;
@@ -332,9 +337,9 @@ pub(super) fn sources_text(lang: Lang, sources: &[Text]) -> String {
 pub async fn results(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ActivityId>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let result = state.app.results(actor, parse_id(&id)?).await?;
-    Ok(render(&results_page(&ctx, &result)?)?.into_response())
+    let result = state.app.results(&actor, id.into()).await?;
+    Ok(render(&results_page(&ctx, &actor, &result)?)?.into_response())
 }

@@ -7,6 +7,8 @@ use askama::Template;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use fluent_templates::fluent_bundle::FluentValue;
 use parcours_app::FieldError;
+use parcours_app::auth::Actor;
+use parcours_domain::ids::PersonId;
 use parcours_domain::{Phase, Role};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -18,9 +20,11 @@ use crate::i18n::Lang;
 
 mod error_page;
 mod form;
+mod id_path;
 
 pub use error_page::*;
 pub use form::*;
+pub use id_path::IdPath;
 
 pub type PageResult = Result<Response, HttpError>;
 
@@ -220,11 +224,6 @@ pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-/// An id in a URL; anything that is not one is "not found".
-pub(crate) fn parse_id(raw: &str) -> Result<Uuid, HttpError> {
-    Uuid::parse_str(raw).map_err(|_| HttpError::NotFound)
-}
-
 /// `?saved=…` after a change: the confirmation to show, if any.
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
@@ -242,14 +241,14 @@ impl SavedQuery {
 /// (`id` None), or the one in the URL under `/beneficiaries/{id}/…`.
 pub(crate) async fn page_person(
     state: &AppState,
-    ctx: &Ctx,
-    id: Option<&str>,
+    actor: &Actor,
+    id: Option<PersonId>,
 ) -> Result<Uuid, HttpError> {
     match id {
-        Some(raw) => parse_id(raw),
+        Some(id) => Ok(id.into()),
         None => state
             .app
-            .own_person_id(ctx.actor()?)
+            .own_person_id(actor)
             .await?
             .ok_or(HttpError::NotFound),
     }
@@ -279,13 +278,13 @@ pub(crate) fn journey_href(is_self: bool, person: Uuid) -> String {
 /// (`own_path`) or the staff one (`/beneficiaries/{person}/{staff_path}`), then `anchor`.
 pub(crate) async fn saved_redirect(
     state: &AppState,
-    ctx: &Ctx,
+    actor: &Actor,
     person: Uuid,
     own_path: &str,
     staff_path: &str,
     anchor: &str,
 ) -> PageResult {
-    let own = state.app.own_person_id(ctx.actor()?).await? == Some(person);
+    let own = state.app.own_person_id(actor).await? == Some(person);
     let base = if own {
         own_path.to_owned()
     } else {

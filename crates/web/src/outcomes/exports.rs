@@ -1,16 +1,18 @@
 //! The outcomes report as CSV, XLSX and PDF.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use parcours_app::outcomes::ProgrammeReport;
 use parcours_domain::outcome::{Figure, ParticipantsFigure, Section};
 
 use super::*;
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::i18n::Lang;
-use crate::kit::parse_id;
+use crate::kit::IdPath;
+use parcours_app::auth::Actor;
+use parcours_domain::ids::ProgrammeId;
 
 pub(super) fn csv_figure(f: &Figure) -> [String; 2] {
     match f {
@@ -81,13 +83,10 @@ pub(super) fn report_lines(view: &ProgrammeReport) -> Vec<[String; 5]> {
 /// The programme's report for the signed-in reader, as the downloads need it.
 pub(super) async fn report_view(
     state: &AppState,
-    ctx: &Ctx,
-    id: &str,
+    actor: &Actor,
+    id: ProgrammeId,
 ) -> Result<ProgrammeReport, HttpError> {
-    Ok(state
-        .app
-        .programme_report(ctx.actor()?, parse_id(id)?)
-        .await?)
+    Ok(state.app.programme_report(actor, id.into()).await?)
 }
 
 pub(super) const REPORT_HEADER: [&str; 5] = ["group", "key", "indicator", "count", "percent"];
@@ -95,10 +94,10 @@ pub(super) const REPORT_HEADER: [&str; 5] = ["group", "key", "indicator", "count
 /// The report for a spreadsheet: `;`, a BOM for Excel, one figure per line.
 pub async fn results_csv(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ProgrammeId>,
 ) -> Result<Response, HttpError> {
-    let view = report_view(&state, &ctx, &id).await?;
+    let view = report_view(&state, &actor, id).await?;
     let lines = report_lines(&view);
     crate::referrals::csv_attachment(
         &REPORT_HEADER,
@@ -111,10 +110,10 @@ pub async fn results_csv(
 /// written as text (a workbook never evaluates them).
 pub async fn results_xlsx(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ProgrammeId>,
 ) -> Result<Response, HttpError> {
-    let view = report_view(&state, &ctx, &id).await?;
+    let view = report_view(&state, &actor, id).await?;
     let lines = report_lines(&view);
     let lines: Vec<Vec<String>> = lines.into_iter().map(|l| l.to_vec()).collect();
     // Counts and percentages (from the fourth column on) are numbers.
@@ -269,9 +268,10 @@ pub(super) fn pdf_report(page: &OutcomesPage, issued_ms: i64) -> parcours_docume
 pub async fn results_pdf(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ProgrammeId>,
 ) -> Result<Response, HttpError> {
-    let view = report_view(&state, &ctx, &id).await?;
+    let view = report_view(&state, &actor, id).await?;
     let page = outcomes_page(&ctx, view, None, Vec::new());
     let report = pdf_report(&page, state.app.now());
     // Typesetting takes a moment of CPU: keep it off the async workers.

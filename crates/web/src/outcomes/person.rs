@@ -1,7 +1,7 @@
 //! A person's outcomes: the recorded situations and the form to add one.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -11,9 +11,10 @@ use parcours_domain::placement::ContractType;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::i18n::Lang;
-use crate::kit::{Page, PageResult, SavedQuery, field_messages, parse_id, render, see_other};
+use crate::kit::{IdPath, Page, PageResult, SavedQuery, field_messages, render, see_other};
+use parcours_domain::ids::PersonId;
 
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(default)]
@@ -154,13 +155,11 @@ pub(super) fn person_page(
 pub async fn person_outcomes(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let view = state
-        .app
-        .person_outcomes(ctx.actor()?, parse_id(&id)?)
-        .await?;
+    let view = state.app.person_outcomes(&actor, id.into()).await?;
     let page = person_page(
         &ctx,
         view,
@@ -174,15 +173,19 @@ pub async fn person_outcomes(
 pub async fn record_outcome(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
     axum::Form(form): axum::Form<OutcomeForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let person = parse_id(&id)?;
-    match state.app.record_outcome(actor, person, &form.input()).await {
+    let person = id.uuid();
+    match state
+        .app
+        .record_outcome(&actor, person, &form.input())
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/beneficiaries/{person}/suivi?saved=1"))),
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.person_outcomes(actor, person).await?;
+            let view = state.app.person_outcomes(&actor, person).await?;
             let messages = field_messages(ctx.lang, "outcome", &errors);
             let page = person_page(&ctx, view, None, messages, form);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())

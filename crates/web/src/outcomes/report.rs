@@ -1,7 +1,7 @@
 //! A programme's outcomes report: the page, its small-cell and rule settings, the API.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -11,10 +11,11 @@ use serde::Deserialize;
 
 use super::*;
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::errors::HttpError;
 use crate::i18n::Lang;
-use crate::kit::{Page, PageResult, SavedQuery, field_messages, parse_id, render, see_other};
+use crate::kit::{IdPath, Page, PageResult, SavedQuery, field_messages, render, see_other};
+use parcours_domain::ids::ProgrammeId;
 
 /// One line of a chart and its table.
 #[derive(Debug, Clone)]
@@ -256,13 +257,11 @@ pub(super) fn outcomes_page(
 pub async fn results(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ProgrammeId>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let view = state
-        .app
-        .programme_report(ctx.actor()?, parse_id(&id)?)
-        .await?;
+    let view = state.app.programme_report(&actor, id.into()).await?;
     let page = outcomes_page(&ctx, view, q.notice(ctx.lang), Vec::new());
     Ok(render(&page)?.into_response())
 }
@@ -276,21 +275,21 @@ pub struct MinCellForm {
 pub async fn set_min_cell(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ProgrammeId>,
     axum::Form(form): axum::Form<MinCellForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let programme = parse_id(&id)?;
+    let programme = id.uuid();
     match state
         .app
-        .set_programme_min_cell(actor, programme, &form.min_cell)
+        .set_programme_min_cell(&actor, programme, &form.min_cell)
         .await
     {
         Ok(()) => Ok(see_other(&format!(
             "/programmes/{programme}/resultats?saved=1"
         ))),
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.programme_report(actor, programme).await?;
+            let view = state.app.programme_report(&actor, programme).await?;
             let messages = field_messages(ctx.lang, "outcomes", &errors);
             let page = outcomes_page(&ctx, view, None, messages);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -310,15 +309,15 @@ pub struct RuleForm {
 pub async fn change_rule(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ProgrammeId>,
     axum::Form(form): axum::Form<RuleForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let programme = parse_id(&id)?;
+    let programme = id.uuid();
     match state
         .app
         .change_label_rule(
-            actor,
+            &actor,
             programme,
             &form.durable_months,
             form.business_is_durable == "yes",
@@ -329,7 +328,7 @@ pub async fn change_rule(
             "/programmes/{programme}/resultats?saved=1"
         ))),
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.programme_report(actor, programme).await?;
+            let view = state.app.programme_report(&actor, programme).await?;
             let messages = field_messages(ctx.lang, "outcomes", &errors);
             let page = outcomes_page(&ctx, view, None, messages);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -351,10 +350,10 @@ pub async fn change_rule(
 ))]
 pub async fn api_report(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ProgrammeId>,
 ) -> Result<axum::Json<serde_json::Value>, HttpError> {
-    let view = report_view(&state, &ctx, &id).await?;
+    let view = report_view(&state, &actor, id).await?;
     serde_json::to_value(&view.report)
         .map(axum::Json)
         .map_err(|e| HttpError::internal("report json", e))

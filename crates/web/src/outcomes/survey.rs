@@ -11,8 +11,10 @@ use serde::Deserialize;
 
 use super::*;
 use crate::AppState;
-use crate::context::Ctx;
-use crate::kit::{Page, PageResult, SavedQuery, field_messages, parse_id, render, see_other};
+use crate::context::{Ctx, SignedIn};
+use crate::errors::HttpError;
+use crate::kit::{IdPath, Page, PageResult, SavedQuery, field_messages, render, see_other};
+use parcours_domain::ids::{ProgrammeId, SurveyQuestionId};
 
 #[derive(Template)]
 #[template(path = "survey.html")]
@@ -156,14 +158,19 @@ pub struct QuestionsForm {
 pub async fn edit_questions(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ProgrammeId>,
     axum::Form(form): axum::Form<QuestionsForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
-    let programme = parse_id(&id)?;
+    let programme = id.uuid();
     let retire = match form.retire.trim() {
         "" => None,
-        raw => Some(parse_id(raw)?),
+        // The form's hidden value names a question: one that is not an id is not found.
+        raw => Some(
+            raw.parse::<SurveyQuestionId>()
+                .map_err(|_| HttpError::NotFound)?
+                .uuid(),
+        ),
     };
     let add = (!form.text.trim().is_empty()).then_some((form.text.as_str(), form.kind.as_str()));
     let m12 = match form.follow_up_m12.as_str() {
@@ -173,14 +180,14 @@ pub async fn edit_questions(
     };
     match state
         .app
-        .edit_survey_questions(actor, programme, add, retire, m12)
+        .edit_survey_questions(&actor, programme, add, retire, m12)
         .await
     {
         Ok(()) => Ok(see_other(&format!(
             "/programmes/{programme}/resultats?saved=1#survey"
         ))),
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.programme_report(actor, programme).await?;
+            let view = state.app.programme_report(&actor, programme).await?;
             let messages = field_messages(ctx.lang, "survey", &errors);
             let page = outcomes_page(&ctx, view, None, messages);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())

@@ -1,7 +1,7 @@
 //! Referrals under `/api/v1/`: list, submit, decide.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use parcours_domain::referral::ReferralInput;
 use serde::{Deserialize, Serialize};
@@ -10,9 +10,10 @@ use uuid::Uuid;
 
 use super::*;
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::SignedIn;
 use crate::errors::HttpError;
-use crate::kit::parse_id;
+use crate::kit::IdPath;
+use parcours_domain::ids::ReferralId;
 
 #[derive(Serialize, ToSchema)]
 pub struct ReferralDto {
@@ -44,9 +45,9 @@ pub struct ReferralDto {
 ))]
 pub async fn api_list(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(actor): SignedIn,
 ) -> Result<Json<Vec<ReferralDto>>, HttpError> {
-    let view = state.app.referrals(ctx.actor()?).await?;
+    let view = state.app.referrals(&actor).await?;
     let deciding = view.deciding;
     Ok(Json(
         view.lines
@@ -114,7 +115,7 @@ pub struct ReferralCreatedDto {
 ))]
 pub async fn api_submit(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Json(dto): Json<NewReferralDto>,
 ) -> Result<(StatusCode, Json<ReferralCreatedDto>), HttpError> {
     let input = ReferralInput {
@@ -129,10 +130,7 @@ pub async fn api_submit(
         advisor_email: dto.advisor_email,
         consent: dto.consent,
     };
-    let id = state
-        .app
-        .refer(ctx.actor()?, dto.programme_id, &input)
-        .await?;
+    let id = state.app.refer(&actor, dto.programme_id, &input).await?;
     Ok((StatusCode::CREATED, Json(ReferralCreatedDto { id })))
 }
 
@@ -149,10 +147,10 @@ pub async fn api_submit(
 ))]
 pub async fn api_decide(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ReferralId>,
     Json(form): Json<DecisionForm>,
 ) -> Result<StatusCode, HttpError> {
-    decide_with(&state, &ctx, parse_id(&id)?, &form).await?;
+    decide_with(&state, &actor, id.into(), &form).await?;
     Ok(StatusCode::NO_CONTENT)
 }

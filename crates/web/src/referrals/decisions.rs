@@ -1,6 +1,6 @@
 //! The manager's decisions: accept into a cohort or refuse, cohorts, evidence.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -10,8 +10,10 @@ use uuid::Uuid;
 
 use super::*;
 use crate::AppState;
-use crate::context::Ctx;
-use crate::kit::{PageResult, field_messages, parse_id, render, see_other};
+use crate::context::{Ctx, SignedIn};
+use crate::kit::{IdPath, PageResult, field_messages, render, see_other};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::ReferralId;
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
 #[serde(default)]
@@ -27,11 +29,10 @@ pub struct DecisionForm {
 
 pub(super) async fn decide_with(
     state: &AppState,
-    ctx: &Ctx,
+    actor: &Actor,
     id: Uuid,
     form: &DecisionForm,
 ) -> Result<(), AppError> {
-    let actor = ctx.actor().map_err(|_| AppError::Unauthenticated)?;
     match form.decision.as_str() {
         "accept" => state
             .app
@@ -46,14 +47,15 @@ pub(super) async fn decide_with(
 pub async fn decide(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ReferralId>,
     axum::Form(form): axum::Form<DecisionForm>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    match decide_with(&state, &ctx, id, &form).await {
+    let id = id.uuid();
+    match decide_with(&state, &actor, id, &form).await {
         Ok(()) => Ok(see_other(&format!("/orientations?saved=1#referral-{id}"))),
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.referrals(ctx.actor()?).await?;
+            let view = state.app.referrals(&actor).await?;
             let messages = field_messages(ctx.lang, "referral", &errors);
             let page = page(
                 &ctx,
@@ -81,15 +83,15 @@ pub struct CohortForm {
 pub async fn add_cohort(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(form): axum::Form<CohortForm>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
     let outcome = match form.programme.parse::<Uuid>() {
         Ok(programme) => {
             state
                 .app
                 .add_cohort(
-                    actor,
+                    &actor,
                     programme,
                     &form.name,
                     &form.starts_on,
@@ -102,7 +104,7 @@ pub async fn add_cohort(
     match outcome {
         Ok(_) => Ok(see_other("/orientations?saved=1#cohorts")),
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.referrals(actor).await?;
+            let view = state.app.referrals(&actor).await?;
             let messages = field_messages(ctx.lang, "cohort", &errors);
             let page = page(
                 &ctx,
@@ -127,14 +129,14 @@ pub struct EvidenceForm {
 
 pub async fn evidence(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ReferralId>,
     axum::Form(form): axum::Form<EvidenceForm>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
+    let id = id.uuid();
     state
         .app
-        .check_evidence(ctx.actor()?, id, form.seen == "yes")
+        .check_evidence(&actor, id, form.seen == "yes")
         .await?;
     Ok(see_other(&format!("/orientations?saved=1#referral-{id}")))
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -12,9 +12,11 @@ use uuid::Uuid;
 
 use super::*;
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::i18n::Lang;
-use crate::kit::{Page, PageResult, field_messages, parse_id, render, see_other};
+use crate::kit::{IdPath, Page, PageResult, field_messages, render, see_other};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::ReferralImportId;
 
 /// What is wrong with a file, in the reader's words.
 pub(super) fn file_message(lang: Lang, problem: &FileProblem) -> String {
@@ -101,9 +103,9 @@ pub(super) fn file_message(lang: Lang, problem: &FileProblem) -> String {
 pub async fn upload(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     mut multipart: Multipart,
 ) -> PageResult {
-    let actor = ctx.actor()?;
     let mut programme = String::new();
     let mut consent = false;
     let mut filename = String::new();
@@ -138,7 +140,7 @@ pub async fn upload(
             Ok(programme) => {
                 state
                     .app
-                    .start_import(actor, programme, &filename, &bytes, consent)
+                    .start_import(&actor, programme, &filename, &bytes, consent)
                     .await
             }
             Err(_) => Err(ImportFailure::App(AppError::invalid(
@@ -155,7 +157,7 @@ pub async fn upload(
         }
         Err(ImportFailure::App(e)) => return Err(e.into()),
     };
-    let view = state.app.referrals(actor).await?;
+    let view = state.app.referrals(&actor).await?;
     let page = page(
         &ctx,
         view,
@@ -193,12 +195,13 @@ impl ImportPage {
 pub(super) async fn show_import(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     id: Uuid,
     notice: Option<String>,
     errors: Vec<String>,
     status: StatusCode,
 ) -> PageResult {
-    let view = state.app.import_view(ctx.actor()?, id).await?;
+    let view = state.app.import_view(actor, id).await?;
     let page = ImportPage {
         p: Page::new(ctx, ctx.lang.t("import-title")),
         view,
@@ -211,13 +214,15 @@ pub(super) async fn show_import(
 pub async fn import_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ReferralImportId>,
     Query(q): Query<crate::kit::SavedQuery>,
 ) -> PageResult {
     show_import(
         &state,
         &ctx,
-        parse_id(&id)?,
+        &actor,
+        id.into(),
         q.notice(ctx.lang),
         Vec::new(),
         StatusCode::OK,
@@ -228,11 +233,11 @@ pub async fn import_page(
 /// Corrections: fields named `l{line}_{field}` and `l{line}_skip`, for the rows shown.
 pub async fn correct(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ReferralImportId>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
+    let id = id.uuid();
     let mut rows: HashMap<u64, ImportRow> = HashMap::new();
     for (name, value) in fields {
         let Some(rest) = name.strip_prefix('l') else {
@@ -263,19 +268,25 @@ pub async fn correct(
         }
     }
     let rows: Vec<ImportRow> = rows.into_values().collect();
-    state.app.correct_import(ctx.actor()?, id, &rows).await?;
+    state.app.correct_import(&actor, id, &rows).await?;
     Ok(see_other(&format!("/orientations/import/{id}?saved=1")))
 }
 
-pub async fn commit(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
-    let id = parse_id(&id)?;
-    match state.app.commit_import(ctx.actor()?, id).await {
+pub async fn commit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ReferralImportId>,
+) -> PageResult {
+    let id = id.uuid();
+    match state.app.commit_import(&actor, id).await {
         Ok(n) => Ok(see_other(&format!("/orientations?imported={n}"))),
         Err(AppError::Invalid(errors)) => {
             let messages = field_messages(ctx.lang, "import", &errors);
             show_import(
                 &state,
                 &ctx,
+                &actor,
                 id,
                 None,
                 messages,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::{ForgotForm, LinkKind, link_request, link_request_form};
-use crate::context::Ctx;
+use crate::context::{Ctx, SignedIn};
 use crate::i18n::Lang;
 use crate::kit::{Page, PageResult, field_messages, render, see_other};
 
@@ -134,9 +134,10 @@ pub struct ReferralsQuery {
 pub async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<ReferralsQuery>,
 ) -> PageResult {
-    let view = state.app.referrals(ctx.actor()?).await?;
+    let view = state.app.referrals(&actor).await?;
     let notice = match q.imported {
         Some(n) => Some(ctx.lang.t_args(
             "referrals-imported",
@@ -240,18 +241,18 @@ pub(super) fn referral_form(fields: Vec<(String, String)>) -> ReferralForm {
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let actor = ctx.actor()?;
     let form = referral_form(fields);
     let outcome = match form.programme.parse::<Uuid>() {
-        Ok(programme) => state.app.refer(actor, programme, &input_of(&form)).await,
+        Ok(programme) => state.app.refer(&actor, programme, &input_of(&form)).await,
         Err(_) => Err(AppError::invalid("programme", "required")),
     };
     match outcome {
         Ok(_) => Ok(see_other("/orientations?saved=1")),
         Err(AppError::Invalid(errors)) => {
-            let view = state.app.referrals(actor).await?;
+            let view = state.app.referrals(&actor).await?;
             let messages = field_messages(ctx.lang, "referral", &errors);
             let page = page(&ctx, view, None, messages, form, Vec::new());
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())

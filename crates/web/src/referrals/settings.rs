@@ -1,7 +1,7 @@
 //! A programme's referral settings: publics, quotas, the form's fields.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use parcours_app::AppError;
@@ -9,8 +9,10 @@ use uuid::Uuid;
 
 use super::*;
 use crate::AppState;
-use crate::context::Ctx;
-use crate::kit::{Page, PageResult, field_messages, parse_id, render, see_other};
+use crate::context::{Ctx, SignedIn};
+use crate::kit::{IdPath, Page, PageResult, field_messages, render, see_other};
+use parcours_app::auth::Actor;
+use parcours_domain::ids::ProgrammeId;
 
 #[derive(Template)]
 #[template(path = "programme_settings.html")]
@@ -34,11 +36,12 @@ impl SettingsPage {
 pub(super) async fn settings_page(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     id: Uuid,
     notice: Option<String>,
     errors: Vec<String>,
 ) -> PageResult {
-    let settings = state.app.programme_settings(ctx.actor()?, id).await?;
+    let settings = state.app.programme_settings(actor, id).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -68,20 +71,30 @@ pub(super) async fn settings_page(
 pub async fn settings(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ProgrammeId>,
     Query(q): Query<crate::kit::SavedQuery>,
 ) -> PageResult {
-    settings_page(&state, &ctx, parse_id(&id)?, q.notice(ctx.lang), Vec::new()).await
+    settings_page(
+        &state,
+        &ctx,
+        &actor,
+        id.into(),
+        q.notice(ctx.lang),
+        Vec::new(),
+    )
+    .await
 }
 
 /// The settings form: plain fields, repeated `publics`, and `quota_{organisation}`.
 pub async fn save_settings(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<ProgrammeId>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
+    let id = id.uuid();
     let mut input = parcours_app::referrals::SettingsInput::default();
     for (name, value) in fields {
         match name.as_str() {
@@ -99,15 +112,11 @@ pub async fn save_settings(
             }
         }
     }
-    match state
-        .app
-        .save_programme_settings(ctx.actor()?, id, &input)
-        .await
-    {
+    match state.app.save_programme_settings(&actor, id, &input).await {
         Ok(()) => Ok(see_other(&format!("/programmes/{id}?saved=1"))),
         Err(AppError::Invalid(errors)) => {
             let messages = field_messages(ctx.lang, "programme", &errors);
-            settings_page(&state, &ctx, id, None, messages).await
+            settings_page(&state, &ctx, &actor, id, None, messages).await
         }
         Err(e) => Err(e.into()),
     }
