@@ -112,7 +112,7 @@ impl App {
     /// to keep them. Returns how many people's documents were destroyed.
     pub async fn purge_documents(&self, now: i64) -> Result<usize, AppError> {
         let mut purged = 0;
-        for (tenant, person) in documents::holders_in_every_tenant(self.db()).await? {
+        for (tenant, person) in documents::unscoped::holders_in_every_tenant(self.db()).await? {
             let scope = TenantScope::of(tenant);
             let Some(end) = people::current_enrolment(self.db(), scope, person)
                 .await?
