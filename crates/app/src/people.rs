@@ -3,7 +3,7 @@
 //! gate both use is in `access`, below them.
 
 use parcours_db::ConnectionTrait;
-use parcours_db::repo::{audit, installation::accounts, people, programmes};
+use parcours_db::repo::{audit, installation::accounts, journey, people, programmes};
 use parcours_domain::{Action, Email};
 use uuid::Uuid;
 
@@ -227,6 +227,59 @@ impl App {
         }
         txn.commit(Audit::of(audit_action::PERSON_CONTACT_UPDATED, person.id))
             .await?;
+        Ok(())
+    }
+}
+
+/// A consent the person gives or withdraws on their own file: its name and text
+/// version as stored, and the audit rows of a refusal, a consent given, withdrawn.
+pub(crate) struct PersonConsent {
+    pub name: &'static str,
+    pub text_version: &'static str,
+    pub denied: crate::audit_action::AuditAction,
+    pub given: crate::audit_action::AuditAction,
+    pub withdrawn: crate::audit_action::AuditAction,
+}
+
+impl App {
+    /// The person gives (or withdraws) a consent; asked for what already stands,
+    /// nothing is written.
+    pub(crate) async fn set_person_consent(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        give: bool,
+        consent: &PersonConsent,
+    ) -> Result<(), AppError> {
+        let person = self
+            .authorize_person(actor, person_id, Action::AnswerActivities, consent.denied)
+            .await?;
+        let scope = actor.tenant();
+        let now = self.now();
+        let txn = self.change(actor).await?;
+        let standing = journey::current_consent(&*txn, scope, person.id, consent.name).await?;
+        let done = match (give, standing) {
+            (true, None) => {
+                journey::record_consent(
+                    &*txn,
+                    scope,
+                    person.id,
+                    consent.name,
+                    consent.text_version,
+                    actor.user_id,
+                    now,
+                )
+                .await?;
+                consent.given
+            }
+            (false, Some(_)) => {
+                journey::withdraw_consent(&*txn, scope, person.id, consent.name, now).await?;
+                consent.withdrawn
+            }
+            // Already as asked: nothing written, the change is dropped.
+            _ => return Ok(()),
+        };
+        txn.commit(Audit::of(done, person.id)).await?;
         Ok(())
     }
 }
