@@ -186,11 +186,13 @@ async fn the_same_person_referred_at_once_is_stored_once() -> TestResult {
 
 /// Sets the referrer's quota so that `left` places remain; returns how many stand.
 async fn leave_places(t: &TestApp, referrer_org: Uuid, left: i32) -> anyhow::Result<i32> {
+    let scope = parcours_db::TenantScope::of(t.world.operator_id);
     let standing =
-        referrals::standing_count(t.app.db(), t.world.programme_id, referrer_org).await?;
+        referrals::standing_count(t.app.db(), scope, t.world.programme_id, referrer_org).await?;
     let standing = i32::try_from(standing)?;
     referrals::set_quota(
         t.app.db(),
+        scope,
         t.world.programme_id,
         referrer_org,
         Some(standing + left),
@@ -212,7 +214,13 @@ async fn a_referrer_one_short_of_its_quota_gets_one_more_whatever_the_race() -> 
             .map(|i| referral_body(programme, i + 100 * left as usize, false))
             .collect();
         let responses = post_referrals(&referrer, people).await?;
-        let after = referrals::standing_count(t.app.db(), programme, org).await?;
+        let after = referrals::standing_count(
+            t.app.db(),
+            parcours_db::TenantScope::of(t.world.operator_id),
+            programme,
+            org,
+        )
+        .await?;
         println!(
             "quota with {left} left: statuses {:?}, over quota by {}",
             status_counts(&responses),
@@ -350,7 +358,8 @@ async fn imports_and_single_referrals_share_the_quota_and_the_person_atomically(
         }
     })
     .await?;
-    let after = referrals::standing_count(t.app.db(), programme, org).await?;
+    let scope = parcours_db::TenantScope::of(t.world.operator_id);
+    let after = referrals::standing_count(t.app.db(), scope, programme, org).await?;
     println!(
         "imports + singles with 3 left: statuses {:?}, over quota by {}",
         status_counts(&responses),
@@ -368,7 +377,7 @@ async fn imports_and_single_referrals_share_the_quota_and_the_person_atomically(
     );
 
     // The same person in a file and in N - 1 single referrals: stored once.
-    referrals::set_quota(t.app.db(), programme, org, None).await?;
+    referrals::set_quota(t.app.db(), scope, programme, org, None).await?;
     let c = Arc::new(
         upload_csv(
             &referrer,

@@ -56,7 +56,9 @@ impl App {
     /// unknown or expired.
     pub async fn advisor_referrals(&self, token: &str) -> Result<ReferralsView, AppError> {
         let now = self.now();
-        let Some(link) = referrals::use_advisor_link(self.db(), &digest(token), now).await? else {
+        let Some(link) =
+            referrals::unscoped::use_advisor_link(self.db(), &digest(token), now).await?
+        else {
             return Err(AppError::NotFound);
         };
         let scope = TenantScope::of(link.tenant_id);
@@ -80,10 +82,12 @@ impl App {
             return Err(AppError::invalid("email", "invalid"));
         };
         let now = self.now();
-        if referrals::advisor_link_since(self.db(), email.as_str(), now - RESEND_AFTER_MS).await? {
+        if referrals::unscoped::advisor_link_since(self.db(), email.as_str(), now - RESEND_AFTER_MS)
+            .await?
+        {
             return Ok(());
         }
-        for tenant in referrals::tenants_of_advisor(self.db(), email.as_str()).await? {
+        for tenant in referrals::unscoped::tenants_of_advisor(self.db(), email.as_str()).await? {
             issue_link(self.db(), TenantScope::of(tenant), email.as_str(), now).await?;
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! Use cases of Parcours. Each one owns its transaction: the change, its audit row and
 //! anything it queues are committed together. The only crate that combines domain and db.
 
+mod access;
 pub mod actor;
 pub mod admin;
 pub mod advisors;

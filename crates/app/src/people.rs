@@ -1,10 +1,15 @@
 //! A person's file: reading it and changing it, each access audited in its transaction.
+//! The file gathers the coach's workspace, so it depends on `workspace`; the policy
+//! gate both use is in `access`, below them.
 
 use parcours_db::ConnectionTrait;
-use parcours_db::repo::{audit, installation::accounts, people, programmes, transfers};
-use parcours_domain::{Action, Email, Relation, Role, allows};
+use parcours_db::repo::{audit, installation::accounts, journey, people, programmes};
+use parcours_domain::{Action, Email};
 use uuid::Uuid;
 
+// The policy gate moved to `access` (below this file and the workspace); the use
+// cases that read a person keep reaching it here.
+pub(crate) use crate::access::{relation_to, relation_with_coaching};
 use crate::auth::Actor;
 use crate::unit_of_work::Audit;
 use crate::{App, AppError, FieldError};
@@ -118,41 +123,6 @@ impl ContactInput {
     }
 }
 
-pub(crate) fn relation_to(actor: &Actor, person: &Person) -> Relation {
-    Relation {
-        same_tenant: person.tenant_id == actor.organisation_id,
-        is_self: person.user_id == Some(actor.user_id),
-        ..Relation::default()
-    }
-}
-
-/// Whether the actor follows the person (coach of one of their enrolments) or handed
-/// the file over (the previous coach of an enrolment's latest transfer): the facts the
-/// policy needs for messages and health answers. Only a coach can be either, so other
-/// roles skip the two lookups.
-pub(crate) async fn relation_with_coaching(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    person: &Person,
-) -> Result<Relation, AppError> {
-    let mut relation = relation_to(actor, person);
-    if actor.role != Role::Coach || !relation.same_tenant {
-        return Ok(relation);
-    }
-    let scope = actor.tenant();
-    let enrolments = people::enrolments_of_person(conn, scope, person.id).await?;
-    relation.follows = enrolments.iter().any(|e| e.coach_id == Some(actor.user_id));
-    let transfers = transfers::of_person(conn, scope, person.id).await?;
-    relation.handed_over = enrolments.iter().any(|e| {
-        transfers
-            .iter()
-            .rev()
-            .find(|t| t.enrolment_id == e.id)
-            .is_some_and(|t| t.from_coach == Some(actor.user_id))
-    });
-    Ok(relation)
-}
-
 async fn enrolment_views(
     conn: &impl ConnectionTrait,
     actor: &Actor,
@@ -181,51 +151,6 @@ async fn enrolment_views(
 pub const AUDIT_TRAIL_SHOWN: u64 = 200;
 
 impl App {
-    /// Checks the policy for a person of the actor's tenant; a refusal is audited as
-    /// `denied_audit` (with
-    /// no transaction open, so the audit row always lands). Another tenant's person is
-    /// "not found".
-    pub(crate) async fn authorize_person(
-        &self,
-        actor: &Actor,
-        person_id: Uuid,
-        action: Action,
-        denied_audit: crate::audit_action::AuditAction,
-    ) -> Result<Person, AppError> {
-        let scope = actor.tenant();
-        let Some(person) = people::find_person(self.db(), scope, person_id).await? else {
-            return Err(AppError::NotFound);
-        };
-        let relation = match action {
-            Action::ExchangeMessages | Action::ReadHealthAnswers => {
-                relation_with_coaching(self.db(), actor, &person).await?
-            }
-            _ => relation_to(actor, &person),
-        };
-        if !allows(actor.role, action, relation) {
-            self.record(actor, Audit::of(denied_audit, person.id))
-                .await?;
-            return Err(AppError::Forbidden);
-        }
-        Ok(person)
-    }
-
-    /// Opens part of a person's file for reading (journey, pistes, project): the policy
-    /// gate, then the read recorded in the audit log as `read_audit`.
-    pub(crate) async fn read_person(
-        &self,
-        actor: &Actor,
-        person_id: Uuid,
-        read_audit: crate::audit_action::AuditAction,
-        denied_audit: crate::audit_action::AuditAction,
-    ) -> Result<Person, AppError> {
-        let person = self
-            .authorize_person(actor, person_id, Action::ReadPersonFile, denied_audit)
-            .await?;
-        self.record(actor, Audit::of(read_audit, person.id)).await?;
-        Ok(person)
-    }
-
     /// Opens a person's file. Another tenant's person is "not found"; a person of the
     /// tenant the role may not open is "forbidden" (and the refusal is audited too).
     pub async fn person_file(
@@ -302,6 +227,59 @@ impl App {
         }
         txn.commit(Audit::of(audit_action::PERSON_CONTACT_UPDATED, person.id))
             .await?;
+        Ok(())
+    }
+}
+
+/// A consent the person gives or withdraws on their own file: its name and text
+/// version as stored, and the audit rows of a refusal, a consent given, withdrawn.
+pub(crate) struct PersonConsent {
+    pub name: &'static str,
+    pub text_version: &'static str,
+    pub denied: crate::audit_action::AuditAction,
+    pub given: crate::audit_action::AuditAction,
+    pub withdrawn: crate::audit_action::AuditAction,
+}
+
+impl App {
+    /// The person gives (or withdraws) a consent; asked for what already stands,
+    /// nothing is written.
+    pub(crate) async fn set_person_consent(
+        &self,
+        actor: &Actor,
+        person_id: Uuid,
+        give: bool,
+        consent: &PersonConsent,
+    ) -> Result<(), AppError> {
+        let person = self
+            .authorize_person(actor, person_id, Action::AnswerActivities, consent.denied)
+            .await?;
+        let scope = actor.tenant();
+        let now = self.now();
+        let txn = self.change(actor).await?;
+        let standing = journey::current_consent(&*txn, scope, person.id, consent.name).await?;
+        let done = match (give, standing) {
+            (true, None) => {
+                journey::record_consent(
+                    &*txn,
+                    scope,
+                    person.id,
+                    consent.name,
+                    consent.text_version,
+                    actor.user_id,
+                    now,
+                )
+                .await?;
+                consent.given
+            }
+            (false, Some(_)) => {
+                journey::withdraw_consent(&*txn, scope, person.id, consent.name, now).await?;
+                consent.withdrawn
+            }
+            // Already as asked: nothing written, the change is dropped.
+            _ => return Ok(()),
+        };
+        txn.commit(Audit::of(done, person.id)).await?;
         Ok(())
     }
 }

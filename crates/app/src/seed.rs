@@ -70,7 +70,7 @@ impl App {
         let now = self.now();
         let run = format!("{:x}", now);
         let txn = self.bookkeeping(Bookkeeping::Seed).await?;
-        let (programme_id, scope) = match outcome_repo::programmes_by_slug(&txn, slug)
+        let (programme_id, scope) = match outcome_repo::unscoped::programmes_by_slug(&txn, slug)
             .await?
             .first()
         {
@@ -154,7 +154,7 @@ impl App {
             txn.commit().await?;
             done += size;
         }
-        outcome_repo::refresh_statistics(self.db()).await?;
+        outcome_repo::unscoped::refresh_statistics(self.db()).await?;
         Ok(report)
     }
 

@@ -246,9 +246,9 @@ impl App {
             (OpportunityAnswer::KIND, Some(scope)) => {
                 self.send_answer_mail(scope, &payload_of(job)?).await
             }
-            (FollowUpSurvey::KIND, Some(_)) => {
+            (FollowUpSurvey::KIND, Some(scope)) => {
                 let job: FollowUpSurvey = payload_of(job)?;
-                self.send_one_survey(job.survey_id, now).await
+                self.send_one_survey(scope, job.survey_id, now).await
             }
             (SelectionInvitation::KIND, Some(scope)) => {
                 self.send_selection_invitation(scope, &payload_of(job)?)

@@ -29,18 +29,8 @@ impl App {
                 AppError::NotFound
             });
         }
-        let min_cell = outcomes::programmes_by_slug(self.db(), &programme.slug)
-            .await?
-            .into_iter()
-            .find(|(id, ..)| *id == programme.id)
-            .and_then(|(.., m)| m);
         let report = self
-            .recent_report(&ProgrammeRef {
-                id: programme.id,
-                tenant: TenantScope::of(programme.tenant_id),
-                funder: programme.funder_id,
-                min_cell,
-            })
+            .recent_report(&self.programme_ref(&programme).await?)
             .await?;
         // Read in the programme's tenant (a funder reads from their own).
         self.change_in(TenantScope::of(programme.tenant_id), Some(actor.user_id))
@@ -109,7 +99,13 @@ impl App {
                 Some(actor.user_id),
             )
             .await?;
-        outcomes::set_min_cell(&*txn, programme_id, min_cell).await?;
+        outcomes::set_min_cell(
+            &*txn,
+            TenantScope::of(view.programme.tenant_id),
+            programme_id,
+            min_cell,
+        )
+        .await?;
         txn.commit(Audit::tenant(audit_action::MIN_CELL_SET))
             .await?;
         Ok(())
@@ -143,7 +139,7 @@ impl App {
         let now = txn.at();
         let version = outcomes::save_rule(
             &*txn,
-            actor.organisation_id,
+            parcours_db::FunderScope::of(actor.organisation_id),
             months,
             business_is_durable,
             actor.user_id,
@@ -172,7 +168,7 @@ impl App {
         // Every rule the funder's reports were ever read under, the default first.
         let mut seen = HashSet::from([(durable_months, business_is_durable)]);
         let earlier: Vec<LabelRule> = std::iter::once(LabelRule::default())
-            .chain(outcomes::rules_of(self.db(), funder).await?)
+            .chain(outcomes::rules_of(self.db(), parcours_db::FunderScope::of(funder)).await?)
             .filter(|r| seen.insert((r.durable_months, r.business_is_durable)))
             .collect();
         for p in programmes::list_funded_by(self.db(), parcours_db::FunderScope::of(funder)).await?

@@ -12,7 +12,7 @@ impl App {
         operator: Option<&str>,
         now: i64,
     ) -> Result<(ProgrammeRef, bool, String), ImportFailure> {
-        let found = outcomes::programmes_by_slug(conn, slug).await?;
+        let found = outcomes::unscoped::programmes_by_slug(conn, slug).await?;
         let operator_org = match operator {
             Some(name) => {
                 accounts::find_organisation_by_name(conn, OrgKind::Operator, name).await?
@@ -117,7 +117,8 @@ impl App {
         let txn = self.change_undecided().await?;
         let (programme, created, operator_name) =
             self.programme_for_import(&txn, slug, operator, now).await?;
-        let existing = outcomes::existing_external_ids(&txn, programme.id).await?;
+        let existing =
+            outcomes::existing_external_ids(&txn, programme.tenant, programme.id).await?;
         for (line, (p, _)) in &rows {
             if existing.contains(&p.external_id) {
                 problems.push(RowProblem {

@@ -78,6 +78,13 @@ struct ProgrammeRef {
     min_cell: Option<i32>,
 }
 
+impl ProgrammeRef {
+    /// The funder whose label rule the programme's report follows.
+    fn funder_scope(&self) -> Option<parcours_db::FunderScope> {
+        self.funder.map(parcours_db::FunderScope::of)
+    }
+}
+
 fn iso_date(raw: &str) -> Option<time::Date> {
     parcours_domain::opportunity::date(raw)
 }

@@ -11,7 +11,7 @@ impl App {
         slug: &str,
         min_cell: Option<u64>,
     ) -> Result<(Uuid, OutcomesReport), AppError> {
-        let found = outcomes::programmes_by_slug(self.db(), slug).await?;
+        let found = outcomes::unscoped::programmes_by_slug(self.db(), slug).await?;
         let [(id, tenant, funder, own_min)] = found.as_slice() else {
             return Err(if found.is_empty() {
                 AppError::NotFound
@@ -34,7 +34,7 @@ impl App {
         &self,
         programme: &ProgrammeRef,
     ) -> Result<OutcomesReport, AppError> {
-        let rule = outcomes::current_rule(self.db(), programme.funder).await?;
+        let rule = outcomes::current_rule(self.db(), programme.funder_scope()).await?;
         // A new rule version or minimum cell is a new key: read at once.
         let key = (programme.id, programme.min_cell, rule.version);
         self.inner
@@ -50,7 +50,7 @@ impl App {
         programme: &ProgrammeRef,
         min_cell: Option<u64>,
     ) -> Result<OutcomesReport, AppError> {
-        let rule: LabelRule = outcomes::current_rule(self.db(), programme.funder).await?;
+        let rule: LabelRule = outcomes::current_rule(self.db(), programme.funder_scope()).await?;
         let min_cell = effective_min_cell(programme, min_cell);
         let counts = self.report_counts(programme.tenant, programme.id).await?;
         let mut report = counts.report(&rule, min_cell);
@@ -67,7 +67,7 @@ impl App {
         scope: TenantScope,
         programme_id: Uuid,
     ) -> Result<ReportCounts, AppError> {
-        let (counted, by_public) = outcomes::report_counts(self.db(), programme_id).await?;
+        let (counted, by_public) = outcomes::report_counts(self.db(), scope, programme_id).await?;
         let mut names: HashMap<Uuid, String> = HashMap::new();
         let mut rows = Vec::with_capacity(counted.len());
         for (mut row, referrer) in counted {
@@ -104,14 +104,11 @@ impl App {
         &self,
         programme: &programmes::Programme,
     ) -> Result<ProgrammeRef, AppError> {
-        let min_cell = outcomes::programmes_by_slug(self.db(), &programme.slug)
-            .await?
-            .into_iter()
-            .find(|(id, ..)| *id == programme.id)
-            .and_then(|(.., m)| m);
+        let tenant = TenantScope::of(programme.tenant_id);
+        let min_cell = outcomes::min_cell(self.db(), tenant, programme.id).await?;
         Ok(ProgrammeRef {
             id: programme.id,
-            tenant: TenantScope::of(programme.tenant_id),
+            tenant,
             funder: programme.funder_id,
             min_cell,
         })

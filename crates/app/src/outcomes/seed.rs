@@ -71,7 +71,7 @@ impl App {
         let done = self.generate_participants(&plan, count).await?;
         // After a bulk load the planner's statistics (and PostgreSQL's visibility map,
         // which index-only scans need) are stale: refresh them as an operator would.
-        outcomes::refresh_statistics(self.db()).await?;
+        outcomes::unscoped::refresh_statistics(self.db()).await?;
         Ok(done)
     }
 

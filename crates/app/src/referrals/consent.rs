@@ -1,6 +1,7 @@
 //! The person's consent that their referrer sees the step they are at.
 
 use super::*;
+use crate::people::PersonConsent;
 
 impl App {
     /// The person agrees (or no longer agrees) that the referrer who sent them sees the
@@ -11,43 +12,19 @@ impl App {
         person_id: Uuid,
         give: bool,
     ) -> Result<(), AppError> {
-        let person = self
-            .authorize_person(
-                actor,
-                person_id,
-                Action::AnswerActivities,
-                crate::people::audit_action::PERSON_WRITE_DENIED,
-            )
-            .await?;
-        let scope = actor.tenant();
-        let now = self.now();
-        let txn = self.change(actor).await?;
-        let standing =
-            journey::current_consent(&*txn, scope, person.id, MILESTONES_CONSENT_SCOPE).await?;
-        let done = match (give, standing) {
-            (true, None) => {
-                journey::record_consent(
-                    &*txn,
-                    scope,
-                    person.id,
-                    MILESTONES_CONSENT_SCOPE,
-                    MILESTONES_CONSENT_TEXT_VERSION,
-                    actor.user_id,
-                    now,
-                )
-                .await?;
-                audit_action::MILESTONES_GIVEN
-            }
-            (false, Some(_)) => {
-                journey::withdraw_consent(&*txn, scope, person.id, MILESTONES_CONSENT_SCOPE, now)
-                    .await?;
-                audit_action::MILESTONES_WITHDRAWN
-            }
-            // Already as asked: nothing written, the change is dropped.
-            _ => return Ok(()),
-        };
-        txn.commit(Audit::of(done, person.id)).await?;
-        Ok(())
+        self.set_person_consent(
+            actor,
+            person_id,
+            give,
+            &PersonConsent {
+                name: MILESTONES_CONSENT_SCOPE,
+                text_version: MILESTONES_CONSENT_TEXT_VERSION,
+                denied: crate::people::audit_action::PERSON_WRITE_DENIED,
+                given: audit_action::MILESTONES_GIVEN,
+                withdrawn: audit_action::MILESTONES_WITHDRAWN,
+            },
+        )
+        .await
     }
 
     /// Whether the person lets their referrer see their steps (None: nobody referred them).

@@ -52,8 +52,12 @@ impl App {
         if actor.role != Role::Referrer {
             return Err(AppError::Forbidden);
         }
-        let Some((tenant, import)) =
-            referrals::find_import(self.db(), actor.organisation_id, import_id).await?
+        let Some((tenant, import)) = referrals::find_import(
+            self.db(),
+            parcours_db::ReferrerScope::of(actor.organisation_id),
+            import_id,
+        )
+        .await?
         else {
             return Err(AppError::NotFound);
         };
@@ -68,10 +72,14 @@ impl App {
         programme: &Programme,
         rows: &[ImportRow],
     ) -> Result<Vec<CheckedRow>, AppError> {
-        let standing: HashSet<String> = referrals::standing_keys(self.db(), programme.id)
-            .await?
-            .into_iter()
-            .collect();
+        let standing: HashSet<String> = referrals::standing_keys(
+            self.db(),
+            TenantScope::of(programme.tenant_id),
+            programme.id,
+        )
+        .await?
+        .into_iter()
+        .collect();
         Ok(check_rows(rows, &standing, this_year(self.now())))
     }
 
@@ -121,7 +129,7 @@ impl App {
         let json = serde_json::to_string(&rows)
             .map_err(|e| AppError::Internal(format!("import rows: {e}")))?;
         let txn = self.change_in(scope, Some(actor.user_id)).await?;
-        referrals::update_import_rows(&*txn, import.id, &json).await?;
+        referrals::update_import_rows(&*txn, scope, import.id, &json).await?;
         txn.commit(Audit::tenant(audit_action::IMPORT_CORRECTED))
             .await?;
         Ok(())
@@ -145,12 +153,14 @@ impl App {
         let txn = self.change_in(scope, Some(actor.user_id)).await?;
         // Closing first is a write: a second commit of the same import waits, then
         // finds it closed. The quota is counted under its lock, as for one referral.
-        if !referrals::close_import(&*txn, import.id, "committed", now).await? {
+        if !referrals::close_import(&*txn, scope, import.id, "committed", now).await? {
             return Err(AppError::invalid("import", "closed"));
         }
-        let quota = referrals::lock_quota(&*txn, programme.id, actor.organisation_id).await?;
+        let quota =
+            referrals::lock_quota(&*txn, scope, programme.id, actor.organisation_id).await?;
         check_quota(
             &txn,
+            scope,
             actor,
             &programme,
             quota,

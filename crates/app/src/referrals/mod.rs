@@ -143,13 +143,15 @@ pub struct ReferralsView {
 /// (read by [`referrals::lock_quota`] in the same transaction, which holds the lock).
 async fn check_quota(
     txn: &parcours_db::DatabaseTransaction,
+    scope: TenantScope,
     actor: &Actor,
     programme: &Programme,
     quota: Option<i32>,
     extra: u64,
 ) -> Result<(), AppError> {
     if let Some(quota) = quota {
-        let standing = referrals::standing_count(txn, programme.id, actor.organisation_id).await?;
+        let standing =
+            referrals::standing_count(txn, scope, programme.id, actor.organisation_id).await?;
         if standing + extra > u64::try_from(quota).unwrap_or(0) {
             return Err(AppError::invalid("programme", "quota_reached"));
         }

@@ -46,8 +46,8 @@ impl App {
         programme_id: Uuid,
     ) -> Result<ProgrammeSettings, AppError> {
         let programme = self.managed_programme(actor, programme_id).await?;
-        let rules = referrals::rules(self.db(), programme.id).await?;
-        let quotas = referrals::quotas(self.db(), programme.id).await?;
+        let rules = referrals::rules(self.db(), actor.tenant(), programme.id).await?;
+        let quotas = referrals::quotas(self.db(), actor.tenant(), programme.id).await?;
         let mut referrers = Vec::new();
         for org in programmes::referrers_of(self.db(), actor.tenant(), programme.id).await? {
             let name = accounts::find_organisation(self.db(), org)
@@ -55,7 +55,8 @@ impl App {
                 .map(|o| o.name)
                 .unwrap_or_default();
             let quota = quotas.iter().find(|(o, _)| *o == org).map(|(_, q)| *q);
-            let standing = referrals::standing_count(self.db(), programme.id, org).await?;
+            let standing =
+                referrals::standing_count(self.db(), actor.tenant(), programme.id, org).await?;
             referrers.push((org, name, quota, standing));
         }
         Ok(ProgrammeSettings {
@@ -176,7 +177,7 @@ impl App {
         )
         .await?;
         for (org, quota) in quotas {
-            referrals::set_quota(&*txn, programme.id, org, quota).await?;
+            referrals::set_quota(&*txn, actor.tenant(), programme.id, org, quota).await?;
         }
         txn.commit(Audit::tenant(audit_action::SETTINGS_SAVED))
             .await?;

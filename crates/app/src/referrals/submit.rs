@@ -21,8 +21,9 @@ impl App {
         // unique identity keys refuse the same person submitted at once by anyone.
         // The referrer changes the programme's tenant, not their own.
         let txn = self.change_in(scope, Some(actor.user_id)).await?;
-        let quota = referrals::lock_quota(&*txn, programme.id, actor.organisation_id).await?;
-        let standing: HashSet<String> = referrals::standing_keys(&*txn, programme.id)
+        let quota =
+            referrals::lock_quota(&*txn, scope, programme.id, actor.organisation_id).await?;
+        let standing: HashSet<String> = referrals::standing_keys(&*txn, scope, programme.id)
             .await?
             .into_iter()
             .collect();
@@ -33,7 +34,7 @@ impl App {
         {
             return Err(AppError::invalid("identity", "already_referred"));
         }
-        check_quota(&txn, actor, &programme, quota, 1).await?;
+        check_quota(&txn, scope, actor, &programme, quota, 1).await?;
         let id = self
             .insert_referral(&*txn, scope, actor, &programme, &candidate, None, now)
             .await

@@ -9,7 +9,11 @@ impl App {
         let (deciding, rows, programmes_list, cohorts) = match actor.role {
             Role::Referrer => (
                 false,
-                referrals::of_referrer(self.db(), actor.organisation_id).await?,
+                referrals::of_referrer(
+                    self.db(),
+                    parcours_db::ReferrerScope::of(actor.organisation_id),
+                )
+                .await?,
                 programmes::list_referred_by(
                     self.db(),
                     parcours_db::ReferrerScope::of(actor.organisation_id),
@@ -92,7 +96,12 @@ impl App {
                 let rules = match rules_by_programme.entry(referral.programme_id) {
                     Entry::Occupied(e) => e.into_mut(),
                     Entry::Vacant(slot) => {
-                        let r = referrals::rules(self.db(), referral.programme_id).await?;
+                        let r = referrals::rules(
+                            self.db(),
+                            TenantScope::of(referral.tenant_id),
+                            referral.programme_id,
+                        )
+                        .await?;
                         slot.insert(eligibility_of(&r))
                     }
                 };

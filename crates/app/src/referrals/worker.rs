@@ -15,7 +15,7 @@ impl App {
     /// Daily: referrals unanswered past their date expire; managers are told (without
     /// names) about those expiring in a week. Returns how many expired.
     pub async fn expire_referrals(&self, now: i64) -> Result<usize, AppError> {
-        let overdue = referrals::overdue_in_every_tenant(self.db(), now).await?;
+        let overdue = referrals::unscoped::overdue_in_every_tenant(self.db(), now).await?;
         for r in &overdue {
             let scope = TenantScope::of(r.tenant_id);
             let txn = self.change_in(scope, None).await?;
@@ -36,7 +36,7 @@ impl App {
                 txn.commit(Audit::tenant(audit_action::EXPIRED)).await?;
             }
         }
-        let soon = referrals::expiring_in_every_tenant(
+        let soon = referrals::unscoped::expiring_in_every_tenant(
             self.db(),
             now + (REMIND_BEFORE_DAYS - 1) * DAY_MS,
             now + REMIND_BEFORE_DAYS * DAY_MS,

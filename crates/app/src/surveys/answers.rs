@@ -4,7 +4,7 @@ use super::*;
 
 impl App {
     async fn survey_of(&self, token: &str) -> Result<Survey, AppError> {
-        surveys::by_token_hash(self.db(), &digest(token))
+        surveys::unscoped::by_token_hash(self.db(), &digest(token))
             .await?
             .ok_or(AppError::NotFound)
     }

@@ -64,12 +64,14 @@ impl App {
     /// Returns how many emails were written.
     pub async fn send_surveys(&self, now: i64) -> Result<usize, AppError> {
         let mut sent = 0;
-        for survey in surveys::due_in_every_tenant(self.db(), now).await? {
+        for survey in surveys::unscoped::due_in_every_tenant(self.db(), now).await? {
             if self.email_survey(&survey, false, now).await? {
                 sent += 1;
             }
         }
-        for survey in surveys::to_remind_in_every_tenant(self.db(), now - REMIND_AFTER_MS).await? {
+        for survey in
+            surveys::unscoped::to_remind_in_every_tenant(self.db(), now - REMIND_AFTER_MS).await?
+        {
             if self.email_survey(&survey, true, now).await? {
                 sent += 1;
             }
@@ -78,8 +80,13 @@ impl App {
     }
 
     /// The job of one survey: sent unless it already was (by the daily job).
-    pub(crate) async fn send_one_survey(&self, id: Uuid, now: i64) -> Result<(), AppError> {
-        if let Some(survey) = surveys::find(self.db(), id).await?
+    pub(crate) async fn send_one_survey(
+        &self,
+        scope: TenantScope,
+        id: Uuid,
+        now: i64,
+    ) -> Result<(), AppError> {
+        if let Some(survey) = surveys::find(self.db(), scope, id).await?
             && survey.sent_at.is_none()
         {
             self.email_survey(&survey, false, now).await?;

@@ -69,42 +69,19 @@ impl App {
         person_id: Uuid,
         keep: bool,
     ) -> Result<(), AppError> {
-        let person = self
-            .authorize_person(
-                actor,
-                person_id,
-                Action::AnswerActivities,
-                audit_action::ACCESS_DENIED,
-            )
-            .await?;
-        let scope = actor.tenant();
-        let now = self.now();
-        let txn = self.change(actor).await?;
-        let standing =
-            journey::current_consent(&*txn, scope, person.id, KEEP_CONSENT_SCOPE).await?;
-        let done = match (keep, standing) {
-            (true, None) => {
-                journey::record_consent(
-                    &*txn,
-                    scope,
-                    person.id,
-                    KEEP_CONSENT_SCOPE,
-                    KEEP_CONSENT_TEXT_VERSION,
-                    actor.user_id,
-                    now,
-                )
-                .await?;
-                audit_action::KEEP_GIVEN
-            }
-            (false, Some(_)) => {
-                journey::withdraw_consent(&*txn, scope, person.id, KEEP_CONSENT_SCOPE, now).await?;
-                audit_action::KEEP_WITHDRAWN
-            }
-            // Already as asked: nothing written, the change is dropped.
-            _ => return Ok(()),
-        };
-        txn.commit(Audit::of(done, person.id)).await?;
-        Ok(())
+        self.set_person_consent(
+            actor,
+            person_id,
+            keep,
+            &crate::people::PersonConsent {
+                name: KEEP_CONSENT_SCOPE,
+                text_version: KEEP_CONSENT_TEXT_VERSION,
+                denied: audit_action::ACCESS_DENIED,
+                given: audit_action::KEEP_GIVEN,
+                withdrawn: audit_action::KEEP_WITHDRAWN,
+            },
+        )
+        .await
     }
 
     /// The retention rule, run daily by the worker: once a bilan has ended, its
@@ -112,7 +89,7 @@ impl App {
     /// to keep them. Returns how many people's documents were destroyed.
     pub async fn purge_documents(&self, now: i64) -> Result<usize, AppError> {
         let mut purged = 0;
-        for (tenant, person) in documents::holders_in_every_tenant(self.db()).await? {
+        for (tenant, person) in documents::unscoped::holders_in_every_tenant(self.db()).await? {
             let scope = TenantScope::of(tenant);
             let Some(end) = people::current_enrolment(self.db(), scope, person)
                 .await?

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use parcours_db::repo::documents::{self, DocumentInfo, Share};
 use parcours_db::repo::notes::{self, Note};
+use parcours_db::repo::people::Person;
 use parcours_db::repo::transfers::{self, NewTransfer};
 use parcours_db::repo::{
     appointments, audit, installation::accounts, journal, journey, messages, people, pistes,
@@ -18,9 +19,9 @@ use parcours_domain::workspace::{MAX_NOTE, MAX_TRANSFER_REASON, NoteVisibility};
 use parcours_domain::{Action, Role, allows};
 use uuid::Uuid;
 
+use crate::access::{relation_to, relation_with_coaching};
 use crate::auth::Actor;
 use crate::jobs::PersonInvitation;
-use crate::people::{Person, relation_to, relation_with_coaching};
 use crate::unit_of_work::Audit;
 use crate::{App, AppError, checked_text};
 

@@ -74,23 +74,6 @@ pub async fn latest(
         .map(Document::from))
 }
 
-/// (tenant, person) pairs that still hold documents, across tenants: the
-/// installation's daily retention purge, which then works in each pair's tenant.
-pub async fn holders_in_every_tenant(
-    conn: &impl ConnectionTrait,
-) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
-    let mut out: Vec<(Uuid, Uuid)> = document::Entity::find()
-        .select_only()
-        .column(document::Column::TenantId)
-        .column(document::Column::PersonId)
-        .distinct()
-        .into_tuple()
-        .all(conn)
-        .await?;
-    out.sort();
-    Ok(out)
-}
-
 /// Destroys a person's documents and the share links pointing at them.
 pub async fn delete_of_person(
     conn: &impl ConnectionTrait,
@@ -271,18 +254,6 @@ pub async fn find_share(
         .map(Share::from))
 }
 
-/// The share a link's token opens, whatever its tenant (the token is the key).
-pub async fn share_by_token_hash(
-    conn: &impl ConnectionTrait,
-    token_hash: &str,
-) -> Result<Option<Share>, DbErr> {
-    Ok(document_share::Entity::find()
-        .filter(document_share::Column::TokenHash.eq(token_hash))
-        .one(conn)
-        .await?
-        .map(Share::from))
-}
-
 /// The person withdraws their consent: the link stops working at once.
 pub async fn revoke_share(
     conn: &impl ConnectionTrait,
@@ -317,4 +288,39 @@ pub async fn count_download(
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// What must cross tenants: the installation's daily purge, and a share link's token,
+/// the only key its reader holds.
+pub mod unscoped {
+    use super::*;
+
+    /// (tenant, person) pairs that still hold documents, across tenants: the
+    /// installation's daily retention purge, which then works in each pair's tenant.
+    pub async fn holders_in_every_tenant(
+        conn: &impl ConnectionTrait,
+    ) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
+        let mut out: Vec<(Uuid, Uuid)> = document::Entity::find()
+            .select_only()
+            .column(document::Column::TenantId)
+            .column(document::Column::PersonId)
+            .distinct()
+            .into_tuple()
+            .all(conn)
+            .await?;
+        out.sort();
+        Ok(out)
+    }
+
+    /// The share a link's token opens, whatever its tenant (the token is the key).
+    pub async fn share_by_token_hash(
+        conn: &impl ConnectionTrait,
+        token_hash: &str,
+    ) -> Result<Option<Share>, DbErr> {
+        Ok(document_share::Entity::find()
+            .filter(document_share::Column::TokenHash.eq(token_hash))
+            .one(conn)
+            .await?
+            .map(Share::from))
+    }
 }

@@ -1,6 +1,8 @@
 //! Outcomes: the facts recorded at exit and follow-up points (appended, never
 //! rewritten), the exit situation kept on the enrolment for the report, the funders'
-//! label rules, and the grouped counts the report is built from.
+//! label rules, and the grouped counts the report is built from. Scoped by the
+//! programme's tenant, the label rules by their funder; the command line's lookup by
+//! slug and the planner's statistics are in [`unscoped`].
 
 use parcours_domain::outcome::{CountRow, LabelRule, ParticipantStatus, Situation};
 use parcours_domain::placement::ContractType;
@@ -12,8 +14,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::parse_code;
-use crate::TenantScope;
 use crate::entities::{enrolment, outcome, outcome_rule, programme};
+use crate::{FunderScope, TenantScope};
 
 /// One outcome fact as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -258,11 +260,28 @@ pub async fn insert_participants(
     Ok(())
 }
 
+/// Whether the programme is one of the tenant's. The queries on a programme's
+/// enrolments check this first rather than filter each row by tenant: they read
+/// indexes that start with the programme (the report's counts from the index alone).
+async fn programme_in(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    programme_id: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(super::programmes::row(conn, scope, programme_id)
+        .await?
+        .is_some())
+}
+
 /// External ids already in the programme, among those given.
 pub async fn existing_external_ids(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme_id: Uuid,
 ) -> Result<std::collections::HashSet<String>, DbErr> {
+    if !programme_in(conn, scope, programme_id).await? {
+        return Ok(std::collections::HashSet::new());
+    }
     let ids: Vec<Option<String>> = enrolment::Entity::find()
         .select_only()
         .column(enrolment::Column::ExternalId)
@@ -337,8 +356,12 @@ const FACTS: [enrolment::Column; 5] = [
 /// come back as ids: the caller names them.
 pub async fn report_counts(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme_id: Uuid,
 ) -> Result<(Vec<(CountRow, Option<Uuid>)>, Vec<CountRow>), DbErr> {
+    if !programme_in(conn, scope, programme_id).await? {
+        return Ok((Vec::new(), Vec::new()));
+    }
     tokio::try_join!(
         counts_by_place(conn, programme_id),
         counts_by_public(conn, programme_id)
@@ -413,16 +436,17 @@ async fn counts_by_public(
         .collect()
 }
 
-/// The funder's rule in force (its latest version), or the default when it set none.
+/// The funder's rule in force (its latest version), or the default when it set none
+/// (or the programme has no funder).
 pub async fn current_rule(
     conn: &impl ConnectionTrait,
-    funder: Option<Uuid>,
+    funder: Option<FunderScope>,
 ) -> Result<LabelRule, DbErr> {
     let Some(funder) = funder else {
         return Ok(LabelRule::default());
     };
     Ok(outcome_rule::Entity::find()
-        .filter(outcome_rule::Column::FunderOrgId.eq(funder))
+        .filter(outcome_rule::Column::FunderOrgId.eq(funder.id()))
         .order_by_desc(outcome_rule::Column::Version)
         .one(conn)
         .await?
@@ -434,9 +458,12 @@ pub async fn current_rule(
 }
 
 /// Every version of the funder's rule, oldest first.
-pub async fn rules_of(conn: &impl ConnectionTrait, funder: Uuid) -> Result<Vec<LabelRule>, DbErr> {
+pub async fn rules_of(
+    conn: &impl ConnectionTrait,
+    funder: FunderScope,
+) -> Result<Vec<LabelRule>, DbErr> {
     Ok(outcome_rule::Entity::find()
-        .filter(outcome_rule::Column::FunderOrgId.eq(funder))
+        .filter(outcome_rule::Column::FunderOrgId.eq(funder.id()))
         .order_by_asc(outcome_rule::Column::Version)
         .all(conn)
         .await?
@@ -452,7 +479,7 @@ pub async fn rules_of(conn: &impl ConnectionTrait, funder: Uuid) -> Result<Vec<L
 /// Stores the funder's rule as a new version; returns the version number.
 pub async fn save_rule(
     conn: &impl ConnectionTrait,
-    funder: Uuid,
+    funder: FunderScope,
     durable_months: i32,
     business_is_durable: bool,
     by: Uuid,
@@ -461,7 +488,7 @@ pub async fn save_rule(
     let version = current_rule(conn, Some(funder)).await?.version + 1;
     outcome_rule::ActiveModel {
         id: Set(Uuid::now_v7()),
-        funder_org_id: Set(funder),
+        funder_org_id: Set(funder.id()),
         version: Set(version),
         durable_months: Set(durable_months),
         business_is_durable: Set(business_is_durable),
@@ -473,44 +500,63 @@ pub async fn save_rule(
     Ok(version)
 }
 
-/// A programme by its slug, in any tenant (the command line names programmes so).
-pub async fn programmes_by_slug(
+/// The programme's own minimum cell, if its manager set one.
+pub async fn min_cell(
     conn: &impl ConnectionTrait,
-    slug: &str,
-) -> Result<Vec<(Uuid, Uuid, Option<Uuid>, Option<i32>)>, DbErr> {
-    Ok(programme::Entity::find()
-        .filter(programme::Column::Slug.eq(slug))
-        .all(conn)
+    scope: TenantScope,
+    programme_id: Uuid,
+) -> Result<Option<i32>, DbErr> {
+    Ok(super::programmes::row(conn, scope, programme_id)
         .await?
-        .into_iter()
-        .map(|p| (p.id, p.tenant_id, p.funder_id, p.min_cell))
-        .collect())
+        .and_then(|p| p.min_cell))
 }
 
 /// The programme's own minimum cell, when its manager set one.
 pub async fn set_min_cell(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme_id: Uuid,
     min_cell: Option<i32>,
 ) -> Result<(), DbErr> {
     programme::Entity::update_many()
         .col_expr(programme::Column::MinCell, Expr::value(min_cell))
+        .filter(programme::Column::TenantId.eq(scope.id()))
         .filter(programme::Column::Id.eq(programme_id))
         .exec(conn)
         .await?;
     Ok(())
 }
 
-/// Refreshes the planner's statistics after a bulk load (and, on PostgreSQL, the
-/// visibility map that lets the report read its index alone).
-pub async fn refresh_statistics(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
-    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        // Every table a bulk load wrote: without statistics the planner scans the
-        // activities of a million people for one caseload (6.7 s instead of 13 ms).
-        conn.execute_unprepared("ANALYZE").await?;
-        conn.execute_unprepared("VACUUM enrolments").await?;
-    } else {
-        conn.execute_unprepared("ANALYZE").await?;
+/// What is not one tenant's: the command line names a programme by its slug before any
+/// tenant is known, and the planner's statistics cover the whole database.
+pub mod unscoped {
+    use super::*;
+
+    /// A programme by its slug, in any tenant (the command line names programmes so).
+    pub async fn programmes_by_slug(
+        conn: &impl ConnectionTrait,
+        slug: &str,
+    ) -> Result<Vec<(Uuid, Uuid, Option<Uuid>, Option<i32>)>, DbErr> {
+        Ok(programme::Entity::find()
+            .filter(programme::Column::Slug.eq(slug))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.tenant_id, p.funder_id, p.min_cell))
+            .collect())
     }
-    Ok(())
+
+    /// Refreshes the planner's statistics after a bulk load (and, on PostgreSQL, the
+    /// visibility map that lets the report read its index alone).
+    pub async fn refresh_statistics(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+        if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // Every table a bulk load wrote: without statistics the planner scans the
+            // activities of a million people for one caseload (6.7 s instead of 13 ms).
+            conn.execute_unprepared("ANALYZE").await?;
+            conn.execute_unprepared("VACUUM enrolments").await?;
+        } else {
+            conn.execute_unprepared("ANALYZE").await?;
+        }
+        Ok(())
+    }
 }

@@ -52,6 +52,32 @@ pub async fn insert(
     Ok(id)
 }
 
+/// The tenant's programme row, for the repositories of what hangs on a programme.
+pub(crate) async fn row(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    programme_id: Uuid,
+) -> Result<Option<programme::Model>, DbErr> {
+    programme::Entity::find_by_id(programme_id)
+        .filter(programme::Column::TenantId.eq(scope.id()))
+        .one(conn)
+        .await
+}
+
+/// Refuses a write on a programme that is not the tenant's.
+pub(crate) async fn require(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    programme_id: Uuid,
+) -> Result<(), DbErr> {
+    match row(conn, scope, programme_id).await? {
+        Some(_) => Ok(()),
+        None => Err(DbErr::RecordNotFound(format!(
+            "programme {programme_id} in this tenant"
+        ))),
+    }
+}
+
 /// Lets a referrer organisation send people into one of the tenant's programmes.
 pub async fn add_referrer(
     conn: &impl ConnectionTrait,
@@ -59,16 +85,7 @@ pub async fn add_referrer(
     programme_id: Uuid,
     organisation_id: Uuid,
 ) -> Result<(), DbErr> {
-    if programme::Entity::find_by_id(programme_id)
-        .filter(programme::Column::TenantId.eq(scope.id()))
-        .one(conn)
-        .await?
-        .is_none()
-    {
-        return Err(DbErr::RecordNotFound(format!(
-            "programme {programme_id} in this tenant"
-        )));
-    }
+    require(conn, scope, programme_id).await?;
     programme_referrer::ActiveModel {
         programme_id: Set(programme_id),
         organisation_id: Set(organisation_id),

@@ -1,5 +1,6 @@
 //! Referrals, their history, the imports being corrected, and cohorts. Scoped by the
-//! operator's tenant; a referrer's view is further narrowed to its own organisation.
+//! operator's tenant, or by the referrer's organisation for its own view across
+//! operators; what must cross tenants is in [`unscoped`].
 
 use parcours_domain::referral::{Candidate, ReferralStatus, RefusalReason};
 use sea_orm::sea_query::Expr;
@@ -10,10 +11,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::parse_code;
-use crate::TenantScope;
 use crate::entities::{
-    advisor_link, cohort, programme_rule, referral, referral_event, referral_import, referrer_quota,
+    advisor_link, cohort, programme, programme_rule, referral, referral_event, referral_import,
+    referrer_quota,
 };
+use crate::{ReferrerScope, TenantScope};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Referral {
@@ -186,9 +188,11 @@ pub async fn insert(
 /// The identity keys of a programme's referrals still standing (submitted or accepted).
 pub async fn standing_keys(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme: Uuid,
 ) -> Result<Vec<String>, DbErr> {
     let rows = referral::Entity::find()
+        .filter(referral::Column::TenantId.eq(scope.id()))
         .filter(referral::Column::ProgrammeId.eq(programme))
         .filter(referral::Column::Status.is_in([
             ReferralStatus::Submitted.code(),
@@ -218,10 +222,10 @@ pub async fn find(
 /// A referrer's referrals, whatever the operator, newest first.
 pub async fn of_referrer(
     conn: &impl ConnectionTrait,
-    referrer_org: Uuid,
+    scope: ReferrerScope,
 ) -> Result<Vec<Referral>, DbErr> {
     referral::Entity::find()
-        .filter(referral::Column::ReferrerOrgId.eq(referrer_org))
+        .filter(referral::Column::ReferrerOrgId.eq(scope.id()))
         .order_by_desc(referral::Column::CreatedAt)
         .order_by_desc(referral::Column::Id)
         .all(conn)
@@ -282,38 +286,6 @@ pub async fn decide(
         record_event(conn, scope, id, status, reason.map(|r| r.code()), by, now).await?;
     }
     Ok(done)
-}
-
-/// Submitted referrals past their date, of every operator (the expiry job).
-pub async fn overdue_in_every_tenant(
-    conn: &impl ConnectionTrait,
-    now: i64,
-) -> Result<Vec<Referral>, DbErr> {
-    referral::Entity::find()
-        .filter(referral::Column::Status.eq(ReferralStatus::Submitted.code()))
-        .filter(referral::Column::ExpiresAt.lte(now))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Referral::try_from)
-        .collect()
-}
-
-/// Submitted referrals of every operator expiring between `from` and `to` (reminders).
-pub async fn expiring_in_every_tenant(
-    conn: &impl ConnectionTrait,
-    from: i64,
-    to: i64,
-) -> Result<Vec<Referral>, DbErr> {
-    referral::Entity::find()
-        .filter(referral::Column::Status.eq(ReferralStatus::Submitted.code()))
-        .filter(referral::Column::ExpiresAt.gt(from))
-        .filter(referral::Column::ExpiresAt.lte(to))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(Referral::try_from)
-        .collect()
 }
 
 pub async fn history(
@@ -450,11 +422,11 @@ pub async fn insert_import(
 /// An import of the referrer's organisation, whatever the operator.
 pub async fn find_import(
     conn: &impl ConnectionTrait,
-    referrer_org: Uuid,
+    scope: ReferrerScope,
     id: Uuid,
 ) -> Result<Option<(Uuid, Import)>, DbErr> {
     Ok(referral_import::Entity::find_by_id(id)
-        .filter(referral_import::Column::ReferrerOrgId.eq(referrer_org))
+        .filter(referral_import::Column::ReferrerOrgId.eq(scope.id()))
         .one(conn)
         .await?
         .map(|m| {
@@ -476,10 +448,12 @@ pub async fn find_import(
 
 pub async fn update_import_rows(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     id: Uuid,
     rows: &str,
 ) -> Result<(), DbErr> {
     referral_import::Entity::update_many()
+        .filter(referral_import::Column::TenantId.eq(scope.id()))
         .filter(referral_import::Column::Id.eq(id))
         .col_expr(referral_import::Column::Rows, Expr::value(rows))
         .exec(conn)
@@ -491,11 +465,13 @@ pub async fn update_import_rows(
 /// false if it was not pending any more (a double click).
 pub async fn close_import(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     id: Uuid,
     status: &str,
     now: i64,
 ) -> Result<bool, DbErr> {
     Ok(referral_import::Entity::update_many()
+        .filter(referral_import::Column::TenantId.eq(scope.id()))
         .filter(referral_import::Column::Id.eq(id))
         .filter(referral_import::Column::Status.eq("pending"))
         .col_expr(referral_import::Column::Status, Expr::value(status))
@@ -551,8 +527,13 @@ fn split(list: &str) -> Vec<String> {
         .collect()
 }
 
-pub async fn rules(conn: &impl ConnectionTrait, programme: Uuid) -> Result<Rules, DbErr> {
+pub async fn rules(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    programme: Uuid,
+) -> Result<Rules, DbErr> {
     Ok(programme_rule::Entity::find_by_id(programme)
+        .filter(programme_rule::Column::TenantId.eq(scope.id()))
         .one(conn)
         .await?
         .map(|m| Rules {
@@ -606,12 +587,29 @@ pub async fn save_rules(
     Ok(())
 }
 
+/// The quota rows of the tenant's programmes. The quota table has no tenant column:
+/// a quota belongs to the tenant of its programme.
+fn quota_in(scope: TenantScope) -> sea_orm::Condition {
+    use sea_orm::sea_query::Query;
+    sea_orm::Condition::all().add(
+        referrer_quota::Column::ProgrammeId.in_subquery(
+            Query::select()
+                .column(programme::Column::Id)
+                .from(programme::Entity)
+                .and_where(programme::Column::TenantId.eq(scope.id()))
+                .to_owned(),
+        ),
+    )
+}
+
 /// Quotas of a programme per referrer organisation.
 pub async fn quotas(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme: Uuid,
 ) -> Result<Vec<(Uuid, i32)>, DbErr> {
     Ok(referrer_quota::Entity::find()
+        .filter(quota_in(scope))
         .filter(referrer_quota::Column::ProgrammeId.eq(programme))
         .all(conn)
         .await?
@@ -620,14 +618,16 @@ pub async fn quotas(
         .collect())
 }
 
-/// Sets (or, with None, lifts) a referrer's quota.
+/// Sets (or, with None, lifts) a referrer's quota; refused on another tenant's programme.
 pub async fn set_quota(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme: Uuid,
     organisation: Uuid,
     quota: Option<i32>,
 ) -> Result<(), DbErr> {
     use sea_orm::sea_query::OnConflict;
+    super::programmes::require(conn, scope, programme).await?;
     referrer_quota::Entity::delete_many()
         .filter(referrer_quota::Column::ProgrammeId.eq(programme))
         .filter(referrer_quota::Column::OrganisationId.eq(organisation))
@@ -660,10 +660,12 @@ pub async fn set_quota(
 /// standing referrals one after the other, each seeing the ones committed before.
 pub async fn lock_quota(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme: Uuid,
     organisation: Uuid,
 ) -> Result<Option<i32>, DbErr> {
     referrer_quota::Entity::update_many()
+        .filter(quota_in(scope))
         .filter(referrer_quota::Column::ProgrammeId.eq(programme))
         .filter(referrer_quota::Column::OrganisationId.eq(organisation))
         .col_expr(
@@ -673,6 +675,7 @@ pub async fn lock_quota(
         .exec(conn)
         .await?;
     Ok(referrer_quota::Entity::find()
+        .filter(quota_in(scope))
         .filter(referrer_quota::Column::ProgrammeId.eq(programme))
         .filter(referrer_quota::Column::OrganisationId.eq(organisation))
         .one(conn)
@@ -683,11 +686,13 @@ pub async fn lock_quota(
 /// Referrals of one referrer to a programme still standing (submitted or accepted).
 pub async fn standing_count(
     conn: &impl ConnectionTrait,
+    scope: TenantScope,
     programme: Uuid,
     referrer_org: Uuid,
 ) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     referral::Entity::find()
+        .filter(referral::Column::TenantId.eq(scope.id()))
         .filter(referral::Column::ProgrammeId.eq(programme))
         .filter(referral::Column::ReferrerOrgId.eq(referrer_org))
         .filter(referral::Column::Status.is_in([
@@ -713,23 +718,6 @@ pub async fn of_advisor(
         .into_iter()
         .map(Referral::try_from)
         .collect()
-}
-
-/// The tenants where an address follows referrals (to send it a new link).
-pub async fn tenants_of_advisor(
-    conn: &impl ConnectionTrait,
-    email: &str,
-) -> Result<Vec<Uuid>, DbErr> {
-    let mut tenants: Vec<Uuid> = referral::Entity::find()
-        .select_only()
-        .column(referral::Column::TenantId)
-        .filter(referral::Column::AdvisorEmail.eq(email))
-        .distinct()
-        .into_tuple()
-        .all(conn)
-        .await?;
-    tenants.sort();
-    Ok(tenants)
 }
 
 /// An advisor's link, by the hash of its token.
@@ -764,47 +752,6 @@ pub async fn insert_advisor_link(
     Ok(id)
 }
 
-/// The link if it exists and has not expired; its use is noted.
-pub async fn use_advisor_link(
-    conn: &impl ConnectionTrait,
-    token_hash: &str,
-    now: i64,
-) -> Result<Option<AdvisorLink>, DbErr> {
-    let Some(found) = advisor_link::Entity::find()
-        .filter(advisor_link::Column::TokenHash.eq(token_hash))
-        .filter(advisor_link::Column::ExpiresAt.gt(now))
-        .one(conn)
-        .await?
-    else {
-        return Ok(None);
-    };
-    advisor_link::Entity::update_many()
-        .col_expr(advisor_link::Column::LastUsedAt, Some(now).into())
-        .filter(advisor_link::Column::Id.eq(found.id))
-        .exec(conn)
-        .await?;
-    Ok(Some(AdvisorLink {
-        id: found.id,
-        tenant_id: found.tenant_id,
-        email: found.email,
-        expires_at: found.expires_at,
-    }))
-}
-
-/// Whether a link went to this address since `since` (any tenant).
-pub async fn advisor_link_since(
-    conn: &impl ConnectionTrait,
-    email: &str,
-    since: i64,
-) -> Result<bool, DbErr> {
-    Ok(advisor_link::Entity::find()
-        .filter(advisor_link::Column::Email.eq(email))
-        .filter(advisor_link::Column::CreatedAt.gt(since))
-        .one(conn)
-        .await?
-        .is_some())
-}
-
 /// The address a link was made for.
 pub async fn advisor_link_email(
     conn: &impl ConnectionTrait,
@@ -816,4 +763,100 @@ pub async fn advisor_link_email(
         .one(conn)
         .await?
         .map(|l| l.email))
+}
+
+/// What must cross tenants: the daily jobs, and an advisor without an account, known
+/// only by their address or their link's token until the row found names the tenant.
+pub mod unscoped {
+    use super::*;
+
+    /// Submitted referrals past their date, of every operator (the expiry job).
+    pub async fn overdue_in_every_tenant(
+        conn: &impl ConnectionTrait,
+        now: i64,
+    ) -> Result<Vec<Referral>, DbErr> {
+        referral::Entity::find()
+            .filter(referral::Column::Status.eq(ReferralStatus::Submitted.code()))
+            .filter(referral::Column::ExpiresAt.lte(now))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(Referral::try_from)
+            .collect()
+    }
+
+    /// Submitted referrals of every operator expiring between `from` and `to` (reminders).
+    pub async fn expiring_in_every_tenant(
+        conn: &impl ConnectionTrait,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Referral>, DbErr> {
+        referral::Entity::find()
+            .filter(referral::Column::Status.eq(ReferralStatus::Submitted.code()))
+            .filter(referral::Column::ExpiresAt.gt(from))
+            .filter(referral::Column::ExpiresAt.lte(to))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(Referral::try_from)
+            .collect()
+    }
+
+    /// The tenants where an address follows referrals (to send it a new link).
+    pub async fn tenants_of_advisor(
+        conn: &impl ConnectionTrait,
+        email: &str,
+    ) -> Result<Vec<Uuid>, DbErr> {
+        let mut tenants: Vec<Uuid> = referral::Entity::find()
+            .select_only()
+            .column(referral::Column::TenantId)
+            .filter(referral::Column::AdvisorEmail.eq(email))
+            .distinct()
+            .into_tuple()
+            .all(conn)
+            .await?;
+        tenants.sort();
+        Ok(tenants)
+    }
+
+    /// The link if it exists and has not expired; its use is noted.
+    pub async fn use_advisor_link(
+        conn: &impl ConnectionTrait,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<AdvisorLink>, DbErr> {
+        let Some(found) = advisor_link::Entity::find()
+            .filter(advisor_link::Column::TokenHash.eq(token_hash))
+            .filter(advisor_link::Column::ExpiresAt.gt(now))
+            .one(conn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        advisor_link::Entity::update_many()
+            .col_expr(advisor_link::Column::LastUsedAt, Some(now).into())
+            .filter(advisor_link::Column::Id.eq(found.id))
+            .exec(conn)
+            .await?;
+        Ok(Some(AdvisorLink {
+            id: found.id,
+            tenant_id: found.tenant_id,
+            email: found.email,
+            expires_at: found.expires_at,
+        }))
+    }
+
+    /// Whether a link went to this address since `since` (any tenant).
+    pub async fn advisor_link_since(
+        conn: &impl ConnectionTrait,
+        email: &str,
+        since: i64,
+    ) -> Result<bool, DbErr> {
+        Ok(advisor_link::Entity::find()
+            .filter(advisor_link::Column::Email.eq(email))
+            .filter(advisor_link::Column::CreatedAt.gt(since))
+            .one(conn)
+            .await?
+            .is_some())
+    }
 }

@@ -85,44 +85,17 @@ pub async fn schedule(
     Ok(Some(id))
 }
 
-/// Across tenants, by id: the survey job names its survey, and the survey says whose
-/// tenant it is in.
-pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Survey>, DbErr> {
-    Ok(survey::Entity::find_by_id(id).one(conn).await?.map(record))
-}
-
-/// Surveys due and not yet sent, across tenants: the installation's daily sending
-/// job; each survey carries its tenant for what follows.
-pub async fn due_in_every_tenant(
+/// A survey of the tenant, by id (the survey job names it, in its tenant).
+pub async fn find(
     conn: &impl ConnectionTrait,
-    now: i64,
-) -> Result<Vec<Survey>, DbErr> {
-    Ok(survey::Entity::find()
-        .filter(survey::Column::DueAt.lte(now))
-        .filter(survey::Column::SentAt.is_null())
-        .order_by_asc(survey::Column::DueAt)
-        .all(conn)
+    scope: TenantScope,
+    id: Uuid,
+) -> Result<Option<Survey>, DbErr> {
+    Ok(survey::Entity::find_by_id(id)
+        .filter(survey::Column::TenantId.eq(scope.id()))
+        .one(conn)
         .await?
-        .into_iter()
-        .map(record)
-        .collect())
-}
-
-/// Sent before `sent_before`, unanswered, never reminded, across tenants (the daily
-/// reminder job).
-pub async fn to_remind_in_every_tenant(
-    conn: &impl ConnectionTrait,
-    sent_before: i64,
-) -> Result<Vec<Survey>, DbErr> {
-    Ok(survey::Entity::find()
-        .filter(survey::Column::SentAt.lte(sent_before))
-        .filter(survey::Column::AnsweredAt.is_null())
-        .filter(survey::Column::RemindedAt.is_null())
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(record)
-        .collect())
+        .map(record))
 }
 
 /// A new link for the survey (a reminder makes the previous link unusable).
@@ -145,19 +118,6 @@ pub async fn set_link(
     };
     update.exec(conn).await?;
     Ok(())
-}
-
-/// Across tenants: the person's link (no account) is the only key they hold; the
-/// survey found says its tenant.
-pub async fn by_token_hash(
-    conn: &impl ConnectionTrait,
-    token_hash: &str,
-) -> Result<Option<Survey>, DbErr> {
-    Ok(survey::Entity::find()
-        .filter(survey::Column::TokenHash.eq(token_hash))
-        .one(conn)
-        .await?
-        .map(record))
 }
 
 /// Marks the survey answered; false when it already was (a second answer is refused).
@@ -317,9 +277,7 @@ pub async fn follow_up_m12(
     scope: TenantScope,
     programme_id: Uuid,
 ) -> Result<bool, DbErr> {
-    Ok(programme::Entity::find_by_id(programme_id)
-        .filter(programme::Column::TenantId.eq(scope.id()))
-        .one(conn)
+    Ok(super::programmes::row(conn, scope, programme_id)
         .await?
         .is_some_and(|p| p.follow_up_m12))
 }
@@ -337,4 +295,57 @@ pub async fn set_follow_up_m12(
         .exec(conn)
         .await?;
     Ok(())
+}
+
+/// What must cross tenants: the installation's daily jobs, and the person's link
+/// (no account), the only key they hold; each survey found says its tenant.
+pub mod unscoped {
+    use super::*;
+
+    /// Surveys due and not yet sent, across tenants: the installation's daily sending
+    /// job; each survey carries its tenant for what follows.
+    pub async fn due_in_every_tenant(
+        conn: &impl ConnectionTrait,
+        now: i64,
+    ) -> Result<Vec<Survey>, DbErr> {
+        Ok(survey::Entity::find()
+            .filter(survey::Column::DueAt.lte(now))
+            .filter(survey::Column::SentAt.is_null())
+            .order_by_asc(survey::Column::DueAt)
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(record)
+            .collect())
+    }
+
+    /// Sent before `sent_before`, unanswered, never reminded, across tenants (the daily
+    /// reminder job).
+    pub async fn to_remind_in_every_tenant(
+        conn: &impl ConnectionTrait,
+        sent_before: i64,
+    ) -> Result<Vec<Survey>, DbErr> {
+        Ok(survey::Entity::find()
+            .filter(survey::Column::SentAt.lte(sent_before))
+            .filter(survey::Column::AnsweredAt.is_null())
+            .filter(survey::Column::RemindedAt.is_null())
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(record)
+            .collect())
+    }
+
+    /// Across tenants: the person's link (no account) is the only key they hold; the
+    /// survey found says its tenant.
+    pub async fn by_token_hash(
+        conn: &impl ConnectionTrait,
+        token_hash: &str,
+    ) -> Result<Option<Survey>, DbErr> {
+        Ok(survey::Entity::find()
+            .filter(survey::Column::TokenHash.eq(token_hash))
+            .one(conn)
+            .await?
+            .map(record))
+    }
 }
