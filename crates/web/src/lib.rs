@@ -14,6 +14,7 @@ pub mod homes;
 pub mod i18n;
 pub mod input;
 pub mod jobs;
+pub mod mail_log;
 pub mod journal;
 pub mod kit;
 pub mod messages;
@@ -115,6 +116,7 @@ fn page_routes() -> Routes {
         .merge(placements::router())
         .merge(selection::router())
         .merge(jobs::router())
+        .merge(mail_log::router())
         .merge(admin::router())
         .merge(api::router())
 }

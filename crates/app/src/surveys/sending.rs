@@ -130,8 +130,8 @@ impl App {
         } else {
             ("Parcours : où en êtes-vous ?", "", "")
         };
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            Some(scope),
             OutgoingMail {
                 to: &to,
                 subject,
@@ -145,7 +145,8 @@ impl App {
                 })?,
                 calendar: None,
             },
-        )?;
+        )
+        .await?;
         Ok(true)
     }
 }
