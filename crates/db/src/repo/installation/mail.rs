@@ -3,7 +3,7 @@
 //! mail and sign-in links are sent before a tenant is known; an administrator reads
 //! only their tenant's rows (through a [`TenantScope`]).
 
-use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -162,7 +162,10 @@ pub async fn recent(
             Expr::col((memberships.clone(), Alias::new("user_id")))
                 .equals((users, Alias::new("id"))),
         )
-        .and_where(Expr::col((memberships, Alias::new("organisation_id"))).eq(scope.id()))
+        .and_where(ExprTrait::eq(
+            Expr::col((memberships, Alias::new("organisation_id"))),
+            scope.id(),
+        ))
         .to_owned();
     Ok(Entity::find()
         .filter(
