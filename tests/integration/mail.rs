@@ -148,20 +148,34 @@ async fn a_sign_in_link_reaches_the_smtp_server_and_signs_in() -> TestResult {
     let received = sink.received()?;
     assert_eq!(received.len(), 1, "{received:?}");
     let mail = &received[0];
-    assert_eq!(mail["login"], "parcours", "authenticated with the URL's credentials");
+    assert_eq!(
+        mail["login"], "parcours",
+        "authenticated with the URL's credentials"
+    );
     assert_eq!(mail["mail_from"], "contact@avenir.example");
     assert_eq!(mail["rcpt_tos"][0], COACH);
     assert_eq!(mail["from"], "Mission Avenir <contact@avenir.example>");
     assert_eq!(mail["to"], COACH);
-    assert!(mail["subject"].as_str().is_some_and(|s| s.contains("Parcours")), "{mail}");
+    assert!(
+        mail["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("Parcours")),
+        "{mail}"
+    );
     assert_eq!(mail["content_type"], "multipart/alternative");
     let text = mail["text"].as_str().unwrap_or_default();
     let html = mail["html"].as_str().unwrap_or_default();
-    assert!(text.contains("Pour entrer dans Parcours sans mot de passe"), "{text}");
+    assert!(
+        text.contains("Pour entrer dans Parcours sans mot de passe"),
+        "{text}"
+    );
     let token = crate::link_token(text, "http://parcours.test/connexion/")?;
     assert_eq!(token.len(), 64, "{text}");
     let link = format!("http://parcours.test/connexion/{token}");
-    assert!(html.contains(&format!("<a href=\"{link}\">{link}</a>")), "{html}");
+    assert!(
+        html.contains(&format!("<a href=\"{link}\">{link}</a>")),
+        "{html}"
+    );
 
     // The link works.
     let browser = t.client()?;
@@ -173,20 +187,38 @@ async fn a_sign_in_link_reaches_the_smtp_server_and_signs_in() -> TestResult {
     assert_eq!(sent[0].status, SENT);
     assert_eq!(sent[0].attempts, 1);
     assert!(sent[0].sent_at.is_some());
-    assert!(sent[0].message.is_none(), "the message (and its link) is not kept");
+    assert!(
+        sent[0].message.is_none(),
+        "the message (and its link) is not kept"
+    );
     let reply = sent[0].last_reply.clone().unwrap_or_default();
-    assert!(reply.starts_with("250 ") && reply.contains("TEST1"), "{reply}");
+    assert!(
+        reply.starts_with("250 ") && reply.contains("TEST1"),
+        "{reply}"
+    );
 
     // The administrator sees it; a coach does not.
     let admin = t.login_as(ADMIN).await?;
     let page = admin.server.get("/home").await.text();
-    assert!(page.contains("href=\"/admin/courriels\""), "linked from the admin's home");
+    assert!(
+        page.contains("href=\"/admin/courriels\""),
+        "linked from the admin's home"
+    );
     let page = admin.server.get("/admin/courriels").await;
     assert_eq!(page.status_code(), StatusCode::OK);
     let page = page.text();
-    assert!(page.contains(&format!("smtp://127.0.0.1:{}", sink.port)), "{page}");
-    assert!(!page.contains("s3cret"), "the relay's password is never shown");
-    assert!(page.contains(COACH) && page.contains("Envoyé") && page.contains("TEST1"), "{page}");
+    assert!(
+        page.contains(&format!("smtp://127.0.0.1:{}", sink.port)),
+        "{page}"
+    );
+    assert!(
+        !page.contains("s3cret"),
+        "the relay's password is never shown"
+    );
+    assert!(
+        page.contains(COACH) && page.contains("Envoyé") && page.contains("TEST1"),
+        "{page}"
+    );
     let coach = t.login_as(COACH).await?;
     assert_eq!(
         coach.server.get("/admin/courriels").await.status_code(),
@@ -207,7 +239,10 @@ async fn a_refusal_is_recorded_with_the_reply_and_not_retried() -> TestResult {
     let refused = statuses(&t).await?;
     assert_eq!(refused[0].status, REFUSED);
     let reply = refused[0].last_reply.clone().unwrap_or_default();
-    assert!(reply.contains("550") && reply.contains("Mailbox unavailable"), "{reply}");
+    assert!(
+        reply.contains("550") && reply.contains("Mailbox unavailable"),
+        "{reply}"
+    );
 
     // Hours later, nothing was tried again and no job waits or died.
     t.app.clock().advance_ms(7 * 3600 * 1000);
@@ -218,7 +253,10 @@ async fn a_refusal_is_recorded_with_the_reply_and_not_retried() -> TestResult {
     let jobs = admin.server.get("/api/v1/admin/jobs").await.json::<Value>();
     assert_eq!(jobs["troubled"].as_array().map(Vec::len), Some(0), "{jobs}");
     let page = admin.server.get("/admin/courriels").await.text();
-    assert!(page.contains("Refusé") && page.contains("Mailbox unavailable"), "{page}");
+    assert!(
+        page.contains("Refusé") && page.contains("Mailbox unavailable"),
+        "{page}"
+    );
     Ok(())
 }
 
@@ -235,13 +273,19 @@ async fn a_temporary_failure_is_retried_after_a_while_then_sent() -> TestResult 
     assert_eq!(waiting[0].status, RETRYING);
     assert!(waiting[0].message.is_some(), "kept for the next try");
     assert!(
-        waiting[0].last_reply.as_deref().unwrap_or_default().contains("451"),
+        waiting[0]
+            .last_reply
+            .as_deref()
+            .unwrap_or_default()
+            .contains("451"),
         "{waiting:?}"
     );
     // The job's error, seen on the jobs page and in logs, names no address.
     let admin = t.login_as(ADMIN).await?;
     let jobs = admin.server.get("/api/v1/admin/jobs").await.json::<Value>();
-    let error = jobs["troubled"][0]["last_error"].as_str().unwrap_or_default();
+    let error = jobs["troubled"][0]["last_error"]
+        .as_str()
+        .unwrap_or_default();
     assert!(error.contains("451") && !error.contains('@'), "{jobs}");
 
     // Not before the backoff; after it, sent.

@@ -114,10 +114,19 @@ mod tests {
     fn a_message_has_a_text_and_an_html_part_with_the_link() {
         let from: Mailbox = "Mission Avenir <contact@avenir.example>".parse().unwrap();
         let raw = String::from_utf8(build(&from, sample(None)).unwrap().formatted()).unwrap();
-        assert!(raw.contains("From: \"Mission Avenir\" <contact@avenir.example>"), "{raw}");
+        assert!(
+            raw.contains("From: \"Mission Avenir\" <contact@avenir.example>"),
+            "{raw}"
+        );
         assert!(raw.contains("multipart/alternative"), "{raw}");
-        assert!(raw.contains("Content-Type: text/plain; charset=utf-8"), "{raw}");
-        assert!(raw.contains("Content-Type: text/html; charset=utf-8"), "{raw}");
+        assert!(
+            raw.contains("Content-Type: text/plain; charset=utf-8"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("Content-Type: text/html; charset=utf-8"),
+            "{raw}"
+        );
         assert!(raw.contains("https://parcours.test/connexion/abc"), "{raw}");
     }
 

@@ -15,3 +15,22 @@ pub struct MailDelivery {
 impl BackgroundJob for MailDelivery {
     const KIND: &'static str = "email.smtp_delivery";
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stored_kind_and_payload_keep_their_shape() {
+        let job = MailDelivery {
+            delivery_id: Uuid::nil(),
+        };
+        let json = serde_json::to_string(&job).unwrap();
+        assert_eq!(
+            json,
+            r#"{"delivery_id":"00000000-0000-0000-0000-000000000000"}"#
+        );
+        assert_eq!(serde_json::from_str::<MailDelivery>(&json).unwrap(), job);
+        assert_eq!(MailDelivery::KIND, "email.smtp_delivery");
+    }
+}

@@ -115,7 +115,11 @@ impl App {
                     None => "unreachable or broken connection".to_owned(),
                 };
                 let status = if last_try { FAILED } else { RETRYING };
-                (status, e.to_string(), Some(format!("email {id}: relay {what}")))
+                (
+                    status,
+                    e.to_string(),
+                    Some(format!("email {id}: relay {what}")),
+                )
             }
         };
         let txn = self.bookkeeping(Bookkeeping::JobQueue).await?;
@@ -166,6 +170,9 @@ mod tests {
     #[test]
     fn a_reply_is_one_line() {
         let lines = ["2.0.0 Ok:".to_owned(), "queued as 1234".to_owned()];
-        assert_eq!(reply_line(250, lines.into_iter()), "250 2.0.0 Ok: queued as 1234");
+        assert_eq!(
+            reply_line(250, lines.into_iter()),
+            "250 2.0.0 Ok: queued as 1234"
+        );
     }
 }

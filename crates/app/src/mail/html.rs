@@ -68,7 +68,10 @@ mod tests {
             "Votre lien <Parcours>",
             "Bonjour,\n\nOuvrez ce lien :\nhttps://p.test/connexion/a?b=1&c=2\n\nL'équipe",
         );
-        assert!(html.contains("<title>Votre lien &lt;Parcours&gt;</title>"), "{html}");
+        assert!(
+            html.contains("<title>Votre lien &lt;Parcours&gt;</title>"),
+            "{html}"
+        );
         assert!(html.contains("<p>Bonjour,</p>"), "{html}");
         assert!(
             html.contains(

@@ -118,7 +118,10 @@ mod tests {
     fn unset_values_keep_the_outbox_and_the_default_sender() {
         let settings = MailSettings::from_config(None, Some(""), None).unwrap();
         assert!(settings.smtp.is_none());
-        assert_eq!(settings.from.to_string(), "Parcours <no-reply@parcours.invalid>");
+        assert_eq!(
+            settings.from.to_string(),
+            "Parcours <no-reply@parcours.invalid>"
+        );
     }
 
     #[test]
@@ -129,7 +132,10 @@ mod tests {
             Some("Mission Avenir"),
         )
         .unwrap();
-        assert_eq!(settings.from.to_string(), "Mission Avenir <contact@avenir.example>");
+        assert_eq!(
+            settings.from.to_string(),
+            "Mission Avenir <contact@avenir.example>"
+        );
         let relay = settings.smtp.unwrap();
         assert_eq!(relay.describe(), "smtps://mail.example.org:465");
         assert!(!format!("{relay:?}").contains("s3cret"));
@@ -139,7 +145,8 @@ mod tests {
     fn a_wrong_setting_is_named() {
         let err = MailSettings::from_config(None, Some("not an address"), None).unwrap_err();
         assert!(err.contains("PARCOURS_MAIL_FROM"), "{err}");
-        let err = MailSettings::from_config(Some("http://mail.example.org"), None, None).unwrap_err();
+        let err =
+            MailSettings::from_config(Some("http://mail.example.org"), None, None).unwrap_err();
         assert!(err.contains("PARCOURS_SMTP_URL"), "{err}");
     }
 }
