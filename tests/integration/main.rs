@@ -12,6 +12,7 @@ mod explorer;
 #[path = "../../crates/app/tests/support/hostile_workbooks.rs"]
 mod hostile_workbooks;
 mod journal;
+mod mail;
 mod matrix;
 mod opportunities;
 mod outcomes;

@@ -107,8 +107,8 @@ impl App {
             .map(|o| o.name)
             .unwrap_or_default();
         let url = format!("{}/orientations/suivi/{token}", self.config().base_url);
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            Some(scope),
             OutgoingMail {
                 to: &to,
                 subject: "Parcours : suivre vos orientations",
@@ -119,6 +119,7 @@ impl App {
                 calendar: None,
             },
         )
+        .await
     }
 }
 

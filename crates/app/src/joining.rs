@@ -180,8 +180,8 @@ impl App {
                 ),
             )
         };
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            None,
             OutgoingMail {
                 to: &user.email,
                 subject: "Parcours : une invitation à accepter",
@@ -193,6 +193,7 @@ impl App {
                 calendar: None,
             },
         )
+        .await
     }
 }
 

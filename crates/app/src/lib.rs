@@ -57,6 +57,8 @@ pub struct AppConfig {
     pub login_max_failures_per_account: u64,
     pub login_max_failures_per_ip: u64,
     pub login_window_ms: i64,
+    /// The sender, and the SMTP relay if any (else the outbox).
+    pub mail: mail::MailSettings,
 }
 
 impl AppConfig {
@@ -68,6 +70,7 @@ impl AppConfig {
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 50,
             login_window_ms: 15 * 60 * 1000,
+            mail: mail::MailSettings::default(),
         }
     }
 }

@@ -294,8 +294,8 @@ impl App {
             return Ok(());
         };
         let body = mail::body(&MessageNoticeEmail { link: &link })?;
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            Some(scope),
             OutgoingMail {
                 to: &to,
                 subject: "Parcours : nouveau message",
@@ -303,6 +303,7 @@ impl App {
                 calendar: None,
             },
         )
+        .await
     }
 }
 

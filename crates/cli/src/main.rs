@@ -41,6 +41,38 @@ struct Global {
         default_value = "var/outbox"
     )]
     outbox: PathBuf,
+    /// SMTP relay for outgoing email, e.g. smtp://user:pass@host:587?tls=required
+    /// (STARTTLS) or smtps://user:pass@host:465; unset, emails go to the outbox.
+    #[arg(long, global = true, env = "PARCOURS_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender address of outgoing email (default no-reply@parcours.invalid).
+    #[arg(long, global = true, env = "PARCOURS_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// Sender name of outgoing email (default Parcours).
+    #[arg(long, global = true, env = "PARCOURS_MAIL_FROM_NAME")]
+    mail_from_name: Option<String>,
+}
+
+impl Global {
+    /// The application's settings, the mail relay and sender included.
+    fn app_config(&self, base_url: String) -> anyhow::Result<AppConfig> {
+        let mut config = AppConfig::new(self.outbox.clone(), base_url);
+        config.mail = parcours_app::mail::MailSettings::from_config(
+            self.smtp_url.as_deref(),
+            self.mail_from.as_deref(),
+            self.mail_from_name.as_deref(),
+        )
+        .map_err(anyhow::Error::msg)?;
+        Ok(config)
+    }
+
+    /// Where emails go, for the start-up message (never the relay's credentials).
+    fn mail_destination(&self, config: &AppConfig) -> String {
+        match &config.mail.smtp {
+            Some(relay) => format!("sent through {} as {}", relay.describe(), config.mail.from),
+            None => format!("written to {}", self.outbox.display()),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -351,7 +383,9 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("http://{bind}"))
         .trim_end_matches('/')
         .to_owned();
-    let app = App::new(db, AppConfig::new(global.outbox.clone(), base_url.clone()))?;
+    let config = global.app_config(base_url.clone())?;
+    let mail_destination = global.mail_destination(&config);
+    let app = App::new(db, config)?;
 
     println!("Parcours {}", env!("CARGO_PKG_VERSION"));
     println!(
@@ -374,7 +408,7 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
             "  no reference data found (set PARCOURS_REF_DIR, or put it in ./ref): the occupation explorer is unavailable"
         ),
     }
-    println!("  emails are written to {}", global.outbox.display());
+    println!("  emails are {mail_destination}");
 
     let seed = !args.no_demo && app.is_empty().await?;
     if seed {
@@ -457,7 +491,9 @@ async fn worker(global: &Global, args: WorkerArgs) -> anyhow::Result<()> {
         .await
         .context("applying migrations")?;
     let base_url = args.base_url.trim_end_matches('/').to_owned();
-    let app = App::new(db, AppConfig::new(global.outbox.clone(), base_url))?;
+    let config = global.app_config(base_url)?;
+    let mail_destination = global.mail_destination(&config);
+    let app = App::new(db, config)?;
     if args.once {
         let report = app
             .run_due_jobs(app.now())
@@ -470,9 +506,8 @@ async fn worker(global: &Global, args: WorkerArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "Parcours worker: running due jobs every {} ms (Ctrl-C to stop); emails go to {}",
+        "Parcours worker: running due jobs every {} ms (Ctrl-C to stop); emails are {mail_destination}",
         args.poll.poll_ms,
-        global.outbox.display()
     );
     tokio::select! {
         () = run_worker(app, args.poll.poll_ms) => Ok(()),
@@ -613,10 +648,7 @@ async fn command_app(global: &Global) -> anyhow::Result<App> {
     parcours_db::migrate(&db)
         .await
         .context("applying migrations")?;
-    Ok(App::new(
-        db,
-        AppConfig::new(global.outbox.clone(), String::new()),
-    )?)
+    Ok(App::new(db, global.app_config(String::new())?)?)
 }
 
 /// A file read whole when it is at most `max` bytes; a larger one (or a device that never

@@ -124,15 +124,19 @@ pub struct TestApp {
 impl TestApp {
     /// A migrated database with the demo world, and the web application over it.
     pub async fn spawn() -> anyhow::Result<TestApp> {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// The same, its settings changed first (an SMTP relay, a sender).
+    pub async fn spawn_with(configure: impl FnOnce(&mut AppConfig)) -> anyhow::Result<TestApp> {
         let (url, db_guard) = create_database().await?;
         let conn = parcours_db::connect(&url).await?;
         parcours_db::migrate(&conn).await?;
         let outbox_dir = tempfile::tempdir()?;
         let outbox = outbox_dir.path().to_path_buf();
-        let app = App::new(
-            conn,
-            AppConfig::new(outbox.clone(), "http://parcours.test".into()),
-        )?;
+        let mut config = AppConfig::new(outbox.clone(), "http://parcours.test".into());
+        configure(&mut config);
+        let app = App::new(conn, config)?;
         let world = app.seed_demo().await?;
         app.import_reference(&fixture_reference_dir()).await?;
         let state = AppState::new(app.clone());

@@ -16,6 +16,7 @@ pub mod input;
 pub mod jobs;
 pub mod journal;
 pub mod kit;
+pub mod mail_log;
 pub mod messages;
 pub mod opportunities;
 pub mod ops;
@@ -115,6 +116,7 @@ fn page_routes() -> Routes {
         .merge(placements::router())
         .merge(selection::router())
         .merge(jobs::router())
+        .merge(mail_log::router())
         .merge(admin::router())
         .merge(api::router())
 }

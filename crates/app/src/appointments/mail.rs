@@ -57,8 +57,8 @@ impl App {
         };
         let link = format!("{}/rendez-vous/{token}", self.config().base_url);
         let body = mail::body(&BookingInvitationEmail { link: &link })?;
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            Some(scope),
             OutgoingMail {
                 to: &to,
                 subject: "Parcours : choisissez votre rendez-vous",
@@ -66,6 +66,7 @@ impl App {
                 calendar: None,
             },
         )
+        .await
     }
 
     pub(crate) async fn send_confirmation_mail(
@@ -136,8 +137,8 @@ impl App {
             place: &slot.place,
             link: &link,
         })?;
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            Some(scope),
             OutgoingMail {
                 to: &to,
                 subject,
@@ -148,6 +149,7 @@ impl App {
                 }),
             },
         )
+        .await
     }
 }
 

@@ -71,8 +71,8 @@ impl App {
             return Ok(());
         };
         let link = format!("{}/connexion/{token}", self.config().base_url);
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            None,
             OutgoingMail {
                 to: email.as_str(),
                 subject: "Parcours : votre lien de connexion",
@@ -80,6 +80,7 @@ impl App {
                 calendar: None,
             },
         )
+        .await
     }
 
     /// A link asked for with an address (sign-in or reset): the token to email, or None
@@ -150,15 +151,16 @@ impl App {
         };
         let link = format!("{}/password/reset/{token}", self.config().base_url);
         let body = mail::body(&PasswordResetEmail { link: &link })?;
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            None,
             OutgoingMail {
                 to: email.as_str(),
                 subject: "Parcours : nouveau mot de passe",
                 body,
                 calendar: None,
             },
-        )?;
+        )
+        .await?;
         Ok(())
     }
 

@@ -122,7 +122,7 @@ impl App {
             if let Some(email) = email.as_ref().filter(|_| {
                 account_exists && by_account + 1 == config.login_max_failures_per_account
             }) {
-                self.send_lockout_notice(email)?;
+                self.send_lockout_notice(email).await?;
             }
             return Err(LoginError::InvalidCredentials);
         };
@@ -227,7 +227,7 @@ impl App {
         Ok(ended)
     }
 
-    fn send_lockout_notice(&self, email: &Email) -> Result<(), AppError> {
+    async fn send_lockout_notice(&self, email: &Email) -> Result<(), AppError> {
         let config = self.config();
         let minutes = config.login_window_ms / 60_000;
         let forgot = format!("{}/password/forgot", config.base_url);
@@ -236,8 +236,8 @@ impl App {
             minutes,
             forgot: &forgot,
         })?;
-        mail::send(
-            &config.outbox_dir,
+        self.send_mail(
+            None,
             OutgoingMail {
                 to: email.as_str(),
                 subject: "Parcours : connexion bloquée pour un moment",
@@ -245,5 +245,6 @@ impl App {
                 calendar: None,
             },
         )
+        .await
     }
 }

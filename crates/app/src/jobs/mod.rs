@@ -78,6 +78,8 @@ pub trait BackgroundJob: Serialize + DeserializeOwned {
 
 mod kinds;
 pub use kinds::*;
+mod mail_delivery;
+pub use mail_delivery::MailDelivery;
 
 /// Queues a typed job in the caller's transaction (`tenant` is `None` for the
 /// installation's own jobs).
@@ -201,6 +203,7 @@ impl App {
             ) => {
                 if job.kind == kind::DOCUMENTS_PURGE {
                     self.purge_documents(now).await?;
+                    self.purge_mail_log(now).await?;
                 } else if job.kind == kind::SURVEYS_SEND {
                     self.send_surveys(now).await?;
                 } else if job.kind == kind::PERSONS_INACTIVITY {
@@ -259,6 +262,10 @@ impl App {
             }
             (PersonInvitation::KIND, Some(scope)) => {
                 self.send_person_invitation(scope, &payload_of(job)?).await
+            }
+            (MailDelivery::KIND, _) => {
+                let last_try = job.attempts >= job.max_attempts;
+                self.deliver_mail(&payload_of(job)?, last_try).await
             }
             (other, _) => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }

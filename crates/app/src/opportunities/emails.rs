@@ -65,15 +65,16 @@ impl App {
                 title: &opportunity.title,
                 link: &link,
             })?;
-            mail::send(
-                &self.config().outbox_dir,
+            self.send_mail(
+                Some(scope),
                 OutgoingMail {
                     to: &user.email,
                     subject: "Parcours : une demande pour votre offre",
                     body,
                     calendar: None,
                 },
-            )?;
+            )
+            .await?;
         }
         Ok(())
     }
@@ -94,8 +95,8 @@ impl App {
             return Ok(());
         };
         let link = format!("{}/parcours/opportunites", self.config().base_url);
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            Some(scope),
             OutgoingMail {
                 to: &to,
                 subject: "Parcours : réponse à votre demande",
@@ -103,6 +104,7 @@ impl App {
                 calendar: None,
             },
         )
+        .await
     }
 
     /// The email that opens an employer's light account.
@@ -158,8 +160,8 @@ impl App {
                 })?,
             )
         };
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            Some(scope),
             OutgoingMail {
                 to: &user.email,
                 subject,
@@ -167,6 +169,7 @@ impl App {
                 calendar: None,
             },
         )
+        .await
     }
 }
 

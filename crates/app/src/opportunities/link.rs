@@ -162,15 +162,16 @@ impl App {
                     continue;
                 }
                 let title = &opportunity.title;
-                mail::send(
-                    &self.config().outbox_dir,
+                self.send_mail(
+                    Some(scope),
                     OutgoingMail {
                         to: &user.email,
                         subject: "Parcours : une demande attend votre réponse",
                         body: mail::body(&OpportunityReminderEmail { title, base })?,
                         calendar: None,
                     },
-                )?;
+                )
+                .await?;
             }
             // Only the reminder's own ledger: nothing on anyone's file changed.
             let txn = self.bookkeeping(Bookkeeping::JobQueue).await?;

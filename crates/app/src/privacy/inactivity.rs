@@ -104,8 +104,8 @@ impl App {
         let base = &self.config().base_url;
         let day = crate::utc_day(notice_at + NOTICE_MS);
         let body = mail::body(&InactivityNoticeEmail { day: &day, base })?;
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            Some(scope),
             OutgoingMail {
                 to: &to,
                 subject: "Parcours : votre dossier va être anonymisé",
@@ -113,6 +113,7 @@ impl App {
                 calendar: None,
             },
         )
+        .await
     }
 }
 

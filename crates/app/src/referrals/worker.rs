@@ -57,15 +57,16 @@ impl App {
                     days: REMIND_BEFORE_DAYS,
                     link: &link,
                 })?;
-                mail::send(
-                    &self.config().outbox_dir,
+                self.send_mail(
+                    Some(TenantScope::of(tenant)),
                     OutgoingMail {
                         to: &user.email,
                         subject: "Parcours : orientations en attente",
                         body,
                         calendar: None,
                     },
-                )?;
+                )
+                .await?;
             }
         }
         Ok(overdue.len())

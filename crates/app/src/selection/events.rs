@@ -179,8 +179,8 @@ impl App {
             EventKind::Workshop => ("un atelier", "a workshop"),
         };
         let link = format!("{}/parcours", self.config().base_url);
-        crate::mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            Some(scope),
             crate::mail::OutgoingMail {
                 to: &to,
                 subject: "Parcours : vous êtes invité(e) à la semaine de sélection",
@@ -196,6 +196,7 @@ impl App {
                 calendar: None,
             },
         )
+        .await
     }
 }
 

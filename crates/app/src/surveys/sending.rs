@@ -137,8 +137,8 @@ impl App {
         } else {
             ("Parcours : où en êtes-vous ?", "", "")
         };
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            Some(scope),
             OutgoingMail {
                 to: &to,
                 subject,
@@ -152,7 +152,8 @@ impl App {
                 })?,
                 calendar: None,
             },
-        )?;
+        )
+        .await?;
         Ok(true)
     }
 }

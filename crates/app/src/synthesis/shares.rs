@@ -161,8 +161,8 @@ impl App {
         }
         let link = format!("{}/documents/partage/{token}", self.config().base_url);
         let body = mail::body(&DocumentSharedEmail { link: &link })?;
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            Some(scope),
             OutgoingMail {
                 to: &share.recipient_email,
                 subject: "Parcours : un document vous est transmis",
@@ -170,6 +170,7 @@ impl App {
                 calendar: None,
             },
         )
+        .await
     }
 }
 

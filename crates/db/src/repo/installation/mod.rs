@@ -7,6 +7,8 @@
 pub mod accounts;
 /// The job queue: the runner claims due jobs of every tenant.
 pub mod jobs;
+/// Emails handed to an SMTP relay and where each one stands.
+pub mod mail;
 /// The reference catalog version in force, shared by every tenant.
 pub mod reference;
 /// Sessions, sign-in attempts and sign-in links: found by token hash or address,
