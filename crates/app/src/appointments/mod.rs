@@ -23,9 +23,6 @@ pub use dates::{MONTHS_EN, MONTHS_FR, calendar_of, day_en, day_fr, paris_today, 
 pub const INVITATION_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
 /// The reminder goes out this long before the session.
 pub const REMINDER_LEAD_MS: i64 = 24 * 3600 * 1000;
-/// Attendance may be recorded from this long before the planned start: a session moved
-/// earlier the same day is still recorded as held.
-pub const RECORD_AHEAD_MS: i64 = 12 * 3600 * 1000;
 /// Longest session notes.
 pub const MAX_NOTES: usize = 10_000;
 const MAX_PLACE: usize = 300;

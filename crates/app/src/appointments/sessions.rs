@@ -131,8 +131,10 @@ impl App {
         if status == AppointmentStatus::Booked {
             return Err(AppError::invalid("status", "unknown_choice"));
         }
+        // Held or missed is a fact about the past: recorded once the session has started
+        // (a call or walk-in that happened without a slot is recorded after the fact).
         if matches!(status, AppointmentStatus::Held | AppointmentStatus::Missed)
-            && appointment.slot.starts_at - RECORD_AHEAD_MS > now
+            && appointment.slot.starts_at > now
         {
             return Err(AppError::invalid("status", "not_yet"));
         }
