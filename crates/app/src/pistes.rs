@@ -191,6 +191,7 @@ impl App {
                 .collect();
         let (mut profile, based_on, missing) = self.bilan_profile(actor, person.id).await?;
         let Some(catalog) = self.catalog() else {
+            let needs_answers = based_on.is_empty();
             return Ok(PistesView {
                 person,
                 is_self,
@@ -201,7 +202,7 @@ impl App {
                 missing,
                 pistes: Vec::new(),
                 rejected: Vec::new(),
-                needs_answers: based_on.is_empty(),
+                needs_answers,
                 coach_notes: Vec::new(),
             });
         };
@@ -350,7 +351,12 @@ fn apply_constraints(profile: &mut Profile, fields: &BTreeMap<String, String>) {
     let picked = |id: &str| -> Vec<&str> {
         fields
             .get(id)
-            .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     if let Some(code) = fields.get("home_commune") {
@@ -358,9 +364,14 @@ fn apply_constraints(profile: &mut Profile, fields: &BTreeMap<String, String>) {
     }
     profile.max_commute_km = fields.get("max_commute_km").and_then(|v| v.parse().ok());
     profile.max_training = fields.get("training").and_then(|v| {
-        [Training::None, Training::Short, Training::OneYear, Training::More]
-            .into_iter()
-            .find(|t| t.code() == v)
+        [
+            Training::None,
+            Training::Short,
+            Training::OneYear,
+            Training::More,
+        ]
+        .into_iter()
+        .find(|t| t.code() == v)
     });
     profile.qualification = fields.get("qualification").and_then(|v| match v.as_str() {
         "none" => Some(Qualification::None),
@@ -500,6 +511,9 @@ mod tests {
         assert_eq!(profile.hours, Some(Hours::PartTime));
         assert_eq!(profile.qualification, Some(Qualification::Bac3));
         let travel = profile.travel.unwrap();
-        assert_eq!((travel.mode, travel.max_minutes), (TravelMode::PublicTransport, 45));
+        assert_eq!(
+            (travel.mode, travel.max_minutes),
+            (TravelMode::PublicTransport, 45)
+        );
     }
 }

@@ -140,6 +140,8 @@ pub struct Constraints {
     part_time: Vec<PartTime>,
     /// Every context code the file names, to check against the reference.
     pub context_codes: Vec<u32>,
+    /// Every fiche code or prefix the file names, to check against the reference.
+    pub fiche_entries: Vec<String>,
 }
 
 /// Whether a fiche code is named by an entry: a full code or a domain prefix.
@@ -158,6 +160,7 @@ impl Constraints {
         let mut labels = Vec::new();
         let mut effects = Vec::new();
         let mut context_codes = Vec::new();
+        let mut fiche_entries: Vec<String> = Vec::new();
         for limit in Limit::ALL {
             let (label, exclude, caution, some_posts, intrinsic): (
                 &str,
@@ -186,6 +189,7 @@ impl Constraints {
                     &spec.intrinsic,
                 )
             };
+            fiche_entries.extend(some_posts.iter().chain(intrinsic).cloned());
             context_codes.extend_from_slice(exclude);
             context_codes.extend_from_slice(caution);
             labels.push(label.to_owned());
@@ -232,12 +236,22 @@ impl Constraints {
             .collect();
         context_codes.sort_unstable();
         context_codes.dedup();
+        fiche_entries.extend(
+            file.part_time
+                .rare
+                .iter()
+                .chain(&file.part_time.common)
+                .cloned(),
+        );
+        fiche_entries.sort_unstable();
+        fiche_entries.dedup();
         Ok(Constraints {
             version: file.version,
             labels,
             effects,
             part_time,
             context_codes,
+            fiche_entries,
         })
     }
 
@@ -264,7 +278,10 @@ impl Constraints {
 
     /// How many fiches a limit removes and cautions.
     pub fn counts(&self, limit: Limit) -> (usize, usize) {
-        let effects = self.effects.get(limit.slot()).map_or(&[][..], Vec::as_slice);
+        let effects = self
+            .effects
+            .get(limit.slot())
+            .map_or(&[][..], Vec::as_slice);
         (
             effects.iter().filter(|e| **e == Effect::Excluded).count(),
             effects.iter().filter(|e| **e == Effect::Caution).count(),

@@ -170,7 +170,9 @@ pub fn entry_route(fiche: &Fiche, overrides: &Overrides) -> EntryRoute {
         return EntryRoute {
             level: Some(o.level),
             certificate: o.certificate,
-            training: o.training.or(typical_training(Some(o.level), o.certificate)),
+            training: o
+                .training
+                .or(typical_training(Some(o.level), o.certificate)),
             reviewed: true,
         };
     }
@@ -185,18 +187,50 @@ fn normalise(sentence: &str) -> String {
     let mut i = 0;
     while i < words.len() {
         let w = words[i];
-        if w == "bac" && words.get(i + 1) == Some(&"plus") {
-            if let Some(n) = words.get(i + 2).filter(|n| n.chars().all(|c| c.is_ascii_digit())) {
-                out.push(format!("bacplus{n}"));
-                i += 3;
-                continue;
-            }
+        if w == "bac"
+            && words.get(i + 1) == Some(&"plus")
+            && let Some(n) = words
+                .get(i + 2)
+                .filter(|n| n.chars().all(|c| c.is_ascii_digit()))
+        {
+            out.push(format!("bacplus{n}"));
+            i += 3;
+            continue;
         }
         out.push(w.to_owned());
         i += 1;
     }
-    out.join(" ")
+    let mut text = out.join(" ");
+    // A "Diplôme d'État" names many levels: the common ones by their own level, the
+    // rest stay at Bac+2 (the generic entry below).
+    for (phrase, level) in STATE_DIPLOMAS {
+        if text.contains(phrase) {
+            text = text.replace(phrase, level);
+        }
+    }
+    text
 }
+
+/// Diplômes d'État by what they name (RNCP levels), rewritten to a level word.
+const STATE_DIPLOMAS: &[(&str, &str)] = &[
+    ("diplome d etat de docteur", "doctorat"),
+    ("diplome d etat d architecte", "architecte"),
+    ("diplome d etat de pharmacien", "doctorat"),
+    ("diplome d etat en medecine", "doctorat"),
+    ("diplome d etat en pharmacie", "doctorat"),
+    ("diplome d etat de psychologue", "master"),
+    ("diplome d etat de sage femme", "master"),
+    ("diplome d etat de masseur kinesitherapeute", "master"),
+    ("diplome d etat d infirmier", "bacplus3"),
+    ("diplome d etat d educateur specialise", "bacplus3"),
+    ("diplome d etat d assistant de service social", "bacplus3"),
+    ("diplome d etat d ergotherapeute", "bacplus3"),
+    ("diplome d etat de psychomotricien", "bacplus3"),
+    ("diplome d etat d aide soignant", "bac"),
+    ("diplome d etat d auxiliaire de puericulture", "bac"),
+    ("diplome d etat de moniteur educateur", "bac"),
+    ("diplome d etat d accompagnant educatif et social", "cap"),
+];
 
 const NO_DIPLOMA: &[&str] = &[
     "sans diplome",
@@ -206,6 +240,8 @@ const NO_DIPLOMA: &[&str] = &[
     "aucun diplome",
     "sans condition de diplome",
     "sans niveau",
+    "pas de diplome",
+    "pas conditionne par la detention d un diplome",
 ];
 
 /// Level words, each with the level it names. Longer phrases first where they overlap.
@@ -227,6 +263,7 @@ const LEVELS: &[(&str, Qualification)] = &[
     ("ecole superieure de commerce", Qualification::Bac5),
     ("architecte", Qualification::Bac5),
     ("niveau 7", Qualification::Bac5),
+    ("crpe", Qualification::Bac5),
     ("niveau 8", Qualification::Bac5),
     ("bacplus4", Qualification::Bac3),
     ("bacplus3", Qualification::Bac3),
@@ -235,6 +272,9 @@ const LEVELS: &[(&str, Qualification)] = &[
     ("bachelor", Qualification::Bac3),
     ("but", Qualification::Bac3),
     ("niveau 6", Qualification::Bac3),
+    ("categorie a", Qualification::Bac3),
+    ("desjeps", Qualification::Bac3),
+    ("cafdes", Qualification::Bac5),
     ("bacplus2", Qualification::Bac2),
     ("bts", Qualification::Bac2),
     ("btsa", Qualification::Bac2),
@@ -242,6 +282,7 @@ const LEVELS: &[(&str, Qualification)] = &[
     ("deust", Qualification::Bac2),
     ("deug", Qualification::Bac2),
     ("dma", Qualification::Bac2),
+    ("dejeps", Qualification::Bac2),
     ("niveau 5", Qualification::Bac2),
     ("diplome d etat", Qualification::Bac2),
     ("bac", Qualification::Bac),
@@ -254,12 +295,17 @@ const LEVELS: &[(&str, Qualification)] = &[
     ("brevet de technicien", Qualification::Bac),
     ("bma", Qualification::Bac),
     ("niveau 4", Qualification::Bac),
+    ("fin d etudes secondaires", Qualification::Bac),
+    ("categorie b", Qualification::Bac),
     ("cap", Qualification::CapBep),
     ("capa", Qualification::CapBep),
     ("bep", Qualification::CapBep),
     ("bepa", Qualification::CapBep),
     ("mention complementaire", Qualification::CapBep),
     ("niveau 3", Qualification::CapBep),
+    ("dnb", Qualification::None),
+    ("diplome national du brevet", Qualification::None),
+    ("categorie c", Qualification::None),
 ];
 
 const CERTIFICATES: &[&str] = &[
@@ -291,6 +337,7 @@ const REQUIRED: &[&str] = &[
     "indispensable",
     "necessaire",
     "imposee",
+    "necessite",
 ];
 
 const OPTIONAL: &[&str] = &[
@@ -336,19 +383,27 @@ fn levels_in(text: &str) -> Option<Qualification> {
 
 /// Reads an access text (its sentences in order); see the module documentation.
 pub fn parse_access(access: &[String]) -> EntryRoute {
-    let sentences: Vec<String> = access.iter().map(|s| normalise(s)).collect();
+    // ROME rows often hold several sentences; a later one ("Un niveau Bac+2 est
+    // possible avec de l'expérience") must not count as the entry sentence.
+    let sentences: Vec<String> = access
+        .iter()
+        .flat_map(|row| row.split(". "))
+        .map(normalise)
+        .filter(|s| !s.is_empty())
+        .collect();
     let primary = sentences
         .iter()
-        .position(|s| has_word(s, "accessible") && !has_word(s, "egalement"))
+        .position(|s| {
+            (has_word(s, "accessible") || has_word(s, "acces"))
+                && !s.contains("egalement accessible")
+                && !s.contains("aussi accessible")
+        })
         .or_else(|| sentences.iter().position(|s| levels_in(s).is_some()));
     let mut level: Option<Qualification> = None;
     let mut certificate = false;
     if let Some(p) = primary.and_then(|p| sentences.get(p)) {
         // "accessible sans diplôme. Un CAP est apprécié": the first clause decides.
-        let no_diploma = NO_DIPLOMA
-            .iter()
-            .filter_map(|w| p.find(w))
-            .min();
+        let no_diploma = NO_DIPLOMA.iter().filter_map(|w| p.find(w)).min();
         let first_level = LEVELS
             .iter()
             .filter_map(|(w, _)| {
@@ -370,6 +425,18 @@ pub fn parse_access(access: &[String]) -> EntryRoute {
         if level.is_none() && certificate {
             level = Some(Qualification::None);
         }
+    }
+    // "Cet emploi est accessible sous conditions : … Un CAP …": the entry sentence
+    // named no level; the next sentence that does (not an "also accessible" route)
+    // gives it.
+    if level.is_none()
+        && let Some(p) = primary
+    {
+        level = sentences
+            .iter()
+            .skip(p + 1)
+            .filter(|s| !s.contains("egalement accessible") && !s.contains("aussi accessible"))
+            .find_map(|s| levels_in(s));
     }
     for (i, s) in sentences.iter().enumerate() {
         if Some(i) == primary {
@@ -409,12 +476,16 @@ mod tests {
             Some(Qualification::None)
         );
         assert_eq!(
-            parse(&["Cet emploi est accessible avec un diplôme de niveau Bac+2 (BTS, DUT) à Bac+5."]),
+            parse(&[
+                "Cet emploi est accessible avec un diplôme de niveau Bac+2 (BTS, DUT) à Bac+5."
+            ]),
             Some(Qualification::Bac2)
         );
         // A certificate named first no longer hides an engineering degree.
         assert_eq!(
-            parse(&["Cet emploi est accessible avec un diplôme d'ingénieur. Une certification COFREND est un atout."]),
+            parse(&[
+                "Cet emploi est accessible avec un diplôme d'ingénieur. Une certification COFREND est un atout."
+            ]),
             Some(Qualification::Bac5)
         );
         assert_eq!(
@@ -443,14 +514,20 @@ mod tests {
             training: Some(Training::More),
             reviewed: false,
         };
-        assert_eq!(route.training_for(Qualification::Bac3), Some(Training::None));
+        assert_eq!(
+            route.training_for(Qualification::Bac3),
+            Some(Training::None)
+        );
         assert_eq!(route.training_for(Qualification::Bac), Some(Training::More));
         let cap = EntryRoute {
             level: Some(Qualification::CapBep),
             certificate: true,
             ..route
         };
-        assert_eq!(cap.training_for(Qualification::None), Some(Training::OneYear));
+        assert_eq!(
+            cap.training_for(Qualification::None),
+            Some(Training::OneYear)
+        );
         assert_eq!(cap.training_for(Qualification::Bac), Some(Training::Short));
     }
 }

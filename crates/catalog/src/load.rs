@@ -612,16 +612,16 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
         .map(|(i, a)| (a.code, i))
         .collect();
     // Our own data files, embedded: a defect there is a build defect, named here.
-    let constraints = crate::constraints::Constraints::build(&fiches).map_err(|message| {
-        LoadError::File {
+    let constraints =
+        crate::constraints::Constraints::build(&fiches).map_err(|message| LoadError::File {
             file: "crates/catalog/data/constraints.toml".into(),
             message,
-        }
-    })?;
-    let entry_overrides = crate::entry::Overrides::shipped().map_err(|message| LoadError::File {
-        file: "crates/catalog/data/entry_overrides.toml".into(),
-        message,
-    })?;
+        })?;
+    let entry_overrides =
+        crate::entry::Overrides::shipped().map_err(|message| LoadError::File {
+            file: "crates/catalog/data/entry_overrides.toml".into(),
+            message,
+        })?;
     Ok(Catalog {
         version,
         fiches,

@@ -17,10 +17,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
-use crate::geo::{AreaInReach, TensionSummary};
 use crate::constraints::{Effect, Limit, PartTime};
 use crate::entry::EntryRoute;
 pub use crate::entry::Qualification;
+use crate::geo::{AreaInReach, TensionSummary};
 use crate::{Catalog, CoreLevel, Fiche, ItemKind};
 
 /// Changes whenever a weight or a rule below changes, so that a stored ranking can say
@@ -693,7 +693,9 @@ impl Profile {
                 if known(&code) {
                     kept.push(code);
                 } else if let Some(new) = transitions.get(&code).filter(|n| known(n)) {
-                    notes.push(format!("{field}: `{code}` remplacé par `{new}` (nouvelle version du ROME)"));
+                    notes.push(format!(
+                        "{field}: `{code}` remplacé par `{new}` (nouvelle version du ROME)"
+                    ));
                     kept.push(new.clone());
                 } else {
                     notes.push(format!(
@@ -703,8 +705,17 @@ impl Profile {
             }
             *codes = kept;
         };
-        let appellation = |c: &str| c.parse::<u32>().ok().and_then(|c| catalog.appellation(c)).is_some();
-        let item = |c: &str| c.parse::<u32>().ok().is_some_and(|c| catalog.items.contains_key(&c));
+        let appellation = |c: &str| {
+            c.parse::<u32>()
+                .ok()
+                .and_then(|c| catalog.appellation(c))
+                .is_some()
+        };
+        let item = |c: &str| {
+            c.parse::<u32>()
+                .ok()
+                .is_some_and(|c| catalog.items.contains_key(&c))
+        };
         let fiche = |c: &str| catalog.fiche(c).is_some();
         fit("experiences", &mut self.experiences, &appellation);
         fit("skills", &mut self.skills, &item);
@@ -713,7 +724,12 @@ impl Profile {
         let unknown: Vec<String> = self
             .interests
             .keys()
-            .filter(|k| k.parse::<u8>().ok().and_then(|c| catalog.centre_interet(c)).is_none())
+            .filter(|k| {
+                k.parse::<u8>()
+                    .ok()
+                    .and_then(|c| catalog.centre_interet(c))
+                    .is_none()
+            })
             .cloned()
             .collect();
         for key in unknown {
@@ -847,7 +863,7 @@ impl Prepared {
 
     /// Held, or of the same ROME v3 parent as a held job: no qualification gap.
     fn close_to_held(&self, index: usize, fiche: &Fiche) -> bool {
-        self.is_current(index) || self.held_parents.iter().any(|p| *p == fiche.parent_v3)
+        self.is_current(index) || self.held_parents.contains(&fiche.parent_v3)
     }
 
     fn in_held_domain(&self, fiche: &Fiche) -> bool {
@@ -998,25 +1014,28 @@ fn lift_loved_interests(catalog: &Catalog, profile: &Prepared, order: &mut Vec<u
             .get(index)
             .and_then(|f| f.interests.iter().find(|(_, p)| *p).map(|(c, _)| *c))
     };
-    // Slots from the end of the top, so that lifted fiches do not push each other out.
-    let mut slot = top.min(order.len());
+    let mut lifted: Vec<usize> = Vec::new();
     for code in &profile.loved {
-        let shown = order.iter().take(top).any(|i| principal(*i) == Some(*code));
-        if shown || slot == 0 {
+        let shown = order.iter().take(top).any(|i| principal(*i) == Some(*code))
+            || lifted.iter().any(|i| principal(*i) == Some(*code));
+        if shown {
             continue;
         }
-        let Some(at) = order
+        if let Some(index) = order
             .iter()
             .skip(top)
-            .position(|i| principal(*i) == Some(*code))
-            .map(|p| p + top)
-        else {
-            continue;
-        };
-        slot -= 1;
-        let index = order.remove(at);
-        order.insert(slot, index);
+            .find(|i| principal(**i) == Some(*code))
+        {
+            lifted.push(*index);
+        }
     }
+    if lifted.is_empty() {
+        return;
+    }
+    // All at once at the end of the top, so that they do not push each other out.
+    order.retain(|i| !lifted.contains(i));
+    let at = top.saturating_sub(lifted.len()).min(order.len());
+    order.splice(at..at, lifted);
 }
 
 /// One fiche explained for a profile, whatever its rank: for a piste the coach pinned
@@ -1160,7 +1179,11 @@ impl Ranker<'_> {
 
     /// The training this person needs for the fiche: none for a job held or of the same
     /// ROME v3 parent; from the qualification gap when known; else the fiche's typical.
-    fn training_needed(&self, index: usize, fiche: &Fiche) -> (Option<Training>, Option<EntryRoute>) {
+    fn training_needed(
+        &self,
+        index: usize,
+        fiche: &Fiche,
+    ) -> (Option<Training>, Option<EntryRoute>) {
         let route = self.catalog.entry_at(index);
         if self.profile.close_to_held(index, fiche) {
             return (Some(Training::None), route);
@@ -1176,10 +1199,9 @@ impl Ranker<'_> {
     /// What the person accepts: their answer, else a year when their qualification is
     /// known (so that a gap still counts), else anything.
     fn accepted(&self) -> Option<Training> {
-        self.profile.max_training.or(self
-            .profile
-            .qualification
-            .map(|_| Training::OneYear))
+        self.profile
+            .max_training
+            .or(self.profile.qualification.map(|_| Training::OneYear))
     }
 }
 
@@ -1209,12 +1231,8 @@ impl Ranker<'_> {
             parts.push(Part {
                 weight: weights.riasec,
                 value,
-                reason: (explain && strong).then(|| {
-                    format!(
-                        "Correspond à votre côté {}",
-                        riasec_name(LETTERS[major])
-                    )
-                }),
+                reason: (explain && strong)
+                    .then(|| format!("Correspond à votre côté {}", riasec_name(LETTERS[major]))),
             });
         }
         if !profile.interests.is_empty() {
@@ -1328,7 +1346,8 @@ impl Ranker<'_> {
                 Some(i) if explain && i >= 3.5 && offers >= weights.min_offers_for_claim => {
                     // Labour-market data is keyed on the ROME v3 parent: say so when
                     // it covers more than this fiche.
-                    let shared = catalog.parent_shared_at(index) > 1 || fiche.parent_v3 != fiche.code;
+                    let shared =
+                        catalog.parent_shared_at(index) > 1 || fiche.parent_v3 != fiche.code;
                     Some(format!(
                         "Les employeurs peinent à recruter {} à moins de {} km ({offers} offres en 2020)",
                         if shared {

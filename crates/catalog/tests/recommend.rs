@@ -38,7 +38,8 @@ fn an_excluded_context_removes_the_fiche() {
     let c = catalog();
     let base = profile(r#"{"riasec": {"R": 50, "S": 60, "I": 40}}"#);
     assert_eq!(codes(&c, &base).len(), 3);
-    let nights = profile(r#"{"riasec": {"R": 50, "S": 60, "I": 40}, "excluded_contexts": ["300803"]}"#);
+    let nights =
+        profile(r#"{"riasec": {"R": 50, "S": 60, "I": 40}, "excluded_contexts": ["300803"]}"#);
     assert_eq!(codes(&c, &nights), vec!["J1501", "M1805"]);
     let loads = profile(
         r#"{"riasec": {"R": 50, "S": 60, "I": 40}, "excluded_contexts": ["300795", "300803"]}"#,
@@ -91,10 +92,12 @@ fn profile_v2_keys_are_read_and_unknown_ones_refused_by_name() {
 fn a_schedule_limit_removes_the_fiches_with_its_contexts() {
     let c = catalog();
     // The baker's fiche carries night work (300803): gone for someone who cannot.
-    let nights = profile(r#"{"riasec": {"R": 80, "C": 60, "S": 20}, "schedule_limits": ["nights"]}"#);
+    let nights =
+        profile(r#"{"riasec": {"R": 80, "C": 60, "S": 20}, "schedule_limits": ["nights"]}"#);
     assert!(!codes(&c, &nights).contains(&"D1102".to_owned()));
     // Heavy loads on the care assistant's fiche: intrinsic there (curated table).
-    let loads = profile(r#"{"riasec": {"R": 80, "C": 60, "S": 20}, "health_limits": ["heavy_loads"]}"#);
+    let loads =
+        profile(r#"{"riasec": {"R": 80, "C": 60, "S": 20}, "health_limits": ["heavy_loads"]}"#);
     assert!(!codes(&c, &loads).contains(&"J1501".to_owned()));
 }
 
@@ -112,7 +115,10 @@ fn intent_change_moves_the_current_job_down_and_says_so() {
     assert!(baker > 0, "{list:?}");
     assert!(list[baker].current_job);
     assert!(
-        list[baker].cautions.iter().any(|r| r.contains("votre métier actuel")),
+        list[baker]
+            .cautions
+            .iter()
+            .any(|r| r.contains("votre métier actuel")),
         "{:?}",
         list[baker]
     );
