@@ -155,8 +155,11 @@ pub struct Catalog {
     pub constraints: constraints::Constraints,
     /// Per fiche: how many fiches share its ROME v3 parent code (labour-market data).
     parent_shared: std::sync::OnceLock<Vec<u16>>,
-    /// Packed ROME v3 codes with any labour-market row.
-    codes_with_market: std::sync::OnceLock<std::collections::HashSet<u32>>,
+    /// Per fiche: its principal know-how skills (code, label), for "skills you have /
+    /// to acquire" without a lookup in the large items map per skill.
+    core_know_how: std::sync::OnceLock<Vec<Vec<(u32, String)>>>,
+    /// Per fiche: whether its ROME v3 parent has any labour-market row.
+    codes_with_market: std::sync::OnceLock<Vec<bool>>,
     skill_postings: std::sync::OnceLock<SkillPostings>,
     /// Per fiche: (principal, emerging, other) skill counts and the packed ROME v3 code.
     fiche_facts: std::sync::OnceLock<Vec<FicheFacts>>,
@@ -278,11 +281,46 @@ impl Catalog {
             .unwrap_or(1)
     }
 
-    /// Whether any labour-market row exists for a packed ROME v3 code, anywhere.
-    pub fn has_market_data(&self, key: u32) -> bool {
+    /// The principal know-how skills of the fiche at `index`, in reference order.
+    pub fn core_know_how_at(&self, index: usize) -> &[(u32, String)] {
+        self.core_know_how
+            .get_or_init(|| {
+                self.fiches
+                    .iter()
+                    .map(|f| {
+                        f.skills
+                            .iter()
+                            .filter(|s| s.core == Some(CoreLevel::Principal))
+                            .filter_map(|s| {
+                                let item = self.items.get(&s.code)?;
+                                (item.kind == ItemKind::SavoirFaire)
+                                    .then(|| (s.code, item.label.clone()))
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .get(index)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether any labour-market row exists, anywhere, for the ROME v3 parent of the
+    /// fiche at `index`.
+    pub fn has_market_data_at(&self, index: usize) -> bool {
         self.codes_with_market
-            .get_or_init(|| self.geo.codes_with_data())
-            .contains(&key)
+            .get_or_init(|| {
+                let codes = self.geo.codes_with_data();
+                (0..self.fiches.len())
+                    .map(|i| {
+                        self.facts_at(i)
+                            .and_then(|f| f.parent_v3_key)
+                            .is_some_and(|k| codes.contains(&k))
+                    })
+                    .collect()
+            })
+            .get(index)
+            .copied()
+            .unwrap_or(false)
     }
 
     pub fn fiche_at(&self, index: usize) -> Option<&Fiche> {

@@ -640,6 +640,7 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
         constraints,
         parent_shared: std::sync::OnceLock::new(),
         codes_with_market: std::sync::OnceLock::new(),
+        core_know_how: std::sync::OnceLock::new(),
         skill_postings: std::sync::OnceLock::new(),
         fiche_facts: std::sync::OnceLock::new(),
         search,

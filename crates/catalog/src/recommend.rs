@@ -21,7 +21,7 @@ use crate::constraints::{Effect, Limit, PartTime};
 use crate::entry::EntryRoute;
 pub use crate::entry::Qualification;
 use crate::geo::{AreaInReach, TensionSummary};
-use crate::{Catalog, CoreLevel, Fiche, ItemKind};
+use crate::{Catalog, CoreLevel, Fiche};
 
 /// Changes whenever a weight or a rule below changes, so that a stored ranking can say
 /// which rules produced it.
@@ -429,7 +429,7 @@ pub struct Prepared {
     held: IntMap<usize, String>,
     /// ROME domains (letter + 2 digits) and v3 parent codes of the held jobs.
     held_domains: Vec<[u8; 3]>,
-    held_parents: Vec<String>,
+    held_parents: Vec<u32>,
     /// A handful of codes: a linear scan beats hashing.
     excluded: Vec<u32>,
     limits: Vec<Limit>,
@@ -529,7 +529,9 @@ impl Profile {
             if let Some(domain) = domain_of(&fiche.code) {
                 held_domains.push(domain);
             }
-            held_parents.push(fiche.parent_v3.clone());
+            if let Some(key) = crate::geo::code_key(&fiche.parent_v3) {
+                held_parents.push(key);
+            }
             for target in &fiche.mobility {
                 if let Some(index) = catalog.fiche_index.get(target) {
                     mobility_from.entry(*index).or_default().push(label.clone());
@@ -862,8 +864,13 @@ impl Prepared {
     }
 
     /// Held, or of the same ROME v3 parent as a held job: no qualification gap.
-    fn close_to_held(&self, index: usize, fiche: &Fiche) -> bool {
-        self.is_current(index) || self.held_parents.contains(&fiche.parent_v3)
+    fn close_to_held(&self, catalog: &Catalog, index: usize) -> bool {
+        !self.held.is_empty()
+            && (self.is_current(index)
+                || catalog
+                    .facts_at(index)
+                    .and_then(|f| f.parent_v3_key)
+                    .is_some_and(|k| self.held_parents.contains(&k)))
     }
 
     fn in_held_domain(&self, fiche: &Fiche) -> bool {
@@ -1158,9 +1165,8 @@ impl Ranker<'_> {
         // The person set a travel limit: no offers in reach, where the data has some
         // elsewhere, leaves the fiche out.
         if profile.hard_radius && !profile.is_current(index) {
-            let key = self.catalog.facts_at(index).and_then(|f| f.parent_v3_key);
             let offers = self.market_of(index).flatten().map_or(0, |s| s.offers);
-            if offers == 0 && key.is_some_and(|k| self.catalog.has_market_data(k)) {
+            if offers == 0 && self.catalog.has_market_data_at(index) {
                 return true;
             }
         }
@@ -1179,13 +1185,9 @@ impl Ranker<'_> {
 
     /// The training this person needs for the fiche: none for a job held or of the same
     /// ROME v3 parent; from the qualification gap when known; else the fiche's typical.
-    fn training_needed(
-        &self,
-        index: usize,
-        fiche: &Fiche,
-    ) -> (Option<Training>, Option<EntryRoute>) {
+    fn training_needed(&self, index: usize) -> (Option<Training>, Option<EntryRoute>) {
         let route = self.catalog.entry_at(index);
-        if self.profile.close_to_held(index, fiche) {
+        if self.profile.close_to_held(self.catalog, index) {
             return (Some(Training::None), route);
         }
         let needed = match (route, self.profile.qualification) {
@@ -1367,14 +1369,14 @@ impl Ranker<'_> {
             });
         }
         let mut penalty = 1.0;
-        let (needed, _) = self.training_needed(index, fiche);
+        let (needed, _) = self.training_needed(index);
         if let (Some(accepted), Some(required)) = (self.accepted(), needed) {
             let gap = required.step() - accepted.step();
             if gap > 0 {
                 penalty *= weights.training_gap_penalty.powi(gap);
             }
         }
-        if fiche.regulated && !profile.close_to_held(index, fiche) {
+        if fiche.regulated && !profile.close_to_held(catalog, index) {
             penalty *= weights.regulated_penalty;
         }
         if profile.part_time && catalog.constraints.part_time(index) == PartTime::Rare {
@@ -1421,8 +1423,8 @@ impl Ranker<'_> {
                 "Même famille que votre métier actuel, que vous souhaitez quitter".to_owned()
             });
         }
-        let (needed, route) = self.training_needed(index, fiche);
-        let close = profile.close_to_held(index, fiche);
+        let (needed, route) = self.training_needed(index);
+        let close = profile.close_to_held(catalog, index);
         match (self.accepted(), needed) {
             _ if close => {}
             (Some(accepted), Some(required)) if required > accepted => {
@@ -1475,7 +1477,7 @@ impl Ranker<'_> {
                 );
             }
         }
-        let (skills_you_have, skills_to_acquire) = self.skills_split(fiche);
+        let (skills_you_have, skills_to_acquire) = self.skills_split(index);
         Some(Recommendation {
             code_rome: fiche.code.clone(),
             label: fiche.label.clone(),
@@ -1493,26 +1495,17 @@ impl Ranker<'_> {
 
     /// Up to three core know-how skills of the fiche the person has practised, and up
     /// to three they would learn (as France Travail's "Changer de métier" shows).
-    fn skills_split(&self, fiche: &Fiche) -> (Vec<String>, Vec<String>) {
+    fn skills_split(&self, index: usize) -> (Vec<String>, Vec<String>) {
         const SHOWN: usize = 3;
         let mut have = Vec::new();
         let mut acquire = Vec::new();
-        for skill in &fiche.skills {
-            if skill.core != Some(CoreLevel::Principal) {
-                continue;
-            }
-            let Some(item) = self.catalog.items.get(&skill.code) else {
-                continue;
-            };
-            if item.kind != ItemKind::SavoirFaire {
-                continue;
-            }
-            if self.profile.practised.contains_key(&skill.code) {
+        for (code, label) in self.catalog.core_know_how_at(index) {
+            if self.profile.practised.contains_key(code) {
                 if have.len() < SHOWN {
-                    have.push(item.label.clone());
+                    have.push(label.clone());
                 }
             } else if acquire.len() < SHOWN {
-                acquire.push(item.label.clone());
+                acquire.push(label.clone());
             }
             if have.len() == SHOWN && acquire.len() == SHOWN {
                 break;
