@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 
 use parcours_catalog::recommend::{
-    self, Profile, Recommendation, Training, WEIGHTS_VERSION, Weights,
+    self, HealthLimit, Hours, Intent, Profile, Qualification, Recommendation, ScheduleLimit,
+    Training, Travel, TravelMode, WEIGHTS_VERSION, Weights,
 };
 use parcours_db::repo::journey;
 use parcours_db::repo::pistes::{self, PisteChoice};
@@ -55,6 +56,11 @@ pub struct PistesView {
     pub pistes: Vec<Piste>,
     /// Pistes the person turned down: (code, label, reason).
     pub rejected: Vec<(String, String, String)>,
+    /// No activity answered yet: no pistes, invite the person to start instead.
+    pub needs_answers: bool,
+    /// For the coach: how the list was built (flat RIASEC profile…) and the answers a
+    /// new reference release no longer knows (to ask again).
+    pub coach_notes: Vec<String>,
 }
 
 /// What someone does to a piste.
@@ -148,28 +154,12 @@ impl App {
                     profile.experiences = e.jobs.iter().map(|j| j.code.to_string()).collect();
                     profile.skills = e.confirmed().map(|s| s.code.to_string()).collect();
                 }
-                Outcome::Form {
-                    facts,
-                    excluded_contexts,
-                } => {
-                    profile.excluded_contexts = excluded_contexts;
-                    for fact in facts {
-                        match fact.field.as_str() {
-                            "home_commune" => profile.home_commune = Some(fact.value),
-                            "max_commute_km" => profile.max_commute_km = fact.value.parse().ok(),
-                            "training" => {
-                                profile.max_training = [
-                                    Training::None,
-                                    Training::Short,
-                                    Training::OneYear,
-                                    Training::More,
-                                ]
-                                .into_iter()
-                                .find(|t| t.code() == fact.value);
-                            }
-                            _ => {}
-                        }
-                    }
+                Outcome::Form { facts, .. } => {
+                    // The v2 keys replace the form's raw context lists, which removed a
+                    // fiche for a condition found in some posts only.
+                    let fields: BTreeMap<String, String> =
+                        facts.into_iter().map(|f| (f.field, f.value)).collect();
+                    apply_constraints(&mut profile, &fields);
                 }
                 Outcome::Ranking { ranked } => {
                     profile.values = ranked.into_iter().map(|c| c.id).collect();
@@ -201,6 +191,7 @@ impl App {
                 .collect();
         let (mut profile, based_on, missing) = self.bilan_profile(actor, person.id).await?;
         let Some(catalog) = self.catalog() else {
+            let needs_answers = based_on.is_empty();
             return Ok(PistesView {
                 person,
                 is_self,
@@ -211,6 +202,8 @@ impl App {
                 missing,
                 pistes: Vec::new(),
                 rejected: Vec::new(),
+                needs_answers,
+                coach_notes: Vec::new(),
             });
         };
         profile.rejected = choices
@@ -220,7 +213,9 @@ impl App {
             .collect();
         let weights = Weights::default();
         // Stored answers were checked when given; a reference release that dropped a
-        // code since is the one thing that can fail here: rank without that part.
+        // code since is the one thing that can fail here: those answers are taken out
+        // and named to the coach, never dropped silently.
+        let mut coach_notes = profile.fit_to(&catalog, &BTreeMap::new());
         let prepared = match profile.prepare(&catalog, &weights) {
             Ok(p) => p,
             Err(errors) => {
@@ -228,6 +223,7 @@ impl App {
                     count = errors.len(),
                     "bilan profile does not fit the catalog"
                 );
+                coach_notes.extend(errors.iter().map(|e| format!("{e} (réponse à revoir)")));
                 Profile {
                     rejected: profile.rejected.clone(),
                     ..Profile::default()
@@ -236,6 +232,8 @@ impl App {
                 .map_err(|_| AppError::Internal("empty profile refused".into()))?
             }
         };
+        coach_notes.extend(prepared.notes_fr().into_iter().map(str::to_owned));
+        let needs_answers = !prepared.has_answers();
         let ranked = recommend::rank(&catalog, &prepared, &weights, PISTES_SHOWN);
         let mut list: Vec<Piste> = Vec::new();
         // The coach's pins and the person's shortlist come first, then the proposals.
@@ -288,6 +286,8 @@ impl App {
             missing,
             pistes: list,
             rejected,
+            needs_answers,
+            coach_notes,
         })
     }
 
@@ -344,6 +344,116 @@ impl App {
     }
 }
 
+/// Maps the constraints form's answers (field id → raw value, multi-choice values
+/// comma-separated) onto the profile v2 keys. Choices with no v2 counterpart (on-call
+/// duty, cold) keep their ROME context as a hard exclusion.
+fn apply_constraints(profile: &mut Profile, fields: &BTreeMap<String, String>) {
+    let picked = |id: &str| -> Vec<&str> {
+        fields
+            .get(id)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    if let Some(code) = fields.get("home_commune") {
+        profile.home_commune = Some(code.clone());
+    }
+    profile.max_commute_km = fields.get("max_commute_km").and_then(|v| v.parse().ok());
+    profile.max_training = fields.get("training").and_then(|v| {
+        [
+            Training::None,
+            Training::Short,
+            Training::OneYear,
+            Training::More,
+        ]
+        .into_iter()
+        .find(|t| t.code() == v)
+    });
+    profile.qualification = fields.get("qualification").and_then(|v| match v.as_str() {
+        "none" => Some(Qualification::None),
+        "cap" | "cap_bep" => Some(Qualification::CapBep),
+        "bac" => Some(Qualification::Bac),
+        "bac2" => Some(Qualification::Bac2),
+        "bac3" | "bac3plus" => Some(Qualification::Bac3),
+        "bac5" => Some(Qualification::Bac5),
+        _ => None,
+    });
+    profile.intent = fields.get("intent").and_then(|v| match v.as_str() {
+        "change" => Some(Intent::Change),
+        "stay" => Some(Intent::Stay),
+        "open" => Some(Intent::Open),
+        _ => None,
+    });
+    profile.hours = fields
+        .get("part_time")
+        .or_else(|| fields.get("working_time"))
+        .and_then(|v| match v.as_str() {
+            "full" | "full_time" => Some(Hours::FullTime),
+            "part" | "part_time" => Some(Hours::PartTime),
+            "either" | "any" => Some(Hours::Any),
+            _ => None,
+        });
+    profile.driving_licence = fields.get("licence").and_then(|v| match v.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    });
+    let mut extra_contexts: Vec<String> = Vec::new();
+    for id in picked("hours") {
+        match id {
+            "nights" => profile.schedule_limits.push(ScheduleLimit::Nights),
+            "weekends" => profile.schedule_limits.push(ScheduleLimit::Weekends),
+            "shifts" => profile.schedule_limits.push(ScheduleLimit::Shifts),
+            "on_call" => extra_contexts.push("300804".into()),
+            _ => {}
+        }
+    }
+    for id in picked("health") {
+        let limit = match id {
+            "heavy_loads" => HealthLimit::HeavyLoads,
+            "standing" => HealthLimit::Standing,
+            "painful_posture" | "bending_kneeling" => HealthLimit::BendingKneeling,
+            "heights" => HealthLimit::Heights,
+            "outdoors" => HealthLimit::Outdoors,
+            "chemicals_dust" => HealthLimit::ChemicalsDust,
+            "driving" => HealthLimit::Driving,
+            "noise" => HealthLimit::Noise,
+            "repetitive" | "repetitive_gestures" => HealthLimit::RepetitiveGestures,
+            "cold" => {
+                extra_contexts.push("300787".into());
+                continue;
+            }
+            _ => continue,
+        };
+        profile.health_limits.push(limit);
+    }
+    profile.excluded_contexts = extra_contexts;
+    // The fastest way the person can travel, for the time they accept.
+    let minutes = fields
+        .get("max_commute_minutes")
+        .and_then(|v| v.parse::<u32>().ok());
+    let modes = picked("transport");
+    let mode = [
+        ("car", TravelMode::Car),
+        ("two_wheels", TravelMode::Car),
+        ("public", TravelMode::PublicTransport),
+        ("public_transport", TravelMode::PublicTransport),
+        ("bike", TravelMode::Bike),
+        ("walk", TravelMode::Walk),
+    ]
+    .into_iter()
+    .find(|(id, _)| modes.contains(id))
+    .map(|(_, m)| m);
+    profile.travel = match (mode, minutes) {
+        (Some(mode), Some(max_minutes)) => Some(Travel { mode, max_minutes }),
+        _ => None,
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use parcours_catalog::recommend::VALUES;
@@ -365,5 +475,45 @@ mod tests {
         engine.sort();
         options_sorted.sort();
         assert_eq!(engine, options_sorted);
+    }
+
+    #[test]
+    fn the_constraints_form_maps_to_the_profile_v2_keys() {
+        use std::collections::BTreeMap;
+
+        use parcours_catalog::recommend::{
+            HealthLimit, Hours, Profile, Qualification, ScheduleLimit, TravelMode,
+        };
+        let fields: BTreeMap<String, String> = [
+            ("hours", "nights,weekends,on_call"),
+            ("health", "heavy_loads,painful_posture,cold"),
+            ("licence", "no"),
+            ("transport", "walk,public"),
+            ("max_commute_minutes", "45"),
+            ("part_time", "part"),
+            ("qualification", "bac3plus"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let mut profile = Profile::default();
+        super::apply_constraints(&mut profile, &fields);
+        assert_eq!(
+            profile.schedule_limits,
+            vec![ScheduleLimit::Nights, ScheduleLimit::Weekends]
+        );
+        assert_eq!(
+            profile.health_limits,
+            vec![HealthLimit::HeavyLoads, HealthLimit::BendingKneeling]
+        );
+        assert_eq!(profile.excluded_contexts, vec!["300804", "300787"]);
+        assert_eq!(profile.driving_licence, Some(false));
+        assert_eq!(profile.hours, Some(Hours::PartTime));
+        assert_eq!(profile.qualification, Some(Qualification::Bac3));
+        let travel = profile.travel.unwrap();
+        assert_eq!(
+            (travel.mode, travel.max_minutes),
+            (TravelMode::PublicTransport, 45)
+        );
     }
 }

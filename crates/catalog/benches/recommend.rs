@@ -1,7 +1,8 @@
 //! The recommendation engine over the real catalog: one full ranking with explanations
 //! (criterion, then p50/p99/max over 2,000 varied profiles, single-threaded), and a
 //! batch of 100,000 profiles ranked on every core.
-//! Profiles also rank three work values.
+//! Profiles also rank three work values and use the v2 keys (intent, qualification,
+//! hours, schedule and health limits, licence, travel).
 //! Run: cargo bench -p parcours-catalog --bench recommend
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -10,7 +11,10 @@ use std::time::Instant;
 
 use criterion::Criterion;
 use parcours_catalog::Catalog;
-use parcours_catalog::recommend::{Profile, Training, Weights, rank};
+use parcours_catalog::recommend::{
+    HealthLimit, Hours, Intent, Profile, Qualification, ScheduleLimit, Training, Travel,
+    TravelMode, Weights, rank,
+};
 
 /// Deterministic profiles of every shape: some with everything, some nearly empty.
 struct Profiles {
@@ -84,6 +88,50 @@ impl Profiles {
         for _ in 0..3 {
             p.values.push(values[self.below(values.len())].into());
         }
+        p.intent = [
+            None,
+            Some(Intent::Change),
+            Some(Intent::Stay),
+            Some(Intent::Open),
+        ][self.below(4)];
+        p.qualification = Some(Qualification::ALL[self.below(6)]);
+        p.hours = [
+            None,
+            Some(Hours::PartTime),
+            Some(Hours::FullTime),
+            Some(Hours::Any),
+        ][self.below(4)];
+        let schedule = [
+            ScheduleLimit::Nights,
+            ScheduleLimit::Weekends,
+            ScheduleLimit::Shifts,
+        ];
+        for _ in 0..self.below(3) {
+            p.schedule_limits.push(schedule[self.below(3)]);
+        }
+        let health = [
+            HealthLimit::HeavyLoads,
+            HealthLimit::Standing,
+            HealthLimit::BendingKneeling,
+            HealthLimit::Outdoors,
+            HealthLimit::Noise,
+        ];
+        for _ in 0..self.below(3) {
+            p.health_limits.push(health[self.below(health.len())]);
+        }
+        p.driving_licence = Some(self.below(4) > 0);
+        if p.home_commune.is_some() && self.below(2) == 0 {
+            let mode = [
+                TravelMode::Walk,
+                TravelMode::Bike,
+                TravelMode::PublicTransport,
+                TravelMode::Car,
+            ][self.below(4)];
+            p.travel = Some(Travel {
+                mode,
+                max_minutes: 15 + self.below(46) as u32,
+            });
+        }
         p.max_training = Some(
             [
                 Training::None,
@@ -127,6 +175,13 @@ fn main() {
             })
         },
     );
+    let prepared_full = full.prepare(&catalog, &weights).unwrap();
+    criterion.bench_function("recommend: rank 1,584 fiches, top 40 explained", |b| {
+        b.iter(|| rank(&catalog, &prepared_full, &weights, 40))
+    });
+    criterion.bench_function("recommend: rank 1,584 fiches, all explained", |b| {
+        b.iter(|| rank(&catalog, &prepared_full, &weights, 0))
+    });
     criterion.final_summary();
 
     // Latency distribution over varied profiles, single-threaded.
@@ -155,6 +210,30 @@ fn main() {
         percentile(&times, 0.99),
         times[times.len() - 1]
     );
+
+    // The ranking alone (profile prepared beforehand), single-threaded: top 40, and
+    // every fiche explained.
+    let prepared: Vec<_> = profiles
+        .iter()
+        .map(|p| p.prepare(&catalog, &weights).unwrap())
+        .collect();
+    for (limit, what) in [(40, "top 40 explained"), (0, "all fiches explained")] {
+        let mut times = Vec::with_capacity(prepared.len());
+        for p in &prepared {
+            let started = Instant::now();
+            let list = rank(&catalog, p, &weights, limit);
+            times.push(started.elapsed().as_secs_f64() * 1e6);
+            assert!(!list.is_empty());
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "rank only, {what}, {} profiles: p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs",
+            times.len(),
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            times[times.len() - 1]
+        );
+    }
 
     // A batch of 100,000 profiles over every core.
     let size = std::env::var("BATCH")

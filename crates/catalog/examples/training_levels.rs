@@ -20,7 +20,7 @@ fn main() {
         }
     }
     println!("{counts:?}");
-    for line in unknown.iter().take(12) {
-        println!("{}", line.chars().take(200).collect::<String>());
+    for line in unknown.iter().take(200) {
+        println!("{}", line.chars().take(300).collect::<String>());
     }
 }

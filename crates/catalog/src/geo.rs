@@ -155,6 +155,11 @@ impl Geo {
             .and_then(|i| self.communes.get(*i))
     }
 
+    /// The packed ROME v3 codes with at least one tension row.
+    pub fn codes_with_data(&self) -> std::collections::HashSet<u32> {
+        self.tension.keys().map(|(code, _)| *code).collect()
+    }
+
     pub fn tension_rows(&self) -> usize {
         self.tension.len()
     }

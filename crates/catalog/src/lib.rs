@@ -3,6 +3,8 @@
 //! indexes. Pure: no database, no network. Data: France Travail RefRomeCsv (Licence
 //! Ouverte / Etalab 2.0), Mobiville tension 2020, communes centroids, ESCO (EC).
 
+pub mod constraints;
+pub mod entry;
 pub mod fold;
 pub mod geo;
 mod load;
@@ -146,8 +148,18 @@ pub struct Catalog {
     pub esco_skills: usize,
     fiche_index: HashMap<String, usize>,
     appellation_index: HashMap<u32, usize>,
-    /// The training each fiche asks for, read once from its access text.
-    training: std::sync::OnceLock<Vec<Option<recommend::Training>>>,
+    /// How each fiche is entered, read once from its access text and the overrides.
+    entry: std::sync::OnceLock<Vec<entry::EntryRoute>>,
+    entry_overrides: entry::Overrides,
+    /// The limits of a profile resolved for every fiche (`data/constraints.toml`).
+    pub constraints: constraints::Constraints,
+    /// Per fiche: how many fiches share its ROME v3 parent code (labour-market data).
+    parent_shared: std::sync::OnceLock<Vec<u16>>,
+    /// Per fiche: its principal know-how skills (code, label), for "skills you have /
+    /// to acquire" without a lookup in the large items map per skill.
+    core_know_how: std::sync::OnceLock<Vec<Vec<(u32, String)>>>,
+    /// Per fiche: whether its ROME v3 parent has any labour-market row.
+    codes_with_market: std::sync::OnceLock<Vec<bool>>,
     skill_postings: std::sync::OnceLock<SkillPostings>,
     /// Per fiche: (principal, emerging, other) skill counts and the packed ROME v3 code.
     fiche_facts: std::sync::OnceLock<Vec<FicheFacts>>,
@@ -227,19 +239,88 @@ impl Catalog {
             .get(index)
     }
 
-    /// The training the fiche at `index` asks for (see [`recommend::training_required`]),
-    /// computed for every fiche on first use.
+    /// The training the fiche at `index` asks for an adult starting from no
+    /// qualification (see [`entry`]).
     pub fn training_at(&self, index: usize) -> Option<recommend::Training> {
-        self.training
+        self.entry_at(index).and_then(|e| e.training)
+    }
+
+    /// How the fiche at `index` is entered, computed for every fiche on first use.
+    pub fn entry_at(&self, index: usize) -> Option<entry::EntryRoute> {
+        self.entry
             .get_or_init(|| {
                 self.fiches
                     .iter()
-                    .map(recommend::training_required)
+                    .map(|f| entry::entry_route(f, &self.entry_overrides))
                     .collect()
             })
             .get(index)
             .copied()
-            .flatten()
+    }
+
+    /// The reviewed overrides of the entry routes.
+    pub fn entry_overrides(&self) -> &entry::Overrides {
+        &self.entry_overrides
+    }
+
+    /// How many fiches share the ROME v3 parent code of the fiche at `index`.
+    pub fn parent_shared_at(&self, index: usize) -> u16 {
+        self.parent_shared
+            .get_or_init(|| {
+                let mut counts: HashMap<&str, u16> = HashMap::new();
+                for f in &self.fiches {
+                    *counts.entry(f.parent_v3.as_str()).or_default() += 1;
+                }
+                self.fiches
+                    .iter()
+                    .map(|f| counts.get(f.parent_v3.as_str()).copied().unwrap_or(1))
+                    .collect()
+            })
+            .get(index)
+            .copied()
+            .unwrap_or(1)
+    }
+
+    /// The principal know-how skills of the fiche at `index`, in reference order.
+    pub fn core_know_how_at(&self, index: usize) -> &[(u32, String)] {
+        self.core_know_how
+            .get_or_init(|| {
+                self.fiches
+                    .iter()
+                    .map(|f| {
+                        f.skills
+                            .iter()
+                            .filter(|s| s.core == Some(CoreLevel::Principal))
+                            .filter_map(|s| {
+                                let item = self.items.get(&s.code)?;
+                                (item.kind == ItemKind::SavoirFaire)
+                                    .then(|| (s.code, item.label.clone()))
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .get(index)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether any labour-market row exists, anywhere, for the ROME v3 parent of the
+    /// fiche at `index`.
+    pub fn has_market_data_at(&self, index: usize) -> bool {
+        self.codes_with_market
+            .get_or_init(|| {
+                let codes = self.geo.codes_with_data();
+                (0..self.fiches.len())
+                    .map(|i| {
+                        self.facts_at(i)
+                            .and_then(|f| f.parent_v3_key)
+                            .is_some_and(|k| codes.contains(&k))
+                    })
+                    .collect()
+            })
+            .get(index)
+            .copied()
+            .unwrap_or(false)
     }
 
     pub fn fiche_at(&self, index: usize) -> Option<&Fiche> {

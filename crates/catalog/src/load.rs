@@ -611,6 +611,17 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
         .enumerate()
         .map(|(i, a)| (a.code, i))
         .collect();
+    // Our own data files, embedded: a defect there is a build defect, named here.
+    let constraints =
+        crate::constraints::Constraints::build(&fiches).map_err(|message| LoadError::File {
+            file: "crates/catalog/data/constraints.toml".into(),
+            message,
+        })?;
+    let entry_overrides =
+        crate::entry::Overrides::shipped().map_err(|message| LoadError::File {
+            file: "crates/catalog/data/entry_overrides.toml".into(),
+            message,
+        })?;
     Ok(Catalog {
         version,
         fiches,
@@ -624,7 +635,12 @@ pub fn load(dir: &Path) -> Result<Catalog, LoadError> {
         esco_skills,
         fiche_index: index,
         appellation_index,
-        training: std::sync::OnceLock::new(),
+        entry: std::sync::OnceLock::new(),
+        entry_overrides,
+        constraints,
+        parent_shared: std::sync::OnceLock::new(),
+        codes_with_market: std::sync::OnceLock::new(),
+        core_know_how: std::sync::OnceLock::new(),
         skill_postings: std::sync::OnceLock::new(),
         fiche_facts: std::sync::OnceLock::new(),
         search,

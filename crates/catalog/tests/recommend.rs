@@ -36,13 +36,107 @@ fn score_of(c: &Catalog, p: &Profile, code: &str) -> f64 {
 #[test]
 fn an_excluded_context_removes_the_fiche() {
     let c = catalog();
-    assert_eq!(codes(&c, &Profile::default()).len(), 3);
-    let nights = profile(r#"{"excluded_contexts": ["300803"]}"#);
+    let base = profile(r#"{"riasec": {"R": 50, "S": 60, "I": 40}}"#);
+    assert_eq!(codes(&c, &base).len(), 3);
+    let nights =
+        profile(r#"{"riasec": {"R": 50, "S": 60, "I": 40}, "excluded_contexts": ["300803"]}"#);
     assert_eq!(codes(&c, &nights), vec!["J1501", "M1805"]);
-    let loads = profile(r#"{"excluded_contexts": ["300795", "300803"]}"#);
+    let loads = profile(
+        r#"{"riasec": {"R": 50, "S": 60, "I": 40}, "excluded_contexts": ["300795", "300803"]}"#,
+    );
     assert_eq!(codes(&c, &loads), vec!["M1805"]);
-    let rejected = profile(r#"{"rejected": ["M1805"]}"#);
+    let rejected = profile(r#"{"riasec": {"R": 50, "S": 60, "I": 40}, "rejected": ["M1805"]}"#);
     assert!(!codes(&c, &rejected).contains(&"M1805".to_owned()));
+}
+
+#[test]
+fn no_answers_make_no_pistes() {
+    let c = catalog();
+    let w = Weights::default();
+    let only_constraints = profile(r#"{"schedule_limits": ["nights"], "home_commune": "76540"}"#);
+    let prepared = only_constraints.prepare(&c, &w).unwrap();
+    assert!(!prepared.has_answers());
+    assert!(rank(&c, &prepared, &w, 40).is_empty());
+    assert_eq!(prepared.flags(), vec!["no_answers"]);
+}
+
+#[test]
+fn profile_v2_keys_are_read_and_unknown_ones_refused_by_name() {
+    let p = profile(
+        r#"{"intent": "change", "qualification": "cap_bep", "hours": "part_time",
+            "schedule_limits": ["nights", "weekends", "shifts"],
+            "health_limits": ["heavy_loads", "standing", "bending_kneeling", "heights", "outdoors",
+                              "chemicals_dust", "driving", "noise", "repetitive_gestures"],
+            "driving_licence": false, "travel": {"mode": "public_transport", "max_minutes": 40}}"#,
+    );
+    assert_eq!(p.health_limits.len(), 9);
+    let error = serde_json::from_str::<Profile>(r#"{"travel": {"mode": "car", "max_km": 3}}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("max_km"), "{error}");
+    let error = serde_json::from_str::<Profile>(r#"{"intnet": "change"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("intnet"), "{error}");
+    assert!(serde_json::from_str::<Profile>(r#"{"schedule_limits": ["mornings"]}"#).is_err());
+    assert!(serde_json::from_str::<Profile>(r#"{"qualification": "phd"}"#).is_err());
+    let c = catalog();
+    let w = Weights::default();
+    let errors = profile(r#"{"travel": {"mode": "walk", "max_minutes": 999}}"#)
+        .prepare(&c, &w)
+        .unwrap_err();
+    assert_eq!(errors[0].field, "travel.max_minutes");
+}
+
+#[test]
+fn a_schedule_limit_removes_the_fiches_with_its_contexts() {
+    let c = catalog();
+    // The baker's fiche carries night work (300803): gone for someone who cannot.
+    let nights =
+        profile(r#"{"riasec": {"R": 80, "C": 60, "S": 20}, "schedule_limits": ["nights"]}"#);
+    assert!(!codes(&c, &nights).contains(&"D1102".to_owned()));
+    // Heavy loads on the care assistant's fiche: intrinsic there (curated table).
+    let loads =
+        profile(r#"{"riasec": {"R": 80, "C": 60, "S": 20}, "health_limits": ["heavy_loads"]}"#);
+    assert!(!codes(&c, &loads).contains(&"J1501".to_owned()));
+}
+
+#[test]
+fn intent_change_moves_the_current_job_down_and_says_so() {
+    let c = catalog();
+    let w = Weights::default();
+    let stay = profile(r#"{"riasec": {"R": 70, "C": 60, "I": 50}, "experiences": ["11573"]}"#);
+    assert_eq!(codes(&c, &stay)[0], "D1102");
+    let change = profile(
+        r#"{"riasec": {"R": 70, "C": 60, "I": 50}, "experiences": ["11573"], "intent": "change"}"#,
+    );
+    let list = rank(&c, &change.prepare(&c, &w).unwrap(), &w, 0);
+    let baker = list.iter().position(|r| r.code_rome == "D1102").unwrap();
+    assert!(baker > 0, "{list:?}");
+    assert!(list[baker].current_job);
+    assert!(
+        list[baker]
+            .cautions
+            .iter()
+            .any(|r| r.contains("votre métier actuel")),
+        "{:?}",
+        list[baker]
+    );
+    // A job already held asks for no training.
+    assert_eq!(list[baker].training, Some(Training::None));
+    assert!(!list[baker].cautions.iter().any(|r| r.contains("Demande")));
+}
+
+#[test]
+fn a_flat_riasec_profile_is_flagged() {
+    let c = catalog();
+    let w = Weights::default();
+    let high = profile(r#"{"riasec": {"R": 90, "I": 92, "A": 88, "S": 91, "E": 89, "C": 90}}"#);
+    let prepared = high.prepare(&c, &w).unwrap();
+    assert_eq!(prepared.flags(), vec!["riasec_all_high"]);
+    assert!(!prepared.notes_fr().is_empty());
+    let shaped = profile(r#"{"riasec": {"R": 90, "I": 20, "A": 10, "S": 30, "E": 20, "C": 60}}"#);
+    assert!(shaped.prepare(&c, &w).unwrap().flags().is_empty());
 }
 
 #[test]
@@ -71,8 +165,9 @@ fn a_mobility_link_from_a_past_job_raises_its_target() {
 #[test]
 fn ties_are_broken_by_code_and_the_ranking_is_deterministic() {
     let c = catalog();
-    let empty = Profile::default();
-    assert_eq!(codes(&c, &empty), vec!["D1102", "J1501", "M1805"]);
+    // A flat profile scores every fiche alike: code order.
+    let flat = profile(r#"{"riasec": {"R": 50, "I": 50, "A": 50, "S": 50, "E": 50, "C": 50}}"#);
+    assert_eq!(codes(&c, &flat), vec!["D1102", "J1501", "M1805"]);
     let p = profile(r#"{"riasec": {"R": 40, "S": 40, "I": 40}}"#);
     let first = codes(&c, &p);
     for _ in 0..5 {

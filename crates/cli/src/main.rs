@@ -137,8 +137,9 @@ struct PollArgs {
 
 #[derive(Args)]
 struct RecommendArgs {
-    /// Profile JSON: riasec, interests, experiences, skills, excluded_contexts,
-    /// home_commune, max_commute_km, max_training, rejected (all optional).
+    /// Profile JSON (v2, all optional): riasec, interests, experiences, skills, values,
+    /// excluded_contexts, home_commune, max_commute_km, max_training, rejected, intent,
+    /// qualification, hours, schedule_limits, health_limits, driving_licence, travel.
     #[arg(long)]
     profile: PathBuf,
     /// How many occupations to list.
@@ -586,6 +587,8 @@ fn recommend(args: RecommendArgs) -> anyhow::Result<()> {
             let out = serde_json::json!({
                 "catalog_version": catalog.version.number,
                 "weights_version": WEIGHTS_VERSION,
+                "profile_flags": prepared.flags(),
+                "notes": prepared.notes_fr(),
                 "recommendations": list,
             });
             println!("{}", serde_json::to_string_pretty(&out)?);
@@ -596,6 +599,9 @@ fn recommend(args: RecommendArgs) -> anyhow::Result<()> {
                 catalog.version.number,
                 list.len()
             );
+            for note in prepared.notes_fr() {
+                println!("  * {note}");
+            }
             for (i, r) in list.iter().enumerate() {
                 println!(
                     "\n{:>3}. {} {} — {:.1}",
@@ -609,6 +615,12 @@ fn recommend(args: RecommendArgs) -> anyhow::Result<()> {
                 }
                 for caution in &r.cautions {
                     println!("       ! {caution}");
+                }
+                if !r.skills_you_have.is_empty() {
+                    println!("       = {}", r.skills_you_have.join(" · "));
+                }
+                if !r.skills_to_acquire.is_empty() {
+                    println!("       > {}", r.skills_to_acquire.join(" · "));
                 }
             }
         }
