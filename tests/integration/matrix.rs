@@ -36,8 +36,11 @@ const CALLERS: [(&str, Option<&str>); 10] = [
 
 /// Pages anyone may open without signing in (sign-in, links sent by email, the public
 /// occupation explorer, operations endpoints).
-const PUBLIC_PREFIXES: [&str; 17] = [
+const PUBLIC_PREFIXES: [&str; 20] = [
     "/login",
+    "/confidentialite",
+    "/accessibilite",
+    "/mentions-legales",
     "/password/",
     "/lang/",
     "/connexion",
@@ -420,7 +423,7 @@ fn source_of(path: &str, param: &str) -> Option<Source> {
         "action" => "plan_actions",
         "thread" => "message_threads",
         "id" => {
-            const BY_PREFIX: [(&str, &str); 21] = [
+            const BY_PREFIX: [(&str, &str); 22] = [
                 ("/beneficiaries/", "persons"),
                 ("/api/v1/beneficiaries/", "persons"),
                 ("/activites/", "activities"),
@@ -435,6 +438,7 @@ fn source_of(path: &str, param: &str) -> Option<Source> {
                 ("/api/v1/plan/objectives/", "plan_objectives"),
                 ("/api/v1/referrals/", "referrals"),
                 ("/api/v1/programmes/", "programmes"),
+                ("/api/v1/organisations/", "organisations"),
                 ("/orientations/import/", "referral_imports"),
                 ("/orientations/", "referrals"),
                 ("/api/v1/threads/", "message_threads"),
@@ -1051,6 +1055,7 @@ fn form_example(path: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("starts_on", "{day}"),
             ("capacity", "12"),
         ],
+        "/admin/organisation" => &[("name", "Organisme de la matrice"), ("min_cell", "11")],
         "/connexion" | "/orientations/suivi" | "/password/forgot" => {
             &[("email", "personne@matrice.example")]
         }
@@ -1172,6 +1177,9 @@ fn json_example(method: &Method, path: &str) -> Option<serde_json::Value> {
         }
         ("PUT", "/api/v1/journal/{id}") => json!({"body": TEXT, "shared": true}),
         ("PUT", "/api/v1/plan/actions/{id}/status") => json!({"status": "done"}),
+        ("PATCH", "/api/v1/organisations/{id}") => {
+            json!({"name": "Organisme de la matrice", "min_cell": 11})
+        }
         ("PUT", "/api/v1/referrals/{id}/decision") => {
             json!({"decision": "refuse", "cohort": "", "reason": "not_eligible"})
         }

@@ -31,6 +31,7 @@ pub mod reference;
 pub mod referrals;
 mod routes;
 pub mod selection;
+pub mod setup;
 pub mod sponsors;
 pub mod synthesis;
 pub mod throttle;
@@ -116,6 +117,7 @@ fn page_routes() -> Routes {
         .merge(selection::router())
         .merge(jobs::router())
         .merge(admin::router())
+        .merge(setup::router())
         .merge(api::router())
 }
 
