@@ -12,7 +12,7 @@ pub fn parse_siret(raw: &str) -> Option<String> {
     }
     let values: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
     let valid = if digits.starts_with(LA_POSTE_SIREN) && digits != "35600000000048" {
-        values.iter().sum::<u32>() % 5 == 0
+        values.iter().sum::<u32>().is_multiple_of(5)
     } else {
         luhn(&values)
     };
@@ -35,7 +35,7 @@ fn luhn(values: &[u32]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
