@@ -27,6 +27,7 @@ mod scale;
 mod security;
 mod selection;
 mod sessions;
+mod setup;
 mod shell;
 mod suppression;
 mod synthesis;

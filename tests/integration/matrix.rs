@@ -36,8 +36,11 @@ const CALLERS: [(&str, Option<&str>); 10] = [
 
 /// Pages anyone may open without signing in (sign-in, links sent by email, the public
 /// occupation explorer, operations endpoints).
-const PUBLIC_PREFIXES: [&str; 17] = [
+const PUBLIC_PREFIXES: [&str; 20] = [
     "/login",
+    "/confidentialite",
+    "/accessibilite",
+    "/mentions-legales",
     "/password/",
     "/lang/",
     "/connexion",
@@ -420,7 +423,7 @@ fn source_of(path: &str, param: &str) -> Option<Source> {
         "action" => "plan_actions",
         "thread" => "message_threads",
         "id" => {
-            const BY_PREFIX: [(&str, &str); 21] = [
+            const BY_PREFIX: [(&str, &str); 22] = [
                 ("/beneficiaries/", "persons"),
                 ("/api/v1/beneficiaries/", "persons"),
                 ("/activites/", "activities"),
@@ -435,6 +438,7 @@ fn source_of(path: &str, param: &str) -> Option<Source> {
                 ("/api/v1/plan/objectives/", "plan_objectives"),
                 ("/api/v1/referrals/", "referrals"),
                 ("/api/v1/programmes/", "programmes"),
+                ("/api/v1/organisations/", "organisations"),
                 ("/orientations/import/", "referral_imports"),
                 ("/orientations/", "referrals"),
                 ("/api/v1/threads/", "message_threads"),
@@ -486,6 +490,10 @@ pub(crate) fn sql(db: &impl ConnectionTrait, text: &str) -> String {
 /// Ids of a tenant's rows of `table`, the demo beneficiary's own first (so that the
 /// beneficiary's access to their own things is in the matrix), then by creation.
 async fn rows_of(t: &TestApp, table: &str, tenant: Uuid, limit: u32) -> anyhow::Result<Vec<Uuid>> {
+    // A tenant's organisation row is the tenant itself.
+    if table == "organisations" {
+        return Ok(vec![tenant]);
+    }
     let db = t.app.db();
     let order = if PERSON_TABLES.contains(&table) {
         "CASE WHEN person_id = ? THEN 0 ELSE 1 END, id"
@@ -1051,6 +1059,7 @@ fn form_example(path: &str) -> Option<&'static [(&'static str, &'static str)]> {
             ("starts_on", "{day}"),
             ("capacity", "12"),
         ],
+        "/admin/organisation" => &[("name", "Organisme de la matrice"), ("min_cell", "11")],
         "/connexion" | "/orientations/suivi" | "/password/forgot" => {
             &[("email", "personne@matrice.example")]
         }
@@ -1172,6 +1181,9 @@ fn json_example(method: &Method, path: &str) -> Option<serde_json::Value> {
         }
         ("PUT", "/api/v1/journal/{id}") => json!({"body": TEXT, "shared": true}),
         ("PUT", "/api/v1/plan/actions/{id}/status") => json!({"status": "done"}),
+        ("PATCH", "/api/v1/organisations/{id}") => {
+            json!({"name": "Organisme de la matrice", "min_cell": 11})
+        }
         ("PUT", "/api/v1/referrals/{id}/decision") => {
             json!({"decision": "refuse", "cohort": "", "reason": "not_eligible"})
         }
@@ -1391,23 +1403,25 @@ async fn routes(admin: &Caller, ids: &BTreeMap<&'static str, Uuid>) -> anyhow::R
                 "{path}: say in matrix.rs what fills {{{param}}}"
             );
         }
+        // TRACE, which no route takes (PATCH is taken since issue 25): its 405 lists
+        // the methods the path takes.
         let probe = Route {
-            method: Method::PATCH,
+            method: Method::TRACE,
             path,
         };
         let answer = admin
-            .call(&Method::PATCH, &probe.url(ids), &Body::None)
+            .call(&Method::TRACE, &probe.url(ids), &Body::None)
             .await;
         anyhow::ensure!(
             answer.status_code() == StatusCode::METHOD_NOT_ALLOWED,
-            "PATCH {}: expected 405, got {}",
+            "TRACE {}: expected 405, got {}",
             probe.url(ids),
             answer.status_code()
         );
         let allow = answer
             .maybe_header("allow")
             .and_then(|v| v.to_str().ok().map(str::to_owned))
-            .ok_or_else(|| anyhow::anyhow!("PATCH {path}: 405 without Allow"))?;
+            .ok_or_else(|| anyhow::anyhow!("TRACE {path}: 405 without Allow"))?;
         for method in allow.split(',').map(str::trim) {
             if method == "HEAD" || method.is_empty() {
                 continue;

@@ -115,10 +115,12 @@ pub enum AuditAction {
     ReferralImportCorrected,
     ReferralImportUploaded,
     SurveyQuestionsEdited,
+    // Issue 25: the operator's set-up.
+    OrganisationSettingsSaved,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 110] = [
+    pub const ALL: [AuditAction; 111] = [
         AuditAction::ActivityAnswersSaved,
         AuditAction::ActivityCompleted,
         AuditAction::ActivityHealthAnswersDenied,
@@ -229,6 +231,7 @@ impl AuditAction {
         AuditAction::ReferralImportCorrected,
         AuditAction::ReferralImportUploaded,
         AuditAction::SurveyQuestionsEdited,
+        AuditAction::OrganisationSettingsSaved,
     ];
 
     /// The string stored in `audit_events.action`.
@@ -346,6 +349,7 @@ impl AuditAction {
             AuditAction::ReferralImportCorrected => "referral.import_corrected",
             AuditAction::ReferralImportUploaded => "referral.import_uploaded",
             AuditAction::SurveyQuestionsEdited => "survey.questions_edited",
+            AuditAction::OrganisationSettingsSaved => "organisation.settings_saved",
         }
     }
 

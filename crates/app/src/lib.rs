@@ -31,6 +31,7 @@ pub mod reference;
 pub mod referrals;
 pub mod seed;
 pub mod selection;
+pub mod setup;
 pub mod sponsors;
 pub mod surveys;
 pub mod synthesis;

@@ -445,6 +445,9 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
             println!("    {:<34} {}", login.email, login.description);
         }
     }
+    if app.needs_first_admin().await? {
+        print_first_run(global, &base_url);
+    }
 
     if !args.no_worker {
         tokio::spawn(run_worker(app.clone(), args.poll.poll_ms));
@@ -465,6 +468,26 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("serving")?;
     Ok(())
+}
+
+/// A fresh installation (no operator has an administrator): how to create the first
+/// one, which creates the operator organisation too.
+fn print_first_run(global: &Global, base_url: &str) {
+    // The same database is found again by default or through the same variable.
+    let same = global.database_url == DEFAULT_DATABASE_URL
+        || std::env::var("PARCOURS_DATABASE_URL").is_ok_and(|v| v == global.database_url);
+    let database = if same {
+        String::new()
+    } else {
+        " --database-url <the same database>".to_owned()
+    };
+    println!(
+        "\n  No administrator yet. Create the first one (it creates your organisation too):\n\
+         \n    parcours{database} create-admin --email you@example.org --name \"Your Name\" --organisation \"Your organisation\"\n\
+         \n  (from the source tree: cargo run --release --{database} create-admin …). The password is read\n\
+         \x20 from PARCOURS_ADMIN_PASSWORD, or asked for. Then sign in at {base_url}/login: your home page\n\
+         \x20 lists the set-up steps (your organisation, staff, partners, first programme, referrers)."
+    );
 }
 
 /// Runs due jobs forever. A database hiccup is logged and the next round tries again.
@@ -831,6 +854,10 @@ async fn create_admin(global: &Global, args: CreateAdminArgs) -> anyhow::Result<
                 "Administrator {} created in \"{}\".",
                 args.email.trim(),
                 args.organisation.trim()
+            );
+            println!(
+                "Next: start the server (parcours serve --no-demo) and sign in with this address;\n\
+                 the home page lists the set-up steps, starting with your organisation's settings."
             );
             Ok(())
         }

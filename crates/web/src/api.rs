@@ -70,7 +70,9 @@ use parcours_domain::ids::PersonId;
         crate::journal::api_delete_entry,
         crate::reference::api_occupations,
         crate::reference::api_occupation,
-        crate::reference::api_communes
+        crate::reference::api_communes,
+        crate::setup::api_organisation,
+        crate::setup::api_patch_organisation
     ),
     components(schemas(
         Me,
@@ -145,7 +147,9 @@ use parcours_domain::ids::PersonId;
         crate::reference::NamedCode,
         crate::reference::SkillRef,
         crate::reference::InterestRef,
-        crate::reference::CommuneSummary
+        crate::reference::CommuneSummary,
+        crate::setup::OrganisationDto,
+        crate::setup::OrganisationPatch
     ))
 )]
 pub struct ApiDoc;

@@ -31,6 +31,8 @@ struct HomePage {
     filter: String,
     sorts: Vec<(&'static str, String)>,
     filters: Vec<(&'static str, String)>,
+    /// The administrator's set-up checklist, until every step is done.
+    checklist: Option<crate::setup::ChecklistView>,
 }
 
 impl HomePage {
@@ -89,6 +91,12 @@ pub async fn home(
         _ => {}
     }
     let lang = ctx.lang;
+    let checklist = match &home {
+        Home::Admin(_) => {
+            crate::setup::checklist_view(lang, &state.app.setup_checklist(actor).await?)
+        }
+        _ => None,
+    };
     let page = HomePage {
         p: Page::new(&ctx, lang.t("home-title")),
         home,
@@ -103,6 +111,7 @@ pub async fn home(
             .iter()
             .map(|f| (f.param(), lang.t(&format!("caseload-filter-{}", f.param()))))
             .collect(),
+        checklist,
     };
     Ok(render(&page)?.into_response())
 }

@@ -32,6 +32,7 @@ pub mod reference;
 pub mod referrals;
 mod routes;
 pub mod selection;
+pub mod setup;
 pub mod sponsors;
 pub mod synthesis;
 pub mod throttle;
@@ -118,6 +119,7 @@ fn page_routes() -> Routes {
         .merge(jobs::router())
         .merge(mail_log::router())
         .merge(admin::router())
+        .merge(setup::router())
         .merge(api::router())
 }
 

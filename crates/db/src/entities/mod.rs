@@ -27,6 +27,7 @@ pub mod note;
 pub mod opportunity;
 pub mod opportunity_feedback;
 pub mod opportunity_request;
+pub mod operator_settings;
 pub mod organisation;
 pub mod outcome;
 pub mod outcome_rule;

@@ -26,6 +26,7 @@ mod m0020_cohort_sample;
 mod m0021_race_guards;
 mod m0022_link_purposes;
 mod m0023_mail_delivery;
+mod m0024_operator_settings;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0021_race_guards::Migration),
             Box::new(m0022_link_purposes::Migration),
             Box::new(m0023_mail_delivery::Migration),
+            Box::new(m0024_operator_settings::Migration),
         ]
     }
 }

@@ -30,6 +30,7 @@ pub mod programmes;
 pub mod projects;
 pub mod referrals;
 pub mod selection;
+pub mod setup;
 pub mod sponsors;
 pub mod surveys;
 pub mod transfers;
