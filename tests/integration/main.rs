@@ -27,6 +27,7 @@ mod security;
 mod selection;
 mod sessions;
 mod shell;
+mod staff;
 mod suppression;
 mod synthesis;
 mod workspace;

@@ -115,10 +115,18 @@ pub enum AuditAction {
     ReferralImportCorrected,
     ReferralImportUploaded,
     SurveyQuestionsEdited,
+    // Staff accounts (issue 25).
+    StaffInvited,
+    StaffInvitationResent,
+    StaffInvitationCancelled,
+    StaffRoleChanged,
+    StaffDeactivated,
+    StaffReactivated,
+    StaffImported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 110] = [
+    pub const ALL: [AuditAction; 117] = [
         AuditAction::ActivityAnswersSaved,
         AuditAction::ActivityCompleted,
         AuditAction::ActivityHealthAnswersDenied,
@@ -229,6 +237,13 @@ impl AuditAction {
         AuditAction::ReferralImportCorrected,
         AuditAction::ReferralImportUploaded,
         AuditAction::SurveyQuestionsEdited,
+        AuditAction::StaffInvited,
+        AuditAction::StaffInvitationResent,
+        AuditAction::StaffInvitationCancelled,
+        AuditAction::StaffRoleChanged,
+        AuditAction::StaffDeactivated,
+        AuditAction::StaffReactivated,
+        AuditAction::StaffImported,
     ];
 
     /// The string stored in `audit_events.action`.
@@ -346,6 +361,13 @@ impl AuditAction {
             AuditAction::ReferralImportCorrected => "referral.import_corrected",
             AuditAction::ReferralImportUploaded => "referral.import_uploaded",
             AuditAction::SurveyQuestionsEdited => "survey.questions_edited",
+            AuditAction::StaffInvited => "staff.invited",
+            AuditAction::StaffInvitationResent => "staff.invitation_resent",
+            AuditAction::StaffInvitationCancelled => "staff.invitation_cancelled",
+            AuditAction::StaffRoleChanged => "staff.role_changed",
+            AuditAction::StaffDeactivated => "staff.deactivated",
+            AuditAction::StaffReactivated => "staff.reactivated",
+            AuditAction::StaffImported => "staff.imported",
         }
     }
 

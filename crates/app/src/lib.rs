@@ -31,6 +31,7 @@ pub mod referrals;
 pub mod seed;
 pub mod selection;
 pub mod sponsors;
+pub mod staff;
 pub mod surveys;
 pub mod synthesis;
 pub mod unit_of_work;

@@ -68,7 +68,10 @@ use axum::routing::get;
         crate::journal::api_delete_entry,
         crate::reference::api_occupations,
         crate::reference::api_occupation,
-        crate::reference::api_communes
+        crate::reference::api_communes,
+        crate::staff::api_list,
+        crate::staff::api_invite,
+        crate::staff::api_change
     ),
     components(schemas(
         Me,
@@ -143,7 +146,11 @@ use axum::routing::get;
         crate::reference::NamedCode,
         crate::reference::SkillRef,
         crate::reference::InterestRef,
-        crate::reference::CommuneSummary
+        crate::reference::CommuneSummary,
+        crate::staff::AccountDto,
+        crate::staff::NewAccountDto,
+        crate::staff::AccountCreatedDto,
+        crate::staff::AccountChangeDto
     ))
 )]
 pub struct ApiDoc;

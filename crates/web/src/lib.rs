@@ -32,6 +32,7 @@ pub mod referrals;
 mod routes;
 pub mod selection;
 pub mod sponsors;
+pub mod staff;
 pub mod synthesis;
 pub mod throttle;
 pub mod workspace;
@@ -117,6 +118,7 @@ fn page_routes() -> Routes {
         .merge(jobs::router())
         .merge(admin::router())
         .merge(api::router())
+        .merge(staff::router())
 }
 
 pub fn router(state: AppState) -> Router {

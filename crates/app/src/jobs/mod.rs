@@ -260,6 +260,9 @@ impl App {
             (PersonInvitation::KIND, Some(scope)) => {
                 self.send_person_invitation(scope, &payload_of(job)?).await
             }
+            (crate::staff::StaffInvitation::KIND, Some(scope)) => {
+                self.send_staff_invitation(scope, &payload_of(job)?).await
+            }
             (other, _) => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }
     }

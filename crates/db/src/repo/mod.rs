@@ -31,6 +31,7 @@ pub mod projects;
 pub mod referrals;
 pub mod selection;
 pub mod sponsors;
+pub mod staff;
 pub mod surveys;
 pub mod transfers;
 
