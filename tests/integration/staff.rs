@@ -1,7 +1,7 @@
 //! Staff accounts (issue 25, item 3): invitation by email, roles, deactivation with
 //! the caseload handed over, the last administrator, the CSV import, the API.
 
-use axum::http::StatusCode;
+use axum_test::http::StatusCode;
 use axum_test::multipart::MultipartForm;
 use parcours_db::repo::installation::accounts;
 use parcours_domain::Email;
