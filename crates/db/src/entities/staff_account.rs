@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "staff_accounts")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub membership_id: Uuid,
+    /// The membership's id (one row per membership).
+    pub id: Uuid,
     pub tenant_id: Uuid,
     pub invited_by: Option<Uuid>,
     pub invited_at: Option<i64>,

@@ -17,7 +17,7 @@ impl MigrationName for Migration {
 #[derive(DeriveIden)]
 enum StaffAccounts {
     Table,
-    MembershipId,
+    Id,
     TenantId,
     InvitedBy,
     InvitedAt,
@@ -25,19 +25,15 @@ enum StaffAccounts {
     DeactivatedAt,
 }
 
-#[derive(DeriveIden)]
-enum Memberships {
-    Table,
-    Id,
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // `id` is the membership's id. No foreign key: the row is the operator's record
+        // of the account, removed with it by the code that removes a membership.
         m.create_table(
             Table::create()
                 .table(StaffAccounts::Table)
-                .col(uuid(StaffAccounts::MembershipId).primary_key())
+                .col(uuid(StaffAccounts::Id).primary_key())
                 // The operator that manages the account (its own staff, or a partner's
                 // user it invited).
                 .col(uuid(StaffAccounts::TenantId))
@@ -45,12 +41,6 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(StaffAccounts::InvitedAt))
                 .col(big_integer_null(StaffAccounts::LastSignInAt))
                 .col(big_integer_null(StaffAccounts::DeactivatedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(StaffAccounts::Table, StaffAccounts::MembershipId)
-                        .to(Memberships::Table, Memberships::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
                 .to_owned(),
         )
         .await?;

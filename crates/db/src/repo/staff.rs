@@ -48,7 +48,7 @@ pub async fn accounts_of(
         .filter(staff_account::Column::TenantId.eq(scope.id()))
         .all(conn)
         .await?;
-    let invited_elsewhere: Vec<Uuid> = rows.iter().map(|r| r.membership_id).collect();
+    let invited_elsewhere: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let memberships = membership::Entity::find()
         .filter(
             sea_orm::Condition::any()
@@ -75,7 +75,7 @@ pub async fn accounts_of(
         let Some(u) = users.iter().find(|u| u.id == m.user_id) else {
             continue;
         };
-        let row = rows.iter().find(|r| r.membership_id == m.id);
+        let row = rows.iter().find(|r| r.id == m.id);
         out.push(StaffAccount {
             id: m.id,
             user_id: m.user_id,
@@ -122,7 +122,7 @@ async fn upsert(
 ) -> Result<(), DbErr> {
     staff_account::Entity::insert(row)
         .on_conflict(
-            OnConflict::column(staff_account::Column::MembershipId)
+            OnConflict::column(staff_account::Column::Id)
                 .update_columns(update.iter().copied())
                 .to_owned(),
         )
@@ -142,7 +142,7 @@ pub async fn mark_invited(
     upsert(
         conn,
         staff_account::ActiveModel {
-            membership_id: Set(membership_id),
+            id: Set(membership_id),
             tenant_id: Set(scope.id()),
             invited_by: Set(Some(by)),
             invited_at: Set(Some(now)),
@@ -167,7 +167,7 @@ pub async fn set_deactivated(
     upsert(
         conn,
         staff_account::ActiveModel {
-            membership_id: Set(membership_id),
+            id: Set(membership_id),
             tenant_id: Set(scope.id()),
             invited_by: Set(None),
             invited_at: Set(None),
@@ -265,12 +265,12 @@ pub mod unscoped {
         ids: &[Uuid],
     ) -> Result<Vec<Uuid>, DbErr> {
         Ok(staff_account::Entity::find()
-            .filter(staff_account::Column::MembershipId.is_in(ids.iter().copied()))
+            .filter(staff_account::Column::Id.is_in(ids.iter().copied()))
             .filter(staff_account::Column::DeactivatedAt.is_not_null())
             .all(conn)
             .await?
             .into_iter()
-            .map(|r| r.membership_id)
+            .map(|r| r.id)
             .collect())
     }
 
@@ -284,7 +284,7 @@ pub mod unscoped {
         upsert(
             conn,
             staff_account::ActiveModel {
-                membership_id: Set(membership_id),
+                id: Set(membership_id),
                 tenant_id: Set(organisation_id),
                 invited_by: Set(None),
                 invited_at: Set(None),

@@ -1674,3 +1674,4 @@ audit-staff-role_changed = Role changed
 audit-staff-deactivated = Account deactivated
 audit-staff-reactivated = Account reactivated
 audit-staff-imported = Accounts imported
+staff-last-sign-in-at = Last sign-in: { $when }

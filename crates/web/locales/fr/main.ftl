@@ -1674,3 +1674,4 @@ audit-staff-role_changed = Rôle changé
 audit-staff-deactivated = Compte désactivé
 audit-staff-reactivated = Compte réactivé
 audit-staff-imported = Comptes importés
+staff-last-sign-in-at = Dernière connexion : { $when }
