@@ -29,6 +29,7 @@ mod selection;
 mod sessions;
 mod setup;
 mod shell;
+mod staff;
 mod suppression;
 mod synthesis;
 mod workspace;

@@ -36,11 +36,12 @@ const CALLERS: [(&str, Option<&str>); 10] = [
 
 /// Pages anyone may open without signing in (sign-in, links sent by email, the public
 /// occupation explorer, operations endpoints).
-const PUBLIC_PREFIXES: [&str; 20] = [
+const PUBLIC_PREFIXES: [&str; 21] = [
     "/login",
     "/confidentialite",
     "/accessibilite",
     "/mentions-legales",
+    "/invitation/",
     "/password/",
     "/lang/",
     "/connexion",
@@ -423,7 +424,7 @@ fn source_of(path: &str, param: &str) -> Option<Source> {
         "action" => "plan_actions",
         "thread" => "message_threads",
         "id" => {
-            const BY_PREFIX: [(&str, &str); 22] = [
+            const BY_PREFIX: [(&str, &str); 24] = [
                 ("/beneficiaries/", "persons"),
                 ("/api/v1/beneficiaries/", "persons"),
                 ("/activites/", "activities"),
@@ -446,6 +447,9 @@ fn source_of(path: &str, param: &str) -> Option<Source> {
                 ("/programmes/", "programmes"),
                 ("/selection/evenements/", "selection_events"),
                 ("/rendez-vous/", "slots"),
+                // Staff accounts: the membership's id, kept with its tenant there.
+                ("/admin/equipe/", "staff_accounts"),
+                ("/api/v1/accounts/", "staff_accounts"),
             ];
             BY_PREFIX
                 .iter()
@@ -1107,7 +1111,7 @@ fn form_example(path: &str) -> Option<&'static [(&'static str, &'static str)]> {
             &[("prompt", ""), ("body", TEXT), ("shared", "yes")]
         }
         "/parcours/rendez-vous/reserver" | "/rendez-vous/{token}" => &[("slot", "{slots}")],
-        "/password/reset/{token}" => &[
+        "/password/reset/{token}" | "/invitation/{token}" => &[
             ("password", "un mot de passe assez long"),
             ("confirm", "un mot de passe assez long"),
         ],
@@ -1305,6 +1309,12 @@ fn body_for(route: &Route, spec: &serde_json::Value, fill: &Fill) -> Body {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), fill.value(v)))
         .collect();
+    if route.path == "/admin/equipe/import" {
+        return Body::Multipart(
+            Vec::new(),
+            b"email;prenom;nom;role\r\njeanne.matrice@exemple.fr;Jeanne;Matrice;coach\r\n".to_vec(),
+        );
+    }
     if route.path == "/orientations/import" {
         return Body::Multipart(
             vec![

@@ -117,10 +117,18 @@ pub enum AuditAction {
     SurveyQuestionsEdited,
     // Issue 25: the operator's set-up.
     OrganisationSettingsSaved,
+    // Staff accounts (issue 25).
+    StaffInvited,
+    StaffInvitationResent,
+    StaffInvitationCancelled,
+    StaffRoleChanged,
+    StaffDeactivated,
+    StaffReactivated,
+    StaffImported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 111] = [
+    pub const ALL: [AuditAction; 118] = [
         AuditAction::ActivityAnswersSaved,
         AuditAction::ActivityCompleted,
         AuditAction::ActivityHealthAnswersDenied,
@@ -232,6 +240,13 @@ impl AuditAction {
         AuditAction::ReferralImportUploaded,
         AuditAction::SurveyQuestionsEdited,
         AuditAction::OrganisationSettingsSaved,
+        AuditAction::StaffInvited,
+        AuditAction::StaffInvitationResent,
+        AuditAction::StaffInvitationCancelled,
+        AuditAction::StaffRoleChanged,
+        AuditAction::StaffDeactivated,
+        AuditAction::StaffReactivated,
+        AuditAction::StaffImported,
     ];
 
     /// The string stored in `audit_events.action`.
@@ -350,6 +365,13 @@ impl AuditAction {
             AuditAction::ReferralImportUploaded => "referral.import_uploaded",
             AuditAction::SurveyQuestionsEdited => "survey.questions_edited",
             AuditAction::OrganisationSettingsSaved => "organisation.settings_saved",
+            AuditAction::StaffInvited => "staff.invited",
+            AuditAction::StaffInvitationResent => "staff.invitation_resent",
+            AuditAction::StaffInvitationCancelled => "staff.invitation_cancelled",
+            AuditAction::StaffRoleChanged => "staff.role_changed",
+            AuditAction::StaffDeactivated => "staff.deactivated",
+            AuditAction::StaffReactivated => "staff.reactivated",
+            AuditAction::StaffImported => "staff.imported",
         }
     }
 

@@ -33,6 +33,7 @@ pub mod seed;
 pub mod selection;
 pub mod setup;
 pub mod sponsors;
+pub mod staff;
 pub mod surveys;
 pub mod synthesis;
 pub mod unit_of_work;

@@ -72,7 +72,10 @@ use parcours_domain::ids::PersonId;
         crate::reference::api_occupation,
         crate::reference::api_communes,
         crate::setup::api_organisation,
-        crate::setup::api_patch_organisation
+        crate::setup::api_patch_organisation,
+        crate::staff::api_list,
+        crate::staff::api_invite,
+        crate::staff::api_change
     ),
     components(schemas(
         Me,
@@ -149,7 +152,11 @@ use parcours_domain::ids::PersonId;
         crate::reference::InterestRef,
         crate::reference::CommuneSummary,
         crate::setup::OrganisationDto,
-        crate::setup::OrganisationPatch
+        crate::setup::OrganisationPatch,
+        crate::staff::AccountDto,
+        crate::staff::NewAccountDto,
+        crate::staff::AccountCreatedDto,
+        crate::staff::AccountChangeDto
     ))
 )]
 pub struct ApiDoc;

@@ -34,6 +34,7 @@ mod routes;
 pub mod selection;
 pub mod setup;
 pub mod sponsors;
+pub mod staff;
 pub mod synthesis;
 pub mod throttle;
 pub mod workspace;
@@ -121,6 +122,7 @@ fn page_routes() -> Routes {
         .merge(admin::router())
         .merge(setup::router())
         .merge(api::router())
+        .merge(staff::router())
 }
 
 pub fn router(state: AppState) -> Router {

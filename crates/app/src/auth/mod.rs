@@ -1,6 +1,7 @@
 //! Signing in and out, sessions, the login rate limit and password reset.
 
 use parcours_db::repo::installation::security::LinkPurpose;
+use parcours_db::repo::staff;
 use parcours_db::repo::{installation::accounts, installation::security};
 use parcours_domain::{Email, Role};
 use uuid::Uuid;
@@ -136,8 +137,9 @@ impl App {
         Ok(session)
     }
 
-    /// A new session for the user in the caller's transaction (their first membership).
-    async fn open_session(
+    /// A new session for the user in the caller's transaction (their first membership
+    /// that no operator deactivated).
+    pub(crate) async fn open_session(
         &self,
         txn: &parcours_db::DatabaseTransaction,
         user_id: Uuid,
@@ -145,9 +147,15 @@ impl App {
     ) -> Result<NewSession, LoginError> {
         let config = self.config();
         let memberships = accounts::memberships_of(txn, user_id).await?;
-        let Some(membership) = memberships.first() else {
+        let ids: Vec<Uuid> = memberships.iter().map(|m| m.id).collect();
+        let deactivated = staff::unscoped::deactivated_among(txn, &ids).await?;
+        let Some(membership) = memberships.iter().find(|m| !deactivated.contains(&m.id)) else {
             return Err(LoginError::NoMembership);
         };
+        if membership.role != Role::Beneficiary {
+            staff::unscoped::record_sign_in(txn, membership.id, membership.organisation.id, now)
+                .await?;
+        }
         let token = random_token();
         if token.is_empty() {
             return Err(AppError::Internal("no random source".into()).into());
@@ -189,6 +197,14 @@ impl App {
         else {
             return Ok(None);
         };
+        // A deactivated account's sessions end with it (also removed then; this is the
+        // guard for a session read while the deactivation commits).
+        if !staff::unscoped::deactivated_among(self.db(), &[membership.id])
+            .await?
+            .is_empty()
+        {
+            return Ok(None);
+        }
         if now - session.last_seen_at > SESSION_TOUCH_EVERY_MS {
             security::extend_session(
                 self.db(),

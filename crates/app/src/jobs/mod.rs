@@ -267,6 +267,9 @@ impl App {
                 let last_try = job.attempts >= job.max_attempts;
                 self.deliver_mail(&payload_of(job)?, last_try).await
             }
+            (crate::staff::StaffInvitation::KIND, Some(scope)) => {
+                self.send_staff_invitation(scope, &payload_of(job)?).await
+            }
             (other, _) => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }
     }

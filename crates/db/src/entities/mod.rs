@@ -53,6 +53,7 @@ pub mod session;
 pub mod simulation_evaluation;
 pub mod slot;
 pub mod sponsor_meeting;
+pub mod staff_account;
 pub mod survey;
 pub mod survey_answer;
 pub mod survey_question;

@@ -27,6 +27,7 @@ mod m0021_race_guards;
 mod m0022_link_purposes;
 mod m0023_mail_delivery;
 mod m0024_operator_settings;
+mod m0025_staff;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0022_link_purposes::Migration),
             Box::new(m0023_mail_delivery::Migration),
             Box::new(m0024_operator_settings::Migration),
+            Box::new(m0025_staff::Migration),
         ]
     }
 }

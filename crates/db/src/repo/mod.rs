@@ -32,6 +32,7 @@ pub mod referrals;
 pub mod selection;
 pub mod setup;
 pub mod sponsors;
+pub mod staff;
 pub mod surveys;
 pub mod transfers;
 
