@@ -45,8 +45,12 @@ async fn pistes_follow_the_bilan_and_respect_what_the_person_says() -> TestResul
         .and_then(|a| a["id"].as_str())
         .unwrap()
         .to_owned();
-    // Before any answer every fiche of the fixture catalog is a piste.
-    assert_eq!(codes(&pistes(&me, person).await).len(), 3);
+    // Before any answer there is nothing to base pistes on: none, and an invitation.
+    let before = pistes(&me, person).await;
+    assert_eq!(codes(&before).len(), 0, "{before}");
+    assert_eq!(before["needs_answers"], true);
+    let page = me.server.get("/parcours/pistes").await.text();
+    assert!(page.contains("Commencer les activités"), "{page}");
     // Heavy loads excluded: the care assistant (context 300795) is no longer proposed.
     let path = format!("/activites/{constraints}");
     let saved = me
@@ -62,8 +66,39 @@ async fn pistes_follow_the_bilan_and_respect_what_the_person_says() -> TestResul
         )
         .await;
     assert_eq!(saved.status_code(), StatusCode::SEE_OTHER);
+    // Constraints alone say what is impossible, not what the person would like.
+    assert_eq!(codes(&pistes(&me, person).await).len(), 0);
+    let riasec = journey["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["instrument"] == "riasec")
+        .and_then(|a| a["id"].as_str())
+        .unwrap()
+        .to_owned();
+    let answers: Vec<Value> = "RIASEC"
+        .chars()
+        .flat_map(|scale| {
+            let level = match scale {
+                'R' | 'I' => "5",
+                'S' => "4",
+                _ => "2",
+            };
+            (1..=6).map(move |n| json!({"item": format!("{scale}{n}"), "value": level}))
+        })
+        .collect();
+    let answered = me
+        .put_json(
+            &format!("/api/v1/activities/{riasec}/answers"),
+            &json!({ "answers": answers }),
+        )
+        .await;
+    assert!(answered.status_code().is_success(), "{}", answered.text());
     let mine = pistes(&me, person).await;
-    assert_eq!(codes(&mine), vec!["D1102", "M1805"], "{mine}");
+    let mut proposed = codes(&mine);
+    proposed.sort();
+    assert_eq!(proposed, vec!["D1102", "M1805"], "{mine}");
+    assert_eq!(mine["needs_answers"], false);
     assert!(
         mine["pistes"][0]["score"].is_null(),
         "no score for the person"

@@ -49,6 +49,8 @@ struct PisteRow {
     reasons: Vec<String>,
     cautions: Vec<String>,
     training: String,
+    skills_you_have: Vec<String>,
+    skills_to_acquire: Vec<String>,
     shortlisted: bool,
     pinned: bool,
 }
@@ -66,6 +68,8 @@ struct PistesPage {
     based_on: String,
     missing: String,
     catalog_ready: bool,
+    needs_answers: bool,
+    coach_notes: Vec<String>,
     pistes: Vec<PisteRow>,
     rejected: Vec<(String, String, String)>,
     version: String,
@@ -102,6 +106,9 @@ fn pistes_page(
             if piste.added {
                 badges.push(lang.t("pistes-badge-added"));
             }
+            if r.current_job {
+                badges.push(lang.t("pistes-badge-current-job"));
+            }
             PisteRow {
                 code: r.code_rome.clone(),
                 label: r.label.clone(),
@@ -110,6 +117,8 @@ fn pistes_page(
                 reasons: r.reasons.clone(),
                 cautions: r.cautions.clone(),
                 training: training_text(lang, r.training, r.regulated),
+                skills_you_have: r.skills_you_have.clone(),
+                skills_to_acquire: r.skills_to_acquire.clone(),
                 shortlisted: piste.choice.shortlisted,
                 pinned: piste.choice.pinned,
             }
@@ -125,6 +134,12 @@ fn pistes_page(
         based_on: list(&view.based_on),
         missing: list(&view.missing),
         catalog_ready: view.catalog_version.is_some(),
+        needs_answers: view.needs_answers,
+        coach_notes: if view.can_pin {
+            view.coach_notes.clone()
+        } else {
+            Vec::new()
+        },
         pistes,
         rejected: view.rejected,
         version: format!(
@@ -239,6 +254,15 @@ pub struct PisteDto {
     pub pinned: bool,
     /// Pinned by the coach though the engine did not propose it.
     pub added: bool,
+    /// The qualification the occupation usually asks (none, cap_bep, bac, bac2, bac3,
+    /// bac5); null when its access text does not say.
+    pub entry_level: Option<String>,
+    /// The person's own job (or its domain) while they want to change.
+    pub current_job: bool,
+    /// Core know-how of the occupation the person has practised.
+    pub skills_you_have: Vec<String>,
+    /// Core know-how they would learn.
+    pub skills_to_acquire: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -255,6 +279,11 @@ pub struct PistesDto {
     pub weights_version: String,
     pub pistes: Vec<PisteDto>,
     pub rejected: Vec<RejectedDto>,
+    /// True while nothing is answered yet: no proposals, the activities come first.
+    pub needs_answers: bool,
+    /// What the coach should know about this list (a flat interest profile, an answer
+    /// a reference release made obsolete); empty for the person.
+    pub coach_notes: Vec<String>,
 }
 
 /// A person's pistes: the coach's pins and the person's shortlist first, then the
@@ -291,6 +320,10 @@ pub async fn api_pistes(
                 shortlisted: p.choice.shortlisted,
                 pinned: p.choice.pinned,
                 added: p.added,
+                entry_level: p.recommendation.entry_level.map(|q| q.code().to_owned()),
+                current_job: p.recommendation.current_job,
+                skills_you_have: p.recommendation.skills_you_have.clone(),
+                skills_to_acquire: p.recommendation.skills_to_acquire.clone(),
             })
             .collect(),
         rejected: view
@@ -302,6 +335,12 @@ pub async fn api_pistes(
                 reason: reason.clone(),
             })
             .collect(),
+        needs_answers: view.needs_answers,
+        coach_notes: if view.can_pin {
+            view.coach_notes.clone()
+        } else {
+            Vec::new()
+        },
     }))
 }
 

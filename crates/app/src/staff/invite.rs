@@ -289,8 +289,8 @@ impl App {
             .unwrap_or_default();
         let link = format!("{}/invitation/{}", self.config().base_url, job.token);
         let (role_fr, role_en) = role_names(job.role);
-        mail::send(
-            &self.config().outbox_dir,
+        self.send_mail(
+            Some(scope),
             OutgoingMail {
                 to: &user.email,
                 subject: "Parcours : votre compte vous attend",
@@ -303,6 +303,7 @@ impl App {
                 calendar: None,
             },
         )
+        .await
     }
 
     /// True when an invitation link can still choose a password.
