@@ -115,10 +115,15 @@ pub enum AuditAction {
     ReferralImportCorrected,
     ReferralImportUploaded,
     SurveyQuestionsEdited,
+    // The operator's set-up (issue 25).
+    PartnerAdded,
+    ProgrammeCreated,
+    ProgrammeUpdated,
+    ProgrammeStatusChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 110] = [
+    pub const ALL: [AuditAction; 114] = [
         AuditAction::ActivityAnswersSaved,
         AuditAction::ActivityCompleted,
         AuditAction::ActivityHealthAnswersDenied,
@@ -229,6 +234,10 @@ impl AuditAction {
         AuditAction::ReferralImportCorrected,
         AuditAction::ReferralImportUploaded,
         AuditAction::SurveyQuestionsEdited,
+        AuditAction::PartnerAdded,
+        AuditAction::ProgrammeCreated,
+        AuditAction::ProgrammeUpdated,
+        AuditAction::ProgrammeStatusChanged,
     ];
 
     /// The string stored in `audit_events.action`.
@@ -346,6 +355,10 @@ impl AuditAction {
             AuditAction::ReferralImportCorrected => "referral.import_corrected",
             AuditAction::ReferralImportUploaded => "referral.import_uploaded",
             AuditAction::SurveyQuestionsEdited => "survey.questions_edited",
+            AuditAction::PartnerAdded => "partner.added",
+            AuditAction::ProgrammeCreated => "programme.created",
+            AuditAction::ProgrammeUpdated => "programme.updated",
+            AuditAction::ProgrammeStatusChanged => "programme.status_changed",
         }
     }
 

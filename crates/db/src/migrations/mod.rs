@@ -25,6 +25,7 @@ mod m0019_privacy;
 mod m0020_cohort_sample;
 mod m0021_race_guards;
 mod m0022_link_purposes;
+mod m0026_programmes_admin;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0020_cohort_sample::Migration),
             Box::new(m0021_race_guards::Migration),
             Box::new(m0022_link_purposes::Migration),
+            Box::new(m0026_programmes_admin::Migration),
         ]
     }
 }
