@@ -20,11 +20,13 @@ pub mod messages;
 pub mod opportunities;
 pub mod ops;
 pub mod outcomes;
+pub mod partners;
 pub mod people;
 pub mod pistes;
 pub mod placements;
 pub mod plan;
 pub mod privacy;
+pub mod programmes;
 pub mod projects;
 pub mod redirect;
 pub mod reference;
@@ -116,6 +118,8 @@ fn page_routes() -> Routes {
         .merge(selection::router())
         .merge(jobs::router())
         .merge(admin::router())
+        .merge(partners::router())
+        .merge(programmes::router())
         .merge(api::router())
 }
 

@@ -4,7 +4,8 @@
 //! (read-only; its reports stay available). The referral rules the manager edits on
 //! `/programmes/{id}` are the same stored rules.
 
-use parcours_db::repo::programme_admin::{self, CohortRow, Partner, ProgrammeRow, ReferrerQuota, Rules};
+use parcours_db::repo::programme_admin::{self, ProgrammeRow};
+pub use parcours_db::repo::programme_admin::{CohortRow, Partner, ReferrerQuota, Rules};
 use parcours_db::repo::{programmes, referrals};
 use parcours_domain::OrgKind;
 use uuid::Uuid;
