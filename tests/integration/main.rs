@@ -19,6 +19,7 @@ mod pistes;
 mod plan;
 mod privacy;
 mod processes;
+mod programmes;
 mod projects;
 mod races;
 mod referrals;

@@ -136,7 +136,7 @@ async fn render_page(
         .into_iter()
         .map(|o| (o.name, lang.t(&format!("org-kind-{}", o.kind.code()))))
         .collect();
-    let mut fields = [Field::new(lang, "name", "partners-name", "text", "organization")
+    let mut fields = [Field::new(lang, "name", "orgs-name", "text", "organization")
         .value(&typed.name)
         .required()];
     let items = attach_errors(lang, &mut fields, errors);
@@ -146,7 +146,7 @@ async fn render_page(
         .map(|e| e.message.clone());
     let [fld] = fields;
     let page = PartnersPage {
-        p: Page::new(ctx, lang.t("partners-title")),
+        p: Page::new(ctx, lang.t("orgs-title")),
         notice,
         partners,
         fld,
