@@ -20,6 +20,7 @@ mod pistes;
 mod plan;
 mod privacy;
 mod processes;
+mod programmes;
 mod projects;
 mod races;
 mod referrals;

@@ -125,10 +125,15 @@ pub enum AuditAction {
     StaffDeactivated,
     StaffReactivated,
     StaffImported,
+    // The operator's set-up (issue 25).
+    PartnerAdded,
+    ProgrammeCreated,
+    ProgrammeUpdated,
+    ProgrammeStatusChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 118] = [
+    pub const ALL: [AuditAction; 122] = [
         AuditAction::ActivityAnswersSaved,
         AuditAction::ActivityCompleted,
         AuditAction::ActivityHealthAnswersDenied,
@@ -247,6 +252,10 @@ impl AuditAction {
         AuditAction::StaffDeactivated,
         AuditAction::StaffReactivated,
         AuditAction::StaffImported,
+        AuditAction::PartnerAdded,
+        AuditAction::ProgrammeCreated,
+        AuditAction::ProgrammeUpdated,
+        AuditAction::ProgrammeStatusChanged,
     ];
 
     /// The string stored in `audit_events.action`.
@@ -372,6 +381,10 @@ impl AuditAction {
             AuditAction::StaffDeactivated => "staff.deactivated",
             AuditAction::StaffReactivated => "staff.reactivated",
             AuditAction::StaffImported => "staff.imported",
+            AuditAction::PartnerAdded => "partner.added",
+            AuditAction::ProgrammeCreated => "programme.created",
+            AuditAction::ProgrammeUpdated => "programme.updated",
+            AuditAction::ProgrammeStatusChanged => "programme.status_changed",
         }
     }
 

@@ -48,6 +48,7 @@ coded_enum!(OrgKind, "organisation kind", {
     Referrer => "referrer",
     Employer => "employer",
     Funder => "funder",
+    Copilot => "copilot",
 });
 
 coded_enum!(Role, "role", {

@@ -75,10 +75,29 @@ use parcours_domain::ids::PersonId;
         crate::setup::api_patch_organisation,
         crate::staff::api_list,
         crate::staff::api_invite,
-        crate::staff::api_change
+        crate::staff::api_change,
+        crate::partners::api_list,
+        crate::partners::api_create,
+        crate::programmes::api_list,
+        crate::programmes::api_create,
+        crate::programmes::api_get,
+        crate::programmes::api_update,
+        crate::programmes::api_cohorts,
+        crate::programmes::api_open_cohort
     ),
     components(schemas(
         Me,
+        crate::partners::OrganisationLineDto,
+        crate::partners::NewOrganisationDto,
+        crate::partners::OrganisationCreatedDto,
+        crate::programmes::ProgrammeLineDto,
+        crate::programmes::ProgrammeDto,
+        crate::programmes::ProgrammeInputDto,
+        crate::programmes::QuotaDto,
+        crate::programmes::QuotaInputDto,
+        crate::programmes::CohortDto,
+        crate::programmes::NewCohortDto,
+        crate::programmes::CreatedDto,
         OrganisationRef,
         Beneficiary,
         EnrolmentSummary,
@@ -156,7 +175,7 @@ use parcours_domain::ids::PersonId;
         crate::staff::AccountDto,
         crate::staff::NewAccountDto,
         crate::staff::AccountCreatedDto,
-        crate::staff::AccountChangeDto
+        crate::staff::AccountChangeDto,
     ))
 )]
 pub struct ApiDoc;

@@ -21,11 +21,13 @@ pub mod messages;
 pub mod opportunities;
 pub mod ops;
 pub mod outcomes;
+pub mod partners;
 pub mod people;
 pub mod pistes;
 pub mod placements;
 pub mod plan;
 pub mod privacy;
+pub mod programmes;
 pub mod projects;
 pub mod redirect;
 pub mod reference;
@@ -121,6 +123,8 @@ fn page_routes() -> Routes {
         .merge(mail_log::router())
         .merge(admin::router())
         .merge(setup::router())
+        .merge(partners::router())
+        .merge(programmes::router())
         .merge(api::router())
         .merge(staff::router())
 }

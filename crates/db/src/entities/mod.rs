@@ -58,3 +58,7 @@ pub mod survey;
 pub mod survey_answer;
 pub mod survey_question;
 pub mod user;
+pub mod operator_partner;
+pub mod programme_coach;
+pub mod programme_copilot;
+pub mod programme_state;

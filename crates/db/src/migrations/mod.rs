@@ -28,6 +28,7 @@ mod m0022_link_purposes;
 mod m0023_mail_delivery;
 mod m0024_operator_settings;
 mod m0025_staff;
+mod m0026_programmes_admin;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0023_mail_delivery::Migration),
             Box::new(m0024_operator_settings::Migration),
             Box::new(m0025_staff::Migration),
+            Box::new(m0026_programmes_admin::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ pub mod pistes;
 pub mod placements;
 pub mod plan;
 pub mod privacy;
+pub mod programme_admin;
 pub mod programmes;
 pub mod projects;
 pub mod referrals;
