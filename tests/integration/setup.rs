@@ -530,13 +530,14 @@ async fn a_fresh_install_says_how_to_create_the_first_admin_who_then_sees_the_ch
         assert_eq!(status, 303);
         let home = http(port, "GET", "/home", &session, None, None)?;
         assert_eq!(home.status, 200);
-        // Every step is still to do: the first one is put forward, the others say
-        // honestly that their page is coming.
+        // Every step is still to do: the first one is put forward, each links to its page.
         assert!(home.body.contains("Mise en route"), "{}", home.body);
         assert!(home.body.contains("0 étape(s) faite(s) sur 5"));
         assert!(home.body.contains("aria-current=\"step\""));
         assert!(home.body.contains("href=\"/admin/organisation\""));
-        assert!(home.body.contains("bientôt"));
+        for page in ["/admin/equipe", "/partenaires", "/programmes"] {
+            assert!(home.body.contains(&format!("href=\"{page}\"")), "{page}");
+        }
         let settings = http(port, "GET", "/admin/organisation", &session, None, None)?;
         assert_eq!(settings.status, 200);
         assert!(settings.body.contains("value=\"Tremplin Rouen\""));

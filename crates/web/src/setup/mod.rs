@@ -38,7 +38,9 @@ pub struct StepView {
 fn step_href(step: Step) -> Option<&'static str> {
     match step {
         Step::Organisation => Some(SETTINGS_PATH),
-        Step::Staff | Step::Partners | Step::Programme | Step::Referrers => None,
+        Step::Staff => Some("/admin/equipe"),
+        Step::Partners | Step::Referrers => Some("/partenaires"),
+        Step::Programme => Some("/programmes"),
     }
 }
 
