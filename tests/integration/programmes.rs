@@ -111,9 +111,9 @@ async fn an_admin_creates_a_funder_a_programme_and_a_cohort_through_the_api() ->
         .await
         .json();
     assert!(
-        cohorts
-            .as_array()
-            .is_some_and(|cs| cs.iter().any(|c| c["id"] == cohort_id && c["name"] == "Janvier 2027")),
+        cohorts.as_array().is_some_and(|cs| cs
+            .iter()
+            .any(|c| c["id"] == cohort_id && c["name"] == "Janvier 2027")),
         "{cohorts}"
     );
 
@@ -192,11 +192,17 @@ async fn refusals_name_their_field() -> TestResult {
     assert_eq!(fields(&backwards.json()), vec!["ends_on"]);
 
     let first = admin
-        .post_json("/api/v1/programmes", &body("unique", "2027-01-01", "2027-06-01"))
+        .post_json(
+            "/api/v1/programmes",
+            &body("unique", "2027-01-01", "2027-06-01"),
+        )
         .await;
     assert_eq!(first.status_code(), 201);
     let twice = admin
-        .post_json("/api/v1/programmes", &body("unique", "2027-01-01", "2027-06-01"))
+        .post_json(
+            "/api/v1/programmes",
+            &body("unique", "2027-01-01", "2027-06-01"),
+        )
         .await;
     assert_eq!(twice.status_code(), 422);
     assert_eq!(fields(&twice.json()), vec!["slug"]);
@@ -218,9 +224,15 @@ async fn refusals_name_their_field() -> TestResult {
         .await;
     assert_eq!(referrer.status_code(), 201);
     let referrer_id = referrer.json::<Value>()["id"].clone();
-    let theirs = accounts::insert_organisation(t.app.db(), OrgKind::Funder, "Leur Région", 0).await?;
-    programme_admin::add_partner(t.app.db(), TenantScope::of(t.world.other_operator_id), theirs, 0)
-        .await?;
+    let theirs =
+        accounts::insert_organisation(t.app.db(), OrgKind::Funder, "Leur Région", 0).await?;
+    programme_admin::add_partner(
+        t.app.db(),
+        TenantScope::of(t.world.other_operator_id),
+        theirs,
+        0,
+    )
+    .await?;
     for wrong in [referrer_id, json!(theirs.to_string())] {
         let refused = admin
             .post_json(
@@ -233,7 +245,10 @@ async fn refusals_name_their_field() -> TestResult {
         assert_eq!(fields(&refused.json()), vec!["funder_id"]);
     }
     let listed: Value = admin.server.get("/api/v1/organisations").await.json();
-    assert!(!listed.to_string().contains(&theirs.to_string()), "{listed}");
+    assert!(
+        !listed.to_string().contains(&theirs.to_string()),
+        "{listed}"
+    );
 
     let small_cell = patch_json(
         &admin,
@@ -351,14 +366,25 @@ async fn another_tenants_programme_is_not_found_and_a_coach_is_refused() -> Test
     let listed: Value = admin.server.get("/api/v1/programmes").await.json();
     assert!(!listed.to_string().contains(&theirs.to_string()));
     assert_eq!(
-        admin.server.get(&format!("/programmes/{theirs}/modifier")).await.status_code(),
+        admin
+            .server
+            .get(&format!("/programmes/{theirs}/modifier"))
+            .await
+            .status_code(),
         404
     );
 
     let coach = t.login_as("coach@demo.parcours.test").await?;
-    assert_eq!(coach.server.get("/api/v1/programmes").await.status_code(), 403);
     assert_eq!(
-        coach.server.get("/api/v1/organisations").await.status_code(),
+        coach.server.get("/api/v1/programmes").await.status_code(),
+        403
+    );
+    assert_eq!(
+        coach
+            .server
+            .get("/api/v1/organisations")
+            .await
+            .status_code(),
         403
     );
     let tried = coach
@@ -385,7 +411,10 @@ async fn the_pages_keep_what_was_typed_and_name_the_refused_field() -> TestResul
     assert!(html.contains("Indiquez un nom."), "{html}");
     assert!(html.contains("value=\"funder\" selected"));
     let added = admin
-        .post_form("/partenaires", &[("name", "Région Bretagne"), ("kind", "funder")])
+        .post_form(
+            "/partenaires",
+            &[("name", "Région Bretagne"), ("kind", "funder")],
+        )
         .await;
     assert_eq!(added.status_code(), 303);
     let partners = admin.server.get("/partenaires").await.text();
@@ -415,7 +444,10 @@ async fn the_pages_keep_what_was_typed_and_name_the_refused_field() -> TestResul
         .await;
     assert_eq!(backwards.status_code(), 422);
     let html = backwards.text();
-    assert!(html.contains("ne peut pas finir avant de commencer"), "{html}");
+    assert!(
+        html.contains("ne peut pas finir avant de commencer"),
+        "{html}"
+    );
     assert!(html.contains("href=\"#ends_on\""));
     assert!(html.contains("value=\"Tremplin Rennes\""));
     assert!(html.contains("value=\"2027-09-01\""));
@@ -463,7 +495,10 @@ async fn the_pages_keep_what_was_typed_and_name_the_refused_field() -> TestResul
 
     let cohort_path = base.replace("/modifier", "/cohortes");
     let opened = admin
-        .post_form(&cohort_path, &[("name", "Mars"), ("starts_on", "2027-03-01")])
+        .post_form(
+            &cohort_path,
+            &[("name", "Mars"), ("starts_on", "2027-03-01")],
+        )
         .await;
     assert_eq!(opened.status_code(), 303);
     assert!(admin.server.get(&base).await.text().contains("Mars"));

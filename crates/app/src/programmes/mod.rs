@@ -135,7 +135,11 @@ impl App {
         let scope = actor.tenant();
         let partners = programme_admin::partners(self.db(), scope).await?;
         let of = |kind: OrgKind| -> Vec<Partner> {
-            partners.iter().filter(|p| p.kind == kind).cloned().collect()
+            partners
+                .iter()
+                .filter(|p| p.kind == kind)
+                .cloned()
+                .collect()
         };
         Ok(ProgrammeChoices {
             funders: of(OrgKind::Funder),
@@ -244,7 +248,9 @@ impl App {
         if current.status == "archived" && input.edits_content() {
             return Err(AppError::invalid("status", "archived"));
         }
-        let checked = self.check_programme(actor, &current, input, Some(id)).await?;
+        let checked = self
+            .check_programme(actor, &current, input, Some(id))
+            .await?;
         let scope = actor.tenant();
         let txn = self.change(actor).await?;
         self.write_programme(&txn, scope, id, &checked).await?;

@@ -52,7 +52,10 @@ pub async fn add_partner(
 
 /// The ids of the organisations the operator works with: linked as partners, funding or
 /// referring to one of its programmes, or offering to its candidates as employers.
-async fn partner_ids(conn: &impl ConnectionTrait, scope: TenantScope) -> Result<BTreeSet<Uuid>, DbErr> {
+async fn partner_ids(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+) -> Result<BTreeSet<Uuid>, DbErr> {
     let mut ids: BTreeSet<Uuid> = operator_partner::Entity::find()
         .filter(operator_partner::Column::TenantId.eq(scope.id()))
         .all(conn)
@@ -95,10 +98,16 @@ async fn partner_ids(conn: &impl ConnectionTrait, scope: TenantScope) -> Result<
 }
 
 /// The operator itself first, then its partners by name.
-pub async fn partners(conn: &impl ConnectionTrait, scope: TenantScope) -> Result<Vec<Partner>, DbErr> {
+pub async fn partners(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+) -> Result<Vec<Partner>, DbErr> {
     let ids = partner_ids(conn, scope).await?;
     let mut out = Vec::new();
-    if let Some(own) = organisation::Entity::find_by_id(scope.id()).one(conn).await? {
+    if let Some(own) = organisation::Entity::find_by_id(scope.id())
+        .one(conn)
+        .await?
+    {
         out.push(Partner {
             id: own.id,
             kind: parse_code(&own.kind)?,

@@ -136,9 +136,11 @@ async fn render_page(
         .into_iter()
         .map(|o| (o.name, lang.t(&format!("org-kind-{}", o.kind.code()))))
         .collect();
-    let mut fields = [Field::new(lang, "name", "orgs-name", "text", "organization")
-        .value(&typed.name)
-        .required()];
+    let mut fields = [
+        Field::new(lang, "name", "orgs-name", "text", "organization")
+            .value(&typed.name)
+            .required(),
+    ];
     let items = attach_errors(lang, &mut fields, errors);
     let kind_error = items
         .iter()

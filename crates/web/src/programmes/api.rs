@@ -166,7 +166,12 @@ impl From<ProgrammeInputDto> for ProgrammeInput {
             coach_ids: d.coach_ids,
             quotas: d.quotas.map(|qs| {
                 qs.into_iter()
-                    .map(|q| (q.organisation_id, q.quota.map(|n| n.to_string()).unwrap_or_default()))
+                    .map(|q| {
+                        (
+                            q.organisation_id,
+                            q.quota.map(|n| n.to_string()).unwrap_or_default(),
+                        )
+                    })
                     .collect()
             }),
             status: d.status,

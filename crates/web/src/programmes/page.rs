@@ -13,7 +13,9 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::context::Ctx;
 use crate::i18n::Lang;
-use crate::kit::{ErrorItem, Field, Page, PageResult, SavedQuery, attach_errors, parse_id, render, see_other};
+use crate::kit::{
+    ErrorItem, Field, Page, PageResult, SavedQuery, attach_errors, parse_id, render, see_other,
+};
 
 /// A programme's form as strings: what is stored, or what was typed.
 #[derive(Debug, Clone, Default)]
@@ -209,7 +211,12 @@ async fn list_page(
                 (Some(a), Some(b)) => format!("{a} → {b}"),
                 _ => String::new(),
             };
-            (l.id, l.name, lang.t(&format!("programmes-status-{}", l.status)), dates)
+            (
+                l.id,
+                l.name,
+                lang.t(&format!("programmes-status-{}", l.status)),
+                dates,
+            )
         })
         .collect();
     let choices = state.app.programme_choices(actor).await?;
