@@ -101,7 +101,7 @@ impl App {
                 }
             },
             Some(role) => {
-                let partners = match self.partner_organisations(scope).await {
+                let partners = match self.partner_organisations_of(scope).await {
                     Ok(p) => p,
                     Err(_) => Vec::new(),
                 };

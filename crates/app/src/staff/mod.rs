@@ -256,28 +256,22 @@ impl App {
         Ok(())
     }
 
-    /// The partner organisations of the operator: referrers and funders of its
-    /// programmes, its partner employers.
-    pub(crate) async fn partner_organisations(
+    /// The partner organisations of the operator, as the partners page lists them (those
+    /// it added, and the funders, referrers and co-pilots of its programmes, its partner
+    /// employers): one definition for both.
+    pub(crate) async fn partner_organisations_of(
         &self,
         scope: TenantScope,
     ) -> Result<Vec<accounts::Organisation>, AppError> {
-        use parcours_db::repo::{opportunities, programmes};
-        let mut ids = Vec::new();
-        for programme in programmes::list_in_tenant(self.db(), scope).await? {
-            ids.extend(programme.funder_id);
-            ids.extend(programmes::referrers_of(self.db(), scope, programme.id).await?);
-        }
-        ids.extend(opportunities::employers_of_operator(self.db(), scope).await?);
-        ids.sort();
-        ids.dedup();
         let mut out = Vec::new();
-        for id in ids {
-            if let Some(org) = accounts::find_organisation(self.db(), id).await? {
+        for partner in parcours_db::repo::programme_admin::partners(self.db(), scope).await? {
+            if partner.id == scope.id() {
+                continue;
+            }
+            if let Some(org) = accounts::find_organisation(self.db(), partner.id).await? {
                 out.push(org);
             }
         }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
 }
