@@ -35,7 +35,10 @@ async fn invitation_link(t: &TestApp, to: &str) -> anyhow::Result<String> {
         .rev()
         .find(|e| e.contains(&format!("To: {to}")) && e.contains("/invitation/"))
         .ok_or_else(|| anyhow::anyhow!("no invitation to {to} in {emails:#?}"))?;
-    Ok(format!("/invitation/{}", crate::link_token(mail, "/invitation/")?))
+    Ok(format!(
+        "/invitation/{}",
+        crate::link_token(mail, "/invitation/")?
+    ))
 }
 
 async fn patch_json(client: &Client, path: &str, body: &Value) -> axum_test::TestResponse {
@@ -62,7 +65,10 @@ async fn an_invited_coach_chooses_a_password_from_the_email_and_is_signed_in() -
     assert_eq!(invited.status_code(), StatusCode::SEE_OTHER);
     let list = admin.server.get("/admin/equipe?done=invited").await.text();
     assert!(list.contains("Invitation envoyée"), "{list}");
-    assert!(list.contains("Nadia Roux"), "pending invitation listed: {list}");
+    assert!(
+        list.contains("Nadia Roux"),
+        "pending invitation listed: {list}"
+    );
 
     let link = invitation_link(&t, "nadia.roux@exemple.fr").await?;
     let invitee = t.client()?;
@@ -73,7 +79,10 @@ async fn an_invited_coach_chooses_a_password_from_the_email_and_is_signed_in() -
         .submit(
             &link,
             &link,
-            &[("password", "un mot de passe long"), ("confirm", "autre chose")],
+            &[
+                ("password", "un mot de passe long"),
+                ("confirm", "autre chose"),
+            ],
         )
         .await;
     assert_eq!(mismatch.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -96,7 +105,9 @@ async fn an_invited_coach_chooses_a_password_from_the_email_and_is_signed_in() -
     let again = t.client()?.server.get(&link).await;
     assert_eq!(again.status_code(), StatusCode::GONE);
     let fresh = t.client()?;
-    let signed = fresh.login("nadia.roux@exemple.fr", "un mot de passe long").await;
+    let signed = fresh
+        .login("nadia.roux@exemple.fr", "un mot de passe long")
+        .await;
     assert_eq!(signed.status_code(), StatusCode::SEE_OTHER);
 
     // The list now shows a sign-in and no pending invitation.
@@ -115,8 +126,8 @@ async fn an_invited_coach_chooses_a_password_from_the_email_and_is_signed_in() -
 }
 
 #[tokio::test]
-async fn an_invitation_answers_the_same_for_a_new_an_invited_and_an_existing_address()
--> TestResult {
+async fn an_invitation_answers_the_same_for_a_new_an_invited_and_an_existing_address() -> TestResult
+{
     let t = TestApp::spawn().await?;
     let admin = t.login_as(ADMIN).await?;
     let mut answers = Vec::new();
@@ -126,10 +137,15 @@ async fn an_invitation_answers_the_same_for_a_new_an_invited_and_an_existing_add
         "coach2@demo.parcours.test",
         "coach@horizon.parcours.test",
     ] {
-        let body = json!({"email": email, "first_name": "Ana", "last_name": "Roux", "role": "coach"});
+        let body =
+            json!({"email": email, "first_name": "Ana", "last_name": "Roux", "role": "coach"});
         let answer = admin.post_json("/api/v1/accounts", &body).await;
         let json: Value = answer.json();
-        answers.push((answer.status_code(), json.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>())));
+        answers.push((
+            answer.status_code(),
+            json.as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>()),
+        ));
         assert!(json["id"].is_string(), "{json}");
         let form = [
             ("email", email),
@@ -153,7 +169,11 @@ async fn an_invitation_answers_the_same_for_a_new_an_invited_and_an_existing_add
             .count(),
         1
     );
-    assert!(!rows.iter().any(|r| r["email"] == "coach@horizon.parcours.test"));
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r["email"] == "coach@horizon.parcours.test")
+    );
     Ok(())
 }
 
@@ -167,15 +187,27 @@ async fn a_coach_leaves_only_once_the_caseload_is_handed_over() -> TestResult {
     let page = format!("/admin/equipe/{coach}");
     let shown = admin.server.get(&page).await;
     assert_eq!(shown.status_code(), StatusCode::OK);
-    assert!(shown.text().contains("handover_to"), "the handover is on the same screen");
+    assert!(
+        shown.text().contains("handover_to"),
+        "the handover is on the same screen"
+    );
 
     // Without a receiving coach: refused, naming the field; nothing changes.
     let refused = admin
         .submit(&page, &format!("{page}/desactiver"), &[("handover_to", "")])
         .await;
     assert_eq!(refused.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text().contains("Choisissez le conseiller qui reprend"));
-    let api = patch_json(&admin, &format!("/api/v1/accounts/{coach}"), &json!({"active": false})).await;
+    assert!(
+        refused
+            .text()
+            .contains("Choisissez le conseiller qui reprend")
+    );
+    let api = patch_json(
+        &admin,
+        &format!("/api/v1/accounts/{coach}"),
+        &json!({"active": false}),
+    )
+    .await;
     assert_eq!(api.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
     let problem: Value = api.json();
     assert_eq!(problem["errors"][0]["field"], "handover_to", "{problem}");
@@ -208,7 +240,10 @@ async fn a_coach_leaves_only_once_the_caseload_is_handed_over() -> TestResult {
     );
     let again = t.client()?;
     let login = again
-        .login("coach@demo.parcours.test", parcours_app::demo::DEMO_PASSWORD)
+        .login(
+            "coach@demo.parcours.test",
+            parcours_app::demo::DEMO_PASSWORD,
+        )
         .await;
     assert_ne!(login.status_code(), StatusCode::SEE_OTHER);
     // Nobody's file is left with the deactivated coach.
@@ -223,13 +258,21 @@ async fn a_coach_leaves_only_once_the_caseload_is_handed_over() -> TestResult {
             .is_empty()
     );
     // Reactivated, it signs in again.
-    let back = patch_json(&admin, &format!("/api/v1/accounts/{coach}"), &json!({"active": true})).await;
+    let back = patch_json(
+        &admin,
+        &format!("/api/v1/accounts/{coach}"),
+        &json!({"active": true}),
+    )
+    .await;
     assert_eq!(back.status_code(), StatusCode::OK);
     let body: Value = back.json();
     assert_eq!(body["active"], true);
     let login = t
         .client()?
-        .login("coach@demo.parcours.test", parcours_app::demo::DEMO_PASSWORD)
+        .login(
+            "coach@demo.parcours.test",
+            parcours_app::demo::DEMO_PASSWORD,
+        )
         .await;
     assert_eq!(login.status_code(), StatusCode::SEE_OTHER);
     Ok(())
@@ -302,7 +345,10 @@ async fn a_staff_file_is_imported_whole_or_not_at_all() -> TestResult {
     assert!(page.contains("Ligne 4"), "{page}");
     assert!(page.contains("Ligne 5"), "{page}");
     assert!(!page.contains("Ligne 2 "), "{page}");
-    assert!(page.contains("pas-une-adresse;Bo;Li;manager"), "the text stays for correction");
+    assert!(
+        page.contains("pas-une-adresse;Bo;Li;manager"),
+        "the text stays for correction"
+    );
     let list: Value = admin.server.get("/api/v1/accounts").await.json();
     assert!(
         !list.to_string().contains("ana@exemple.fr"),
@@ -408,7 +454,10 @@ async fn accounts_stay_within_their_operator_and_their_administrators() -> TestR
     // The other operator's coach still signs in.
     let login = t
         .client()?
-        .login("coach@horizon.parcours.test", parcours_app::demo::DEMO_PASSWORD)
+        .login(
+            "coach@horizon.parcours.test",
+            parcours_app::demo::DEMO_PASSWORD,
+        )
         .await;
     assert_eq!(login.status_code(), StatusCode::SEE_OTHER);
 
@@ -418,15 +467,23 @@ async fn accounts_stay_within_their_operator_and_their_administrators() -> TestR
         coach.server.get("/api/v1/accounts").await.status_code(),
         StatusCode::FORBIDDEN
     );
-    let body = json!({"email": "x@exemple.fr", "first_name": "X", "last_name": "Y", "role": "admin"});
+    let body =
+        json!({"email": "x@exemple.fr", "first_name": "X", "last_name": "Y", "role": "admin"});
     assert_eq!(
-        coach.post_json("/api/v1/accounts", &body).await.status_code(),
+        coach
+            .post_json("/api/v1/accounts", &body)
+            .await
+            .status_code(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        patch_json(&coach, &format!("/api/v1/accounts/{coach2}"), &json!({"role": "admin"}))
-            .await
-            .status_code(),
+        patch_json(
+            &coach,
+            &format!("/api/v1/accounts/{coach2}"),
+            &json!({"role": "admin"})
+        )
+        .await
+        .status_code(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
@@ -442,9 +499,16 @@ async fn accounts_stay_within_their_operator_and_their_administrators() -> TestR
         json!({"email": "p@exemple.fr", "first_name": "P", "last_name": "Q", "role": "coach", "organisation_id": "pas-un-id"}),
     ] {
         let refused = admin.post_json("/api/v1/accounts", &body).await;
-        assert_eq!(refused.status_code(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(
+            refused.status_code(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}"
+        );
         let problem: Value = refused.json();
-        assert_eq!(problem["errors"][0]["field"], "organisation_id", "{problem}");
+        assert_eq!(
+            problem["errors"][0]["field"], "organisation_id",
+            "{problem}"
+        );
     }
     let refused = admin
         .post_json(

@@ -93,7 +93,7 @@ pub async fn home(
     let lang = ctx.lang;
     let checklist = match &home {
         Home::Admin(_) => {
-            crate::setup::checklist_view(lang, &state.app.setup_checklist(actor).await?)
+            crate::setup::checklist_view(lang, &state.app.setup_checklist(&actor).await?)
         }
         _ => None,
     };

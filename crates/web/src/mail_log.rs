@@ -1,6 +1,7 @@
 //! Outgoing emails as administrators see them: through which relay they leave (or
 //! that they stay in the outbox), and each message's status with the relay's reply.
 
+use crate::context::SignedIn;
 use askama::Template;
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -27,8 +28,12 @@ impl MailLogPage {
     }
 }
 
-pub async fn mail_log(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    let log = state.app.mail_log(ctx.actor()?).await?;
+pub async fn mail_log(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(actor): SignedIn,
+) -> PageResult {
+    let log = state.app.mail_log(&actor).await?;
     Ok(render(&MailLogPage {
         p: Page::new(&ctx, ctx.lang.t("mail-title")),
         relay: log.relay,

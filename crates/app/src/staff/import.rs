@@ -154,7 +154,8 @@ mod tests {
 
     #[test]
     fn lines_are_numbered_from_the_header() {
-        let text = "\u{feff}email;prenom;nom;role\r\na@x.fr;Ana;Roux;coach\r\n\r\nb@x.fr;Bo;Li;manager\n";
+        let text =
+            "\u{feff}email;prenom;nom;role\r\na@x.fr;Ana;Roux;coach\r\n\r\nb@x.fr;Bo;Li;manager\n";
         let lines = read_staff_csv(text).unwrap();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].line, 2);

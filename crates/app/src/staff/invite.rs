@@ -178,14 +178,9 @@ impl App {
             let user =
                 accounts::insert_user(&**txn, &invite.email, &invite.display_name, hash, now)
                     .await?;
-            let membership = accounts::insert_membership(
-                &**txn,
-                user,
-                invite.organisation_id,
-                invite.role,
-                now,
-            )
-            .await?;
+            let membership =
+                accounts::insert_membership(&**txn, user, invite.organisation_id, invite.role, now)
+                    .await?;
             staff::mark_invited(&**txn, scope, membership, actor.user_id, now).await?;
             self.queue_staff_link(txn, user, invite.role).await?;
             return Ok(membership);
@@ -198,7 +193,8 @@ impl App {
             // Still waiting: the same invitation goes again, with a new link.
             Some(account) if account.pending() => {
                 staff::mark_invited(&**txn, scope, account.id, actor.user_id, now).await?;
-                self.queue_staff_link(txn, existing.id, account.role).await?;
+                self.queue_staff_link(txn, existing.id, account.role)
+                    .await?;
             }
             // Already one of the operator's accounts: nothing to send.
             Some(_) => {}

@@ -81,7 +81,10 @@ mod tests {
         assert_eq!(status(&format!("/a/{id}/q/3")).await, StatusCode::OK);
         assert_eq!(status("/a/nope/q/3").await, StatusCode::NOT_FOUND);
         // Not an id: axum's own answers, as with `Path` before.
-        assert_eq!(status(&format!("/a/{id}/q/x")).await, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            status(&format!("/a/{id}/q/x")).await,
+            StatusCode::BAD_REQUEST
+        );
         assert_eq!(status("/p/%FF").await, StatusCode::BAD_REQUEST);
     }
 }

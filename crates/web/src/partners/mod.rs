@@ -1,12 +1,14 @@
 //! The operator's partner organisations: `/partenaires` (list and create, without
 //! JavaScript) and `GET|POST /api/v1/organisations`.
 
+use crate::context::SignedIn;
 use askama::Template;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use parcours_app::auth::Actor;
 use parcours_app::{AppError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -44,9 +46,9 @@ pub struct OrganisationLineDto {
 ))]
 pub async fn api_list(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(actor): SignedIn,
 ) -> Result<Json<Vec<OrganisationLineDto>>, HttpError> {
-    let partners = state.app.partner_organisations(ctx.actor()?).await?;
+    let partners = state.app.partner_organisations(&actor).await?;
     Ok(Json(
         partners
             .into_iter()
@@ -84,13 +86,10 @@ pub struct OrganisationCreatedDto {
 ))]
 pub async fn api_create(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Json(dto): Json<NewOrganisationDto>,
 ) -> Result<(StatusCode, Json<OrganisationCreatedDto>), HttpError> {
-    let id = state
-        .app
-        .add_partner(ctx.actor()?, &dto.name, &dto.kind)
-        .await?;
+    let id = state.app.add_partner(&actor, &dto.name, &dto.kind).await?;
     Ok((StatusCode::CREATED, Json(OrganisationCreatedDto { id })))
 }
 
@@ -124,6 +123,7 @@ pub struct PartnerForm {
 async fn render_page(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     notice: Option<String>,
     typed: &PartnerForm,
     errors: &[FieldError],
@@ -131,7 +131,7 @@ async fn render_page(
     let lang = ctx.lang;
     let partners = state
         .app
-        .partner_organisations(ctx.actor()?)
+        .partner_organisations(actor)
         .await?
         .into_iter()
         .map(|o| (o.name, lang.t(&format!("org-kind-{}", o.kind.code()))))
@@ -171,27 +171,27 @@ async fn render_page(
 pub async fn page(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
     let empty = PartnerForm {
         name: String::new(),
         kind: String::new(),
     };
-    render_page(&state, &ctx, q.notice(ctx.lang), &empty, &[]).await
+    render_page(&state, &ctx, &actor, q.notice(ctx.lang), &empty, &[]).await
 }
 
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(form): axum::Form<PartnerForm>,
 ) -> PageResult {
-    match state
-        .app
-        .add_partner(ctx.actor()?, &form.name, &form.kind)
-        .await
-    {
+    match state.app.add_partner(&actor, &form.name, &form.kind).await {
         Ok(_) => Ok(see_other("/partenaires?saved=1")),
-        Err(AppError::Invalid(errors)) => render_page(&state, &ctx, None, &form, &errors).await,
+        Err(AppError::Invalid(errors)) => {
+            render_page(&state, &ctx, &actor, None, &form, &errors).await
+        }
         Err(e) => Err(e.into()),
     }
 }

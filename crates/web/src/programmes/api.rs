@@ -1,7 +1,9 @@
 //! Programmes and cohorts under `/api/v1/`.
 
+use crate::context::SignedIn;
+use crate::kit::IdPath;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use parcours_app::programmes::{CohortRow, ProgrammeDetails, ProgrammeInput};
 use serde::{Deserialize, Serialize};
@@ -9,9 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::context::Ctx;
 use crate::errors::HttpError;
-use crate::kit::parse_id;
 
 #[derive(Serialize, ToSchema)]
 pub struct ProgrammeLineDto {
@@ -193,9 +193,9 @@ pub struct CreatedDto {
 ))]
 pub async fn api_list(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(actor): SignedIn,
 ) -> Result<Json<Vec<ProgrammeLineDto>>, HttpError> {
-    let lines = state.app.programme_lines(ctx.actor()?).await?;
+    let lines = state.app.programme_lines(&actor).await?;
     Ok(Json(
         lines
             .into_iter()
@@ -223,13 +223,10 @@ pub async fn api_list(
 ))]
 pub async fn api_create(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Json(dto): Json<ProgrammeInputDto>,
 ) -> Result<(StatusCode, Json<CreatedDto>), HttpError> {
-    let id = state
-        .app
-        .create_programme(ctx.actor()?, &dto.into())
-        .await?;
+    let id = state.app.create_programme(&actor, &dto.into()).await?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id })))
 }
 
@@ -244,13 +241,10 @@ pub async fn api_create(
 ))]
 pub async fn api_get(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
 ) -> Result<Json<ProgrammeDto>, HttpError> {
-    let details = state
-        .app
-        .programme_details(ctx.actor()?, parse_id(&id)?)
-        .await?;
+    let details = state.app.programme_details(&actor, id).await?;
     Ok(Json(details.into()))
 }
 
@@ -267,12 +261,11 @@ pub async fn api_get(
 ))]
 pub async fn api_update(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
     Json(dto): Json<ProgrammeInputDto>,
 ) -> Result<Json<ProgrammeDto>, HttpError> {
-    let id = parse_id(&id)?;
-    let actor = ctx.actor()?;
+    let actor = &actor;
     state.app.update_programme(actor, id, &dto.into()).await?;
     Ok(Json(state.app.programme_details(actor, id).await?.into()))
 }
@@ -288,13 +281,10 @@ pub async fn api_update(
 ))]
 pub async fn api_cohorts(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
 ) -> Result<Json<Vec<CohortDto>>, HttpError> {
-    let cohorts = state
-        .app
-        .programme_cohorts(ctx.actor()?, parse_id(&id)?)
-        .await?;
+    let cohorts = state.app.programme_cohorts(&actor, id).await?;
     Ok(Json(cohorts.into_iter().map(cohort_dto).collect()))
 }
 
@@ -320,13 +310,13 @@ pub struct NewCohortDto {
 ))]
 pub async fn api_open_cohort(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
     Json(dto): Json<NewCohortDto>,
 ) -> Result<(StatusCode, Json<CreatedDto>), HttpError> {
     let id = state
         .app
-        .open_cohort(ctx.actor()?, parse_id(&id)?, &dto.name, &dto.starts_on)
+        .open_cohort(&actor, id, &dto.name, &dto.starts_on)
         .await?;
     Ok((StatusCode::CREATED, Json(CreatedDto { id })))
 }

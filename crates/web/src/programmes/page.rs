@@ -2,10 +2,13 @@
 //! (edit), its state and its cohorts. Plain forms: a refused field is named next to it
 //! and what was typed stays.
 
+use crate::context::SignedIn;
+use crate::kit::IdPath;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use parcours_app::auth::Actor;
 use parcours_app::programmes::{ProgrammeChoices, ProgrammeDetails, ProgrammeInput, STATUSES};
 use parcours_app::{AppError, FieldError};
 use uuid::Uuid;
@@ -14,7 +17,7 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::i18n::Lang;
 use crate::kit::{
-    ErrorItem, Field, Page, PageResult, SavedQuery, attach_errors, parse_id, render, see_other,
+    ErrorItem, Field, Page, PageResult, SavedQuery, attach_errors, render, see_other,
 };
 
 /// A programme's form as strings: what is stored, or what was typed.
@@ -195,12 +198,12 @@ impl ListPage {
 async fn list_page(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     notice: Option<String>,
     v: &Values,
     errors: &[FieldError],
 ) -> PageResult {
     let lang = ctx.lang;
-    let actor = ctx.actor()?;
     let lines = state
         .app
         .programme_lines(actor)
@@ -242,24 +245,30 @@ async fn list_page(
 pub async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    list_page(&state, &ctx, q.notice(ctx.lang), &Values::default(), &[]).await
+    list_page(
+        &state,
+        &ctx,
+        &actor,
+        q.notice(ctx.lang),
+        &Values::default(),
+        &[],
+    )
+    .await
 }
 
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> PageResult {
     let v = Values::from_form(fields);
-    match state
-        .app
-        .create_programme(ctx.actor()?, &v.create_input())
-        .await
-    {
+    match state.app.create_programme(&actor, &v.create_input()).await {
         Ok(id) => Ok(see_other(&format!("/programmes/{id}/modifier?saved=1"))),
-        Err(AppError::Invalid(errors)) => list_page(&state, &ctx, None, &v, &errors).await,
+        Err(AppError::Invalid(errors)) => list_page(&state, &ctx, &actor, None, &v, &errors).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -338,13 +347,13 @@ struct Typed {
 async fn edit_page(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     id: Uuid,
     notice: Option<String>,
     typed: Typed,
     errors: &[FieldError],
 ) -> PageResult {
     let lang = ctx.lang;
-    let actor = ctx.actor()?;
     let details = state.app.programme_details(actor, id).await?;
     let choices = state.app.programme_choices(actor).await?;
     let v = typed.values.unwrap_or_else(|| Values::of(&details));
@@ -396,24 +405,25 @@ async fn edit_page(
 pub async fn edit(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
     let typed = Typed {
         values: None,
         cohort: Default::default(),
     };
-    edit_page(&state, &ctx, parse_id(&id)?, q.notice(ctx.lang), typed, &[]).await
+    edit_page(&state, &ctx, &actor, id, q.notice(ctx.lang), typed, &[]).await
 }
 
 pub async fn save(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    let actor = ctx.actor()?;
+    let actor = &actor;
     let current = state.app.programme_details(actor, id).await?;
     let v = Values::from_form(fields);
     match state
@@ -427,7 +437,7 @@ pub async fn save(
                 values: Some(v),
                 cohort: Default::default(),
             };
-            edit_page(&state, &ctx, id, None, typed, &errors).await
+            edit_page(&state, &ctx, &actor, id, None, typed, &errors).await
         }
         Err(e) => Err(e.into()),
     }
@@ -443,22 +453,22 @@ pub struct StatusForm {
 pub async fn set_status(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
     axum::Form(form): axum::Form<StatusForm>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     let input = ProgrammeInput {
         status: Some(form.status),
         ..ProgrammeInput::default()
     };
-    match state.app.update_programme(ctx.actor()?, id, &input).await {
+    match state.app.update_programme(&actor, id, &input).await {
         Ok(()) => Ok(see_other(&format!("/programmes/{id}/modifier?saved=1"))),
         Err(AppError::Invalid(errors)) => {
             let typed = Typed {
                 values: None,
                 cohort: Default::default(),
             };
-            edit_page(&state, &ctx, id, None, typed, &errors).await
+            edit_page(&state, &ctx, &actor, id, None, typed, &errors).await
         }
         Err(e) => Err(e.into()),
     }
@@ -475,13 +485,13 @@ pub struct CohortForm {
 pub async fn open_cohort(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
     axum::Form(form): axum::Form<CohortForm>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
     match state
         .app
-        .open_cohort(ctx.actor()?, id, &form.name, &form.starts_on)
+        .open_cohort(&actor, id, &form.name, &form.starts_on)
         .await
     {
         Ok(_) => Ok(see_other(&format!("/programmes/{id}/modifier?saved=1"))),
@@ -502,7 +512,7 @@ pub async fn open_cohort(
                 values: None,
                 cohort: (form.name, form.starts_on),
             };
-            edit_page(&state, &ctx, id, None, typed, &errors).await
+            edit_page(&state, &ctx, &actor, id, None, typed, &errors).await
         }
         Err(e) => Err(e.into()),
     }

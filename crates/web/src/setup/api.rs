@@ -1,8 +1,9 @@
 //! `GET|PATCH /api/v1/organisations/{id}`: the caller's own organisation; the
 //! administrator changes the operator's settings (the same rules as the page).
 
+use crate::kit::IdPath;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use parcours_app::setup::{OrganisationSettings, SettingsPatch};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,7 +12,6 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::context::SignedIn;
 use crate::errors::HttpError;
-use crate::kit::parse_id;
 
 /// An organisation and, for an operator, its settings.
 #[derive(Serialize, ToSchema)]
@@ -90,10 +90,10 @@ pub struct OrganisationPatch {
 ))]
 pub async fn api_organisation(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<Uuid>,
     SignedIn(actor): SignedIn,
 ) -> Result<Json<OrganisationDto>, HttpError> {
-    let org = state.app.organisation(&actor, parse_id(&id)?).await?;
+    let org = state.app.organisation(&actor, id).await?;
     Ok(Json(org.into()))
 }
 
@@ -110,7 +110,7 @@ pub async fn api_organisation(
 ))]
 pub async fn api_patch_organisation(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<Uuid>,
     SignedIn(actor): SignedIn,
     Json(body): Json<OrganisationPatch>,
 ) -> Result<Json<OrganisationDto>, HttpError> {
@@ -131,9 +131,6 @@ pub async fn api_patch_organisation(
         accessibility_statement: body.accessibility_statement,
         min_cell,
     };
-    let org = state
-        .app
-        .patch_organisation(&actor, parse_id(&id)?, patch)
-        .await?;
+    let org = state.app.patch_organisation(&actor, id, patch).await?;
     Ok(Json(org.into()))
 }

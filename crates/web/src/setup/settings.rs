@@ -1,6 +1,7 @@
 //! The operator's organisation settings page (administrators only): plain fields in
 //! four groups; a refused save shows each error by its field and keeps what was typed.
 
+use crate::context::SignedIn;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -189,9 +190,10 @@ fn page(
 pub async fn settings(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<SavedQuery>,
 ) -> PageResult {
-    let current = state.app.organisation_settings(ctx.actor()?).await?;
+    let current = state.app.organisation_settings(&actor).await?;
     page(
         &ctx,
         &SettingsInput::from(&current),
@@ -219,6 +221,7 @@ pub struct SettingsForm {
 pub async fn save_settings(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(form): axum::Form<SettingsForm>,
 ) -> PageResult {
     let input = SettingsInput {
@@ -233,11 +236,7 @@ pub async fn save_settings(
         accessibility_statement: form.accessibility_statement,
         min_cell: form.min_cell,
     };
-    match state
-        .app
-        .save_organisation_settings(ctx.actor()?, &input)
-        .await
-    {
+    match state.app.save_organisation_settings(&actor, &input).await {
         Ok(()) => Ok(see_other(&format!("{SETTINGS_PATH}?saved=1"))),
         // What was typed comes back, each error next to its field.
         Err(AppError::Invalid(errors)) => page(&ctx, &input, None, &errors),

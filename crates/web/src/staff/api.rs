@@ -1,8 +1,10 @@
 //! Accounts under `/api/v1/`: list, invite, change role or deactivate. The same use
 //! cases and checks as the pages; refusals are problem+json naming the field.
 
+use crate::context::SignedIn;
+use crate::kit::IdPath;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -63,9 +65,9 @@ fn dto(a: StaffAccount) -> AccountDto {
 ))]
 pub async fn api_list(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(actor): SignedIn,
 ) -> Result<Json<Vec<AccountDto>>, HttpError> {
-    let accounts = state.app.staff_accounts(ctx.actor()?).await?;
+    let accounts = state.app.staff_accounts(&actor).await?;
     Ok(Json(accounts.into_iter().map(dto).collect()))
 }
 
@@ -100,7 +102,7 @@ pub struct AccountCreatedDto {
 ))]
 pub async fn api_invite(
     State(state): State<AppState>,
-    ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Json(body): Json<NewAccountDto>,
 ) -> Result<(StatusCode, Json<AccountCreatedDto>), HttpError> {
     let input = StaffInvite {
@@ -110,7 +112,7 @@ pub async fn api_invite(
         last_name: body.last_name,
         role: body.role,
     };
-    let id = state.app.invite_staff(ctx.actor()?, &input).await?;
+    let id = state.app.invite_staff(&actor, &input).await?;
     Ok((StatusCode::CREATED, Json(AccountCreatedDto { id })))
 }
 
@@ -142,12 +144,11 @@ pub struct AccountChangeDto {
 ))]
 pub async fn api_change(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
     Json(body): Json<AccountChangeDto>,
 ) -> Result<Json<AccountDto>, HttpError> {
-    let actor = ctx.actor()?;
-    let id = parse_id(&id)?;
+    let actor = &actor;
     let change = AccountChange {
         role: body.role,
         active: body.active,

@@ -3,25 +3,27 @@
 //! reactivation, a pending invitation resent or cancelled), the CSV import, and the
 //! invited person's page to choose a password.
 
+use crate::context::SignedIn;
+use crate::kit::IdPath;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::IntoResponse;
 use axum::routing::{get, patch, post};
+use parcours_app::auth::Actor;
 use parcours_app::staff::{
     self, AccountChange, LineError, StaffAccount, StaffImportError, StaffInvite,
 };
 use parcours_app::{AppError, FieldError};
 use parcours_domain::Role;
 use serde::Deserialize;
+use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::{Ctx, SESSION_COOKIE, set_cookie};
 use crate::i18n::Lang;
-use crate::kit::{
-    ErrorItem, Field, FormPage, Page, PageResult, attach_errors, parse_id, render, see_other,
-};
+use crate::kit::{ErrorItem, Field, FormPage, Page, PageResult, attach_errors, render, see_other};
 use crate::routes::Routes;
 
 mod api;
@@ -118,11 +120,11 @@ fn items(lang: Lang, errors: &[FieldError]) -> Vec<ErrorItem> {
 async fn list_page(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     notice: Option<String>,
     errors: Vec<FieldError>,
     form: InviteForm,
 ) -> PageResult {
-    let actor = ctx.actor()?;
     let all = state.app.staff_accounts(actor).await?;
     let p = Page::new(ctx, ctx.lang.t("staff-title"));
     let operator = actor.organisation_id;
@@ -161,14 +163,24 @@ impl NoticeQuery {
 pub async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
-    list_page(&state, &ctx, q.notice(ctx.lang), Vec::new(), InviteForm::default()).await
+    list_page(
+        &state,
+        &ctx,
+        &actor,
+        q.notice(ctx.lang),
+        Vec::new(),
+        InviteForm::default(),
+    )
+    .await
 }
 
 pub async fn invite(
     State(state): State<AppState>,
     ctx: Ctx,
+    SignedIn(actor): SignedIn,
     axum::Form(form): axum::Form<InviteForm>,
 ) -> PageResult {
     let input = StaffInvite {
@@ -178,10 +190,10 @@ pub async fn invite(
         role: form.role.clone(),
         organisation_id: None,
     };
-    match state.app.invite_staff(ctx.actor()?, &input).await {
+    match state.app.invite_staff(&actor, &input).await {
         // The same answer whether the address was new, invited or an account.
         Ok(_) => Ok(see_other("/admin/equipe?done=invited")),
-        Err(AppError::Invalid(errors)) => list_page(&state, &ctx, None, errors, form).await,
+        Err(AppError::Invalid(errors)) => list_page(&state, &ctx, &actor, None, errors, form).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -214,12 +226,12 @@ impl AccountPage {
 async fn account_page(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     id: uuid::Uuid,
     notice: Option<String>,
     errors: Vec<FieldError>,
     handover_to: String,
 ) -> PageResult {
-    let actor = ctx.actor()?;
     let account = state.app.staff_account(actor, id).await?;
     let caseload = state.app.open_caseload_count(actor, &account).await?;
     let coaches = state
@@ -254,11 +266,20 @@ async fn account_page(
 pub async fn account(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
-    let id = parse_id(&id)?;
-    account_page(&state, &ctx, id, q.notice(ctx.lang), Vec::new(), String::new()).await
+    account_page(
+        &state,
+        &ctx,
+        &actor,
+        id,
+        q.notice(ctx.lang),
+        Vec::new(),
+        String::new(),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -272,16 +293,16 @@ pub struct ChangeForm {
 async fn apply(
     state: &AppState,
     ctx: &Ctx,
-    id: &str,
+    actor: &Actor,
+    id: Uuid,
     change: AccountChange,
     done: &str,
     handover_to: String,
 ) -> PageResult {
-    let id = parse_id(id)?;
-    match state.app.change_account(ctx.actor()?, id, &change).await {
+    match state.app.change_account(actor, id, &change).await {
         Ok(()) => Ok(see_other(&format!("/admin/equipe/{id}?done={done}"))),
         Err(AppError::Invalid(errors)) => {
-            account_page(state, ctx, id, None, errors, handover_to).await
+            account_page(state, ctx, &actor, id, None, errors, handover_to).await
         }
         Err(e) => Err(e.into()),
     }
@@ -290,7 +311,8 @@ async fn apply(
 pub async fn change_role(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
     axum::Form(form): axum::Form<ChangeForm>,
 ) -> PageResult {
     let change = AccountChange {
@@ -298,13 +320,14 @@ pub async fn change_role(
         handover_to: form.handover_to.parse().ok(),
         ..AccountChange::default()
     };
-    apply(&state, &ctx, &id, change, "role", form.handover_to).await
+    apply(&state, &ctx, &actor, id, change, "role", form.handover_to).await
 }
 
 pub async fn deactivate(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
     axum::Form(form): axum::Form<ChangeForm>,
 ) -> PageResult {
     let change = AccountChange {
@@ -312,38 +335,65 @@ pub async fn deactivate(
         handover_to: form.handover_to.parse().ok(),
         ..AccountChange::default()
     };
-    apply(&state, &ctx, &id, change, "deactivated", form.handover_to).await
+    apply(
+        &state,
+        &ctx,
+        &actor,
+        id,
+        change,
+        "deactivated",
+        form.handover_to,
+    )
+    .await
 }
 
 pub async fn reactivate(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
 ) -> PageResult {
     let change = AccountChange {
         active: Some(true),
         ..AccountChange::default()
     };
-    apply(&state, &ctx, &id, change, "reactivated", String::new()).await
+    apply(
+        &state,
+        &ctx,
+        &actor,
+        id,
+        change,
+        "reactivated",
+        String::new(),
+    )
+    .await
 }
 
-pub async fn resend(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
-    let id = parse_id(&id)?;
-    match state.app.resend_staff_invitation(ctx.actor()?, id).await {
+pub async fn resend(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
+) -> PageResult {
+    match state.app.resend_staff_invitation(&actor, id).await {
         Ok(()) => Ok(see_other("/admin/equipe?done=resent")),
         Err(AppError::Invalid(errors)) => {
-            account_page(&state, &ctx, id, None, errors, String::new()).await
+            account_page(&state, &ctx, &actor, id, None, errors, String::new()).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn cancel(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
-    let id = parse_id(&id)?;
-    match state.app.cancel_staff_invitation(ctx.actor()?, id).await {
+pub async fn cancel(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<Uuid>,
+) -> PageResult {
+    match state.app.cancel_staff_invitation(&actor, id).await {
         Ok(()) => Ok(see_other("/admin/equipe?done=cancelled")),
         Err(AppError::Invalid(errors)) => {
-            account_page(&state, &ctx, id, None, errors, String::new()).await
+            account_page(&state, &ctx, &actor, id, None, errors, String::new()).await
         }
         Err(e) => Err(e.into()),
     }
@@ -386,16 +436,25 @@ fn import_page(ctx: &Ctx, errors: Vec<String>, csv: String) -> PageResult {
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn import_form(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+pub async fn import_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(actor): SignedIn,
+) -> PageResult {
     // Only administrators see the page (the list answers 403 otherwise).
-    state.app.staff_accounts(ctx.actor()?).await?;
+    state.app.staff_accounts(&actor).await?;
     import_page(&ctx, Vec::new(), String::new())
 }
 
 /// The file (multipart `file`) or the text pasted or corrected (`csv`): all lines are
 /// invited, or none and the page shows each refusal with its line and the text to fix.
-pub async fn import(State(state): State<AppState>, ctx: Ctx, mut multipart: Multipart) -> PageResult {
-    let actor = ctx.actor()?;
+pub async fn import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(actor): SignedIn,
+    mut multipart: Multipart,
+) -> PageResult {
+    let actor = &actor;
     let mut text = String::new();
     let mut file = Vec::new();
     let mut unreadable = false;
@@ -451,9 +510,15 @@ fn accept_form(ctx: &Ctx, token: &str) -> FormPage {
     );
     page.intro = Some(lang.t("staff-accept-intro"));
     page.fields = vec![
-        Field::new(lang, "password", "reset-password", "password", "new-password")
-            .hint(lang, "reset-password-hint")
-            .required(),
+        Field::new(
+            lang,
+            "password",
+            "reset-password",
+            "password",
+            "new-password",
+        )
+        .hint(lang, "reset-password-hint")
+        .required(),
         Field::new(lang, "confirm", "reset-confirm", "password", "new-password").required(),
     ];
     page
@@ -509,7 +574,11 @@ pub async fn accept(
         page.errors = attach_errors(ctx.lang, &mut page.fields, &refusal);
         return page.respond(StatusCode::UNPROCESSABLE_ENTITY);
     }
-    match state.app.accept_staff_invitation(&token, &form.password).await {
+    match state
+        .app
+        .accept_staff_invitation(&token, &form.password)
+        .await
+    {
         Ok(session) => {
             let mut response = see_other("/home");
             response.headers_mut().append(
