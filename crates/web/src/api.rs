@@ -1,5 +1,5 @@
-//! The JSON API under `/api/v1`, described by an OpenAPI document built from these
-//! handlers. Same session and rules as the pages; errors are problem+json.
+//! The JSON API under `/api/v1`, described by an OpenAPI document built from the
+//! handlers the features route. Same session and rules as the pages; errors are problem+json.
 
 use axum::Json;
 use axum::extract::State;
@@ -14,76 +14,15 @@ use crate::context::SignedIn;
 use crate::errors::HttpError;
 use crate::kit::IdPath;
 use crate::routes::Routes;
-use axum::routing::get;
 use parcours_domain::ids::PersonId;
+use std::sync::OnceLock;
+use utoipa_axum::routes;
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Parcours API",
         description = "Career-orientation and job-insertion programmes."
-    ),
-    paths(
-        me,
-        crate::privacy::api_personal_data,
-        beneficiary,
-        crate::bilan::api_journey,
-        crate::bilan::api_activity,
-        crate::bilan::api_save_answers,
-        crate::bilan::api_results,
-        crate::outcomes::api_report,
-        crate::journal::api_journal,
-        crate::pistes::api_pistes,
-        crate::pistes::api_change_piste,
-        crate::projects::api_project,
-        crate::projects::api_choose,
-        crate::projects::api_record_evidence,
-        crate::projects::api_move,
-        crate::plan::api_plan,
-        crate::plan::api_add_objective,
-        crate::plan::api_add_action,
-        crate::plan::api_set_status,
-        crate::appointments::api_appointments,
-        crate::appointments::api_publish,
-        crate::appointments::api_invite,
-        crate::appointments::api_attendance,
-        crate::synthesis::api_download,
-        crate::synthesis::api_issue,
-        crate::synthesis::api_shares,
-        crate::referrals::api_list,
-        crate::placements::api_list,
-        crate::placements::api_record,
-        crate::referrals::api_submit,
-        crate::referrals::api_decide,
-        crate::synthesis::api_share,
-        crate::synthesis::api_revoke,
-        crate::workspace::api_notes,
-        crate::workspace::api_add_note,
-        crate::workspace::api_transfer,
-        crate::messages::api_threads,
-        crate::messages::api_start,
-        crate::messages::api_thread,
-        crate::messages::api_reply,
-        crate::jobs::api_jobs,
-        crate::journal::api_write_entry,
-        crate::journal::api_update_entry,
-        crate::journal::api_delete_entry,
-        crate::reference::api_occupations,
-        crate::reference::api_occupation,
-        crate::reference::api_communes,
-        crate::setup::api_organisation,
-        crate::setup::api_patch_organisation,
-        crate::staff::api_list,
-        crate::staff::api_invite,
-        crate::staff::api_change,
-        crate::partners::api_list,
-        crate::partners::api_create,
-        crate::programmes::api_list,
-        crate::programmes::api_create,
-        crate::programmes::api_get,
-        crate::programmes::api_update,
-        crate::programmes::api_cohorts,
-        crate::programmes::api_open_cohort
     ),
     components(schemas(
         Me,
@@ -270,16 +209,62 @@ pub async fn beneficiary(
     }))
 }
 
+/// The OpenAPI document: the info and schemas declared on [`ApiDoc`], with the paths
+/// the features' routers declare (`Routes::api`) and the schemas those name.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let routes = crate::page_routes();
+    let mut doc = ApiDoc::openapi();
+    doc.paths.merge(routes.api_paths);
+    let schemas = &mut doc
+        .components
+        .get_or_insert_with(utoipa::openapi::Components::new)
+        .schemas;
+    for (name, schema) in routes.api_schemas {
+        // A schema named on `ApiDoc` keeps its definition.
+        schemas.entry(name).or_insert(schema);
+    }
+    doc
+}
+
 pub async fn openapi() -> Response {
-    match ApiDoc::openapi().to_json() {
-        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
-        Err(e) => HttpError::internal("openapi", e).into_response(),
+    // The document does not change while the program runs: write it once.
+    static JSON: OnceLock<Result<String, String>> = OnceLock::new();
+    match JSON.get_or_init(|| document().to_json().map_err(|e| e.to_string())) {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json.clone()).into_response(),
+        Err(e) => HttpError::internal("openapi", e.clone()).into_response(),
     }
 }
 
 /// The routes of this feature (see [`crate::routes::Routes`]).
 pub(crate) fn router() -> Routes {
-    Routes::new()
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/beneficiaries/{id}", get(beneficiary))
+    Routes::new().api(routes!(me)).api(routes!(beneficiary))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The API routes served and the paths the OpenAPI document lists are the same.
+    #[test]
+    fn every_api_route_is_documented() {
+        let doc = super::document();
+        let documented: BTreeSet<&str> = doc.paths.paths.keys().map(String::as_str).collect();
+        let served: BTreeSet<&str> = crate::route_paths()
+            .into_iter()
+            .filter(|p| p.starts_with("/api/") && *p != "/api/v1/openapi.json")
+            .collect();
+        assert_eq!(served, documented);
+        assert!(documented.len() > 40, "{} paths documented", documented.len());
+    }
+
+    /// An API route added with `route` instead of `api` (even a method on a documented
+    /// path) would serve what the document does not describe.
+    #[test]
+    fn api_routes_are_declared_with_their_openapi_entry() {
+        assert_eq!(crate::page_routes().undocumented_api, Vec::<&str>::new());
+        assert_eq!(
+            crate::ops::router().undocumented_api,
+            vec!["/api/v1/openapi.json"]
+        );
+    }
 }

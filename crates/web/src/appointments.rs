@@ -27,9 +27,10 @@ use crate::kit::{
     saved_redirect, see_other,
 };
 use crate::routes::Routes;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use parcours_app::auth::Actor;
 use parcours_domain::ids::{AppointmentId, PersonId, SlotId};
+use utoipa_axum::routes;
 
 fn mode_label(lang: Lang, mode: SessionMode) -> String {
     lang.t(&format!("session-mode-{}", mode.code().replace('_', "-")))
@@ -746,14 +747,8 @@ pub(crate) fn router() -> Routes {
             "/rendez-vous/{token}/{id}/agenda.ics",
             get(invitation_calendar),
         )
-        .route("/api/v1/slots", post(api_publish))
-        .route(
-            "/api/v1/beneficiaries/{id}/appointments",
-            get(api_appointments),
-        )
-        .route(
-            "/api/v1/beneficiaries/{id}/booking-invitations",
-            post(api_invite),
-        )
-        .route("/api/v1/appointments/{id}/attendance", put(api_attendance))
+        .api(routes!(api_publish))
+        .api(routes!(api_appointments))
+        .api(routes!(api_invite))
+        .api(routes!(api_attendance))
 }

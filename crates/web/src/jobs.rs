@@ -17,6 +17,7 @@ use crate::kit::{IdPath, Page, PageResult, SavedQuery, render, see_other};
 use crate::routes::Routes;
 use axum::routing::{get, post};
 use parcours_domain::ids::JobId;
+use utoipa_axum::routes;
 
 #[derive(Template)]
 #[template(path = "jobs.html")]
@@ -117,5 +118,5 @@ pub(crate) fn router() -> Routes {
     Routes::new()
         .route("/admin/taches", get(jobs))
         .route("/admin/taches/{id}/relancer", post(retry))
-        .route("/api/v1/admin/jobs", get(api_jobs))
+        .api(routes!(api_jobs))
 }

@@ -18,8 +18,9 @@ use crate::errors::HttpError;
 use crate::i18n::Lang;
 use crate::kit::{IdPath, Page, PageResult, render, see_other};
 use crate::routes::Routes;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use parcours_domain::ids::{JournalEntryId, PersonId};
+use utoipa_axum::routes;
 
 /// The prompt an entry answers, in the reader's language, or "Free page".
 fn heading(state: &AppState, lang: Lang, prompt_id: Option<&str>) -> String {
@@ -510,12 +511,6 @@ pub(crate) fn router() -> Routes {
         .route("/parcours/journal/{id}", get(edit_entry).post(update_entry))
         .route("/parcours/journal/{id}/supprimer", post(delete_entry))
         .route("/beneficiaries/{id}/journal", get(person_journal))
-        .route(
-            "/api/v1/beneficiaries/{id}/journal",
-            get(api_journal).post(api_write_entry),
-        )
-        .route(
-            "/api/v1/journal/{id}",
-            put(api_update_entry).delete(api_delete_entry),
-        )
+        .api(routes!(api_journal, api_write_entry))
+        .api(routes!(api_update_entry, api_delete_entry))
 }

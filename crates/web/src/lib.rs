@@ -42,7 +42,7 @@ pub mod throttle;
 pub mod workspace;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -92,12 +92,20 @@ impl AppState {
 /// operations alike. Which methods each takes is what the router answers: any other
 /// gets 405 with an `Allow` header.
 pub fn route_paths() -> Vec<&'static str> {
-    let mut paths = page_routes().paths;
-    paths.extend(ops::router().paths);
-    paths
+    // Built once: the paths live as long as the program, as the literals they come from.
+    static PATHS: OnceLock<Vec<String>> = OnceLock::new();
+    PATHS
+        .get_or_init(|| {
+            let mut paths = page_routes().paths;
+            paths.extend(ops::router().paths);
+            paths
+        })
+        .iter()
+        .map(String::as_str)
+        .collect()
 }
 
-fn page_routes() -> Routes {
+pub(crate) fn page_routes() -> Routes {
     Routes::new()
         .merge(homes::router())
         .merge(auth::router())

@@ -19,9 +19,10 @@ use crate::kit::{
     IdPath, Page, PageResult, SavedQuery, field_messages, page_person, render, see_other,
 };
 use crate::routes::Routes;
-use axum::routing::{get, post};
+use axum::routing::get;
 use parcours_app::auth::Actor;
 use parcours_domain::ids::{PersonId, ThreadId};
+use utoipa_axum::routes;
 
 #[derive(Template)]
 #[template(path = "messages.html")]
@@ -385,10 +386,7 @@ pub(crate) fn router() -> Routes {
             get(person_messages).post(person_start),
         )
         .route("/messages/{thread}", get(thread).post(reply))
-        .route(
-            "/api/v1/beneficiaries/{id}/messages",
-            get(api_threads).post(api_start),
-        )
-        .route("/api/v1/threads/{id}", get(api_thread))
-        .route("/api/v1/threads/{id}/messages", post(api_reply))
+        .api(routes!(api_threads, api_start))
+        .api(routes!(api_thread))
+        .api(routes!(api_reply))
 }

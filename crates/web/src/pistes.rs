@@ -21,9 +21,10 @@ use crate::kit::{
     saved_redirect,
 };
 use crate::routes::Routes;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use parcours_app::auth::Actor;
 use parcours_domain::ids::PersonId;
+use utoipa_axum::routes;
 
 fn training_text(lang: Lang, training: Option<Training>, regulated: bool) -> String {
     let key = match training {
@@ -386,9 +387,6 @@ pub(crate) fn router() -> Routes {
         .route("/parcours/pistes", get(own_pistes))
         .route("/beneficiaries/{id}/pistes", get(person_pistes).post(add))
         .route("/beneficiaries/{id}/pistes/{code}", post(change))
-        .route("/api/v1/beneficiaries/{id}/pistes", get(api_pistes))
-        .route(
-            "/api/v1/beneficiaries/{id}/pistes/{code}",
-            put(api_change_piste),
-        )
+        .api(routes!(api_pistes))
+        .api(routes!(api_change_piste))
 }

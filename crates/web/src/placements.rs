@@ -24,6 +24,7 @@ use crate::routes::Routes;
 use axum::routing::get;
 use parcours_app::auth::Actor;
 use parcours_domain::ids::PersonId;
+use utoipa_axum::routes;
 
 #[derive(Debug, Deserialize, Default, Clone, ToSchema)]
 #[serde(default)]
@@ -254,8 +255,5 @@ pub(crate) fn router() -> Routes {
     Routes::new()
         .route("/parcours/sorties", get(own))
         .route("/beneficiaries/{id}/sorties", get(of_person).post(record))
-        .route(
-            "/api/v1/beneficiaries/{id}/placements",
-            get(api_list).post(api_record),
-        )
+        .api(routes!(api_list, api_record))
 }

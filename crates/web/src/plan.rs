@@ -23,7 +23,8 @@ use crate::kit::{
     saved_redirect,
 };
 use crate::routes::Routes;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
+use utoipa_axum::routes;
 
 fn status_label(lang: Lang, s: ActionStatus) -> String {
     lang.t(&format!("plan-status-{}", s.code()))
@@ -410,11 +411,8 @@ pub(crate) fn router() -> Routes {
             "/beneficiaries/{id}/plan/actions/{action}",
             post(set_status),
         )
-        .route("/api/v1/beneficiaries/{id}/plan", get(api_plan))
-        .route(
-            "/api/v1/beneficiaries/{id}/plan/objectives",
-            post(api_add_objective),
-        )
-        .route("/api/v1/plan/objectives/{id}/actions", post(api_add_action))
-        .route("/api/v1/plan/actions/{id}/status", put(api_set_status))
+        .api(routes!(api_plan))
+        .api(routes!(api_add_objective))
+        .api(routes!(api_add_action))
+        .api(routes!(api_set_status))
 }

@@ -19,6 +19,7 @@ use crate::routes::Routes;
 use axum::routing::{get, post};
 use parcours_app::auth::Actor;
 use parcours_domain::ids::PersonId;
+use utoipa_axum::routes;
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
@@ -217,5 +218,5 @@ pub(crate) fn router() -> Routes {
         .route("/donnees", get(requests))
         .route("/beneficiaries/{id}/donnees.zip", get(person_archive))
         .route("/beneficiaries/{id}/effacement", post(erase))
-        .route("/api/v1/me/personal-data", get(api_personal_data))
+        .api(routes!(api_personal_data))
 }

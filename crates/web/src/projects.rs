@@ -21,9 +21,10 @@ use crate::kit::{
     saved_redirect,
 };
 use crate::routes::Routes;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use parcours_app::auth::Actor;
 use parcours_domain::ids::PersonId;
+use utoipa_axum::routes;
 
 fn status_label(lang: Lang, s: ProjectStatus) -> String {
     lang.t(&format!("project-status-{}", s.code()))
@@ -516,13 +517,7 @@ pub(crate) fn router() -> Routes {
         )
         .route("/beneficiaries/{id}/projet/preuves", post(record_evidence))
         .route("/beneficiaries/{id}/projet/statut", post(move_status))
-        .route(
-            "/api/v1/beneficiaries/{id}/project",
-            get(api_project).post(api_choose),
-        )
-        .route(
-            "/api/v1/beneficiaries/{id}/project/evidence/{item}",
-            put(api_record_evidence),
-        )
-        .route("/api/v1/beneficiaries/{id}/project/status", put(api_move))
+        .api(routes!(api_project, api_choose))
+        .api(routes!(api_record_evidence))
+        .api(routes!(api_move))
 }

@@ -25,6 +25,7 @@ use crate::kit::{
 };
 use crate::routes::Routes;
 use axum::routing::get;
+use utoipa_axum::routes;
 
 const RESULTS: usize = 30;
 
@@ -765,7 +766,7 @@ pub(crate) fn router() -> Routes {
     Routes::new()
         .route("/metiers", get(occupations))
         .route("/metiers/{code}", get(fiche))
-        .route("/api/v1/occupations", get(api_occupations))
-        .route("/api/v1/occupations/{code}", get(api_occupation))
-        .route("/api/v1/communes", get(api_communes))
+        .api(routes!(api_occupations))
+        .api(routes!(api_occupation))
+        .api(routes!(api_communes))
 }

@@ -19,9 +19,10 @@ use crate::kit::{
 };
 use crate::routes::Routes;
 use crate::workspace::pdf_attachment;
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 use parcours_app::auth::Actor;
 use parcours_domain::ids::{PersonId, ShareId};
+use utoipa_axum::routes;
 
 #[derive(Template)]
 #[template(path = "synthesis.html")]
@@ -420,16 +421,7 @@ pub(crate) fn router() -> Routes {
             post(revoke),
         )
         .route("/documents/partage/{token}", get(shared))
-        .route(
-            "/api/v1/beneficiaries/{id}/synthesis",
-            get(api_download).post(api_issue),
-        )
-        .route(
-            "/api/v1/beneficiaries/{id}/synthesis/shares",
-            get(api_shares).post(api_share),
-        )
-        .route(
-            "/api/v1/beneficiaries/{id}/synthesis/shares/{share}",
-            delete(api_revoke),
-        )
+        .api(routes!(api_download, api_issue))
+        .api(routes!(api_shares, api_share))
+        .api(routes!(api_revoke))
 }

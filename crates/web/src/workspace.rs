@@ -19,8 +19,9 @@ use crate::errors::HttpError;
 use crate::kit::{IdPath, Page, PageResult, field_messages, render, see_other};
 use crate::people::{WorkspaceRefusal, file_with_refusal};
 use crate::routes::Routes;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use parcours_domain::ids::{DocumentId, NoteId, PersonId};
+use utoipa_axum::routes;
 
 #[derive(Debug, Deserialize, Default, ToSchema)]
 #[serde(default)]
@@ -317,9 +318,6 @@ pub(crate) fn router() -> Routes {
         .route("/beneficiaries/{id}/transfert", post(transfer))
         .route("/beneficiaries/{id}/espace", post(invite))
         .route("/beneficiaries/{id}/documents/{document}", get(document))
-        .route(
-            "/api/v1/beneficiaries/{id}/notes",
-            get(api_notes).post(api_add_note),
-        )
-        .route("/api/v1/beneficiaries/{id}/coach", put(api_transfer))
+        .api(routes!(api_notes, api_add_note))
+        .api(routes!(api_transfer))
 }

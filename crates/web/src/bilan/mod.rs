@@ -6,7 +6,8 @@ use parcours_domain::instrument::Text;
 
 use crate::i18n::Lang;
 use crate::routes::Routes;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
+use utoipa_axum::routes;
 
 mod api;
 mod experiences;
@@ -44,8 +45,8 @@ pub(crate) fn router() -> Routes {
         .route("/activites/{id}", get(activity).post(submit_form))
         .route("/activites/{id}/q/{n}", get(question).post(answer_question))
         .route("/activites/{id}/resultats", get(results))
-        .route("/api/v1/beneficiaries/{id}/journey", get(api_journey))
-        .route("/api/v1/activities/{id}", get(api_activity))
-        .route("/api/v1/activities/{id}/answers", put(api_save_answers))
-        .route("/api/v1/activities/{id}/results", get(api_results))
+        .api(routes!(api_journey))
+        .api(routes!(api_activity))
+        .api(routes!(api_save_answers))
+        .api(routes!(api_results))
 }

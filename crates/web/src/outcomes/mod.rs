@@ -3,6 +3,7 @@
 
 use crate::routes::Routes;
 use axum::routing::{get, post};
+use utoipa_axum::routes;
 
 mod exports;
 mod person;
@@ -23,7 +24,7 @@ pub(crate) fn router() -> Routes {
         )
         .route("/programmes/{id}/resultats", get(results))
         .route("/programmes/{id}/resultats.csv", get(results_csv))
-        .route("/api/v1/programmes/{id}/outcomes", get(api_report))
+        .api(routes!(api_report))
         .route("/programmes/{id}/resultats.pdf", get(results_pdf))
         .route("/programmes/{id}/resultats.xlsx", get(results_xlsx))
         .route("/programmes/{id}/resultats/cellule", post(set_min_cell))

@@ -21,12 +21,13 @@ use crate::kit::{
     ErrorItem, Field, Page, PageResult, SavedQuery, attach_errors, render, see_other,
 };
 use crate::routes::Routes;
+use utoipa_axum::routes;
 
 /// The routes of this feature (see [`crate::routes::Routes`]).
 pub(crate) fn router() -> Routes {
     Routes::new()
         .route("/partenaires", get(page).post(create))
-        .route("/api/v1/organisations", get(api_list).post(api_create))
+        .api(routes!(api_list, api_create))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -3,6 +3,7 @@
 
 use crate::routes::Routes;
 use axum::routing::{get, post};
+use utoipa_axum::routes;
 
 mod api;
 mod page;
@@ -17,10 +18,7 @@ pub(crate) fn router() -> Routes {
         .route("/programmes/{id}/modifier", get(edit).post(save))
         .route("/programmes/{id}/etat", post(set_status))
         .route("/programmes/{id}/cohortes", post(open_cohort))
-        .route("/api/v1/programmes", get(api_list).post(api_create))
-        .route("/api/v1/programmes/{id}", get(api_get).patch(api_update))
-        .route(
-            "/api/v1/programmes/{id}/cohorts",
-            get(api_cohorts).post(api_open_cohort),
-        )
+        .api(routes!(api_list, api_create))
+        .api(routes!(api_get, api_update))
+        .api(routes!(api_cohorts, api_open_cohort))
 }

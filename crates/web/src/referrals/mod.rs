@@ -3,7 +3,8 @@
 
 use crate::routes::Routes;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
+use utoipa_axum::routes;
 
 mod api;
 mod decisions;
@@ -39,8 +40,8 @@ pub(crate) fn router() -> Routes {
         .route("/orientations/{id}/justificatifs", post(evidence))
         .route("/programmes/{id}", get(settings).post(save_settings))
         .route("/cohortes", post(add_cohort))
-        .route("/api/v1/referrals", get(api_list).post(api_submit))
-        .route("/api/v1/referrals/{id}/decision", put(api_decide))
+        .api(routes!(api_list, api_submit))
+        .api(routes!(api_decide))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use parcours_app::setup::{Checklist, Step};
 
 use crate::i18n::Lang;
 use crate::routes::Routes;
+use utoipa_axum::routes;
 
 /// The checklist as the home page shows it.
 pub struct ChecklistView {
@@ -77,8 +78,5 @@ pub(crate) fn router() -> Routes {
         .route("/confidentialite", get(privacy_notice))
         .route("/accessibilite", get(accessibility))
         .route("/mentions-legales", get(legal_notice))
-        .route(
-            "/api/v1/organisations/{id}",
-            get(api_organisation).patch(api_patch_organisation),
-        )
+        .api(routes!(api_organisation, api_patch_organisation))
 }

@@ -10,7 +10,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::IntoResponse;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, post};
 use parcours_app::auth::Actor;
 use parcours_app::staff::{
     self, AccountChange, LineError, StaffAccount, StaffImportError, StaffInvite,
@@ -25,6 +25,7 @@ use crate::context::{Ctx, SESSION_COOKIE, set_cookie};
 use crate::i18n::Lang;
 use crate::kit::{ErrorItem, Field, FormPage, Page, PageResult, attach_errors, render, see_other};
 use crate::routes::Routes;
+use utoipa_axum::routes;
 
 mod api;
 pub use api::*;
@@ -608,6 +609,6 @@ pub(crate) fn router() -> Routes {
         .route("/admin/equipe/{id}/relancer", post(resend))
         .route("/admin/equipe/{id}/annuler", post(cancel))
         .route("/invitation/{token}", get(accept_page).post(accept))
-        .route("/api/v1/accounts", get(api_list).post(api_invite))
-        .route("/api/v1/accounts/{id}", patch(api_change))
+        .api(routes!(api_list, api_invite))
+        .api(routes!(api_change))
 }
