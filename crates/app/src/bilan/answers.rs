@@ -97,7 +97,9 @@ impl App {
             relation_to(actor, person),
         ) && consent
             && view.status != ActivityStatus::Upcoming
-            && view.status != ActivityStatus::Done;
+            // A form (the constraints) states facts that change with life: it stays
+            // open after completion, unlike a questionnaire whose scores are kept.
+            && (view.status != ActivityStatus::Done || instrument.kind == Kind::Form);
         Ok(ActivityDetail {
             person_id: person.id,
             view,
@@ -170,19 +172,22 @@ impl App {
         repo::delete_answers(&*txn, scope, activity_id, &to_delete).await?;
         let done = complete
             || (instrument.kind == Kind::Likert && answered_after >= instrument.items.len());
+        // Editing a completed form keeps its completion date: it is a change, not a
+        // second completion.
+        let already_done = detail.view.status == ActivityStatus::Done;
         repo::mark_activity(
             &*txn,
             scope,
             activity_id,
             detail.view.activity.started_at.is_none().then_some(now),
-            done.then_some(Some(now)),
+            (done && !already_done).then_some(Some(now)),
         )
         .await?;
         if done && instrument.kind == Kind::Likert {
             record_quality(&*txn, scope, instrument, activity_id).await?;
         }
         repo::touch_enrolment(&*txn, scope, detail.view.activity.enrolment_id, now).await?;
-        let action = if done {
+        let action = if done && !already_done {
             audit_action::ACTIVITY_COMPLETED
         } else {
             audit_action::ANSWERS_SAVED

@@ -281,6 +281,7 @@ no = No
 results-title = Results: { $title }
 results-not-done = This activity is not finished: the results are partial.
 results-resume = Carry on
+results-edit = Change my answers
 results-table-caption = Your scores, from 0 to 100
 col-scale = What is measured
 col-score = Score

@@ -281,6 +281,7 @@ no = Non
 results-title = Résultats : { $title }
 results-not-done = Cette activité n'est pas terminée : les résultats sont partiels.
 results-resume = Reprendre
+results-edit = Changer mes réponses
 results-table-caption = Vos scores, de 0 à 100
 col-scale = Ce qui est mesuré
 col-score = Score

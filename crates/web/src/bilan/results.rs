@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::IntoResponse;
 use parcours_app::bilan::{ActivityStatus, Outcome, ResultView};
 use parcours_domain::Role;
-use parcours_domain::instrument::Text;
+use parcours_domain::instrument::{Kind, Text};
 use parcours_domain::scoring::{self, Change, Consistency, HEXAGON};
 
 use super::*;
@@ -45,6 +45,8 @@ pub(super) struct ResultsPage {
     quality: Vec<String>,
     changes: Vec<String>,
     not_done: bool,
+    /// A completed form the reader may still change (the constraints).
+    can_edit: bool,
     resume_href: String,
 }
 
@@ -322,6 +324,9 @@ pub(super) fn results_page(
         quality,
         changes,
         not_done: detail.view.status != ActivityStatus::Done,
+        can_edit: detail.can_answer
+            && detail.view.status == ActivityStatus::Done
+            && instrument.kind == Kind::Form,
         resume_href: format!("/activites/{}", detail.view.activity.id),
     })
 }
