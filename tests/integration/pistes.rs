@@ -51,7 +51,8 @@ async fn pistes_follow_the_bilan_and_respect_what_the_person_says() -> TestResul
     assert_eq!(before["needs_answers"], true);
     let page = me.server.get("/parcours/pistes").await.text();
     assert!(page.contains("Commencer les activités"), "{page}");
-    // Heavy loads excluded: the care assistant (context 300795) is no longer proposed.
+    // Painful postures excluded: the care assistant (bending and kneeling are intrinsic
+    // to it in the constraints table) is no longer proposed; the bakery stays.
     let path = format!("/activites/{constraints}");
     let saved = me
         .submit(
@@ -60,7 +61,7 @@ async fn pistes_follow_the_bilan_and_respect_what_the_person_says() -> TestResul
             &[
                 ("home_commune", "76540"),
                 ("max_commute_km", "30"),
-                ("health", "heavy_loads"),
+                ("health", "painful_posture"),
                 ("training", "short"),
             ],
         )

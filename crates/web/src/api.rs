@@ -36,7 +36,7 @@ use utoipa_axum::routes;
         crate::programmes::QuotaInputDto,
         crate::programmes::CohortDto,
         crate::programmes::NewCohortDto,
-        crate::programmes::CreatedDto,
+        crate::programmes::CreatedIdDto,
         OrganisationRef,
         Beneficiary,
         EnrolmentSummary,

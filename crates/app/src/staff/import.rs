@@ -40,24 +40,26 @@ fn line_error(line: u64, field: &'static str, code: &'static str) -> LineError {
 /// Reads the file into lines; the refusals of its shape (header, columns, size).
 pub fn read_staff_csv(text: &str) -> Result<Vec<StaffLine>, Vec<LineError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
     let mut errors = Vec::new();
     let mut lines = Vec::new();
     let mut header_seen = false;
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+    // One record per line of the file, numbered as a spreadsheet shows it (the csv
+    // reader's own positions skip blank lines): a staff list has no multi-line cells.
+    for (index, raw) in text.lines().enumerate() {
+        let line = u64::try_from(index).unwrap_or(u64::MAX).saturating_add(1);
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(raw.as_bytes());
+        let record = match reader.records().next() {
+            None => continue,
+            Some(Ok(r)) => r,
+            Some(Err(_)) => {
                 errors.push(line_error(line, "file", "unreadable"));
                 break;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

@@ -101,10 +101,12 @@ impl App {
                 }
             },
             Some(role) => {
-                let partners = match self.partner_organisations_of(scope).await {
-                    Ok(p) => p,
-                    Err(_) => Vec::new(),
-                };
+                // A failed read refuses the organisation (fails closed); the invitation
+                // answers with the field, and nothing is written.
+                let partners = self
+                    .partner_organisations_of(scope)
+                    .await
+                    .unwrap_or_default();
                 match input.organisation_id {
                     Some(id)
                         if partners

@@ -180,7 +180,7 @@ impl From<ProgrammeInputDto> for ProgrammeInput {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct CreatedDto {
+pub struct CreatedIdDto {
     pub id: Uuid,
 }
 
@@ -216,7 +216,7 @@ pub async fn api_list(
 #[utoipa::path(post, path = "/api/v1/programmes",
     request_body = ProgrammeInputDto,
     responses(
-        (status = 201, description = "Created", body = CreatedDto),
+        (status = 201, description = "Created", body = CreatedIdDto),
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only the operator's administrators and programme managers"),
         (status = 422, description = "A field is refused (e.g. `ends_on` before `starts_on`, `slug` taken, `funder_id` not a funder of the operator); nothing saved", body = crate::errors::Problem, content_type = "application/problem+json")
@@ -225,9 +225,9 @@ pub async fn api_create(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
     Json(dto): Json<ProgrammeInputDto>,
-) -> Result<(StatusCode, Json<CreatedDto>), HttpError> {
+) -> Result<(StatusCode, Json<CreatedIdDto>), HttpError> {
     let id = state.app.create_programme(&actor, &dto.into()).await?;
-    Ok((StatusCode::CREATED, Json(CreatedDto { id })))
+    Ok((StatusCode::CREATED, Json(CreatedIdDto { id })))
 }
 
 /// One programme with its rules, quotas, coaches and cohorts.
@@ -302,7 +302,7 @@ pub struct NewCohortDto {
     params(("id" = Uuid, Path, description = "Programme id")),
     request_body = NewCohortDto,
     responses(
-        (status = 201, description = "Created", body = CreatedDto),
+        (status = 201, description = "Created", body = CreatedIdDto),
         (status = 401, description = "Not signed in"),
         (status = 403, description = "Only the operator's administrators and programme managers"),
         (status = 404, description = "No such programme in your organisation"),
@@ -313,10 +313,10 @@ pub async fn api_open_cohort(
     SignedIn(actor): SignedIn,
     IdPath(id): IdPath<Uuid>,
     Json(dto): Json<NewCohortDto>,
-) -> Result<(StatusCode, Json<CreatedDto>), HttpError> {
+) -> Result<(StatusCode, Json<CreatedIdDto>), HttpError> {
     let id = state
         .app
         .open_cohort(&actor, id, &dto.name, &dto.starts_on)
         .await?;
-    Ok((StatusCode::CREATED, Json(CreatedDto { id })))
+    Ok((StatusCode::CREATED, Json(CreatedIdDto { id })))
 }
