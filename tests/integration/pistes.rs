@@ -187,7 +187,8 @@ async fn pistes_follow_the_bilan_and_respect_what_the_person_says() -> TestResul
             .as_array()
             .unwrap()
             .iter()
-            .any(|c| c.as_str().unwrap().contains("exclue")),
+            // The pinned fiche says which of the person's limits it meets.
+            .any(|c| c.as_str().unwrap().contains("ne pas pouvoir faire")),
         "{care}"
     );
     let unknown = coach
