@@ -139,3 +139,15 @@ pub(crate) fn router() -> Routes {
         .route("/static/app.css", get(stylesheet))
         .route(HTMX_PATH, get(htmx))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The one API path served without an OpenAPI entry is the document itself.
+    #[test]
+    fn only_the_document_is_served_undocumented() {
+        assert_eq!(
+            super::router().undocumented_api,
+            vec!["/api/v1/openapi.json"]
+        );
+    }
+}

@@ -189,3 +189,15 @@ daily_job!(
     /// After erasures, the space their text held is released.
     ErasedSpace = kind::ERASED_SPACE
 );
+
+/// The email that opens an invited account: the link to choose a password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffInvitation {
+    pub user_id: Uuid,
+    pub role: parcours_domain::Role,
+    pub token: String,
+}
+
+impl BackgroundJob for StaffInvitation {
+    const KIND: &'static str = "email.staff_invitation";
+}

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use crate::auth::Actor;
+use crate::actor::Actor;
 use crate::unit_of_work::Audit;
 use crate::{App, AppError};
 
@@ -267,7 +267,7 @@ impl App {
                 let last_try = job.attempts >= job.max_attempts;
                 self.deliver_mail(&payload_of(job)?, last_try).await
             }
-            (crate::staff::StaffInvitation::KIND, Some(scope)) => {
+            (StaffInvitation::KIND, Some(scope)) => {
                 self.send_staff_invitation(scope, &payload_of(job)?).await
             }
             (other, _) => Err(AppError::Internal(format!("unknown job kind {other}"))),

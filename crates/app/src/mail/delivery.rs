@@ -11,7 +11,7 @@ pub use parcours_db::repo::installation::mail::{
     Delivery, FAILED, QUEUED, REFUSED, RETRYING, SENT,
 };
 
-use crate::auth::Actor;
+use crate::actor::Actor;
 use crate::jobs::{MailDelivery, enqueue_job};
 use crate::unit_of_work::Bookkeeping;
 use crate::{App, AppError};

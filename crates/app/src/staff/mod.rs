@@ -35,17 +35,7 @@ pub mod audit_action {
     pub const HANDED_OVER: AuditAction = AuditAction::CaseloadTransferred;
 }
 
-/// The email that opens an invited account: the link to choose a password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StaffInvitation {
-    pub user_id: Uuid,
-    pub role: Role,
-    pub token: String,
-}
-
-impl BackgroundJob for StaffInvitation {
-    const KIND: &'static str = "email.staff_invitation";
-}
+pub use crate::jobs::StaffInvitation;
 
 /// The role codes of the pages, the CSV file and the API (`manager` is the programme
 /// manager).
