@@ -9,11 +9,9 @@ use parcours_db::repo::staff;
 pub use parcours_db::repo::staff::StaffAccount;
 use parcours_db::repo::transfers::{self, NewTransfer};
 use parcours_domain::Role;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::jobs::BackgroundJob;
 use crate::unit_of_work::Audit;
 use crate::{App, AppError, FieldError};
 
