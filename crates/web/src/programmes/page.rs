@@ -437,7 +437,7 @@ pub async fn save(
                 values: Some(v),
                 cohort: Default::default(),
             };
-            edit_page(&state, &ctx, &actor, id, None, typed, &errors).await
+            edit_page(&state, &ctx, actor, id, None, typed, &errors).await
         }
         Err(e) => Err(e.into()),
     }

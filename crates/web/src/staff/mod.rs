@@ -303,7 +303,7 @@ async fn apply(
     match state.app.change_account(actor, id, &change).await {
         Ok(()) => Ok(see_other(&format!("/admin/equipe/{id}?done={done}"))),
         Err(AppError::Invalid(errors)) => {
-            account_page(state, ctx, &actor, id, None, errors, handover_to).await
+            account_page(state, ctx, actor, id, None, errors, handover_to).await
         }
         Err(e) => Err(e.into()),
     }
