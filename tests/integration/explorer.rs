@@ -264,3 +264,29 @@ async fn anonymous_searches_are_limited_per_address_and_signed_in_users_are_not(
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn pages_are_compressed_for_browsers_that_accept_it() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let client = t.client()?;
+    let plain = client.server.get("/metiers?domaine=J").await;
+    plain.assert_status_ok();
+    assert!(plain.maybe_header("content-encoding").is_none());
+    let plain_bytes = plain.as_bytes().len();
+    for encoding in ["gzip", "br"] {
+        let packed = client
+            .server
+            .get("/metiers?domaine=J")
+            .add_header("accept-encoding", encoding)
+            .await;
+        packed.assert_status_ok();
+        assert_eq!(packed.header("content-encoding"), encoding);
+        assert!(packed.header("vary").to_str()?.contains("accept-encoding"));
+        let packed_bytes = packed.as_bytes().len();
+        assert!(
+            packed_bytes * 3 < plain_bytes,
+            "{encoding}: {packed_bytes} bytes for {plain_bytes} plain"
+        );
+    }
+    Ok(())
+}

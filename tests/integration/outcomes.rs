@@ -386,11 +386,21 @@ async fn the_coach_records_exits_and_the_funder_reads_the_programme_results() ->
         .await
         .as_bytes()
         .to_vec();
-    assert!(csv.starts_with("\u{feff}group;key;indicator;count;percent".as_bytes()));
+    assert!(csv.starts_with("\u{feff}group;key;indicator;count;percent;label".as_bytes()));
     let csv = String::from_utf8(csv)?;
     assert!(
         csv.contains("programme;normandie-2026;status.finished;64;"),
         "{csv}"
+    );
+    // French Excel reads a decimal comma as a number; the label is in the reader's language.
+    let finished = csv
+        .lines()
+        .find(|l| l.starts_with("programme;normandie-2026;status.finished;"))
+        .unwrap_or_default();
+    let cells: Vec<&str> = finished.split(';').collect();
+    assert!(
+        cells.len() == 6 && cells[4].contains(',') && !cells[4].contains('.') && !cells[5].is_empty(),
+        "{finished}"
     );
     // The same as a workbook, read back with calamine.
     let xlsx = funder
@@ -410,7 +420,10 @@ async fn the_coach_records_exits_and_the_funder_reads_the_programme_results() ->
             .rows()
             .map(|r| r.iter().map(|c| c.to_string()).collect())
             .collect();
-        assert_eq!(rows[0], ["group", "key", "indicator", "count", "percent"]);
+        assert_eq!(
+            rows[0],
+            ["group", "key", "indicator", "count", "percent", "label"]
+        );
         assert!(
             rows.iter()
                 .any(|r| r[2] == "status.finished" && r[3] == "64"),

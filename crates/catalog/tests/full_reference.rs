@@ -293,3 +293,25 @@ fn rankings_on_the_full_reference_hold_the_constraints_and_spread_the_list() {
         );
     }
 }
+
+#[test]
+fn no_reference_text_keeps_a_doubled_apostrophe() {
+    let Some(dir) = ref_dir() else { return };
+    let catalog = parcours_catalog::load(&dir).unwrap();
+    let doubled: Vec<String> = catalog
+        .fiches
+        .iter()
+        .flat_map(|f| f.definition.iter().chain(f.access.iter()).map(move |t| (f, t)))
+        .filter(|(_, t)| t.contains("''"))
+        .map(|(f, t)| format!("{}: {t}", f.code))
+        .collect();
+    assert!(doubled.is_empty(), "{} texts with '': {:?}", doubled.len(), doubled.first());
+    // The unescaped apostrophe is there (the file writes it doubled on 5,248 lines).
+    let with_apostrophe = catalog
+        .fiches
+        .iter()
+        .flat_map(|f| f.definition.iter().chain(f.access.iter()))
+        .filter(|t| t.contains("l'entretien"))
+        .count();
+    assert!(with_apostrophe > 10, "{with_apostrophe}");
+}

@@ -329,14 +329,9 @@ fn market(
             }
         })
         .collect();
-    let index = summary.mean_index.map(|i| {
-        let s = format!("{i:.1}");
-        if lang == Lang::Fr {
-            s.replace('.', ",")
-        } else {
-            s
-        }
-    });
+    let index = summary
+        .mean_index
+        .map(|i| crate::kit::format_decimal(lang, i, 1));
     Some(Market {
         heading: lang.t_args(
             "fiche-market-for",

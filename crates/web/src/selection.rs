@@ -38,7 +38,7 @@ impl SelectionPage {
         self.p.coded("committee", &d.code().replace('_', "-"))
     }
     fn mean(&self, m: &f64) -> String {
-        format!("{m:.1}")
+        self.p.decimal(m, 1)
     }
 }
 
@@ -183,7 +183,7 @@ impl EventPage {
         self.line.event.kind == EventKind::InterviewSimulation
     }
     fn mean(&self, m: &f64) -> String {
-        format!("{m:.1}")
+        self.p.decimal(m, 1)
     }
 }
 

@@ -65,7 +65,52 @@ pub fn format_count(lang: Lang, n: u64) -> String {
     out
 }
 
+/// A decimal as the page's language writes it: "87,9" in French, "87.9" in English.
+pub fn format_decimal(lang: Lang, x: f64, places: usize) -> String {
+    let n = format!("{x:.places$}");
+    match lang {
+        Lang::Fr => n.replace('.', ","),
+        Lang::En => n,
+    }
+}
+
+/// A percentage: "87,9 %" (no-break space) in French, "87.9%" in English.
+pub fn format_percent(lang: Lang, pc: f64) -> String {
+    let n = format_decimal(lang, pc, 1);
+    match lang {
+        Lang::Fr => format!("{n}\u{a0}%"),
+        Lang::En => format!("{n}%"),
+    }
+}
+
+/// A number as a template holds it: by value or behind the references askama adds.
+pub trait Decimal {
+    fn value(&self) -> f64;
+}
+
+impl Decimal for f64 {
+    fn value(&self) -> f64 {
+        *self
+    }
+}
+
+impl<T: Decimal + ?Sized> Decimal for &T {
+    fn value(&self) -> f64 {
+        (**self).value()
+    }
+}
+
 impl Page {
+    /// `format_decimal` in the page's language, for templates.
+    pub fn decimal(&self, x: impl Decimal, places: u8) -> String {
+        format_decimal(self.lang, x.value(), usize::from(places))
+    }
+
+    /// `format_percent` in the page's language, for templates.
+    pub fn percent(&self, pc: impl Decimal) -> String {
+        format_percent(self.lang, pc.value())
+    }
+
     pub fn new(ctx: &Ctx, title: String) -> Self {
         let lang = ctx.lang;
         Page {

@@ -21,52 +21,54 @@ pub(super) fn csv_figure(f: &Figure) -> [String; 2] {
     }
 }
 
-pub(super) fn csv_section(out: &mut Vec<[String; 5]>, group: &str, key: &str, s: &Section) {
+pub(super) fn csv_section(
+    out: &mut Vec<[String; 6]>,
+    lang: Lang,
+    group: &str,
+    key: &str,
+    s: &Section,
+) {
     let participants =
         participants_of(s).map_or_else(|| "suppressed".to_owned(), |n| n.to_string());
-    out.push([
-        group.into(),
-        key.into(),
+    let mut line = |indicator: String, [count, percent]: [String; 2], label: String| {
+        out.push([group.into(), key.into(), indicator, count, percent, label]);
+    };
+    line(
         "participants".into(),
-        participants,
-        String::new(),
-    ]);
+        [participants, String::new()],
+        lang.t("col-people"),
+    );
     for (k, f) in &s.status {
-        let [c, p] = csv_figure(f);
-        out.push([
-            group.into(),
-            key.into(),
+        line(
             format!("status.{}", k.code()),
-            c,
-            p,
-        ]);
+            csv_figure(f),
+            status_label(lang, *k),
+        );
     }
     for (k, f) in &s.outcomes_among_finished {
-        let [c, p] = csv_figure(f);
-        out.push([
-            group.into(),
-            key.into(),
+        line(
             format!("outcome.{}", k.code()),
-            c,
-            p,
-        ]);
+            csv_figure(f),
+            situation_label(lang, *k),
+        );
     }
-    for (k, f) in [
-        ("durable_employment", &s.durable_employment),
-        ("transition_employment", &s.transition_employment),
-        ("positive_exits", &s.positive_exits),
-        ("dynamic_exits", &s.dynamic_exits),
+    for (k, f, label) in [
+        ("durable_employment", &s.durable_employment, "label-durable"),
+        ("transition_employment", &s.transition_employment, "label-transition"),
+        ("positive_exits", &s.positive_exits, "label-positive"),
+        ("dynamic_exits", &s.dynamic_exits, "label-dynamic"),
     ] {
-        let [c, p] = csv_figure(f);
-        out.push([group.into(), key.into(), k.into(), c, p]);
+        line(k.into(), csv_figure(f), lang.t(label));
     }
 }
 
 /// The report as lines of a spreadsheet, one figure per line (CSV and XLSX alike).
-pub(super) fn report_lines(view: &ProgrammeReport) -> Vec<[String; 5]> {
+/// The last column is the indicator's name in the reader's language; the first five are
+/// the stable keys and figures scripts read.
+pub(super) fn report_lines(view: &ProgrammeReport, lang: Lang) -> Vec<[String; 6]> {
     let r = &view.report;
     let mut lines = Vec::new();
-    csv_section(&mut lines, "programme", &view.programme.slug, &r.overall);
+    csv_section(&mut lines, lang, "programme", &view.programme.slug, &r.overall);
     for (group, rows) in [
         ("public", &r.by_public),
         ("referrer", &r.by_referrer),
@@ -74,7 +76,7 @@ pub(super) fn report_lines(view: &ProgrammeReport) -> Vec<[String; 5]> {
         ("entry_quarter", &r.by_entry_quarter),
     ] {
         for (key, s) in rows {
-            csv_section(&mut lines, group, key, s);
+            csv_section(&mut lines, lang, group, key, s);
         }
     }
     lines
@@ -89,16 +91,24 @@ pub(super) async fn report_view(
     Ok(state.app.programme_report(actor, id.into()).await?)
 }
 
-pub(super) const REPORT_HEADER: [&str; 5] = ["group", "key", "indicator", "count", "percent"];
+pub(super) const REPORT_HEADER: [&str; 6] =
+    ["group", "key", "indicator", "count", "percent", "label"];
 
-/// The report for a spreadsheet: `;`, a BOM for Excel, one figure per line.
+/// The report for a spreadsheet: `;`, a BOM for Excel, one figure per line; in French a
+/// decimal comma, which French Excel reads as a number (a point makes it text or a date).
 pub async fn results_csv(
     State(state): State<AppState>,
+    ctx: Ctx,
     SignedIn(actor): SignedIn,
     IdPath(id): IdPath<ProgrammeId>,
 ) -> Result<Response, HttpError> {
     let view = report_view(&state, &actor, id).await?;
-    let lines = report_lines(&view);
+    let mut lines = report_lines(&view, ctx.lang);
+    if ctx.lang == Lang::Fr {
+        for line in &mut lines {
+            line[4] = line[4].replace('.', ",");
+        }
+    }
     crate::referrals::csv_attachment(
         &REPORT_HEADER,
         lines.into_iter().map(|l| l.to_vec()),
@@ -110,11 +120,12 @@ pub async fn results_csv(
 /// written as text (a workbook never evaluates them).
 pub async fn results_xlsx(
     State(state): State<AppState>,
+    ctx: Ctx,
     SignedIn(actor): SignedIn,
     IdPath(id): IdPath<ProgrammeId>,
 ) -> Result<Response, HttpError> {
     let view = report_view(&state, &actor, id).await?;
-    let lines = report_lines(&view);
+    let lines = report_lines(&view, ctx.lang);
     let lines: Vec<Vec<String>> = lines.into_iter().map(|l| l.to_vec()).collect();
     // Counts and percentages (from the fourth column on) are numbers.
     let body = parcours_documents::spreadsheet::xlsx(&REPORT_HEADER, &lines, 3)
@@ -129,19 +140,12 @@ pub async fn results_xlsx(
 /// A figure as the PDF prints it: "63 (63,0 %)" in French, "masqué" when hidden.
 pub(super) fn pdf_cells(lang: Lang, b: &Bar, hidden_word: &str) -> [String; 2] {
     match (b.count, b.percent) {
-        (Some(c), Some(pc)) => [c.to_string(), percent_text(lang, pc)],
+        (Some(c), Some(pc)) => [c.to_string(), crate::kit::format_percent(lang, pc)],
         (Some(c), None) => [c.to_string(), String::new()],
         _ => [hidden_word.to_owned(), String::new()],
     }
 }
 
-pub(super) fn percent_text(lang: Lang, pc: f64) -> String {
-    let n = format!("{pc:.1}");
-    match lang {
-        Lang::Fr => format!("{} %", n.replace('.', ",")),
-        Lang::En => format!("{n}%"),
-    }
-}
 
 /// The results page as a document of tables: the charts' data tables, the breakdowns,
 /// satisfaction and the definitions, with what the page says about hidden cells.
@@ -221,7 +225,7 @@ pub(super) fn pdf_report(page: &OutcomesPage, issued_ms: i64) -> parcours_docume
                         ParticipantsFigure::Hidden { .. } => hidden_word.clone(),
                     },
                     s.agree_percent
-                        .map_or_else(|| "–".to_owned(), |pc| percent_text(lang, pc)),
+                        .map_or_else(|| "–".to_owned(), |pc| crate::kit::format_percent(lang, pc)),
                 ]
             })
             .collect(),
