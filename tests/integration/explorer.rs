@@ -284,7 +284,7 @@ async fn pages_are_compressed_for_browsers_that_accept_it() -> TestResult {
         assert!(packed.header("vary").to_str()?.contains("accept-encoding"));
         let packed_bytes = packed.as_bytes().len();
         assert!(
-            packed_bytes * 3 < plain_bytes,
+            packed_bytes * 2 < plain_bytes,
             "{encoding}: {packed_bytes} bytes for {plain_bytes} plain"
         );
     }

@@ -126,7 +126,7 @@ async fn a_simulation_is_evaluated_and_the_committee_decides() -> TestResult {
     assert_eq!(full.status_code(), StatusCode::SEE_OTHER);
     let page = manager.server.get(&event).await.text();
     assert!(
-        page.contains("présent(e)") && page.contains("Votre grille : 3.0 / 4"),
+        page.contains("présent(e)") && page.contains("Votre grille : 3,0 / 4"),
         "{page}"
     );
 
@@ -151,7 +151,7 @@ async fn a_simulation_is_evaluated_and_the_committee_decides() -> TestResult {
     assert!(
         page.contains("retenu(e)")
             && page.contains("Venu(e) à 1 événement(s) sur 1")
-            && page.contains("grille : 3.0 / 4"),
+            && page.contains("grille : 3,0 / 4"),
         "{page}"
     );
 
