@@ -559,26 +559,38 @@ async fn a_coach_records_a_past_session_and_it_counts_in_the_bilan() -> TestResu
     let action = format!("/beneficiaries/{person}/rendez-vous/passe");
     let api = format!("/api/v1/beneficiaries/{person}/appointments");
     let held_of = |v: &Value| {
-        v["appointments"]
-            .as_array()
-            .map_or(0, |all| all.iter().filter(|a| a["status"] == "held").count())
+        v["appointments"].as_array().map_or(0, |all| {
+            all.iter().filter(|a| a["status"] == "held").count()
+        })
     };
     let before = coach.server.get(&api).await.json::<Value>();
-    let (minutes_before, held_before) = (before["held_minutes"].as_u64().unwrap(), held_of(&before));
+    let (minutes_before, held_before) =
+        (before["held_minutes"].as_u64().unwrap(), held_of(&before));
     let journey_api = format!("/api/v1/beneficiaries/{person}/journey");
     let journey_before = coach.server.get(&journey_api).await.json::<Value>()["minutes_done"]
         .as_u64()
         .unwrap();
-    let file = coach.server.get(&format!("/beneficiaries/{person}")).await.text();
+    let file = coach
+        .server
+        .get(&format!("/beneficiaries/{person}"))
+        .await
+        .text();
     let file_before = count_before(&file, "séance(s) tenue(s)");
 
     // The form is on the person's sessions page, for the coach only.
     let shown = coach.server.get(&page).await.text();
     assert!(
-        shown.contains("Noter un entretien passé") && shown.contains(&format!("action=\"{action}\"")),
+        shown.contains("Noter un entretien passé")
+            && shown.contains(&format!("action=\"{action}\"")),
         "{shown}"
     );
-    assert!(!me.server.get("/parcours/rendez-vous").await.text().contains("Noter un entretien passé"));
+    assert!(
+        !me.server
+            .get("/parcours/rendez-vous")
+            .await
+            .text()
+            .contains("Noter un entretien passé")
+    );
 
     // A date to come and a length out of bounds: each field named, what was typed kept.
     let tomorrow = paris_day(&t, 1);
@@ -625,7 +637,10 @@ async fn a_coach_records_a_past_session_and_it_counts_in_the_bilan() -> TestResu
         .await;
     assert_eq!(too_long.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(too_long.text().contains("Durée : de 1 à 480 minutes"));
-    assert_eq!(held_of(&coach.server.get(&api).await.json::<Value>()), held_before);
+    assert_eq!(
+        held_of(&coach.server.get(&api).await.json::<Value>()),
+        held_before
+    );
 
     // Yesterday, 45 minutes on the phone: held, with its notes.
     let yesterday = paris_day(&t, -1);
@@ -642,7 +657,12 @@ async fn a_coach_records_a_past_session_and_it_counts_in_the_bilan() -> TestResu
             ],
         )
         .await;
-    assert_eq!(recorded.status_code(), StatusCode::SEE_OTHER, "{}", recorded.text());
+    assert_eq!(
+        recorded.status_code(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        recorded.text()
+    );
     assert_eq!(recorded.header("location"), format!("{page}?saved=1"));
     let after = coach.server.get(&api).await.json::<Value>();
     assert_eq!(held_of(&after), held_before + 1);
@@ -656,16 +676,29 @@ async fn a_coach_records_a_past_session_and_it_counts_in_the_bilan() -> TestResu
         .cloned()
         .expect("the past session");
     assert_eq!(
-        (ours["status"].as_str(), ours["status_by"].as_str(), ours["booked_via"].as_str()),
+        (
+            ours["status"].as_str(),
+            ours["status_by"].as_str(),
+            ours["booked_via"].as_str()
+        ),
         (Some("held"), Some("coach"), Some("coach"))
     );
-    assert_eq!((ours["slot"]["minutes"].as_i64(), ours["slot"]["mode"].as_str()), (Some(45), Some("phone")));
+    assert_eq!(
+        (
+            ours["slot"]["minutes"].as_i64(),
+            ours["slot"]["mode"].as_str()
+        ),
+        (Some(45), Some("phone"))
+    );
     assert!(ours["slot"]["starts_at"].as_i64().unwrap() < t.app.now());
     let seen = coach.server.get(&page).await.text();
     assert!(seen.contains("A eu lieu") && seen.contains("envies de métiers de bouche"));
     // The notes stay the coaches': the person sees the session, not them.
     let own = me.server.get("/parcours/rendez-vous").await.text();
-    assert!(own.contains("A eu lieu") && !own.contains("métiers de bouche"), "{own}");
+    assert!(
+        own.contains("A eu lieu") && !own.contains("métiers de bouche"),
+        "{own}"
+    );
     assert!(
         me.server.get(&api).await.json::<Value>()["appointments"]
             .as_array()
@@ -680,7 +713,11 @@ async fn a_coach_records_a_past_session_and_it_counts_in_the_bilan() -> TestResu
         journey_after == journey_before + 45 || journey_after == 24 * 60,
         "{journey_before} → {journey_after}"
     );
-    let file = coach.server.get(&format!("/beneficiaries/{person}")).await.text();
+    let file = coach
+        .server
+        .get(&format!("/beneficiaries/{person}"))
+        .await
+        .text();
     assert_eq!(count_before(&file, "séance(s) tenue(s)"), file_before + 1);
     coach
         .submit(
@@ -700,7 +737,11 @@ async fn a_coach_records_a_past_session_and_it_counts_in_the_bilan() -> TestResu
         .find(|l| l.contains("Durée du bilan"))
         .unwrap_or_default()
         .to_owned();
-    assert_eq!(count_before(&duration, "entretien"), held_before + 1, "{duration}");
+    assert_eq!(
+        count_before(&duration, "entretien"),
+        held_before + 1,
+        "{duration}"
+    );
 
     // The API: the same rules, each refused field named.
     let bad = coach
@@ -726,27 +767,42 @@ async fn a_coach_records_a_past_session_and_it_counts_in_the_bilan() -> TestResu
     let created = coach
         .post_json(&api, &json!({"date": paris_day(&t, -2), "time": "11:00", "minutes": "30", "mode": "on_site", "notes": "Passage à l'accueil."}))
         .await;
-    assert_eq!(created.status_code(), StatusCode::CREATED, "{}", created.text());
+    assert_eq!(
+        created.status_code(),
+        StatusCode::CREATED,
+        "{}",
+        created.text()
+    );
     let id = created.json::<Value>()["id"].as_str().unwrap().to_owned();
     let listed = coach.server.get(&api).await.json::<Value>();
-    assert_eq!(listed["held_minutes"].as_u64().unwrap(), minutes_before + 75);
-    assert!(
-        listed["appointments"]
-            .as_array()
-            .is_some_and(|all| all.iter().any(|a| a["id"] == id.as_str() && a["status"] == "held"))
+    assert_eq!(
+        listed["held_minutes"].as_u64().unwrap(),
+        minutes_before + 75
     );
+    assert!(listed["appointments"].as_array().is_some_and(|all| {
+        all.iter()
+            .any(|a| a["id"] == id.as_str() && a["status"] == "held")
+    }));
     // The person does not record sessions; another organisation does not see the file.
     let own_try = me
-        .post_json(&api, &json!({"date": paris_day(&t, -1), "time": "10:00", "minutes": "30", "mode": "phone"}))
+        .post_json(
+            &api,
+            &json!({"date": paris_day(&t, -1), "time": "10:00", "minutes": "30", "mode": "phone"}),
+        )
         .await;
     assert_eq!(own_try.status_code(), StatusCode::FORBIDDEN);
     let other = t.login_as("coach@horizon.parcours.test").await?;
     let foreign = other
-        .post_json(&api, &json!({"date": paris_day(&t, -1), "time": "10:00", "minutes": "30", "mode": "phone"}))
+        .post_json(
+            &api,
+            &json!({"date": paris_day(&t, -1), "time": "10:00", "minutes": "30", "mode": "phone"}),
+        )
         .await;
     assert_eq!(foreign.status_code(), StatusCode::NOT_FOUND);
     assert_eq!(
-        coach.server.get(&api).await.json::<Value>()["held_minutes"].as_u64().unwrap(),
+        coach.server.get(&api).await.json::<Value>()["held_minutes"]
+            .as_u64()
+            .unwrap(),
         minutes_before + 75
     );
 
@@ -770,7 +826,10 @@ async fn a_session_to_come_offers_cancelling_not_attendance() -> TestResult {
     let api = format!("/api/v1/beneficiaries/{person}/appointments");
     let slot = me.server.get(&api).await.json::<Value>()["open_slots"]
         .as_array()
-        .and_then(|all| all.iter().find(|s| s["place"] == "https://visio.example.org/a-venir"))
+        .and_then(|all| {
+            all.iter()
+                .find(|s| s["place"] == "https://visio.example.org/a-venir")
+        })
         .and_then(|s| s["id"].as_str())
         .unwrap()
         .to_owned();
@@ -820,7 +879,9 @@ async fn a_session_to_come_offers_cancelling_not_attendance() -> TestResult {
         .find(|s| s.contains(&format!("id=\"session-{appointment}\"")))
         .unwrap_or_default();
     assert!(
-        card.contains("value=\"held\"") && card.contains("value=\"missed\"") && !card.contains("une fois le rendez-vous commencé"),
+        card.contains("value=\"held\"")
+            && card.contains("value=\"missed\"")
+            && !card.contains("une fois le rendez-vous commencé"),
         "{card}"
     );
 
@@ -841,6 +902,9 @@ async fn a_session_to_come_offers_cancelling_not_attendance() -> TestResult {
         .and_then(|all| all.iter().find(|a| a["id"] == appointment.as_str()))
         .cloned()
         .unwrap();
-    assert_eq!((ours["status"].as_str(), ours["status_by"].as_str()), (Some("cancelled"), Some("coach")));
+    assert_eq!(
+        (ours["status"].as_str(), ours["status_by"].as_str()),
+        (Some("cancelled"), Some("coach"))
+    );
     Ok(())
 }

@@ -19,8 +19,8 @@ mod past;
 mod sessions;
 mod slots;
 
-pub use past::{MAX_PAST_MINUTES, PastSession, PastSessionInput};
 pub use dates::{MONTHS_EN, MONTHS_FR, calendar_of, day_en, day_fr, paris_today, when_en, when_fr};
+pub use past::{MAX_PAST_MINUTES, PastSession, PastSessionInput};
 
 /// An invitation link stays usable this long.
 pub const INVITATION_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
