@@ -514,8 +514,9 @@ async function outboxHas(work, text, seconds = 20) {
 
 // Sessions and the synthesis, end to end: the coach publishes slots and invites, the
 // person books from the link on a phone without signing in, the reminder lands in the
-// outbox, the coach records the session with notes and issues the synthesis, and the
-// person downloads a PDF whose text holds the required parts.
+// outbox; the session to come offers no attendance form; the coach records a phone call
+// of yesterday after the fact, with notes, and issues the synthesis; the person downloads
+// a PDF whose text holds the required parts.
 async function sessionsJourney(browser, base, work, shots) {
   const meContext = await newContext(browser, { bypassCSP: true });
   const me = await meContext.newPage();
@@ -564,14 +565,27 @@ async function sessionsJourney(browser, base, work, shots) {
   check(confirmation !== null && confirmation.includes('BEGIN:VCALENDAR'), 'sessions: the confirmation email carries the .ics');
   check((await outboxHas(work, 'Petit rappel')) !== null, 'sessions: the reminder email lands in the outbox');
 
-  // The coach records the session as held, with notes.
+  // The session just booked has not started: the coach may cancel it, not say it took place.
   await coach.goto(`${base}${personHref}/rendez-vous`);
-  const form = 'form[action*="/rendez-vous/"]:has(textarea)';
-  await coach.check(`${form} input[value=held]`);
-  await coach.fill(`${form} textarea`, 'Premier entretien : envies de métiers de bouche.');
-  await Promise.all([coach.waitForNavigation(), coach.click(`${form} button`)]);
-  const recorded = await coach.textContent('body');
-  check(recorded.includes('A eu lieu') && recorded.includes('envies de métiers de bouche'), 'sessions: the coach marks it held and writes notes');
+  const upcoming = coach.locator('section.card', { hasText: 'parcours-abc' }).first();
+  const upcomingText = (await upcoming.textContent().catch(() => '')) ?? '';
+  check(await upcoming.locator('input[value=held], input[value=missed]').count() === 0
+    && upcomingText.includes('une fois le rendez-vous commencé')
+    && await upcoming.locator('input[name=status][value=cancelled]').count() > 0,
+  'sessions: a session to come offers no held form, only cancelling');
+
+  // A phone call yesterday, recorded after the fact with notes.
+  await coach.fill('#past-date', parisSoon(-24 * 60).date);
+  await coach.fill('#past-time', '10:00');
+  await coach.fill('#past-minutes', '45');
+  await coach.check('#past-mode-phone');
+  await coach.fill('#past-notes', 'Premier entretien : envies de métiers de bouche.');
+  await Promise.all([coach.waitForNavigation(), coach.click('#past-session button[type=submit]')]);
+  const past = coach.locator('section.card', { hasText: '45 min · Par téléphone' }).first();
+  const pastBadge = (await past.locator('.badge').textContent().catch(() => '')) ?? '';
+  const pastNotes = await past.locator('textarea').inputValue().catch(() => '');
+  check(coach.url().includes('saved=1') && pastBadge.includes('A eu lieu') && pastNotes.includes('envies de métiers de bouche'),
+    `sessions: the coach records a past session, held, with notes (${coach.url()})`);
   await visit(coach, base, `${personHref}/rendez-vous`, 'sessions coach', shots);
 
   // The coach issues the synthesis; the person downloads it.
@@ -582,7 +596,8 @@ async function sessionsJourney(browser, base, work, shots) {
   await visit(me, base, '/parcours/synthese', 'synthesis beneficiary', shots);
   await visit(me, base, '/parcours/rendez-vous', 'sessions beneficiary', shots);
   const own = await me.textContent('body');
-  check(own.includes('A eu lieu') && !own.includes('métiers de bouche'), 'sessions: the person sees the session, not the notes');
+  const ownPast = (await me.locator('section.card', { hasText: '45 min · Par téléphone' }).first().textContent().catch(() => '')) ?? '';
+  check(ownPast.includes('A eu lieu') && !own.includes('métiers de bouche'), 'sessions: the person sees the session, not the notes');
   await me.goto(`${base}/parcours/synthese`);
   const href = await me.$eval('a[href$="/synthese/document"]', (a) => a.getAttribute('href'));
   const response = await me.request.get(base + href);

@@ -529,3 +529,382 @@ async fn a_failing_job_is_retried_with_backoff_then_shown_to_admins() -> TestRes
     );
     Ok(())
 }
+
+/// A Paris date `days` from the app's today, as the forms want it.
+fn paris_day(t: &TestApp, days: i64) -> String {
+    let d = parcours_app::appointments::paris_today(t.app.now()) + time::Duration::days(days);
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// The number before `marker` in `text` ("3 séance(s) tenue(s)" → 3).
+fn count_before(text: &str, marker: &str) -> usize {
+    let Some(at) = text.find(marker) else {
+        panic!("«{marker}» not in {text}");
+    };
+    text[..at]
+        .trim_end()
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count before «{marker}»"))
+}
+
+#[tokio::test]
+async fn a_coach_records_a_past_session_and_it_counts_in_the_bilan() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let me = t.login_as("beneficiaire@demo.parcours.test").await?;
+    let page = format!("/beneficiaries/{person}/rendez-vous");
+    let action = format!("/beneficiaries/{person}/rendez-vous/passe");
+    let api = format!("/api/v1/beneficiaries/{person}/appointments");
+    let held_of = |v: &Value| {
+        v["appointments"].as_array().map_or(0, |all| {
+            all.iter().filter(|a| a["status"] == "held").count()
+        })
+    };
+    let before = coach.server.get(&api).await.json::<Value>();
+    let (minutes_before, held_before) =
+        (before["held_minutes"].as_u64().unwrap(), held_of(&before));
+    let journey_api = format!("/api/v1/beneficiaries/{person}/journey");
+    let journey_before = coach.server.get(&journey_api).await.json::<Value>()["minutes_done"]
+        .as_u64()
+        .unwrap();
+    let file = coach
+        .server
+        .get(&format!("/beneficiaries/{person}"))
+        .await
+        .text();
+    let file_before = count_before(&file, "séance(s) tenue(s)");
+
+    // The form is on the person's sessions page, for the coach only.
+    let shown = coach.server.get(&page).await.text();
+    assert!(
+        shown.contains("Noter un entretien passé")
+            && shown.contains(&format!("action=\"{action}\"")),
+        "{shown}"
+    );
+    assert!(
+        !me.server
+            .get("/parcours/rendez-vous")
+            .await
+            .text()
+            .contains("Noter un entretien passé")
+    );
+
+    // A date to come and a length out of bounds: each field named, what was typed kept.
+    let tomorrow = paris_day(&t, 1);
+    let refused = coach
+        .submit(
+            &page,
+            &action,
+            &[
+                ("date", &tomorrow),
+                ("time", "09:30"),
+                ("minutes", "0"),
+                ("mode", "phone"),
+                ("notes", "Appel de suivi : pas encore."),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = refused.text();
+    assert!(
+        text.contains("Date de l&#39;entretien : elle est à venir")
+            && text.contains("Durée : de 1 à 480 minutes"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("value=\"{tomorrow}\""))
+            && text.contains("id=\"past-minutes\" name=\"minutes\"")
+            && text.contains("value=\"0\"")
+            && text.contains("Appel de suivi : pas encore.</textarea>")
+            && text.contains("id=\"past-mode-phone\" name=\"mode\" value=\"phone\" checked"),
+        "{text}"
+    );
+    let too_long = coach
+        .submit(
+            &page,
+            &action,
+            &[
+                ("date", &paris_day(&t, -1)),
+                ("time", "09:30"),
+                ("minutes", "481"),
+                ("mode", "on_site"),
+                ("notes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(too_long.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_long.text().contains("Durée : de 1 à 480 minutes"));
+    assert_eq!(
+        held_of(&coach.server.get(&api).await.json::<Value>()),
+        held_before
+    );
+
+    // Yesterday, 45 minutes on the phone: held, with its notes.
+    let yesterday = paris_day(&t, -1);
+    let recorded = coach
+        .submit(
+            &page,
+            &action,
+            &[
+                ("date", &yesterday),
+                ("time", "16:15"),
+                ("minutes", "45"),
+                ("mode", "phone"),
+                ("notes", "Appel : envies de métiers de bouche."),
+            ],
+        )
+        .await;
+    assert_eq!(
+        recorded.status_code(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        recorded.text()
+    );
+    assert_eq!(recorded.header("location"), format!("{page}?saved=1"));
+    let after = coach.server.get(&api).await.json::<Value>();
+    assert_eq!(held_of(&after), held_before + 1);
+    assert_eq!(after["held_minutes"].as_u64().unwrap(), minutes_before + 45);
+    let ours = after["appointments"]
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|a| a["notes"] == "Appel : envies de métiers de bouche.")
+        })
+        .cloned()
+        .expect("the past session");
+    assert_eq!(
+        (
+            ours["status"].as_str(),
+            ours["status_by"].as_str(),
+            ours["booked_via"].as_str()
+        ),
+        (Some("held"), Some("coach"), Some("coach"))
+    );
+    assert_eq!(
+        (
+            ours["slot"]["minutes"].as_i64(),
+            ours["slot"]["mode"].as_str()
+        ),
+        (Some(45), Some("phone"))
+    );
+    assert!(ours["slot"]["starts_at"].as_i64().unwrap() < t.app.now());
+    let seen = coach.server.get(&page).await.text();
+    assert!(seen.contains("A eu lieu") && seen.contains("envies de métiers de bouche"));
+    // The notes stay the coaches': the person sees the session, not them.
+    let own = me.server.get("/parcours/rendez-vous").await.text();
+    assert!(
+        own.contains("A eu lieu") && !own.contains("métiers de bouche"),
+        "{own}"
+    );
+    assert!(
+        me.server.get(&api).await.json::<Value>()["appointments"]
+            .as_array()
+            .is_some_and(|all| all.iter().all(|a| a["notes"].is_null()))
+    );
+    // It counts wherever the bilan's sessions and hours do: the journey, the file, the
+    // synthesis.
+    let journey_after = coach.server.get(&journey_api).await.json::<Value>()["minutes_done"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        journey_after == journey_before + 45 || journey_after == 24 * 60,
+        "{journey_before} → {journey_after}"
+    );
+    let file = coach
+        .server
+        .get(&format!("/beneficiaries/{person}"))
+        .await
+        .text();
+    assert_eq!(count_before(&file, "séance(s) tenue(s)"), file_before + 1);
+    coach
+        .submit(
+            &format!("/beneficiaries/{person}/synthese"),
+            &format!("/beneficiaries/{person}/synthese"),
+            &[],
+        )
+        .await;
+    let pdf = me
+        .server
+        .get(&format!("/beneficiaries/{person}/synthese/document"))
+        .await;
+    assert_eq!(pdf.status_code(), StatusCode::OK);
+    let text = crate::pdf_text(pdf.as_bytes())?;
+    let duration = text
+        .lines()
+        .find(|l| l.contains("Durée du bilan"))
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        count_before(&duration, "entretien"),
+        held_before + 1,
+        "{duration}"
+    );
+
+    // The API: the same rules, each refused field named.
+    let bad = coach
+        .post_json(&api, &json!({"date": paris_day(&t, 3), "time": "10:00", "minutes": "600", "mode": "fax", "notes": ""}))
+        .await;
+    assert_eq!(bad.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = bad.json::<Value>();
+    let fields: Vec<(&str, &str)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("date", "in_the_future"),
+            ("minutes", "out_of_range"),
+            ("mode", "unknown_choice")
+        ],
+        "{problem}"
+    );
+    let created = coach
+        .post_json(&api, &json!({"date": paris_day(&t, -2), "time": "11:00", "minutes": "30", "mode": "on_site", "notes": "Passage à l'accueil."}))
+        .await;
+    assert_eq!(
+        created.status_code(),
+        StatusCode::CREATED,
+        "{}",
+        created.text()
+    );
+    let id = created.json::<Value>()["id"].as_str().unwrap().to_owned();
+    let listed = coach.server.get(&api).await.json::<Value>();
+    assert_eq!(
+        listed["held_minutes"].as_u64().unwrap(),
+        minutes_before + 75
+    );
+    assert!(listed["appointments"].as_array().is_some_and(|all| {
+        all.iter()
+            .any(|a| a["id"] == id.as_str() && a["status"] == "held")
+    }));
+    // The person does not record sessions; another organisation does not see the file.
+    let own_try = me
+        .post_json(
+            &api,
+            &json!({"date": paris_day(&t, -1), "time": "10:00", "minutes": "30", "mode": "phone"}),
+        )
+        .await;
+    assert_eq!(own_try.status_code(), StatusCode::FORBIDDEN);
+    let other = t.login_as("coach@horizon.parcours.test").await?;
+    let foreign = other
+        .post_json(
+            &api,
+            &json!({"date": paris_day(&t, -1), "time": "10:00", "minutes": "30", "mode": "phone"}),
+        )
+        .await;
+    assert_eq!(foreign.status_code(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        coach.server.get(&api).await.json::<Value>()["held_minutes"]
+            .as_u64()
+            .unwrap(),
+        minutes_before + 75
+    );
+
+    crate::assert_audited(&t, person, &["appointment.past_recorded"]).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_session_to_come_offers_cancelling_not_attendance() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let person = t.world.beneficiary_person_id;
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let published = coach
+        .post_json(
+            "/api/v1/slots",
+            &json!({"date": day_ahead(2), "time": "10:00", "minutes": "60", "mode": "video", "place": "https://visio.example.org/a-venir", "count": "1"}),
+        )
+        .await;
+    assert_eq!(published.status_code(), StatusCode::CREATED);
+    let me = t.login_as("beneficiaire@demo.parcours.test").await?;
+    let api = format!("/api/v1/beneficiaries/{person}/appointments");
+    let slot = me.server.get(&api).await.json::<Value>()["open_slots"]
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|s| s["place"] == "https://visio.example.org/a-venir")
+        })
+        .and_then(|s| s["id"].as_str())
+        .unwrap()
+        .to_owned();
+    me.submit(
+        "/parcours/rendez-vous",
+        "/parcours/rendez-vous/reserver",
+        &[("slot", &slot)],
+    )
+    .await;
+    let appointment = me.server.get(&api).await.json::<Value>()["appointments"]
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["slot"]["id"] == slot.as_str()))
+        .and_then(|a| a["id"].as_str())
+        .unwrap()
+        .to_owned();
+
+    // Before it starts: a line saying when attendance can be recorded, and a cancel button.
+    let page = format!("/beneficiaries/{person}/rendez-vous");
+    let text = coach.server.get(&page).await.text();
+    let card = text
+        .split("<section class=\"card\"")
+        .find(|s| s.contains(&format!("id=\"session-{appointment}\"")))
+        .unwrap_or_default();
+    assert!(card.contains("une fois le rendez-vous commencé"), "{card}");
+    assert!(
+        !card.contains("value=\"held\"") && !card.contains("value=\"missed\""),
+        "{card}"
+    );
+    assert!(card.contains("value=\"cancelled\"") && card.contains("Annuler le rendez-vous du"));
+    // The app refuses it too, before the start.
+    let early = coach
+        .submit(
+            &page,
+            &format!("{page}/{appointment}"),
+            &[("status", "held"), ("notes", "")],
+        )
+        .await;
+    assert_eq!(early.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.text().contains("pas encore eu lieu"));
+
+    // Once started, the held/no-show form is there.
+    t.app.clock().advance_ms(3 * 24 * HOUR);
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let text = coach.server.get(&page).await.text();
+    let card = text
+        .split("<section class=\"card\"")
+        .find(|s| s.contains(&format!("id=\"session-{appointment}\"")))
+        .unwrap_or_default();
+    assert!(
+        card.contains("value=\"held\"")
+            && card.contains("value=\"missed\"")
+            && !card.contains("une fois le rendez-vous commencé"),
+        "{card}"
+    );
+
+    // Back before its start, the coach cancels it from the page.
+    t.app.clock().advance_ms(-(3 * 24 * HOUR));
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let cancelled = coach
+        .submit(
+            &page,
+            &format!("{page}/{appointment}"),
+            &[("status", "cancelled")],
+        )
+        .await;
+    assert_eq!(cancelled.header("location"), format!("{page}?saved=1"));
+    let after = coach.server.get(&api).await.json::<Value>();
+    let ours = after["appointments"]
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["id"] == appointment.as_str()))
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (ours["status"].as_str(), ours["status_by"].as_str()),
+        (Some("cancelled"), Some("coach"))
+    );
+    Ok(())
+}

@@ -115,6 +115,8 @@ use utoipa_axum::routes;
         crate::staff::NewAccountDto,
         crate::staff::AccountCreatedDto,
         crate::staff::AccountChangeDto,
+        crate::appointments::PastSessionForm,
+        crate::appointments::PastSessionDto,
     ))
 )]
 pub struct ApiDoc;

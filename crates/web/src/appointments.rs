@@ -9,7 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use parcours_app::AppError;
 use parcours_app::appointments::{
-    AgendaSlot, Appointment, AppointmentsView, InvitationView, MAX_NOTES, Slot, SlotInput,
+    AgendaSlot, Appointment, AppointmentsView, InvitationView, MAX_NOTES, MAX_PAST_MINUTES,
+    PastSessionInput, Slot, SlotInput, paris_today,
 };
 use parcours_domain::appointment::{
     AppointmentStatus, MAX_MINUTES, MAX_SERIES, MIN_MINUTES, SessionMode,
@@ -269,6 +270,12 @@ struct SessionsPage {
     statuses: Vec<(&'static str, String)>,
     max_notes: usize,
     back_href: String,
+    /// The form of a session recorded after the fact, as typed.
+    past: PastSessionForm,
+    modes: Vec<(&'static str, String)>,
+    /// Today in Paris (YYYY-MM-DD): the latest date of a past session.
+    today: String,
+    max_past_minutes: i32,
 }
 
 fn session_row(p: &Page, a: &Appointment, now: i64) -> SessionRow {
@@ -294,9 +301,11 @@ fn sessions_page(
     notice: Option<String>,
     invitation_link: Option<String>,
     errors: Vec<String>,
+    past: PastSessionForm,
 ) -> SessionsPage {
     let p = Page::new(ctx, ctx.lang.t("sessions-title"));
     let now = ctx.now;
+    let today = paris_today(now);
     let held = format!("{} h {:02}", view.held_minutes / 60, view.held_minutes % 60);
     SessionsPage {
         is_self: view.is_self,
@@ -325,6 +334,18 @@ fn sessions_page(
         .collect(),
         max_notes: MAX_NOTES,
         back_href: journey_href(view.is_self, view.person.id),
+        past,
+        modes: SessionMode::ALL
+            .iter()
+            .map(|m| (m.code(), mode_label(ctx.lang, *m)))
+            .collect(),
+        today: format!(
+            "{:04}-{:02}-{:02}",
+            today.year(),
+            u8::from(today.month()),
+            today.day()
+        ),
+        max_past_minutes: MAX_PAST_MINUTES,
         p,
     }
 }
@@ -353,7 +374,15 @@ async fn show(
     };
     let link = (!q.lien.is_empty())
         .then(|| format!("{}/rendez-vous/{}", state.app.config().base_url, q.lien));
-    Ok(render(&sessions_page(ctx, view, notice, link, Vec::new()))?.into_response())
+    Ok(render(&sessions_page(
+        ctx,
+        view,
+        notice,
+        link,
+        Vec::new(),
+        PastSessionForm::initial(),
+    ))?
+    .into_response())
 }
 
 pub async fn own_sessions(
@@ -402,6 +431,7 @@ async fn after(
                 None,
                 None,
                 field_messages(ctx.lang, "session", &errors),
+                PastSessionForm::initial(),
             );
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
@@ -474,6 +504,76 @@ pub async fn attendance(
         .await
         .map(|_| ());
     after(&state, &ctx, &actor, person, result).await
+}
+
+#[derive(Debug, Deserialize, Default, Clone, ToSchema)]
+#[serde(default)]
+pub struct PastSessionForm {
+    /// YYYY-MM-DD (Paris time), today at the latest.
+    date: String,
+    /// HH:MM (Paris time): when the session started.
+    time: String,
+    /// 1 to 480.
+    minutes: String,
+    /// video, phone or on_site.
+    mode: String,
+    /// Session notes (coaches only).
+    notes: String,
+}
+
+impl PastSessionForm {
+    /// The form as first shown: an hour on the phone, the usual call.
+    fn initial() -> Self {
+        PastSessionForm {
+            minutes: "60".into(),
+            mode: SessionMode::Phone.code().into(),
+            ..PastSessionForm::default()
+        }
+    }
+
+    fn input(&self) -> PastSessionInput {
+        PastSessionInput {
+            date: self.date.clone(),
+            time: self.time.clone(),
+            minutes: self.minutes.clone(),
+            mode: self.mode.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+}
+
+/// The coach records a session held without a slot (a call, a walk-in); on a refused
+/// field the page comes back with what was typed.
+pub async fn record_past(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
+    axum::Form(form): axum::Form<PastSessionForm>,
+) -> PageResult {
+    let person = id.uuid();
+    match state
+        .app
+        .record_past_session(&actor, person, &form.input())
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/beneficiaries/{person}/rendez-vous?saved=1"
+        ))),
+        Err(AppError::Invalid(errors)) => {
+            let view = state.app.appointments(&actor, person).await?;
+            let page = sessions_page(
+                &ctx,
+                view,
+                None,
+                None,
+                field_messages(ctx.lang, "past-session", &errors),
+                form,
+            );
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn calendar_file(
@@ -724,6 +824,36 @@ pub async fn api_attendance(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct PastSessionDto {
+    /// The appointment recorded (held).
+    pub id: Uuid,
+}
+
+/// Records a session held without a published slot (a call, a walk-in): it counts as
+/// held in the bilan's hours.
+#[utoipa::path(post, path = "/api/v1/beneficiaries/{id}/appointments",
+    params(("id" = Uuid, Path, description = "Person id")),
+    request_body = PastSessionForm,
+    responses(
+        (status = 201, description = "Recorded as held", body = PastSessionDto),
+        (status = 403, description = "Only the person's coach or manager records sessions"),
+        (status = 404, description = "No such person in your organisation"),
+        (status = 422, description = "A field is refused (a date to come, a length outside 1 to 480 minutes…)", body = crate::errors::Problem, content_type = "application/problem+json")
+))]
+pub async fn api_record_past(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    IdPath(id): IdPath<PersonId>,
+    Json(form): Json<PastSessionForm>,
+) -> Result<(StatusCode, Json<PastSessionDto>), HttpError> {
+    let id = state
+        .app
+        .record_past_session(&actor, id.into(), &form.input())
+        .await?;
+    Ok((StatusCode::CREATED, Json(PastSessionDto { id })))
+}
+
 /// The routes of this feature (see [`crate::routes::Routes`]).
 pub(crate) fn router() -> Routes {
     Routes::new()
@@ -735,6 +865,7 @@ pub(crate) fn router() -> Routes {
         .route("/parcours/rendez-vous/{id}/agenda.ics", get(calendar_file))
         .route("/beneficiaries/{id}/rendez-vous", get(person_sessions))
         .route("/beneficiaries/{id}/rendez-vous/invitation", post(invite))
+        .route("/beneficiaries/{id}/rendez-vous/passe", post(record_past))
         .route(
             "/beneficiaries/{id}/rendez-vous/{appointment}",
             post(attendance),
@@ -748,7 +879,7 @@ pub(crate) fn router() -> Routes {
             get(invitation_calendar),
         )
         .api(routes!(api_publish))
-        .api(routes!(api_appointments))
+        .api(routes!(api_appointments, api_record_past))
         .api(routes!(api_invite))
         .api(routes!(api_attendance))
 }

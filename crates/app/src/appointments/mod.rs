@@ -1,7 +1,8 @@
 //! Coaching sessions. The coach publishes slots; the person is invited (not summoned)
 //! to pick one from a link, or from their own space; a confirmation with a calendar
 //! file and a reminder are emailed by the worker; the coach records what happened and
-//! writes session notes. Held sessions count towards the bilan's hours.
+//! writes session notes, or records after the fact a session held without a slot (a
+//! phone call, a walk-in). Held sessions count towards the bilan's hours.
 
 pub use parcours_db::repo::appointments::{Appointment, Slot};
 use parcours_domain::appointment::{
@@ -14,10 +15,12 @@ use crate::people::Person;
 mod booking;
 mod dates;
 mod mail;
+mod past;
 mod sessions;
 mod slots;
 
 pub use dates::{MONTHS_EN, MONTHS_FR, calendar_of, day_en, day_fr, paris_today, when_en, when_fr};
+pub use past::{MAX_PAST_MINUTES, PastSession, PastSessionInput};
 
 /// An invitation link stays usable this long.
 pub const INVITATION_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
@@ -39,6 +42,7 @@ pub mod audit_action {
     pub const NOTES_WRITTEN: AuditAction = AuditAction::AppointmentNotesWritten;
     pub const READ: AuditAction = AuditAction::AppointmentRead;
     pub const ACCESS_DENIED: AuditAction = AuditAction::AppointmentAccessDenied;
+    pub const PAST_RECORDED: AuditAction = AuditAction::AppointmentPastRecorded;
 }
 
 /// The slot form as typed (Paris wall-clock time).
