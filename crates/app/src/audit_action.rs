@@ -130,10 +130,12 @@ pub enum AuditAction {
     ProgrammeCreated,
     ProgrammeUpdated,
     ProgrammeStatusChanged,
+    // The employer's offers through the API (issue 25).
+    OpportunityUpdated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 122] = [
+    pub const ALL: [AuditAction; 123] = [
         AuditAction::ActivityAnswersSaved,
         AuditAction::ActivityCompleted,
         AuditAction::ActivityHealthAnswersDenied,
@@ -256,6 +258,7 @@ impl AuditAction {
         AuditAction::ProgrammeCreated,
         AuditAction::ProgrammeUpdated,
         AuditAction::ProgrammeStatusChanged,
+        AuditAction::OpportunityUpdated,
     ];
 
     /// The string stored in `audit_events.action`.
@@ -385,6 +388,7 @@ impl AuditAction {
             AuditAction::ProgrammeCreated => "programme.created",
             AuditAction::ProgrammeUpdated => "programme.updated",
             AuditAction::ProgrammeStatusChanged => "programme.status_changed",
+            AuditAction::OpportunityUpdated => "opportunity.updated",
         }
     }
 

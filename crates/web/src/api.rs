@@ -115,6 +115,9 @@ use utoipa_axum::routes;
         crate::staff::NewAccountDto,
         crate::staff::AccountCreatedDto,
         crate::staff::AccountChangeDto,
+        crate::opportunities::OpportunityDto,
+        crate::opportunities::OpportunityInputDto,
+        crate::opportunities::OpportunityCreatedDto,
     ))
 )]
 pub struct ApiDoc;
