@@ -67,7 +67,7 @@ async fn an_employer_creates_lists_reads_and_changes_its_offers() -> TestResult 
         .post_json(
             "/api/v1/opportunities",
             &json!({"kind": "immersion", "title": "Une semaine en cuisine",
-                "code_rome": "G1602", "commune_code": "76540", "capacity": 2,
+                "code_rome": "D1102", "commune_code": "76540", "capacity": 2,
                 "starts_on": "2027-03-01", "ends_on": "2027-03-07"}),
         )
         .await;
@@ -95,7 +95,7 @@ async fn an_employer_creates_lists_reads_and_changes_its_offers() -> TestResult 
     assert_eq!(one["title"], "Une semaine en cuisine");
     assert_eq!(one["capacity"], 2);
     assert_eq!(one["ends_on"], "2027-03-07");
-    assert_eq!(one["code_rome"], "G1602");
+    assert_eq!(one["code_rome"], "D1102");
 
     // A change sends only what changes; pausing is a change too.
     let changed = patch_json(
