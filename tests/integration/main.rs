@@ -15,6 +15,7 @@ mod journal;
 mod mail;
 mod matrix;
 mod opportunities;
+mod opportunities_api;
 mod outcomes;
 mod pistes;
 mod plan;

@@ -424,7 +424,7 @@ fn source_of(path: &str, param: &str) -> Option<Source> {
         "action" => "plan_actions",
         "thread" => "message_threads",
         "id" => {
-            const BY_PREFIX: [(&str, &str); 24] = [
+            const BY_PREFIX: [(&str, &str); 25] = [
                 ("/beneficiaries/", "persons"),
                 ("/api/v1/beneficiaries/", "persons"),
                 ("/activites/", "activities"),
@@ -444,6 +444,7 @@ fn source_of(path: &str, param: &str) -> Option<Source> {
                 ("/orientations/", "referrals"),
                 ("/api/v1/threads/", "message_threads"),
                 ("/entreprise/opportunites/", "opportunities"),
+                ("/api/v1/opportunities/", "opportunities"),
                 ("/programmes/", "programmes"),
                 ("/selection/evenements/", "selection_events"),
                 ("/rendez-vous/", "slots"),
@@ -1185,6 +1186,10 @@ fn json_example(method: &Method, path: &str) -> Option<serde_json::Value> {
         }
         ("PUT", "/api/v1/journal/{id}") => json!({"body": TEXT, "shared": true}),
         ("PUT", "/api/v1/plan/actions/{id}/status") => json!({"status": "done"}),
+        ("POST", "/api/v1/opportunities") => json!({"kind": "job", "title": TEXT,
+            "operator_id": null, "capacity": 1, "respond_within_days": 7, "paused": null}),
+        ("PATCH", "/api/v1/opportunities/{id}") => json!({"title": TEXT,
+            "operator_id": null, "kind": null, "capacity": null, "paused": null}),
         ("PATCH", "/api/v1/organisations/{id}") => {
             json!({"name": "Organisme de la matrice", "min_cell": 11})
         }

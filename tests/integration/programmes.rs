@@ -504,3 +504,203 @@ async fn the_pages_keep_what_was_typed_and_name_the_refused_field() -> TestResul
     assert!(admin.server.get(&base).await.text().contains("Mars"));
     Ok(())
 }
+
+fn referral_body(t: &TestApp, last_name: &str) -> Value {
+    json!({"programme_id": t.world.programme_id, "first_name": "Jeanne",
+        "last_name": last_name, "birth_date": "1990-05-01", "email": "", "phone": "06 12 34 56 78",
+        "commune_code": "76540", "publics": [], "motivation": "Reprendre un emploi",
+        "advisor_email": "", "consent": true})
+}
+
+#[tokio::test]
+async fn a_closed_programme_takes_no_referral_and_an_archived_one_is_read_only() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let admin = t.login_as(ADMIN).await?;
+    let programme = t.world.programme_id.to_string();
+    let path = format!("/api/v1/programmes/{programme}");
+    let closed = patch_json(&admin, &path, &json!({"status": "closed"})).await;
+    assert_eq!(closed.status_code(), 200, "{}", closed.text());
+
+    // The API: refused, naming the programme and saying it is closed.
+    let referrer = t.login_as("referrer@demo.parcours.test").await?;
+    let sent = referrer
+        .post_json("/api/v1/referrals", &referral_body(&t, "Close"))
+        .await;
+    assert_eq!(sent.status_code(), 422, "{}", sent.text());
+    let problem: Value = sent.json();
+    assert_eq!(fields(&problem), vec!["programme"]);
+    assert_eq!(problem["errors"][0]["code"], "closed");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("closed")),
+        "{problem}"
+    );
+    // The page: no longer offered, and refused with the reason if sent anyway.
+    let page = referrer.server.get("/orientations").await.text();
+    assert!(
+        !page.contains(&format!("<option value=\"{programme}\"")),
+        "{page}"
+    );
+    let form = referrer
+        .post_form(
+            "/orientations",
+            &[
+                ("programme", programme.as_str()),
+                ("first_name", "Inès"),
+                ("last_name", "Haddad"),
+                ("birth_date", "28/02/1990"),
+                ("phone", "06 11 22 33 44"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(form.status_code(), 422);
+    assert!(
+        form.text()
+            .contains("Ce programme est clos : il ne reçoit plus de nouvelles orientations."),
+        "{}",
+        form.text()
+    );
+    // No new cohort either, from the programme's page or the referrals' page.
+    let cohort = admin
+        .post_json(
+            &format!("{path}/cohorts"),
+            &json!({"name": "Trop tard", "starts_on": "2027-06-01"}),
+        )
+        .await;
+    assert_eq!(cohort.status_code(), 422);
+    assert_eq!(fields(&cohort.json()), vec!["programme"]);
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    let other_page = manager
+        .post_form(
+            "/cohortes",
+            &[
+                ("programme", programme.as_str()),
+                ("name", "Trop tard"),
+                ("starts_on", "2027-06-01"),
+            ],
+        )
+        .await;
+    assert_eq!(other_page.status_code(), 422, "{}", other_page.text());
+
+    // Open again: referrals come back.
+    let reopened = patch_json(&admin, &path, &json!({"status": "open"})).await;
+    assert_eq!(reopened.status_code(), 200);
+    let sent = referrer
+        .post_json("/api/v1/referrals", &referral_body(&t, "Rouverte"))
+        .await;
+    assert_eq!(sent.status_code(), 201, "{}", sent.text());
+
+    // Archived: the rules and quotas no longer change, on either page; reports open.
+    let archived = patch_json(&admin, &path, &json!({"status": "archived"})).await;
+    assert_eq!(archived.status_code(), 200);
+    let settings = manager
+        .post_form(
+            &format!("/programmes/{programme}"),
+            &[("departements", "14"), ("min_age", "18")],
+        )
+        .await;
+    assert_eq!(settings.status_code(), 422, "{}", settings.text());
+    let rules: Value = admin.server.get(&path).await.json();
+    assert_ne!(rules["departements"], json!(["14"]), "{rules}");
+    let quotas = patch_json(&admin, &path, &json!({"quotas": []})).await;
+    assert_eq!(quotas.status_code(), 422);
+    assert_eq!(fields(&quotas.json()), vec!["status"]);
+    let sent = referrer
+        .post_json("/api/v1/referrals", &referral_body(&t, "Archivée"))
+        .await;
+    assert_eq!(sent.status_code(), 422);
+    assert_eq!(fields(&sent.json()), vec!["programme"]);
+    assert_eq!(
+        manager
+            .server
+            .get(&format!("/programmes/{programme}/resultats"))
+            .await
+            .status_code(),
+        200
+    );
+    assert_eq!(
+        manager
+            .server
+            .get(&format!("/api/v1/programmes/{programme}/outcomes"))
+            .await
+            .status_code(),
+        200
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_operators_minimum_cell_is_the_default_and_the_floor() -> TestResult {
+    let t = TestApp::spawn().await?;
+    let admin = t.login_as(ADMIN).await?;
+    let own = format!("/api/v1/organisations/{}", t.world.operator_id);
+    let set = patch_json(&admin, &own, &json!({"min_cell": 15})).await;
+    assert_eq!(set.status_code(), 200, "{}", set.text());
+
+    // A new programme starts from the operator's cell.
+    let funder = new_funder(&admin, "Région Sud").await?;
+    let created = admin
+        .post_json(
+            "/api/v1/programmes",
+            &json!({"name": "Cellule", "slug": "cellule", "funder_id": funder,
+                "starts_on": "2027-01-04", "ends_on": "2027-12-17"}),
+        )
+        .await;
+    assert_eq!(created.status_code(), 201, "{}", created.text());
+    let id = created.json::<Value>()["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let path = format!("/api/v1/programmes/{id}");
+    let one: Value = admin.server.get(&path).await.json();
+    assert_eq!(one["min_cell"], 15);
+
+    // Its own cell may be larger, never smaller, here or on the results page.
+    let under = patch_json(&admin, &path, &json!({"min_cell": 12})).await;
+    assert_eq!(under.status_code(), 422);
+    let problem: Value = under.json();
+    assert_eq!(fields(&problem), vec!["min_cell"]);
+    assert_eq!(problem["errors"][0]["code"], "below_operator");
+    let over = patch_json(&admin, &path, &json!({"min_cell": 20})).await;
+    assert_eq!(over.status_code(), 200, "{}", over.text());
+    let manager = t.login_as("manager@demo.parcours.test").await?;
+    let demo = t.world.programme_id;
+    let page = manager
+        .post_form(
+            &format!("/programmes/{demo}/resultats/cellule"),
+            &[("min_cell", "12")],
+        )
+        .await;
+    assert_eq!(page.status_code(), 422);
+    assert!(
+        page.text()
+            .contains("sous la taille minimale fixée pour votre organisation"),
+        "{}",
+        page.text()
+    );
+
+    // A programme without its own cell reports with the operator's.
+    let report: Value = manager
+        .server
+        .get(&format!("/api/v1/programmes/{demo}/outcomes"))
+        .await
+        .json();
+    assert_eq!(report["min_cell"], 15, "{report}");
+
+    // The referrer's home hides its small cells under the operator's cell too: at
+    // 1000 no count of the demo programme (a hundred people) is shown.
+    let referrer = t.login_as("referrer@demo.parcours.test").await?;
+    let before = referrer.server.get("/home").await.text();
+    let set = patch_json(&admin, &own, &json!({"min_cell": 1000})).await;
+    assert_eq!(set.status_code(), 200, "{}", set.text());
+    let after = referrer.server.get("/home").await.text();
+    assert!(
+        after.matches("masqué").count() > before.matches("masqué").count(),
+        "{after}"
+    );
+    let (_, report) = t.app.outcomes_report_by_slug("cellule", None).await?;
+    assert_eq!(report.min_cell, 1000);
+    Ok(())
+}

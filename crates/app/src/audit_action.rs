@@ -132,6 +132,8 @@ pub enum AuditAction {
     ProgrammeStatusChanged,
     // Sessions recorded after the fact (issue 28).
     AppointmentPastRecorded,
+    // The employer's offers through the API (issue 25).
+    OpportunityUpdated,
 }
 
 impl AuditAction {
@@ -259,6 +261,7 @@ impl AuditAction {
         AuditAction::ProgrammeUpdated,
         AuditAction::ProgrammeStatusChanged,
         AuditAction::AppointmentPastRecorded,
+        AuditAction::OpportunityUpdated,
     ];
 
     /// The string stored in `audit_events.action`.
@@ -389,6 +392,7 @@ impl AuditAction {
             AuditAction::ProgrammeUpdated => "programme.updated",
             AuditAction::ProgrammeStatusChanged => "programme.status_changed",
             AuditAction::AppointmentPastRecorded => "appointment.past_recorded",
+            AuditAction::OpportunityUpdated => "opportunity.updated",
         }
     }
 

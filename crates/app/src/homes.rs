@@ -55,7 +55,13 @@ pub enum Home {
 
 /// The phases' counts and their total; `suppress`: as a table whose parts add up to
 /// its total, with small cells hidden and enough others that none can be derived.
-fn figures(id: Uuid, name: String, counts: Vec<(Phase, u64)>, suppress: bool) -> ProgrammeFigures {
+/// `suppress` is the minimum cell, when cells are hidden.
+fn figures(
+    id: Uuid,
+    name: String,
+    counts: Vec<(Phase, u64)>,
+    suppress: Option<u64>,
+) -> ProgrammeFigures {
     let mut table = Table::default();
     let total = table.cell(counts.iter().map(|(_, n)| n).sum());
     let phases: Vec<usize> = Phase::ALL
@@ -70,10 +76,9 @@ fn figures(id: Uuid, name: String, counts: Vec<(Phase, u64)>, suppress: bool) ->
         })
         .collect();
     table.sum(total, &phases);
-    let hidden = if suppress {
-        table.protect(MIN_CELL, &[])
-    } else {
-        vec![false; table.values.len()]
+    let hidden = match suppress {
+        Some(min_cell) => table.protect(min_cell, &[]),
+        None => vec![false; table.values.len()],
     };
     let show = |c: usize| (!hidden[c]).then_some(table.values[c]);
     ProgrammeFigures {
@@ -122,7 +127,7 @@ impl App {
                         p.id,
                         p.name,
                         people::phase_counts(db, scope, p.id).await?,
-                        false,
+                        None,
                     ));
                 }
                 let since = follow_up_since(now);
@@ -196,7 +201,16 @@ impl App {
                         p.id,
                     )
                     .await?;
-                    out.push(figures(p.id, p.name, counts, true));
+                    // The programme's minimum cell, never under its operator's default.
+                    let tenant = parcours_db::TenantScope::of(p.tenant_id);
+                    let own = parcours_db::repo::outcomes::min_cell(db, tenant, p.id).await?;
+                    let min_cell = self.report_min_cell(tenant, own).await?;
+                    out.push(figures(
+                        p.id,
+                        p.name,
+                        counts,
+                        Some(u64::try_from(min_cell).unwrap_or(MIN_CELL).max(MIN_CELL)),
+                    ));
                 }
                 Home::Referrer(out)
             }

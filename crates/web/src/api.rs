@@ -117,6 +117,9 @@ use utoipa_axum::routes;
         crate::staff::AccountChangeDto,
         crate::appointments::PastSessionForm,
         crate::appointments::PastSessionDto,
+        crate::opportunities::OpportunityDto,
+        crate::opportunities::OpportunityInputDto,
+        crate::opportunities::OpportunityCreatedDto,
     ))
 )]
 pub struct ApiDoc;

@@ -14,7 +14,10 @@ mod candidate;
 mod emails;
 mod employer;
 mod link;
+mod offers;
 mod partners;
+
+pub use offers::OfferPatch;
 
 pub mod audit_action {
     use crate::audit_action::AuditAction;
@@ -29,6 +32,7 @@ pub mod audit_action {
     pub const PAUSED: AuditAction = AuditAction::OpportunityPaused;
     pub const RESUMED: AuditAction = AuditAction::OpportunityResumed;
     pub const EXPIRED: AuditAction = AuditAction::OpportunityExpired;
+    pub const UPDATED: AuditAction = AuditAction::OpportunityUpdated;
 }
 
 const DAY_MS: i64 = 24 * 3600 * 1000;

@@ -13,7 +13,7 @@ use crate::{App, AppError, FieldError, random_token};
 use super::*;
 
 impl App {
-    fn managing(actor: &Actor) -> Result<(), AppError> {
+    pub(super) fn managing(actor: &Actor) -> Result<(), AppError> {
         let own = Relation {
             same_tenant: true,
             ..Relation::default()

@@ -80,6 +80,9 @@ impl App {
         if !view.can_configure {
             return Err(AppError::Forbidden);
         }
+        let operator_cell = self
+            .operator_min_cell(TenantScope::of(view.programme.tenant_id))
+            .await?;
         let min_cell = match raw.trim() {
             "" => None,
             raw => match raw.parse::<i32>() {
@@ -93,6 +96,10 @@ impl App {
                 _ => return Err(AppError::invalid("min_cell", "too_small")),
             },
         };
+        // Never under the operator's default minimum cell.
+        if min_cell.is_some_and(|n| n < operator_cell) {
+            return Err(AppError::invalid("min_cell", "below_operator"));
+        }
         let txn = self
             .change_in(
                 TenantScope::of(view.programme.tenant_id),

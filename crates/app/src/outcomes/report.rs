@@ -23,7 +23,10 @@ impl App {
             id: *id,
             tenant: TenantScope::of(*tenant),
             funder: *funder,
-            min_cell: *own_min,
+            min_cell: Some(
+                self.report_min_cell(TenantScope::of(*tenant), *own_min)
+                    .await?,
+            ),
         };
         Ok((*id, self.outcomes_report(&programme, min_cell).await?))
     }
@@ -105,7 +108,9 @@ impl App {
         programme: &programmes::Programme,
     ) -> Result<ProgrammeRef, AppError> {
         let tenant = TenantScope::of(programme.tenant_id);
-        let min_cell = outcomes::min_cell(self.db(), tenant, programme.id).await?;
+        // The programme's own cell, never under its operator's default.
+        let own = outcomes::min_cell(self.db(), tenant, programme.id).await?;
+        let min_cell = Some(self.report_min_cell(tenant, own).await?);
         Ok(ProgrammeRef {
             id: programme.id,
             tenant,
@@ -133,7 +138,8 @@ impl App {
 }
 
 /// The programme's minimum cell: the one asked for (the command line), else the
-/// programme's, else the platform's.
+/// programme's (already raised to its operator's default, see `report_min_cell`),
+/// else the platform's.
 pub(super) fn effective_min_cell(programme: &ProgrammeRef, asked: Option<u64>) -> u64 {
     asked
         .or_else(|| programme.min_cell.and_then(|m| u64::try_from(m).ok()))

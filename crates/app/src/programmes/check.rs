@@ -111,8 +111,13 @@ impl App {
             }
             None => current.funder_id,
         };
+        let operator_cell = self.operator_min_cell(scope).await?;
         let min_cell = match &input.min_cell {
             Some(raw) => match number(raw, MIN_CELL_FLOOR..=1000) {
+                Ok(Some(n)) if n < operator_cell => {
+                    refuse("min_cell", "below_operator");
+                    Some(n)
+                }
                 Ok(n) => n,
                 Err(()) => {
                     refuse("min_cell", "too_small");

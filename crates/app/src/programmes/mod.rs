@@ -110,6 +110,30 @@ pub struct ProgrammeLine {
 }
 
 impl App {
+    /// The operator's default minimum cell (set on `/admin/organisation`), never under
+    /// the platform's floor: reports that are not a programme's own use it, and a
+    /// programme's own cell starts from it and may not go under it.
+    pub async fn operator_min_cell(
+        &self,
+        scope: parcours_db::TenantScope,
+    ) -> Result<i32, AppError> {
+        let saved = parcours_db::repo::setup::settings(self.db(), scope)
+            .await?
+            .map_or(0, |s| s.min_cell);
+        Ok(saved.max(MIN_CELL_FLOOR))
+    }
+
+    /// The minimum cell a programme's figures are published with: its own, never
+    /// under the operator's default (which applies when it has none).
+    pub(crate) async fn report_min_cell(
+        &self,
+        scope: parcours_db::TenantScope,
+        own: Option<i32>,
+    ) -> Result<i32, AppError> {
+        let operator = self.operator_min_cell(scope).await?;
+        Ok(own.map_or(operator, |own| own.max(operator)))
+    }
+
     /// The operator's programmes, by name.
     pub async fn programme_lines(&self, actor: &Actor) -> Result<Vec<ProgrammeLine>, AppError> {
         Self::setting_up(actor)?;
@@ -203,7 +227,8 @@ impl App {
             slug: String::new(),
             funder_id: None,
             status: "open".to_owned(),
-            min_cell: None,
+            // A new programme's minimum cell is the operator's default unless given.
+            min_cell: Some(self.operator_min_cell(actor.tenant()).await?),
             rules: Rules::default(),
             coach_ids: Vec::new(),
             copilot_ids: Vec::new(),

@@ -154,6 +154,8 @@ impl App {
         else {
             return Err(AppError::invalid("programme", "unknown"));
         };
+        // A closed or archived programme opens no new cohort.
+        self.open_for_referrals(&programme).await?;
         let mut errors = Vec::new();
         let name = crate::text_field("name", name, 80)
             .map_err(|e| errors.push(e))

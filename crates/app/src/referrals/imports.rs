@@ -15,6 +15,7 @@ impl App {
         consent: bool,
     ) -> Result<Uuid, ImportFailure> {
         let programme = self.referable(actor, programme_id).await?;
+        self.open_for_referrals(&programme).await?;
         if !consent {
             return Err(AppError::invalid("consent", "required").into());
         }
@@ -142,6 +143,7 @@ impl App {
         if import.status != "pending" {
             return Err(AppError::invalid("import", "closed"));
         }
+        self.open_for_referrals(&programme).await?;
         let checked = self.checked(&programme, &rows).await?;
         if checked.iter().any(|c| !c.problems.is_empty()) {
             return Err(AppError::invalid("import", "rows_to_fix"));

@@ -189,6 +189,39 @@ impl App {
         programme.ok_or(AppError::NotFound)
     }
 
+    /// Whether the programme still takes referrals and cohorts: `open`, neither closed
+    /// nor archived.
+    async fn takes_referrals(&self, programme: &Programme) -> Result<bool, AppError> {
+        Ok(parcours_db::repo::programme_admin::status(
+            self.db(),
+            TenantScope::of(programme.tenant_id),
+            programme.id,
+        )
+        .await?
+            == "open")
+    }
+
+    /// Refuses new referrals (and cohorts) to a programme that is closed or archived:
+    /// the refusal names the programme and says it is closed.
+    async fn open_for_referrals(&self, programme: &Programme) -> Result<(), AppError> {
+        if self.takes_referrals(programme).await? {
+            Ok(())
+        } else {
+            Err(AppError::invalid("programme", "closed"))
+        }
+    }
+
+    /// The programmes of the list that still take referrals (a referrer's choice).
+    async fn open_programmes(&self, list: Vec<Programme>) -> Result<Vec<Programme>, AppError> {
+        let mut out = Vec::new();
+        for p in list {
+            if self.takes_referrals(&p).await? {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
     fn deciding(actor: &Actor) -> Result<(), AppError> {
         let own = Relation {
             same_tenant: true,

@@ -10,6 +10,8 @@ pub struct ProgrammeSettings {
     pub rules: referrals::Rules,
     /// Referrer organisations: id, name, quota, referrals standing.
     pub referrers: Vec<(Uuid, String, Option<i32>, u64)>,
+    /// Archived: read-only, its rules and quotas no longer change.
+    pub archived: bool,
 }
 
 /// What the settings form sends.
@@ -59,7 +61,12 @@ impl App {
                 referrals::standing_count(self.db(), actor.tenant(), programme.id, org).await?;
             referrers.push((org, name, quota, standing));
         }
+        let archived =
+            parcours_db::repo::programme_admin::status(self.db(), actor.tenant(), programme.id)
+                .await?
+                == "archived";
         Ok(ProgrammeSettings {
+            archived,
             programme,
             rules,
             referrers,
@@ -73,6 +80,13 @@ impl App {
         input: &SettingsInput,
     ) -> Result<(), AppError> {
         let programme = self.managed_programme(actor, programme_id).await?;
+        // An archived programme is read-only: its rules and quotas stay as they were.
+        if parcours_db::repo::programme_admin::status(self.db(), actor.tenant(), programme.id)
+            .await?
+            == "archived"
+        {
+            return Err(AppError::invalid("status", "archived"));
+        }
         let mut errors = Vec::new();
         let mut refuse = |field, code| errors.push(FieldError { field, code });
         let departements: Vec<String> = input
@@ -149,6 +163,18 @@ impl App {
                     Ok(q) if (1..=10_000).contains(&q) => quotas.push((*org, Some(q))),
                     _ => refuse("quota", "invalid"),
                 },
+            }
+        }
+        // A quota never goes under the referrals already counted (submitted or accepted).
+        for (org, quota) in &quotas {
+            if let Some(q) = quota {
+                let standing =
+                    referrals::standing_count(self.db(), actor.tenant(), programme.id, *org)
+                        .await?;
+                if u64::try_from(*q).unwrap_or(0) < standing {
+                    refuse("quota", "below_referrals");
+                    break;
+                }
             }
         }
         let co_pilots = input.co_pilots.trim();

@@ -11,6 +11,7 @@ impl App {
         input: &ReferralInput,
     ) -> Result<Uuid, AppError> {
         let programme = self.referable(actor, programme_id).await?;
+        self.open_for_referrals(&programme).await?;
         let now = self.now();
         let candidate = input
             .check(this_year(now))

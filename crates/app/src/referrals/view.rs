@@ -14,9 +14,12 @@ impl App {
                     parcours_db::ReferrerScope::of(actor.organisation_id),
                 )
                 .await?,
-                programmes::list_referred_by(
-                    self.db(),
-                    parcours_db::ReferrerScope::of(actor.organisation_id),
+                self.open_programmes(
+                    programmes::list_referred_by(
+                        self.db(),
+                        parcours_db::ReferrerScope::of(actor.organisation_id),
+                    )
+                    .await?,
                 )
                 .await?,
                 Vec::new(),

@@ -187,6 +187,46 @@ pub async fn set_paused(
         > 0)
 }
 
+/// Changes one of the employer's own offers (what it says; not its state or requests).
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    employer: EmployerScope,
+    id: Uuid,
+    offer: &Offer,
+) -> Result<bool, DbErr> {
+    Ok(opportunity::Entity::update_many()
+        .filter(opportunity::Column::EmployerOrgId.eq(employer.id()))
+        .filter(opportunity::Column::Id.eq(id))
+        .col_expr(opportunity::Column::Kind, Expr::value(offer.kind.code()))
+        .col_expr(opportunity::Column::Title, Expr::value(offer.title.clone()))
+        .col_expr(
+            opportunity::Column::CodeRome,
+            Expr::value(offer.code_rome.clone()),
+        )
+        .col_expr(
+            opportunity::Column::Description,
+            Expr::value(offer.description.clone()),
+        )
+        .col_expr(
+            opportunity::Column::CommuneCode,
+            Expr::value(offer.commune_code.clone()),
+        )
+        .col_expr(opportunity::Column::Capacity, Expr::value(offer.capacity))
+        .col_expr(
+            opportunity::Column::RespondWithinDays,
+            Expr::value(offer.respond_within_days),
+        )
+        .col_expr(
+            opportunity::Column::StartsOn,
+            Expr::value(offer.starts_on.clone()),
+        )
+        .col_expr(opportunity::Column::EndsOn, Expr::value(offer.ends_on.clone()))
+        .exec(conn)
+        .await?
+        .rows_affected
+        > 0)
+}
+
 /// An employer's opportunities, newest first.
 pub async fn of_employer(
     conn: &impl ConnectionTrait,

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeSet;
 
-use parcours_domain::referral::ReferralStatus;
 use parcours_domain::{OrgKind, Role};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
@@ -17,8 +16,7 @@ use uuid::Uuid;
 use crate::TenantScope;
 use crate::entities::{
     cohort, employer_partner, membership, operator_partner, organisation, programme,
-    programme_coach, programme_copilot, programme_referrer, programme_rule, programme_state,
-    referral, referrer_quota, user,
+    programme_coach, programme_copilot, programme_referrer, programme_state, user,
 };
 use crate::repo::parse_code;
 
@@ -254,83 +252,11 @@ pub async fn update_programme(
     Ok(())
 }
 
-/// A programme's rules as stored (see `programme_rules`); lists are `;`-separated.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Rules {
-    pub co_pilots: Option<String>,
-    pub departements: Vec<String>,
-    pub publics: Vec<String>,
-    pub min_age: Option<i32>,
-    pub max_age: Option<i32>,
-    pub starts_on: Option<String>,
-    pub ends_on: Option<String>,
-}
-
-fn split(list: &str) -> Vec<String> {
-    list.split(';')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-pub async fn rules(
-    conn: &impl ConnectionTrait,
-    scope: TenantScope,
-    programme_id: Uuid,
-) -> Result<Rules, DbErr> {
-    Ok(programme_rule::Entity::find_by_id(programme_id)
-        .filter(programme_rule::Column::TenantId.eq(scope.id()))
-        .one(conn)
-        .await?
-        .map(|m| Rules {
-            co_pilots: m.co_pilots,
-            departements: split(&m.departements),
-            publics: split(&m.publics),
-            min_age: m.min_age,
-            max_age: m.max_age,
-            starts_on: m.starts_on,
-            ends_on: m.ends_on,
-        })
-        .unwrap_or_default())
-}
-
-pub async fn save_rules(
-    conn: &impl ConnectionTrait,
-    scope: TenantScope,
-    programme_id: Uuid,
-    r: &Rules,
-    now: i64,
-) -> Result<(), DbErr> {
-    programme_rule::Entity::insert(programme_rule::ActiveModel {
-        programme_id: sea_orm::Set(programme_id),
-        tenant_id: sea_orm::Set(scope.id()),
-        co_pilots: sea_orm::Set(r.co_pilots.clone()),
-        departements: sea_orm::Set(r.departements.join(";")),
-        publics: sea_orm::Set(r.publics.join(";")),
-        min_age: sea_orm::Set(r.min_age),
-        max_age: sea_orm::Set(r.max_age),
-        starts_on: sea_orm::Set(r.starts_on.clone()),
-        ends_on: sea_orm::Set(r.ends_on.clone()),
-        updated_at: sea_orm::Set(now),
-    })
-    .on_conflict(
-        OnConflict::column(programme_rule::Column::ProgrammeId)
-            .update_columns([
-                programme_rule::Column::CoPilots,
-                programme_rule::Column::Departements,
-                programme_rule::Column::Publics,
-                programme_rule::Column::MinAge,
-                programme_rule::Column::MaxAge,
-                programme_rule::Column::StartsOn,
-                programme_rule::Column::EndsOn,
-                programme_rule::Column::UpdatedAt,
-            ])
-            .to_owned(),
-    )
-    .exec(conn)
-    .await?;
-    Ok(())
-}
+// A programme's rules, quotas and standing referrals are the referral repository's
+// (`referrals::rules`, `save_rules`, `quotas`, `set_quota`, `standing_count`): the
+// administrator's form and the manager's settings page read and write the same rows
+// through the same functions.
+pub use super::referrals::{Rules, rules, save_rules};
 
 /// A referrer of the programme: its quota (if any) and its referrals standing
 /// (submitted or accepted), which a quota may not go under.
@@ -369,10 +295,7 @@ pub async fn referrers(
         .into_iter()
         .map(|r| r.organisation_id)
         .collect();
-    let quotas = referrer_quota::Entity::find()
-        .filter(referrer_quota::Column::ProgrammeId.eq(programme_id))
-        .all(conn)
-        .await?;
+    let quotas = super::referrals::quotas(conn, scope, programme_id).await?;
     let mut out = Vec::new();
     for org in organisation::Entity::find()
         .filter(organisation::Column::Id.is_in(orgs))
@@ -380,23 +303,15 @@ pub async fn referrers(
         .all(conn)
         .await?
     {
-        let standing = referral::Entity::find()
-            .filter(referral::Column::TenantId.eq(scope.id()))
-            .filter(referral::Column::ProgrammeId.eq(programme_id))
-            .filter(referral::Column::ReferrerOrgId.eq(org.id))
-            .filter(referral::Column::Status.is_in([
-                ReferralStatus::Submitted.code(),
-                ReferralStatus::Accepted.code(),
-            ]))
-            .count(conn)
-            .await?;
+        let standing =
+            super::referrals::standing_count(conn, scope, programme_id, org.id).await?;
         out.push(ReferrerQuota {
-            organisation_id: org.id,
-            name: org.name,
             quota: quotas
                 .iter()
-                .find(|q| q.organisation_id == org.id)
-                .map(|q| q.quota),
+                .find(|(o, _)| *o == org.id)
+                .map(|(_, q)| *q),
+            organisation_id: org.id,
+            name: org.name,
             standing,
         });
     }
@@ -427,20 +342,7 @@ pub async fn set_referrer(
     ])
     .exec_without_returning(conn)
     .await?;
-    referrer_quota::Entity::delete_many()
-        .filter(referrer_quota::Column::ProgrammeId.eq(programme_id))
-        .filter(referrer_quota::Column::OrganisationId.eq(organisation_id))
-        .exec(conn)
-        .await?;
-    if let Some(quota) = quota {
-        referrer_quota::Entity::insert(referrer_quota::ActiveModel {
-            programme_id: sea_orm::Set(programme_id),
-            organisation_id: sea_orm::Set(organisation_id),
-            quota: sea_orm::Set(quota),
-        })
-        .exec(conn)
-        .await?;
-    }
+    super::referrals::set_quota(conn, scope, programme_id, organisation_id, quota).await?;
     Ok(())
 }
 

@@ -1,5 +1,9 @@
 //! Opportunities: the employer's space, the candidate's (and coach's) list with requests
-//! and feedback, and the employer's answer link.
+//! and feedback, the employer's answer link, and `/api/v1/opportunities`.
+
+mod api;
+
+pub use api::*;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -531,7 +535,10 @@ pub async fn invite_employer(
 
 /// The routes of this feature (see [`crate::routes::Routes`]).
 pub(crate) fn router() -> Routes {
+    use utoipa_axum::routes;
     Routes::new()
+        .api(routes!(api_list, api_create))
+        .api(routes!(api_get, api_update))
         .route("/entreprises", get(partners).post(invite_employer))
         .route("/entreprise", get(employer_space))
         .route("/entreprise/opportunites", post(offer))
