@@ -130,10 +130,12 @@ pub enum AuditAction {
     ProgrammeCreated,
     ProgrammeUpdated,
     ProgrammeStatusChanged,
+    // Several operators on one host (issue 25, item 6): written in the new tenant.
+    OperatorCreated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 122] = [
+    pub const ALL: [AuditAction; 123] = [
         AuditAction::ActivityAnswersSaved,
         AuditAction::ActivityCompleted,
         AuditAction::ActivityHealthAnswersDenied,
@@ -256,6 +258,7 @@ impl AuditAction {
         AuditAction::ProgrammeCreated,
         AuditAction::ProgrammeUpdated,
         AuditAction::ProgrammeStatusChanged,
+        AuditAction::OperatorCreated,
     ];
 
     /// The string stored in `audit_events.action`.
@@ -385,6 +388,7 @@ impl AuditAction {
             AuditAction::ProgrammeCreated => "programme.created",
             AuditAction::ProgrammeUpdated => "programme.updated",
             AuditAction::ProgrammeStatusChanged => "programme.status_changed",
+            AuditAction::OperatorCreated => "operator.created",
         }
     }
 
