@@ -34,6 +34,7 @@ mod shell;
 mod staff;
 mod suppression;
 mod synthesis;
+mod tenants;
 mod workspace;
 
 use parcours_db::TenantScope;

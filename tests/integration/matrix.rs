@@ -21,8 +21,11 @@ use crate::TestResult;
 
 /// Who calls: `None` is an anonymous visitor. The order is the order of the sweep
 /// (the most powerful last, since their writes may delete what others would read).
-const CALLERS: [(&str, Option<&str>); 10] = [
+const CALLERS: [(&str, Option<&str>); 11] = [
     ("anonymous", None),
+    // The installation's host administrator (issue 25, item 6): member of no operator,
+    // created below; every operator route refuses it.
+    ("host_admin", Some(HOST_ADMIN)),
     ("funder", Some("funder@demo.parcours.test")),
     ("referrer", Some("referrer@demo.parcours.test")),
     ("employer", Some("employer@demo.parcours.test")),
@@ -33,6 +36,9 @@ const CALLERS: [(&str, Option<&str>); 10] = [
     ("manager", Some("manager@demo.parcours.test")),
     ("admin", Some("admin@demo.parcours.test")),
 ];
+
+/// The host administrator's address (no demo account: made by `callers`).
+const HOST_ADMIN: &str = "host@parcours.test";
 
 /// Pages anyone may open without signing in (sign-in, links sent by email, the public
 /// occupation explorer, operations endpoints).
@@ -1356,6 +1362,11 @@ async fn other_coach_of(t: &TestApp, tenant: Uuid) -> anyhow::Result<Option<Uuid
 async fn callers(t: &TestApp) -> anyhow::Result<Vec<Caller>> {
     let mut callers = Vec::new();
     for (name, email) in CALLERS {
+        if email == Some(HOST_ADMIN) {
+            t.app
+                .create_host_admin(HOST_ADMIN, "Host", parcours_app::demo::DEMO_PASSWORD)
+                .await?;
+        }
         let (client, csrf) = match email {
             Some(email) => {
                 let client = t.login_as(email).await?;

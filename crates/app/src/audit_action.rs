@@ -137,7 +137,13 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 124] = [
+    pub const ALL: [AuditAction; 125] = [
+    // Several operators on one host (issue 25, item 6): written in the new tenant.
+    OperatorCreated,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 123] = [
         AuditAction::ActivityAnswersSaved,
         AuditAction::ActivityCompleted,
         AuditAction::ActivityHealthAnswersDenied,
@@ -262,6 +268,7 @@ impl AuditAction {
         AuditAction::ProgrammeStatusChanged,
         AuditAction::AppointmentPastRecorded,
         AuditAction::OpportunityUpdated,
+        AuditAction::OperatorCreated,
     ];
 
     /// The string stored in `audit_events.action`.
@@ -393,6 +400,7 @@ impl AuditAction {
             AuditAction::ProgrammeStatusChanged => "programme.status_changed",
             AuditAction::AppointmentPastRecorded => "appointment.past_recorded",
             AuditAction::OpportunityUpdated => "opportunity.updated",
+            AuditAction::OperatorCreated => "operator.created",
         }
     }
 

@@ -215,6 +215,8 @@ impl App {
                 Home::Referrer(out)
             }
             Role::Employer => Home::Employer,
+            // Member of no operator: its page is the host's list of operators.
+            Role::HostAdmin => return Err(AppError::Forbidden),
             Role::Admin => Home::Admin(
                 accounts::members_of(db, actor.organisation_id)
                     .await?

@@ -38,6 +38,7 @@ pub mod sponsors;
 pub mod staff;
 pub mod surveys;
 pub mod synthesis;
+pub mod tenants;
 pub mod unit_of_work;
 pub mod workspace;
 

@@ -83,6 +83,14 @@ enum Command {
     Migrate,
     /// Create an administrator account (password from PARCOURS_ADMIN_PASSWORD or stdin).
     CreateAdmin(CreateAdminArgs),
+    /// Operators (tenants) of this installation: `tenant create` adds one and invites
+    /// its first administrator by email.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Host administrators: accounts of the installation (member of no operator) who
+    /// create operators from the page /hote/operateurs and open no operator's data.
+    #[command(subcommand)]
+    HostAdmin(HostAdminCommand),
     /// Reference data (ROME 4.0, communes, labour-market tension, ESCO).
     #[command(subcommand)]
     Ref(RefCommand),
@@ -248,6 +256,40 @@ struct ServeArgs {
     poll: PollArgs,
 }
 
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create an operator organisation and invite its first administrator by email
+    /// (a link to choose a password, valid 7 days, sent by the worker).
+    Create(TenantCreateArgs),
+}
+
+#[derive(Args)]
+struct TenantCreateArgs {
+    /// The operator's name (unique on this installation, its slug too).
+    #[arg(long)]
+    name: String,
+    /// The address of its first administrator (must not have an account yet).
+    #[arg(long)]
+    admin_email: String,
+    /// The administrator's first name, used in the invitation.
+    #[arg(long, default_value = "")]
+    admin_first_name: String,
+    /// The administrator's last name.
+    #[arg(long, default_value = "")]
+    admin_last_name: String,
+}
+
+#[derive(Subcommand)]
+enum HostAdminCommand {
+    /// Create a host administrator (password from PARCOURS_ADMIN_PASSWORD or stdin).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
 #[derive(Args)]
 struct CreateAdminArgs {
     #[arg(long)]
@@ -305,6 +347,12 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::CreateAdmin(args)) => create_admin(&cli.global, args).await,
+        Some(Command::Tenant(TenantCommand::Create(args))) => {
+            create_tenant(&cli.global, args).await
+        }
+        Some(Command::HostAdmin(HostAdminCommand::Create { email, name })) => {
+            create_host_admin(&cli.global, &email, &name).await
+        }
         Some(Command::Recommend(args)) => recommend(args),
         Some(Command::Worker(args)) => worker(&cli.global, args).await,
         Some(Command::Ref(RefCommand::Import { dir })) => import_reference(&cli.global, &dir).await,
@@ -824,22 +872,24 @@ async fn seed(global: &Global, args: &SeedArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_admin(global: &Global, args: CreateAdminArgs) -> anyhow::Result<()> {
-    let password = match std::env::var("PARCOURS_ADMIN_PASSWORD") {
-        Ok(p) => p,
+/// The new account's password: PARCOURS_ADMIN_PASSWORD, else a line read from stdin.
+fn admin_password(email: &str) -> anyhow::Result<String> {
+    match std::env::var("PARCOURS_ADMIN_PASSWORD") {
+        Ok(p) => Ok(p),
         Err(_) => {
-            eprintln!(
-                "Password for {} (at least 10 characters), then Enter:",
-                args.email
-            );
+            eprintln!("Password for {email} (at least 10 characters), then Enter:");
             let mut line = String::new();
             std::io::stdin()
                 .lock()
                 .read_line(&mut line)
                 .context("reading the password")?;
-            line.trim_end_matches(['\r', '\n']).to_owned()
+            Ok(line.trim_end_matches(['\r', '\n']).to_owned())
         }
-    };
+    }
+}
+
+async fn create_admin(global: &Global, args: CreateAdminArgs) -> anyhow::Result<()> {
+    let password = admin_password(&args.email)?;
     let db = open_database(&global.database_url).await?;
     parcours_db::migrate(&db)
         .await
@@ -869,6 +919,100 @@ async fn create_admin(global: &Global, args: CreateAdminArgs) -> anyhow::Result<
                         "--email: an account with this email already exists".to_owned()
                     }
                     ("email", _) => "--email: not a valid email address".to_owned(),
+                    ("password", "too_short") => {
+                        "password: at least 10 characters are needed".to_owned()
+                    }
+                    ("password", _) => "password: not acceptable".to_owned(),
+                    (field, code) => format!("--{field}: {code}"),
+                })
+                .collect();
+            bail!("{}", reasons.join("; "))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn create_tenant(global: &Global, args: TenantCreateArgs) -> anyhow::Result<()> {
+    use parcours_app::tenants::NewOperator;
+    let app = command_app(global).await?;
+    let input = NewOperator {
+        name: args.name,
+        admin_email: args.admin_email,
+        admin_first_name: args.admin_first_name,
+        admin_last_name: args.admin_last_name,
+    };
+    match app.create_operator_from_cli(&input).await {
+        Ok(created) => {
+            println!(
+                "Operator \"{}\" created (slug {}), with its first administrator {} invited.",
+                created.name, created.slug, created.admin_email
+            );
+            println!(
+                "Next: the invitation email (a link to choose a password, valid 7 days) leaves with\n\
+                 the background jobs: `parcours serve` runs them, or `parcours worker --once` now.\n\
+                 Once signed in, the administrator's home lists the set-up steps. Operators stay\n\
+                 apart: none sees anything of another."
+            );
+            Ok(())
+        }
+        Err(AppError::Invalid(fields)) => {
+            let reasons: Vec<String> = fields
+                .iter()
+                .map(|f| match (f.field, f.code) {
+                    ("name", "required") => "--name: the operator's name is needed".to_owned(),
+                    ("name", "too_long") => "--name: at most 120 characters".to_owned(),
+                    ("name", "no_letters") => {
+                        "--name: the name needs at least one letter or digit".to_owned()
+                    }
+                    ("name", "taken") => {
+                        "--name: an operator with this name already exists".to_owned()
+                    }
+                    ("name", "slug_taken") => format!(
+                        "--name: an operator's name already gives the slug {:?}; choose a name \
+                         that differs by more than case, accents or punctuation",
+                        parcours_app::tenants::operator_slug(&input.name)
+                    ),
+                    ("admin_email", "required") => "--admin-email: an address is needed".to_owned(),
+                    ("admin_email", "taken") => {
+                        "--admin-email: an account with this email already exists; \
+                         invite another address"
+                            .to_owned()
+                    }
+                    ("admin_email", _) => "--admin-email: not a valid email address".to_owned(),
+                    (field, "too_long") => {
+                        format!("--{}: at most 80 characters", field.replace('_', "-"))
+                    }
+                    (field, code) => format!("--{}: {code}", field.replace('_', "-")),
+                })
+                .collect();
+            bail!("{}; nothing was created", reasons.join("; "))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn create_host_admin(global: &Global, email: &str, name: &str) -> anyhow::Result<()> {
+    let password = admin_password(email)?;
+    let app = command_app(global).await?;
+    match app.create_host_admin(email, name, &password).await {
+        Ok(_) => {
+            println!("Host administrator {} created.", email.trim());
+            println!(
+                "Next: sign in with this address; the page /hote/operateurs lists the operators and\n\
+                 creates one with its first administrator invited. A host administrator opens no\n\
+                 operator's data."
+            );
+            Ok(())
+        }
+        Err(AppError::Invalid(fields)) => {
+            let reasons: Vec<String> = fields
+                .iter()
+                .map(|f| match (f.field, f.code) {
+                    ("email", "taken") => {
+                        "--email: an account with this email already exists".to_owned()
+                    }
+                    ("email", _) => "--email: not a valid email address".to_owned(),
+                    ("name", _) => "--name: a name is needed".to_owned(),
                     ("password", "too_short") => {
                         "password: at least 10 characters are needed".to_owned()
                     }

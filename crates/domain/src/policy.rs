@@ -49,6 +49,9 @@ pub enum Action {
     /// Read answers that may hold health facts (the constraints form): the person and
     /// the coaches following them; others see that the activity exists, not its answers.
     ReadHealthAnswers,
+    /// Create operators (tenants) on the installation and invite their first
+    /// administrator; list them without any of their data (host administrators only).
+    ManageOperators,
 }
 
 impl Action {
@@ -72,6 +75,7 @@ impl Action {
         Action::ExportPersonalData,
         Action::ErasePersonalData,
         Action::ReadHealthAnswers,
+        Action::ManageOperators,
     ];
 }
 
@@ -129,6 +133,10 @@ pub fn allows(role: Role, action: Action, relation: Relation) -> bool {
         (Employer, OfferOpportunities) => tenant,
         (Funder, ReadAggregates) => relation.funds_programme,
         (Referrer, ReferCandidate) => relation.refers_to_programme,
+        // The host administrator belongs to no operator: whatever the relation says, it
+        // manages the list of operators and nothing inside any of them.
+        (HostAdmin, ManageOperators) => true,
+        (HostAdmin, _) => false,
         _ => false,
     }
 }
@@ -147,6 +155,7 @@ mod tests {
         let own_file: fn(Relation) -> bool = |r| r.same_tenant && r.is_self;
         let funds: fn(Relation) -> bool = |r| r.funds_programme;
         let refers: fn(Relation) -> bool = |r| r.refers_to_programme;
+        let always: fn(Relation) -> bool = |_| true;
         let own_coach: fn(Relation) -> bool = |r| r.same_tenant && r.follows;
         let own_or_former_coach: fn(Relation) -> bool =
             |r| r.same_tenant && (r.follows || r.handed_over);
@@ -182,6 +191,7 @@ mod tests {
             (Employer, OfferOpportunities) => Some(tenant),
             (Funder, ReadAggregates) => Some(funds),
             (Referrer, ReferCandidate) => Some(refers),
+            (HostAdmin, ManageOperators) => Some(always),
             _ => None,
         }
     }
@@ -218,7 +228,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 7 * 19 * 64);
+        assert_eq!(checked, 8 * 20 * 64);
     }
 
     #[test]
@@ -297,5 +307,23 @@ mod tests {
         };
         assert!(!allows(Coach, ReadHealthAnswers, elsewhere));
         assert!(!allows(Coach, ExchangeMessages, elsewhere));
+    }
+
+    /// The host administrator opens nothing of any operator, whatever the relation
+    /// (even "same tenant" or "the person themself"), and nobody else manages operators.
+    #[test]
+    fn the_host_administrator_opens_no_tenant_data() {
+        for relation in all_relations() {
+            for action in Action::ALL {
+                assert_eq!(
+                    allows(HostAdmin, *action, relation),
+                    *action == ManageOperators,
+                    "{action:?} {relation:?}"
+                );
+            }
+            for role in Role::ALL.iter().filter(|r| **r != HostAdmin) {
+                assert!(!allows(*role, ManageOperators, relation), "{role:?}");
+            }
+        }
     }
 }

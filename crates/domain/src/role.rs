@@ -49,6 +49,9 @@ coded_enum!(OrgKind, "organisation kind", {
     Employer => "employer",
     Funder => "funder",
     Copilot => "copilot",
+    // The installation itself (issue 25, item 6): the home of the host administrators,
+    // who run the installation for several operators and see none of their data.
+    Host => "host",
 });
 
 coded_enum!(Role, "role", {
@@ -59,6 +62,9 @@ coded_enum!(Role, "role", {
     ProgrammeManager => "programme_manager",
     Funder => "funder",
     Admin => "admin",
+    // An installation-level account (issue 25, item 6): creates operators and invites
+    // their first administrator; opens no operator's data (the policy refuses it all).
+    HostAdmin => "host_admin",
 });
 
 impl Role {
@@ -71,6 +77,7 @@ impl Role {
             Role::Referrer => OrgKind::Referrer,
             Role::Employer => OrgKind::Employer,
             Role::Funder => OrgKind::Funder,
+            Role::HostAdmin => OrgKind::Host,
         }
     }
 }

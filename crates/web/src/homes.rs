@@ -81,6 +81,18 @@ pub async fn home(
     SignedIn(actor): SignedIn,
     Query(q): Query<CaseloadQuery>,
 ) -> PageResult {
+    // The host administrator's home is the list of operators (the only page it has).
+    if actor.role == parcours_domain::Role::HostAdmin {
+        return crate::tenants::operators_page(
+            &state,
+            &ctx,
+            &actor,
+            None,
+            Vec::new(),
+            crate::tenants::OperatorForm::default(),
+        )
+        .await;
+    }
     let mut home = state.app.home(&actor).await?;
     let sort = caseload::Sort::from_param(&q.tri);
     let filter = caseload::Filter::from_param(&q.filtre);

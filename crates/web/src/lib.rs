@@ -38,6 +38,7 @@ pub mod setup;
 pub mod sponsors;
 pub mod staff;
 pub mod synthesis;
+pub mod tenants;
 pub mod throttle;
 pub mod workspace;
 
@@ -136,6 +137,7 @@ pub(crate) fn page_routes() -> Routes {
         .merge(programmes::router())
         .merge(api::router())
         .merge(staff::router())
+        .merge(tenants::router())
 }
 
 pub fn router(state: AppState) -> Router {

@@ -78,21 +78,30 @@ impl App {
         }
         let settings = self.organisation_settings(actor).await?;
         let counts = setup::counts(self.db(), actor.tenant()).await?;
-        let done = |step| match step {
-            Step::Organisation => settings.legal_identity_complete(),
-            Step::Staff => counts.coaches > 0,
-            Step::Partners => counts.referrer_organisations > 0,
-            Step::Programme => counts.programmes > 0,
-            Step::Referrers => counts.referrer_users > 0,
-        };
-        Ok(Checklist {
-            steps: Step::ALL
-                .into_iter()
-                .map(|step| ChecklistStep {
-                    step,
-                    done: done(step),
-                })
-                .collect(),
-        })
+        Ok(checklist_of(&settings, &counts))
+    }
+}
+
+/// The checklist read from an operator's settings and counts (its administrator's home,
+/// the host's list of operators).
+pub(crate) fn checklist_of(
+    settings: &crate::setup::OrganisationSettings,
+    counts: &setup::SetupCounts,
+) -> Checklist {
+    let done = |step| match step {
+        Step::Organisation => settings.legal_identity_complete(),
+        Step::Staff => counts.coaches > 0,
+        Step::Partners => counts.referrer_organisations > 0,
+        Step::Programme => counts.programmes > 0,
+        Step::Referrers => counts.referrer_users > 0,
+    };
+    Checklist {
+        steps: Step::ALL
+            .into_iter()
+            .map(|step| ChecklistStep {
+                step,
+                done: done(step),
+            })
+            .collect(),
     }
 }

@@ -6,6 +6,7 @@ mod checklist;
 mod siret;
 mod texts;
 
+pub(crate) use checklist::checklist_of;
 pub use checklist::{Checklist, ChecklistStep, Step};
 pub use siret::parse_siret;
 pub use texts::{DEFAULT_ACCESSIBILITY_STATEMENT, DEFAULT_PRIVACY_NOTICE};
@@ -43,7 +44,12 @@ pub struct OrganisationSettings {
 }
 
 impl OrganisationSettings {
-    fn of(id: Uuid, kind: OrgKind, name: String, saved: Option<setup::OperatorSettings>) -> Self {
+    pub(crate) fn of(
+        id: Uuid,
+        kind: OrgKind,
+        name: String,
+        saved: Option<setup::OperatorSettings>,
+    ) -> Self {
         let s = saved.unwrap_or_default();
         OrganisationSettings {
             id,

@@ -57,6 +57,7 @@ fn role_names(role: Role) -> (&'static str, &'static str) {
         Role::Funder => ("financeur", "funder"),
         Role::Employer => ("entreprise", "employer"),
         Role::Beneficiary => ("espace personnel", "personal space"),
+        Role::HostAdmin => ("administrateur de l'hébergement", "host administrator"),
     }
 }
 
@@ -218,7 +219,12 @@ impl App {
 
     /// A new link to choose a password (the previous one stops working), emailed by
     /// the job queue once the change commits.
-    async fn queue_staff_link(&self, txn: &Change, user: Uuid, role: Role) -> Result<(), AppError> {
+    pub(crate) async fn queue_staff_link(
+        &self,
+        txn: &Change,
+        user: Uuid,
+        role: Role,
+    ) -> Result<(), AppError> {
         let now = txn.at();
         security::revoke_links(&**txn, user, &[LinkPurpose::Invitation], now).await?;
         let token = self

@@ -14,3 +14,5 @@ pub mod reference;
 /// Sessions, sign-in attempts and sign-in links: found by token hash or address,
 /// before any tenant is known.
 pub mod security;
+/// The operators (tenants) as the host administrator lists them: counts, no one's data.
+pub mod tenants;
