@@ -34,6 +34,7 @@ mod staff;
 mod suppression;
 mod synthesis;
 mod workspace;
+mod partners;
 
 use parcours_db::TenantScope;
 use parcours_db::repo::audit;

@@ -11,12 +11,12 @@ impl App {
                 false,
                 referrals::of_referrer(
                     self.db(),
-                    parcours_db::ReferrerScope::of(actor.organisation_id),
+                    actor.referrer_scope(),
                 )
                 .await?,
                 programmes::list_referred_by(
                     self.db(),
-                    parcours_db::ReferrerScope::of(actor.organisation_id),
+                    actor.referrer_scope(),
                 )
                 .await?,
                 Vec::new(),
