@@ -189,7 +189,7 @@ impl App {
                     offer.operator
                 ),
             )
-        } else {
+        } else if offer.role == Role::Employer {
             (
                 format!(
                     "{} vous invite à rejoindre l'espace entreprise de {}",
@@ -197,6 +197,18 @@ impl App {
                 ),
                 format!(
                     "{} invites you to join the employer space of {}",
+                    offer.operator, offer.organisation
+                ),
+            )
+        } else {
+            // A referrer's or a funder's user: a space of its own with this operator.
+            (
+                format!(
+                    "{} vous invite à travailler avec lui pour {}",
+                    offer.operator, offer.organisation
+                ),
+                format!(
+                    "{} invites you to work with it for {}",
                     offer.operator, offer.organisation
                 ),
             )
