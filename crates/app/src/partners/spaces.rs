@@ -74,7 +74,6 @@ impl App {
         else {
             return Err(AppError::NotFound);
         };
-        let now = self.now();
         // The user's own session, like signing in: nobody's file.
         let txn = self.bookkeeping(Bookkeeping::Sessions).await?;
         if !security::set_session_membership(
@@ -86,14 +85,6 @@ impl App {
         .await?
         {
             return Err(AppError::NotFound);
-        }
-        if space.role != Role::Beneficiary {
-            let Some(membership) = accounts::find_membership(&*txn, space.membership_id).await?
-            else {
-                return Err(AppError::NotFound);
-            };
-            staff::unscoped::record_sign_in(&*txn, membership.id, membership.organisation.id, now)
-                .await?;
         }
         txn.commit().await?;
         Ok(())
