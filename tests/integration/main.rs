@@ -36,6 +36,7 @@ mod suppression;
 mod synthesis;
 mod tenants;
 mod workspace;
+mod partners;
 
 use parcours_db::TenantScope;
 use parcours_db::repo::audit;

@@ -429,8 +429,10 @@ fn source_of(path: &str, param: &str) -> Option<Source> {
         "objective" => "plan_objectives",
         "action" => "plan_actions",
         "thread" => "message_threads",
+        // A partner's user's account: the membership's id, kept with its tenant there.
+        "account" => "staff_accounts",
         "id" => {
-            const BY_PREFIX: [(&str, &str); 25] = [
+            const BY_PREFIX: [(&str, &str); 27] = [
                 ("/beneficiaries/", "persons"),
                 ("/api/v1/beneficiaries/", "persons"),
                 ("/activites/", "activities"),
@@ -457,6 +459,10 @@ fn source_of(path: &str, param: &str) -> Option<Source> {
                 // Staff accounts: the membership's id, kept with its tenant there.
                 ("/admin/equipe/", "staff_accounts"),
                 ("/api/v1/accounts/", "staff_accounts"),
+                // A partner organisation (the tenant's own row: not one of its partners).
+                ("/partenaires/", "organisations"),
+                // A space is a membership of the caller's.
+                ("/espaces/", "staff_accounts"),
             ];
             BY_PREFIX
                 .iter()

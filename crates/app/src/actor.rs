@@ -16,6 +16,10 @@ pub struct Actor {
     pub role: Role,
     pub organisation_id: Uuid,
     pub organisation_name: String,
+    /// For a partner's user (referrer, funder, employer): the operator this session
+    /// works with, when the membership belongs to one (see `partners::spaces`); none
+    /// for the operator's own staff and for memberships no operator manages.
+    pub operator_id: Option<Uuid>,
     pub session_id_hash: String,
     pub csrf_token: String,
 }
@@ -24,6 +28,22 @@ impl Actor {
     /// The tenant this user works in: their organisation.
     pub fn tenant(&self) -> TenantScope {
         TenantScope::of(self.organisation_id)
+    }
+
+    /// A referrer's view: its organisation's, within the session's operator.
+    pub fn referrer_scope(&self) -> parcours_db::ReferrerScope {
+        parcours_db::ReferrerScope::within(self.organisation_id, self.operator_id)
+    }
+
+    /// A funder's view: its organisation's, within the session's operator.
+    pub fn funder_scope(&self) -> parcours_db::FunderScope {
+        parcours_db::FunderScope::within(self.organisation_id, self.operator_id)
+    }
+
+    /// True when a programme run by `tenant` is in this session's context (a partner
+    /// working with one operator sees nothing of another's).
+    pub fn in_context(&self, tenant: Uuid) -> bool {
+        self.operator_id.is_none_or(|op| op == tenant)
     }
 
     /// Checks a submitted CSRF token against this session's.

@@ -163,7 +163,7 @@ impl App {
                 let mut out = Vec::new();
                 for p in programmes::list_funded_by(
                     db,
-                    parcours_db::FunderScope::of(actor.organisation_id),
+                    actor.funder_scope(),
                 )
                 .await?
                 {
@@ -191,13 +191,13 @@ impl App {
                 let mut out = Vec::new();
                 for p in programmes::list_referred_by(
                     db,
-                    parcours_db::ReferrerScope::of(actor.organisation_id),
+                    actor.referrer_scope(),
                 )
                 .await?
                 {
                     let counts = people::phase_counts_for_referrer(
                         db,
-                        parcours_db::ReferrerScope::of(actor.organisation_id),
+                        actor.referrer_scope(),
                         p.id,
                     )
                     .await?;

@@ -4,7 +4,7 @@
 //! joining the organisation in that role, and nothing is linked until they do.
 
 use parcours_db::repo::installation::accounts::{self, MembershipInvitation};
-use parcours_db::repo::people;
+use parcours_db::repo::{people, staff};
 use parcours_db::{ConnectionTrait, TenantScope, is_unique_violation};
 use parcours_domain::Role;
 use uuid::Uuid;
@@ -111,11 +111,32 @@ impl App {
         if !accounts::consume_membership_invitation(&txn, &token_hash, now).await? {
             return Err(AppError::NotFound);
         }
+        // A partner's user works with each operator through a membership of its own
+        // (managed by that operator): the one it has with another operator stays apart.
+        let partner = matches!(
+            invitation.role,
+            Role::Referrer | Role::Funder | Role::Employer
+        ) && invitation.organisation_id != invitation.tenant_id;
         let already = accounts::memberships_of(&txn, invitation.user_id)
             .await?
             .iter()
-            .any(|m| m.organisation.id == invitation.organisation_id && m.role == invitation.role);
-        if !already {
+            .any(|m| {
+                m.organisation.id == invitation.organisation_id
+                    && m.role == invitation.role
+                    && (!partner || m.operator_id == Some(scope.id()))
+            });
+        if !already && partner {
+            let membership = accounts::insert_partner_membership(
+                &txn,
+                invitation.user_id,
+                invitation.organisation_id,
+                invitation.role,
+                scope.id(),
+                now,
+            )
+            .await?;
+            staff::adopt(&txn, scope, membership).await?;
+        } else if !already {
             accounts::insert_membership(
                 &txn,
                 invitation.user_id,
@@ -168,7 +189,7 @@ impl App {
                     offer.operator
                 ),
             )
-        } else {
+        } else if offer.role == Role::Employer {
             (
                 format!(
                     "{} vous invite à rejoindre l'espace entreprise de {}",
@@ -176,6 +197,18 @@ impl App {
                 ),
                 format!(
                     "{} invites you to join the employer space of {}",
+                    offer.operator, offer.organisation
+                ),
+            )
+        } else {
+            // A referrer's or a funder's user: a space of its own with this operator.
+            (
+                format!(
+                    "{} vous invite à travailler avec lui pour {}",
+                    offer.operator, offer.organisation
+                ),
+                format!(
+                    "{} invites you to work with it for {}",
                     offer.operator, offer.organisation
                 ),
             )

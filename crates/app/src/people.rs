@@ -23,12 +23,75 @@ pub struct PersonFile {
     pub person: Person,
     pub enrolments: Vec<EnrolmentView>,
     pub audit_trail: Vec<AuditEvent>,
+    /// Who each row of the trail was (by user id): name, role and organisation.
+    pub readers: std::collections::HashMap<Uuid, Reader>,
     /// The staff's workspace (overview, timeline, notes, documents, transfers); none
     /// for the person, who sees the notes shared with them in `shared_notes`.
     pub workspace: Option<crate::workspace::Workspace>,
     /// The latest shared notes, and how many there are in all.
     pub shared_notes: Vec<crate::workspace::NoteView>,
     pub shared_notes_total: u64,
+}
+
+/// Who opened or changed a file, as its access log shows them: their name, and the
+/// role and organisation they hold in the file's operator (its own staff, or one of
+/// its partners' users); none of their other memberships is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reader {
+    pub name: String,
+    pub role: Option<parcours_domain::Role>,
+    pub organisation: Option<String>,
+}
+
+impl PersonFile {
+    /// Who acted on a row of the access log (none: the system, or an erased account).
+    pub fn reader(&self, event: &AuditEvent) -> Option<&Reader> {
+        event.actor_user_id.and_then(|u| self.readers.get(&u))
+    }
+}
+
+/// The readers of a trail: each user's name and their membership in the operator or
+/// one of its partners (the operator's own first).
+async fn trail_readers(
+    conn: &impl ConnectionTrait,
+    scope: parcours_db::TenantScope,
+    trail: &[AuditEvent],
+) -> Result<std::collections::HashMap<Uuid, Reader>, AppError> {
+    let mut out = std::collections::HashMap::new();
+    let mut users: Vec<Uuid> = trail.iter().filter_map(|e| e.actor_user_id).collect();
+    users.sort_unstable();
+    users.dedup();
+    if users.is_empty() {
+        return Ok(out);
+    }
+    let partners: Vec<Uuid> = parcours_db::repo::programme_admin::partners(conn, scope)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    for user_id in users {
+        let Some(user) = accounts::find_user(conn, user_id).await? else {
+            continue;
+        };
+        let memberships = accounts::memberships_of(conn, user_id).await?;
+        let here = memberships
+            .iter()
+            .find(|m| m.organisation.id == scope.id())
+            .or_else(|| {
+                memberships
+                    .iter()
+                    .find(|m| partners.contains(&m.organisation.id))
+            });
+        out.insert(
+            user_id,
+            Reader {
+                name: user.display_name,
+                role: here.map(|m| m.role),
+                organisation: here.map(|m| m.organisation.name.clone()),
+            },
+        );
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone)]
@@ -183,10 +246,12 @@ impl App {
                 let workspace = self.workspace_of(txn, actor, &person).await?;
                 (Some(workspace), (Vec::new(), 0), trail)
             };
+        let readers = trail_readers(txn, scope, &audit_trail).await?;
         Ok(PersonFile {
             person,
             enrolments,
             audit_trail,
+            readers,
             workspace,
             shared_notes,
             shared_notes_total,

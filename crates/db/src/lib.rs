@@ -39,15 +39,27 @@ macro_rules! partner_scope {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub struct $name(Uuid);
+        pub struct $name(Uuid, Option<Uuid>);
 
         impl $name {
+            /// The organisation's view in every operator it works with.
             pub fn of(organisation_id: Uuid) -> Self {
-                $name(organisation_id)
+                $name(organisation_id, None)
+            }
+
+            /// The organisation's view within one operator (the context its user signed
+            /// in with); `None` spans every operator, as [`Self::of`].
+            pub fn within(organisation_id: Uuid, operator: Option<Uuid>) -> Self {
+                $name(organisation_id, operator)
             }
 
             pub fn id(self) -> Uuid {
                 self.0
+            }
+
+            /// The one operator this view is limited to, if any.
+            pub fn operator(self) -> Option<Uuid> {
+                self.1
             }
         }
     };

@@ -205,6 +205,14 @@ impl App {
         {
             return Ok(None);
         }
+        let operator_id = if matches!(
+            membership.role,
+            Role::Referrer | Role::Funder | Role::Employer
+        ) {
+            membership.operator_id
+        } else {
+            None
+        };
         if now - session.last_seen_at > SESSION_TOUCH_EVERY_MS {
             security::extend_session(
                 self.db(),
@@ -222,6 +230,7 @@ impl App {
             role: membership.role,
             organisation_id: membership.organisation.id,
             organisation_name: membership.organisation.name,
+            operator_id,
             session_id_hash: session.id_hash,
             csrf_token: session.csrf_token,
         }))

@@ -15,7 +15,8 @@ impl App {
         };
         let relation = parcours_domain::Relation {
             same_tenant: programme.tenant_id == actor.tenant().id(),
-            funds_programme: programme.funder_id == Some(actor.organisation_id),
+            funds_programme: programme.funder_id == Some(actor.organisation_id)
+                && actor.in_context(programme.tenant_id),
             ..parcours_domain::Relation::default()
         };
         if !parcours_domain::allows(

@@ -1,11 +1,18 @@
 //! The operator's partner organisations: referrers (a France Travail agency, a Mission
-//! locale…), funders, employers and co-pilot companies. Each partner is linked to the
-//! operator that created it; another operator working with the same agency has its own
-//! link (and sees nothing of this one's programmes or people).
+//! locale…), funders, employers and co-pilot companies, and their users.
+//!
+//! One organisation can work with several operators on a host: an operator that adds a
+//! partner whose kind and exact name already exist links that organisation
+//! (`operator_partners`) instead of making a second one, with the same answer as a
+//! creation. Each operator sees only its own link: the users it invited (an account's
+//! row in `staff_accounts` names the operator that manages it), its programmes, the
+//! referrals sent to it. A partner's user has one membership per operator it works
+//! with; the session's membership is its context (`Actor::operator_id`), and the
+//! referrer's and funder's views are limited to that operator (`spaces` switches).
 
 use parcours_db::repo::installation::accounts;
 use parcours_db::repo::programme_admin::{self, Partner};
-use parcours_domain::{Action, OrgKind, Relation, allows};
+use parcours_domain::{Action, OrgKind, Relation, Role, allows};
 use uuid::Uuid;
 
 use crate::auth::Actor;
@@ -16,6 +23,22 @@ pub mod audit_action {
     use crate::audit_action::AuditAction;
 
     pub const PARTNER_ADDED: AuditAction = AuditAction::PartnerAdded;
+}
+
+mod spaces;
+mod users;
+pub use spaces::*;
+pub use users::*;
+
+/// The role of a partner organisation's users: referrer, funder, or employer (for an
+/// employer and a co-pilot company alike); none for an operator.
+pub fn role_for_kind(kind: OrgKind) -> Option<Role> {
+    match kind {
+        OrgKind::Referrer => Some(Role::Referrer),
+        OrgKind::Funder => Some(Role::Funder),
+        OrgKind::Employer | OrgKind::Copilot => Some(Role::Employer),
+        OrgKind::Operator => None,
+    }
 }
 
 /// Longest organisation name accepted.
@@ -50,7 +73,9 @@ impl App {
         Ok(programme_admin::partners(self.db(), actor.tenant()).await?)
     }
 
-    /// Creates a partner organisation linked to the caller's operator.
+    /// Creates a partner organisation linked to the caller's operator; when the host
+    /// already has one of that kind and exact name (an agency working with another
+    /// operator), links that one instead. The answer is the same either way.
     pub async fn add_partner(
         &self,
         actor: &Actor,
@@ -88,7 +113,10 @@ impl App {
             return Err(AppError::Invalid(errors));
         };
         let txn = self.change(actor).await?;
-        let id = accounts::insert_organisation(&*txn, kind, &name, txn.at()).await?;
+        let id = match accounts::find_organisation_by_name(&*txn, kind, &name).await? {
+            Some(existing) => existing.id,
+            None => accounts::insert_organisation(&*txn, kind, &name, txn.at()).await?,
+        };
         programme_admin::add_partner(&*txn, actor.tenant(), id, txn.at()).await?;
         txn.commit(Audit::tenant(audit_action::PARTNER_ADDED))
             .await?;

@@ -55,7 +55,7 @@ impl App {
         }
         let Some((tenant, import)) = referrals::find_import(
             self.db(),
-            parcours_db::ReferrerScope::of(actor.organisation_id),
+            actor.referrer_scope(),
             import_id,
         )
         .await?

@@ -175,7 +175,7 @@ impl App {
     async fn referable(&self, actor: &Actor, programme_id: Uuid) -> Result<Programme, AppError> {
         let referred = programmes::list_referred_by(
             self.db(),
-            parcours_db::ReferrerScope::of(actor.organisation_id),
+            actor.referrer_scope(),
         )
         .await?;
         let programme = referred.into_iter().find(|p| p.id == programme_id);

@@ -11,15 +11,11 @@ impl App {
                 false,
                 referrals::of_referrer(
                     self.db(),
-                    parcours_db::ReferrerScope::of(actor.organisation_id),
+                    actor.referrer_scope(),
                 )
                 .await?,
                 self.open_programmes(
-                    programmes::list_referred_by(
-                        self.db(),
-                        parcours_db::ReferrerScope::of(actor.organisation_id),
-                    )
-                    .await?,
+                    programmes::list_referred_by(self.db(), actor.referrer_scope()).await?,
                 )
                 .await?,
                 Vec::new(),

@@ -112,7 +112,9 @@ impl App {
                     Some(id)
                         if partners
                             .iter()
-                            .any(|o| o.id == id && o.kind == role.organisation_kind()) =>
+                            .any(|o| {
+                            o.id == id && crate::partners::role_for_kind(o.kind) == Some(role)
+                        }) =>
                     {
                         Some(id)
                     }
@@ -181,9 +183,21 @@ impl App {
             let user =
                 accounts::insert_user(&**txn, &invite.email, &invite.display_name, hash, now)
                     .await?;
-            let membership =
+            // A partner's user works in this operator's context (see `partners`).
+            let membership = if invite.organisation_id == scope.id() {
                 accounts::insert_membership(&**txn, user, invite.organisation_id, invite.role, now)
-                    .await?;
+                    .await?
+            } else {
+                accounts::insert_partner_membership(
+                    &**txn,
+                    user,
+                    invite.organisation_id,
+                    invite.role,
+                    scope.id(),
+                    now,
+                )
+                .await?
+            };
             staff::mark_invited(&**txn, scope, membership, actor.user_id, now).await?;
             self.queue_staff_link(txn, user, invite.role).await?;
             return Ok(membership);

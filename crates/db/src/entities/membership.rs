@@ -9,6 +9,9 @@ pub struct Model {
     pub organisation_id: Uuid,
     pub role: String,
     pub created_at: i64,
+    /// The operator a partner's membership works with; the organisation itself for
+    /// every other membership.
+    pub context_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -550,6 +550,9 @@ pub async fn phase_counts_for_referrer(
         .column_as(enrolment::Column::Id.count(), "n")
         .filter(enrolment::Column::ProgrammeId.eq(programme_id))
         .filter(enrolment::Column::ReferrerId.eq(referrer_id))
+        .apply_if(referrer.operator(), |q, op| {
+            q.filter(enrolment::Column::TenantId.eq(op))
+        })
         .group_by(enrolment::Column::Phase)
         .into_tuple()
         .all(conn)

@@ -116,6 +116,9 @@ pub async fn list_funded_by(
 ) -> Result<Vec<Programme>, DbErr> {
     Ok(programme::Entity::find()
         .filter(programme::Column::FunderId.eq(funder.id()))
+        .apply_if(funder.operator(), |q, op| {
+            q.filter(programme::Column::TenantId.eq(op))
+        })
         .order_by_asc(programme::Column::Name)
         .all(conn)
         .await?
@@ -124,7 +127,8 @@ pub async fn list_funded_by(
         .collect())
 }
 
-/// The programmes a referrer may send people into, whichever operator runs them.
+/// The programmes a referrer may send people into: whichever operator runs them, or
+/// the one its scope is limited to.
 pub async fn list_referred_by(
     conn: &impl ConnectionTrait,
     referrer: ReferrerScope,
@@ -138,6 +142,9 @@ pub async fn list_referred_by(
         .collect();
     Ok(programme::Entity::find()
         .filter(programme::Column::Id.is_in(ids))
+        .apply_if(referrer.operator(), |q, op| {
+            q.filter(programme::Column::TenantId.eq(op))
+        })
         .order_by_asc(programme::Column::Name)
         .all(conn)
         .await?

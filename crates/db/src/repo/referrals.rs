@@ -6,7 +6,7 @@ use parcours_domain::referral::{Candidate, ReferralStatus, RefusalReason};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
@@ -219,13 +219,17 @@ pub async fn find(
         .transpose()
 }
 
-/// A referrer's referrals, whatever the operator, newest first.
+/// A referrer's referrals, newest first: to every operator, or to the one its scope
+/// is limited to.
 pub async fn of_referrer(
     conn: &impl ConnectionTrait,
     scope: ReferrerScope,
 ) -> Result<Vec<Referral>, DbErr> {
     referral::Entity::find()
         .filter(referral::Column::ReferrerOrgId.eq(scope.id()))
+        .apply_if(scope.operator(), |q, op| {
+            q.filter(referral::Column::TenantId.eq(op))
+        })
         .order_by_desc(referral::Column::CreatedAt)
         .order_by_desc(referral::Column::Id)
         .all(conn)
@@ -419,7 +423,7 @@ pub async fn insert_import(
     Ok(id)
 }
 
-/// An import of the referrer's organisation, whatever the operator.
+/// An import of the referrer's organisation (in the operator its scope is limited to).
 pub async fn find_import(
     conn: &impl ConnectionTrait,
     scope: ReferrerScope,
@@ -427,6 +431,9 @@ pub async fn find_import(
 ) -> Result<Option<(Uuid, Import)>, DbErr> {
     Ok(referral_import::Entity::find_by_id(id)
         .filter(referral_import::Column::ReferrerOrgId.eq(scope.id()))
+        .apply_if(scope.operator(), |q, op| {
+            q.filter(referral_import::Column::TenantId.eq(op))
+        })
         .one(conn)
         .await?
         .map(|m| {

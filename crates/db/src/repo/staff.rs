@@ -157,6 +157,31 @@ pub async fn mark_invited(
     .await
 }
 
+/// Records a membership as the operator's account (a partner's user who accepted to
+/// work with it from an account they already had).
+pub async fn adopt(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    membership_id: Uuid,
+) -> Result<(), DbErr> {
+    staff_account::Entity::insert(staff_account::ActiveModel {
+        id: Set(membership_id),
+        tenant_id: Set(scope.id()),
+        invited_by: Set(None),
+        invited_at: Set(None),
+        last_sign_in_at: Set(None),
+        deactivated_at: Set(None),
+    })
+    .on_conflict(
+        OnConflict::column(staff_account::Column::Id)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
 /// Deactivates (`Some(at)`) or reactivates (`None`) an account of the operator.
 pub async fn set_deactivated(
     conn: &impl ConnectionTrait,

@@ -1910,3 +1910,19 @@ tenant-error-admin-email-invalid = This email address is not valid. It should lo
 tenant-error-admin-email-taken = This address already has an account on this installation: invite another address.
 tenant-error-admin-first-name-too-long = The first name is too long (80 characters at most).
 tenant-error-admin-last-name-too-long = The last name is too long (80 characters at most).
+
+# Partner organisations' users and a user's spaces (issue 25, item 4)
+partner-users-title = Users: { $name }
+partner-users-intro = A { $kind } organisation. The people you invite here get a link by email to choose their password; their role: { $role }. They only see what you share with this organisation.
+partner-users-accounts = Accounts
+partner-users-empty = No account yet.
+partner-users-invite = Invite someone from this organisation
+partner-users-invite-text = Their role will be { $role }. If the address already has an account, its owner is asked to accept.
+partner-users-submit = Send the invitation
+nav-spaces = My spaces
+spaces-title = My spaces
+spaces-intro = One space per organisation and operator you work with. In a space, you only see that operator's programmes and referrals.
+spaces-with = with { $operator }
+spaces-current = Current space
+spaces-switch = Switch to this space
+spaces-switched = You switched to this space.

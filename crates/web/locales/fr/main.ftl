@@ -1910,3 +1910,19 @@ tenant-error-admin-email-invalid = Cette adresse électronique n'est pas valide.
 tenant-error-admin-email-taken = Cette adresse a déjà un compte sur cette installation : invitez une autre adresse.
 tenant-error-admin-first-name-too-long = Le prénom est trop long (80 caractères au plus).
 tenant-error-admin-last-name-too-long = Le nom est trop long (80 caractères au plus).
+
+# Partner organisations' users and a user's spaces (issue 25, item 4)
+partner-users-title = Utilisateurs : { $name }
+partner-users-intro = Structure { $kind }. Les personnes que vous invitez ici reçoivent un lien par e-mail pour choisir leur mot de passe ; leur rôle : { $role }. Elles ne voient que ce que vous partagez avec cette structure.
+partner-users-accounts = Comptes
+partner-users-empty = Aucun compte pour l'instant.
+partner-users-invite = Inviter une personne de cette structure
+partner-users-invite-text = Elle aura le rôle { $role }. Si l'adresse a déjà un compte, la personne reçoit une demande à accepter.
+partner-users-submit = Envoyer l'invitation
+nav-spaces = Mes espaces
+spaces-title = Mes espaces
+spaces-intro = Un espace par structure et par opérateur avec lequel vous travaillez. Dans un espace, vous ne voyez que les programmes et les orientations de cet opérateur.
+spaces-with = avec { $operator }
+spaces-current = Espace actuel
+spaces-switch = Passer à cet espace
+spaces-switched = Vous êtes passé à cet espace.

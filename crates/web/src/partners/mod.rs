@@ -1,5 +1,9 @@
 //! The operator's partner organisations: `/partenaires` (list and create, without
-//! JavaScript) and `GET|POST /api/v1/organisations`.
+//! JavaScript), each partner's users (`/partenaires/{id}`), a user's spaces
+//! (`/espaces`), and `GET|POST /api/v1/organisations`.
+
+mod spaces;
+mod users;
 
 use crate::context::SignedIn;
 use askama::Template;
@@ -7,7 +11,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use parcours_app::auth::Actor;
 use parcours_app::{AppError, FieldError};
 use serde::{Deserialize, Serialize};
@@ -27,6 +31,18 @@ use utoipa_axum::routes;
 pub(crate) fn router() -> Routes {
     Routes::new()
         .route("/partenaires", get(page).post(create))
+        .route("/partenaires/{id}", get(users::page))
+        .route("/partenaires/{id}/utilisateurs", post(users::invite))
+        .route(
+            "/partenaires/{id}/utilisateurs/{account}/relancer",
+            post(users::resend),
+        )
+        .route(
+            "/partenaires/{id}/utilisateurs/{account}/annuler",
+            post(users::cancel),
+        )
+        .route("/espaces", get(spaces::page))
+        .route("/espaces/{id}", post(spaces::switch))
         .api(routes!(api_list, api_create))
 }
 
@@ -94,13 +110,21 @@ pub async fn api_create(
     Ok((StatusCode::CREATED, Json(OrganisationCreatedDto { id })))
 }
 
+/// A partner as a line of the list; its users' page is linked for administrators.
+struct PartnerRow {
+    id: String,
+    name: String,
+    kind: String,
+    users_link: bool,
+}
+
 #[derive(Template)]
 #[template(path = "partners/list.html")]
 struct PartnersPage {
     p: Page,
     notice: Option<String>,
     errors: Vec<ErrorItem>,
-    partners: Vec<(String, String)>,
+    partners: Vec<PartnerRow>,
     fld: Field,
     kinds: Vec<(&'static str, String)>,
     kind: String,
@@ -135,7 +159,14 @@ async fn render_page(
         .partner_organisations(actor)
         .await?
         .into_iter()
-        .map(|o| (o.name, lang.t(&format!("org-kind-{}", o.kind.code()))))
+        .map(|o| PartnerRow {
+            id: o.id.to_string(),
+            users_link: actor.role == parcours_domain::Role::Admin
+                && o.id != actor.tenant().id()
+                && parcours_app::partners::role_for_kind(o.kind).is_some(),
+            kind: lang.t(&format!("org-kind-{}", o.kind.code())),
+            name: o.name,
+        })
         .collect();
     let mut fields = [
         Field::new(lang, "name", "orgs-name", "text", "organization")

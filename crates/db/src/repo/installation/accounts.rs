@@ -33,6 +33,15 @@ pub struct Membership {
     pub user_id: Uuid,
     pub role: Role,
     pub organisation: Organisation,
+    /// For a partner's user: the one operator this membership works with (each
+    /// operator it works with has its own membership). None for an operator's own
+    /// staff and people, and for partners' memberships made before contexts.
+    pub operator_id: Option<Uuid>,
+}
+
+/// The operator of a membership row, when its context is not its own organisation.
+fn operator_of(row: &membership::Model) -> Option<Uuid> {
+    row.context_id.filter(|c| *c != row.organisation_id)
 }
 
 fn organisation_record(m: organisation::Model) -> Result<Organisation, DbErr> {
@@ -161,6 +170,29 @@ pub async fn insert_membership(
     role: Role,
     now: i64,
 ) -> Result<Uuid, DbErr> {
+    insert_membership_in(conn, user_id, organisation_id, role, organisation_id, now).await
+}
+
+/// A partner's user's membership that works with one operator (`operator_id`).
+pub async fn insert_partner_membership(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    organisation_id: Uuid,
+    role: Role,
+    operator_id: Uuid,
+    now: i64,
+) -> Result<Uuid, DbErr> {
+    insert_membership_in(conn, user_id, organisation_id, role, operator_id, now).await
+}
+
+async fn insert_membership_in(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    organisation_id: Uuid,
+    role: Role,
+    context_id: Uuid,
+    now: i64,
+) -> Result<Uuid, DbErr> {
     let id = Uuid::now_v7();
     membership::ActiveModel {
         id: Set(id),
@@ -168,6 +200,7 @@ pub async fn insert_membership(
         organisation_id: Set(organisation_id),
         role: Set(role.code().to_owned()),
         created_at: Set(now),
+        context_id: Set(Some(context_id)),
     }
     .insert(conn)
     .await?;
@@ -191,6 +224,7 @@ pub async fn memberships_of(
             continue;
         };
         out.push(Membership {
+            operator_id: operator_of(&row),
             id: row.id,
             user_id: row.user_id,
             role: parse_code(&row.role)?,
@@ -211,6 +245,7 @@ pub async fn find_membership(
         return Ok(None);
     };
     Ok(Some(Membership {
+        operator_id: operator_of(&row),
         id: row.id,
         user_id: row.user_id,
         role: parse_code(&row.role)?,

@@ -96,6 +96,24 @@ pub async fn extend_session(
     Ok(())
 }
 
+/// Moves a live session of the user to another of their memberships (a partner's
+/// user switching between the operators they work with); false if it is not theirs.
+pub async fn set_session_membership(
+    conn: &impl ConnectionTrait,
+    id_hash: &str,
+    user_id: Uuid,
+    membership_id: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(session::Entity::update_many()
+        .col_expr(session::Column::MembershipId, membership_id.into())
+        .filter(session::Column::Id.eq(id_hash))
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1)
+}
+
 pub async fn delete_session(conn: &impl ConnectionTrait, id_hash: &str) -> Result<(), DbErr> {
     session::Entity::delete_by_id(id_hash.to_owned())
         .exec(conn)
