@@ -115,6 +115,9 @@ use utoipa_axum::routes;
         crate::staff::NewAccountDto,
         crate::staff::AccountCreatedDto,
         crate::staff::AccountChangeDto,
+        crate::homes::CaseloadLineDto,
+        crate::homes::PhaseCountDto,
+        crate::homes::FundedProgrammeDto,
     ))
 )]
 pub struct ApiDoc;
