@@ -39,7 +39,10 @@ async fn accept_invitation(t: &TestApp, to: &str, role: &str) -> anyhow::Result<
         .ok_or_else(|| anyhow::anyhow!("no invitation to {to} in the outbox"))?;
     let link = format!("/invitation/{}", crate::link_token(mail, "/invitation/")?);
     let invitee = t.client()?;
-    assert_eq!(invitee.server.get(&link).await.status_code(), StatusCode::OK);
+    assert_eq!(
+        invitee.server.get(&link).await.status_code(),
+        StatusCode::OK
+    );
     let password = format!("{PASSWORD} de {role}");
     let chosen = invitee
         .submit(
@@ -249,11 +252,7 @@ async fn from_an_empty_database_to_a_person_in_a_coachs_caseload_through_the_api
             )
             .await,
     )?;
-    let cohorts: Value = manager
-        .server
-        .get(&format!("{path}/cohorts"))
-        .await
-        .json();
+    let cohorts: Value = manager.server.get(&format!("{path}/cohorts")).await.json();
     assert_eq!(cohorts[0]["id"], cohort.as_str(), "{cohorts}");
 
     // 7. The referrer refers a person.
@@ -323,7 +322,10 @@ async fn from_an_empty_database_to_a_person_in_a_coachs_caseload_through_the_api
         .get(&format!("/api/v1/beneficiaries/{person}"))
         .await;
     assert_eq!(file.status_code(), StatusCode::OK);
-    assert_eq!(file.json::<Value>()["enrolments"][0]["programme"], "Cap Avenir 2027");
+    assert_eq!(
+        file.json::<Value>()["enrolments"][0]["programme"],
+        "Cap Avenir 2027"
+    );
     // The other coach's caseload stays empty; the manager's lists the person.
     let other: Value = coach2.server.get("/api/v1/caseload").await.json();
     assert_eq!(other, json!([]));
@@ -342,13 +344,14 @@ async fn from_an_empty_database_to_a_person_in_a_coachs_caseload_through_the_api
     assert_eq!(funded[0]["id"], programme.as_str(), "{funded}");
     assert_eq!(funded[0]["name"], "Cap Avenir 2027");
     assert_eq!(funded[0]["total"], Value::Null, "one person: hidden");
-    let report = funder
-        .server
-        .get(&format!("{path}/outcomes"))
-        .await;
+    let report = funder.server.get(&format!("{path}/outcomes")).await;
     assert_eq!(report.status_code(), StatusCode::OK, "{}", report.text());
     assert_eq!(
-        coach.server.get("/api/v1/funded-programmes").await.status_code(),
+        coach
+            .server
+            .get("/api/v1/funded-programmes")
+            .await
+            .status_code(),
         StatusCode::FORBIDDEN
     );
 

@@ -139,10 +139,7 @@ impl TestApp {
         Self::build(|_| {}, false).await
     }
 
-    async fn build(
-        configure: impl FnOnce(&mut AppConfig),
-        demo: bool,
-    ) -> anyhow::Result<TestApp> {
+    async fn build(configure: impl FnOnce(&mut AppConfig), demo: bool) -> anyhow::Result<TestApp> {
         let (url, db_guard) = create_database().await?;
         let conn = parcours_db::connect(&url).await?;
         parcours_db::migrate(&conn).await?;
