@@ -906,6 +906,7 @@ async function main() {
     await opportunityJourney(browser, server.base, server.work, args.screenshots);
     console.log('outcomes');
     await outcomesJourney(browser, server.base, server.work, args.screenshots);
+    console.log('fresh install (--no-demo)'); await (await import('./fresh_install.mjs')).freshInstall({ browser, bin: args.bin, shots: args.screenshots, kit: { visit, check, newContext, freePort, login } });
   } finally {
     await browser.close();
     server.child.kill();

@@ -14,6 +14,7 @@ mod hostile_workbooks;
 mod journal;
 mod mail;
 mod matrix;
+mod onboarding;
 mod opportunities;
 mod opportunities_api;
 mod outcomes;

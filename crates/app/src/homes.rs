@@ -155,38 +155,7 @@ impl App {
                     reliability,
                 }
             }
-            Role::Funder => {
-                let funds = Relation {
-                    funds_programme: true,
-                    ..Relation::default()
-                };
-                let mut out = Vec::new();
-                for p in programmes::list_funded_by(
-                    db,
-                    actor.funder_scope(),
-                )
-                .await?
-                {
-                    if allows(actor.role, Action::ReadAggregates, funds) {
-                        // The same total as the programme's report: protected with it.
-                        let (total, counts) = self.funder_home_figures(&p).await?;
-                        out.push(ProgrammeFigures {
-                            id: p.id,
-                            name: p.name,
-                            total,
-                            phases: Phase::ALL
-                                .iter()
-                                .zip(counts)
-                                .map(|(phase, count)| PhaseCount {
-                                    phase: *phase,
-                                    count,
-                                })
-                                .collect(),
-                        });
-                    }
-                }
-                Home::Funder(out)
-            }
+            Role::Funder => Home::Funder(self.funded_programmes(actor).await?),
             Role::Referrer => {
                 let mut out = Vec::new();
                 for p in programmes::list_referred_by(
@@ -229,6 +198,72 @@ impl App {
                     .collect(),
             ),
         })
+    }
+}
+
+impl App {
+    /// The people the caller follows, most recently active first: a coach's own
+    /// caseload, or everyone followed in the operator for a programme manager.
+    pub async fn caseload(&self, actor: &Actor) -> Result<Vec<CaseloadRow>, AppError> {
+        let in_tenant = Relation {
+            same_tenant: true,
+            ..Relation::default()
+        };
+        let coach = match actor.role {
+            Role::Coach => Some(actor.user_id),
+            Role::ProgrammeManager => None,
+            _ => return Err(AppError::Forbidden),
+        };
+        if !allows(actor.role, Action::ReadCaseload, in_tenant) {
+            return Err(AppError::Forbidden);
+        }
+        let now = self.now();
+        Ok(people::followed(
+            self.db(),
+            actor.tenant(),
+            coach,
+            &follow_up_since(now),
+            None,
+            now,
+        )
+        .await?)
+    }
+
+    /// The programmes a funder's organisation funds, each with its figures by phase
+    /// (small cells hidden like in the programme's report).
+    pub async fn funded_programmes(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<ProgrammeFigures>, AppError> {
+        if actor.role != Role::Funder {
+            return Err(AppError::Forbidden);
+        }
+        let funds = Relation {
+            funds_programme: true,
+            ..Relation::default()
+        };
+        let mut out = Vec::new();
+        for p in programmes::list_funded_by(self.db(), actor.funder_scope()).await?
+        {
+            if allows(actor.role, Action::ReadAggregates, funds) {
+                // The same total as the programme's report: protected with it.
+                let (total, counts) = self.funder_home_figures(&p).await?;
+                out.push(ProgrammeFigures {
+                    id: p.id,
+                    name: p.name,
+                    total,
+                    phases: Phase::ALL
+                        .iter()
+                        .zip(counts)
+                        .map(|(phase, count)| PhaseCount {
+                            phase: *phase,
+                            count,
+                        })
+                        .collect(),
+                });
+            }
+        }
+        Ok(out)
     }
 }
 

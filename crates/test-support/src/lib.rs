@@ -129,6 +129,17 @@ impl TestApp {
 
     /// The same, its settings changed first (an SMTP relay, a sender).
     pub async fn spawn_with(configure: impl FnOnce(&mut AppConfig)) -> anyhow::Result<TestApp> {
+        Self::build(configure, true).await
+    }
+
+    /// A fresh install: a migrated database with the reference data and nothing else (no
+    /// organisation, no account, no programme), as `parcours serve --no-demo` finds it.
+    /// `world` names nothing there (nil ids, no logins).
+    pub async fn spawn_empty() -> anyhow::Result<TestApp> {
+        Self::build(|_| {}, false).await
+    }
+
+    async fn build(configure: impl FnOnce(&mut AppConfig), demo: bool) -> anyhow::Result<TestApp> {
         let (url, db_guard) = create_database().await?;
         let conn = parcours_db::connect(&url).await?;
         parcours_db::migrate(&conn).await?;
@@ -137,7 +148,19 @@ impl TestApp {
         let mut config = AppConfig::new(outbox.clone(), "http://parcours.test".into());
         configure(&mut config);
         let app = App::new(conn, config)?;
-        let world = app.seed_demo().await?;
+        let world = if demo {
+            app.seed_demo().await?
+        } else {
+            DemoWorld {
+                logins: Vec::new(),
+                operator_id: uuid::Uuid::nil(),
+                other_operator_id: uuid::Uuid::nil(),
+                other_tenant_person_id: uuid::Uuid::nil(),
+                beneficiary_person_id: uuid::Uuid::nil(),
+                programme_id: uuid::Uuid::nil(),
+                cohort: Vec::new(),
+            }
+        };
         app.import_reference(&fixture_reference_dir()).await?;
         let state = AppState::new(app.clone());
         Ok(TestApp {
@@ -303,6 +326,20 @@ impl Client {
         let token = self.csrf().await;
         self.server
             .put(path)
+            .add_header("x-csrf-token", token)
+            .json(body)
+            .await
+    }
+
+    /// PATCHes a JSON body with the `X-CSRF-Token` header.
+    pub async fn patch_json<J: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &J,
+    ) -> axum_test::TestResponse {
+        let token = self.csrf().await;
+        self.server
+            .patch(path)
             .add_header("x-csrf-token", token)
             .json(body)
             .await

@@ -120,6 +120,9 @@ use utoipa_axum::routes;
         crate::opportunities::OpportunityDto,
         crate::opportunities::OpportunityInputDto,
         crate::opportunities::OpportunityCreatedDto,
+        crate::homes::CaseloadLineDto,
+        crate::homes::PhaseCountDto,
+        crate::homes::FundedProgrammeDto,
     ))
 )]
 pub struct ApiDoc;

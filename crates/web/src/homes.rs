@@ -6,10 +6,14 @@ use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use parcours_app::homes::{CaseloadRow, Home};
 use parcours_domain::{Phase, caseload};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::routes;
+use uuid::Uuid;
 
 use crate::AppState;
 use crate::context::{Ctx, SignedIn};
+use crate::errors::HttpError;
 use crate::kit::{Page, PageResult, render, see_other};
 use crate::routes::Routes;
 use axum::routing::get;
@@ -128,9 +132,111 @@ pub async fn home(
     Ok(render(&page)?.into_response())
 }
 
+/// One person of a caseload.
+#[derive(Serialize, ToSchema)]
+pub struct CaseloadLineDto {
+    pub person_id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub programme_id: Uuid,
+    /// The coach following the person (none until one is assigned).
+    pub coach_id: Option<Uuid>,
+    /// referred, preliminary, investigation, conclusions or follow_up.
+    pub phase: String,
+    /// Milliseconds since the epoch.
+    pub last_activity_at: i64,
+    pub activities_done: u32,
+    pub activities_planned: u32,
+    /// Inactive, overdue, missed sessions, unreliable answers or unread messages.
+    pub needs_watching: bool,
+}
+
+/// The people the caller follows: a coach's caseload, or every person followed in the
+/// operator for a programme manager (the list of their home page, most recent first).
+#[utoipa::path(get, path = "/api/v1/caseload",
+    responses(
+        (status = 200, description = "The people followed", body = [CaseloadLineDto]),
+        (status = 401, description = "Not signed in"),
+        (status = 403, description = "Only coaches and programme managers")
+))]
+pub async fn api_caseload(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> Result<axum::Json<Vec<CaseloadLineDto>>, HttpError> {
+    let rows = state.app.caseload(&actor).await?;
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(|row| CaseloadLineDto {
+                needs_watching: line(&row).signals.needs_watching(),
+                person_id: row.person_id,
+                programme_id: row.enrolment.programme_id,
+                coach_id: row.enrolment.coach_id,
+                phase: row.enrolment.phase.code().to_owned(),
+                last_activity_at: row.enrolment.last_activity_at,
+                activities_done: row.activities_done,
+                activities_planned: row.activities_planned,
+                first_name: row.first_name,
+                last_name: row.last_name,
+            })
+            .collect(),
+    ))
+}
+
+/// A count of people in one phase; null where the cell is too small to show.
+#[derive(Serialize, ToSchema)]
+pub struct PhaseCountDto {
+    pub phase: String,
+    pub count: Option<u64>,
+}
+
+/// A programme the caller's organisation funds, with its figures.
+#[derive(Serialize, ToSchema)]
+pub struct FundedProgrammeDto {
+    pub id: Uuid,
+    pub name: String,
+    /// People enrolled; null when too few to show.
+    pub total: Option<u64>,
+    pub phases: Vec<PhaseCountDto>,
+}
+
+/// The programmes the funder's organisation funds (what its home page shows); each
+/// one's report is at `/api/v1/programmes/{id}/outcomes`.
+#[utoipa::path(get, path = "/api/v1/funded-programmes",
+    responses(
+        (status = 200, description = "The programmes funded, with their figures by phase", body = [FundedProgrammeDto]),
+        (status = 401, description = "Not signed in"),
+        (status = 403, description = "Only funders")
+))]
+pub async fn api_funded_programmes(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> Result<axum::Json<Vec<FundedProgrammeDto>>, HttpError> {
+    let programmes = state.app.funded_programmes(&actor).await?;
+    Ok(axum::Json(
+        programmes
+            .into_iter()
+            .map(|p| FundedProgrammeDto {
+                id: p.id,
+                name: p.name,
+                total: p.total,
+                phases: p
+                    .phases
+                    .into_iter()
+                    .map(|c| PhaseCountDto {
+                        phase: c.phase.code().to_owned(),
+                        count: c.count,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}
+
 /// The routes of this feature (see [`crate::routes::Routes`]).
 pub(crate) fn router() -> Routes {
     Routes::new()
         .route("/", get(landing))
         .route("/home", get(home))
+        .api(routes!(api_caseload))
+        .api(routes!(api_funded_programmes))
 }
