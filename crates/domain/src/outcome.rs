@@ -990,7 +990,11 @@ pub struct OutcomeInput {
     pub training_name: String,
     /// yes | no (training).
     pub qualifying: String,
+    /// When dropped: one of [`DropReason`]'s codes (a free text instead reads as
+    /// `other` with that text).
     pub drop_reason: String,
+    /// The optional free text beside the reason.
+    pub drop_note: String,
     /// At exit: the day the person left the programme (empty: today).
     pub ended_on: String,
 }
@@ -1015,7 +1019,9 @@ pub struct CheckedOutcome {
     pub weekly_hours: Option<i32>,
     pub training_name: Option<String>,
     pub qualifying: Option<bool>,
+    /// The free text about the drop, if any.
     pub drop_reason: Option<String>,
+    pub drop_reason_code: Option<DropReason>,
     /// At exit, when given: the day the person left (YYYY-MM-DD).
     pub ended_on: Option<String>,
 }
@@ -1056,8 +1062,21 @@ impl OutcomeInput {
         if situation.is_none() && !dropped && self.situation.trim().is_empty() {
             refuse("situation", "required");
         }
-        let drop_reason = crate::placement::tidy(&self.drop_reason);
-        if dropped && drop_reason.is_none() {
+        let note = crate::placement::tidy(&self.drop_note);
+        let (drop_reason_code, drop_reason) = match self.drop_reason.trim().parse::<DropReason>() {
+            Ok(code) => (Some(code), note),
+            Err(_) => match crate::placement::tidy(&self.drop_reason) {
+                Some(text) => (
+                    Some(DropReason::Other),
+                    Some(match note {
+                        Some(n) => format!("{text} {n}"),
+                        None => text,
+                    }),
+                ),
+                None => (note.as_ref().map(|_| DropReason::Other), note),
+            },
+        };
+        if dropped && drop_reason_code.is_none() {
             refuse("drop_reason", "required");
         }
         if drop_reason
@@ -1163,6 +1182,7 @@ impl OutcomeInput {
                 },
                 qualifying,
                 drop_reason: if dropped { drop_reason } else { None },
+                drop_reason_code: if dropped { drop_reason_code } else { None },
                 ended_on: ended_on.map(|d| d.to_string()),
             }),
             _ => Err(problems),
@@ -1396,6 +1416,32 @@ mod tests {
             ..OutcomeInput::default()
         };
         assert_eq!(dropped.check().unwrap_err()[0].field, "drop_reason");
+        // A reason from the list, the text optional; a free text alone is `other`.
+        let moved = OutcomeInput {
+            drop_reason: "moved".into(),
+            ..dropped.clone()
+        }
+        .check()
+        .unwrap();
+        assert_eq!((moved.drop_reason_code, moved.drop_reason), (Some(DropReason::Moved), None));
+        let noted = OutcomeInput {
+            drop_reason: "health".into(),
+            drop_note: "  hospitalisée ".into(),
+            ..dropped.clone()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(noted.drop_reason.as_deref(), Some("hospitalisée"));
+        let free = OutcomeInput {
+            drop_reason: "Parti à Lyon".into(),
+            ..dropped.clone()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(
+            (free.drop_reason_code, free.drop_reason.as_deref()),
+            (Some(DropReason::Other), Some("Parti à Lyon"))
+        );
         let follow_up = OutcomeInput {
             point: "m6".into(),
             situation: "training".into(),
