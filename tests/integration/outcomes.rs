@@ -399,7 +399,10 @@ async fn the_coach_records_exits_and_the_funder_reads_the_programme_results() ->
         .unwrap_or_default();
     let cells: Vec<&str> = finished.split(';').collect();
     assert!(
-        cells.len() == 6 && cells[4].contains(',') && !cells[4].contains('.') && !cells[5].is_empty(),
+        cells.len() == 6
+            && cells[4].contains(',')
+            && !cells[4].contains('.')
+            && !cells[5].is_empty(),
         "{finished}"
     );
     // The same as a workbook, read back with calamine.
@@ -1011,9 +1014,18 @@ async fn follow_up_points_and_drop_reasons_are_reported() -> TestResult {
     let (_, report) = t.app.outcomes_report_by_slug("cohorte-2025", None).await?;
     let json = serde_json::to_value(&report)?;
     let m3 = &json["followup"]["m3"];
-    assert_eq!(m3["situations"]["employment"], serde_json::json!({"suppressed": true}));
-    assert_eq!(m3["situations"]["job_search"], serde_json::json!({"suppressed": true}));
-    assert_eq!(m3["labels"]["durable_employment"], serde_json::json!({"suppressed": true}));
+    assert_eq!(
+        m3["situations"]["employment"],
+        serde_json::json!({"suppressed": true})
+    );
+    assert_eq!(
+        m3["situations"]["job_search"],
+        serde_json::json!({"suppressed": true})
+    );
+    assert_eq!(
+        m3["labels"]["durable_employment"],
+        serde_json::json!({"suppressed": true})
+    );
 
     // The coach of the demo beneficiary: exit 100 days ago, then +6 is too early (from
     // day 150) and says when; +3 is open (from day 75); a drop reason from the list.
@@ -1033,7 +1045,11 @@ async fn follow_up_points_and_drop_reasons_are_reported() -> TestResult {
         )
         .await;
     assert_eq!(too_soon.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(too_soon.text().contains("Notez d&#39;abord la sortie"), "{}", too_soon.text());
+    assert!(
+        too_soon.text().contains("Notez d&#39;abord la sortie"),
+        "{}",
+        too_soon.text()
+    );
     rows_of_person(
         &t,
         &format!(
@@ -1058,7 +1074,11 @@ async fn follow_up_points_and_drop_reasons_are_reported() -> TestResult {
         .await;
     assert_eq!(exit.status_code(), StatusCode::SEE_OTHER);
     let m6 = coach
-        .submit(&page, &page, &[("point", "m6"), ("situation", "job_search")])
+        .submit(
+            &page,
+            &page,
+            &[("point", "m6"), ("situation", "job_search")],
+        )
         .await;
     assert_eq!(m6.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
     let opens = date_of(now + 50 * day)?;
@@ -1073,7 +1093,11 @@ async fn follow_up_points_and_drop_reasons_are_reported() -> TestResult {
         "the earliest day is said: {opens}"
     );
     let m3 = coach
-        .submit(&page, &page, &[("point", "m3"), ("situation", "job_search")])
+        .submit(
+            &page,
+            &page,
+            &[("point", "m3"), ("situation", "job_search")],
+        )
         .await;
     assert_eq!(m3.status_code(), StatusCode::SEE_OTHER);
     let points: Vec<String> = rows_of_person(

@@ -436,14 +436,22 @@ impl PointCells {
         };
         table.equal_sums(
             &[cells.durable, cells.transition],
-            &[situation(Situation::Employment), situation(Situation::Business)],
+            &[
+                situation(Situation::Employment),
+                situation(Situation::Business),
+            ],
         );
         table.sum(
             cells.dynamic,
             &[cells.durable, cells.transition, cells.positive],
         );
         let mut shares = situation_cells;
-        shares.extend([cells.durable, cells.transition, cells.positive, cells.dynamic]);
+        shares.extend([
+            cells.durable,
+            cells.transition,
+            cells.positive,
+            cells.dynamic,
+        ]);
         table.denominators.push((measured, shares));
         cells
     }
@@ -1423,7 +1431,10 @@ mod tests {
         }
         .check()
         .unwrap();
-        assert_eq!((moved.drop_reason_code, moved.drop_reason), (Some(DropReason::Moved), None));
+        assert_eq!(
+            (moved.drop_reason_code, moved.drop_reason),
+            (Some(DropReason::Moved), None)
+        );
         let noted = OutcomeInput {
             drop_reason: "health".into(),
             drop_note: "  hospitalisée ".into(),
@@ -1640,14 +1651,8 @@ mod tests {
     }
 
     fn with_followup(followup: &FollowUpCounts, min_cell: u64) -> (ReportModel, OutcomesReport) {
-        let model = ReportModel::with_followup(
-            &cohort(),
-            &[],
-            &LabelRule::default(),
-            &[],
-            &[],
-            followup,
-        );
+        let model =
+            ReportModel::with_followup(&cohort(), &[], &LabelRule::default(), &[], &[], followup);
         let hidden = hidden_in(&model, min_cell);
         let r = model.publish(&hidden, &LabelRule::default(), min_cell);
         (model, r)
@@ -1679,16 +1684,28 @@ mod tests {
         // At exit: the finished and their situations, as in the programme's figures.
         let exit = &r.followup[&FollowUpPoint::Exit];
         assert_eq!(exit.measured, ParticipantsFigure::Count(63));
-        assert_eq!(shown(exit.situations.get(&Situation::Validating)), (23, 36.5));
+        assert_eq!(
+            shown(exit.situations.get(&Situation::Validating)),
+            (23, 36.5)
+        );
         let json = serde_json::to_value(&r).unwrap();
         for point in ["exit", "m3", "m6", "m12"] {
             let p = &json["followup"][point];
             assert!(p["measured"].is_number(), "{point}: {p}");
-            assert!(p["situations"].is_object() && p["labels"].is_object(), "{point}");
+            assert!(
+                p["situations"].is_object() && p["labels"].is_object(),
+                "{point}"
+            );
         }
-        assert_eq!(json["followup"]["m3"]["situations"]["employment"]["count"], 20);
+        assert_eq!(
+            json["followup"]["m3"]["situations"]["employment"]["count"],
+            20
+        );
         assert_eq!(json["followup"]["m12"]["measured"], 0);
-        assert_eq!(json["followup"]["m3"]["labels"]["durable_employment"]["count"], 20);
+        assert_eq!(
+            json["followup"]["m3"]["labels"]["durable_employment"]["count"],
+            20
+        );
     }
 
     #[test]
@@ -1711,12 +1728,18 @@ mod tests {
             m3.situations[&Situation::Business],
             Figure::Hidden { suppressed: true }
         );
-        let hidden = m3.situations.values().filter(|f| f.count().is_none()).count();
+        let hidden = m3
+            .situations
+            .values()
+            .filter(|f| f.count().is_none())
+            .count();
         assert!(hidden >= 2, "{m3:?}");
         // Due − measured = 2 people not reached: one of the two is hidden, so is the rate.
         assert!(
             m3.due.eq(&ParticipantsFigure::Hidden { suppressed: true })
-                || m3.measured.eq(&ParticipantsFigure::Hidden { suppressed: true }),
+                || m3
+                    .measured
+                    .eq(&ParticipantsFigure::Hidden { suppressed: true }),
             "{m3:?}"
         );
         assert_eq!(m3.response_rate, None);
@@ -1734,7 +1757,10 @@ mod tests {
             ..FollowUpCounts::default()
         };
         let (_, r) = with_followup(&followup, 1);
-        assert_eq!(shown(r.drop_reasons.get(&DropReason::LostContact)), (11, 84.6));
+        assert_eq!(
+            shown(r.drop_reasons.get(&DropReason::LostContact)),
+            (11, 84.6)
+        );
         assert_eq!(shown(r.drop_reasons.get(&DropReason::Health)), (0, 0.0));
         let (_, r) = with_followup(&followup, 11);
         assert_eq!(
@@ -1744,12 +1770,20 @@ mod tests {
         // 13 dropped − 11 lost contact would give the 2 back.
         assert!(
             r.drop_reasons[&DropReason::LostContact].count().is_none()
-                || r.overall.status[&ParticipantStatus::Dropped].count().is_none()
+                || r.overall.status[&ParticipantStatus::Dropped]
+                    .count()
+                    .is_none()
         );
         let json = serde_json::to_value(&r).unwrap();
-        assert_eq!(json["drop_reasons"]["moved"], serde_json::json!({"suppressed": true}));
+        assert_eq!(
+            json["drop_reasons"]["moved"],
+            serde_json::json!({"suppressed": true})
+        );
         // Free text of earlier records reads as `other`.
-        assert_eq!(DropReason::of_stored(Some("déménagement")), DropReason::Other);
+        assert_eq!(
+            DropReason::of_stored(Some("déménagement")),
+            DropReason::Other
+        );
         assert_eq!(DropReason::of_stored(Some("health")), DropReason::Health);
         assert_eq!(DropReason::of_stored(None), DropReason::Other);
     }

@@ -5,8 +5,8 @@
 //! slug and the planner's statistics are in [`unscoped`].
 
 use parcours_domain::outcome::{
-    CountRow, DropReason, FollowUpCounts, FollowUpPoint, FollowUpRow, LabelRule,
-    ParticipantStatus, Situation,
+    CountRow, DropReason, FollowUpCounts, FollowUpPoint, FollowUpRow, LabelRule, ParticipantStatus,
+    Situation,
 };
 use parcours_domain::placement::ContractType;
 use sea_orm::sea_query::Expr;
@@ -166,7 +166,6 @@ pub async fn of_enrolment(
             enrolment_id: m.enrolment_id,
             fact: OutcomeFact {
                 point: m.point,
-                status: m.status,
                 situation: m.situation,
                 contract_type: m.contract_type,
                 starts_on: m.starts_on,
@@ -178,6 +177,7 @@ pub async fn of_enrolment(
                 drop_reason_code: m
                     .drop_reason_code
                     .or_else(|| (m.status == "dropped").then(|| "other".to_owned())),
+                status: m.status,
                 drop_reason: m.drop_reason,
                 source: m.source,
             },

@@ -54,7 +54,11 @@ pub(super) fn csv_section(
     }
     for (k, f, label) in [
         ("durable_employment", &s.durable_employment, "label-durable"),
-        ("transition_employment", &s.transition_employment, "label-transition"),
+        (
+            "transition_employment",
+            &s.transition_employment,
+            "label-transition",
+        ),
         ("positive_exits", &s.positive_exits, "label-positive"),
         ("dynamic_exits", &s.dynamic_exits, "label-dynamic"),
     ] {
@@ -68,7 +72,13 @@ pub(super) fn csv_section(
 pub(super) fn report_lines(view: &ProgrammeReport, lang: Lang) -> Vec<[String; 6]> {
     let r = &view.report;
     let mut lines = Vec::new();
-    csv_section(&mut lines, lang, "programme", &view.programme.slug, &r.overall);
+    csv_section(
+        &mut lines,
+        lang,
+        "programme",
+        &view.programme.slug,
+        &r.overall,
+    );
     for (group, rows) in [
         ("public", &r.by_public),
         ("referrer", &r.by_referrer),
@@ -87,24 +97,52 @@ pub(super) fn report_lines(view: &ProgrammeReport, lang: Lang) -> Vec<[String; 6
     for (point, f) in &r.followup {
         let key = point.code();
         let mut line = |indicator: String, [count, percent]: [String; 2], label: String| {
-            lines.push(["followup".into(), key.into(), indicator, count, percent, label]);
+            lines.push([
+                "followup".into(),
+                key.into(),
+                indicator,
+                count,
+                percent,
+                label,
+            ]);
         };
-        line("measured".into(), [people(&f.measured), String::new()], lang.t("outcomes-followup-measured"));
-        line("due".into(), [people(&f.due), String::new()], lang.t("outcomes-followup-due"));
+        line(
+            "measured".into(),
+            [people(&f.measured), String::new()],
+            lang.t("outcomes-followup-measured"),
+        );
+        line(
+            "due".into(),
+            [people(&f.due), String::new()],
+            lang.t("outcomes-followup-due"),
+        );
         line(
             "response_rate".into(),
             [
                 String::new(),
-                f.response_rate.map_or_else(|| "suppressed".to_owned(), |pc| format!("{pc:.1}")),
+                f.response_rate
+                    .map_or_else(|| "suppressed".to_owned(), |pc| format!("{pc:.1}")),
             ],
             lang.t("outcomes-followup-rate"),
         );
         for (k, fig) in &f.situations {
-            line(format!("situation.{}", k.code()), csv_figure(fig), situation_label(lang, *k));
+            line(
+                format!("situation.{}", k.code()),
+                csv_figure(fig),
+                situation_label(lang, *k),
+            );
         }
         for (k, fig, label) in [
-            ("durable_employment", &f.labels.durable_employment, "label-durable"),
-            ("transition_employment", &f.labels.transition_employment, "label-transition"),
+            (
+                "durable_employment",
+                &f.labels.durable_employment,
+                "label-durable",
+            ),
+            (
+                "transition_employment",
+                &f.labels.transition_employment,
+                "label-transition",
+            ),
             ("positive_exits", &f.labels.positive_exits, "label-positive"),
             ("dynamic_exits", &f.labels.dynamic_exits, "label-dynamic"),
         ] {
@@ -189,7 +227,6 @@ pub(super) fn pdf_cells(lang: Lang, b: &Bar, hidden_word: &str) -> [String; 2] {
     }
 }
 
-
 /// The results page as a document of tables: the charts' data tables, the breakdowns,
 /// satisfaction and the definitions, with what the page says about hidden cells.
 pub(super) fn pdf_report(page: &OutcomesPage, issued_ms: i64) -> parcours_documents::TableReport {
@@ -260,8 +297,10 @@ pub(super) fn pdf_report(page: &OutcomesPage, issued_ms: i64) -> parcours_docume
                 p.t("outcomes-followup-due"),
                 shown(pt.due),
                 p.t("outcomes-followup-rate"),
-                pt.rate
-                    .map_or_else(|| hidden_word.clone(), |pc| crate::kit::format_percent(lang, pc)),
+                pt.rate.map_or_else(
+                    || hidden_word.clone(),
+                    |pc| crate::kit::format_percent(lang, pc)
+                ),
             )),
             columns: vec![p.t("outcomes-col-what"), p.t("col-people"), "%".into()],
             rows: pt

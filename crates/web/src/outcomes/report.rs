@@ -81,7 +81,11 @@ pub struct PointTable {
     pub bars: Vec<Bar>,
 }
 
-pub(super) fn point_tables(lang: Lang, r: &parcours_domain::outcome::OutcomesReport, m12: bool) -> Vec<PointTable> {
+pub(super) fn point_tables(
+    lang: Lang,
+    r: &parcours_domain::outcome::OutcomesReport,
+    m12: bool,
+) -> Vec<PointTable> {
     let count = |f: &ParticipantsFigure| match f {
         ParticipantsFigure::Count(n) => Some(*n),
         ParticipantsFigure::Hidden { .. } => None,
@@ -296,7 +300,12 @@ pub(super) fn outcomes_page(
                 bars: r
                     .drop_reasons
                     .iter()
-                    .map(|(k, f)| bar(lang.t(&format!("drop-reason-{}", k.code().replace('_', "-"))), f))
+                    .map(|(k, f)| {
+                        bar(
+                            lang.t(&format!("drop-reason-{}", k.code().replace('_', "-"))),
+                            f,
+                        )
+                    })
                     .collect(),
             },
             Chart {
