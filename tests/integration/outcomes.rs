@@ -399,7 +399,10 @@ async fn the_coach_records_exits_and_the_funder_reads_the_programme_results() ->
         .unwrap_or_default();
     let cells: Vec<&str> = finished.split(';').collect();
     assert!(
-        cells.len() == 6 && cells[4].contains(',') && !cells[4].contains('.') && !cells[5].is_empty(),
+        cells.len() == 6
+            && cells[4].contains(',')
+            && !cells[4].contains('.')
+            && !cells[5].is_empty(),
         "{finished}"
     );
     // The same as a workbook, read back with calamine.
@@ -924,5 +927,188 @@ fn the_command_line_refuses_oversized_participants_files() -> TestResult {
         Some(2),
         "nothing written, not even the programme"
     );
+    Ok(())
+}
+
+/// Issue 28 items 1 and 2: the follow-up points and the drop reasons are reported, with
+/// the small-cell rule; a follow-up fact before its window opens is refused with the
+/// first day it may be recorded.
+#[tokio::test]
+async fn follow_up_points_and_drop_reasons_are_reported() -> TestResult {
+    use axum_test::http::StatusCode;
+    let t = TestApp::spawn().await?;
+    t.app
+        .import_participants("cohorte-2025", None, reference_cohort().as_bytes())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (_, report) = t
+        .app
+        .outcomes_report_by_slug("cohorte-2025", Some(1))
+        .await?;
+    let json = serde_json::to_value(&report)?;
+    let f = &json["followup"];
+    for point in ["exit", "m3", "m6", "m12"] {
+        assert!(f[point]["measured"].is_number(), "{point}: {f}");
+        assert!(f[point]["situations"].is_object(), "{point}");
+        assert!(f[point]["labels"].is_object(), "{point}");
+    }
+    assert_eq!(f["exit"]["measured"], 63);
+    assert_eq!(f["exit"]["situations"]["employment"]["count"], 13);
+    assert_eq!(f["exit"]["labels"]["positive_exits"]["count"], 6);
+    // All left on 2025-12-15: every point is due, nobody measured yet.
+    assert_eq!(f["m3"]["measured"], 0);
+    assert_eq!(f["m3"]["due"], 63);
+    assert_eq!(f["m3"]["response_rate"], 0.0);
+    // The 13 dropped gave "health" in the file.
+    assert_eq!(json["drop_reasons"]["health"]["count"], 13);
+    assert_eq!(json["drop_reasons"]["health"]["percent"], 100.0);
+
+    // +3 facts for 12 of them (9 in a CDI, 3 searching), recorded long ago by coaches.
+    let rows = {
+        use parcours_db::ConnectionTrait;
+        let db = t.app.db();
+        db.query_all_raw(parcours_db::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id, person_id, tenant_id FROM enrolments WHERE status = 'finished' ORDER BY external_id",
+        ))
+        .await?
+    };
+    assert_eq!(rows.len(), 63);
+    for (i, row) in rows.iter().take(12).enumerate() {
+        let enrolment: uuid::Uuid = row.try_get("", "id")?;
+        let person: uuid::Uuid = row.try_get("", "person_id")?;
+        let tenant: uuid::Uuid = row.try_get("", "tenant_id")?;
+        let fact = parcours_app::outcomes::Fact {
+            point: "m3".into(),
+            status: "finished".into(),
+            situation: Some(if i < 9 { "employment" } else { "job_search" }.into()),
+            contract_type: (i < 9).then(|| "cdi".to_owned()),
+            source: "coach".into(),
+            ..Default::default()
+        };
+        parcours_db::repo::outcomes::record(
+            t.app.db(),
+            parcours_db::TenantScope::of(tenant),
+            enrolment,
+            person,
+            &fact,
+            None,
+            None,
+            parcours_app::now_ms(),
+        )
+        .await?;
+    }
+    let (_, report) = t
+        .app
+        .outcomes_report_by_slug("cohorte-2025", Some(1))
+        .await?;
+    let json = serde_json::to_value(&report)?;
+    let m3 = &json["followup"]["m3"];
+    assert_eq!(m3["measured"], 12);
+    assert_eq!(m3["situations"]["employment"]["count"], 9);
+    assert_eq!(m3["situations"]["employment"]["percent"], 75.0);
+    assert_eq!(m3["labels"]["durable_employment"]["count"], 9);
+    assert_eq!(m3["response_rate"], 19.0);
+    // With the minimum cell of 11: 9 and 3 are hidden, and so the measured (12 would
+    // give 3 from 9 or the reverse only with a cell shown; both are under 11).
+    let (_, report) = t.app.outcomes_report_by_slug("cohorte-2025", None).await?;
+    let json = serde_json::to_value(&report)?;
+    let m3 = &json["followup"]["m3"];
+    assert_eq!(
+        m3["situations"]["employment"],
+        serde_json::json!({"suppressed": true})
+    );
+    assert_eq!(
+        m3["situations"]["job_search"],
+        serde_json::json!({"suppressed": true})
+    );
+    assert_eq!(
+        m3["labels"]["durable_employment"],
+        serde_json::json!({"suppressed": true})
+    );
+
+    // The coach of the demo beneficiary: exit 100 days ago, then +6 is too early (from
+    // day 150) and says when; +3 is open (from day 75); a drop reason from the list.
+    let person = t.world.beneficiary_person_id;
+    let coach = t.login_as("coach@demo.parcours.test").await?;
+    let page = format!("/beneficiaries/{person}/suivi");
+    let day = 24 * 3600 * 1000;
+    let now = parcours_app::now_ms();
+    let date_of = |ms: i64| -> anyhow::Result<time::Date> {
+        Ok(time::OffsetDateTime::from_unix_timestamp(ms / 1000)?.date())
+    };
+    let too_soon = coach
+        .submit(
+            &page,
+            &page,
+            &[("point", "m3"), ("situation", "job_search")],
+        )
+        .await;
+    assert_eq!(too_soon.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        too_soon.text().contains("Notez d&#39;abord la sortie"),
+        "{}",
+        too_soon.text()
+    );
+    rows_of_person(
+        &t,
+        &format!(
+            "UPDATE enrolments SET entered_at = {} WHERE person_id = ?",
+            now - 400 * day
+        ),
+        person,
+    )
+    .await?;
+    let ended = date_of(now - 100 * day)?.to_string();
+    let exit = coach
+        .submit(
+            &page,
+            &page,
+            &[
+                ("point", "exit"),
+                ("status", "finished"),
+                ("situation", "job_search"),
+                ("ended_on", ended.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(exit.status_code(), StatusCode::SEE_OTHER);
+    let m6 = coach
+        .submit(
+            &page,
+            &page,
+            &[("point", "m6"), ("situation", "job_search")],
+        )
+        .await;
+    assert_eq!(m6.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+    let opens = date_of(now + 50 * day)?;
+    let opens = format!(
+        "{:02}/{:02}/{}",
+        opens.day(),
+        u8::from(opens.month()),
+        opens.year()
+    );
+    assert!(
+        m6.text().contains(&format!("à partir du {opens}")),
+        "the earliest day is said: {opens}"
+    );
+    let m3 = coach
+        .submit(
+            &page,
+            &page,
+            &[("point", "m3"), ("situation", "job_search")],
+        )
+        .await;
+    assert_eq!(m3.status_code(), StatusCode::SEE_OTHER);
+    let points: Vec<String> = rows_of_person(
+        &t,
+        "SELECT point FROM outcomes WHERE person_id = ? ORDER BY recorded_at",
+        person,
+    )
+    .await?
+    .iter()
+    .map(|r| r.try_get("", "point"))
+    .collect::<Result<_, _>>()?;
+    assert_eq!(points, ["exit", "m3"]);
     Ok(())
 }

@@ -23,6 +23,7 @@ pub(crate) fn fact_of(
         training_name: checked.training_name,
         qualifying: checked.qualifying,
         drop_reason: checked.drop_reason,
+        drop_reason_code: checked.drop_reason_code.map(|r| r.code().to_owned()),
         source: source.to_owned(),
     }
 }

@@ -35,6 +35,43 @@ coded_enum!(FollowUpPoint, "follow-up point", {
     Month12 => "m12",
 });
 
+coded_enum!(DropReason, "drop reason", {
+    Personal => "personal",
+    Health => "health",
+    Moved => "moved",
+    FoundJob => "found_job",
+    LostContact => "lost_contact",
+    Other => "other",
+});
+
+impl DropReason {
+    /// A stored reason: its code, or `other` for the free text of earlier records (and
+    /// for a drop recorded without any reason, as imports may).
+    pub fn of_stored(raw: Option<&str>) -> DropReason {
+        raw.and_then(|r| r.trim().parse().ok())
+            .unwrap_or(DropReason::Other)
+    }
+}
+
+impl FollowUpPoint {
+    /// How many days after the exit the point may be recorded (and is due in the
+    /// report): +3 months from about 2.5 months, +6 from 5, +12 from 11.
+    pub fn opens_after_days(self) -> Option<i64> {
+        match self {
+            FollowUpPoint::Exit => None,
+            FollowUpPoint::Month3 => Some(75),
+            FollowUpPoint::Month6 => Some(150),
+            FollowUpPoint::Month12 => Some(330),
+        }
+    }
+
+    /// The first day this point may be recorded for a person who left on `exit`.
+    pub fn earliest(self, exit: time::Date) -> Option<time::Date> {
+        self.opens_after_days()
+            .and_then(|d| exit.checked_add(time::Duration::days(d)))
+    }
+}
+
 /// How a funder labels exits. A new version is stored on every change; labels are
 /// computed from the facts at report time, so a change re-labels every participant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -244,11 +281,234 @@ pub struct OutcomesReport {
     pub by_referrer: BTreeMap<String, Section>,
     pub by_departement: BTreeMap<String, Section>,
     pub by_entry_quarter: BTreeMap<String, Section>,
+    /// The situation at exit and at each follow-up point (+3, +6, +12 months), among
+    /// finished participants: how many were measured of those due, and their
+    /// situations and labels.
+    #[serde(serialize_with = "by_point_code")]
+    pub followup: BTreeMap<FollowUpPoint, PointFigures>,
+    /// Why dropped participants left (percent of the dropped).
+    pub drop_reasons: BTreeMap<DropReason, Figure>,
     /// From the follow-up surveys (filled by the application; empty in `report`).
     pub satisfaction: Vec<SatisfactionFigure>,
     /// The participants by journey phase (`None`: hidden), for the funder's home.
     #[serde(skip)]
     pub phases: Vec<Option<u64>>,
+}
+
+/// The points by their codes (`exit`, `m3`, `m6`, `m12`), in time order.
+fn by_point_code<S: serde::Serializer>(
+    points: &BTreeMap<FollowUpPoint, PointFigures>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(points.len()))?;
+    for (k, v) in points {
+        map.serialize_entry(k.code(), v)?;
+    }
+    map.end()
+}
+
+/// The figures of one time point (exit, +3, +6, +12 months).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PointFigures {
+    /// Finished participants whose situation at this point is known.
+    pub measured: ParticipantsFigure,
+    /// Finished participants for whom the point has come (their exit at least the
+    /// point's window ago), or measured anyway.
+    pub due: ParticipantsFigure,
+    /// Measured of due, in percent (`null` when either is hidden).
+    pub response_rate: Option<f64>,
+    /// Percentages of the measured.
+    pub situations: BTreeMap<Situation, Figure>,
+    pub labels: PointLabels,
+}
+
+/// The labels at one time point, percentages of the measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PointLabels {
+    pub durable_employment: Figure,
+    pub transition_employment: Figure,
+    pub positive_exits: Figure,
+    pub dynamic_exits: Figure,
+}
+
+/// One group of identical follow-up facts (the latest of each participant at a point).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUpRow {
+    pub point: FollowUpPoint,
+    pub situation: Situation,
+    pub contract_type: Option<ContractType>,
+    pub contract_months: Option<i32>,
+    pub qualifying: Option<bool>,
+    pub count: u64,
+}
+
+/// What the report adds to the exit counts: the follow-up facts, how many were due at
+/// each point, and the dropped participants by reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FollowUpCounts {
+    pub rows: Vec<FollowUpRow>,
+    pub due: Vec<(FollowUpPoint, u64)>,
+    pub drop_reasons: Vec<(DropReason, u64)>,
+}
+
+/// Where one time point's figures sit in the table.
+#[derive(Debug, Clone)]
+struct PointCells {
+    due: usize,
+    measured: usize,
+    /// Due but not measured: never published, yet protected like any figure (it is
+    /// due − measured).
+    unmeasured: Option<usize>,
+    situations: Vec<(Situation, usize)>,
+    durable: usize,
+    transition: usize,
+    positive: usize,
+    dynamic: usize,
+}
+
+impl PointCells {
+    /// At exit: the programme's own figures, no new cell.
+    fn exit(overall: &SectionCells) -> PointCells {
+        let finished = overall.status_cell(ParticipantStatus::Finished);
+        PointCells {
+            due: finished,
+            measured: finished,
+            unmeasured: None,
+            situations: overall.outcomes.clone(),
+            durable: overall.durable,
+            transition: overall.transition,
+            positive: overall.positive,
+            dynamic: overall.dynamic,
+        }
+    }
+
+    /// A follow-up point: due = measured + unmeasured, the situations add up to the
+    /// measured, the labels as at exit.
+    fn add(table: &mut Table, rows: &[&FollowUpRow], due: u64, rule: &LabelRule) -> PointCells {
+        let mut tally = Tally::default();
+        for row in rows {
+            tally.add(
+                &CountRow {
+                    status: ParticipantStatus::Finished,
+                    situation: Some(row.situation),
+                    contract_type: row.contract_type,
+                    contract_months: row.contract_months,
+                    qualifying: row.qualifying,
+                    referrer: None,
+                    departement: None,
+                    quarter: None,
+                    publics_mask: 0,
+                    count: row.count,
+                },
+                rule,
+            );
+        }
+        let measured_n = tally.participants;
+        // Due counts every measured participant; a caller's shortfall is made up.
+        let due_n = due.max(measured_n);
+        let due = table.cell(due_n);
+        let measured = table.cell(measured_n);
+        let unmeasured = table.cell(due_n - measured_n);
+        table.sum(due, &[measured, unmeasured]);
+        let situations: Vec<(Situation, usize)> = Situation::ALL
+            .iter()
+            .map(|s| (*s, table.cell(tally.outcomes.get(s).copied().unwrap_or(0))))
+            .collect();
+        let cells = PointCells {
+            due,
+            measured,
+            unmeasured: Some(unmeasured),
+            durable: table.cell(tally.durable_employment),
+            transition: table.cell(tally.transition_employment),
+            positive: table.cell(tally.positive_exit),
+            dynamic: table.cell(tally.dynamic_exit),
+            situations,
+        };
+        let situation_cells: Vec<usize> = cells.situations.iter().map(|(_, c)| *c).collect();
+        table.sum(measured, &situation_cells);
+        let situation = |s: Situation| {
+            cells
+                .situations
+                .iter()
+                .find(|(k, _)| *k == s)
+                .map_or(measured, |(_, c)| *c)
+        };
+        table.equal_sums(
+            &[cells.durable, cells.transition],
+            &[
+                situation(Situation::Employment),
+                situation(Situation::Business),
+            ],
+        );
+        table.sum(
+            cells.dynamic,
+            &[cells.durable, cells.transition, cells.positive],
+        );
+        let mut shares = situation_cells;
+        shares.extend([
+            cells.durable,
+            cells.transition,
+            cells.positive,
+            cells.dynamic,
+        ]);
+        table.denominators.push((measured, shares));
+        cells
+    }
+
+    fn all(&self) -> Vec<usize> {
+        let mut all = vec![self.due, self.measured];
+        all.extend(self.unmeasured);
+        all.extend(self.situations.iter().map(|(_, c)| *c));
+        all.extend([self.durable, self.transition, self.positive, self.dynamic]);
+        all
+    }
+
+    /// The cells whatever the label rule.
+    fn rule_free(&self) -> Vec<usize> {
+        let mut free = vec![self.due, self.measured, self.positive];
+        free.extend(self.unmeasured);
+        free.extend(self.situations.iter().map(|(_, c)| *c));
+        free
+    }
+
+    fn publish(&self, table: &Table, hidden: &[bool]) -> PointFigures {
+        let value = |c: usize| table.values[c];
+        let count = |c: usize| {
+            if hidden[c] {
+                ParticipantsFigure::Hidden { suppressed: true }
+            } else {
+                ParticipantsFigure::Count(value(c))
+            }
+        };
+        let figure = |c: usize| {
+            if hidden[c] {
+                Figure::Hidden { suppressed: true }
+            } else {
+                Figure::Shown {
+                    count: value(c),
+                    percent: percent(value(c), value(self.measured)),
+                }
+            }
+        };
+        PointFigures {
+            measured: count(self.measured),
+            due: count(self.due),
+            response_rate: (!hidden[self.due] && !hidden[self.measured] && value(self.due) > 0)
+                .then(|| percent(value(self.measured), value(self.due))),
+            situations: self
+                .situations
+                .iter()
+                .map(|(k, c)| (*k, figure(*c)))
+                .collect(),
+            labels: PointLabels {
+                durable_employment: figure(self.durable),
+                transition_employment: figure(self.transition),
+                positive_exits: figure(self.positive),
+                dynamic_exits: figure(self.dynamic),
+            },
+        }
+    }
 }
 
 /// Key for rows without a value in a breakdown.
@@ -393,6 +653,8 @@ pub struct ReportModel {
     by_departement: BTreeMap<String, SectionCells>,
     by_entry_quarter: BTreeMap<String, SectionCells>,
     phases: Vec<usize>,
+    followup: Vec<(FollowUpPoint, PointCells)>,
+    drop_reasons: Vec<(DropReason, usize)>,
     /// Figures that do not depend on the label rule: two reports under two rules show
     /// the same value there.
     rule_free: Vec<usize>,
@@ -407,6 +669,26 @@ impl ReportModel {
         rule: &LabelRule,
         publics: &[&str],
         phases: &[u64],
+    ) -> ReportModel {
+        Self::with_followup(
+            rows,
+            public_rows,
+            rule,
+            publics,
+            phases,
+            &FollowUpCounts::default(),
+        )
+    }
+
+    /// [`ReportModel::new`] with the follow-up points and the drop reasons: programme
+    /// figures, protected with the programme's own.
+    pub fn with_followup(
+        rows: &[CountRow],
+        public_rows: &[CountRow],
+        rule: &LabelRule,
+        publics: &[&str],
+        phases: &[u64],
+        followup: &FollowUpCounts,
     ) -> ReportModel {
         let mut overall = Tally::default();
         let mut by_public: BTreeMap<String, Tally> = BTreeMap::new();
@@ -467,7 +749,43 @@ impl ReportModel {
         if !phases.is_empty() {
             table.sum(overall.participants, &phases);
         }
+        let mut points = vec![(FollowUpPoint::Exit, PointCells::exit(&overall))];
+        for point in &FollowUpPoint::ALL[1..] {
+            let rows: Vec<&FollowUpRow> =
+                followup.rows.iter().filter(|r| r.point == *point).collect();
+            let due = followup
+                .due
+                .iter()
+                .filter(|(p, _)| p == point)
+                .map(|(_, n)| *n)
+                .sum();
+            points.push((*point, PointCells::add(&mut table, &rows, due, rule)));
+        }
+        let dropped = overall.status_cell(ParticipantStatus::Dropped);
+        let reasons: Vec<(DropReason, u64)> = DropReason::ALL
+            .iter()
+            .map(|r| {
+                let n = followup
+                    .drop_reasons
+                    .iter()
+                    .filter(|(k, _)| k == r)
+                    .map(|(_, n)| *n)
+                    .sum();
+                (*r, n)
+            })
+            .collect();
+        let drop_reasons: Vec<(DropReason, usize)> =
+            reasons.iter().map(|(r, n)| (*r, table.cell(*n))).collect();
+        let reason_cells: Vec<usize> = drop_reasons.iter().map(|(_, c)| *c).collect();
+        // Every dropped participant has one reason (`other` when none was given): the
+        // reasons add up to the dropped, when the caller counted them all.
+        if reasons.iter().map(|(_, n)| *n).sum::<u64>() == table.values[dropped] {
+            table.sum(dropped, &reason_cells);
+        }
+        table.denominators.push((dropped, reason_cells));
         let mut model = ReportModel {
+            followup: points,
+            drop_reasons,
             table,
             overall,
             by_public,
@@ -486,6 +804,8 @@ impl ReportModel {
                 free
             })
             .chain(model.phases.iter().copied())
+            .chain(model.followup.iter().flat_map(|(_, p)| p.rule_free()))
+            .chain(model.drop_reasons.iter().map(|(_, c)| *c))
             .collect();
         model
     }
@@ -511,6 +831,8 @@ impl ReportModel {
             .all()
             .into_iter()
             .chain(self.phases.iter().copied())
+            .chain(self.followup.iter().flat_map(|(_, p)| p.all()))
+            .chain(self.drop_reasons.iter().map(|(_, c)| *c))
         {
             whole[c] = true;
         }
@@ -553,6 +875,28 @@ impl ReportModel {
             by_referrer: sections(&self.by_referrer),
             by_departement: sections(&self.by_departement),
             by_entry_quarter: sections(&self.by_entry_quarter),
+            followup: self
+                .followup
+                .iter()
+                .map(|(k, p)| (*k, p.publish(&self.table, hidden)))
+                .collect(),
+            drop_reasons: {
+                let dropped = self.overall.status_cell(ParticipantStatus::Dropped);
+                self.drop_reasons
+                    .iter()
+                    .map(|(k, c)| {
+                        let figure = if hidden[*c] {
+                            Figure::Hidden { suppressed: true }
+                        } else {
+                            Figure::Shown {
+                                count: self.table.values[*c],
+                                percent: percent(self.table.values[*c], self.table.values[dropped]),
+                            }
+                        };
+                        (*k, figure)
+                    })
+                    .collect()
+            },
             satisfaction: Vec::new(),
             phases: self
                 .phases
@@ -654,7 +998,11 @@ pub struct OutcomeInput {
     pub training_name: String,
     /// yes | no (training).
     pub qualifying: String,
+    /// When dropped: one of [`DropReason`]'s codes (a free text instead reads as
+    /// `other` with that text).
     pub drop_reason: String,
+    /// The optional free text beside the reason.
+    pub drop_note: String,
     /// At exit: the day the person left the programme (empty: today).
     pub ended_on: String,
 }
@@ -679,7 +1027,9 @@ pub struct CheckedOutcome {
     pub weekly_hours: Option<i32>,
     pub training_name: Option<String>,
     pub qualifying: Option<bool>,
+    /// The free text about the drop, if any.
     pub drop_reason: Option<String>,
+    pub drop_reason_code: Option<DropReason>,
     /// At exit, when given: the day the person left (YYYY-MM-DD).
     pub ended_on: Option<String>,
 }
@@ -720,8 +1070,21 @@ impl OutcomeInput {
         if situation.is_none() && !dropped && self.situation.trim().is_empty() {
             refuse("situation", "required");
         }
-        let drop_reason = crate::placement::tidy(&self.drop_reason);
-        if dropped && drop_reason.is_none() {
+        let note = crate::placement::tidy(&self.drop_note);
+        let (drop_reason_code, drop_reason) = match self.drop_reason.trim().parse::<DropReason>() {
+            Ok(code) => (Some(code), note),
+            Err(_) => match crate::placement::tidy(&self.drop_reason) {
+                Some(text) => (
+                    Some(DropReason::Other),
+                    Some(match note {
+                        Some(n) => format!("{text} {n}"),
+                        None => text,
+                    }),
+                ),
+                None => (note.as_ref().map(|_| DropReason::Other), note),
+            },
+        };
+        if dropped && drop_reason_code.is_none() {
             refuse("drop_reason", "required");
         }
         if drop_reason
@@ -827,6 +1190,7 @@ impl OutcomeInput {
                 },
                 qualifying,
                 drop_reason: if dropped { drop_reason } else { None },
+                drop_reason_code: if dropped { drop_reason_code } else { None },
                 ended_on: ended_on.map(|d| d.to_string()),
             }),
             _ => Err(problems),
@@ -863,6 +1227,14 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
     (
         "dynamic_exits",
         "Among finished: durable employment, transition employment or a positive exit.",
+    ),
+    (
+        "followup",
+        "For each time point (exit, +3, +6 and +12 months): the finished participants whose situation is known (measured), those for whom the point has come (due: left at least 75, 150 or 330 days ago, or measured anyway), the response rate (measured of due), and the situations and labels, in percent of the measured. At each follow-up point the latest fact recorded counts.",
+    ),
+    (
+        "drop_reasons",
+        "Why dropped participants left: personal, health, moved, found a job, lost contact, other (earlier free-text reasons count as other). Percentages of the dropped.",
     ),
     (
         "suppressed",
@@ -1052,6 +1424,35 @@ mod tests {
             ..OutcomeInput::default()
         };
         assert_eq!(dropped.check().unwrap_err()[0].field, "drop_reason");
+        // A reason from the list, the text optional; a free text alone is `other`.
+        let moved = OutcomeInput {
+            drop_reason: "moved".into(),
+            ..dropped.clone()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(
+            (moved.drop_reason_code, moved.drop_reason),
+            (Some(DropReason::Moved), None)
+        );
+        let noted = OutcomeInput {
+            drop_reason: "health".into(),
+            drop_note: "  hospitalisée ".into(),
+            ..dropped.clone()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(noted.drop_reason.as_deref(), Some("hospitalisée"));
+        let free = OutcomeInput {
+            drop_reason: "Parti à Lyon".into(),
+            ..dropped.clone()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(
+            (free.drop_reason_code, free.drop_reason.as_deref()),
+            (Some(DropReason::Other), Some("Parti à Lyon"))
+        );
         let follow_up = OutcomeInput {
             point: "m6".into(),
             situation: "training".into(),
@@ -1236,5 +1637,172 @@ mod tests {
         let rows = contracts(&[(6, 15), (12, 40), (3, 20)]);
         let model = |r: &LabelRule| ReportModel::new(&rows, &[], r, &[], &[]);
         assert_eq!(rule_guard(&model(&six), &model(&rule(7)), 11), None);
+    }
+
+    fn follow_up(point: FollowUpPoint, situation: Situation, count: u64) -> FollowUpRow {
+        FollowUpRow {
+            point,
+            situation,
+            contract_type: (situation == Situation::Employment).then_some(ContractType::Cdi),
+            contract_months: None,
+            qualifying: (situation == Situation::Training).then_some(true),
+            count,
+        }
+    }
+
+    fn with_followup(followup: &FollowUpCounts, min_cell: u64) -> (ReportModel, OutcomesReport) {
+        let model =
+            ReportModel::with_followup(&cohort(), &[], &LabelRule::default(), &[], &[], followup);
+        let hidden = hidden_in(&model, min_cell);
+        let r = model.publish(&hidden, &LabelRule::default(), min_cell);
+        (model, r)
+    }
+
+    #[test]
+    fn each_follow_up_point_is_counted_with_its_response_rate_and_labels() {
+        use FollowUpPoint::{Month3, Month6};
+        let followup = FollowUpCounts {
+            rows: vec![
+                follow_up(Month3, Situation::Employment, 20),
+                follow_up(Month3, Situation::JobSearch, 15),
+                follow_up(Month6, Situation::Employment, 12),
+                follow_up(Month6, Situation::Training, 14),
+            ],
+            due: vec![(Month3, 50), (Month6, 40)],
+            drop_reasons: Vec::new(),
+        };
+        let (_, r) = with_followup(&followup, 11);
+        let m3 = &r.followup[&Month3];
+        assert_eq!(m3.measured, ParticipantsFigure::Count(35));
+        assert_eq!(m3.due, ParticipantsFigure::Count(50));
+        assert_eq!(m3.response_rate, Some(70.0));
+        assert_eq!(shown(m3.situations.get(&Situation::Employment)), (20, 57.1));
+        assert_eq!(shown(Some(&m3.labels.durable_employment)), (20, 57.1));
+        let m6 = &r.followup[&Month6];
+        assert_eq!(shown(Some(&m6.labels.positive_exits)), (14, 53.8));
+        assert_eq!(shown(Some(&m6.labels.dynamic_exits)), (26, 100.0));
+        // At exit: the finished and their situations, as in the programme's figures.
+        let exit = &r.followup[&FollowUpPoint::Exit];
+        assert_eq!(exit.measured, ParticipantsFigure::Count(63));
+        assert_eq!(
+            shown(exit.situations.get(&Situation::Validating)),
+            (23, 36.5)
+        );
+        let json = serde_json::to_value(&r).unwrap();
+        for point in ["exit", "m3", "m6", "m12"] {
+            let p = &json["followup"][point];
+            assert!(p["measured"].is_number(), "{point}: {p}");
+            assert!(
+                p["situations"].is_object() && p["labels"].is_object(),
+                "{point}"
+            );
+        }
+        assert_eq!(
+            json["followup"]["m3"]["situations"]["employment"]["count"],
+            20
+        );
+        assert_eq!(json["followup"]["m12"]["measured"], 0);
+        assert_eq!(
+            json["followup"]["m3"]["labels"]["durable_employment"]["count"],
+            20
+        );
+    }
+
+    #[test]
+    fn a_small_follow_up_cell_is_hidden_and_cannot_be_worked_out() {
+        use FollowUpPoint::Month3;
+        // 3 in business at +3: hidden, and a complement so that measured minus the
+        // other situations does not give it back; 2 not measured of 40 due.
+        let followup = FollowUpCounts {
+            rows: vec![
+                follow_up(Month3, Situation::Employment, 20),
+                follow_up(Month3, Situation::Business, 3),
+                follow_up(Month3, Situation::JobSearch, 15),
+            ],
+            due: vec![(Month3, 40)],
+            drop_reasons: Vec::new(),
+        };
+        let (model, r) = with_followup(&followup, 11);
+        let m3 = &r.followup[&Month3];
+        assert_eq!(
+            m3.situations[&Situation::Business],
+            Figure::Hidden { suppressed: true }
+        );
+        let hidden = m3
+            .situations
+            .values()
+            .filter(|f| f.count().is_none())
+            .count();
+        assert!(hidden >= 2, "{m3:?}");
+        // Due − measured = 2 people not reached: one of the two is hidden, so is the rate.
+        assert!(
+            m3.due.eq(&ParticipantsFigure::Hidden { suppressed: true })
+                || m3
+                    .measured
+                    .eq(&ParticipantsFigure::Hidden { suppressed: true }),
+            "{m3:?}"
+        );
+        assert_eq!(m3.response_rate, None);
+        assert_eq!(model.table.exposed(&model.protect(11)).count(), 0);
+        // With a minimum cell of 1 everything is shown.
+        let (_, r) = with_followup(&followup, 1);
+        assert_eq!(r.followup[&Month3].response_rate, Some(95.0));
+    }
+
+    #[test]
+    fn drop_reasons_are_counted_and_small_ones_hidden() {
+        // 13 dropped: 11 lost contact, 2 moved.
+        let followup = FollowUpCounts {
+            drop_reasons: vec![(DropReason::LostContact, 11), (DropReason::Moved, 2)],
+            ..FollowUpCounts::default()
+        };
+        let (_, r) = with_followup(&followup, 1);
+        assert_eq!(
+            shown(r.drop_reasons.get(&DropReason::LostContact)),
+            (11, 84.6)
+        );
+        assert_eq!(shown(r.drop_reasons.get(&DropReason::Health)), (0, 0.0));
+        let (_, r) = with_followup(&followup, 11);
+        assert_eq!(
+            r.drop_reasons[&DropReason::Moved],
+            Figure::Hidden { suppressed: true }
+        );
+        // 13 dropped − 11 lost contact would give the 2 back.
+        assert!(
+            r.drop_reasons[&DropReason::LostContact].count().is_none()
+                || r.overall.status[&ParticipantStatus::Dropped]
+                    .count()
+                    .is_none()
+        );
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            json["drop_reasons"]["moved"],
+            serde_json::json!({"suppressed": true})
+        );
+        // Free text of earlier records reads as `other`.
+        assert_eq!(
+            DropReason::of_stored(Some("déménagement")),
+            DropReason::Other
+        );
+        assert_eq!(DropReason::of_stored(Some("health")), DropReason::Health);
+        assert_eq!(DropReason::of_stored(None), DropReason::Other);
+    }
+
+    #[test]
+    fn follow_up_points_open_after_their_window() {
+        let exit = time::macros::date!(2026 - 01 - 15);
+        assert_eq!(FollowUpPoint::Exit.earliest(exit), None);
+        assert_eq!(
+            FollowUpPoint::Month3.earliest(exit),
+            Some(time::macros::date!(2026 - 03 - 31))
+        );
+        assert_eq!(
+            FollowUpPoint::Month6.earliest(exit),
+            Some(time::macros::date!(2026 - 06 - 14))
+        );
+        assert_eq!(
+            FollowUpPoint::Month12.earliest(exit),
+            Some(time::macros::date!(2026 - 12 - 11))
+        );
     }
 }

@@ -25,6 +25,10 @@ impl App {
             Some(e) => outcomes::of_enrolment(self.db(), scope, e.id).await?,
             None => Vec::new(),
         };
+        let exit_on = match &enrolment {
+            Some(e) => outcomes::ended_on(self.db(), scope, e.id).await?,
+            None => None,
+        };
         let recorded_by = crate::workspace::user_names(
             self.db(),
             facts.iter().filter_map(|f| f.recorded_by).collect(),
@@ -40,6 +44,7 @@ impl App {
                 relation,
             ),
             status: enrolment.map(|e| e.status),
+            exit_on,
             facts,
             recorded_by,
             person,
@@ -97,6 +102,22 @@ impl App {
             .ok();
         if at_exit && entered.is_some_and(|e| ended < e) {
             return Err(AppError::invalid("ended_on", "before_entry"));
+        }
+        // A follow-up point opens some time after the exit (+3 months from 75 days,
+        // +6 from 150, +12 from 330): refused before, with the first day it may be
+        // recorded (see `earliest_follow_up`).
+        if !at_exit {
+            let exit = outcomes::ended_on(self.db(), scope, enrolment.id)
+                .await?
+                .as_deref()
+                .and_then(iso_date);
+            match exit.and_then(|e| checked.point.earliest(e)) {
+                None => return Err(AppError::invalid("point", "no_exit")),
+                Some(earliest) if today < earliest => {
+                    return Err(AppError::invalid("point", "too_early"));
+                }
+                Some(_) => {}
+            }
         }
         let ended_on = ended.to_string();
         let fact = fact_of(checked, "coach");

@@ -89,6 +89,16 @@ fn iso_date(raw: &str) -> Option<time::Date> {
     parcours_domain::opportunity::date(raw)
 }
 
+impl PersonOutcomes {
+    /// The first day each follow-up point may be recorded, once the exit is.
+    pub fn earliest_follow_up(
+        &self,
+        point: parcours_domain::outcome::FollowUpPoint,
+    ) -> Option<time::Date> {
+        point.earliest(iso_date(self.exit_on.as_deref()?)?)
+    }
+}
+
 fn date_ms(d: time::Date) -> i64 {
     d.midnight().assume_utc().unix_timestamp() * 1000
 }
@@ -113,6 +123,8 @@ pub struct PersonOutcomes {
     pub can_record: bool,
     /// The current enrolment's status (in_progress, finished, dropped).
     pub status: Option<String>,
+    /// The day the person left the programme (YYYY-MM-DD), once recorded.
+    pub exit_on: Option<String>,
     pub facts: Vec<outcomes::OutcomeRecord>,
     pub recorded_by: HashMap<Uuid, String>,
 }

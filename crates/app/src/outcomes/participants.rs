@@ -368,6 +368,12 @@ fn check_row(
         contract_months,
         qualifying,
         drop_reason: drop_reason.clone(),
+        // A reason from the list, or `other` for any other text (or none).
+        drop_reason_code: (status == ParticipantStatus::Dropped).then(|| {
+            parcours_domain::outcome::DropReason::of_stored(drop_reason.as_deref())
+                .code()
+                .to_owned()
+        }),
         source: "import".into(),
         ..OutcomeFact::default()
     });

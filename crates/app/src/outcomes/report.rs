@@ -96,10 +96,14 @@ impl App {
                     .map_or(0, |(_, n)| *n)
             })
             .collect();
+        let today = time::OffsetDateTime::from_unix_timestamp(self.now() / 1000)
+            .map_or_else(|_| time::OffsetDateTime::now_utc().date(), |t| t.date());
+        let followup = outcomes::followup_counts(self.db(), scope, programme_id, today).await?;
         Ok(ReportCounts {
             rows,
             by_public,
             phases,
+            followup,
         })
     }
 
@@ -153,12 +157,21 @@ pub(super) struct ReportCounts {
     by_public: Vec<parcours_domain::outcome::CountRow>,
     /// Participants per journey phase, in `Phase::ALL` order.
     phases: Vec<u64>,
+    /// The follow-up points and the drop reasons.
+    followup: parcours_domain::outcome::FollowUpCounts,
 }
 
 impl ReportCounts {
     pub(super) fn model(&self, rule: &LabelRule) -> ReportModel {
         let publics: Vec<&str> = Public::ALL.iter().map(|p| p.code()).collect();
-        ReportModel::new(&self.rows, &self.by_public, rule, &publics, &self.phases)
+        ReportModel::with_followup(
+            &self.rows,
+            &self.by_public,
+            rule,
+            &publics,
+            &self.phases,
+            &self.followup,
+        )
     }
 
     fn report(&self, rule: &LabelRule, min_cell: u64) -> OutcomesReport {

@@ -110,7 +110,7 @@ impl App {
                     ParticipantStatus::Dropped => Some(OutcomeFact {
                         point: "exit".into(),
                         status: status.code().into(),
-                        drop_reason: Some("health".into()),
+                        drop_reason_code: Some("health".into()),
                         source: "seed".into(),
                         ..OutcomeFact::default()
                     }),

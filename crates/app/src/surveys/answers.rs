@@ -114,6 +114,7 @@ impl App {
         // is not kept: the reason recorded at exit stays the one.
         let fact = OutcomeFact {
             drop_reason: None,
+            drop_reason_code: None,
             ..crate::outcome_facts::fact_of(checked, "survey")
         };
         // The person answers through their link: nobody signed in.

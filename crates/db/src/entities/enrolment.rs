@@ -18,6 +18,7 @@ pub struct Model {
     pub cohort_id: Option<Uuid>,
     pub ended_on: Option<String>,
     pub drop_reason: Option<String>,
+    pub drop_reason_code: Option<String>,
     pub external_id: Option<String>,
     pub publics_mask: i64,
     pub departement: Option<String>,

@@ -19,6 +19,7 @@ pub struct Model {
     pub training_name: Option<String>,
     pub qualifying: Option<bool>,
     pub drop_reason: Option<String>,
+    pub drop_reason_code: Option<String>,
     pub source: String,
     pub recorded_by: Option<Uuid>,
     pub recorded_at: i64,

@@ -30,6 +30,7 @@ mod m0024_operator_settings;
 mod m0025_staff;
 mod m0026_programmes_admin;
 mod m0029_partner_contexts;
+mod m0032_drop_reasons;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0025_staff::Migration),
             Box::new(m0026_programmes_admin::Migration),
             Box::new(m0029_partner_contexts::Migration),
+            Box::new(m0032_drop_reasons::Migration),
         ]
     }
 }

@@ -162,6 +162,7 @@ pub async fn insert_batch(
                 cohort_id: Set(None),
                 ended_on: Set(exit.map(|(day, _)| day.clone())),
                 drop_reason: Set(fact.and_then(|f| f.drop_reason.clone())),
+                drop_reason_code: Set(fact.and_then(|f| f.drop_reason_code.clone())),
                 external_id: Set(None),
                 publics_mask: Set(e.publics_mask),
                 departement: Set(Some(e.departement)),

@@ -4,7 +4,10 @@
 //! programme's tenant, the label rules by their funder; the command line's lookup by
 //! slug and the planner's statistics are in [`unscoped`].
 
-use parcours_domain::outcome::{CountRow, LabelRule, ParticipantStatus, Situation};
+use parcours_domain::outcome::{
+    CountRow, DropReason, FollowUpCounts, FollowUpPoint, FollowUpRow, LabelRule, ParticipantStatus,
+    Situation,
+};
 use parcours_domain::placement::ContractType;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -31,7 +34,10 @@ pub struct OutcomeFact {
     pub weekly_hours: Option<i32>,
     pub training_name: Option<String>,
     pub qualifying: Option<bool>,
+    /// The free text (optional).
     pub drop_reason: Option<String>,
+    /// One of `DropReason`'s codes, when dropped.
+    pub drop_reason_code: Option<String>,
     /// coach | survey | import
     pub source: String,
 }
@@ -69,6 +75,7 @@ pub(crate) fn fact_model(
         training_name: Set(fact.training_name.clone()),
         qualifying: Set(fact.qualifying),
         drop_reason: Set(fact.drop_reason.clone()),
+        drop_reason_code: Set(fact.drop_reason_code.clone()),
         source: Set(fact.source.clone()),
         recorded_by: Set(by),
         recorded_at: Set(now),
@@ -101,6 +108,10 @@ pub async fn record(
                 Expr::value(fact.drop_reason.clone()),
             )
             .col_expr(
+                enrolment::Column::DropReasonCode,
+                Expr::value(fact.drop_reason_code.clone()),
+            )
+            .col_expr(
                 enrolment::Column::ExitSituation,
                 Expr::value(fact.situation.clone()),
             )
@@ -124,6 +135,19 @@ pub async fn record(
     Ok(id)
 }
 
+/// The day the enrolment's participant left the programme (YYYY-MM-DD), if recorded.
+pub async fn ended_on(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    enrolment_id: Uuid,
+) -> Result<Option<String>, DbErr> {
+    Ok(enrolment::Entity::find_by_id(enrolment_id)
+        .filter(enrolment::Column::TenantId.eq(scope.id()))
+        .one(conn)
+        .await?
+        .and_then(|e| e.ended_on))
+}
+
 /// The facts of one enrolment, oldest first.
 pub async fn of_enrolment(
     conn: &impl ConnectionTrait,
@@ -142,7 +166,6 @@ pub async fn of_enrolment(
             enrolment_id: m.enrolment_id,
             fact: OutcomeFact {
                 point: m.point,
-                status: m.status,
                 situation: m.situation,
                 contract_type: m.contract_type,
                 starts_on: m.starts_on,
@@ -151,6 +174,10 @@ pub async fn of_enrolment(
                 weekly_hours: m.weekly_hours,
                 training_name: m.training_name,
                 qualifying: m.qualifying,
+                drop_reason_code: m
+                    .drop_reason_code
+                    .or_else(|| (m.status == "dropped").then(|| "other".to_owned())),
+                status: m.status,
                 drop_reason: m.drop_reason,
                 source: m.source,
             },
@@ -227,6 +254,7 @@ pub async fn insert_participants(
                 cohort_id: Set(None),
                 ended_on: Set(p.ended_on.clone()),
                 drop_reason: Set(exit.and_then(|e| e.drop_reason.clone())),
+                drop_reason_code: Set(exit.and_then(|e| e.drop_reason_code.clone())),
                 external_id: Set(Some(p.external_id.clone())),
                 publics_mask: Set(p.publics_mask),
                 departement: Set(p.departement.clone()),
@@ -434,6 +462,142 @@ async fn counts_by_public(
             Ok(row)
         })
         .collect()
+}
+
+#[derive(Debug, FromQueryResult)]
+struct FollowUpGroup {
+    point: String,
+    situation: String,
+    contract_type: Option<String>,
+    contract_months: Option<i32>,
+    qualifying: Option<bool>,
+    n: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Counted {
+    n: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ReasonGroup {
+    drop_reason_code: Option<String>,
+    n: i64,
+}
+
+/// The follow-up figures of a programme's finished participants: at each point (+3,
+/// +6, +12 months) the latest fact of each participant, grouped; how many were due on
+/// `today` (left at least the point's window ago, or measured anyway); and the dropped
+/// participants by reason (`other` for the free text of earlier records and for none).
+pub async fn followup_counts(
+    conn: &impl ConnectionTrait,
+    scope: TenantScope,
+    programme_id: Uuid,
+    today: time::Date,
+) -> Result<FollowUpCounts, DbErr> {
+    if !programme_in(conn, scope, programme_id).await? {
+        return Ok(FollowUpCounts::default());
+    }
+    use outcome::Column as O;
+    let finished = || {
+        Expr::cust_with_values(
+            "outcomes.enrolment_id IN (SELECT e.id FROM enrolments e WHERE e.programme_id = ? AND e.status = 'finished')",
+            [programme_id],
+        )
+    };
+    let mut query = outcome::Entity::find()
+        .select_only()
+        .filter(O::TenantId.eq(scope.id()))
+        .filter(O::Point.ne("exit"))
+        .filter(O::Situation.is_not_null())
+        .filter(finished())
+        // The latest fact of the participant at this point.
+        .filter(Expr::cust(
+            "NOT EXISTS (SELECT 1 FROM outcomes o2 WHERE o2.enrolment_id = outcomes.enrolment_id \
+             AND o2.point = outcomes.point AND o2.situation IS NOT NULL \
+             AND (o2.recorded_at > outcomes.recorded_at \
+             OR (o2.recorded_at = outcomes.recorded_at AND o2.id > outcomes.id)))",
+        ));
+    for c in [
+        O::Point,
+        O::Situation,
+        O::ContractType,
+        O::ContractMonths,
+        O::Qualifying,
+    ] {
+        query = query.column(c).group_by(c);
+    }
+    let rows = query
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .into_model::<FollowUpGroup>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|g| {
+            Ok(FollowUpRow {
+                point: parse_code::<FollowUpPoint>(&g.point)?,
+                situation: parse_code::<Situation>(&g.situation)?,
+                contract_type: g
+                    .contract_type
+                    .as_deref()
+                    .map(parse_code::<ContractType>)
+                    .transpose()?,
+                contract_months: g.contract_months,
+                qualifying: g.qualifying,
+                count: u64::try_from(g.n).unwrap_or(0),
+            })
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    let mut due = Vec::new();
+    for point in &FollowUpPoint::ALL[1..] {
+        let Some(cutoff) = point
+            .opens_after_days()
+            .and_then(|d| today.checked_sub(time::Duration::days(d)))
+        else {
+            continue;
+        };
+        let counted = enrolment::Entity::find()
+            .select_only()
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .filter(enrolment::Column::TenantId.eq(scope.id()))
+            .filter(enrolment::Column::ProgrammeId.eq(programme_id))
+            .filter(enrolment::Column::Status.eq("finished"))
+            .filter(Expr::cust_with_values(
+                "((enrolments.ended_on IS NOT NULL AND enrolments.ended_on <= ?) \
+                 OR EXISTS (SELECT 1 FROM outcomes o WHERE o.enrolment_id = enrolments.id \
+                 AND o.point = ? AND o.situation IS NOT NULL))",
+                [
+                    sea_orm::Value::from(cutoff.to_string()),
+                    sea_orm::Value::from(point.code()),
+                ],
+            ))
+            .into_model::<Counted>()
+            .one(conn)
+            .await?
+            .map_or(0, |c| c.n);
+        due.push((*point, u64::try_from(counted).unwrap_or(0)));
+    }
+    let mut drop_reasons: Vec<(DropReason, u64)> = Vec::new();
+    for g in enrolment::Entity::find()
+        .select_only()
+        .column(enrolment::Column::DropReasonCode)
+        .group_by(enrolment::Column::DropReasonCode)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .filter(enrolment::Column::TenantId.eq(scope.id()))
+        .filter(enrolment::Column::ProgrammeId.eq(programme_id))
+        .filter(enrolment::Column::Status.eq("dropped"))
+        .into_model::<ReasonGroup>()
+        .all(conn)
+        .await?
+    {
+        let reason = DropReason::of_stored(g.drop_reason_code.as_deref());
+        drop_reasons.push((reason, u64::try_from(g.n).unwrap_or(0)));
+    }
+    Ok(FollowUpCounts {
+        rows,
+        due,
+        drop_reasons,
+    })
 }
 
 /// The funder's rule in force (its latest version), or the default when it set none

@@ -200,7 +200,7 @@ pub const PERSONAL_TABLES: &[PersonalTable] = &[
     table!("outcomes", PERSON, Section::Rows("outcomes"), Blank, [
         "person_id": Key, "enrolment_id": Key, "recorded_by": Key, "point": Kept, "status": Kept,
         "situation": Kept, "contract_type": Kept, "starts_on": Kept, "planned_end": Kept,
-        "training_name": NULL, "drop_reason": NULL, "source": Kept,
+        "training_name": NULL, "drop_reason": NULL, "drop_reason_code": Kept, "source": Kept,
     ]),
     table!("survey_answers", via("survey_id", "surveys"), Section::Rows("survey_answers"), Blank, [
         "survey_id": Key, "programme_id": Key, "question_id": Key, "text": NULL,
@@ -239,6 +239,7 @@ pub const PERSONAL_TABLES: &[PersonalTable] = &[
     table!("enrolments", PERSON, Section::Rows("enrolments"), Blank, [
         "person_id": Key, "programme_id": Key, "coach_id": Key, "referrer_id": Key,
         "cohort_id": Key, "phase": Kept, "status": Kept, "ended_on": Kept, "drop_reason": NULL,
+        "drop_reason_code": Kept,
         "external_id": NULL, "departement": Kept, "entry_quarter": Kept, "exit_situation": Kept,
         "exit_contract_type": Kept,
     ]),

@@ -54,7 +54,11 @@ pub(super) fn csv_section(
     }
     for (k, f, label) in [
         ("durable_employment", &s.durable_employment, "label-durable"),
-        ("transition_employment", &s.transition_employment, "label-transition"),
+        (
+            "transition_employment",
+            &s.transition_employment,
+            "label-transition",
+        ),
         ("positive_exits", &s.positive_exits, "label-positive"),
         ("dynamic_exits", &s.dynamic_exits, "label-dynamic"),
     ] {
@@ -68,7 +72,13 @@ pub(super) fn csv_section(
 pub(super) fn report_lines(view: &ProgrammeReport, lang: Lang) -> Vec<[String; 6]> {
     let r = &view.report;
     let mut lines = Vec::new();
-    csv_section(&mut lines, lang, "programme", &view.programme.slug, &r.overall);
+    csv_section(
+        &mut lines,
+        lang,
+        "programme",
+        &view.programme.slug,
+        &r.overall,
+    );
     for (group, rows) in [
         ("public", &r.by_public),
         ("referrer", &r.by_referrer),
@@ -78,6 +88,77 @@ pub(super) fn report_lines(view: &ProgrammeReport, lang: Lang) -> Vec<[String; 6
         for (key, s) in rows {
             csv_section(&mut lines, lang, group, key, s);
         }
+    }
+    // The time points: group `followup`, the point as key.
+    let people = |f: &ParticipantsFigure| match f {
+        ParticipantsFigure::Count(n) => n.to_string(),
+        ParticipantsFigure::Hidden { .. } => "suppressed".to_owned(),
+    };
+    for (point, f) in &r.followup {
+        let key = point.code();
+        let mut line = |indicator: String, [count, percent]: [String; 2], label: String| {
+            lines.push([
+                "followup".into(),
+                key.into(),
+                indicator,
+                count,
+                percent,
+                label,
+            ]);
+        };
+        line(
+            "measured".into(),
+            [people(&f.measured), String::new()],
+            lang.t("outcomes-followup-measured"),
+        );
+        line(
+            "due".into(),
+            [people(&f.due), String::new()],
+            lang.t("outcomes-followup-due"),
+        );
+        line(
+            "response_rate".into(),
+            [
+                String::new(),
+                f.response_rate
+                    .map_or_else(|| "suppressed".to_owned(), |pc| format!("{pc:.1}")),
+            ],
+            lang.t("outcomes-followup-rate"),
+        );
+        for (k, fig) in &f.situations {
+            line(
+                format!("situation.{}", k.code()),
+                csv_figure(fig),
+                situation_label(lang, *k),
+            );
+        }
+        for (k, fig, label) in [
+            (
+                "durable_employment",
+                &f.labels.durable_employment,
+                "label-durable",
+            ),
+            (
+                "transition_employment",
+                &f.labels.transition_employment,
+                "label-transition",
+            ),
+            ("positive_exits", &f.labels.positive_exits, "label-positive"),
+            ("dynamic_exits", &f.labels.dynamic_exits, "label-dynamic"),
+        ] {
+            line(k.into(), csv_figure(fig), lang.t(label));
+        }
+    }
+    for (k, fig) in &r.drop_reasons {
+        let [count, percent] = csv_figure(fig);
+        lines.push([
+            "drop_reasons".into(),
+            k.code().into(),
+            "dropped".into(),
+            count,
+            percent,
+            lang.t(&format!("drop-reason-{}", k.code().replace('_', "-"))),
+        ]);
     }
     lines
 }
@@ -146,7 +227,6 @@ pub(super) fn pdf_cells(lang: Lang, b: &Bar, hidden_word: &str) -> [String; 2] {
     }
 }
 
-
 /// The results page as a document of tables: the charts' data tables, the breakdowns,
 /// satisfaction and the definitions, with what the page says about hidden cells.
 pub(super) fn pdf_report(page: &OutcomesPage, issued_ms: i64) -> parcours_documents::TableReport {
@@ -201,6 +281,34 @@ pub(super) fn pdf_report(page: &OutcomesPage, issued_ms: i64) -> parcours_docume
                         }
                     }));
                     cells
+                })
+                .collect(),
+            empty: empty.clone(),
+        });
+    }
+    for pt in &page.points {
+        let shown = |n: Option<u64>| n.map_or_else(|| hidden_word.clone(), |n| n.to_string());
+        sections.push(TableSection {
+            title: pt.title.clone(),
+            note: Some(format!(
+                "{} : {} · {} : {} · {} : {}",
+                p.t("outcomes-followup-measured"),
+                shown(pt.measured),
+                p.t("outcomes-followup-due"),
+                shown(pt.due),
+                p.t("outcomes-followup-rate"),
+                pt.rate.map_or_else(
+                    || hidden_word.clone(),
+                    |pc| crate::kit::format_percent(lang, pc)
+                ),
+            )),
+            columns: vec![p.t("outcomes-col-what"), p.t("col-people"), "%".into()],
+            rows: pt
+                .bars
+                .iter()
+                .map(|b| {
+                    let [c, pc] = pdf_cells(lang, b, &hidden_word);
+                    vec![b.label.clone(), c, pc]
                 })
                 .collect(),
             empty: empty.clone(),

@@ -30,6 +30,7 @@ pub struct OutcomeForm {
     pub(super) training_name: String,
     pub(super) qualifying: String,
     pub(super) drop_reason: String,
+    pub(super) drop_note: String,
 }
 
 impl OutcomeForm {
@@ -45,6 +46,7 @@ impl OutcomeForm {
             training_name: self.training_name.clone(),
             qualifying: self.qualifying.clone(),
             drop_reason: self.drop_reason.clone(),
+            drop_note: self.drop_note.clone(),
             ended_on: self.ended_on.clone(),
         }
     }
@@ -61,6 +63,44 @@ pub(super) struct PersonOutcomesPage {
     points: Vec<(&'static str, String)>,
     situations: Vec<(&'static str, String)>,
     contracts: Vec<(&'static str, String)>,
+    reasons: Vec<(&'static str, String)>,
+    /// When each follow-up point opens, once the exit is recorded.
+    windows: String,
+}
+
+/// A day as the page writes it: 31/03/2027 in French, 2027-03-31 in English.
+fn day(lang: Lang, d: time::Date) -> String {
+    if lang == Lang::Fr {
+        format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
+    } else {
+        d.to_string()
+    }
+}
+
+fn windows(lang: Lang, view: &PersonOutcomes) -> String {
+    use parcours_domain::outcome::FollowUpPoint;
+    FollowUpPoint::ALL
+        .iter()
+        .filter_map(|point| {
+            let d = view.earliest_follow_up(*point)?;
+            Some(lang.t_args(
+                "outcome-point-opens",
+                &[
+                    (
+                        "point",
+                        fluent_templates::fluent_bundle::FluentValue::from(
+                            lang.t(&format!("outcome-point-{}", point.code())),
+                        ),
+                    ),
+                    (
+                        "date",
+                        fluent_templates::fluent_bundle::FluentValue::from(day(lang, d)),
+                    ),
+                ],
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 impl PersonOutcomesPage {
@@ -88,6 +128,10 @@ impl PersonOutcomesPage {
             } else {
                 "placement-not-qualifying"
             }));
+        }
+        if let Some(code) = &f.drop_reason_code {
+            let reason = parcours_domain::outcome::DropReason::of_stored(Some(code));
+            parts.push(lang.t(&format!("drop-reason-{}", reason.code().replace('_', "-"))));
         }
         if let Some(r) = &f.drop_reason {
             parts.push(r.clone());
@@ -145,6 +189,13 @@ pub(super) fn person_page(
         ),
         situations: coded_options(lang, Situation::ALL, |s| s.code(), "situation"),
         contracts: coded_options(lang, ContractType::ALL, |c| c.code(), "contract"),
+        reasons: coded_options(
+            lang,
+            parcours_domain::outcome::DropReason::ALL,
+            |r| r.code(),
+            "drop-reason",
+        ),
+        windows: windows(lang, &view),
         view,
         notice,
         errors,
@@ -186,7 +237,25 @@ pub async fn record_outcome(
         Ok(_) => Ok(see_other(&format!("/beneficiaries/{person}/suivi?saved=1"))),
         Err(AppError::Invalid(errors)) => {
             let view = state.app.person_outcomes(&actor, person).await?;
-            let messages = field_messages(ctx.lang, "outcome", &errors);
+            let mut messages = field_messages(ctx.lang, "outcome", &errors);
+            // Too early: say from which day the point may be recorded.
+            let early = errors
+                .iter()
+                .any(|e| e.field == "point" && e.code == "too_early");
+            let opens = form
+                .point
+                .parse::<parcours_domain::outcome::FollowUpPoint>()
+                .ok()
+                .and_then(|point| view.earliest_follow_up(point));
+            if let (true, Some(d)) = (early, opens) {
+                messages.push(ctx.lang.t_args(
+                    "outcome-error-point-opens-on",
+                    &[(
+                        "date",
+                        fluent_templates::fluent_bundle::FluentValue::from(day(ctx.lang, d)),
+                    )],
+                ));
+            }
             let page = person_page(&ctx, view, None, messages, form);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }

@@ -69,6 +69,58 @@ impl BreakdownRow {
     }
 }
 
+/// One time point (exit, +3, +6, +12 months): measured of due, and its situations and
+/// labels as bars.
+#[derive(Debug, Clone)]
+pub struct PointTable {
+    pub id: String,
+    pub title: String,
+    pub measured: Option<u64>,
+    pub due: Option<u64>,
+    pub rate: Option<f64>,
+    pub bars: Vec<Bar>,
+}
+
+pub(super) fn point_tables(
+    lang: Lang,
+    r: &parcours_domain::outcome::OutcomesReport,
+    m12: bool,
+) -> Vec<PointTable> {
+    let count = |f: &ParticipantsFigure| match f {
+        ParticipantsFigure::Count(n) => Some(*n),
+        ParticipantsFigure::Hidden { .. } => None,
+    };
+    r.followup
+        .iter()
+        .filter(|(k, f)| {
+            **k != parcours_domain::outcome::FollowUpPoint::Month12
+                || m12
+                || count(&f.measured).is_some_and(|n| n > 0)
+        })
+        .map(|(k, f)| {
+            let mut bars: Vec<Bar> = f
+                .situations
+                .iter()
+                .map(|(s, fig)| bar(situation_label(lang, *s), fig))
+                .collect();
+            bars.extend([
+                bar(lang.t("label-durable"), &f.labels.durable_employment),
+                bar(lang.t("label-transition"), &f.labels.transition_employment),
+                bar(lang.t("label-positive"), &f.labels.positive_exits),
+                bar(lang.t("label-dynamic"), &f.labels.dynamic_exits),
+            ]);
+            PointTable {
+                id: format!("followup-{}", k.code()),
+                title: lang.t(&format!("outcomes-followup-{}", k.code())),
+                measured: count(&f.measured),
+                due: count(&f.due),
+                rate: f.response_rate,
+                bars,
+            }
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct Breakdown {
     pub id: &'static str,
@@ -88,6 +140,8 @@ pub(super) struct OutcomesPage {
     /// over time).
     pub(super) charts: Vec<Chart>,
     pub(super) breakdowns: Vec<Breakdown>,
+    /// The situation at exit and at each follow-up point.
+    pub(super) points: Vec<PointTable>,
     pub(super) definitions: Vec<(String, String)>,
 }
 
@@ -241,12 +295,27 @@ pub(super) fn outcomes_page(
                 bars: labels,
             },
             Chart {
+                id: "drop-reasons",
+                title: lang.t("outcomes-drop-reasons-title"),
+                bars: r
+                    .drop_reasons
+                    .iter()
+                    .map(|(k, f)| {
+                        bar(
+                            lang.t(&format!("drop-reason-{}", k.code().replace('_', "-"))),
+                            f,
+                        )
+                    })
+                    .collect(),
+            },
+            Chart {
                 id: "over-time",
                 title: lang.t("outcomes-over-time-title"),
                 bars: over_time,
             },
         ],
         breakdowns,
+        points: point_tables(lang, r, view.follow_up_m12),
         definitions,
         view,
         notice,
