@@ -130,10 +130,13 @@ pub enum AuditAction {
     ProgrammeCreated,
     ProgrammeUpdated,
     ProgrammeStatusChanged,
+    // SMS through the gateway (issue 29).
+    SmsRulesSaved,
+    SmsTestSent,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 122] = [
+    pub const ALL: [AuditAction; 124] = [
         AuditAction::ActivityAnswersSaved,
         AuditAction::ActivityCompleted,
         AuditAction::ActivityHealthAnswersDenied,
@@ -256,6 +259,8 @@ impl AuditAction {
         AuditAction::ProgrammeCreated,
         AuditAction::ProgrammeUpdated,
         AuditAction::ProgrammeStatusChanged,
+        AuditAction::SmsRulesSaved,
+        AuditAction::SmsTestSent,
     ];
 
     /// The string stored in `audit_events.action`.
@@ -385,6 +390,8 @@ impl AuditAction {
             AuditAction::ProgrammeCreated => "programme.created",
             AuditAction::ProgrammeUpdated => "programme.updated",
             AuditAction::ProgrammeStatusChanged => "programme.status_changed",
+            AuditAction::SmsRulesSaved => "sms.rules_saved",
+            AuditAction::SmsTestSent => "sms.test_sent",
         }
     }
 

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod journal;
 pub mod kit;
 pub mod mail_log;
+pub mod sms;
 pub mod messages;
 pub mod opportunities;
 pub mod ops;
@@ -135,6 +136,7 @@ pub(crate) fn page_routes() -> Routes {
         .merge(programmes::router())
         .merge(api::router())
         .merge(staff::router())
+        .merge(sms::router())
 }
 
 pub fn router(state: AppState) -> Router {

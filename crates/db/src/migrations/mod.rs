@@ -29,6 +29,7 @@ mod m0023_mail_delivery;
 mod m0024_operator_settings;
 mod m0025_staff;
 mod m0026_programmes_admin;
+mod m0031_sms;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0024_operator_settings::Migration),
             Box::new(m0025_staff::Migration),
             Box::new(m0026_programmes_admin::Migration),
+            Box::new(m0031_sms::Migration),
         ]
     }
 }
