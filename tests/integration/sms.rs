@@ -390,7 +390,7 @@ async fn french_numbers_are_normalised_and_others_refused_naming_the_field() -> 
     assert!(page.contains("href=\"#phone\"") && page.contains("pas un portable"), "{page}");
     let answer = send_test(&admin, "06 12").await;
     assert_eq!(answer.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(answer.text().contains("Ce numéro n'est pas valide"));
+    assert!(answer.text().contains("pas valide"));
 
     // Abroad: refused until the operator enables it.
     let answer = send_test(&admin, "+32 470 12 34 56").await;
@@ -476,12 +476,13 @@ async fn a_number_gets_at_most_the_daily_cap_then_again_the_next_day() -> TestRe
     assert_eq!(capped.len(), 1, "{rows:?}");
     assert_eq!(capped[0].last_reply.as_deref(), Some("daily_cap"));
     let page = admin.server.get("/admin/sms").await.text();
-    assert!(page.contains("assez de SMS aujourd'hui"), "{page}");
+    assert!(page.contains("assez de SMS aujourd"), "{page}");
     t.app.run_due_jobs(t.app.now()).await?;
     assert_eq!(outbox_sms(&t).len(), 3);
 
     // The next day (Paris time), the number may receive again.
     t.app.clock().advance_days(1);
+    let admin = t.login_as(ADMIN).await?;
     let next = send_test(&admin, "06 12 34 56 78").await;
     assert_eq!(next.header("location"), "/admin/sms?done=queued");
     Ok(())

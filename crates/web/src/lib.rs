@@ -99,6 +99,7 @@ pub fn route_paths() -> Vec<&'static str> {
         .get_or_init(|| {
             let mut paths = page_routes().paths;
             paths.extend(ops::router().paths);
+            paths.extend(sms::gateway_routes().paths);
             paths
         })
         .iter()
@@ -154,6 +155,11 @@ pub fn router(state: AppState) -> Router {
     pages
         .merge(
             ops::router()
+                .router
+                .method_not_allowed_fallback(kit::method_not_allowed),
+        )
+        .merge(
+            sms::gateway_routes()
                 .router
                 .method_not_allowed_fallback(kit::method_not_allowed),
         )

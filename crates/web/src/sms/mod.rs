@@ -289,6 +289,12 @@ pub(crate) fn router() -> Routes {
         .route(SMS_PATH, get(sms_log))
         .route("/admin/sms/regles", axum::routing::post(save_rules))
         .route("/admin/sms/essai", axum::routing::post(send_test))
+}
+
+/// The routes the gateway calls: served beside the pages, without their session,
+/// CSRF and error-page layers (a machine reads the status, not a page).
+pub(crate) fn gateway_routes() -> Routes {
+    Routes::new()
         .route("/sms/dlr/{id}", get(delivery_report))
         .route("/sms/mo", get(incoming))
 }
