@@ -212,7 +212,9 @@ where
 }
 
 async fn send_test(admin: &Client, phone: &str) -> axum_test::TestResponse {
-    admin.post_form("/admin/sms/essai", &[("phone", phone)]).await
+    admin
+        .post_form("/admin/sms/essai", &[("phone", phone)])
+        .await
 }
 
 /// Kannel, and a Parcours that reaches it, serving its callbacks on a known port.
@@ -244,7 +246,10 @@ async fn an_sms_reaches_the_phone_through_kannel_and_is_reported_delivered() -> 
     assert_eq!(queued.len(), 1, "{queued:?}");
     assert_eq!(queued[0].status, "queued");
     assert_eq!(queued[0].recipient, "+33612345678");
-    assert!(kannel.received()?.is_empty(), "nothing leaves before the worker");
+    assert!(
+        kannel.received()?.is_empty(),
+        "nothing leaves before the worker"
+    );
     assert!(
         !t.outbox.join(format!("{}.sms", queued[0].id)).exists(),
         "nothing goes to the outbox"
@@ -272,18 +277,29 @@ async fn an_sms_reaches_the_phone_through_kannel_and_is_reported_delivered() -> 
     assert!(row.sent_at.is_some() && row.delivered_at.is_some());
     assert!(row.body.is_none(), "the text is not kept once sent");
     assert!(
-        row.last_reply.as_deref().is_some_and(|r| r.starts_with("DLR 1")),
+        row.last_reply
+            .as_deref()
+            .is_some_and(|r| r.starts_with("DLR 1")),
         "{row:?}"
     );
 
     // The administrator sees it; a coach does not.
     let home = admin.server.get("/home").await.text();
-    assert!(home.contains("href=\"/admin/sms\""), "linked from the admin's home");
+    assert!(
+        home.contains("href=\"/admin/sms\""),
+        "linked from the admin's home"
+    );
     let page = admin.server.get("/admin/sms").await;
     assert_eq!(page.status_code(), StatusCode::OK);
     let page = page.text();
-    assert!(page.contains("06 12 34 56 78") && page.contains("Reçu"), "{page}");
-    assert!(page.contains("/cgi-bin/sendsms") && !page.contains(PASSWORD), "{page}");
+    assert!(
+        page.contains("06 12 34 56 78") && page.contains("Reçu"),
+        "{page}"
+    );
+    assert!(
+        page.contains("/cgi-bin/sendsms") && !page.contains(PASSWORD),
+        "{page}"
+    );
     let coach = t.login_as(COACH).await?;
     assert_eq!(
         coach.server.get("/admin/sms").await.status_code(),
@@ -318,7 +334,10 @@ async fn a_message_the_network_refuses_is_shown_failed_and_not_retried() -> Test
     assert_eq!((report.retried, report.dead), (0, 0), "{report:?}");
     assert!(kannel.received()?.is_empty());
     let page = admin.server.get("/admin/sms").await.text();
-    assert!(page.contains("06 99 12 34 56") && page.contains("Échec"), "{page}");
+    assert!(
+        page.contains("06 99 12 34 56") && page.contains("Échec"),
+        "{page}"
+    );
     Ok(())
 }
 
@@ -382,12 +401,18 @@ async fn french_numbers_are_normalised_and_others_refused_naming_the_field() -> 
     }
     let rows = statuses(&t).await?;
     assert_eq!(rows.len(), 3);
-    assert!(rows.iter().all(|r| r.recipient == "+33612345678"), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r.recipient == "+33612345678"),
+        "{rows:?}"
+    );
 
     let answer = send_test(&admin, "01 23 45 67 89").await;
     assert_eq!(answer.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = answer.text();
-    assert!(page.contains("href=\"#phone\"") && page.contains("pas un portable"), "{page}");
+    assert!(
+        page.contains("href=\"#phone\"") && page.contains("pas un portable"),
+        "{page}"
+    );
     let answer = send_test(&admin, "06 12").await;
     assert_eq!(answer.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(answer.text().contains("pas valide"));
@@ -397,7 +422,10 @@ async fn french_numbers_are_normalised_and_others_refused_naming_the_field() -> 
     assert_eq!(answer.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(answer.text().contains("pas français"));
     let saved = admin
-        .post_form("/admin/sms/regles", &[("abroad_allowed", "1"), ("daily_cap", "3")])
+        .post_form(
+            "/admin/sms/regles",
+            &[("abroad_allowed", "1"), ("daily_cap", "3")],
+        )
         .await;
     assert_eq!(saved.header("location"), "/admin/sms?done=rules");
     assert_eq!(
@@ -433,7 +461,10 @@ async fn nothing_leaves_at_night_the_sms_waits_for_eight() -> TestResult {
     let row = statuses(&t).await?[0].clone();
     assert_eq!(row.status, "queued");
     let wait = row.send_after - row.created_at;
-    assert!(wait > (9 * 60 + 59) * 60 * 1000 && wait <= 10 * 3600 * 1000, "{row:?}");
+    assert!(
+        wait > (9 * 60 + 59) * 60 * 1000 && wait <= 10 * 3600 * 1000,
+        "{row:?}"
+    );
     let leaves = paris_local(row.send_after);
     assert_eq!((leaves.hour(), leaves.minute()), (8, 0));
     let page = admin.server.get("/admin/sms").await.text();
@@ -509,7 +540,11 @@ fn basic(user: &str, password: &str) -> String {
     let bytes = format!("{user}:{password}").into_bytes();
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

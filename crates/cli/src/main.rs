@@ -59,7 +59,12 @@ struct Global {
     #[arg(long, global = true, env = "PARCOURS_SMS_USER", hide_env_values = true)]
     sms_user: Option<String>,
     /// The sendsms-user's password (also required of Kannel's incoming-message calls).
-    #[arg(long, global = true, env = "PARCOURS_SMS_PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARCOURS_SMS_PASSWORD",
+        hide_env_values = true
+    )]
     sms_password: Option<String>,
     /// Sender shown on phones (11 letters and digits, or a number).
     #[arg(long, global = true, env = "PARCOURS_SMS_FROM")]

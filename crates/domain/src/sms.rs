@@ -199,23 +199,63 @@ mod tests {
                 "{raw}"
             );
         }
-        assert_eq!(normalise_phone("07 81 23 45 67", false), Ok("+33781234567".into()));
+        assert_eq!(
+            normalise_phone("07 81 23 45 67", false),
+            Ok("+33781234567".into())
+        );
     }
 
     #[test]
     fn landlines_garbage_and_foreign_numbers_are_refused_with_a_reason() {
-        assert_eq!(normalise_phone("01 23 45 67 89", false), Err(PhoneError::NotMobile));
-        assert_eq!(normalise_phone("09 70 00 00 00", false), Err(PhoneError::NotMobile));
-        assert_eq!(normalise_phone("+33 1 23 45 67 89", false), Err(PhoneError::NotMobile));
-        for raw in ["", "06 12", "06123456789", "abc", "6 12 34 56 78", "+33 6 12 34 56", "++33612345678", "06+12345678"] {
-            assert_eq!(normalise_phone(raw, false), Err(PhoneError::Invalid), "{raw}");
+        assert_eq!(
+            normalise_phone("01 23 45 67 89", false),
+            Err(PhoneError::NotMobile)
+        );
+        assert_eq!(
+            normalise_phone("09 70 00 00 00", false),
+            Err(PhoneError::NotMobile)
+        );
+        assert_eq!(
+            normalise_phone("+33 1 23 45 67 89", false),
+            Err(PhoneError::NotMobile)
+        );
+        for raw in [
+            "",
+            "06 12",
+            "06123456789",
+            "abc",
+            "6 12 34 56 78",
+            "+33 6 12 34 56",
+            "++33612345678",
+            "06+12345678",
+        ] {
+            assert_eq!(
+                normalise_phone(raw, false),
+                Err(PhoneError::Invalid),
+                "{raw}"
+            );
         }
-        assert_eq!(normalise_phone("+32 470 12 34 56", false), Err(PhoneError::Abroad));
-        assert_eq!(normalise_phone("0044 7911 123456", false), Err(PhoneError::Abroad));
-        assert_eq!(normalise_phone("+32 470 12 34 56", true), Ok("+32470123456".into()));
-        assert_eq!(normalise_phone("0044 7911 123456", true), Ok("+447911123456".into()));
+        assert_eq!(
+            normalise_phone("+32 470 12 34 56", false),
+            Err(PhoneError::Abroad)
+        );
+        assert_eq!(
+            normalise_phone("0044 7911 123456", false),
+            Err(PhoneError::Abroad)
+        );
+        assert_eq!(
+            normalise_phone("+32 470 12 34 56", true),
+            Ok("+32470123456".into())
+        );
+        assert_eq!(
+            normalise_phone("0044 7911 123456", true),
+            Ok("+447911123456".into())
+        );
         // A French number stays French when abroad is allowed.
-        assert_eq!(normalise_phone("0612345678", true), Ok("+33612345678".into()));
+        assert_eq!(
+            normalise_phone("0612345678", true),
+            Ok("+33612345678".into())
+        );
         assert_eq!(normalise_phone("+1234", true), Err(PhoneError::Invalid));
     }
 
@@ -227,7 +267,10 @@ mod tests {
 
     fn paris(y: i32, m: u8, d: u8, h: u8, min: u8) -> i64 {
         let date = time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap();
-        from_paris_local(time::PrimitiveDateTime::new(date, time::Time::from_hms(h, min, 0).unwrap()))
+        from_paris_local(time::PrimitiveDateTime::new(
+            date,
+            time::Time::from_hms(h, min, 0).unwrap(),
+        ))
     }
 
     #[test]
@@ -240,24 +283,53 @@ mod tests {
         let eight = paris(2026, 12, 7, 8, 0);
         assert_eq!(quiet_hours_release(eight), eight);
         // Evening: the next morning at 08:00; after midnight: the same morning.
-        assert_eq!(quiet_hours_release(paris(2026, 12, 7, 21, 0)), paris(2026, 12, 8, 8, 0));
-        assert_eq!(quiet_hours_release(paris(2026, 12, 7, 23, 30)), paris(2026, 12, 8, 8, 0));
-        assert_eq!(quiet_hours_release(paris(2026, 12, 8, 3, 0)), paris(2026, 12, 8, 8, 0));
-        assert_eq!(quiet_hours_release(paris(2026, 12, 8, 7, 59)), paris(2026, 12, 8, 8, 0));
+        assert_eq!(
+            quiet_hours_release(paris(2026, 12, 7, 21, 0)),
+            paris(2026, 12, 8, 8, 0)
+        );
+        assert_eq!(
+            quiet_hours_release(paris(2026, 12, 7, 23, 30)),
+            paris(2026, 12, 8, 8, 0)
+        );
+        assert_eq!(
+            quiet_hours_release(paris(2026, 12, 8, 3, 0)),
+            paris(2026, 12, 8, 8, 0)
+        );
+        assert_eq!(
+            quiet_hours_release(paris(2026, 12, 8, 7, 59)),
+            paris(2026, 12, 8, 8, 0)
+        );
         // In summer time too (UTC+2), and across a month's end.
-        assert_eq!(quiet_hours_release(paris(2026, 7, 31, 22, 0)), paris(2026, 8, 1, 8, 0));
+        assert_eq!(
+            quiet_hours_release(paris(2026, 7, 31, 22, 0)),
+            paris(2026, 8, 1, 8, 0)
+        );
         assert_eq!(paris(2026, 8, 1, 8, 0) % (3600 * 1000), 0);
     }
 
     #[test]
     fn the_paris_day_starts_at_midnight_paris_time() {
-        assert_eq!(paris_day_start(paris(2026, 12, 7, 15, 12)), paris(2026, 12, 7, 0, 0));
-        assert_eq!(paris_day_start(paris(2026, 12, 7, 0, 30)), paris(2026, 12, 7, 0, 0));
+        assert_eq!(
+            paris_day_start(paris(2026, 12, 7, 15, 12)),
+            paris(2026, 12, 7, 0, 0)
+        );
+        assert_eq!(
+            paris_day_start(paris(2026, 12, 7, 0, 30)),
+            paris(2026, 12, 7, 0, 0)
+        );
     }
 
     #[test]
     fn stop_is_recognised_in_its_usual_forms_only() {
-        for text in ["STOP", "stop", " Stop. ", "STOP SMS", "stop 36180", "Arrêt", "ARRET"] {
+        for text in [
+            "STOP",
+            "stop",
+            " Stop. ",
+            "STOP SMS",
+            "stop 36180",
+            "Arrêt",
+            "ARRET",
+        ] {
             assert!(is_stop_word(text), "{text}");
         }
         for text in ["", "Bonjour", "ne stop pas", "STOPPER", "OK"] {
@@ -267,11 +339,23 @@ mod tests {
 
     #[test]
     fn kannel_report_types_map_to_statuses() {
-        assert_eq!(DeliveryReport::from_kannel(1), Some(DeliveryReport::Delivered));
+        assert_eq!(
+            DeliveryReport::from_kannel(1),
+            Some(DeliveryReport::Delivered)
+        );
         assert_eq!(DeliveryReport::from_kannel(2), Some(DeliveryReport::Failed));
-        assert_eq!(DeliveryReport::from_kannel(16), Some(DeliveryReport::Failed));
-        assert_eq!(DeliveryReport::from_kannel(8), Some(DeliveryReport::InTransit));
-        assert_eq!(DeliveryReport::from_kannel(4), Some(DeliveryReport::InTransit));
+        assert_eq!(
+            DeliveryReport::from_kannel(16),
+            Some(DeliveryReport::Failed)
+        );
+        assert_eq!(
+            DeliveryReport::from_kannel(8),
+            Some(DeliveryReport::InTransit)
+        );
+        assert_eq!(
+            DeliveryReport::from_kannel(4),
+            Some(DeliveryReport::InTransit)
+        );
         assert_eq!(DeliveryReport::from_kannel(3), None);
     }
 

@@ -166,7 +166,9 @@ mod tests {
             .unwrap()
             .port();
         let url = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
-        let err = get(&url, std::time::Duration::from_secs(5)).await.unwrap_err();
+        let err = get(&url, std::time::Duration::from_secs(5))
+            .await
+            .unwrap_err();
         assert!(err.starts_with("unreachable"), "{err}");
     }
 }

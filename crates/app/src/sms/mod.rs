@@ -229,7 +229,11 @@ impl App {
             }
             Err(what) => (QUEUED, what.clone(), Some(format!("gateway {what}"))),
         };
-        let status = if error.is_some() && last_try { FAILED } else { status };
+        let status = if error.is_some() && last_try {
+            FAILED
+        } else {
+            status
+        };
         self.record_sms_attempt(id, status, &reply).await?;
         match error {
             None => {
@@ -286,7 +290,12 @@ impl App {
             .map_err(|e| AppError::Internal(format!("cannot write SMS: {e}")))
     }
 
-    async fn record_sms_attempt(&self, id: Uuid, status: &str, reply: &str) -> Result<(), AppError> {
+    async fn record_sms_attempt(
+        &self,
+        id: Uuid,
+        status: &str,
+        reply: &str,
+    ) -> Result<(), AppError> {
         let txn = self.bookkeeping(Bookkeeping::JobQueue).await?;
         messages::record_attempt(&*txn, id, status, reply, self.now()).await?;
         txn.commit().await
@@ -316,7 +325,11 @@ impl App {
             DeliveryReport::Failed => Some(FAILED),
             DeliveryReport::InTransit => None,
         };
-        let answer: String = answer.chars().filter(|c| !c.is_control()).take(200).collect();
+        let answer: String = answer
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
         let reply = format!("DLR {kind} {answer}").trim().to_owned();
         let txn = self.bookkeeping(Bookkeeping::SmsGateway).await?;
         messages::record_report(&*txn, id, status, &reply, self.now()).await?;
@@ -346,8 +359,7 @@ impl App {
         if !is_stop_word(text) {
             return Ok(false);
         }
-        let phone =
-            normalise_phone(from, true).map_err(|e| AppError::invalid("from", e.code()))?;
+        let phone = normalise_phone(from, true).map_err(|e| AppError::invalid("from", e.code()))?;
         let txn = self.bookkeeping(Bookkeeping::SmsGateway).await?;
         messages::opt_out(&*txn, &phone, self.now()).await?;
         txn.commit().await?;

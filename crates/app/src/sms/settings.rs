@@ -60,8 +60,9 @@ impl SmsSettings {
                         "PARCOURS_SMS_URL is not an http:// URL (Kannel's sendsms, e.g. http://127.0.0.1:13013/cgi-bin/sendsms)"
                             .to_owned()
                     })?;
-                let user = set(user)
-                    .ok_or_else(|| "PARCOURS_SMS_USER is required with PARCOURS_SMS_URL".to_owned())?;
+                let user = set(user).ok_or_else(|| {
+                    "PARCOURS_SMS_USER is required with PARCOURS_SMS_URL".to_owned()
+                })?;
                 let password = set(password).ok_or_else(|| {
                     "PARCOURS_SMS_PASSWORD is required with PARCOURS_SMS_URL".to_owned()
                 })?;
@@ -75,10 +76,13 @@ impl SmsSettings {
         let from = match set(from) {
             None => None,
             Some(from) => {
-                let alphanumeric = from.len() <= 11
-                    && from.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ');
+                let alphanumeric =
+                    from.len() <= 11 && from.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ');
                 let number = from.len() <= 16
-                    && from.trim_start_matches('+').chars().all(|c| c.is_ascii_digit());
+                    && from
+                        .trim_start_matches('+')
+                        .chars()
+                        .all(|c| c.is_ascii_digit());
                 if !(alphanumeric || number) {
                     return Err(
                         "PARCOURS_SMS_FROM must be at most 11 letters and digits, or a number"
@@ -161,8 +165,8 @@ mod tests {
         assert!(err.contains("PARCOURS_SMS_USER"), "{err}");
         let err = SmsSettings::from_config(url, Some("u"), None, None, None).unwrap_err();
         assert!(err.contains("PARCOURS_SMS_PASSWORD"), "{err}");
-        let err =
-            SmsSettings::from_config(None, None, None, Some("Mission Avenir 2026"), None).unwrap_err();
+        let err = SmsSettings::from_config(None, None, None, Some("Mission Avenir 2026"), None)
+            .unwrap_err();
         assert!(err.contains("PARCOURS_SMS_FROM"), "{err}");
     }
 }

@@ -131,7 +131,11 @@ pub async fn save_rules(
     axum::Form(form): axum::Form<RulesForm>,
 ) -> PageResult {
     let abroad = form.abroad_allowed.is_some();
-    match state.app.save_sms_rules(&actor, abroad, &form.daily_cap).await {
+    match state
+        .app
+        .save_sms_rules(&actor, abroad, &form.daily_cap)
+        .await
+    {
         Ok(()) => Ok(see_other(&format!("{SMS_PATH}?done=rules"))),
         Err(AppError::Invalid(errors)) => {
             let log = state.app.sms_log(&actor).await?;
@@ -214,9 +218,7 @@ pub async fn incoming(
     Query(q): Query<IncomingQuery>,
 ) -> Response {
     let credentials = basic_credentials(&headers);
-    let credentials = credentials
-        .as_ref()
-        .map(|(u, p)| (u.as_str(), p.as_str()));
+    let credentials = credentials.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
     match state.app.sms_incoming(credentials, &q.from, &q.text).await {
         Ok(_) => StatusCode::OK.into_response(),
         Err(AppError::Unauthenticated) => (
@@ -305,7 +307,10 @@ mod tests {
 
     #[test]
     fn basic_credentials_are_decoded() {
-        assert_eq!(base64_decode("cGFyY291cnM6czNjcmV0").unwrap(), b"parcours:s3cret");
+        assert_eq!(
+            base64_decode("cGFyY291cnM6czNjcmV0").unwrap(),
+            b"parcours:s3cret"
+        );
         assert_eq!(base64_decode("YQ==").unwrap(), b"a");
         assert_eq!(base64_decode("YWI").unwrap(), b"ab");
         assert!(base64_decode("*").is_none());
