@@ -11,9 +11,9 @@ pub mod jobs;
 pub mod mail;
 /// The reference catalog version in force, shared by every tenant.
 pub mod reference;
-/// Text messages handed to the SMS gateway, the numbers that answered STOP, each
-/// operator's SMS rules (reports and incoming messages arrive with no tenant).
-pub mod sms;
 /// Sessions, sign-in attempts and sign-in links: found by token hash or address,
 /// before any tenant is known.
 pub mod security;
+/// Text messages handed to the SMS gateway, the numbers that answered STOP, each
+/// operator's SMS rules (reports and incoming messages arrive with no tenant).
+pub mod sms;
