@@ -32,6 +32,7 @@ mod selection;
 mod sessions;
 mod setup;
 mod shell;
+mod sms;
 mod staff;
 mod suppression;
 mod synthesis;

@@ -42,7 +42,7 @@ const HOST_ADMIN: &str = "host@parcours.test";
 
 /// Pages anyone may open without signing in (sign-in, links sent by email, the public
 /// occupation explorer, operations endpoints).
-const PUBLIC_PREFIXES: [&str; 21] = [
+const PUBLIC_PREFIXES: [&str; 22] = [
     "/login",
     "/confidentialite",
     "/accessibilite",
@@ -64,6 +64,8 @@ const PUBLIC_PREFIXES: [&str; 21] = [
     "/livez",
     "/metrics",
     "/static/",
+    // The SMS gateway's callbacks: authenticated by a message's secret or Basic auth.
+    "/sms/",
 ];
 
 /// Gives the demo tenant one of each thing a route names, written by the role that
@@ -419,6 +421,10 @@ fn source_of(path: &str, param: &str) -> Option<Source> {
         "code" if path.starts_with("/lang/") => return Some(Fixed("en")),
         "code" => return Some(Fixed("D1102")),
         "n" => return Some(Fixed("1")),
+        // An SMS's delivery report: the gateway's, no tenant's (its secret is the query's).
+        "id" if path.starts_with("/sms/dlr/") => {
+            return Some(Fixed("00000000-0000-7000-8000-000000000000"));
+        }
         "item" => return Some(Fixed("immersion")),
         "person" => "persons",
         "document" => "documents",

@@ -137,13 +137,20 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 125] = [
+    pub const ALL: [AuditAction; 127] = [
     // Several operators on one host (issue 25, item 6): written in the new tenant.
     OperatorCreated,
 }
 
 impl AuditAction {
     pub const ALL: [AuditAction; 123] = [
+    // SMS through the gateway (issue 29).
+    SmsRulesSaved,
+    SmsTestSent,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 124] = [
         AuditAction::ActivityAnswersSaved,
         AuditAction::ActivityCompleted,
         AuditAction::ActivityHealthAnswersDenied,
@@ -269,6 +276,8 @@ impl AuditAction {
         AuditAction::AppointmentPastRecorded,
         AuditAction::OpportunityUpdated,
         AuditAction::OperatorCreated,
+        AuditAction::SmsRulesSaved,
+        AuditAction::SmsTestSent,
     ];
 
     /// The string stored in `audit_events.action`.
@@ -401,6 +410,8 @@ impl AuditAction {
             AuditAction::AppointmentPastRecorded => "appointment.past_recorded",
             AuditAction::OpportunityUpdated => "opportunity.updated",
             AuditAction::OperatorCreated => "operator.created",
+            AuditAction::SmsRulesSaved => "sms.rules_saved",
+            AuditAction::SmsTestSent => "sms.test_sent",
         }
     }
 

@@ -34,6 +34,7 @@ pub mod referrals;
 pub mod seed;
 pub mod selection;
 pub mod setup;
+pub mod sms;
 pub mod sponsors;
 pub mod staff;
 pub mod surveys;
@@ -64,6 +65,8 @@ pub struct AppConfig {
     pub login_window_ms: i64,
     /// The sender, and the SMTP relay if any (else the outbox).
     pub mail: mail::MailSettings,
+    /// The SMS gateway if any (else the outbox), the sender, the callback URL.
+    pub sms: sms::SmsSettings,
 }
 
 impl AppConfig {
@@ -76,6 +79,7 @@ impl AppConfig {
             login_max_failures_per_ip: 50,
             login_window_ms: 15 * 60 * 1000,
             mail: mail::MailSettings::default(),
+            sms: sms::SmsSettings::default(),
         }
     }
 }

@@ -162,6 +162,8 @@ pub enum Bookkeeping {
     Seed,
     /// Caches of computed figures (programme reports, cohort statistics).
     Cache,
+    /// What the SMS gateway reports: a message's delivery, a number that answered STOP.
+    SmsGateway,
 }
 
 /// A write without an audit row, for one of the [`Bookkeeping`] reasons.

@@ -51,6 +51,27 @@ struct Global {
     /// Sender name of outgoing email (default Parcours).
     #[arg(long, global = true, env = "PARCOURS_MAIL_FROM_NAME")]
     mail_from_name: Option<String>,
+    /// Kannel's sendsms URL (e.g. http://127.0.0.1:13013/cgi-bin/sendsms); unset, SMS
+    /// are written to the outbox.
+    #[arg(long, global = true, env = "PARCOURS_SMS_URL", hide_env_values = true)]
+    sms_url: Option<String>,
+    /// The sendsms-user's name.
+    #[arg(long, global = true, env = "PARCOURS_SMS_USER", hide_env_values = true)]
+    sms_user: Option<String>,
+    /// The sendsms-user's password (also required of Kannel's incoming-message calls).
+    #[arg(
+        long,
+        global = true,
+        env = "PARCOURS_SMS_PASSWORD",
+        hide_env_values = true
+    )]
+    sms_password: Option<String>,
+    /// Sender shown on phones (11 letters and digits, or a number).
+    #[arg(long, global = true, env = "PARCOURS_SMS_FROM")]
+    sms_from: Option<String>,
+    /// Where Kannel reaches Parcours for delivery reports (default: the public URL).
+    #[arg(long, global = true, env = "PARCOURS_SMS_CALLBACK_URL")]
+    sms_callback_url: Option<String>,
 }
 
 impl Global {
@@ -61,6 +82,14 @@ impl Global {
             self.smtp_url.as_deref(),
             self.mail_from.as_deref(),
             self.mail_from_name.as_deref(),
+        )
+        .map_err(anyhow::Error::msg)?;
+        config.sms = parcours_app::sms::SmsSettings::from_config(
+            self.sms_url.as_deref(),
+            self.sms_user.as_deref(),
+            self.sms_password.as_deref(),
+            self.sms_from.as_deref(),
+            self.sms_callback_url.as_deref(),
         )
         .map_err(anyhow::Error::msg)?;
         Ok(config)
@@ -458,6 +487,10 @@ async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         ),
     }
     println!("  emails are {mail_destination}");
+    match &app.config().sms.gateway {
+        Some(gateway) => println!("  SMS are sent through {}", gateway.describe()),
+        None => println!("  SMS are written to {}", global.outbox.display()),
+    }
 
     let seed = !args.no_demo && app.is_empty().await?;
     if seed {

@@ -19,6 +19,7 @@ pub mod referral;
 pub mod role;
 pub mod scoring;
 pub mod selection;
+pub mod sms;
 pub mod text;
 pub mod workspace;
 

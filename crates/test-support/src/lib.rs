@@ -188,6 +188,21 @@ impl TestApp {
         })
     }
 
+    /// The same browser, served on `listener`: for a process that calls the
+    /// application back at a known address (the SMS gateway's delivery reports).
+    pub fn client_on(&self, listener: std::net::TcpListener) -> anyhow::Result<Client> {
+        let service = parcours_web::router(self.state.clone())
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = TestServer::builder()
+            .http_transport_with_tcp_listener(listener)
+            .save_cookies()
+            .try_build(service)?;
+        Ok(Client {
+            server,
+            csrf: std::sync::Mutex::new(None),
+        })
+    }
+
     /// A client signed in through the real login form, CSRF token included.
     pub async fn login_as(&self, email: &str) -> anyhow::Result<Client> {
         let client = self.client()?;

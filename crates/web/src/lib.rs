@@ -35,6 +35,7 @@ pub mod referrals;
 mod routes;
 pub mod selection;
 pub mod setup;
+pub mod sms;
 pub mod sponsors;
 pub mod staff;
 pub mod synthesis;
@@ -100,6 +101,7 @@ pub fn route_paths() -> Vec<&'static str> {
         .get_or_init(|| {
             let mut paths = page_routes().paths;
             paths.extend(ops::router().paths);
+            paths.extend(sms::gateway_routes().paths);
             paths
         })
         .iter()
@@ -138,6 +140,7 @@ pub(crate) fn page_routes() -> Routes {
         .merge(api::router())
         .merge(staff::router())
         .merge(tenants::router())
+        .merge(sms::router())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -155,6 +158,11 @@ pub fn router(state: AppState) -> Router {
     pages
         .merge(
             ops::router()
+                .router
+                .method_not_allowed_fallback(kit::method_not_allowed),
+        )
+        .merge(
+            sms::gateway_routes()
                 .router
                 .method_not_allowed_fallback(kit::method_not_allowed),
         )

@@ -80,6 +80,8 @@ mod kinds;
 pub use kinds::*;
 mod mail_delivery;
 pub use mail_delivery::MailDelivery;
+mod sms_delivery;
+pub use sms_delivery::SmsDelivery;
 
 /// Queues a typed job in the caller's transaction (`tenant` is `None` for the
 /// installation's own jobs).
@@ -204,6 +206,7 @@ impl App {
                 if job.kind == kind::DOCUMENTS_PURGE {
                     self.purge_documents(now).await?;
                     self.purge_mail_log(now).await?;
+                    self.purge_sms_log(now).await?;
                 } else if job.kind == kind::SURVEYS_SEND {
                     self.send_surveys(now).await?;
                 } else if job.kind == kind::PERSONS_INACTIVITY {
@@ -266,6 +269,10 @@ impl App {
             (MailDelivery::KIND, _) => {
                 let last_try = job.attempts >= job.max_attempts;
                 self.deliver_mail(&payload_of(job)?, last_try).await
+            }
+            (SmsDelivery::KIND, _) => {
+                let last_try = job.attempts >= job.max_attempts;
+                self.deliver_sms(&payload_of(job)?, last_try).await
             }
             (StaffInvitation::KIND, Some(scope)) => {
                 self.send_staff_invitation(scope, &payload_of(job)?).await

@@ -31,6 +31,7 @@ mod m0025_staff;
 mod m0026_programmes_admin;
 mod m0029_partner_contexts;
 mod m0032_drop_reasons;
+mod m0031_sms;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0025_staff::Migration),
             Box::new(m0026_programmes_admin::Migration),
             Box::new(m0029_partner_contexts::Migration),
+            Box::new(m0031_sms::Migration),
             Box::new(m0032_drop_reasons::Migration),
         ]
     }

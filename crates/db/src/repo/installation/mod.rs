@@ -16,3 +16,6 @@ pub mod reference;
 pub mod security;
 /// The operators (tenants) as the host administrator lists them: counts, no one's data.
 pub mod tenants;
+/// Text messages handed to the SMS gateway, the numbers that answered STOP, each
+/// operator's SMS rules (reports and incoming messages arrive with no tenant).
+pub mod sms;
