@@ -26,6 +26,8 @@ fn main() {
             "current" => weights.current_job_factor = v,
             "family" => weights.current_family_factor = v,
             "regulated" => weights.regulated_penalty = v,
+            "munknown" => weights.market_unknown = v,
+            "sel" => weights.selective_penalty = v,
             "stretch" => weights.interest_stretch = v,
             "caution" => weights.caution_penalty = v,
             "cexp" => weights.change_experience_factor = v,

@@ -50,6 +50,9 @@ pub struct Weights {
     pub mobility: f64,
     /// Labour-market tension in the employment areas within the commute radius.
     pub market: f64,
+    /// The market value of an occupation the 2020 file does not report in reach:
+    /// unknown rather than absent (the file holds about a sixth of the pairs).
+    pub market_unknown: f64,
     /// The person's top work values against what the fiche offers (see [`VALUES`]).
     pub values: f64,
     /// Multiplier per level of training beyond what the person accepts.
@@ -94,6 +97,7 @@ impl Default for Weights {
             core_emerging: 1.5,
             mobility: 1.5,
             market: 1.0,
+            market_unknown: 0.2,
             values: 1.0,
             training_gap_penalty: 0.75,
             regulated_penalty: 0.9,
@@ -1404,8 +1408,7 @@ impl Ranker<'_> {
         if let Some(summary) = self.market_of(index) {
             let mean_index = summary.and_then(|s| s.mean_index);
             let offers = summary.map_or(0, |s| s.offers);
-            // No data in reach counts as a weak market rather than an unknown one.
-            let value = mean_index.map_or(0.2, |i| (i - 1.0) / 4.0);
+            let value = mean_index.map_or(weights.market_unknown, |i| (i - 1.0) / 4.0);
             let reason = match mean_index {
                 Some(i) if explain && i >= 3.5 && offers >= weights.min_offers_for_claim => {
                     // Labour-market data is keyed on the ROME v3 parent: say so when
