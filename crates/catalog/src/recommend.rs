@@ -1208,12 +1208,13 @@ impl Ranker<'_> {
         // and no offer, the fiche is left out. An occupation the file does not report
         // in reach is unknown there, not absent (the 2020 file holds about a sixth of
         // the occupation × area pairs): kept, with a caution and a weak market.
-        if profile.hard_radius && !profile.is_current(index) {
-            if let Some(summary) = self.market_of(index).flatten() {
-                if summary.areas_with_data > 0 && summary.offers == 0 {
-                    return true;
-                }
-            }
+        if profile.hard_radius
+            && !profile.is_current(index)
+            && let Some(summary) = self.market_of(index).flatten()
+            && summary.areas_with_data > 0
+            && summary.offers == 0
+        {
+            return true;
         }
         false
     }
