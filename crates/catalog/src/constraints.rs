@@ -90,6 +90,10 @@ struct File {
     limits: BTreeMap<String, LimitSpec>,
     licence: LicenceSpec,
     part_time: PartTimeSpec,
+    /// The curated table: fiche code → the limits intrinsic to it (`[]`: reviewed,
+    /// none).
+    #[serde(default)]
+    fiches: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,8 +164,22 @@ impl Constraints {
         let mut labels = Vec::new();
         let mut effects = Vec::new();
         let mut context_codes = Vec::new();
-        let mut fiche_entries: Vec<String> = Vec::new();
+        let mut fiche_entries: Vec<String> = file.fiches.keys().cloned().collect();
+        for (code, limits) in &file.fiches {
+            if let Some(unknown) = limits
+                .iter()
+                .find(|l| !Limit::ALL.iter().any(|k| k.id() == l.as_str()))
+            {
+                return Err(format!("fiches.{code}: `{unknown}` is not a limit of the profile"));
+            }
+        }
         for limit in Limit::ALL {
+            let tabled: Vec<String> = file
+                .fiches
+                .iter()
+                .filter(|(_, limits)| limits.iter().any(|l| l == limit.id()))
+                .map(|(code, _)| code.clone())
+                .collect();
             let (label, exclude, caution, some_posts, intrinsic): (
                 &str,
                 &[u32],
@@ -198,7 +216,7 @@ impl Constraints {
                     .iter()
                     .map(|f| {
                         let has = |codes: &[u32]| f.contexts.iter().any(|c| codes.contains(c));
-                        if named(&f.code, intrinsic) {
+                        if named(&f.code, intrinsic) || tabled.contains(&f.code) {
                             Effect::Excluded
                         } else if has(exclude) {
                             if named(&f.code, some_posts) {

@@ -86,6 +86,9 @@ pub struct EntryRoute {
     pub training: Option<Training>,
     /// Set by the reviewed overrides file rather than the parser.
     pub reviewed: bool,
+    /// Entered after a selection on performance or talent ("accessible après
+    /// sélection"), whatever the diploma: a professional athlete.
+    pub selective: bool,
 }
 
 impl EntryRoute {
@@ -124,6 +127,8 @@ struct Override {
     certificate: bool,
     #[serde(default)]
     training: Option<Training>,
+    #[serde(default)]
+    selective: bool,
     /// Why: kept in the file for the reviewer.
     #[allow(dead_code)]
     note: String,
@@ -174,6 +179,7 @@ pub fn entry_route(fiche: &Fiche, overrides: &Overrides) -> EntryRoute {
                 .training
                 .or(typical_training(Some(o.level), o.certificate)),
             reviewed: true,
+            selective: o.selective,
         };
     }
     parse_access(&fiche.access)
@@ -453,11 +459,15 @@ pub fn parse_access(access: &[String]) -> EntryRoute {
             certificate = true;
         }
     }
+    let selective = sentences
+        .iter()
+        .any(|s| s.contains("apres selection") || s.contains("sur selection"));
     EntryRoute {
         level,
         certificate,
         training: typical_training(level, certificate),
         reviewed: false,
+        selective,
     }
 }
 
@@ -513,6 +523,7 @@ mod tests {
             certificate: false,
             training: Some(Training::More),
             reviewed: false,
+            selective: false,
         };
         assert_eq!(
             route.training_for(Qualification::Bac3),

@@ -25,7 +25,7 @@ use crate::{Catalog, CoreLevel, Fiche};
 
 /// Changes whenever a weight or a rule below changes, so that a stored ranking can say
 /// which rules produced it.
-pub const WEIGHTS_VERSION: &str = "2026-12.1";
+pub const WEIGHTS_VERSION: &str = "2026-12.2";
 
 /// Every weight of the engine, in one place. See the README section "Recommendations".
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +38,9 @@ pub struct Weights {
     pub interests: f64,
     /// How much more the fiche's principal centre d'intérêt counts than the others.
     pub interest_principal_factor: f64,
+    /// How far the centres d'intérêt fit spreads around neutral (0.5): the centred
+    /// ratings, weighted mean, times this.
+    pub interest_stretch: f64,
     /// Skills the person practised (past jobs, confirmed skills) that the fiche needs.
     pub skills: f64,
     /// Weight of a core skill (principal / emerging) of the target against the others.
@@ -47,6 +50,9 @@ pub struct Weights {
     pub mobility: f64,
     /// Labour-market tension in the employment areas within the commute radius.
     pub market: f64,
+    /// The market value of an occupation the 2020 file does not report in reach:
+    /// unknown rather than absent (the file holds about a sixth of the pairs).
+    pub market_unknown: f64,
     /// The person's top work values against what the fiche offers (see [`VALUES`]).
     pub values: f64,
     /// Multiplier per level of training beyond what the person accepts.
@@ -59,6 +65,15 @@ pub struct Weights {
     /// to change (`intent: change`).
     pub current_job_factor: f64,
     pub current_family_factor: f64,
+    /// Multiplier per limit of the person that some posts of the fiche involve (a
+    /// caution): kept, but below the fiches free of it.
+    pub caution_penalty: f64,
+    /// Multiplier for a fiche entered after a selection on performance or talent.
+    pub selective_penalty: f64,
+    /// For someone who wants to change (`intent: change`): what their past jobs weigh
+    /// (skills, mobility), and what their centres d'intérêt weigh, against the usual.
+    pub change_experience_factor: f64,
+    pub change_interests_factor: f64,
     /// Multiplier for a fiche where part time is rare, for someone who wants part time.
     pub part_time_rare_penalty: f64,
     /// At most this many fiches of one ROME domain in the top 10 (unless `intent: stay`).
@@ -72,21 +87,27 @@ pub struct Weights {
 impl Default for Weights {
     fn default() -> Self {
         Weights {
-            riasec: 3.0,
+            riasec: 2.0,
             riasec_major_share: 0.7,
             interests: 2.0,
             interest_principal_factor: 2.0,
+            interest_stretch: 2.0,
             skills: 2.5,
             core_principal: 2.0,
             core_emerging: 1.5,
             mobility: 1.5,
             market: 1.0,
+            market_unknown: 0.2,
             values: 1.0,
             training_gap_penalty: 0.75,
             regulated_penalty: 0.9,
             default_commute_km: 30.0,
             current_job_factor: 0.5,
             current_family_factor: 0.7,
+            caution_penalty: 0.85,
+            selective_penalty: 0.5,
+            change_experience_factor: 0.5,
+            change_interests_factor: 1.5,
             part_time_rare_penalty: 0.85,
             domain_cap_top10: 3,
             flat_riasec_spread: 15.0,
@@ -419,6 +440,9 @@ pub struct Prepared {
     riasec_top: [usize; 2],
     flat: Option<FlatRiasec>,
     interests: IntMap<u8, f64>,
+    /// The mean of the person's ratings (0–1): the fit reads each rating against it,
+    /// so that someone who rates everything high is not matched on level alone.
+    interest_mean: f64,
     /// Centres d'intérêt rated 5/5.
     loved: Vec<u8>,
     /// Skill code → weight of the evidence (a confirmed skill or a past job's skill).
@@ -446,6 +470,9 @@ pub struct Prepared {
     market: Option<IntMap<u32, TensionSummary>>,
     /// `travel` was given: fiches with no offers in reach are left out.
     hard_radius: bool,
+    /// What past jobs and centres d'intérêt weigh for this person (intent).
+    experience_factor: f64,
+    interests_factor: f64,
     commute_km: f64,
 }
 
@@ -657,10 +684,25 @@ impl Profile {
             values,
             wants_environment,
             hard_radius: self.travel.is_some() && market.is_some(),
+            experience_factor: if self.intent == Some(Intent::Change) {
+                weights.change_experience_factor
+            } else {
+                1.0
+            },
+            interests_factor: if self.intent == Some(Intent::Change) {
+                weights.change_interests_factor
+            } else {
+                1.0
+            },
             market,
             riasec: shape,
             riasec_top: top,
             flat,
+            interest_mean: if interests.is_empty() {
+                0.5
+            } else {
+                interests.values().sum::<f64>() / interests.len() as f64
+            },
             interests,
             loved,
             practised,
@@ -1162,13 +1204,17 @@ impl Ranker<'_> {
         {
             return true;
         }
-        // The person set a travel limit: no offers in reach, where the data has some
-        // elsewhere, leaves the fiche out.
-        if profile.hard_radius && !profile.is_current(index) {
-            let offers = self.market_of(index).flatten().map_or(0, |s| s.offers);
-            if offers == 0 && self.catalog.has_market_data_at(index) {
-                return true;
-            }
+        // The person set a travel limit: the areas in reach report this occupation
+        // and no offer, the fiche is left out. An occupation the file does not report
+        // in reach is unknown there, not absent (the 2020 file holds about a sixth of
+        // the occupation × area pairs): kept, with a caution and a weak market.
+        if profile.hard_radius
+            && !profile.is_current(index)
+            && let Some(summary) = self.market_of(index).flatten()
+            && summary.areas_with_data > 0
+            && summary.offers == 0
+        {
+            return true;
         }
         false
     }
@@ -1187,7 +1233,7 @@ impl Ranker<'_> {
     /// ROME v3 parent; from the qualification gap when known; else the fiche's typical.
     fn training_needed(&self, index: usize) -> (Option<Training>, Option<EntryRoute>) {
         let route = self.catalog.entry_at(index);
-        if self.profile.close_to_held(self.catalog, index) {
+        if self.no_gap(index) {
             return (Some(Training::None), route);
         }
         let needed = match (route, self.profile.qualification) {
@@ -1196,6 +1242,25 @@ impl Ranker<'_> {
             (None, _) => None,
         };
         (needed, route)
+    }
+
+    /// A job held, or one of the same ROME v3 parent that asks no more than one level
+    /// above the person's and no regulated diploma: experience makes up for the gap.
+    /// (An accountant is close to an auditor, but the auditor's diploma is still due.)
+    fn no_gap(&self, index: usize) -> bool {
+        let profile = self.profile;
+        if profile.is_current(index) {
+            return true;
+        }
+        if !profile.close_to_held(self.catalog, index)
+            || self.catalog.fiches.get(index).is_some_and(|f| f.regulated)
+        {
+            return false;
+        }
+        match (self.catalog.entry_at(index).and_then(|r| r.level), profile.qualification) {
+            (Some(level), Some(held)) => level.step() <= held.step() + 1,
+            _ => true,
+        }
     }
 
     /// What the person accepts: their answer, else a year when their qualification is
@@ -1247,18 +1312,20 @@ impl Ranker<'_> {
                 } else {
                     1.0
                 };
-                // An unrated centre d'intérêt counts as neutral.
-                let rating = profile.interests.get(code).copied().unwrap_or(0.5);
-                sum += w * rating;
+                // The shape of the ratings: each against the person's own mean; an
+                // unrated centre d'intérêt counts as neutral.
+                let rating = profile.interests.get(code).copied();
+                sum += w * rating.map_or(0.0, |r| r - profile.interest_mean);
                 total += w;
+                let rating = rating.unwrap_or(0.0);
                 if rating >= 0.75 && best.is_none_or(|(r, _)| rating * w > r) {
                     best = Some((rating * w, *code));
                 }
             }
             if total > 0.0 {
                 parts.push(Part {
-                    weight: weights.interests,
-                    value: sum / total,
+                    weight: weights.interests * profile.interests_factor,
+                    value: (0.5 + weights.interest_stretch * sum / total).clamp(0.0, 1.0),
                     reason: if explain {
                         best.and_then(|(_, code)| catalog.centre_interet(code))
                             .map(|c| format!("Rejoint ce qui vous attire : « {} »", c.label))
@@ -1275,7 +1342,7 @@ impl Ranker<'_> {
             let value = if total > 0.0 { have / total } else { 0.0 };
             let held = profile.held.get(&index);
             parts.push(Part {
-                weight: weights.skills,
+                weight: weights.skills * profile.experience_factor,
                 value: if held.is_some() { 1.0 } else { value },
                 reason: if !explain {
                     None
@@ -1291,7 +1358,7 @@ impl Ranker<'_> {
         if !profile.held.is_empty() {
             let from = profile.mobility_from.get(&index);
             parts.push(Part {
-                weight: weights.mobility,
+                weight: weights.mobility * profile.experience_factor,
                 value: if from.is_some() || profile.held.contains_key(&index) {
                     1.0
                 } else {
@@ -1342,8 +1409,7 @@ impl Ranker<'_> {
         if let Some(summary) = self.market_of(index) {
             let mean_index = summary.and_then(|s| s.mean_index);
             let offers = summary.map_or(0, |s| s.offers);
-            // No data in reach counts as a weak market rather than an unknown one.
-            let value = mean_index.map_or(0.2, |i| (i - 1.0) / 4.0);
+            let value = mean_index.map_or(weights.market_unknown, |i| (i - 1.0) / 4.0);
             let reason = match mean_index {
                 Some(i) if explain && i >= 3.5 && offers >= weights.min_offers_for_claim => {
                     // Labour-market data is keyed on the ROME v3 parent: say so when
@@ -1370,17 +1436,41 @@ impl Ranker<'_> {
         }
         let mut penalty = 1.0;
         let (needed, _) = self.training_needed(index);
+        // A fiche whose access text names a qualification at no level we recognise
+        // counts as about a year of training, not as none.
+        let needed = needed.or(Some(Training::OneYear));
         if let (Some(accepted), Some(required)) = (self.accepted(), needed) {
             let gap = required.step() - accepted.step();
             if gap > 0 {
                 penalty *= weights.training_gap_penalty.powi(gap);
             }
         }
-        if fiche.regulated && !profile.close_to_held(catalog, index) {
+        if !self.no_gap(index) {
+            let route = catalog.entry_at(index);
+            // "Two years or more" covers two levels (Bac → Bac+2); each level beyond
+            // (no diploma → Bac+3 is a Bac and three years) counts one step more.
+            if let (Some(level), Some(held)) =
+                (route.and_then(|r| r.level), profile.qualification)
+            {
+                let beyond = level.step() - held.step() - 2;
+                if beyond > 0 {
+                    penalty *= weights.training_gap_penalty.powi(beyond);
+                }
+            }
+            if route.is_some_and(|r| r.selective) {
+                penalty *= weights.selective_penalty;
+            }
+        }
+        if fiche.regulated && !self.no_gap(index) {
             penalty *= weights.regulated_penalty;
         }
         if profile.part_time && catalog.constraints.part_time(index) == PartTime::Rare {
             penalty *= weights.part_time_rare_penalty;
+        }
+        for limit in &profile.limits {
+            if catalog.constraints.effect(*limit, index) == Effect::Caution {
+                penalty *= weights.caution_penalty;
+            }
         }
         if profile.intent == Some(Intent::Change) {
             if profile.is_current(index) {
@@ -1424,7 +1514,7 @@ impl Ranker<'_> {
             });
         }
         let (needed, route) = self.training_needed(index);
-        let close = profile.close_to_held(catalog, index);
+        let close = self.no_gap(index);
         match (self.accepted(), needed) {
             _ if close => {}
             (Some(accepted), Some(required)) if required > accepted => {
@@ -1442,6 +1532,11 @@ impl Ranker<'_> {
                 cautions.push("Formation nécessaire à vérifier avec votre conseiller".into())
             }
             _ => {}
+        }
+        if !close && route.is_some_and(|r| r.selective) {
+            cautions.push(
+                "Accès sur sélection (performances, talent) : très peu de places".into(),
+            );
         }
         if fiche.regulated && !close {
             cautions

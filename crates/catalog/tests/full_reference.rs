@@ -217,6 +217,24 @@ fn the_constraints_file_names_real_codes_and_removes_what_it_says() {
         constraints.effect(Limit::Nights, index("K1303")),
         Effect::Excluded
     );
+    // The curated table: demands ROME's contexts do not carry (flour dust for a
+    // pizzaïolo, solvents for a car body painter, noise for a welder, heights for an
+    // antenna installer); split shifts (400005) remove a dishwasher.
+    for (code, limit) in [
+        ("G1604", Limit::ChemicalsDust),
+        ("I1606", Limit::ChemicalsDust),
+        ("H2913", Limit::Noise),
+        ("I1307", Limit::Heights),
+        ("G1605", Limit::Shifts),
+        ("J1301", Limit::Shifts),
+    ] {
+        assert_eq!(constraints.effect(limit, index(code)), Effect::Excluded, "{code}");
+    }
+    // Collective catering keeps its weekday posts, with a caution.
+    assert_eq!(
+        constraints.effect(Limit::Weekends, index("G1606")),
+        Effect::Caution
+    );
 }
 
 #[test]
