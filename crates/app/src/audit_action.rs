@@ -134,23 +134,15 @@ pub enum AuditAction {
     AppointmentPastRecorded,
     // The employer's offers through the API (issue 25).
     OpportunityUpdated,
-}
-
-impl AuditAction {
-    pub const ALL: [AuditAction; 127] = [
     // Several operators on one host (issue 25, item 6): written in the new tenant.
     OperatorCreated,
-}
-
-impl AuditAction {
-    pub const ALL: [AuditAction; 123] = [
     // SMS through the gateway (issue 29).
     SmsRulesSaved,
     SmsTestSent,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 124] = [
+    pub const ALL: [AuditAction; 127] = [
         AuditAction::ActivityAnswersSaved,
         AuditAction::ActivityCompleted,
         AuditAction::ActivityHealthAnswersDenied,

@@ -37,7 +37,7 @@ pub fn role_for_kind(kind: OrgKind) -> Option<Role> {
         OrgKind::Referrer => Some(Role::Referrer),
         OrgKind::Funder => Some(Role::Funder),
         OrgKind::Employer | OrgKind::Copilot => Some(Role::Employer),
-        OrgKind::Operator => None,
+        OrgKind::Operator | OrgKind::Host => None,
     }
 }
 
