@@ -969,7 +969,8 @@ async fn follow_up_points_and_drop_reasons_are_reported() -> TestResult {
         let db = t.app.db();
         db.query_all_raw(parcours_db::Statement::from_string(
             db.get_database_backend(),
-            "SELECT id, person_id, tenant_id FROM enrolments WHERE status = 'finished' ORDER BY external_id",
+            "SELECT e.id, e.person_id, e.tenant_id FROM enrolments e JOIN programmes p ON p.id = e.programme_id \
+             WHERE p.slug = 'cohorte-2025' AND e.status = 'finished' ORDER BY e.external_id",
         ))
         .await?
     };

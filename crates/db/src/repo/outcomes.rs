@@ -508,7 +508,9 @@ pub async fn followup_counts(
     let mut query = outcome::Entity::find()
         .select_only()
         .filter(O::TenantId.eq(scope.id()))
-        .filter(O::Point.ne("exit"))
+        // The follow-up points only (the answers to the exit questionnaire have a
+        // point of their own).
+        .filter(O::Point.is_in(["m3", "m6", "m12"]))
         .filter(O::Situation.is_not_null())
         .filter(finished())
         // The latest fact of the participant at this point.
