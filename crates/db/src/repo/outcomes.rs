@@ -9,9 +9,9 @@ use parcours_domain::outcome::{
     Situation,
 };
 use parcours_domain::placement::ContractType;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
@@ -499,10 +499,15 @@ pub async fn followup_counts(
         return Ok(FollowUpCounts::default());
     }
     use outcome::Column as O;
+    // Built with the query builder, not raw `?` SQL: the placeholders differ by backend.
     let finished = || {
-        Expr::cust_with_values(
-            "outcomes.enrolment_id IN (SELECT e.id FROM enrolments e WHERE e.programme_id = ? AND e.status = 'finished')",
-            [programme_id],
+        O::EnrolmentId.in_subquery(
+            Query::select()
+                .column(enrolment::Column::Id)
+                .from(enrolment::Entity)
+                .and_where(enrolment::Column::ProgrammeId.eq(programme_id))
+                .and_where(enrolment::Column::Status.eq("finished"))
+                .to_owned(),
         )
     };
     let mut query = outcome::Entity::find()
@@ -564,15 +569,22 @@ pub async fn followup_counts(
             .filter(enrolment::Column::TenantId.eq(scope.id()))
             .filter(enrolment::Column::ProgrammeId.eq(programme_id))
             .filter(enrolment::Column::Status.eq("finished"))
-            .filter(Expr::cust_with_values(
-                "((enrolments.ended_on IS NOT NULL AND enrolments.ended_on <= ?) \
-                 OR EXISTS (SELECT 1 FROM outcomes o WHERE o.enrolment_id = enrolments.id \
-                 AND o.point = ? AND o.situation IS NOT NULL))",
-                [
-                    sea_orm::Value::from(cutoff.to_string()),
-                    sea_orm::Value::from(point.code()),
-                ],
-            ))
+            .filter(
+                Condition::any()
+                    .add(enrolment::Column::EndedOn.lte(cutoff.to_string()))
+                    .add(Expr::exists(
+                        Query::select()
+                            .expr(Expr::val(1))
+                            .from(outcome::Entity)
+                            .and_where(
+                                Expr::col((outcome::Entity, O::EnrolmentId))
+                                    .equals((enrolment::Entity, enrolment::Column::Id)),
+                            )
+                            .and_where(Expr::col((outcome::Entity, O::Point)).eq(point.code()))
+                            .and_where(Expr::col((outcome::Entity, O::Situation)).is_not_null())
+                            .to_owned(),
+                    )),
+            )
             .into_model::<Counted>()
             .one(conn)
             .await?
