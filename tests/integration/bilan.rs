@@ -701,7 +701,11 @@ fn reliability_row(home: &str, scale: &str) -> (usize, Option<f64>) {
     let rest = &home[at + marker.len()..];
     let n: usize = rest[..rest.find('<').unwrap()].parse().unwrap();
     let rest = &rest[rest.find("<td>").unwrap() + 4..];
-    let alpha = rest[..rest.find(['<', ' ']).unwrap()].parse().ok();
+    // French decimals on a French page: "0,79".
+    let alpha = rest[..rest.find(['<', ' ']).unwrap()]
+        .replace(',', ".")
+        .parse()
+        .ok();
     (n, alpha)
 }
 

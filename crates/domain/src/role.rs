@@ -82,6 +82,19 @@ impl Role {
     }
 }
 
+impl OrgKind {
+    /// The role of a partner organisation's users: referrer, funder, or employer (for an
+    /// employer and a co-pilot company alike); none for an operator or the host.
+    pub fn partner_role(self) -> Option<Role> {
+        match self {
+            OrgKind::Referrer => Some(Role::Referrer),
+            OrgKind::Funder => Some(Role::Funder),
+            OrgKind::Employer | OrgKind::Copilot => Some(Role::Employer),
+            OrgKind::Operator | OrgKind::Host => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,15 +30,10 @@ mod users;
 pub use spaces::*;
 pub use users::*;
 
-/// The role of a partner organisation's users: referrer, funder, or employer (for an
-/// employer and a co-pilot company alike); none for an operator.
+/// The role of a partner organisation's users (the domain's rule, named here for the
+/// pages that list partners).
 pub fn role_for_kind(kind: OrgKind) -> Option<Role> {
-    match kind {
-        OrgKind::Referrer => Some(Role::Referrer),
-        OrgKind::Funder => Some(Role::Funder),
-        OrgKind::Employer | OrgKind::Copilot => Some(Role::Employer),
-        OrgKind::Operator | OrgKind::Host => None,
-    }
+    kind.partner_role()
 }
 
 /// Longest organisation name accepted.

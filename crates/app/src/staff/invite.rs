@@ -113,7 +113,7 @@ impl App {
                         if partners
                             .iter()
                             .any(|o| {
-                            o.id == id && crate::partners::role_for_kind(o.kind) == Some(role)
+                            o.id == id && o.kind.partner_role() == Some(role)
                         }) =>
                     {
                         Some(id)
