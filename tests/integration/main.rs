@@ -18,6 +18,7 @@ mod onboarding;
 mod opportunities;
 mod opportunities_api;
 mod outcomes;
+mod partners;
 mod pistes;
 mod plan;
 mod privacy;
@@ -38,7 +39,6 @@ mod suppression;
 mod synthesis;
 mod tenants;
 mod workspace;
-mod partners;
 
 use parcours_db::TenantScope;
 use parcours_db::repo::audit;

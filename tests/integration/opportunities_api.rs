@@ -368,10 +368,7 @@ async fn the_openapi_document_describes_the_opportunities() -> TestResult {
         "OpportunityInputDto",
         "OpportunityCreatedDto",
     ] {
-        assert!(
-            doc["components"]["schemas"][schema].is_object(),
-            "{schema}"
-        );
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
     Ok(())
 }

@@ -81,9 +81,17 @@ async fn horizon_admin(t: &TestApp) -> anyhow::Result<Client> {
 /// The id of a partner created (or linked) through the API.
 async fn add_partner(admin: &Client, name: &str, kind: &str) -> anyhow::Result<Uuid> {
     let created = admin
-        .post_json("/api/v1/organisations", &json!({"name": name, "kind": kind}))
+        .post_json(
+            "/api/v1/organisations",
+            &json!({"name": name, "kind": kind}),
+        )
         .await;
-    assert_eq!(created.status_code(), StatusCode::CREATED, "{}", created.text());
+    assert_eq!(
+        created.status_code(),
+        StatusCode::CREATED,
+        "{}",
+        created.text()
+    );
     let body: Value = created.json();
     Ok(Uuid::parse_str(body["id"].as_str().unwrap_or_default())?)
 }
@@ -107,7 +115,11 @@ async fn accept_invitation(t: &TestApp, to: &str) -> anyhow::Result<Client> {
     let invitee = t.client()?;
     // Invited twice, the latest link works (an earlier one is revoked).
     let mut link = None;
-    for mail in t.sent_emails().iter().filter(|e| e.contains(&format!("To: {to}"))) {
+    for mail in t
+        .sent_emails()
+        .iter()
+        .filter(|e| e.contains(&format!("To: {to}")))
+    {
         let Ok(token) = crate::link_token(mail, "/invitation/") else {
             continue;
         };
@@ -118,9 +130,18 @@ async fn accept_invitation(t: &TestApp, to: &str) -> anyhow::Result<Client> {
     }
     let link = link.ok_or_else(|| anyhow::anyhow!("no usable invitation to {to}"))?;
     let chosen = invitee
-        .submit(&link, &link, &[("password", PASSWORD), ("confirm", PASSWORD)])
+        .submit(
+            &link,
+            &link,
+            &[("password", PASSWORD), ("confirm", PASSWORD)],
+        )
         .await;
-    assert_eq!(chosen.status_code(), StatusCode::SEE_OTHER, "{}", chosen.text());
+    assert_eq!(
+        chosen.status_code(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        chosen.text()
+    );
     Ok(invitee)
 }
 
@@ -136,7 +157,10 @@ async fn an_admin_invites_a_partners_users_from_its_page() -> TestResult {
         .submit(
             "/partenaires",
             "/partenaires",
-            &[("name", "France Travail – agence du Havre"), ("kind", "referrer")],
+            &[
+                ("name", "France Travail – agence du Havre"),
+                ("kind", "referrer"),
+            ],
         )
         .await;
     assert_eq!(created.status_code(), StatusCode::SEE_OTHER);
@@ -155,7 +179,10 @@ async fn an_admin_invites_a_partners_users_from_its_page() -> TestResult {
     assert!(list.contains(&format!("href=\"{page}\"")), "{list}");
     let shown = admin.server.get(&page).await;
     assert_eq!(shown.status_code(), StatusCode::OK);
-    assert!(shown.text().contains("Aucun compte pour l&#39;instant") || shown.text().contains("Aucun compte"));
+    assert!(
+        shown.text().contains("Aucun compte pour l&#39;instant")
+            || shown.text().contains("Aucun compte")
+    );
 
     // Refused fields are named, and what was typed stays.
     let action = format!("{page}/utilisateurs");
@@ -165,8 +192,15 @@ async fn an_admin_invites_a_partners_users_from_its_page() -> TestResult {
     assert_eq!(refused.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
     let text = refused.text();
     assert!(text.contains("Indiquez le prénom."), "{text}");
-    assert!(text.contains("Cette adresse e-mail n&#39;est pas valide") || text.contains("Cette adresse e-mail n'est pas valide"), "{text}");
-    assert!(text.contains("value=\"Lemoine\"") && text.contains("value=\"pas-une-adresse\""), "{text}");
+    assert!(
+        text.contains("Cette adresse e-mail n&#39;est pas valide")
+            || text.contains("Cette adresse e-mail n'est pas valide"),
+        "{text}"
+    );
+    assert!(
+        text.contains("value=\"Lemoine\"") && text.contains("value=\"pas-une-adresse\""),
+        "{text}"
+    );
     assert!(text.contains("aria-invalid=\"true\" aria-describedby=\"first_name-error\""));
 
     // A new address, the same again, and another operator's account: one answer.
@@ -181,22 +215,36 @@ async fn an_admin_invites_a_partners_users_from_its_page() -> TestResult {
         assert_eq!(sent.status_code(), StatusCode::SEE_OTHER, "{email}");
         assert_eq!(sent.header("location"), format!("{page}?done=invited"));
     }
-    let shown = admin.server.get(&format!("{page}?done=invited")).await.text();
+    let shown = admin
+        .server
+        .get(&format!("{page}?done=invited"))
+        .await
+        .text();
     assert!(shown.contains("Invitation envoyée"), "{shown}");
     assert!(shown.contains("agent.havre@francetravail.fr"), "{shown}");
-    assert!(!shown.contains("coach@horizon.parcours.test"), "nothing linked before accepting");
+    assert!(
+        !shown.contains("coach@horizon.parcours.test"),
+        "nothing linked before accepting"
+    );
     // The role follows the organisation's kind.
     let invitee = accept_invitation(&t, "agent.havre@francetravail.fr").await?;
     let me: Value = invitee.server.get("/api/v1/me").await.json();
     assert_eq!(me["role"], "referrer", "{me}");
     let shown = admin.server.get(&page).await.text();
-    assert!(shown.contains("Lucie Lemoine") && !shown.contains("/relancer"), "{shown}");
+    assert!(
+        shown.contains("Lucie Lemoine") && !shown.contains("/relancer"),
+        "{shown}"
+    );
 
     // A co-pilot company's users are employers; a pending invitation is resent, then cancelled.
     let copilot = add_partner(&admin, "Transports Normands", "copilot").await?;
     let page = format!("/partenaires/{copilot}");
     let sent = admin
-        .submit(&page, &format!("{page}/utilisateurs"), &form("Paul", "Morel", "paul@transports.fr"))
+        .submit(
+            &page,
+            &format!("{page}/utilisateurs"),
+            &form("Paul", "Morel", "paul@transports.fr"),
+        )
         .await;
     assert_eq!(sent.status_code(), StatusCode::SEE_OTHER);
     let accounts: Value = admin.server.get("/api/v1/accounts").await.json();
@@ -208,18 +256,39 @@ async fn an_admin_invites_a_partners_users_from_its_page() -> TestResult {
     assert_eq!(paul["role"], "employer", "{paul}");
     let account = paul["id"].as_str().unwrap_or_default().to_owned();
     let resent = admin
-        .submit(&page, &format!("{page}/utilisateurs/{account}/relancer"), &[])
+        .submit(
+            &page,
+            &format!("{page}/utilisateurs/{account}/relancer"),
+            &[],
+        )
         .await;
     assert_eq!(resent.header("location"), format!("{page}?done=resent"));
     let cancelled = admin
-        .submit(&page, &format!("{page}/utilisateurs/{account}/annuler"), &[])
+        .submit(
+            &page,
+            &format!("{page}/utilisateurs/{account}/annuler"),
+            &[],
+        )
         .await;
-    assert_eq!(cancelled.header("location"), format!("{page}?done=cancelled"));
-    assert!(!admin.server.get(&page).await.text().contains("paul@transports.fr"));
+    assert_eq!(
+        cancelled.header("location"),
+        format!("{page}?done=cancelled")
+    );
+    assert!(
+        !admin
+            .server
+            .get(&page)
+            .await
+            .text()
+            .contains("paul@transports.fr")
+    );
 
     // Administrators only; another operator, or the operator itself, is not a partner.
     let manager = t.login_as("manager@demo.parcours.test").await?;
-    assert_eq!(manager.server.get(&page).await.status_code(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        manager.server.get(&page).await.status_code(),
+        StatusCode::FORBIDDEN
+    );
     for other in [t.world.other_operator_id, t.world.operator_id] {
         let answer = admin.server.get(&format!("/partenaires/{other}")).await;
         assert_eq!(answer.status_code(), StatusCode::NOT_FOUND);
@@ -302,12 +371,23 @@ async fn an_agency_shared_by_two_operators_sees_each_apart() -> TestResult {
 
     // Each operator has a programme the agency refers to.
     let programme_a = t.world.programme_id;
-    programmes::add_referrer(&conn, TenantScope::of(t.world.operator_id), programme_a, agency)
-        .await?;
+    programmes::add_referrer(
+        &conn,
+        TenantScope::of(t.world.operator_id),
+        programme_a,
+        agency,
+    )
+    .await?;
     let scope_b = TenantScope::of(operator_b);
-    let programme_b =
-        programmes::insert(&conn, scope_b, None, "Horizon Brest 2026", "horizon-brest-2026", t.app.now())
-            .await?;
+    let programme_b = programmes::insert(
+        &conn,
+        scope_b,
+        None,
+        "Horizon Brest 2026",
+        "horizon-brest-2026",
+        t.app.now(),
+    )
+    .await?;
     programmes::add_referrer(&conn, scope_b, programme_b, agency).await?;
 
     // A invites the agent from its page; B invites the same address through the API,
@@ -315,7 +395,11 @@ async fn an_agency_shared_by_two_operators_sees_each_apart() -> TestResult {
     let agent = "yann.le-bihan@francetravail.fr";
     let page_a = format!("/partenaires/{agency}");
     let sent = admin_a
-        .submit(&page_a, &format!("{page_a}/utilisateurs"), &form("Yann", "Le Bihan", agent))
+        .submit(
+            &page_a,
+            &format!("{page_a}/utilisateurs"),
+            &form("Yann", "Le Bihan", agent),
+        )
         .await;
     assert_eq!(sent.status_code(), StatusCode::SEE_OTHER);
     let client = accept_invitation(&t, agent).await?;
@@ -326,10 +410,20 @@ async fn an_agency_shared_by_two_operators_sees_each_apart() -> TestResult {
                 "role": "referrer", "organisation_id": agency}),
         )
         .await;
-    assert_eq!(invited_b.status_code(), StatusCode::CREATED, "{}", invited_b.text());
+    assert_eq!(
+        invited_b.status_code(),
+        StatusCode::CREATED,
+        "{}",
+        invited_b.text()
+    );
     let join = emailed_link(&t, agent, "/rejoindre/").await?;
     let accepted = client.submit(&join, &join, &[]).await;
-    assert_eq!(accepted.status_code(), StatusCode::SEE_OTHER, "{}", accepted.text());
+    assert_eq!(
+        accepted.status_code(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        accepted.text()
+    );
     let user = accounts::find_user_by_email(&conn, &Email::parse(agent)?)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no agent"))?;
@@ -351,22 +445,40 @@ async fn an_agency_shared_by_two_operators_sees_each_apart() -> TestResult {
     let seen_b = ids_of(&admin_b.server.get("/api/v1/accounts").await.json());
     assert_eq!((seen_a.len(), seen_b.len()), (1, 1));
     assert_ne!(seen_a, seen_b);
-    let page_b = admin_b.server.get(&format!("/partenaires/{agency}")).await.text();
+    let page_b = admin_b
+        .server
+        .get(&format!("/partenaires/{agency}"))
+        .await
+        .text();
     assert!(page_b.contains("Yann Le Bihan"));
 
     // Signed in, the agent works with A: A's programme only, referrals to A only.
-    let sent = client.post_json("/api/v1/referrals", &referral(programme_a, "Alpha")).await;
+    let sent = client
+        .post_json("/api/v1/referrals", &referral(programme_a, "Alpha"))
+        .await;
     assert_eq!(sent.status_code(), StatusCode::CREATED, "{}", sent.text());
-    let wrong = client.post_json("/api/v1/referrals", &referral(programme_b, "Intrus")).await;
+    let wrong = client
+        .post_json("/api/v1/referrals", &referral(programme_b, "Intrus"))
+        .await;
     assert!(
-        matches!(wrong.status_code(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        matches!(
+            wrong.status_code(),
+            StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+        ),
         "{}",
         wrong.text()
     );
     let orientations = client.server.get("/orientations").await.text();
     assert!(orientations.contains("Parcours Normandie 2026"));
     assert!(!orientations.contains("Horizon Brest 2026"));
-    assert!(!client.server.get("/home").await.text().contains("Horizon Brest 2026"));
+    assert!(
+        !client
+            .server
+            .get("/home")
+            .await
+            .text()
+            .contains("Horizon Brest 2026")
+    );
 
     // In B's space: B's programme only, none of the referrals sent to A.
     switch_to(&client, "Horizon Emploi Bretagne").await?;
@@ -374,13 +486,26 @@ async fn an_agency_shared_by_two_operators_sees_each_apart() -> TestResult {
     assert_eq!(me["role"], "referrer");
     assert!(referrals_seen(&client).await.is_empty());
     let orientations = client.server.get("/orientations").await.text();
-    assert!(orientations.contains("Horizon Brest 2026"), "{orientations}");
+    assert!(
+        orientations.contains("Horizon Brest 2026"),
+        "{orientations}"
+    );
     assert!(!orientations.contains("Parcours Normandie 2026") && !orientations.contains("Alpha"));
     let home = client.server.get("/home").await.text();
-    assert!(home.contains("Horizon Brest 2026") && !home.contains("Parcours Normandie 2026"), "{home}");
-    let wrong = client.post_json("/api/v1/referrals", &referral(programme_a, "Intrus")).await;
-    assert!(matches!(wrong.status_code(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND));
-    let sent = client.post_json("/api/v1/referrals", &referral(programme_b, "Bravo")).await;
+    assert!(
+        home.contains("Horizon Brest 2026") && !home.contains("Parcours Normandie 2026"),
+        "{home}"
+    );
+    let wrong = client
+        .post_json("/api/v1/referrals", &referral(programme_a, "Intrus"))
+        .await;
+    assert!(matches!(
+        wrong.status_code(),
+        StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+    ));
+    let sent = client
+        .post_json("/api/v1/referrals", &referral(programme_b, "Bravo"))
+        .await;
     assert_eq!(sent.status_code(), StatusCode::CREATED, "{}", sent.text());
     assert_eq!(
         referrals_seen(&client).await,
@@ -398,11 +523,18 @@ async fn an_agency_shared_by_two_operators_sees_each_apart() -> TestResult {
 
     // Each operator received its own referral only (their people stay apart too).
     let manager_a = t.login_as("manager@demo.parcours.test").await?;
-    let received_a: Vec<String> = referrals_seen(&manager_a).await.into_iter().map(|r| r.0).collect();
+    let received_a: Vec<String> = referrals_seen(&manager_a)
+        .await
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
     assert!(received_a.contains(&"Alpha".to_owned()) && !received_a.contains(&"Bravo".to_owned()));
     let b_rows = parcours_db::repo::referrals::of_tenant(&conn, scope_b).await?;
     assert_eq!(
-        b_rows.iter().map(|r| r.last_name.as_str()).collect::<Vec<_>>(),
+        b_rows
+            .iter()
+            .map(|r| r.last_name.as_str())
+            .collect::<Vec<_>>(),
         vec!["Bravo"]
     );
     Ok(())
@@ -417,7 +549,13 @@ async fn a_funder_shared_by_two_operators_sees_each_operators_programmes_apart()
     // B adds the Region the demo operator already works with: linked, not duplicated.
     let region = add_partner(&admin_b, "Région Normandie", "funder").await?;
     let regions = accounts::organisations_of_kind(&conn, OrgKind::Funder).await?;
-    assert_eq!(regions.iter().filter(|o| o.name == "Région Normandie").count(), 1);
+    assert_eq!(
+        regions
+            .iter()
+            .filter(|o| o.name == "Région Normandie")
+            .count(),
+        1
+    );
     assert!(regions.iter().any(|o| o.id == region));
     let scope_b = TenantScope::of(t.world.other_operator_id);
     let programme_b = programmes::insert(
@@ -433,31 +571,60 @@ async fn a_funder_shared_by_two_operators_sees_each_operators_programmes_apart()
     let officer = "chargee.emploi@normandie.fr";
     let page_a = format!("/partenaires/{region}");
     let sent = admin_a
-        .submit(&page_a, &format!("{page_a}/utilisateurs"), &form("Anne", "Quéré", officer))
+        .submit(
+            &page_a,
+            &format!("{page_a}/utilisateurs"),
+            &form("Anne", "Quéré", officer),
+        )
         .await;
     assert_eq!(sent.status_code(), StatusCode::SEE_OTHER);
     let client = accept_invitation(&t, officer).await?;
     let page_b = format!("/partenaires/{region}");
     let sent = admin_b
-        .submit(&page_b, &format!("{page_b}/utilisateurs"), &form("Anne", "Quéré", officer))
+        .submit(
+            &page_b,
+            &format!("{page_b}/utilisateurs"),
+            &form("Anne", "Quéré", officer),
+        )
         .await;
     assert_eq!(sent.status_code(), StatusCode::SEE_OTHER);
     let join = emailed_link(&t, officer, "/rejoindre/").await?;
-    assert_eq!(client.submit(&join, &join, &[]).await.status_code(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        client.submit(&join, &join, &[]).await.status_code(),
+        StatusCode::SEE_OTHER
+    );
 
     // With A: A's programmes; B's report is not found.
     let home = client.server.get("/home").await.text();
-    assert!(home.contains("Parcours Normandie 2026") && !home.contains("Horizon Normandie 2026"), "{home}");
+    assert!(
+        home.contains("Parcours Normandie 2026") && !home.contains("Horizon Normandie 2026"),
+        "{home}"
+    );
     let report_b = format!("/programmes/{programme_b}/resultats");
-    assert_eq!(client.server.get(&report_b).await.status_code(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        client.server.get(&report_b).await.status_code(),
+        StatusCode::NOT_FOUND
+    );
     let report_a = format!("/programmes/{}/resultats", t.world.programme_id);
-    assert_eq!(client.server.get(&report_a).await.status_code(), StatusCode::OK);
+    assert_eq!(
+        client.server.get(&report_a).await.status_code(),
+        StatusCode::OK
+    );
 
     // With B: the other way round.
     switch_to(&client, "Horizon Emploi Bretagne").await?;
     let home = client.server.get("/home").await.text();
-    assert!(home.contains("Horizon Normandie 2026") && !home.contains("Parcours Normandie 2026"), "{home}");
-    assert_eq!(client.server.get(&report_a).await.status_code(), StatusCode::NOT_FOUND);
-    assert_eq!(client.server.get(&report_b).await.status_code(), StatusCode::OK);
+    assert!(
+        home.contains("Horizon Normandie 2026") && !home.contains("Parcours Normandie 2026"),
+        "{home}"
+    );
+    assert_eq!(
+        client.server.get(&report_a).await.status_code(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        client.server.get(&report_b).await.status_code(),
+        StatusCode::OK
+    );
     Ok(())
 }

@@ -262,7 +262,10 @@ async fn the_host_admin_lists_operators_and_creates_one_with_its_admin_invited()
         text.contains("Elle doit ressembler à nom@exemple.fr"),
         "{text}"
     );
-    assert!(text.contains("href=\"#admin_email\""), "the summary links the field");
+    assert!(
+        text.contains("href=\"#admin_email\""),
+        "the summary links the field"
+    );
     assert!(text.contains("value=\"cap avenir normandie\""), "{text}");
     let duplicate = host
         .submit(

@@ -158,18 +158,9 @@ impl App {
             Role::Funder => Home::Funder(self.funded_programmes(actor).await?),
             Role::Referrer => {
                 let mut out = Vec::new();
-                for p in programmes::list_referred_by(
-                    db,
-                    actor.referrer_scope(),
-                )
-                .await?
-                {
-                    let counts = people::phase_counts_for_referrer(
-                        db,
-                        actor.referrer_scope(),
-                        p.id,
-                    )
-                    .await?;
+                for p in programmes::list_referred_by(db, actor.referrer_scope()).await? {
+                    let counts =
+                        people::phase_counts_for_referrer(db, actor.referrer_scope(), p.id).await?;
                     // The programme's minimum cell, never under its operator's default.
                     let tenant = parcours_db::TenantScope::of(p.tenant_id);
                     let own = parcours_db::repo::outcomes::min_cell(db, tenant, p.id).await?;
@@ -243,8 +234,7 @@ impl App {
             ..Relation::default()
         };
         let mut out = Vec::new();
-        for p in programmes::list_funded_by(self.db(), actor.funder_scope()).await?
-        {
+        for p in programmes::list_funded_by(self.db(), actor.funder_scope()).await? {
             if allows(actor.role, Action::ReadAggregates, funds) {
                 // The same total as the programme's report: protected with it.
                 let (total, counts) = self.funder_home_figures(&p).await?;

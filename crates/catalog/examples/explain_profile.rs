@@ -1,9 +1,13 @@
 //! Prints the ranking of one reco-eval profile with scores, training and cautions:
 //! `cargo run --release -p parcours-catalog --example explain_profile -- REF_DIR FILE [N]`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
 
 use parcours_catalog::recommend::{Profile, Weights, rank};
-
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -12,7 +16,9 @@ fn main() {
     let mut weights = Weights::default();
     // Experiments: RECO_W="interests=4,riasec=2".
     for pair in std::env::var("RECO_W").unwrap_or_default().split(',') {
-        let Some((k, v)) = pair.split_once('=') else { continue };
+        let Some((k, v)) = pair.split_once('=') else {
+            continue;
+        };
         let v: f64 = v.parse().unwrap();
         match k {
             "riasec" => weights.riasec = v,
@@ -35,7 +41,10 @@ fn main() {
             _ => panic!("{k}"),
         }
     }
-    let n: usize = std::env::var("RECO_N").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
+    let n: usize = std::env::var("RECO_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
     for file in args {
         let text = std::fs::read_to_string(&file).unwrap();
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -43,9 +52,16 @@ fn main() {
             serde_json::from_value(value.get("profile").cloned().unwrap_or(value.clone())).unwrap();
         let prepared = profile.prepare(&catalog, &weights).unwrap();
         println!("== {file}");
-        for code in std::env::var("RECO_WHY").unwrap_or_default().split(',').filter(|c| !c.is_empty()) {
+        for code in std::env::var("RECO_WHY")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|c| !c.is_empty())
+        {
             let r = parcours_catalog::recommend::explain_fiche(&catalog, &prepared, &weights, code);
-            println!("why {code}: {:?}", r.map(|r| (r.score, r.training, r.entry_level, r.cautions)));
+            println!(
+                "why {code}: {:?}",
+                r.map(|r| (r.score, r.training, r.entry_level, r.cautions))
+            );
         }
         for (i, r) in rank(&catalog, &prepared, &weights, n).iter().enumerate() {
             println!(

@@ -170,7 +170,9 @@ impl Constraints {
                 .iter()
                 .find(|l| !Limit::ALL.iter().any(|k| k.id() == l.as_str()))
             {
-                return Err(format!("fiches.{code}: `{unknown}` is not a limit of the profile"));
+                return Err(format!(
+                    "fiches.{code}: `{unknown}` is not a limit of the profile"
+                ));
             }
         }
         for limit in Limit::ALL {

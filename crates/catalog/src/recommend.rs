@@ -1257,7 +1257,10 @@ impl Ranker<'_> {
         {
             return false;
         }
-        match (self.catalog.entry_at(index).and_then(|r| r.level), profile.qualification) {
+        match (
+            self.catalog.entry_at(index).and_then(|r| r.level),
+            profile.qualification,
+        ) {
             (Some(level), Some(held)) => level.step() <= held.step() + 1,
             _ => true,
         }
@@ -1449,8 +1452,7 @@ impl Ranker<'_> {
             let route = catalog.entry_at(index);
             // "Two years or more" covers two levels (Bac → Bac+2); each level beyond
             // (no diploma → Bac+3 is a Bac and three years) counts one step more.
-            if let (Some(level), Some(held)) =
-                (route.and_then(|r| r.level), profile.qualification)
+            if let (Some(level), Some(held)) = (route.and_then(|r| r.level), profile.qualification)
             {
                 let beyond = level.step() - held.step() - 2;
                 if beyond > 0 {
@@ -1534,9 +1536,7 @@ impl Ranker<'_> {
             _ => {}
         }
         if !close && route.is_some_and(|r| r.selective) {
-            cautions.push(
-                "Accès sur sélection (performances, talent) : très peu de places".into(),
-            );
+            cautions.push("Accès sur sélection (performances, talent) : très peu de places".into());
         }
         if fiche.regulated && !close {
             cautions

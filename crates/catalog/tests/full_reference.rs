@@ -228,7 +228,11 @@ fn the_constraints_file_names_real_codes_and_removes_what_it_says() {
         ("G1605", Limit::Shifts),
         ("J1301", Limit::Shifts),
     ] {
-        assert_eq!(constraints.effect(limit, index(code)), Effect::Excluded, "{code}");
+        assert_eq!(
+            constraints.effect(limit, index(code)),
+            Effect::Excluded,
+            "{code}"
+        );
     }
     // Collective catering keeps its weekday posts, with a caution.
     assert_eq!(
@@ -319,11 +323,21 @@ fn no_reference_text_keeps_a_doubled_apostrophe() {
     let doubled: Vec<String> = catalog
         .fiches
         .iter()
-        .flat_map(|f| f.definition.iter().chain(f.access.iter()).map(move |t| (f, t)))
+        .flat_map(|f| {
+            f.definition
+                .iter()
+                .chain(f.access.iter())
+                .map(move |t| (f, t))
+        })
         .filter(|(_, t)| t.contains("''"))
         .map(|(f, t)| format!("{}: {t}", f.code))
         .collect();
-    assert!(doubled.is_empty(), "{} texts with '': {:?}", doubled.len(), doubled.first());
+    assert!(
+        doubled.is_empty(),
+        "{} texts with '': {:?}",
+        doubled.len(),
+        doubled.first()
+    );
     // The unescaped apostrophe is there (the file writes it doubled on 5,248 lines).
     let with_apostrophe = catalog
         .fiches

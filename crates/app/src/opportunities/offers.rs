@@ -57,10 +57,7 @@ impl OfferPatch {
                 o.commune_code.clone().unwrap_or_default(),
             ),
             capacity: pick(&self.capacity, o.capacity.to_string()),
-            respond_within_days: pick(
-                &self.respond_within_days,
-                o.respond_within_days.to_string(),
-            ),
+            respond_within_days: pick(&self.respond_within_days, o.respond_within_days.to_string()),
             starts_on: pick(&self.starts_on, o.starts_on.clone().unwrap_or_default()),
             ends_on: pick(&self.ends_on, o.ends_on.clone().unwrap_or_default()),
         }

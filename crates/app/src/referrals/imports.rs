@@ -53,12 +53,8 @@ impl App {
         if actor.role != Role::Referrer {
             return Err(AppError::Forbidden);
         }
-        let Some((tenant, import)) = referrals::find_import(
-            self.db(),
-            actor.referrer_scope(),
-            import_id,
-        )
-        .await?
+        let Some((tenant, import)) =
+            referrals::find_import(self.db(), actor.referrer_scope(), import_id).await?
         else {
             return Err(AppError::NotFound);
         };

@@ -173,11 +173,7 @@ fn already_referred_if_unique(e: AppError, field: &'static str, code: &'static s
 impl App {
     /// The programme if the actor's organisation refers to it.
     async fn referable(&self, actor: &Actor, programme_id: Uuid) -> Result<Programme, AppError> {
-        let referred = programmes::list_referred_by(
-            self.db(),
-            actor.referrer_scope(),
-        )
-        .await?;
+        let referred = programmes::list_referred_by(self.db(), actor.referrer_scope()).await?;
         let programme = referred.into_iter().find(|p| p.id == programme_id);
         let relation = Relation {
             refers_to_programme: programme.is_some(),

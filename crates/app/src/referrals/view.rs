@@ -9,11 +9,7 @@ impl App {
         let (deciding, rows, programmes_list, cohorts) = match actor.role {
             Role::Referrer => (
                 false,
-                referrals::of_referrer(
-                    self.db(),
-                    actor.referrer_scope(),
-                )
-                .await?,
+                referrals::of_referrer(self.db(), actor.referrer_scope()).await?,
                 self.open_programmes(
                     programmes::list_referred_by(self.db(), actor.referrer_scope()).await?,
                 )

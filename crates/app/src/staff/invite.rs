@@ -112,9 +112,7 @@ impl App {
                     Some(id)
                         if partners
                             .iter()
-                            .any(|o| {
-                            o.id == id && o.kind.partner_role() == Some(role)
-                        }) =>
+                            .any(|o| o.id == id && o.kind.partner_role() == Some(role)) =>
                     {
                         Some(id)
                     }

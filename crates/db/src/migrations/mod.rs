@@ -30,8 +30,8 @@ mod m0024_operator_settings;
 mod m0025_staff;
 mod m0026_programmes_admin;
 mod m0029_partner_contexts;
-mod m0032_drop_reasons;
 mod m0031_sms;
+mod m0032_drop_reasons;
 
 pub struct Migrator;
 

@@ -220,7 +220,10 @@ pub async fn update(
             opportunity::Column::StartsOn,
             Expr::value(offer.starts_on.clone()),
         )
-        .col_expr(opportunity::Column::EndsOn, Expr::value(offer.ends_on.clone()))
+        .col_expr(
+            opportunity::Column::EndsOn,
+            Expr::value(offer.ends_on.clone()),
+        )
         .exec(conn)
         .await?
         .rows_affected

@@ -303,13 +303,9 @@ pub async fn referrers(
         .all(conn)
         .await?
     {
-        let standing =
-            super::referrals::standing_count(conn, scope, programme_id, org.id).await?;
+        let standing = super::referrals::standing_count(conn, scope, programme_id, org.id).await?;
         out.push(ReferrerQuota {
-            quota: quotas
-                .iter()
-                .find(|(o, _)| *o == org.id)
-                .map(|(_, q)| *q),
+            quota: quotas.iter().find(|(o, _)| *o == org.id).map(|(_, q)| *q),
             organisation_id: org.id,
             name: org.name,
             standing,

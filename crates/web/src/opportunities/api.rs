@@ -52,10 +52,12 @@ pub struct OpportunityDto {
 }
 
 fn dto(line: OfferLine) -> OpportunityDto {
-    let count = |status: RequestStatus| {
-        line.requests.iter().filter(|r| r.status == status).count() as u64
-    };
-    let (waiting, accepted) = (count(RequestStatus::Requested), count(RequestStatus::Accepted));
+    let count =
+        |status: RequestStatus| line.requests.iter().filter(|r| r.status == status).count() as u64;
+    let (waiting, accepted) = (
+        count(RequestStatus::Requested),
+        count(RequestStatus::Accepted),
+    );
     let o = line.opportunity;
     OpportunityDto {
         id: o.id,

@@ -14,8 +14,8 @@ pub mod reference;
 /// Sessions, sign-in attempts and sign-in links: found by token hash or address,
 /// before any tenant is known.
 pub mod security;
-/// The operators (tenants) as the host administrator lists them: counts, no one's data.
-pub mod tenants;
 /// Text messages handed to the SMS gateway, the numbers that answered STOP, each
 /// operator's SMS rules (reports and incoming messages arrive with no tenant).
 pub mod sms;
+/// The operators (tenants) as the host administrator lists them: counts, no one's data.
+pub mod tenants;
