@@ -380,6 +380,11 @@ async fn the_coach_records_exits_and_the_funder_reads_the_programme_results() ->
         "100 demo participants and 100 imported"
     );
     assert!(!text.contains("Camille"), "never a person");
+    // No +3 fact yet in the demo: the point says so instead of a table of "0,0 %".
+    assert!(
+        text.contains("relancez les personnes (questionnaire de suivi)"),
+        "an empty follow-up point is said"
+    );
     let csv = funder
         .server
         .get(&format!("/programmes/{programme}/resultats.csv"))

@@ -1993,3 +1993,4 @@ error-phone-abroad = This number is not French. Text messages outside France are
 error-daily_cap-out_of_range = Write a number from 1 to 20.
 audit-sms-rules_saved = Text message rules saved
 audit-sms-test_sent = Test text message sent
+outcomes-followup-none = No situation is known at this point yet: remind people (follow-up survey) or record their situation on their file.

@@ -1993,3 +1993,4 @@ error-phone-abroad = Ce numéro n'est pas français. L'envoi de SMS hors de Fran
 error-daily_cap-out_of_range = Écrivez un nombre entre 1 et 20.
 audit-sms-rules_saved = Règles d'envoi des SMS enregistrées
 audit-sms-test_sent = SMS d'essai envoyé
+outcomes-followup-none = Aucune situation n'est encore connue à ce moment : relancez les personnes (questionnaire de suivi) ou notez leur situation sur leur dossier.
